@@ -1,0 +1,201 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+)
+
+// Desk runs the helpdesk's use cases. Each method is one use case and runs
+// in one transaction: the ticket change, its events and its outbox rows
+// commit together.
+type Desk struct {
+	store Store
+	clock Clock
+	log   *slog.Logger
+}
+
+// NewDesk returns a Desk over store. A nil clock means SystemClock; a nil
+// logger discards.
+func NewDesk(store Store, clock Clock, log *slog.Logger) *Desk {
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Desk{store: store, clock: clock, log: log}
+}
+
+// MaxSubject is the longest subject kept; longer ones are cut.
+const MaxSubject = 300
+
+// NewTicket is what a ticket is opened from.
+type NewTicket struct {
+	Subject   string
+	Body      string
+	From      string // the requester's address
+	FromName  string
+	MessageID string // of the mail, without angle brackets; "" from the portal
+	Channel   string // how it came: imap, smtp, lmtp, import, portal
+}
+
+// OpenTicket creates a ticket for a requester, creating the requester as an
+// employee without a password when the address is new. The ticket starts in
+// triage: classification moves it on.
+func (d *Desk) OpenTicket(ctx context.Context, in NewTicket) (*Ticket, error) {
+	from, err := NormalizeEmail(in.From)
+	if err != nil {
+		return nil, fmt.Errorf("open ticket: requester: %w", err)
+	}
+	subject := strings.Join(strings.Fields(in.Subject), " ")
+	if subject == "" {
+		subject = "(no subject)"
+	}
+	if r := []rune(subject); len(r) > MaxSubject {
+		subject = string(r[:MaxSubject])
+	}
+	channel := in.Channel
+	if channel == "" {
+		channel = "mail"
+	}
+	var t *Ticket
+	err = d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+		requester, err := d.requester(ctx, tx, from, in.FromName)
+		if err != nil {
+			return err
+		}
+		now := d.clock.Now()
+		t = &Ticket{
+			Subject:     subject,
+			Body:        in.Body,
+			RequesterID: requester.ID,
+			Requester:   requester.Email,
+			MessageID:   in.MessageID,
+			CreatedAt:   now,
+			UpdatedAt:   now,
+		}
+		kind, err := t.apply(Change{To: StatusTriage, Actor: SystemActor})
+		if err != nil {
+			return err
+		}
+		if err := tx.CreateTicket(ctx, t); err != nil {
+			return err
+		}
+		if err := d.event(ctx, tx, t.ID, EventReceived, requester.Email,
+			fmt.Sprintf("received from %s by %s", requester.Email, channel)); err != nil {
+			return err
+		}
+		return d.event(ctx, tx, t.ID, kind, SystemActor.String(),
+			"waiting in triage for an admin to pick a category")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open ticket: %w", err)
+	}
+	d.log.InfoContext(ctx, "ticket opened", slog.String("ticket", t.Ref()), slog.String("status", string(t.Status)))
+	return t, nil
+}
+
+// requester returns the user with address email, creating an employee
+// without a password if there is none.
+func (d *Desk) requester(ctx context.Context, tx Store, email, name string) (*User, error) {
+	u, err := tx.GetUserByEmail(ctx, email)
+	if err == nil {
+		return u, nil
+	}
+	if !isNotFound(err) {
+		return nil, err
+	}
+	now := d.clock.Now()
+	u = &User{Email: email, Name: strings.TrimSpace(name), Role: RoleEmployee, CreatedAt: now, UpdatedAt: now}
+	if err := tx.CreateUser(ctx, u); err != nil {
+		return nil, fmt.Errorf("create requester %s: %w", email, err)
+	}
+	return u, nil
+}
+
+// Transition moves ticket id as ch says and writes the event, in one
+// transaction. An illegal move returns an error wrapping
+// ErrIllegalTransition (or ErrForbidden) and changes nothing.
+func (d *Desk) Transition(ctx context.Context, id int64, ch Change) (*Ticket, error) {
+	var t *Ticket
+	err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+		var err error
+		t, err = tx.GetTicket(ctx, id)
+		if err != nil {
+			return err
+		}
+		return d.move(ctx, tx, t, ch)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket %s to %s: %w", FormatRef(id), ch.To, err)
+	}
+	return t, nil
+}
+
+// move applies ch to t, saves t and writes the event, inside tx.
+func (d *Desk) move(ctx context.Context, tx Store, t *Ticket, ch Change) error {
+	prev := t.Status
+	kind, err := t.apply(ch)
+	if err != nil {
+		return err
+	}
+	t.UpdatedAt = d.clock.Now()
+	if err := tx.UpdateTicket(ctx, t, prev); err != nil {
+		return err
+	}
+	detail := ch.Detail
+	if detail == "" {
+		detail = fmt.Sprintf("%s → %s", prev, t.Status)
+	}
+	if err := d.event(ctx, tx, t.ID, kind, ch.Actor.String(), detail); err != nil {
+		return err
+	}
+	d.log.InfoContext(ctx, "ticket moved", slog.String("ticket", t.Ref()),
+		slog.String("from", string(prev)), slog.String("to", string(t.Status)))
+	return nil
+}
+
+func (d *Desk) event(ctx context.Context, tx Store, ticketID int64, kind EventKind, actor, detail string) error {
+	return tx.AppendEvent(ctx, &Event{TicketID: ticketID, At: d.clock.Now(), Kind: kind, Actor: actor, Detail: detail})
+}
+
+// TicketDetail is a ticket with everything that hangs off it.
+type TicketDetail struct {
+	Ticket      Ticket
+	Events      []Event
+	Approvals   []Approval
+	Attachments []Attachment
+}
+
+// Ticket returns ticket id with its history, approvals and attachments.
+func (d *Desk) Ticket(ctx context.Context, id int64) (*TicketDetail, error) {
+	t, err := d.store.GetTicket(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get ticket %s: %w", FormatRef(id), err)
+	}
+	out := &TicketDetail{Ticket: *t}
+	if out.Events, err = d.store.ListEvents(ctx, id); err != nil {
+		return nil, fmt.Errorf("events of %s: %w", t.Ref(), err)
+	}
+	if out.Approvals, err = d.store.ListApprovals(ctx, id); err != nil {
+		return nil, fmt.Errorf("approvals of %s: %w", t.Ref(), err)
+	}
+	if out.Attachments, err = d.store.ListAttachments(ctx, id); err != nil {
+		return nil, fmt.Errorf("attachments of %s: %w", t.Ref(), err)
+	}
+	return out, nil
+}
+
+// Tickets lists tickets that match f, newest first.
+func (d *Desk) Tickets(ctx context.Context, f TicketFilter) ([]Ticket, error) {
+	ts, err := d.store.ListTickets(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	return ts, nil
+}
+
+// Ready checks that the database answers.
+func (d *Desk) Ready(ctx context.Context) error { return d.store.Ping(ctx) }
