@@ -1,0 +1,149 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"ticketgate/domain"
+)
+
+type categoryRow struct {
+	bun.BaseModel `bun:"table:categories"`
+
+	ID             int64     `bun:"id,pk,autoincrement"`
+	Name           string    `bun:"name"`
+	Description    string    `bun:"description"`
+	Keywords       string    `bun:"keywords"`        // JSON array of strings
+	ApprovalLevels string    `bun:"approval_levels"` // JSON array of levelJSON
+	CreatedAt      time.Time `bun:"created_at"`
+	UpdatedAt      time.Time `bun:"updated_at"`
+}
+
+// levelJSON is an approval level as stored. Levels are always read and
+// written as a whole with their category, so a JSON column is simpler than a
+// table; tickets copy the approvers into approvals when a level is mailed.
+type levelJSON struct {
+	Rule      string   `json:"rule"`
+	Approvers []string `json:"approvers"`
+}
+
+func toCategoryRow(c *domain.Category) (*categoryRow, error) {
+	kw := c.Keywords
+	if kw == nil {
+		kw = []string{}
+	}
+	k, err := json.Marshal(kw)
+	if err != nil {
+		return nil, err
+	}
+	levels := make([]levelJSON, len(c.ApprovalLevels))
+	for i, l := range c.ApprovalLevels {
+		levels[i] = levelJSON{Rule: string(l.Rule), Approvers: l.Approvers}
+	}
+	l, err := json.Marshal(levels)
+	if err != nil {
+		return nil, err
+	}
+	return &categoryRow{ID: c.ID, Name: c.Name, Description: c.Description, Keywords: string(k),
+		ApprovalLevels: string(l), CreatedAt: utc(c.CreatedAt), UpdatedAt: utc(c.UpdatedAt)}, nil
+}
+
+func (r *categoryRow) domain() (domain.Category, error) {
+	c := domain.Category{ID: r.ID, Name: r.Name, Description: r.Description,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Keywords: []string{}}
+	if err := json.Unmarshal([]byte(r.Keywords), &c.Keywords); err != nil {
+		return c, fmt.Errorf("category %d keywords: %w", r.ID, err)
+	}
+	var levels []levelJSON
+	if err := json.Unmarshal([]byte(r.ApprovalLevels), &levels); err != nil {
+		return c, fmt.Errorf("category %d approval levels: %w", r.ID, err)
+	}
+	for _, l := range levels {
+		c.ApprovalLevels = append(c.ApprovalLevels, domain.ApprovalLevel{Rule: domain.Rule(l.Rule), Approvers: l.Approvers})
+	}
+	return c, nil
+}
+
+// CreateCategory inserts c; see domain.CategoryStore.
+func (s *Store) CreateCategory(ctx context.Context, c *domain.Category) error {
+	row, err := toCategoryRow(c)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(ctx context.Context, tx *Store) error {
+		if _, err := tx.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
+			return mapErr(err, "create category %q", c.Name)
+		}
+		c.ID = row.ID
+		return tx.bumpCategoriesVersion(ctx)
+	})
+}
+
+// UpdateCategory writes every field of c.
+func (s *Store) UpdateCategory(ctx context.Context, c *domain.Category) error {
+	row, err := toCategoryRow(c)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(ctx context.Context, tx *Store) error {
+		res, err := tx.idb.NewUpdate().Model(row).WherePK().Exec(ctx)
+		if err := mustAffect(res, err); err != nil {
+			return mapErr(err, "update category %q", c.Name)
+		}
+		return tx.bumpCategoriesVersion(ctx)
+	})
+}
+
+// DeleteCategory removes category id; domain.ErrConflict while tickets use it.
+func (s *Store) DeleteCategory(ctx context.Context, id int64) error {
+	return s.tx(ctx, func(ctx context.Context, tx *Store) error {
+		res, err := tx.idb.NewDelete().Model((*categoryRow)(nil)).Where("id = ?", id).Exec(ctx)
+		if err := mustAffect(res, err); err != nil {
+			return mapErr(err, "delete category %d", id)
+		}
+		return tx.bumpCategoriesVersion(ctx)
+	})
+}
+
+// GetCategory returns category id.
+func (s *Store) GetCategory(ctx context.Context, id int64) (*domain.Category, error) {
+	return s.getCategory(ctx, "id = ?", id)
+}
+
+// GetCategoryByName returns the category named name, ignoring case.
+func (s *Store) GetCategoryByName(ctx context.Context, name string) (*domain.Category, error) {
+	return s.getCategory(ctx, "lower(name) = lower(?)", name)
+}
+
+func (s *Store) getCategory(ctx context.Context, where string, arg any) (*domain.Category, error) {
+	var row categoryRow
+	if err := s.idb.NewSelect().Model(&row).Where(where, arg).Scan(ctx); err != nil {
+		return nil, mapErr(err, "get category %v", arg)
+	}
+	c, err := row.domain()
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// ListCategories returns every category in id order.
+func (s *Store) ListCategories(ctx context.Context) ([]domain.Category, error) {
+	var rows []categoryRow
+	if err := s.idb.NewSelect().Model(&rows).Order("id").Scan(ctx); err != nil {
+		return nil, mapErr(err, "list categories")
+	}
+	out := make([]domain.Category, len(rows))
+	for i := range rows {
+		c, err := rows[i].domain()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	return out, nil
+}

@@ -1,0 +1,143 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"ticketgate/domain"
+)
+
+type outboxRow struct {
+	bun.BaseModel `bun:"table:outbox"`
+
+	ID            int64      `bun:"id,pk,autoincrement"`
+	TicketID      int64      `bun:"ticket_id,nullzero"`
+	Kind          string     `bun:"kind"`
+	ToAddr        string     `bun:"to_addr"`
+	Subject       string     `bun:"subject"`
+	MessageID     string     `bun:"message_id"`
+	Raw           []byte     `bun:"raw"`
+	Status        string     `bun:"status"`
+	Attempts      int        `bun:"attempts"`
+	NextAttemptAt time.Time  `bun:"next_attempt_at"`
+	LastError     string     `bun:"last_error"`
+	CreatedAt     time.Time  `bun:"created_at"`
+	SentAt        *time.Time `bun:"sent_at"`
+}
+
+func (r *outboxRow) domain() domain.OutboxMessage {
+	return domain.OutboxMessage{ID: r.ID, TicketID: r.TicketID, Kind: r.Kind, To: r.ToAddr, Subject: r.Subject,
+		MessageID: r.MessageID, Raw: r.Raw, Status: domain.OutboxStatus(r.Status), Attempts: r.Attempts,
+		NextAttemptAt: r.NextAttemptAt.UTC(), LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(), SentAt: utcPtr(r.SentAt)}
+}
+
+// EnqueueMail inserts m and sets its ID.
+func (s *Store) EnqueueMail(ctx context.Context, m *domain.OutboxMessage) error {
+	row := &outboxRow{TicketID: m.TicketID, Kind: m.Kind, ToAddr: m.To, Subject: m.Subject, MessageID: m.MessageID,
+		Raw: m.Raw, Status: string(m.Status), Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt),
+		LastError: m.LastError, CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt)}
+	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
+		return mapErr(err, "enqueue %s mail to %s", m.Kind, m.To)
+	}
+	m.ID = row.ID
+	return nil
+}
+
+// ListOutbox returns messages, newest first, without their raw bytes.
+func (s *Store) ListOutbox(ctx context.Context, status domain.OutboxStatus, limit int) ([]domain.OutboxMessage, error) {
+	var rows []outboxRow
+	q := s.idb.NewSelect().Model(&rows).ExcludeColumn("raw").OrderExpr("id DESC")
+	if status != "" {
+		q = q.Where("status = ?", string(status))
+	}
+	if limit > 0 {
+		q = q.Limit(int64(limit))
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, mapErr(err, "list outbox")
+	}
+	out := make([]domain.OutboxMessage, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	return out, nil
+}
+
+type inboxLogRow struct {
+	bun.BaseModel `bun:"table:inbox_log"`
+
+	ID        int64     `bun:"id,pk,autoincrement"`
+	At        time.Time `bun:"at"`
+	Channel   string    `bun:"channel"`
+	MessageID string    `bun:"message_id"`
+	FromAddr  string    `bun:"from_addr"`
+	Subject   string    `bun:"subject"`
+	Reason    string    `bun:"reason"`
+	TicketID  int64     `bun:"ticket_id,nullzero"`
+}
+
+// AddInboxLog inserts e and sets its ID.
+func (s *Store) AddInboxLog(ctx context.Context, e *domain.InboxLogEntry) error {
+	row := &inboxLogRow{At: utc(e.At), Channel: e.Channel, MessageID: e.MessageID, FromAddr: e.From,
+		Subject: e.Subject, Reason: e.Reason, TicketID: e.TicketID}
+	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
+		return mapErr(err, "add inbox log entry")
+	}
+	e.ID = row.ID
+	return nil
+}
+
+// ListInboxLog returns entries, newest first.
+func (s *Store) ListInboxLog(ctx context.Context, limit int) ([]domain.InboxLogEntry, error) {
+	var rows []inboxLogRow
+	q := s.idb.NewSelect().Model(&rows).OrderExpr("id DESC")
+	if limit > 0 {
+		q = q.Limit(int64(limit))
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, mapErr(err, "list inbox log")
+	}
+	out := make([]domain.InboxLogEntry, len(rows))
+	for i, r := range rows {
+		out[i] = domain.InboxLogEntry{ID: r.ID, At: r.At.UTC(), Channel: r.Channel, MessageID: r.MessageID,
+			From: r.FromAddr, Subject: r.Subject, Reason: r.Reason, TicketID: r.TicketID}
+	}
+	return out, nil
+}
+
+type processedRow struct {
+	bun.BaseModel `bun:"table:processed_mail"`
+
+	ID          int64     `bun:"id,pk,autoincrement"`
+	Mailbox     string    `bun:"mailbox"`
+	UIDValidity int64     `bun:"uidvalidity"`
+	UID         int64     `bun:"uid"`
+	MessageID   string    `bun:"message_id"`
+	TicketID    int64     `bun:"ticket_id,nullzero"`
+	At          time.Time `bun:"at"`
+}
+
+// RecordProcessed marks a mail handled; domain.ErrConflict if it was before.
+func (s *Store) RecordProcessed(ctx context.Context, p *domain.ProcessedMail) error {
+	row := &processedRow{Mailbox: p.Mailbox, UIDValidity: int64(p.UIDValidity), UID: int64(p.UID),
+		MessageID: p.MessageID, TicketID: p.TicketID, At: utc(p.At)}
+	// DO NOTHING instead of a unique violation: on PostgreSQL a failed
+	// statement would abort the caller's whole transaction.
+	res, err := s.idb.NewInsert().Model(row).On("CONFLICT DO NOTHING").Exec(ctx)
+	if err := mustAffect(res, err); err != nil {
+		if isNotFoundErr(err) {
+			return fmt.Errorf("record processed mail %s: seen before: %w", p.MessageID, domain.ErrConflict)
+		}
+		return mapErr(err, "record processed mail %s", p.MessageID)
+	}
+	return nil
+}
+
+// IsProcessed reports whether a mail with this Message-ID was handled.
+func (s *Store) IsProcessed(ctx context.Context, messageID string) (bool, error) {
+	ok, err := s.idb.NewSelect().Model((*processedRow)(nil)).Where("message_id = ?", messageID).Exists(ctx)
+	return ok, mapErr(err, "is processed %s", messageID)
+}

@@ -1,0 +1,250 @@
+// Package storage implements domain.Store with Bun on SQLite (the pure-Go
+// modernc driver; WAL, busy timeout, foreign keys, immediate write
+// transactions) and on PostgreSQL (pgx). Row structs stay private to this
+// package; every line of SQL of ticketgate is here or in migrations.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"ticketgate/domain"
+	"ticketgate/migrations"
+)
+
+// DefaultURL is DATABASE_URL's default: a SQLite file in the working directory.
+const DefaultURL = "ticketgate.db"
+
+// Store is the Bun implementation of domain.Store.
+type Store struct {
+	db   *bun.DB
+	idb  bun.IDB // db, or the transaction this Store is bound to
+	inTx bool
+	log  *slog.Logger
+}
+
+var _ domain.Store = (*Store)(nil)
+
+// Target says which engine and where a DATABASE_URL points.
+type Target struct {
+	Postgres bool
+	DSN      string // the driver's data source name
+	Display  string // for messages: no password
+}
+
+// ParseURL reads DATABASE_URL: a path, sqlite://rel/path, sqlite:///abs/path,
+// postgres://… or postgresql://…; "" means DefaultURL.
+func ParseURL(raw string) (Target, error) {
+	if raw == "" {
+		raw = DefaultURL
+	}
+	scheme, rest, hasScheme := strings.Cut(raw, "://")
+	if !hasScheme {
+		return sqliteTarget(raw)
+	}
+	switch strings.ToLower(scheme) {
+	case "postgres", "postgresql":
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return Target{}, fmt.Errorf("DATABASE_URL: %s is not a PostgreSQL URL like postgres://user@host:5432/db", redact(raw))
+		}
+		return Target{Postgres: true, DSN: raw, Display: redact(raw)}, nil
+	case "sqlite", "sqlite3", "file":
+		path, _, _ := strings.Cut(rest, "?")
+		if path == "" {
+			return Target{}, errors.New("DATABASE_URL: sqlite:// needs a path, e.g. sqlite://data/ticketgate.db")
+		}
+		return sqliteTarget(path)
+	}
+	return Target{}, fmt.Errorf("DATABASE_URL: unknown scheme %q (want a file path, sqlite://path or postgres://…)", scheme)
+}
+
+func sqliteTarget(path string) (Target, error) {
+	if path == ":memory:" {
+		return Target{}, errors.New("DATABASE_URL: :memory: is not supported (each connection would see another database); use a file")
+	}
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	return Target{DSN: "file:" + path + "?" + q.Encode(), Display: path}, nil
+}
+
+// redact drops the password of a URL for messages and logs.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// Open connects to the database DATABASE_URL names and checks that it
+// answers. It does not migrate: call Migrate.
+func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	t, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	var db *bun.DB
+	if t.Postgres {
+		sqldb, err := sql.Open("pgx", t.DSN)
+		if err != nil {
+			return nil, fmt.Errorf("DATABASE_URL: %s: %v", t.Display, err)
+		}
+		sqldb.SetMaxOpenConns(20)
+		sqldb.SetMaxIdleConns(5)
+		sqldb.SetConnMaxIdleTime(5 * time.Minute)
+		db = bun.NewDB(sqldb, pgdialect.New())
+	} else {
+		if dir := filepath.Dir(t.Display); dir != "." {
+			if _, err := os.Stat(dir); err != nil {
+				return nil, fmt.Errorf("DATABASE_URL: directory of %s: %v", t.Display, err)
+			}
+		}
+		sqldb, err := sql.Open("sqlite", t.DSN)
+		if err != nil {
+			return nil, fmt.Errorf("DATABASE_URL: %s: %v", t.Display, err)
+		}
+		// WAL lets readers run beside the one writer; immediate transactions
+		// make writers queue on the busy timeout instead of failing.
+		sqldb.SetMaxOpenConns(8)
+		db = bun.NewDB(sqldb, sqlitedialect.New())
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		what := "SQLite database"
+		if t.Postgres {
+			what = "PostgreSQL"
+		}
+		return nil, fmt.Errorf("DATABASE_URL: cannot open %s %s: %v", what, t.Display, err)
+	}
+	return &Store{db: db, idb: db, log: log}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Postgres reports whether the store is on PostgreSQL.
+func (s *Store) Postgres() bool { return s.db.Dialect().Name() == dialect.PG }
+
+// Migrator returns the schema migrator of this database.
+func (s *Store) Migrator() (*migrations.Migrator, error) { return migrations.New(s.db) }
+
+// Migrate applies pending migrations and returns their names.
+func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+	m, err := s.Migrator()
+	if err != nil {
+		return nil, err
+	}
+	return m.Up(ctx)
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// InTx runs fn in a transaction; see domain.Store.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx domain.Store) error) error {
+	return s.tx(ctx, func(ctx context.Context, tx *Store) error { return fn(ctx, tx) })
+}
+
+// tx runs fn with a Store bound to a transaction: s's own if it has one,
+// else a new one.
+func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx *Store) error) error {
+	if s.inTx {
+		return fn(ctx, s)
+	}
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return fn(ctx, &Store{db: s.db, idb: tx, inTx: true, log: s.log})
+	})
+}
+
+// mapErr turns driver errors into domain sentinels, with a short context.
+func mapErr(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	what := fmt.Sprintf(format, args...)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("%s: %w", what, domain.ErrNotFound)
+	case isConstraint(err):
+		return fmt.Errorf("%s: %w (%v)", what, domain.ErrConflict, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// isConstraint reports unique and foreign-key violations.
+func isConstraint(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505" || pe.Code == "23503"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return true
+		}
+	}
+	return false
+}
+
+// mustAffect turns an update that matched no row into sql.ErrNoRows.
+func mustAffect(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return sql.ErrNoRows
+	}
+	return nil
+}
+
+// utc normalizes times before they are written, so SQLite's text times
+// sort and compare correctly.
+func utc(t time.Time) time.Time { return t.UTC() }
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func isNotFoundErr(err error) bool { return errors.Is(err, sql.ErrNoRows) }

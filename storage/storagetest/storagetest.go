@@ -1,0 +1,112 @@
+// Package storagetest runs a test body against every database the machine
+// offers: SQLite always (a fresh file per test), and PostgreSQL when
+// TEST_DATABASE_URL is set (a fresh schema per test, dropped afterwards), so
+// tests never see each other's rows.
+package storagetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
+
+	"ticketgate/storage"
+)
+
+// DB is one database prepared for a test.
+type DB struct {
+	// Name is "sqlite" or "postgres"; it is also the subtest's name.
+	Name string
+	// URL is a DATABASE_URL that reaches this database (and, on PostgreSQL,
+	// only this test's schema).
+	URL string
+}
+
+// Each runs fn as a subtest per available database, each on an empty,
+// unmigrated database.
+func Each(t *testing.T, fn func(t *testing.T, db DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, DB{Name: "sqlite", URL: filepath.Join(t.TempDir(), "ticketgate.db")})
+	})
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		return
+	}
+	t.Run("postgres", func(t *testing.T) {
+		fn(t, DB{Name: "postgres", URL: pgSchema(t, base)})
+	})
+}
+
+// EachStore is Each with the database opened and migrated.
+func EachStore(t *testing.T, fn func(t *testing.T, s *storage.Store)) {
+	t.Helper()
+	Each(t, func(t *testing.T, db DB) {
+		fn(t, Open(t, db.URL))
+	})
+}
+
+// Open opens and migrates url, closing it when the test ends.
+func Open(t *testing.T, url string) *storage.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := storage.Open(ctx, url, Logger(t))
+	if err != nil {
+		t.Fatalf("storage.Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return s
+}
+
+// Logger returns a logger that writes to t.Log.
+func Logger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// pgSchema creates a schema for this test and returns base with its
+// search_path pointing there.
+func pgSchema(t *testing.T, base string) string {
+	t.Helper()
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("TEST_DATABASE_URL: %v", err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("create schema on TEST_DATABASE_URL: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("TEST_DATABASE_URL: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}

@@ -1,0 +1,241 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"ticketgate/domain"
+)
+
+type ticketRow struct {
+	bun.BaseModel `bun:"table:tickets"`
+
+	ID              int64     `bun:"id,pk,autoincrement"`
+	Subject         string    `bun:"subject"`
+	Body            string    `bun:"body"`
+	RequesterID     int64     `bun:"requester_id"`
+	CategoryID      int64     `bun:"category_id,nullzero"`
+	ClassMethod     string    `bun:"class_method"`
+	ClassConfidence float64   `bun:"class_confidence"`
+	Status          string    `bun:"status"`
+	ApprovalLevel   int       `bun:"approval_level,nullzero"`
+	AssigneeID      int64     `bun:"assignee_id,nullzero"`
+	MessageID       string    `bun:"message_id"`
+	CreatedAt       time.Time `bun:"created_at"`
+	UpdatedAt       time.Time `bun:"updated_at"`
+}
+
+// ticketView is a ticket with the names its ids point at.
+type ticketView struct {
+	ticketRow `bun:",extend"`
+
+	RequesterEmail string `bun:"requester_email"`
+	AssigneeEmail  string `bun:"assignee_email,nullzero"`
+	CategoryName   string `bun:"category_name,nullzero"`
+}
+
+func toTicketRow(t *domain.Ticket) *ticketRow {
+	return &ticketRow{ID: t.ID, Subject: t.Subject, Body: t.Body, RequesterID: t.RequesterID, CategoryID: t.CategoryID,
+		ClassMethod: t.ClassMethod, ClassConfidence: t.ClassConfidence, Status: string(t.Status),
+		ApprovalLevel: t.ApprovalLevel, AssigneeID: t.AssigneeID, MessageID: t.MessageID,
+		CreatedAt: utc(t.CreatedAt), UpdatedAt: utc(t.UpdatedAt)}
+}
+
+func (v *ticketView) domain() domain.Ticket {
+	return domain.Ticket{ID: v.ID, Subject: v.Subject, Body: v.Body, RequesterID: v.RequesterID, Requester: v.RequesterEmail,
+		CategoryID: v.CategoryID, Category: v.CategoryName, ClassMethod: v.ClassMethod, ClassConfidence: v.ClassConfidence,
+		Status: domain.Status(v.Status), ApprovalLevel: v.ApprovalLevel, AssigneeID: v.AssigneeID, Assignee: v.AssigneeEmail,
+		MessageID: v.MessageID, CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC()}
+}
+
+// CreateTicket inserts t and sets its ID.
+func (s *Store) CreateTicket(ctx context.Context, t *domain.Ticket) error {
+	row := toTicketRow(t)
+	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
+		return mapErr(err, "create ticket")
+	}
+	t.ID = row.ID
+	return nil
+}
+
+// UpdateTicket writes t if its stored status is still prev.
+func (s *Store) UpdateTicket(ctx context.Context, t *domain.Ticket, prev domain.Status) error {
+	res, err := s.idb.NewUpdate().Model(toTicketRow(t)).WherePK().
+		ExcludeColumn("created_at", "requester_id").
+		Where("status = ?", string(prev)).Exec(ctx)
+	if err := mustAffect(res, err); err != nil {
+		if isNotFoundErr(err) {
+			if _, gerr := s.GetTicket(ctx, t.ID); gerr != nil {
+				return gerr
+			}
+			return mapErr(domain.ErrConflict, "update ticket %s: it is no longer %s", t.Ref(), prev)
+		}
+		return mapErr(err, "update ticket %s", t.Ref())
+	}
+	return nil
+}
+
+func (s *Store) ticketQuery(rows any) *bun.SelectQuery {
+	return s.idb.NewSelect().Model(rows).ModelTableExpr("tickets AS t").
+		ColumnExpr("t.*").
+		ColumnExpr("r.email AS requester_email, a.email AS assignee_email, c.name AS category_name").
+		Join("JOIN users AS r ON r.id = t.requester_id").
+		Join("LEFT JOIN users AS a ON a.id = t.assignee_id").
+		Join("LEFT JOIN categories AS c ON c.id = t.category_id")
+}
+
+// GetTicket returns ticket id.
+func (s *Store) GetTicket(ctx context.Context, id int64) (*domain.Ticket, error) {
+	var v ticketView
+	if err := s.ticketQuery(&v).Where("t.id = ?", id).Scan(ctx); err != nil {
+		return nil, mapErr(err, "get ticket %s", domain.FormatRef(id))
+	}
+	t := v.domain()
+	return &t, nil
+}
+
+// ListTickets returns tickets that match f, newest first.
+func (s *Store) ListTickets(ctx context.Context, f domain.TicketFilter) ([]domain.Ticket, error) {
+	var rows []ticketView
+	q := s.ticketQuery(&rows).OrderExpr("t.id DESC")
+	if f.Status != "" {
+		q = q.Where("t.status = ?", string(f.Status))
+	}
+	if f.RequesterID != 0 {
+		q = q.Where("t.requester_id = ?", f.RequesterID)
+	}
+	if f.AssigneeID != 0 {
+		q = q.Where("t.assignee_id = ?", f.AssigneeID)
+	}
+	if f.Limit > 0 {
+		q = q.Limit(int64(f.Limit))
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, mapErr(err, "list tickets")
+	}
+	out := make([]domain.Ticket, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	return out, nil
+}
+
+type eventRow struct {
+	bun.BaseModel `bun:"table:events"`
+
+	ID       int64     `bun:"id,pk,autoincrement"`
+	TicketID int64     `bun:"ticket_id"`
+	At       time.Time `bun:"at"`
+	Kind     string    `bun:"kind"`
+	Actor    string    `bun:"actor"`
+	Detail   string    `bun:"detail"`
+}
+
+// AppendEvent inserts e and sets its ID.
+func (s *Store) AppendEvent(ctx context.Context, e *domain.Event) error {
+	row := &eventRow{TicketID: e.TicketID, At: utc(e.At), Kind: string(e.Kind), Actor: e.Actor, Detail: e.Detail}
+	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
+		return mapErr(err, "append %s event to %s", e.Kind, domain.FormatRef(e.TicketID))
+	}
+	e.ID = row.ID
+	return nil
+}
+
+// ListEvents returns a ticket's history, oldest first.
+func (s *Store) ListEvents(ctx context.Context, ticketID int64) ([]domain.Event, error) {
+	var rows []eventRow
+	if err := s.idb.NewSelect().Model(&rows).Where("ticket_id = ?", ticketID).Order("id").Scan(ctx); err != nil {
+		return nil, mapErr(err, "events of %s", domain.FormatRef(ticketID))
+	}
+	out := make([]domain.Event, len(rows))
+	for i, r := range rows {
+		out[i] = domain.Event{ID: r.ID, TicketID: r.TicketID, At: r.At.UTC(), Kind: domain.EventKind(r.Kind), Actor: r.Actor, Detail: r.Detail}
+	}
+	return out, nil
+}
+
+type approvalRow struct {
+	bun.BaseModel `bun:"table:approvals"`
+
+	ID        int64      `bun:"id,pk,autoincrement"`
+	TicketID  int64      `bun:"ticket_id"`
+	Level     int        `bun:"level"`
+	Rule      string     `bun:"rule"`
+	Approver  string     `bun:"approver"`
+	Decision  string     `bun:"decision"`
+	Via       string     `bun:"via"`
+	Comment   string     `bun:"comment"`
+	DecidedAt *time.Time `bun:"decided_at"`
+	CreatedAt time.Time  `bun:"created_at"`
+}
+
+// CreateApproval inserts a and sets its ID.
+func (s *Store) CreateApproval(ctx context.Context, a *domain.Approval) error {
+	decision := a.Decision
+	if decision == "" {
+		decision = domain.DecisionPending
+	}
+	row := &approvalRow{TicketID: a.TicketID, Level: a.Level, Rule: string(a.Rule), Approver: a.Approver,
+		Decision: string(decision), Via: string(a.Via), Comment: a.Comment, DecidedAt: utcPtr(a.DecidedAt), CreatedAt: utc(a.CreatedAt)}
+	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
+		return mapErr(err, "create approval for %s", domain.FormatRef(a.TicketID))
+	}
+	a.ID, a.Decision = row.ID, decision
+	return nil
+}
+
+// ListApprovals returns a ticket's approvals by level, then id.
+func (s *Store) ListApprovals(ctx context.Context, ticketID int64) ([]domain.Approval, error) {
+	var rows []approvalRow
+	if err := s.idb.NewSelect().Model(&rows).Where("ticket_id = ?", ticketID).Order("level", "id").Scan(ctx); err != nil {
+		return nil, mapErr(err, "approvals of %s", domain.FormatRef(ticketID))
+	}
+	out := make([]domain.Approval, len(rows))
+	for i, r := range rows {
+		out[i] = domain.Approval{ID: r.ID, TicketID: r.TicketID, Level: r.Level, Rule: domain.Rule(r.Rule), Approver: r.Approver,
+			Decision: domain.Decision(r.Decision), Via: domain.Via(r.Via), Comment: r.Comment, DecidedAt: utcPtr(r.DecidedAt),
+			CreatedAt: r.CreatedAt.UTC()}
+	}
+	return out, nil
+}
+
+type attachmentRow struct {
+	bun.BaseModel `bun:"table:attachments"`
+
+	ID          int64     `bun:"id,pk,autoincrement"`
+	TicketID    int64     `bun:"ticket_id"`
+	Name        string    `bun:"name"`
+	ContentType string    `bun:"content_type"`
+	Size        int64     `bun:"size"`
+	Content     []byte    `bun:"content"`
+	Path        string    `bun:"path"`
+	CreatedAt   time.Time `bun:"created_at"`
+}
+
+// AddAttachment inserts a and sets its ID.
+func (s *Store) AddAttachment(ctx context.Context, a *domain.Attachment) error {
+	row := &attachmentRow{TicketID: a.TicketID, Name: a.Name, ContentType: a.ContentType, Size: a.Size,
+		Content: a.Content, Path: a.Path, CreatedAt: utc(a.CreatedAt)}
+	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
+		return mapErr(err, "add attachment to %s", domain.FormatRef(a.TicketID))
+	}
+	a.ID = row.ID
+	return nil
+}
+
+// ListAttachments returns a ticket's attachments without their content.
+func (s *Store) ListAttachments(ctx context.Context, ticketID int64) ([]domain.Attachment, error) {
+	var rows []attachmentRow
+	if err := s.idb.NewSelect().Model(&rows).ExcludeColumn("content").
+		Where("ticket_id = ?", ticketID).Order("id").Scan(ctx); err != nil {
+		return nil, mapErr(err, "attachments of %s", domain.FormatRef(ticketID))
+	}
+	out := make([]domain.Attachment, len(rows))
+	for i, r := range rows {
+		out[i] = domain.Attachment{ID: r.ID, TicketID: r.TicketID, Name: r.Name, ContentType: r.ContentType,
+			Size: r.Size, Path: r.Path, CreatedAt: r.CreatedAt.UTC()}
+	}
+	return out, nil
+}

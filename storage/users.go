@@ -1,0 +1,93 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"ticketgate/domain"
+)
+
+type userRow struct {
+	bun.BaseModel `bun:"table:users"`
+
+	ID                 int64     `bun:"id,pk,autoincrement"`
+	Email              string    `bun:"email"`
+	Name               string    `bun:"name"`
+	Role               string    `bun:"role"`
+	PasswordHash       string    `bun:"password_hash"`
+	MustChangePassword bool      `bun:"must_change_password"`
+	Disabled           bool      `bun:"disabled"`
+	CreatedAt          time.Time `bun:"created_at"`
+	UpdatedAt          time.Time `bun:"updated_at"`
+}
+
+func toUserRow(u *domain.User) *userRow {
+	return &userRow{ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role), PasswordHash: u.PasswordHash,
+		MustChangePassword: u.MustChangePassword, Disabled: u.Disabled, CreatedAt: utc(u.CreatedAt), UpdatedAt: utc(u.UpdatedAt)}
+}
+
+func (r *userRow) domain() domain.User {
+	return domain.User{ID: r.ID, Email: r.Email, Name: r.Name, Role: domain.Role(r.Role), PasswordHash: r.PasswordHash,
+		MustChangePassword: r.MustChangePassword, Disabled: r.Disabled, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// CreateUser inserts u; see domain.UserStore.
+func (s *Store) CreateUser(ctx context.Context, u *domain.User) error {
+	row := toUserRow(u)
+	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
+		return mapErr(err, "create user %s", u.Email)
+	}
+	u.ID = row.ID
+	return nil
+}
+
+// UpdateUser writes every field of u.
+func (s *Store) UpdateUser(ctx context.Context, u *domain.User) error {
+	res, err := s.idb.NewUpdate().Model(toUserRow(u)).WherePK().Exec(ctx)
+	return mapErr(mustAffect(res, err), "update user %d", u.ID)
+}
+
+// GetUser returns user id.
+func (s *Store) GetUser(ctx context.Context, id int64) (*domain.User, error) {
+	var row userRow
+	if err := s.idb.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, mapErr(err, "get user %d", id)
+	}
+	u := row.domain()
+	return &u, nil
+}
+
+// GetUserByEmail returns the user with a normalized address.
+func (s *Store) GetUserByEmail(ctx context.Context, email string) (*domain.User, error) {
+	var row userRow
+	if err := s.idb.NewSelect().Model(&row).Where("email = ?", email).Scan(ctx); err != nil {
+		return nil, mapErr(err, "get user %s", email)
+	}
+	u := row.domain()
+	return &u, nil
+}
+
+// ListUsers returns users in id order.
+func (s *Store) ListUsers(ctx context.Context, f domain.UserFilter) ([]domain.User, error) {
+	var rows []userRow
+	q := s.idb.NewSelect().Model(&rows).Order("id")
+	if f.Role != "" {
+		q = q.Where("role = ?", string(f.Role))
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, mapErr(err, "list users")
+	}
+	out := make([]domain.User, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	return out, nil
+}
+
+// CountUsers returns how many users exist.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	n, err := s.idb.NewSelect().Model((*userRow)(nil)).Count(ctx)
+	return int(n), mapErr(err, "count users")
+}
