@@ -19,7 +19,6 @@ type fixedClock struct{}
 
 func (fixedClock) Now() time.Time { return t0 }
 
-
 func newDesk(t *testing.T, s *storage.Store) *domain.Desk {
 	return domain.NewDesk(s, fixedClock{}, storagetest.Logger(t))
 }
