@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -142,7 +143,7 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		if t.Postgres {
 			what = "PostgreSQL"
 		}
-		return nil, fmt.Errorf("DATABASE_URL: cannot open %s %s: %v", what, t.Display, err)
+		return nil, fmt.Errorf("DATABASE_URL: cannot open %s %s: %s", what, t.Display, oneLine(err))
 	}
 	return &Store{db: db, idb: db, log: log}, nil
 }
@@ -187,6 +188,19 @@ func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx *Store) 
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		return fn(ctx, &Store{db: s.db, idb: tx, inTx: true, log: s.log})
 	})
+}
+
+// oneLine joins the lines of a driver's error (pgx lists every address it
+// tried on a line of its own), dropping repeats, so a failure is one line.
+func oneLine(err error) string {
+	var parts []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && !slices.Contains(parts, l) {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // mapErr turns driver errors into domain sentinels, with a short context.

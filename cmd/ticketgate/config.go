@@ -1,0 +1,406 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"ticketgate/domain"
+	"ticketgate/storage"
+)
+
+// Config is every setting of DESIGN.md's configuration table, parsed once.
+type Config struct {
+	DatabaseURL           string
+	HTTPAddr              string
+	BaseURL               string
+	AdminEmail            string
+	HelpdeskAddress       string
+	HelpdeskName          string
+	AllowedSenderDomains  []string // "*" alone allows all
+	IMAPURL               string
+	IMAPPollInterval      time.Duration
+	IMAPDoneMailbox       string
+	IMAPQuarantineMailbox string
+	SMTPListen            string // host:port or "off"
+	LMTPListen            string // host:port, a unix socket path, or "off"
+	SMTPURL               string
+	TLSCAFile             string
+	MailFrom              string
+	SecretKey             string
+	TrustedAuthservID     string
+	AttachmentsDir        string
+	MaxMessageBytes       int64
+	OpenAIAPIKey          string
+	OpenAIBaseURL         string
+	OpenAIModel           string
+	ClassifyTimeout       time.Duration
+	ClassifyMinConfidence float64
+	ApprovalRemindAfter   time.Duration
+	ApprovalExpireAfter   time.Duration
+	ReopenWithin          time.Duration
+	OutboxMaxAttempts     int
+	LogLevel              slog.Level
+	LogFormat             string // text or json
+}
+
+// setting is one variable: its name, its default (which may depend on
+// settings parsed before it), whether it may come from NAME_FILE, and how
+// it is parsed into Config.
+type setting struct {
+	name   string
+	def    func(c *Config) string
+	secret bool
+	help   string
+	set    func(c *Config, v string) error
+}
+
+func fixed(v string) func(*Config) string { return func(*Config) string { return v } }
+
+// settings are in dependency order: a default may read fields set above it.
+var settings = []setting{
+	{"DATABASE_URL", fixed(storage.DefaultURL), true, "a SQLite path, sqlite://rel/path, sqlite:///abs/path, or postgres://user:pass@host:5432/db",
+		func(c *Config, v string) error {
+			_, err := storage.ParseURL(v)
+			c.DatabaseURL = v
+			return stripVarName(err)
+		}},
+	{"HTTP_ADDR", fixed(":8080"), false, "address the web portal listens on", func(c *Config, v string) error {
+		c.HTTPAddr = v
+		return checkHostPort(v)
+	}},
+	{"BASE_URL", fixed("http://localhost:8080"), false, "the portal's public URL, used in mails and for Secure cookies", func(c *Config, v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("want an absolute http:// or https:// URL")
+		}
+		c.BaseURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+	{"ADMIN_EMAIL", fixed("admin@localhost"), false, "the first admin, created on an empty database", func(c *Config, v string) error {
+		var err error
+		c.AdminEmail, err = domain.NormalizeEmail(v)
+		return stripInvalid(err)
+	}},
+	{"HELPDESK_ADDRESS", fixed("help@localhost"), false, "the address employees write to", func(c *Config, v string) error {
+		var err error
+		c.HelpdeskAddress, err = domain.NormalizeEmail(v)
+		return stripInvalid(err)
+	}},
+	{"HELPDESK_NAME", fixed("IT Helpdesk"), false, "the display name of outgoing mail", func(c *Config, v string) error {
+		if strings.ContainsAny(v, "\r\n") {
+			return errors.New("must be one line")
+		}
+		c.HelpdeskName = strings.TrimSpace(v)
+		return nil
+	}},
+	{"ALLOWED_SENDER_DOMAINS", func(c *Config) string { return domain.EmailDomain(c.HelpdeskAddress) }, false,
+		"comma-separated domains whose senders may open tickets; * allows all", func(c *Config, v string) error {
+			c.AllowedSenderDomains = nil
+			for _, d := range strings.Split(v, ",") {
+				d = strings.ToLower(strings.TrimSpace(d))
+				if d == "" {
+					continue
+				}
+				if d != "*" && (strings.ContainsAny(d, "@ /") || !strings.Contains(d, ".") && d != "localhost") {
+					return fmt.Errorf("%q is not a domain", d)
+				}
+				c.AllowedSenderDomains = append(c.AllowedSenderDomains, d)
+			}
+			if len(c.AllowedSenderDomains) == 0 {
+				return errors.New("empty: name at least one domain, or *")
+			}
+			return nil
+		}},
+	{"IMAP_URL", fixed(""), true, "mailbox to poll: imaps://user:pass@host[:993]/INBOX or imap://…[:143]/INBOX[?tls=none]", func(c *Config, v string) error {
+		c.IMAPURL = v
+		return checkMailURL(v, "imap", "imaps")
+	}},
+	{"IMAP_POLL_INTERVAL", fixed("30s"), false, "how often to poll when the server has no IDLE", durationInto(func(c *Config) *time.Duration { return &c.IMAPPollInterval })},
+	{"IMAP_DONE_MAILBOX", fixed(""), false, "move processed mail here (default: flag it \\Seen)", func(c *Config, v string) error { c.IMAPDoneMailbox = v; return nil }},
+	{"IMAP_QUARANTINE_MAILBOX", fixed(""), false, "move unreadable mail here", func(c *Config, v string) error { c.IMAPQuarantineMailbox = v; return nil }},
+	{"SMTP_LISTEN", func(c *Config) string {
+		if c.IMAPURL == "" {
+			return "127.0.0.1:2525"
+		}
+		return "off"
+	}, false, "built-in SMTP receiver host:port, or off", func(c *Config, v string) error {
+		c.SMTPListen = v
+		if v == "off" {
+			return nil
+		}
+		return checkHostPort(v)
+	}},
+	{"LMTP_LISTEN", fixed("off"), false, "built-in LMTP receiver host:port or unix socket path, or off", func(c *Config, v string) error {
+		c.LMTPListen = v
+		if v == "off" || strings.HasPrefix(v, "/") {
+			return nil
+		}
+		return checkHostPort(v)
+	}},
+	{"SMTP_URL", fixed(""), true, "relay for outgoing mail: smtp://user:pass@host[:587][?tls=none] or smtps://…[:465]; unset holds mail", func(c *Config, v string) error {
+		c.SMTPURL = v
+		return checkMailURL(v, "smtp", "smtps")
+	}},
+	{"TLS_CA_FILE", fixed(""), false, "extra CA certificate (PEM) trusted for IMAP and SMTP", func(c *Config, v string) error {
+		c.TLSCAFile = v
+		if v == "" {
+			return nil
+		}
+		_, err := os.Stat(v)
+		return err
+	}},
+	{"MAIL_FROM", func(c *Config) string { return c.HelpdeskAddress }, false, "From address of outgoing mail", func(c *Config, v string) error {
+		var err error
+		c.MailFrom, err = domain.NormalizeEmail(v)
+		return stripInvalid(err)
+	}},
+	{"SECRET_KEY", fixed(""), true, "key for approval tokens (default: generated once and kept in the database)", func(c *Config, v string) error {
+		if v != "" && len(v) < 32 {
+			return errors.New("too short: use at least 32 characters")
+		}
+		c.SecretKey = v
+		return nil
+	}},
+	{"TRUSTED_AUTHSERV_ID", fixed(""), false, "require DMARC/DKIM pass from this Authentication-Results server on approval replies", func(c *Config, v string) error { c.TrustedAuthservID = v; return nil }},
+	{"ATTACHMENTS_DIR", fixed(""), false, "keep attachments in this directory (default: in the database)", func(c *Config, v string) error { c.AttachmentsDir = v; return nil }},
+	{"MAX_MESSAGE_BYTES", fixed("25MiB"), false, "largest mail accepted (bytes, or with KB/MB/KiB/MiB)", func(c *Config, v string) error {
+		n, err := parseSize(v)
+		c.MaxMessageBytes = n
+		return err
+	}},
+	{"OPENAI_API_KEY", fixed(""), true, "enables the OpenAI-compatible classifier", func(c *Config, v string) error { c.OpenAIAPIKey = v; return nil }},
+	{"OPENAI_BASE_URL", fixed(""), false, "OpenAI-compatible endpoint (default: the official API)", func(c *Config, v string) error {
+		c.OpenAIBaseURL = v
+		if v == "" {
+			return nil
+		}
+		if u, err := url.Parse(v); err != nil || u.Host == "" {
+			return errors.New("want an absolute URL")
+		}
+		return nil
+	}},
+	{"OPENAI_MODEL", fixed("gpt-4o-mini"), false, "model name for classification", func(c *Config, v string) error { c.OpenAIModel = v; return nil }},
+	{"CLASSIFY_TIMEOUT", fixed("10s"), false, "how long to wait for the model before falling back to local", durationInto(func(c *Config) *time.Duration { return &c.ClassifyTimeout })},
+	{"CLASSIFY_MIN_CONFIDENCE", fixed("0.5"), false, "below this confidence a ticket goes to triage", func(c *Config, v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 1 {
+			return fmt.Errorf("%q is not a number from 0 to 1", v)
+		}
+		c.ClassifyMinConfidence = f
+		return nil
+	}},
+	{"APPROVAL_REMIND_AFTER", fixed("24h"), false, "remind approvers after", durationInto(func(c *Config) *time.Duration { return &c.ApprovalRemindAfter })},
+	{"APPROVAL_EXPIRE_AFTER", fixed("168h"), false, "give up on approvals after", durationInto(func(c *Config) *time.Duration { return &c.ApprovalExpireAfter })},
+	{"REOPEN_WITHIN", fixed("336h"), false, "resolved tickets close after", durationInto(func(c *Config) *time.Duration { return &c.ReopenWithin })},
+	{"OUTBOX_MAX_ATTEMPTS", fixed("10"), false, "send attempts before a mail is dead", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("%q is not a whole number of at least 1", v)
+		}
+		c.OutboxMaxAttempts = n
+		return nil
+	}},
+	{"LOG_LEVEL", fixed("info"), false, "debug, info, warn or error", func(c *Config, v string) error {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return fmt.Errorf("%q is not debug, info, warn or error", v)
+		}
+		return nil
+	}},
+	{"LOG_FORMAT", fixed("text"), false, "text or json", func(c *Config, v string) error {
+		if v != "text" && v != "json" {
+			return fmt.Errorf("%q is not text or json", v)
+		}
+		c.LogFormat = v
+		return nil
+	}},
+}
+
+// flagName is a variable's command-line flag: DATABASE_URL → database-url.
+func flagName(varName string) string {
+	return strings.ReplaceAll(strings.ToLower(varName), "_", "-")
+}
+
+// configFlags registers every setting as a flag of fs and returns the
+// values given on the command line, by variable name.
+func configFlags(fs *flag.FlagSet) map[string]string {
+	given := map[string]string{}
+	for _, s := range settings {
+		fs.Func(flagName(s.name), s.help+" ("+s.name+")", func(v string) error {
+			given[s.name] = v
+			return nil
+		})
+	}
+	return given
+}
+
+// loadConfig builds the Config from, lowest first: defaults, the .env file
+// (dotenv, may be nil), the environment, NAME_FILE for secrets, and flags.
+// The error names the variable and the problem in one line.
+func loadConfig(lookupEnv func(string) (string, bool), dotenv map[string]string, flags map[string]string) (*Config, error) {
+	c := &Config{}
+	for _, s := range settings {
+		v, from, ok, err := lookup(s, lookupEnv, dotenv, flags)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			v = s.def(c)
+		}
+		if err := s.set(c, strings.TrimSpace(v)); err != nil {
+			return nil, fmt.Errorf("%s: %v", s.name+from, err)
+		}
+	}
+	return c, nil
+}
+
+// lookup returns a setting's raw value, where it came from (a suffix for
+// messages), and whether it is set at all (else the default applies).
+func lookup(s setting, lookupEnv func(string) (string, bool), dotenv, flags map[string]string) (string, string, bool, error) {
+	if v, ok := flags[s.name]; ok {
+		return v, " (--" + flagName(s.name) + ")", true, nil
+	}
+	get := func(name string) (string, bool) {
+		if v, ok := lookupEnv(name); ok {
+			return v, true
+		}
+		v, ok := dotenv[name]
+		return v, ok
+	}
+	v, ok := get(s.name)
+	if s.secret {
+		if path, fok := get(s.name + "_FILE"); fok && path != "" {
+			if ok && v != "" {
+				return "", "", false, fmt.Errorf("%s and %s_FILE are both set: keep one", s.name, s.name)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return "", "", false, fmt.Errorf("%s_FILE: %v", s.name, err)
+			}
+			return strings.TrimRight(string(b), "\r\n"), " (from " + s.name + "_FILE)", true, nil
+		}
+	}
+	if !ok || v == "" {
+		return "", "", false, nil
+	}
+	return v, "", true, nil
+}
+
+// readDotenv reads KEY=VALUE lines from path; a missing file is no error.
+// Lines may start with "export "; values may be in single or double quotes;
+// # starts a comment line.
+func readDotenv(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		k, v, ok := strings.Cut(line, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" || strings.ContainsAny(k, " \t") {
+			return nil, fmt.Errorf("%s:%d: want KEY=VALUE", path, n)
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		}
+		out[k] = v
+	}
+	return out, sc.Err()
+}
+
+func durationInto(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%q is not a positive duration (like 30s, 5m or 24h)", v)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+func checkHostPort(v string) error {
+	_, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", v)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q has no valid port", v)
+	}
+	return nil
+}
+
+func checkMailURL(v string, plain, implicitTLS string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	if u.Scheme != plain && u.Scheme != implicitTLS {
+		return fmt.Errorf("scheme %q: want %s:// or %s://", u.Scheme, plain, implicitTLS)
+	}
+	if u.Hostname() == "" {
+		return errors.New("no host")
+	}
+	if tls := u.Query().Get("tls"); tls != "" && tls != "none" {
+		return fmt.Errorf("tls=%s: the only option is tls=none (plaintext)", tls)
+	}
+	return nil
+}
+
+// parseSize reads "25MiB", "10MB", "512KiB" or a plain number of bytes.
+func parseSize(v string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000}, {"B", 1}}
+	s, mult := strings.TrimSpace(v), int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(strings.ToUpper(s), strings.ToUpper(u.suffix)) && (u.suffix != "B" || !strings.HasSuffix(strings.ToUpper(s), "IB")) {
+			s, mult = strings.TrimSpace(s[:len(s)-len(u.suffix)]), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<40)/mult {
+		return 0, fmt.Errorf("%q is not a size (like 25MiB or 1048576)", v)
+	}
+	return n * mult, nil
+}
+
+// stripVarName drops a leading "DATABASE_URL: " that the error already has.
+func stripVarName(err error) error {
+	if err == nil {
+		return nil
+	}
+	return errors.New(strings.TrimPrefix(err.Error(), "DATABASE_URL: "))
+}
+
+func stripInvalid(err error) error {
+	if err == nil {
+		return nil
+	}
+	return errors.New(strings.TrimPrefix(err.Error(), domain.ErrInvalid.Error()+": "))
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"ticketgate/adminui"
+)
+
+// shutdownTimeout bounds a graceful stop: in-flight requests get this long.
+const shutdownTimeout = 5 * time.Second
+
+func (a *app) cmdServe(args []string) error {
+	f := a.newFlags("serve", "serve [flags]")
+	if _, err := f.parse(args); err != nil {
+		return err
+	}
+	c, err := a.config(f)
+	if err != nil {
+		return err
+	}
+	log := a.logger(c)
+	st, desk, err := a.openDesk(c, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	password, err := desk.EnsureFirstAdmin(a.ctx, c.AdminEmail)
+	if err != nil {
+		return err
+	}
+	if password != "" {
+		// Printed once, to the terminal only: never logged, never stored.
+		fmt.Fprintf(a.stdout, "\nFirst start: created the admin %s\n  one-time password: %s\n  Sign in at %s and choose a new password.\n\n",
+			c.AdminEmail, password, c.BaseURL)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	web, err := adminui.New(adminui.Deps{Desk: desk, Log: log, Registry: reg})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR: %v", err)
+	}
+	srv := &http.Server{
+		Handler:           web,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(a.stdout, "ticketgate is running at %s (listening on %s). Press Ctrl-C to stop.\n", c.BaseURL, ln.Addr())
+	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("base_url", c.BaseURL))
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("HTTP server: %w", err)
+	case <-a.ctx.Done():
+	}
+	log.Info("shutting down")
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("HTTP shutdown", slog.Any("error", err))
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"ticketgate/domain"
+	"ticketgate/storage/storagetest"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var listeningRE = regexp.MustCompile(`listening on ([0-9.:\[\]]+)\)`)
+
+// waitFor polls out until re matches, or fails the test after 20 s.
+func waitFor(t *testing.T, out interface{ String() string }, re *regexp.Regexp) []string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s in output:\n%s", re, out.String())
+	return nil
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestServe starts serve in-process on each database: it migrates, creates
+// the first admin with a printed one-time password, answers the health
+// endpoints, and stops when its context ends.
+func TestServe(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var out, errOut syncBuffer
+		env := map[string]string{"DATABASE_URL": db.URL, "HTTP_ADDR": "127.0.0.1:0", "ADMIN_EMAIL": "boss@company.test"}
+		done := make(chan int, 1)
+		go func() { done <- run(ctx, []string{"serve"}, envOf(env), strings.NewReader(""), &out, &errOut) }()
+		addr := waitFor(t, &out, listeningRE)[1]
+		base := "http://" + addr
+
+		pw := regexp.MustCompile(`one-time password: (\S+)`).FindStringSubmatch(out.String())
+		if pw == nil {
+			t.Fatalf("no one-time password printed:\n%s", out.String())
+		}
+		if strings.Contains(errOut.String(), pw[1]) {
+			t.Error("the one-time password went to the log")
+		}
+		st := storagetest.Open(t, db.URL)
+		admin, err := st.GetUserByEmail(ctx, "boss@company.test")
+		if err != nil || admin.Role != domain.RoleAdmin || !admin.MustChangePassword || !domain.CheckPassword(admin.PasswordHash, pw[1]) {
+			t.Fatalf("first admin = %+v, %v", admin, err)
+		}
+
+		for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+			if code, _ := get(t, base+path); code != http.StatusOK {
+				t.Errorf("GET %s = %d, want 200", path, code)
+			}
+		}
+		_, metrics := get(t, base+"/metrics")
+		for _, want := range []string{"go_goroutines", "process_cpu_seconds_total", `ticketgate_http_requests_total{code="200",method="get",route="healthz"} 1`} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("/metrics lacks %q", want)
+			}
+		}
+		if code, _ := get(t, base+"/nope"); code != http.StatusNotFound {
+			t.Errorf("GET /nope = %d, want 404", code)
+		}
+
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("serve exited %d after cancel: %s", code, errOut.String())
+			}
+		case <-time.After(shutdownTimeout + 2*time.Second):
+			t.Fatal("serve did not stop within the shutdown timeout")
+		}
+
+		// A second start on the same database creates no second admin.
+		ctx2, cancel2 := context.WithCancel(context.Background())
+		var out2 syncBuffer
+		go func() { done <- run(ctx2, []string{"serve"}, envOf(env), strings.NewReader(""), &out2, io.Discard) }()
+		waitFor(t, &out2, listeningRE)
+		cancel2()
+		<-done
+		if strings.Contains(out2.String(), "one-time password") {
+			t.Error("second start printed a password again")
+		}
+	})
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds ticketgate once for the tests that need a real process.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ticketgate-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "ticketgate")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			t.Logf("go build: %s", out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build ticketgate: %v", buildErr)
+	}
+	return binPath
+}
+
+// TestServeProcessStopsOnSignal runs the real binary and stops it with
+// SIGINT (Ctrl-C) and SIGTERM: it exits 0 within the shutdown timeout.
+func TestServeProcessStopsOnSignal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := binary(t)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := exec.Command(bin, "serve", "--http-addr", "127.0.0.1:0")
+			cmd.Dir = dir
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+			var out, errOut syncBuffer
+			cmd.Stdout, cmd.Stderr = &out, &errOut
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			addr := waitFor(t, &out, listeningRE)[1]
+			if code, _ := get(t, "http://"+addr+"/readyz"); code != 200 {
+				t.Fatalf("/readyz = %d", code)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "ticketgate.db")); err != nil {
+				t.Fatalf("no SQLite database in the working directory: %v", err)
+			}
+			start := time.Now()
+			cmd.Process.Signal(sig)
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			select {
+			case err := <-exited:
+				if err != nil {
+					t.Errorf("exit after %v: %v\n%s", sig, err, errOut.String())
+				}
+				if took := time.Since(start); took > shutdownTimeout {
+					t.Errorf("stopping took %v", took)
+				}
+			case <-time.After(shutdownTimeout + 3*time.Second):
+				t.Fatalf("still running %v after %v", shutdownTimeout+3*time.Second, sig)
+			}
+		})
+	}
+}
+
+// TestBadConfigExitsWithOneLine runs the real binary with bad settings.
+func TestBadConfigExitsWithOneLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := binary(t)
+	for _, env := range []string{"DATABASE_URL=mysql://x/y", "DATABASE_URL=postgres://postgres@127.0.0.1:1/x?connect_timeout=2", "IMAP_POLL_INTERVAL=soon"} {
+		cmd := exec.Command(bin, "serve")
+		cmd.Dir = t.TempDir()
+		cmd.Env = []string{env}
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		exitErr, ok := err.(*exec.ExitError)
+		name, _, _ := strings.Cut(env, "=")
+		lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+		if !ok || exitErr.ExitCode() != 1 || len(lines) != 1 || !strings.Contains(lines[0], name) || strings.Contains(errOut.String(), "goroutine") {
+			t.Errorf("%s: err %v, stderr %q; want exit 1 and one line naming %s", env, err, errOut.String(), name)
+		}
+	}
+}

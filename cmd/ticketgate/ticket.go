@@ -1,0 +1,246 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"ticketgate/domain"
+)
+
+func (a *app) cmdTicket(args []string) error {
+	if len(args) == 0 {
+		return usagef("want list or show")
+	}
+	switch args[0] {
+	case "list":
+		return a.ticketList(args[1:])
+	case "show":
+		return a.ticketShow(args[1:])
+	}
+	return usagef("unknown action %q: want list or show", args[0])
+}
+
+// ticketJSON is a ticket as `ticket list --json` prints it (DESIGN.md
+// "JSON of the commands"): other tools read these names.
+type ticketJSON struct {
+	ID             int64               `json:"id"`
+	Ref            string              `json:"ref"`
+	Subject        string              `json:"subject"`
+	Status         string              `json:"status"`
+	ApprovalLevel  *int                `json:"approval_level"`
+	Category       *string             `json:"category"`
+	Classification *classificationJSON `json:"classification"`
+	Requester      string              `json:"requester"`
+	Assignee       *string             `json:"assignee"`
+	CreatedAt      string              `json:"created_at"`
+	UpdatedAt      string              `json:"updated_at"`
+}
+
+type classificationJSON struct {
+	Method     string  `json:"method"`
+	Confidence float64 `json:"confidence"`
+}
+
+// ticketDetailJSON is `ticket show --json`: the list fields and more.
+type ticketDetailJSON struct {
+	ticketJSON
+	Body        string           `json:"body"`
+	Events      []eventJSON      `json:"events"`
+	Approvals   []approvalJSON   `json:"approvals"`
+	Attachments []attachmentJSON `json:"attachments"`
+}
+
+type eventJSON struct {
+	At     string `json:"at"`
+	Kind   string `json:"kind"`
+	Actor  string `json:"actor"`
+	Detail string `json:"detail"`
+}
+
+type approvalJSON struct {
+	Level     int     `json:"level"`
+	Rule      string  `json:"rule"`
+	Approver  string  `json:"approver"`
+	Decision  string  `json:"decision"`
+	Via       *string `json:"via"`
+	DecidedAt *string `json:"decided_at"`
+	Comment   string  `json:"comment"`
+}
+
+type attachmentJSON struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func toTicketJSON(t *domain.Ticket) ticketJSON {
+	j := ticketJSON{ID: t.ID, Ref: t.Ref(), Subject: t.Subject, Status: string(t.Status), Category: optString(t.Category),
+		Requester: t.Requester, Assignee: optString(t.Assignee), CreatedAt: rfc3339(t.CreatedAt), UpdatedAt: rfc3339(t.UpdatedAt)}
+	if t.ApprovalLevel > 0 {
+		lvl := t.ApprovalLevel
+		j.ApprovalLevel = &lvl
+	}
+	if t.ClassMethod != "" {
+		j.Classification = &classificationJSON{Method: t.ClassMethod, Confidence: t.ClassConfidence}
+	}
+	return j
+}
+
+func toDetailJSON(d *domain.TicketDetail) ticketDetailJSON {
+	j := ticketDetailJSON{ticketJSON: toTicketJSON(&d.Ticket), Body: d.Ticket.Body,
+		Events: []eventJSON{}, Approvals: []approvalJSON{}, Attachments: []attachmentJSON{}}
+	for _, e := range d.Events {
+		j.Events = append(j.Events, eventJSON{At: rfc3339(e.At), Kind: string(e.Kind), Actor: e.Actor, Detail: e.Detail})
+	}
+	for _, ap := range d.Approvals {
+		aj := approvalJSON{Level: ap.Level, Rule: string(ap.Rule), Approver: ap.Approver, Decision: string(ap.Decision),
+			Via: optString(string(ap.Via)), Comment: ap.Comment}
+		if ap.DecidedAt != nil {
+			s := rfc3339(*ap.DecidedAt)
+			aj.DecidedAt = &s
+		}
+		j.Approvals = append(j.Approvals, aj)
+	}
+	for _, at := range d.Attachments {
+		j.Attachments = append(j.Attachments, attachmentJSON{Name: at.Name, ContentType: at.ContentType, Size: at.Size})
+	}
+	return j
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func (a *app) ticketList(args []string) error {
+	f := a.newFlags("ticket list", "ticket list [--status S] [--limit N] [--json]")
+	status := f.String("status", "", "only tickets in this status")
+	limit := f.Int("limit", 0, "at most this many, newest first (0: all)")
+	asJSON := f.Bool("json", false, "print a JSON array")
+	f.markOwn()
+	if _, err := f.parse(args); err != nil {
+		return err
+	}
+	var filter domain.TicketFilter
+	if *status != "" {
+		s, err := domain.ParseStatus(*status)
+		if err != nil {
+			return usagef("--status: %v", strings.TrimPrefix(err.Error(), domain.ErrInvalid.Error()+": "))
+		}
+		filter.Status = s
+	}
+	if *limit < 0 {
+		return usagef("--limit must not be negative")
+	}
+	filter.Limit = *limit
+	_, _, st, d, err := a.prepare(f, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tickets, err := d.Tickets(a.ctx, filter)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := make([]ticketJSON, len(tickets))
+		for i := range tickets {
+			out[i] = toTicketJSON(&tickets[i])
+		}
+		return writeJSON(a.stdout, out)
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "REF\tSTATUS\tCATEGORY\tREQUESTER\tASSIGNEE\tUPDATED\tSUBJECT")
+	for _, t := range tickets {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Ref(), t.Status, orDash(t.Category), t.Requester,
+			orDash(t.Assignee), t.UpdatedAt.UTC().Format("2006-01-02 15:04"), t.Subject)
+	}
+	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func (a *app) ticketShow(args []string) error {
+	f := a.newFlags("ticket show", "ticket show REF [--json]")
+	asJSON := f.Bool("json", false, "print JSON")
+	f.markOwn()
+	pos, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("want one ticket reference, like TKT-12")
+	}
+	id, err := domain.ParseRef(pos[0])
+	if err != nil {
+		return usagef("%v", strings.TrimPrefix(err.Error(), domain.ErrInvalid.Error()+": "))
+	}
+	_, _, st, d, err := a.prepare(f, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	detail, err := d.Ticket(a.ctx, id)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(a.stdout, toDetailJSON(detail))
+	}
+	t := detail.Ticket
+	w := a.stdout
+	fmt.Fprintf(w, "%s  %s\n", t.Ref(), t.Subject)
+	fmt.Fprintf(w, "status:     %s", t.Status)
+	if t.ApprovalLevel > 0 {
+		fmt.Fprintf(w, " (level %d)", t.ApprovalLevel)
+	}
+	fmt.Fprintf(w, "\ncategory:   %s", orDash(t.Category))
+	if t.ClassMethod != "" {
+		fmt.Fprintf(w, " (%s, confidence %.2f)", t.ClassMethod, t.ClassConfidence)
+	}
+	fmt.Fprintf(w, "\nrequester:  %s\nassignee:   %s\ncreated:    %s\nupdated:    %s\n\n%s\n",
+		t.Requester, orDash(t.Assignee), rfc3339(t.CreatedAt), rfc3339(t.UpdatedAt), strings.TrimSpace(t.Body))
+	if len(detail.Attachments) > 0 {
+		fmt.Fprintln(w, "\nAttachments:")
+		for _, at := range detail.Attachments {
+			fmt.Fprintf(w, "  %s (%s, %d bytes)\n", at.Name, at.ContentType, at.Size)
+		}
+	}
+	if len(detail.Approvals) > 0 {
+		fmt.Fprintln(w, "\nApprovals:")
+		for _, ap := range detail.Approvals {
+			fmt.Fprintf(w, "  level %d (%s)  %s  %s", ap.Level, ap.Rule, ap.Approver, ap.Decision)
+			if ap.Via != "" {
+				fmt.Fprintf(w, " by %s", ap.Via)
+			}
+			if ap.Comment != "" {
+				fmt.Fprintf(w, ": %s", ap.Comment)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	fmt.Fprintln(w, "\nHistory:")
+	for _, e := range detail.Events {
+		fmt.Fprintf(w, "  %s  %-18s %s: %s\n", e.At.UTC().Format("2006-01-02 15:04:05"), e.Kind, e.Actor, e.Detail)
+	}
+	return nil
+}
