@@ -16,16 +16,25 @@ type Desk struct {
 	log   *slog.Logger
 }
 
+// Option configures a Desk beyond its store, clock and logger: the
+// classifier, the mail composer, the helpdesk's policies. Each feature
+// defines its own option beside its use cases.
+type Option func(*Desk)
+
 // NewDesk returns a Desk over store. A nil clock means SystemClock; a nil
 // logger discards.
-func NewDesk(store Store, clock Clock, log *slog.Logger) *Desk {
+func NewDesk(store Store, clock Clock, log *slog.Logger, opts ...Option) *Desk {
 	if clock == nil {
 		clock = SystemClock{}
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Desk{store: store, clock: clock, log: log}
+	d := &Desk{store: store, clock: clock, log: log}
+	for _, o := range opts {
+		o(d)
+	}
+	return d
 }
 
 // MaxSubject is the longest subject kept; longer ones are cut.
