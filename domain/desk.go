@@ -14,6 +14,9 @@ type Desk struct {
 	store Store
 	clock Clock
 	log   *slog.Logger
+
+	composer Composer // renders mail; see WithComposer
+	relay    bool     // an outgoing relay is configured: mail is queued, not held
 }
 
 // Option configures a Desk beyond its store, clock and logger: the

@@ -1,0 +1,80 @@
+package domain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// MailKind names a mail the product sends; each kind has its own template.
+type MailKind string
+
+// The mails of DESIGN.md "Mail out".
+const (
+	MailTicketReceived   MailKind = "ticket_received"   // to the requester
+	MailApprovalNeeded   MailKind = "approval_needed"   // to each approver of a level
+	MailApprovalReminder MailKind = "approval_reminder" // to approvers who have not answered
+	MailRejected         MailKind = "rejected"          // to the requester
+	MailApproved         MailKind = "approved"          // to the requester
+	MailAssigned         MailKind = "assigned"          // to the agent (and the requester)
+	MailComment          MailKind = "comment"           // a comment relayed to the other side
+	MailResolved         MailKind = "resolved"          // to the requester
+	MailRefusal          MailKind = "refusal"           // to a sender outside policy
+	MailUnreadableReply  MailKind = "unreadable_reply"  // "could not read your reply"
+	MailTriageNotice     MailKind = "triage_notice"     // to admins
+	MailPasswordLink     MailKind = "password_link"     // invitation or password reset
+)
+
+// Mail is a mail to send, before it is rendered. Vars carry what the kind's
+// template shows beyond the ticket (a comment's text and author, a reason,
+// a link); each kind documents the names it reads.
+type Mail struct {
+	Kind   MailKind
+	To     string // a normalized address
+	ToName string
+	Ticket *Ticket // nil for mail about no ticket
+	Vars   map[string]string
+	// ReplyTo is set where a flow needs answers at another address (the
+	// approval plus-address).
+	ReplyTo string
+	// InReplyTo and References thread the mail; empty starts a thread.
+	InReplyTo  string
+	References []string
+}
+
+// Composer renders a Mail into a complete message ready to send (headers,
+// text and HTML parts). It does no I/O and is safe for concurrent use.
+type Composer interface {
+	Compose(ctx context.Context, m Mail) (*OutboxMessage, error)
+}
+
+// ErrNoComposer is returned when a use case must send mail and the Desk
+// has no Composer.
+var ErrNoComposer = errors.New("no mail composer configured")
+
+// WithComposer makes the Desk render mail with c. relay says whether an
+// outgoing relay is configured: without one, mail is kept as held.
+func WithComposer(c Composer, relay bool) Option {
+	return func(d *Desk) { d.composer, d.relay = c, relay }
+}
+
+// sendMail renders m and writes it to the outbox inside tx, so it goes out
+// exactly when the change that causes it commits.
+func (d *Desk) sendMail(ctx context.Context, tx Store, m Mail) error {
+	if d.composer == nil {
+		return fmt.Errorf("send %s mail: %w", m.Kind, ErrNoComposer)
+	}
+	msg, err := d.composer.Compose(ctx, m)
+	if err != nil {
+		return fmt.Errorf("compose %s mail to %s: %w", m.Kind, m.To, err)
+	}
+	now := d.clock.Now()
+	msg.Status, msg.NextAttemptAt, msg.CreatedAt = OutboxHeld, now, now
+	if d.relay {
+		msg.Status = OutboxQueued
+	}
+	if m.Ticket != nil {
+		msg.TicketID = m.Ticket.ID
+	}
+	return tx.EnqueueMail(ctx, msg)
+}
