@@ -1,0 +1,32 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Comment adds text to a ticket's history as actor's comment. The requester,
+// the assignee and admins may comment; anyone else gets ErrForbidden.
+// channel says how it came ("email", "portal"). Relaying the comment to the
+// other side by mail is part of this use case.
+func (d *Desk) Comment(ctx context.Context, id int64, actor Actor, text, channel string) error {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return fmt.Errorf("comment on %s: %w: empty comment", FormatRef(id), ErrInvalid)
+	}
+	err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+		t, err := tx.GetTicket(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !actor.Admin && actor.Email != t.Requester && actor.Email != t.Assignee {
+			return ErrForbidden
+		}
+		return d.event(ctx, tx, t.ID, EventCommented, actor.String(), text)
+	})
+	if err != nil {
+		return fmt.Errorf("comment on %s: %w", FormatRef(id), err)
+	}
+	return nil
+}
