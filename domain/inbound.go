@@ -1,0 +1,76 @@
+package domain
+
+import "time"
+
+// Inbound is one received mail as the parser hands it to Desk: what it says
+// and the header facts Desk needs to decide what it means. Addresses are
+// normalized (see NormalizeEmail); Message-IDs are without angle brackets.
+type Inbound struct {
+	// MessageID is the mail's Message-ID, or for a mail without one a stable
+	// id made from a hash of its bytes (so a redelivery is still a duplicate).
+	MessageID  string
+	InReplyTo  []string
+	References []string
+
+	From     string // the author's address ("" when From is missing or unparsable)
+	FromName string
+	// ReturnPath is the envelope sender from the Return-Path header: "" when
+	// absent, "<>" for the null return path of bounces and auto-replies.
+	ReturnPath string
+	To         []string // To and Cc addresses
+	// DeliveredTo holds Delivered-To / X-Original-To addresses, which show a
+	// plus-address the mail was delivered to even when To does not.
+	DeliveredTo []string
+	Subject     string
+	Date        time.Time // zero when missing or unparsable
+
+	// Text is the whole readable body: the text/plain part, or the HTML part
+	// turned into text when there is no plain one.
+	Text string
+	// NewText is Text without quoted earlier messages and signature: what
+	// the author wrote in this mail.
+	NewText string
+
+	Attachments []InboundAttachment
+
+	// Auto is what the headers and structure say about automatic mail.
+	Auto AutoSignals
+
+	// Size is the raw message's size in bytes.
+	Size int64
+	// Warnings are problems the parser worked around (a bad charset, a
+	// broken part); they are kept for admins, not fatal.
+	Warnings []string
+}
+
+// InboundAttachment is a file that came with a mail, inline images included.
+type InboundAttachment struct {
+	Name        string
+	ContentType string
+	Content     []byte
+	Inline      bool
+}
+
+// AutoSignals are the header facts that mark a mail as automatic (RFC 3834
+// auto-replies, delivery reports, mailing lists). The parser fills them in;
+// Desk decides what they mean.
+type AutoSignals struct {
+	AutoSubmitted string // Auto-Submitted value, lower case ("" when absent)
+	XAutoreply    bool   // X-Autoreply or X-Autorespond present
+	Precedence    string // Precedence value, lower case
+	ListID        string // List-Id value
+	// ReportType is the report-type of a multipart/report (delivery-status,
+	// disposition-notification, feedback-report), lower case.
+	ReportType string
+	// ContentTypes lists the media types of every part, lower case, so DSN
+	// and ARF parts are seen even outside multipart/report.
+	ContentTypes []string
+	// AutoReplyHeaders are other vendor markers present (X-Autoreply-From,
+	// X-Auto-Response-Suppress on an incoming mail, X-MS-Exchange
+	// auto-reply headers...), by name.
+	AutoReplyHeaders []string
+	// DSNStatus and DSNRecipients come from a delivery-status part, when
+	// one is present.
+	DSNStatus     string
+	DSNRecipients []string
+}
