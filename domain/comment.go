@@ -23,10 +23,17 @@ func (d *Desk) Comment(ctx context.Context, id int64, actor Actor, text, channel
 		if !actor.Admin && actor.Email != t.Requester && actor.Email != t.Assignee {
 			return ErrForbidden
 		}
-		return d.event(ctx, tx, t.ID, EventCommented, actor.String(), text)
+		return d.comment(ctx, tx, t, actor, text, channel)
 	})
 	if err != nil {
 		return fmt.Errorf("comment on %s: %w", FormatRef(id), err)
 	}
 	return nil
+}
+
+// comment is Comment inside the caller's transaction, once the actor is
+// known to take part in t.
+func (d *Desk) comment(ctx context.Context, tx Store, t *Ticket, actor Actor, text, channel string) error {
+	_ = channel // the relay by mail (outbox) says how it came
+	return d.event(ctx, tx, t.ID, EventCommented, actor.String(), cleanText(text))
 }

@@ -17,6 +17,8 @@ type Desk struct {
 
 	composer Composer // renders mail; see WithComposer
 	relay    bool     // an outgoing relay is configured: mail is queued, not held
+
+	intake IntakePolicy // which mail may open tickets; see WithIntake
 }
 
 // Option configures a Desk beyond its store, clock and logger: the
@@ -57,11 +59,25 @@ type NewTicket struct {
 // employee without a password when the address is new. The ticket starts in
 // triage: classification moves it on.
 func (d *Desk) OpenTicket(ctx context.Context, in NewTicket) (*Ticket, error) {
+	var t *Ticket
+	err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+		var err error
+		t, err = d.openTicket(ctx, tx, in)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open ticket: %w", err)
+	}
+	return t, nil
+}
+
+// openTicket is OpenTicket inside the caller's transaction.
+func (d *Desk) openTicket(ctx context.Context, tx Store, in NewTicket) (*Ticket, error) {
 	from, err := NormalizeEmail(in.From)
 	if err != nil {
-		return nil, fmt.Errorf("open ticket: requester: %w", err)
+		return nil, fmt.Errorf("requester: %w", err)
 	}
-	subject := strings.Join(strings.Fields(in.Subject), " ")
+	subject := strings.Join(strings.Fields(cleanText(in.Subject)), " ")
 	if subject == "" {
 		subject = "(no subject)"
 	}
@@ -72,41 +88,44 @@ func (d *Desk) OpenTicket(ctx context.Context, in NewTicket) (*Ticket, error) {
 	if channel == "" {
 		channel = "mail"
 	}
-	var t *Ticket
-	err = d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
-		requester, err := d.requester(ctx, tx, from, in.FromName)
-		if err != nil {
-			return err
-		}
-		now := d.clock.Now()
-		t = &Ticket{
-			Subject:     subject,
-			Body:        in.Body,
-			RequesterID: requester.ID,
-			Requester:   requester.Email,
-			MessageID:   in.MessageID,
-			CreatedAt:   now,
-			UpdatedAt:   now,
-		}
-		kind, err := t.apply(Change{To: StatusTriage, Actor: SystemActor})
-		if err != nil {
-			return err
-		}
-		if err := tx.CreateTicket(ctx, t); err != nil {
-			return err
-		}
-		if err := d.event(ctx, tx, t.ID, EventReceived, requester.Email,
-			fmt.Sprintf("received from %s by %s", requester.Email, channel)); err != nil {
-			return err
-		}
-		return d.event(ctx, tx, t.ID, kind, SystemActor.String(),
-			"waiting in triage for an admin to pick a category")
-	})
+	requester, err := d.requester(ctx, tx, from, cleanText(in.FromName))
 	if err != nil {
-		return nil, fmt.Errorf("open ticket: %w", err)
+		return nil, err
 	}
-	d.log.InfoContext(ctx, "ticket opened", slog.String("ticket", t.Ref()), slog.String("status", string(t.Status)))
+	now := d.clock.Now()
+	t := &Ticket{
+		Subject:     subject,
+		Body:        cleanText(in.Body),
+		RequesterID: requester.ID,
+		Requester:   requester.Email,
+		MessageID:   in.MessageID,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+	kind, err := t.apply(Change{To: StatusTriage, Actor: SystemActor})
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.CreateTicket(ctx, t); err != nil {
+		return nil, err
+	}
+	if err := d.event(ctx, tx, t.ID, EventReceived, requester.Email,
+		fmt.Sprintf("received from %s by %s", requester.Email, channel)); err != nil {
+		return nil, err
+	}
+	if err := d.event(ctx, tx, t.ID, kind, SystemActor.String(),
+		"waiting in triage for an admin to pick a category"); err != nil {
+		return nil, err
+	}
+	d.log.InfoContext(ctx, "ticket opened", slog.String("ticket", t.Ref()), slog.String("channel", channel))
 	return t, nil
+}
+
+// cleanText makes s safe to store: valid UTF-8 and no NUL bytes (which
+// PostgreSQL refuses in text).
+func cleanText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.ReplaceAll(s, "\x00", "")
 }
 
 // requester returns the user with address email, creating an employee

@@ -19,6 +19,7 @@ type Store interface {
 	TicketStore
 	MailStore
 	SettingStore
+	InboxStore
 }
 
 // UserStore keeps users.

@@ -1,0 +1,502 @@
+package domain
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Source says where a mail came from.
+type Source struct {
+	Channel     string // imap, smtp, lmtp, import
+	Mailbox     string // IMAP mailbox key ("" for other channels)
+	UIDValidity uint32
+	UID         uint32
+}
+
+// Received is one mail to take in: its bytes, and what the parser made of
+// them (Mail nil and ParseError set when it could not).
+type Received struct {
+	Source     Source
+	Raw        []byte
+	Mail       *Inbound
+	ParseError error
+}
+
+// OutcomeKind says what a received mail became.
+type OutcomeKind string
+
+// Outcomes of Receive.
+const (
+	OutcomeTicket      OutcomeKind = "ticket"      // a new ticket
+	OutcomeComment     OutcomeKind = "comment"     // a comment on a ticket
+	OutcomeLogged      OutcomeKind = "logged"      // no ticket: in the inbox log with its reason
+	OutcomeDuplicate   OutcomeKind = "duplicate"   // seen before: nothing changed but the log
+	OutcomeQuarantined OutcomeKind = "quarantined" // unreadable or unprocessable: kept whole
+)
+
+// Outcome is what one received mail became.
+type Outcome struct {
+	Kind     OutcomeKind
+	TicketID int64 // the ticket it made or joined, if any
+	Reason   string
+}
+
+// IntakePolicy says which mail may open tickets.
+type IntakePolicy struct {
+	// HelpdeskAddress is where employees write; mail from it (or its plus
+	// addresses) is our own and never makes a ticket.
+	HelpdeskAddress string
+	// AllowedDomains may open tickets; "*" allows every domain.
+	AllowedDomains []string
+}
+
+// WithIntake sets the intake policy.
+func WithIntake(p IntakePolicy) Option {
+	return func(d *Desk) { d.intake = p }
+}
+
+// HashMessageID is the stable Message-ID given to a mail that has none, or
+// that cannot be parsed: the same bytes always get the same id.
+func HashMessageID(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return "sha256-" + hex.EncodeToString(sum[:]) + "@ticketgate.invalid"
+}
+
+// Receive takes in a batch of mails, in order, exactly once each: every
+// mail's ticket or event commits together with its processed record (and,
+// for IMAP, the mailbox's highest UID), so a crash at any instant loses and
+// duplicates nothing. The batch commits as one transaction when it can; if
+// any mail fails, the batch is retried one mail per transaction, and a mail
+// that still fails while the database is healthy is quarantined with the
+// reason, so it never blocks the ones after it.
+//
+// Receive returns one outcome per mail committed, in order. An error means
+// the database is unusable: outcomes[len(outcomes):] were not committed and
+// must be offered again later.
+func (d *Desk) Receive(ctx context.Context, items []Received) ([]Outcome, error) {
+	var outs []Outcome
+	err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+		outs = outs[:0]
+		for _, it := range items {
+			o, err := d.receiveOne(ctx, tx, it)
+			if err != nil {
+				return err
+			}
+			outs = append(outs, o)
+		}
+		return d.saveMailboxStates(ctx, tx, items)
+	})
+	if err == nil {
+		d.logOutcomes(ctx, outs)
+		return outs, nil
+	}
+	if len(items) == 1 {
+		return d.receiveOrQuarantine(ctx, items[0], err)
+	}
+	outs = nil
+	for _, it := range items {
+		o, err := d.receiveOrQuarantine(ctx, it, nil)
+		if err != nil {
+			return outs, err
+		}
+		outs = append(outs, o...)
+	}
+	return outs, nil
+}
+
+// receiveOrQuarantine takes in one mail in its own transaction, or
+// quarantines it when it fails for a reason of its own. firstErr is the
+// error of an attempt already made, if any.
+func (d *Desk) receiveOrQuarantine(ctx context.Context, it Received, firstErr error) ([]Outcome, error) {
+	err := firstErr
+	if err == nil {
+		var o Outcome
+		err = d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+			var err error
+			if o, err = d.receiveOne(ctx, tx, it); err != nil {
+				return err
+			}
+			return d.saveMailboxStates(ctx, tx, []Received{it})
+		})
+		if err == nil {
+			d.logOutcomes(ctx, []Outcome{o})
+			return []Outcome{o}, nil
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	// A failure while the database answers is this mail's own: keep it in
+	// quarantine and go on. Otherwise the database is down: stop.
+	if perr := d.store.Ping(ctx); perr != nil {
+		return nil, fmt.Errorf("receive mail: %w (database: %v)", err, perr)
+	}
+	reason := "could not process: " + err.Error()
+	var o Outcome
+	qerr := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+		var err error
+		if o, err = d.quarantine(ctx, tx, it, reason); err != nil {
+			return err
+		}
+		return d.saveMailboxStates(ctx, tx, []Received{it})
+	})
+	if qerr != nil {
+		return nil, fmt.Errorf("quarantine mail: %w (after: %v)", qerr, err)
+	}
+	d.log.WarnContext(ctx, "mail quarantined", slog.String("message_id", messageIDOf(it)), slog.String("reason", reason))
+	return []Outcome{o}, nil
+}
+
+func messageIDOf(it Received) string {
+	if it.Mail != nil && it.Mail.MessageID != "" {
+		return it.Mail.MessageID
+	}
+	return HashMessageID(it.Raw)
+}
+
+// quarantine keeps it whole with reason, and marks it processed so a
+// redelivery of the same mail is not quarantined twice.
+func (d *Desk) quarantine(ctx context.Context, tx Store, it Received, reason string) (Outcome, error) {
+	q := &Quarantined{At: d.clock.Now(), Channel: it.Source.Channel, Mailbox: it.Source.Mailbox,
+		UIDValidity: it.Source.UIDValidity, UID: it.Source.UID, MessageID: messageIDOf(it), Reason: cleanText(reason), Raw: it.Raw}
+	if it.Mail != nil {
+		q.From, q.Subject = it.Mail.From, cleanText(it.Mail.Subject)
+	}
+	err := tx.RecordProcessed(ctx, &ProcessedMail{Mailbox: it.Source.Mailbox, UIDValidity: it.Source.UIDValidity,
+		UID: it.Source.UID, MessageID: q.MessageID, At: q.At})
+	if errors.Is(err, ErrConflict) {
+		return d.duplicate(ctx, tx, it, q.MessageID)
+	}
+	if err != nil {
+		return Outcome{}, err
+	}
+	if err := tx.AddQuarantine(ctx, q); err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Kind: OutcomeQuarantined, Reason: q.Reason}, nil
+}
+
+// saveMailboxStates advances each IMAP mailbox's highest committed UID.
+func (d *Desk) saveMailboxStates(ctx context.Context, tx Store, items []Received) error {
+	type key struct {
+		mailbox string
+		uidv    uint32
+	}
+	highest := map[key]uint32{}
+	var order []key
+	for _, it := range items {
+		if it.Source.UID == 0 || it.Source.Mailbox == "" {
+			continue
+		}
+		k := key{it.Source.Mailbox, it.Source.UIDValidity}
+		if _, ok := highest[k]; !ok {
+			order = append(order, k)
+		}
+		highest[k] = max(highest[k], it.Source.UID)
+	}
+	for _, k := range order {
+		cur, err := tx.GetMailboxState(ctx, k.mailbox)
+		if err != nil && !isNotFound(err) {
+			return err
+		}
+		if cur != nil && cur.UIDValidity == k.uidv && cur.LastUID >= highest[k] {
+			continue
+		}
+		if err := tx.SaveMailboxState(ctx, &MailboxState{Mailbox: k.mailbox, UIDValidity: k.uidv,
+			LastUID: highest[k], UpdatedAt: d.clock.Now()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *Desk) logOutcomes(ctx context.Context, outs []Outcome) {
+	for _, o := range outs {
+		if o.Kind == OutcomeLogged || o.Kind == OutcomeDuplicate {
+			d.log.InfoContext(ctx, "mail made no ticket", slog.String("outcome", string(o.Kind)), slog.String("reason", o.Reason))
+		}
+	}
+}
+
+// receiveOne decides what one mail means, in DESIGN.md's order, and
+// commits its effect inside tx.
+func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received) (Outcome, error) {
+	if it.Mail == nil {
+		reason := "unreadable mail"
+		if it.ParseError != nil {
+			reason = "unreadable mail: " + it.ParseError.Error()
+		}
+		return d.quarantine(ctx, tx, it, reason)
+	}
+	in := it.Mail
+	if in.MessageID == "" {
+		in.MessageID = HashMessageID(it.Raw)
+	}
+	err := tx.RecordProcessed(ctx, &ProcessedMail{Mailbox: it.Source.Mailbox, UIDValidity: it.Source.UIDValidity,
+		UID: it.Source.UID, MessageID: in.MessageID, At: d.clock.Now()})
+	if errors.Is(err, ErrConflict) {
+		return d.duplicate(ctx, tx, it, in.MessageID)
+	}
+	if err != nil {
+		return Outcome{}, err
+	}
+
+	// 1. Automatic mail is never answered and never a ticket.
+	if kind, why := in.Automatic(); kind != AutoNone {
+		ticketID, _ := d.threadTicket(ctx, tx, in)
+		return d.logMail(ctx, tx, it, ticketID, EventAutoReply, why)
+	}
+	// 2. Approval replies plug in here (approvals feature).
+	// 3. A reply in a ticket's thread.
+	if ticketID, err := d.threadTicket(ctx, tx, in); err != nil {
+		return Outcome{}, err
+	} else if ticketID != 0 {
+		return d.mailReply(ctx, tx, it, ticketID, "reply in the thread")
+	}
+	// 4. A [TKT-n] subject tag without references: only participants join.
+	if id := subjectRef(in.Subject); id != 0 {
+		t, err := tx.GetTicket(ctx, id)
+		if err != nil && !isNotFound(err) {
+			return Outcome{}, err
+		}
+		if t != nil {
+			if ok, err := d.isParticipant(ctx, tx, t, in.From); err != nil {
+				return Outcome{}, err
+			} else if ok {
+				return d.mailReply(ctx, tx, it, t.ID, "subject tag")
+			}
+		}
+	}
+	// 5. A new ticket, if the sender passes the policy.
+	if why := d.refuseSender(ctx, tx, in.From); why != "" {
+		return d.logMail(ctx, tx, it, 0, "", why)
+	}
+	t, err := d.openTicket(ctx, tx, NewTicket{Subject: in.Subject, Body: firstNonEmpty(in.Text, in.NewText),
+		From: in.From, FromName: in.FromName, MessageID: in.MessageID, Channel: it.Source.Channel})
+	if err != nil {
+		return Outcome{}, err
+	}
+	if err := d.addAttachments(ctx, tx, t.ID, in.Attachments); err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Kind: OutcomeTicket, TicketID: t.ID}, nil
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// duplicate records a mail seen before (by Message-ID or by UID) in the
+// inbox log, and changes nothing else.
+func (d *Desk) duplicate(ctx context.Context, tx Store, it Received, messageID string) (Outcome, error) {
+	e := &InboxLogEntry{At: d.clock.Now(), Channel: it.Source.Channel, MessageID: messageID,
+		Reason: "duplicate: this mail was received before"}
+	if it.Mail != nil {
+		e.From, e.Subject = it.Mail.From, cleanText(it.Mail.Subject)
+	}
+	if err := tx.AddInboxLog(ctx, e); err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Kind: OutcomeDuplicate, Reason: e.Reason}, nil
+}
+
+// logMail records a mail that makes no ticket in the inbox log and, when
+// it refers to a ticket, in that ticket's history as kind (default
+// mail_ignored).
+func (d *Desk) logMail(ctx context.Context, tx Store, it Received, ticketID int64, kind EventKind, reason string) (Outcome, error) {
+	in := it.Mail
+	e := &InboxLogEntry{At: d.clock.Now(), Channel: it.Source.Channel, MessageID: in.MessageID,
+		From: in.From, Subject: cleanText(in.Subject), Reason: reason, TicketID: ticketID}
+	if err := tx.AddInboxLog(ctx, e); err != nil {
+		return Outcome{}, err
+	}
+	if ticketID != 0 {
+		if kind == "" {
+			kind = EventMailIgnored
+		}
+		actor := in.From
+		if actor == "" {
+			actor = SystemActor.String()
+		}
+		if err := d.event(ctx, tx, ticketID, kind, actor, fmt.Sprintf("%s (%q)", reason, cleanText(in.Subject))); err != nil {
+			return Outcome{}, err
+		}
+	}
+	return Outcome{Kind: OutcomeLogged, TicketID: ticketID, Reason: reason}, nil
+}
+
+// EventMailIgnored is a mail about a ticket that changed nothing (from
+// someone outside the ticket, say), kept in the history for the record.
+const EventMailIgnored EventKind = "mail_ignored"
+
+// threadTicket finds the ticket whose thread the mail answers, from its
+// In-Reply-To and References (newest first). Only Message-IDs that exist
+// in our records count: refs are guessable, threads are not.
+func (d *Desk) threadTicket(ctx context.Context, tx Store, in *Inbound) (int64, error) {
+	refs := slices.Clone(in.InReplyTo)
+	for i := len(in.References) - 1; i >= 0; i-- {
+		refs = append(refs, in.References[i])
+	}
+	seen := map[string]bool{}
+	for _, ref := range refs {
+		if ref == "" || seen[ref] || ref == in.MessageID {
+			continue
+		}
+		seen[ref] = true
+		id, err := tx.TicketByMessageID(ctx, ref)
+		if err == nil {
+			return id, nil
+		}
+		if !isNotFound(err) {
+			return 0, err
+		}
+	}
+	return 0, nil
+}
+
+var subjectRefRE = regexp.MustCompile(`(?i)\[` + RefPrefix + `(\d{1,18})\]`)
+
+// subjectRef returns n of a "[TKT-n]" tag in subject, or 0.
+func subjectRef(subject string) int64 {
+	m := subjectRefRE.FindStringSubmatch(subject)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.ParseInt(m[1], 10, 64)
+	return n
+}
+
+// isParticipant reports whether addr is t's requester, its assignee or an
+// enabled admin.
+func (d *Desk) isParticipant(ctx context.Context, tx Store, t *Ticket, addr string) (bool, error) {
+	if addr == "" {
+		return false, nil
+	}
+	if addr == t.Requester || addr == t.Assignee {
+		return true, nil
+	}
+	u, err := tx.GetUserByEmail(ctx, addr)
+	if isNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return u.IsAdmin() && !u.Disabled, nil
+}
+
+// mailReply turns a reply about ticket id into a comment by its sender, if
+// the sender takes part in the ticket; otherwise it is only logged.
+func (d *Desk) mailReply(ctx context.Context, tx Store, it Received, id int64, how string) (Outcome, error) {
+	in := it.Mail
+	t, err := tx.GetTicket(ctx, id)
+	if err != nil {
+		return Outcome{}, err
+	}
+	ok, err := d.isParticipant(ctx, tx, t, in.From)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if !ok {
+		who := in.From
+		if who == "" {
+			who = "an unknown sender"
+		}
+		return d.logMail(ctx, tx, it, t.ID, EventMailIgnored, fmt.Sprintf("reply from %s, who is not part of %s", who, t.Ref()))
+	}
+	text := cleanText(strings.TrimSpace(firstNonEmpty(in.NewText, in.Text)))
+	if text == "" {
+		text = "(empty reply)"
+	}
+	u, err := tx.GetUserByEmail(ctx, in.From)
+	if err != nil && !isNotFound(err) {
+		return Outcome{}, err
+	}
+	actor := Actor{Email: in.From, Admin: u != nil && u.IsAdmin()}
+	if err := d.comment(ctx, tx, t, actor, text, "email"); err != nil {
+		return Outcome{}, err
+	}
+	if err := d.addAttachments(ctx, tx, t.ID, in.Attachments); err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Kind: OutcomeComment, TicketID: t.ID, Reason: how}, nil
+}
+
+// refuseSender says why from may not open a ticket, or "" when it may.
+func (d *Desk) refuseSender(ctx context.Context, tx Store, from string) string {
+	if from == "" {
+		return "no sender address"
+	}
+	if d.intake.HelpdeskAddress != "" && sameMailbox(from, d.intake.HelpdeskAddress) {
+		return "sent by the helpdesk address itself (a mail loop)"
+	}
+	if !d.domainAllowed(EmailDomain(from)) {
+		return fmt.Sprintf("sender %s is outside ALLOWED_SENDER_DOMAINS", from)
+	}
+	if u, err := tx.GetUserByEmail(ctx, from); err == nil && u.Disabled {
+		return fmt.Sprintf("sender %s is a disabled user", from)
+	}
+	return ""
+}
+
+func (d *Desk) domainAllowed(domain string) bool {
+	allowed := d.intake.AllowedDomains
+	if len(allowed) == 0 && d.intake.HelpdeskAddress != "" {
+		allowed = []string{EmailDomain(d.intake.HelpdeskAddress)}
+	}
+	for _, a := range allowed {
+		if a == "*" || strings.EqualFold(a, domain) {
+			return true
+		}
+	}
+	return len(allowed) == 0
+}
+
+// sameMailbox reports whether a and b are one mailbox, ignoring plus tags:
+// help+apr-x@company and help@company are the same.
+func sameMailbox(a, b string) bool {
+	strip := func(s string) string {
+		local, dom, _ := strings.Cut(s, "@")
+		local, _, _ = strings.Cut(local, "+")
+		return local + "@" + dom
+	}
+	return strip(a) == strip(b)
+}
+
+// IsHelpdeskAddress reports whether addr is the helpdesk address or one of
+// its plus addresses; the receivers accept mail only for those.
+func (p IntakePolicy) IsHelpdeskAddress(addr string) bool {
+	a, err := NormalizeEmail(addr)
+	return err == nil && p.HelpdeskAddress != "" && sameMailbox(a, p.HelpdeskAddress)
+}
+
+func (d *Desk) addAttachments(ctx context.Context, tx Store, ticketID int64, atts []InboundAttachment) error {
+	for _, a := range atts {
+		name := cleanText(strings.TrimSpace(a.Name))
+		if name == "" {
+			name = "attachment"
+		}
+		ct := a.ContentType
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		if err := tx.AddAttachment(ctx, &Attachment{TicketID: ticketID, Name: name, ContentType: ct,
+			Size: int64(len(a.Content)), Content: a.Content, CreatedAt: d.clock.Now()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,253 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"ticketgate/domain"
+	"ticketgate/storage"
+	"ticketgate/storage/storagetest"
+)
+
+func intakeDesk(t *testing.T, s *storage.Store) *domain.Desk {
+	return domain.NewDesk(s, fixedClock{}, storagetest.Logger(t),
+		domain.WithIntake(domain.IntakePolicy{HelpdeskAddress: "help@company.test", AllowedDomains: []string{"company.test"}}))
+}
+
+func mail(id, from, subject, text string) domain.Received {
+	return domain.Received{Source: domain.Source{Channel: "smtp"}, Raw: []byte("raw " + id),
+		Mail: &domain.Inbound{MessageID: id, From: from, Subject: subject, Text: text, NewText: text}}
+}
+
+func receive1(t *testing.T, d *domain.Desk, r domain.Received) domain.Outcome {
+	t.Helper()
+	outs, err := d.Receive(context.Background(), []domain.Received{r})
+	if err != nil || len(outs) != 1 {
+		t.Fatalf("Receive = %v, %v", outs, err)
+	}
+	return outs[0]
+}
+
+func TestReceiveNewTicketAndDuplicates(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		d := intakeDesk(t, s)
+		m := mail("m1@mail.test", "ann@company.test", "Printer broken", "It jams.\n\nAnn")
+		m.Mail.FromName = "Ann Lee"
+		m.Mail.Attachments = []domain.InboundAttachment{{Name: "jam.jpg", ContentType: "image/jpeg", Content: []byte("jpeg")}}
+		o := receive1(t, d, m)
+		if o.Kind != domain.OutcomeTicket || o.TicketID == 0 {
+			t.Fatalf("outcome = %+v", o)
+		}
+		detail, _ := d.Ticket(ctx, o.TicketID)
+		if detail.Ticket.Subject != "Printer broken" || detail.Ticket.MessageID != "m1@mail.test" || eventKinds(detail.Events) != "received,triaged" ||
+			len(detail.Attachments) != 1 || detail.Attachments[0].Size != 4 {
+			t.Fatalf("ticket = %+v", detail)
+		}
+		// The same mail again, by another channel: no second ticket.
+		again := mail("m1@mail.test", "ann@company.test", "Printer broken", "It jams.")
+		again.Source = domain.Source{Channel: "imap", Mailbox: "INBOX", UIDValidity: 5, UID: 9}
+		if o := receive1(t, d, again); o.Kind != domain.OutcomeDuplicate {
+			t.Fatalf("second copy = %+v, want duplicate", o)
+		}
+		ts, _ := s.ListTickets(ctx, domain.TicketFilter{})
+		log, _ := s.ListInboxLog(ctx, 0)
+		if len(ts) != 1 || len(log) != 1 || !strings.Contains(log[0].Reason, "duplicate") {
+			t.Fatalf("%d tickets, log %+v", len(ts), log)
+		}
+		// The duplicate still advanced the mailbox's UID.
+		st, err := s.GetMailboxState(ctx, "INBOX")
+		if err != nil || st.UIDValidity != 5 || st.LastUID != 9 {
+			t.Fatalf("mailbox state = %+v, %v", st, err)
+		}
+	})
+}
+
+func TestReceivePolicy(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		d := intakeDesk(t, s)
+		for _, tt := range []struct {
+			from, want string
+		}{
+			{"eve@elsewhere.test", "outside ALLOWED_SENDER_DOMAINS"},
+			{"help+apr-x@company.test", "helpdesk address itself"},
+			{"", "no sender address"},
+		} {
+			o := receive1(t, d, mail("p-"+tt.from+"@x", tt.from, "hello", "hi"))
+			if o.Kind != domain.OutcomeLogged || !strings.Contains(o.Reason, tt.want) {
+				t.Errorf("from %q: %+v, want logged with %q", tt.from, o, tt.want)
+			}
+		}
+		if n, _ := s.CountUsers(ctx); n != 0 {
+			t.Errorf("refused senders became %d users", n)
+		}
+		u := mustUser(t, s, "gone@company.test", domain.RoleEmployee)
+		u.Disabled = true
+		s.UpdateUser(ctx, u)
+		if o := receive1(t, d, mail("p-disabled@x", "gone@company.test", "hello", "hi")); o.Kind != domain.OutcomeLogged {
+			t.Errorf("disabled sender: %+v", o)
+		}
+		all := domain.NewDesk(s, fixedClock{}, nil, domain.WithIntake(domain.IntakePolicy{HelpdeskAddress: "help@company.test", AllowedDomains: []string{"*"}}))
+		if o := receive1(t, all, mail("p-star@x", "eve@elsewhere.test", "hello", "hi")); o.Kind != domain.OutcomeTicket {
+			t.Errorf("with *: %+v, want a ticket", o)
+		}
+	})
+}
+
+func TestReceiveReplies(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		d := intakeDesk(t, s)
+		o := receive1(t, d, mail("root@mail.test", "ann@company.test", "VPN down", "Cannot connect."))
+		id := o.TicketID
+		ref := domain.FormatRef(id)
+
+		reply := mail("r1@mail.test", "ann@company.test", "Re: VPN down", "Still broken.\n\n> Cannot connect.")
+		reply.Mail.NewText = "Still broken."
+		reply.Mail.InReplyTo = []string{"root@mail.test"}
+		if o := receive1(t, d, reply); o.Kind != domain.OutcomeComment || o.TicketID != id {
+			t.Fatalf("requester reply = %+v", o)
+		}
+		stranger := mail("r2@mail.test", "mallory@company.test", "Re: VPN down", "me too")
+		stranger.Mail.References = []string{"root@mail.test"}
+		if o := receive1(t, d, stranger); o.Kind != domain.OutcomeLogged || o.TicketID != id {
+			t.Fatalf("stranger reply = %+v", o)
+		}
+		// A mail we sent about the ticket threads too; an approval mail never does.
+		for _, m := range []*domain.OutboxMessage{
+			{TicketID: id, Kind: string(domain.MailTicketReceived), To: "ann@company.test", Subject: "s", MessageID: "tkt-1.ack.x@company.test", Raw: []byte("r"), Status: domain.OutboxHeld, NextAttemptAt: t0, CreatedAt: t0},
+			{TicketID: id, Kind: string(domain.MailApprovalNeeded), To: "boss@company.test", Subject: "s", MessageID: "tkt-1.apr.y@company.test", Raw: []byte("r"), Status: domain.OutboxHeld, NextAttemptAt: t0, CreatedAt: t0},
+		} {
+			if err := s.EnqueueMail(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		viaAck := mail("r3@mail.test", "ann@company.test", "Re: [TKT] ack", "thanks")
+		viaAck.Mail.InReplyTo = []string{"tkt-1.ack.x@company.test"}
+		if o := receive1(t, d, viaAck); o.Kind != domain.OutcomeComment || o.TicketID != id {
+			t.Errorf("reply to our ack = %+v", o)
+		}
+		viaApproval := mail("r4@mail.test", "ann@company.test", "Re: approve", "ok")
+		viaApproval.Mail.InReplyTo = []string{"tkt-1.apr.y@company.test"}
+		if o := receive1(t, d, viaApproval); o.Kind != domain.OutcomeTicket {
+			t.Errorf("reply to an approval mail joined the ticket thread: %+v", o)
+		}
+		// A forged reference that we never sent matches nothing.
+		forged := mail("r5@mail.test", "ann@company.test", "Re: x", "hi")
+		forged.Mail.References = []string{"tkt-" + ref + ".ack.guess@company.test"}
+		if o := receive1(t, d, forged); o.Kind != domain.OutcomeTicket {
+			t.Errorf("forged reference = %+v, want a new ticket", o)
+		}
+		// Subject tag without references: the requester joins, a stranger opens a new ticket.
+		tagged := mail("r6@mail.test", "ann@company.test", "Re: ["+ref+"] VPN down", "Works now.")
+		if o := receive1(t, d, tagged); o.Kind != domain.OutcomeComment || o.TicketID != id {
+			t.Errorf("tagged reply from requester = %+v", o)
+		}
+		taggedStranger := mail("r7@mail.test", "mallory@company.test", "["+ref+"] VPN down", "hijack")
+		if o := receive1(t, d, taggedStranger); o.Kind != domain.OutcomeTicket || o.TicketID == id {
+			t.Errorf("tagged mail from a stranger = %+v, want its own ticket", o)
+		}
+		// An admin may join by tag.
+		mustUser(t, s, "root@company.test", domain.RoleAdmin)
+		if o := receive1(t, d, mail("r8@mail.test", "root@company.test", "["+ref+"]", "admin note")); o.Kind != domain.OutcomeComment {
+			t.Errorf("tagged mail from an admin = %+v", o)
+		}
+		detail, _ := d.Ticket(ctx, id)
+		if got := eventKinds(detail.Events); got != "received,triaged,commented,mail_ignored,commented,commented,commented" {
+			t.Errorf("history = %s", got)
+		}
+		if detail.Events[2].Detail != "Still broken." {
+			t.Errorf("comment text = %q, want the new text only", detail.Events[2].Detail)
+		}
+	})
+}
+
+func TestReceiveAutomatic(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		d := intakeDesk(t, s)
+		id := receive1(t, d, mail("root@mail.test", "ann@company.test", "VPN down", "x")).TicketID
+		ooo := mail("ooo@mail.test", "ann@company.test", "Automatic reply: VPN down", "I am away")
+		ooo.Mail.Auto.AutoSubmitted = "auto-replied"
+		ooo.Mail.InReplyTo = []string{"root@mail.test"}
+		if o := receive1(t, d, ooo); o.Kind != domain.OutcomeLogged || o.TicketID != id {
+			t.Fatalf("auto-reply = %+v", o)
+		}
+		bounce := mail("dsn@mail.test", "mailer-daemon@company.test", "Undelivered", "failed")
+		bounce.Mail.ReturnPath = "<>"
+		if o := receive1(t, d, bounce); o.Kind != domain.OutcomeLogged || o.TicketID != 0 {
+			t.Fatalf("bounce = %+v", o)
+		}
+		detail, _ := d.Ticket(ctx, id)
+		if got := eventKinds(detail.Events); got != "received,triaged,auto_reply" {
+			t.Errorf("history = %s", got)
+		}
+		ts, _ := s.ListTickets(ctx, domain.TicketFilter{})
+		if len(ts) != 1 {
+			t.Errorf("automatic mail made tickets: %d", len(ts))
+		}
+	})
+}
+
+func TestReceiveQuarantineAndBatch(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		// With every domain allowed, a From that is no address reaches
+		// OpenTicket and fails there: a poison mail.
+		d := domain.NewDesk(s, fixedClock{}, storagetest.Logger(t),
+			domain.WithIntake(domain.IntakePolicy{HelpdeskAddress: "help@company.test", AllowedDomains: []string{"*"}}))
+		src := func(uid uint32) domain.Source {
+			return domain.Source{Channel: "imap", Mailbox: "INBOX", UIDValidity: 7, UID: uid}
+		}
+		unreadable := domain.Received{Source: src(1), Raw: []byte("\x00garbage"), ParseError: errors.New("no header")}
+		good1 := mail("g1@mail.test", "ann@company.test", "one", "1")
+		good1.Source = src(2)
+		poison := mail("bad@mail.test", "not an address", "two", "2")
+		poison.Source = src(3)
+		good2 := mail("g2@mail.test", "bob@company.test", "three", "3")
+		good2.Source = src(4)
+
+		outs, err := d.Receive(ctx, []domain.Received{unreadable, good1, poison, good2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for _, o := range outs {
+			kinds = append(kinds, string(o.Kind))
+		}
+		if strings.Join(kinds, ",") != "quarantined,ticket,quarantined,ticket" {
+			t.Fatalf("outcomes = %v", outs)
+		}
+		q, _ := s.ListQuarantine(ctx, 0)
+		if len(q) != 2 || !strings.Contains(q[1].Reason, "no header") || q[0].UID != 3 {
+			t.Fatalf("quarantine = %+v", q)
+		}
+		full, _ := s.GetQuarantine(ctx, q[1].ID)
+		if string(full.Raw) != "\x00garbage" {
+			t.Errorf("quarantined bytes = %q", full.Raw)
+		}
+		st, _ := s.GetMailboxState(ctx, "INBOX")
+		if st.LastUID != 4 {
+			t.Errorf("last UID = %d, want 4", st.LastUID)
+		}
+		// Redelivered poison is not quarantined twice.
+		if o := receive1(t, d, unreadable); o.Kind != domain.OutcomeDuplicate {
+			t.Errorf("redelivered unreadable mail = %+v", o)
+		}
+		if n, _ := s.CountQuarantine(ctx); n != 2 {
+			t.Errorf("quarantine count = %d", n)
+		}
+	})
+}
+
+func TestSubjectRefAndHelpdeskAddress(t *testing.T) {
+	p := domain.IntakePolicy{HelpdeskAddress: "help@company.test"}
+	for addr, want := range map[string]bool{"help@company.test": true, "Help+apr-abc@Company.test": true, "help@other.test": false, "helper@company.test": false, "": false} {
+		if got := p.IsHelpdeskAddress(addr); got != want {
+			t.Errorf("IsHelpdeskAddress(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}
