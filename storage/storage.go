@@ -39,9 +39,14 @@ type Store struct {
 	idb  bun.IDB // db, or the transaction this Store is bound to
 	inTx bool
 	log  *slog.Logger
+
+	localLocks *localLocks // SQLite's named locks, shared by tx-bound copies
 }
 
-var _ domain.Store = (*Store)(nil)
+var (
+	_ domain.Store  = (*Store)(nil)
+	_ domain.Locker = (*Store)(nil)
+)
 
 // Target says which engine and where a DATABASE_URL points.
 type Target struct {
@@ -145,7 +150,7 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		}
 		return nil, fmt.Errorf("DATABASE_URL: cannot open %s %s: %s", what, t.Display, oneLine(err))
 	}
-	return &Store{db: db, idb: db, log: log}, nil
+	return &Store{db: db, idb: db, log: log, localLocks: &localLocks{}}, nil
 }
 
 // Close closes the database.
@@ -186,7 +191,7 @@ func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx *Store) 
 		return fn(ctx, s)
 	}
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(ctx, &Store{db: s.db, idb: tx, inTx: true, log: s.log})
+		return fn(ctx, &Store{db: s.db, idb: tx, inTx: true, log: s.log, localLocks: s.localLocks})
 	})
 }
 

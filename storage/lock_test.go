@@ -1,0 +1,101 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"ticketgate/storage"
+	"ticketgate/storage/storagetest"
+)
+
+func TestLocks(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		ctx := context.Background()
+		a := storagetest.Open(t, db.URL)
+		// A second instance: on SQLite the same process shares one store.
+		b := a
+		if db.Name == "postgres" {
+			var err error
+			if b, err = storage.Open(ctx, db.URL, nil); err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+		}
+		l, ok, err := a.TryLock(ctx, "imap:INBOX")
+		if err != nil || !ok {
+			t.Fatalf("first TryLock = %v, %v", ok, err)
+		}
+		if _, ok, err := b.TryLock(ctx, "imap:INBOX"); err != nil || ok {
+			t.Fatalf("second TryLock while held = %v, %v; want not ok", ok, err)
+		}
+		if other, ok, err := b.TryLock(ctx, "imap:Other"); err != nil || !ok {
+			t.Fatalf("TryLock of another name = %v, %v", ok, err)
+		} else {
+			other.Release()
+		}
+		l.Release()
+		l.Release() // twice is harmless
+		l2, ok, err := b.TryLock(ctx, "imap:INBOX")
+		if err != nil || !ok {
+			t.Fatalf("TryLock after release = %v, %v", ok, err)
+		}
+		select {
+		case <-l2.Lost():
+			t.Fatal("a healthy lock reports lost")
+		default:
+		}
+		l2.Release()
+	})
+}
+
+// TestLockFreedWhenHolderDies kills the holder's database connections (as
+// a killed process loses them): the other instance gets the lock, and the
+// holder's lock reports itself lost.
+func TestLockFreedWhenHolderDies(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		if db.Name != "postgres" {
+			t.Skip("SQLite has one process")
+		}
+		ctx := context.Background()
+		other := storagetest.Open(t, db.URL)
+		app := fmt.Sprintf("tg_holder_%d", time.Now().UnixNano())
+		holder, err := storage.Open(ctx, db.URL+"&application_name="+app, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer holder.Close()
+		l, ok, err := holder.TryLock(ctx, "imap:INBOX")
+		if !ok || err != nil {
+			t.Fatalf("TryLock = %v, %v", ok, err)
+		}
+		if _, ok, _ := other.TryLock(ctx, "imap:INBOX"); ok {
+			t.Fatal("lock taken twice")
+		}
+		if err := other.RawExec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ?", app); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			l2, ok, err := other.TryLock(ctx, "imap:INBOX")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				l2.Release()
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("lock still held 10 s after its holder died")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		select {
+		case <-l.Lost():
+		case <-time.After(10 * time.Second):
+			t.Fatal("the dead holder's lock did not report lost")
+		}
+		l.Release()
+	})
+}
