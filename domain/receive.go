@@ -19,6 +19,9 @@ type Source struct {
 	Mailbox     string // IMAP mailbox key ("" for other channels)
 	UIDValidity uint32
 	UID         uint32
+	// Rescan is set while a mailbox is read again from the start (its
+	// UIDVALIDITY changed): mail seen before is then expected, not logged.
+	Rescan bool
 }
 
 // Received is one mail to take in: its bytes, and what the parser made of
@@ -302,6 +305,9 @@ func firstNonEmpty(ss ...string) string {
 // duplicate records a mail seen before (by Message-ID or by UID) in the
 // inbox log, and changes nothing else.
 func (d *Desk) duplicate(ctx context.Context, tx Store, it Received, messageID string) (Outcome, error) {
+	if it.Source.Rescan {
+		return Outcome{Kind: OutcomeDuplicate, Reason: "seen before the mailbox was rescanned"}, nil
+	}
 	e := &InboxLogEntry{At: d.clock.Now(), Channel: it.Source.Channel, MessageID: messageID,
 		Reason: "duplicate: this mail was received before"}
 	if it.Mail != nil {
@@ -499,4 +505,17 @@ func (d *Desk) addAttachments(ctx context.Context, tx Store, ticketID int64, att
 		}
 	}
 	return nil
+}
+
+// MailboxState returns how far the IMAP poller got in mailbox; a mailbox
+// never polled has the zero state.
+func (d *Desk) MailboxState(ctx context.Context, mailbox string) (*MailboxState, error) {
+	st, err := d.store.GetMailboxState(ctx, mailbox)
+	if isNotFound(err) {
+		return &MailboxState{Mailbox: mailbox}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mailbox state: %w", err)
+	}
+	return st, nil
 }

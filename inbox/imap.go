@@ -1,0 +1,634 @@
+package inbox
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
+
+	"ticketgate/domain"
+)
+
+// IMAPConfig configures the poller.
+type IMAPConfig struct {
+	// URL is IMAP_URL: imaps://user:pass@host[:993]/MAILBOX, or imap://…
+	// [:143] with STARTTLS required unless ?tls=none.
+	URL string
+	// TLS holds the trusted roots (system roots plus TLS_CA_FILE).
+	TLS *tls.Config
+	// DoneMailbox receives processed mail; "" flags it \Seen instead.
+	DoneMailbox string
+	// QuarantineMailbox receives mail that went to quarantine; "" flags it.
+	QuarantineMailbox string
+	// PollInterval is the period of checks when the server has no IDLE,
+	// and the safety re-check period while idling.
+	PollInterval    time.Duration
+	MaxMessageBytes int64
+	// BatchSize is how many mails are committed together (default 200).
+	BatchSize int
+}
+
+// MailboxReader tells how far a mailbox was processed; *domain.Desk is one.
+type MailboxReader interface {
+	MailboxState(ctx context.Context, mailbox string) (*domain.MailboxState, error)
+}
+
+// account is IMAP_URL parsed.
+type account struct {
+	addr      string // host:port
+	host      string
+	implicit  bool // imaps://
+	plaintext bool // ?tls=none
+	user      string
+	pass      string
+	mailbox   string
+	// key names the mailbox in the database and in the lock: the URL
+	// without its password.
+	key string
+}
+
+func parseIMAPURL(raw string) (account, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return account{}, errors.New("IMAP_URL: not a URL")
+	}
+	a := account{host: u.Hostname(), mailbox: strings.TrimPrefix(u.Path, "/")}
+	if a.mailbox == "" {
+		a.mailbox = "INBOX"
+	}
+	port := u.Port()
+	switch u.Scheme {
+	case "imaps":
+		a.implicit = true
+		if port == "" {
+			port = "993"
+		}
+	case "imap":
+		if port == "" {
+			port = "143"
+		}
+		a.plaintext = u.Query().Get("tls") == "none"
+	default:
+		return account{}, fmt.Errorf("IMAP_URL: scheme %q: want imap:// or imaps://", u.Scheme)
+	}
+	if a.host == "" {
+		return account{}, errors.New("IMAP_URL: no host")
+	}
+	a.addr = net.JoinHostPort(a.host, port)
+	if u.User != nil {
+		a.user = u.User.Username()
+		a.pass, _ = u.User.Password()
+	}
+	if a.user == "" {
+		return account{}, errors.New("IMAP_URL: no user name")
+	}
+	a.key = fmt.Sprintf("%s://%s@%s/%s", u.Scheme, a.user, a.addr, a.mailbox)
+	return a, nil
+}
+
+// PollerState is what admins see of the poller.
+type PollerState struct {
+	Mailbox     string
+	Polling     bool // this instance holds the mailbox's lock
+	Connected   bool
+	LastSuccess time.Time
+	LastErrorAt time.Time
+	LastError   string
+	Backlog     int // mails found and not yet committed
+}
+
+// Poller takes mail in from one IMAP mailbox, exactly once: a mail is
+// committed (ticket, event, log entry or quarantine row, together with the
+// mailbox's highest UID) before it is flagged \Seen or moved, and on start
+// the poller finishes flagging what was committed but not yet flagged. One
+// instance polls a mailbox at a time (a lock in the database); the others
+// wait and take over when it dies.
+//
+// Errors never end Run: it reconnects with capped exponential backoff
+// (1 s doubling to 1 min, with jitter) and logs once per change of state.
+type Poller struct {
+	cfg     IMAPConfig
+	acct    account
+	recv    Receiver
+	mbox    MailboxReader
+	locker  domain.Locker
+	parse   ParseFunc
+	log     *slog.Logger
+	metrics *Metrics
+
+	mu    sync.Mutex
+	state PollerState
+}
+
+// NewPoller checks cfg and returns a poller.
+func NewPoller(cfg IMAPConfig, recv Receiver, mbox MailboxReader, locker domain.Locker, parse ParseFunc, m *Metrics, log *slog.Logger) (*Poller, error) {
+	a, err := parseIMAPURL(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 30 * time.Second
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 200
+	}
+	if cfg.MaxMessageBytes <= 0 {
+		cfg.MaxMessageBytes = 25 << 20
+	}
+	p := &Poller{cfg: cfg, acct: a, recv: recv, mbox: mbox, locker: locker, parse: parse, log: log, metrics: m}
+	p.state.Mailbox = a.key
+	return p, nil
+}
+
+// Mailbox is the mailbox's key: its URL without the password.
+func (p *Poller) Mailbox() string { return p.acct.key }
+
+// State returns the poller's state now.
+func (p *Poller) State() PollerState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.state
+}
+
+func (p *Poller) update(f func(s *PollerState)) {
+	p.mu.Lock()
+	f(&p.state)
+	s := p.state
+	p.mu.Unlock()
+	p.metrics.pollerState(s)
+}
+
+// Run polls until ctx ends.
+func (p *Poller) Run(ctx context.Context) error {
+	bo := backoff{min: time.Second, max: time.Minute}
+	for ctx.Err() == nil {
+		lock, err := p.acquire(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			p.failed(err)
+			sleep(ctx, bo.next())
+			continue
+		}
+		p.update(func(s *PollerState) { s.Polling = true })
+		err = p.session(ctx, lock)
+		lock.Release()
+		p.update(func(s *PollerState) { s.Polling, s.Connected = false, false })
+		if ctx.Err() != nil {
+			break
+		}
+		if err != nil {
+			p.failed(err)
+			sleep(ctx, bo.next())
+			continue
+		}
+		bo.reset()
+	}
+	return nil
+}
+
+// acquire waits for the mailbox's lock.
+func (p *Poller) acquire(ctx context.Context) (domain.Lock, error) {
+	waiting := false
+	for {
+		l, ok, err := p.locker.TryLock(ctx, "imap:"+p.acct.key)
+		if err != nil {
+			return nil, fmt.Errorf("take the mailbox lock: %w", err)
+		}
+		if ok {
+			if waiting {
+				p.log.Info("IMAP: taking over the mailbox", slog.String("mailbox", p.acct.key))
+			}
+			return l, nil
+		}
+		if !waiting {
+			p.log.Info("IMAP: another instance polls this mailbox; standing by", slog.String("mailbox", p.acct.key))
+			waiting = true
+		}
+		if !sleep(ctx, 2*time.Second) {
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// failed records err and logs it once per change.
+func (p *Poller) failed(err error) {
+	msg := err.Error()
+	var changed bool
+	p.update(func(s *PollerState) {
+		changed = s.LastError != msg || s.Connected
+		s.Connected, s.LastError, s.LastErrorAt = false, msg, time.Now().UTC()
+	})
+	if changed {
+		p.log.Error("IMAP: polling failed; retrying with backoff", slog.String("mailbox", p.acct.key), slog.String("error", msg))
+	}
+}
+
+func (p *Poller) succeeded() {
+	var recovered bool
+	p.update(func(s *PollerState) {
+		recovered = !s.Connected
+		s.Connected, s.LastSuccess = true, time.Now().UTC()
+		s.LastError = ""
+	})
+	if recovered {
+		p.log.Info("IMAP: connected", slog.String("mailbox", p.acct.key))
+	}
+}
+
+// session polls over one connection until an error, a lost lock or ctx.
+func (p *Poller) session(ctx context.Context, lock domain.Lock) error {
+	newMail := make(chan struct{}, 1)
+	c, err := p.connect(newMail)
+	if err != nil {
+		return err
+	}
+	// go-imap's client takes no context: close it when ctx ends or the
+	// lock is lost, which makes any command in flight fail.
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-lock.Lost():
+			p.log.Warn("IMAP: the mailbox lock was lost; stopping until it is taken again", slog.String("mailbox", p.acct.key))
+		case <-done:
+		}
+		c.Close()
+	}()
+	defer c.Logout()
+
+	for _, mb := range []string{p.cfg.DoneMailbox, p.cfg.QuarantineMailbox} {
+		if mb != "" {
+			// An existing mailbox makes CREATE fail; that is fine.
+			c.Create(mb, nil).Wait()
+		}
+	}
+	sel, err := c.Select(p.acct.mailbox, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("select %s: %w", p.acct.mailbox, err)
+	}
+	for {
+		if err := p.drain(ctx, c, sel.UIDValidity); err != nil {
+			return err
+		}
+		p.succeeded()
+		if err := p.wait(ctx, c, lock, newMail); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		select {
+		case <-lock.Lost():
+			return errors.New("the mailbox lock was lost")
+		default:
+		}
+	}
+}
+
+// connect dials and logs in.
+func (p *Poller) connect(newMail chan struct{}) (*imapclient.Client, error) {
+	opts := &imapclient.Options{
+		TLSConfig: p.tlsConfig(),
+		Dialer:    &net.Dialer{Timeout: 15 * time.Second},
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+				if d.NumMessages != nil {
+					select {
+					case newMail <- struct{}{}:
+					default:
+					}
+				}
+			},
+		},
+	}
+	var c *imapclient.Client
+	var err error
+	switch {
+	case p.acct.implicit:
+		c, err = imapclient.DialTLS(p.acct.addr, opts)
+	case p.acct.plaintext:
+		c, err = imapclient.DialInsecure(p.acct.addr, opts)
+	default:
+		c, err = imapclient.DialStartTLS(p.acct.addr, opts)
+		if err != nil && !isNetError(err) {
+			err = fmt.Errorf("STARTTLS with %s failed (use imaps://, or ?tls=none to allow plaintext): %w", p.acct.addr, err)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", p.acct.addr, err)
+	}
+	if err := c.WaitGreeting(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("connect to %s: %w", p.acct.addr, err)
+	}
+	if c.Caps().Has(imap.AuthCap(sasl.Plain)) {
+		err = c.Authenticate(sasl.NewPlainClient("", p.acct.user, p.acct.pass))
+	} else {
+		err = c.Login(p.acct.user, p.acct.pass).Wait()
+	}
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("log in to %s as %s: %w", p.acct.addr, p.acct.user, err)
+	}
+	return c, nil
+}
+
+func isNetError(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne)
+}
+
+func (p *Poller) tlsConfig() *tls.Config {
+	var cfg *tls.Config
+	if p.cfg.TLS != nil {
+		cfg = p.cfg.TLS.Clone()
+	} else {
+		cfg = &tls.Config{}
+	}
+	cfg.ServerName = p.acct.host
+	cfg.MinVersion = tls.VersionTLS12
+	return cfg
+}
+
+// wait blocks until new mail may be there: IDLE when the server has it,
+// else the poll interval.
+func (p *Poller) wait(ctx context.Context, c *imapclient.Client, lock domain.Lock, newMail chan struct{}) error {
+	timer := time.NewTimer(p.cfg.PollInterval)
+	defer timer.Stop()
+	if !c.Caps().Has(imap.CapIdle) {
+		select {
+		case <-ctx.Done():
+		case <-lock.Lost():
+		case <-timer.C:
+		}
+		return nil
+	}
+	idle, err := c.Idle()
+	if err != nil {
+		return fmt.Errorf("idle: %w", err)
+	}
+	select {
+	case <-ctx.Done():
+		idle.Close()
+		return nil
+	case <-lock.Lost():
+	case <-newMail:
+	case <-timer.C:
+	}
+	if err := idle.Close(); err != nil {
+		return fmt.Errorf("end idle: %w", err)
+	}
+	if err := idle.Wait(); err != nil {
+		return fmt.Errorf("idle: %w", err)
+	}
+	return nil
+}
+
+// drain takes in every mail not yet committed, then flags what was
+// committed but not flagged.
+func (p *Poller) drain(ctx context.Context, c *imapclient.Client, uidValidity uint32) error {
+	st, err := p.mbox.MailboxState(ctx, p.acct.key)
+	if err != nil {
+		return fmt.Errorf("read mailbox state: %w", err)
+	}
+	last, rescan := st.LastUID, false
+	if st.UIDValidity != uidValidity {
+		if st.UIDValidity != 0 {
+			p.log.Warn("IMAP: UIDVALIDITY changed; rescanning the mailbox (duplicates are recognised by Message-ID)",
+				slog.String("mailbox", p.acct.key), slog.Uint64("was", uint64(st.UIDValidity)), slog.Uint64("now", uint64(uidValidity)))
+		}
+		last, rescan = 0, true
+	}
+	// Committed before a crash, not flagged yet: flag (or move) now.
+	if last > 0 {
+		crit := &imap.SearchCriteria{UID: []imap.UIDSet{{imap.UIDRange{Start: 1, Stop: imap.UID(last)}}}}
+		if p.cfg.DoneMailbox == "" {
+			crit.NotFlag = []imap.Flag{imap.FlagSeen}
+		}
+		data, err := c.UIDSearch(crit, nil).Wait()
+		if err != nil {
+			return fmt.Errorf("search committed mail: %w", err)
+		}
+		if uids := data.AllUIDs(); len(uids) > 0 {
+			if err := p.markDone(c, uids, p.cfg.DoneMailbox); err != nil {
+				return err
+			}
+		}
+	}
+	crit := &imap.SearchCriteria{UID: []imap.UIDSet{{imap.UIDRange{Start: imap.UID(last + 1), Stop: 0}}}}
+	if rescan && p.cfg.DoneMailbox == "" {
+		// Without a done mailbox, \Seen marks what was handled (by us or,
+		// before ticketgate, by people).
+		crit.NotFlag = []imap.Flag{imap.FlagSeen}
+	}
+	data, err := c.UIDSearch(crit, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("search new mail: %w", err)
+	}
+	var uids []imap.UID
+	for _, u := range data.AllUIDs() {
+		if uint32(u) > last { // "n:*" also matches the highest UID when it is lower
+			uids = append(uids, u)
+		}
+	}
+	slices.Sort(uids)
+	p.update(func(s *PollerState) { s.Backlog = len(uids) })
+	for len(uids) > 0 {
+		n := min(len(uids), p.cfg.BatchSize)
+		if err := p.takeIn(ctx, c, uidValidity, uids[:n], rescan); err != nil {
+			return err
+		}
+		uids = uids[n:]
+		p.update(func(s *PollerState) { s.Backlog = len(uids) })
+	}
+	return nil
+}
+
+// fetchBudget bounds the bytes of one batch held in memory.
+const fetchBudget = 64 << 20
+
+// takeIn fetches uids, commits them, and flags or moves the committed ones.
+func (p *Poller) takeIn(ctx context.Context, c *imapclient.Client, uidValidity uint32, uids []imap.UID, rescan bool) error {
+	sizes, err := c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+	if err != nil {
+		return fmt.Errorf("fetch sizes: %w", err)
+	}
+	size := map[imap.UID]int64{}
+	for _, m := range sizes {
+		size[m.UID] = m.RFC822Size
+	}
+	for len(uids) > 0 {
+		// Cut the batch at the memory budget; a mail over the size limit
+		// is fetched as its header only, for the quarantine.
+		var batch, big []imap.UID
+		var total int64
+		for _, u := range uids {
+			sz, ok := size[u]
+			if !ok {
+				continue // expunged meanwhile
+			}
+			if sz > p.cfg.MaxMessageBytes {
+				big = append(big, u)
+				continue
+			}
+			if len(batch) > 0 && total+sz > fetchBudget {
+				break
+			}
+			batch, total = append(batch, u), total+sz
+		}
+		taken := len(batch) + len(big)
+		if taken == 0 {
+			return nil
+		}
+		uids = uids[countThrough(uids, batch, big):]
+		if err := p.commitBatch(ctx, c, uidValidity, batch, big, size, rescan); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countThrough returns how many leading uids the batch and big lists cover.
+func countThrough(uids, batch, big []imap.UID) int {
+	var hi imap.UID
+	for _, u := range batch {
+		hi = max(hi, u)
+	}
+	for _, u := range big {
+		hi = max(hi, u)
+	}
+	n := 0
+	for n < len(uids) && uids[n] <= hi {
+		n++
+	}
+	return n
+}
+
+func (p *Poller) commitBatch(ctx context.Context, c *imapclient.Client, uidValidity uint32, batch, big []imap.UID, size map[imap.UID]int64, rescan bool) error {
+	raws := map[imap.UID][]byte{}
+	whole := &imap.FetchItemBodySection{Peek: true}
+	header := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
+	if len(batch) > 0 {
+		msgs, err := c.Fetch(imap.UIDSetNum(batch...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{whole}}).Collect()
+		if err != nil {
+			return fmt.Errorf("fetch mail: %w", err)
+		}
+		for _, m := range msgs {
+			raws[m.UID] = m.FindBodySection(whole)
+		}
+	}
+	if len(big) > 0 {
+		msgs, err := c.Fetch(imap.UIDSetNum(big...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{header}}).Collect()
+		if err != nil {
+			return fmt.Errorf("fetch headers: %w", err)
+		}
+		for _, m := range msgs {
+			raws[m.UID] = m.FindBodySection(header)
+		}
+	}
+	all := append(slices.Clone(batch), big...)
+	slices.Sort(all)
+	items := make([]domain.Received, 0, len(all))
+	order := make([]imap.UID, 0, len(all))
+	for _, u := range all {
+		raw, ok := raws[u]
+		if !ok {
+			continue // expunged meanwhile
+		}
+		src := domain.Source{Channel: "imap", Mailbox: p.acct.key, UIDValidity: uidValidity, UID: uint32(u), Rescan: rescan}
+		var it domain.Received
+		if slices.Contains(big, u) {
+			it = domain.Received{Source: src, Raw: raw,
+				ParseError: fmt.Errorf("larger than MAX_MESSAGE_BYTES (%d bytes); only its header is kept here, the mail stays in the IMAP account", size[u])}
+		} else {
+			it = prepare(p.parse, raw, src)
+		}
+		items = append(items, it)
+		order = append(order, u)
+	}
+	outs, rerr := p.recv.Receive(ctx, items)
+	var done, quarantined []imap.UID
+	for i, o := range outs {
+		p.metrics.received("imap", o.Kind)
+		if o.Kind == domain.OutcomeQuarantined {
+			quarantined = append(quarantined, order[i])
+		} else {
+			done = append(done, order[i])
+		}
+	}
+	// Only committed mail is flagged or moved.
+	if err := p.markDone(c, done, p.cfg.DoneMailbox); err != nil {
+		return err
+	}
+	if err := p.markDone(c, quarantined, p.cfg.QuarantineMailbox); err != nil {
+		return err
+	}
+	if rerr != nil {
+		return fmt.Errorf("take in mail: %w", rerr)
+	}
+	return nil
+}
+
+// markDone flags uids \Seen, or moves them to mailbox when one is named
+// (COPY, STORE \Deleted and EXPUNGE where the server has no MOVE).
+func (p *Poller) markDone(c *imapclient.Client, uids []imap.UID, mailbox string) error {
+	if len(uids) == 0 {
+		return nil
+	}
+	set := imap.UIDSetNum(uids...)
+	if mailbox == "" {
+		if err := c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
+			return fmt.Errorf("flag processed mail: %w", err)
+		}
+		return nil
+	}
+	if _, err := c.Move(set, mailbox).Wait(); err != nil {
+		return fmt.Errorf("move processed mail to %s: %w", mailbox, err)
+	}
+	return nil
+}
+
+// backoff is capped exponential backoff with jitter.
+type backoff struct {
+	min, max time.Duration
+	cur      time.Duration
+}
+
+func (b *backoff) next() time.Duration {
+	if b.cur == 0 {
+		b.cur = b.min
+	} else {
+		b.cur = min(b.cur*2, b.max)
+	}
+	// ±20 % so instances do not retry in step.
+	return time.Duration(float64(b.cur) * (0.8 + 0.4*rand.Float64()))
+}
+
+func (b *backoff) reset() { b.cur = 0 }
+
+// sleep waits d or until ctx ends; it reports whether the full time passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

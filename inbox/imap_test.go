@@ -1,0 +1,298 @@
+package inbox
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"ticketgate/domain"
+	"ticketgate/storage/storagetest"
+)
+
+// eachServer runs fn on the in-memory server (with IDLE and MOVE, and
+// without) and, with MAILSTACK=1, on the real Dovecot.
+func eachServer(t *testing.T, fn func(t *testing.T, s *imapServer)) {
+	t.Run("memory", func(t *testing.T) { fn(t, newMemServer(t, true)) })
+	t.Run("memory-noidle-nomove", func(t *testing.T) { fn(t, newMemServer(t, false)) })
+	t.Run("dovecot", func(t *testing.T) { fn(t, newDovecot(t)) })
+}
+
+type runningPoller struct {
+	p      *Poller
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func startPoller(t *testing.T, in *intake, cfg IMAPConfig) *runningPoller {
+	t.Helper()
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = 200 * time.Millisecond
+	}
+	p, err := NewPoller(cfg, in.desk, in.desk, in.store, testParse, nil, storagetest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	rp := &runningPoller{p: p, cancel: cancel, done: make(chan struct{})}
+	go func() { defer close(rp.done); p.Run(ctx) }()
+	t.Cleanup(rp.stop)
+	return rp
+}
+
+func (rp *runningPoller) stop() {
+	rp.cancel()
+	<-rp.done
+}
+
+func TestPollerTakesInAndFlagsAfterCommit(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *imapServer) {
+		in := newIntake(t, filepath.Join(t.TempDir(), "t.db"))
+		s.appendMail(t, s.mailbox, rawMail("a1@x.test", "ann@company.test", "Printer"))
+		s.appendMail(t, s.mailbox, []byte("this is not a mail at all"))
+		s.appendMail(t, s.mailbox, rawMail("a2@x.test", "bob@company.test", "VPN"))
+		rp := startPoller(t, in, IMAPConfig{URL: s.url("plain"), TLS: &tls.Config{RootCAs: s.roots}})
+		eventually(t, "2 tickets and 1 quarantined", func() bool {
+			n, _ := in.store.CountQuarantine(context.Background())
+			return len(in.tickets(t)) == 2 && n == 1
+		})
+		eventually(t, "every mail flagged", func() bool {
+			msgs := s.messages(t, s.mailbox)
+			for _, seen := range msgs {
+				if !seen {
+					return false
+				}
+			}
+			return len(msgs) == 3
+		})
+		st, _ := in.desk.MailboxState(context.Background(), rp.p.Mailbox())
+		if st.LastUID == 0 {
+			t.Errorf("mailbox state not kept: %+v", st)
+		}
+		if ps := rp.p.State(); !ps.Connected || !ps.Polling || ps.LastSuccess.IsZero() || ps.Backlog != 0 {
+			t.Errorf("poller state = %+v", ps)
+		}
+		// New mail while running is taken in too (IDLE or polling).
+		s.appendMail(t, s.mailbox, rawMail("a3@x.test", "ann@company.test", "Another"))
+		eventually(t, "third ticket", func() bool { return len(in.tickets(t)) == 3 })
+	})
+}
+
+// TestPollerIdleWakesUp: with a poll interval of an hour, only IDLE can
+// bring the new mail in.
+func TestPollerIdleWakesUp(t *testing.T) {
+	for _, mk := range []func(*testing.T) *imapServer{
+		func(t *testing.T) *imapServer { return newMemServer(t, true) },
+		newDovecot,
+	} {
+		t.Run("", func(t *testing.T) {
+			s := mk(t)
+			in := newIntake(t, filepath.Join(t.TempDir(), "t.db"))
+			rp := startPoller(t, in, IMAPConfig{URL: s.url("plain"), PollInterval: time.Hour})
+			eventually(t, "poller connected", func() bool { return rp.p.State().Connected })
+			time.Sleep(300 * time.Millisecond) // let it enter IDLE
+			start := time.Now()
+			s.appendMail(t, s.mailbox, rawMail("idle@x.test", "ann@company.test", "Wake up"))
+			eventually(t, "ticket from IDLE", func() bool { return len(in.tickets(t)) == 1 })
+			t.Logf("IDLE: mail to ticket in %v", time.Since(start))
+		})
+	}
+}
+
+func TestPollerMovesToDoneAndQuarantineMailboxes(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *imapServer) {
+		in := newIntake(t, filepath.Join(t.TempDir(), "t.db"))
+		done, quarantine := s.mailbox+"-done", s.mailbox+"-quarantine"
+		s.appendMail(t, s.mailbox, rawMail("m1@x.test", "ann@company.test", "One"))
+		s.appendMail(t, s.mailbox, []byte("garbage"))
+		s.appendMail(t, s.mailbox, rawMail("m2@x.test", "ann@company.test", "Two"))
+		startPoller(t, in, IMAPConfig{URL: s.url("plain"), DoneMailbox: done, QuarantineMailbox: quarantine})
+		eventually(t, "mails moved", func() bool {
+			return len(s.messages(t, s.mailbox)) == 0 && len(s.messages(t, done)) == 2 && len(s.messages(t, quarantine)) == 1
+		})
+		if n := len(in.tickets(t)); n != 2 {
+			t.Errorf("tickets = %d, want 2", n)
+		}
+	})
+}
+
+// TestPollerFinishesFlaggingAfterCrash: mail committed before a crash but
+// never flagged is flagged at the next start, not taken in twice.
+func TestPollerFinishesFlaggingAfterCrash(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *imapServer) {
+		in := newIntake(t, filepath.Join(t.TempDir(), "t.db"))
+		s.appendMail(t, s.mailbox, rawMail("c1@x.test", "ann@company.test", "One"))
+		s.appendMail(t, s.mailbox, rawMail("c2@x.test", "ann@company.test", "Two"))
+		// The first run commits both, then "crashes" before flagging: do
+		// the commit by hand with the poller's own mailbox key.
+		p, err := NewPoller(IMAPConfig{URL: s.url("plain")}, in.desk, in.desk, in.store, testParse, nil, storagetest.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := s.client(t)
+		sel, err := c.Select(s.mailbox, nil).Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var items []domain.Received
+		for uid, id := range map[uint32]string{1: "c1@x.test", 2: "c2@x.test"} {
+			items = append(items, prepare(testParse, rawMail(id, "ann@company.test", "x"),
+				domain.Source{Channel: "imap", Mailbox: p.Mailbox(), UIDValidity: sel.UIDValidity, UID: uid}))
+		}
+		if _, err := in.desk.Receive(context.Background(), items); err != nil {
+			t.Fatal(err)
+		}
+		c.Logout()
+		s.appendMail(t, s.mailbox, rawMail("c3@x.test", "ann@company.test", "Three"))
+		startPoller(t, in, IMAPConfig{URL: s.url("plain")})
+		eventually(t, "all three flagged", func() bool {
+			msgs := s.messages(t, s.mailbox)
+			n := 0
+			for _, seen := range msgs {
+				if seen {
+					n++
+				}
+			}
+			return n == 3
+		})
+		if got := len(in.tickets(t)); got != 3 {
+			t.Errorf("tickets = %d, want 3", got)
+		}
+		log, _ := in.store.ListInboxLog(context.Background(), 0)
+		if len(log) != 0 {
+			t.Errorf("inbox log = %+v, want nothing (no duplicates taken in)", log)
+		}
+	})
+}
+
+func TestPollerUIDValidityChange(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *imapServer) {
+		in := newIntake(t, filepath.Join(t.TempDir(), "t.db"))
+		s.appendMail(t, s.mailbox, rawMail("u1@x.test", "ann@company.test", "One"))
+		s.appendMail(t, s.mailbox, rawMail("u2@x.test", "ann@company.test", "Two"))
+		rp := startPoller(t, in, IMAPConfig{URL: s.url("plain")})
+		eventually(t, "two tickets", func() bool { return len(in.tickets(t)) == 2 })
+		rp.stop()
+		before, _ := in.desk.MailboxState(context.Background(), rp.p.Mailbox())
+		// The mailbox is rebuilt (a server migration, say): new UIDVALIDITY,
+		// the same two mails unseen again, and one new.
+		s.recreate(t)
+		s.appendMail(t, s.mailbox, rawMail("u1@x.test", "ann@company.test", "One"))
+		s.appendMail(t, s.mailbox, rawMail("u2@x.test", "ann@company.test", "Two"))
+		s.appendMail(t, s.mailbox, rawMail("u3@x.test", "ann@company.test", "Three"))
+		rp = startPoller(t, in, IMAPConfig{URL: s.url("plain")})
+		eventually(t, "third ticket", func() bool { return len(in.tickets(t)) == 3 })
+		eventually(t, "all flagged", func() bool {
+			n := 0
+			for _, seen := range s.messages(t, s.mailbox) {
+				if seen {
+					n++
+				}
+			}
+			return n == 3
+		})
+		after, _ := in.desk.MailboxState(context.Background(), rp.p.Mailbox())
+		if after.UIDValidity == before.UIDValidity {
+			t.Errorf("UIDVALIDITY %d not updated", after.UIDValidity)
+		}
+		time.Sleep(300 * time.Millisecond)
+		if got := len(in.tickets(t)); got != 3 {
+			t.Errorf("tickets = %d, want 3 (no duplicates)", got)
+		}
+	})
+}
+
+func TestPollerWrongPassword(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *imapServer) {
+		in := newIntake(t, filepath.Join(t.TempDir(), "t.db"))
+		bad := *s
+		bad.pass = "wrong"
+		rp := startPoller(t, in, IMAPConfig{URL: bad.url("plain")})
+		eventually(t, "a login error", func() bool { return strings.Contains(rp.p.State().LastError, "log in") })
+		if rp.p.State().Connected {
+			t.Error("connected with a wrong password")
+		}
+		rp.stop() // returns: no crash loop, Run ends with its context
+	})
+}
+
+func TestPollerSTARTTLSVerified(t *testing.T) {
+	for _, mk := range []func(*testing.T) *imapServer{
+		func(t *testing.T) *imapServer { return newMemServer(t, true) },
+		newDovecot,
+	} {
+		t.Run("", func(t *testing.T) {
+			s := mk(t)
+			if s.roots == nil {
+				t.Skip("no CA for this server (TLS_CA_FILE unset)")
+			}
+			in := newIntake(t, filepath.Join(t.TempDir(), "t.db"))
+			s.appendMail(t, s.mailbox, rawMail("tls@x.test", "ann@company.test", "TLS"))
+			// Trusting the server's CA: works.
+			rp := startPoller(t, in, IMAPConfig{URL: s.url("starttls"), TLS: &tls.Config{RootCAs: s.roots}})
+			eventually(t, "ticket over STARTTLS", func() bool { return len(in.tickets(t)) == 1 })
+			rp.stop()
+			// Not trusting it: a clear error, never a silent downgrade.
+			in2 := newIntake(t, filepath.Join(t.TempDir(), "t2.db"))
+			rp2 := startPoller(t, in2, IMAPConfig{URL: s.url("starttls")})
+			eventually(t, "a certificate error", func() bool {
+				e := rp2.p.State().LastError
+				return strings.Contains(e, "STARTTLS") && strings.Contains(e, "certificate")
+			})
+		})
+	}
+}
+
+// TestPollerOnePerMailbox: two pollers on one database; one polls, the
+// other stands by and takes over when the first stops.
+func TestPollerOnePerMailbox(t *testing.T) {
+	s := newMemServer(t, true)
+	in := newIntake(t, filepath.Join(t.TempDir(), "t.db"))
+	first := startPoller(t, in, IMAPConfig{URL: s.url("plain")})
+	eventually(t, "first polls", func() bool { return first.p.State().Polling })
+	second := startPoller(t, in, IMAPConfig{URL: s.url("plain")})
+	time.Sleep(300 * time.Millisecond)
+	if second.p.State().Polling {
+		t.Fatal("two pollers hold one mailbox")
+	}
+	first.stop()
+	eventually(t, "second takes over", func() bool { return second.p.State().Polling })
+	s.appendMail(t, s.mailbox, rawMail("o1@x.test", "ann@company.test", "One"))
+	eventually(t, "ticket via the second", func() bool { return len(in.tickets(t)) == 1 })
+}
+
+// TestPollerSurvivesDovecotRestart stops Dovecot mid-session: the poller
+// reports the error, backs off, and resumes when Dovecot is back.
+func TestPollerSurvivesDovecotRestart(t *testing.T) {
+	s := newDovecot(t)
+	stack := os.Getenv("MAILSTACK_SCRIPTS")
+	if stack == "" {
+		stack = "../../shared/mailstack"
+	}
+	in := newIntake(t, filepath.Join(t.TempDir(), "t.db"))
+	rp := startPoller(t, in, IMAPConfig{URL: s.url("plain")})
+	eventually(t, "connected", func() bool { return rp.p.State().Connected })
+	var once sync.Once
+	restart := func() {
+		once.Do(func() {
+			if out, err := exec.Command(filepath.Join(stack, "start")).CombinedOutput(); err != nil {
+				t.Errorf("mailstack start: %v\n%s", err, out)
+			}
+		})
+	}
+	t.Cleanup(restart)
+	if out, err := exec.Command(filepath.Join(stack, "stop"), "dovecot").CombinedOutput(); err != nil {
+		t.Fatalf("mailstack stop dovecot: %v\n%s", err, out)
+	}
+	eventually(t, "the outage noticed", func() bool { return !rp.p.State().Connected && rp.p.State().LastError != "" })
+	restart()
+	s.appendMail(t, s.mailbox, rawMail("back@x.test", "ann@company.test", "Back"))
+	eventually(t, "ticket after restart", func() bool { return len(in.tickets(t)) == 1 })
+	t.Logf("error seen during the outage: %s", fmt.Sprint(rp.p.State().LastErrorAt))
+}

@@ -1,0 +1,189 @@
+package inbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"ticketgate/domain"
+)
+
+// ListenerConfig configures the built-in SMTP or LMTP receiver.
+type ListenerConfig struct {
+	// Addr is host:port, or for LMTP also a unix socket path.
+	Addr string
+	LMTP bool
+	// Policy says which recipients are ours: the helpdesk address and its
+	// plus addresses.
+	Policy          domain.IntakePolicy
+	MaxMessageBytes int64
+	// Domain is the name the server greets with.
+	Domain string
+}
+
+// Listener is the built-in receiver an MTA delivers to. It accepts mail
+// only for the helpdesk address (550 otherwise), refuses mail over the size
+// limit (552), and answers 250 only after the mail is committed: a crash
+// before that makes the sending MTA retry, so nothing is lost.
+type Listener struct {
+	cfg     ListenerConfig
+	recv    Receiver
+	parse   ParseFunc
+	log     *slog.Logger
+	metrics *Metrics
+
+	server *smtp.Server
+	ln     net.Listener
+	ready  chan struct{}
+}
+
+// NewListener returns a receiver; call Run to serve.
+func NewListener(cfg ListenerConfig, recv Receiver, parse ParseFunc, m *Metrics, log *slog.Logger) *Listener {
+	l := &Listener{cfg: cfg, recv: recv, parse: parse, log: log, metrics: m, ready: make(chan struct{})}
+	s := smtp.NewServer(&backend{l: l})
+	s.LMTP = cfg.LMTP
+	s.Domain = cfg.Domain
+	if s.Domain == "" {
+		s.Domain = "localhost"
+	}
+	s.MaxMessageBytes = cfg.MaxMessageBytes
+	s.MaxRecipients = 100
+	s.ReadTimeout = 5 * time.Minute
+	s.WriteTimeout = time.Minute
+	s.ErrorLog = slogAdapter{log}
+	l.server = s
+	return l
+}
+
+func (l *Listener) proto() string {
+	if l.cfg.LMTP {
+		return "lmtp"
+	}
+	return "smtp"
+}
+
+// Listen binds the address; Run serves on it. They are apart so a caller
+// can report a bad address before starting anything else.
+func (l *Listener) Listen() error {
+	network := "tcp"
+	if l.cfg.LMTP && strings.HasPrefix(l.cfg.Addr, "/") {
+		network = "unix"
+		os.Remove(l.cfg.Addr) // a stale socket from a previous run
+	}
+	ln, err := net.Listen(network, l.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("%s receiver: %w", l.proto(), err)
+	}
+	l.ln = ln
+	close(l.ready)
+	return nil
+}
+
+// Addr is the bound address (after Listen).
+func (l *Listener) Addr() net.Addr {
+	<-l.ready
+	return l.ln.Addr()
+}
+
+// Run serves until ctx ends. It calls Listen if that was not done.
+func (l *Listener) Run(ctx context.Context) error {
+	if l.ln == nil {
+		if err := l.Listen(); err != nil {
+			return err
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- l.server.Serve(l.ln) }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("%s receiver: %w", l.proto(), err)
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		l.server.Shutdown(sctx)
+		<-done
+		return nil
+	}
+}
+
+type backend struct{ l *Listener }
+
+func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &session{l: b.l, remote: c.Conn().RemoteAddr().String()}, nil
+}
+
+type session struct {
+	l      *Listener
+	remote string
+	from   string
+	rcpts  []string
+}
+
+func (s *session) Reset() { s.from, s.rcpts = "", nil }
+
+func (s *session) Logout() error { return nil }
+
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	s.from = from
+	return nil
+}
+
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if !s.l.cfg.Policy.IsHelpdeskAddress(to) {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1},
+			Message: "No such recipient here: this server only takes mail for " + s.l.cfg.Policy.HelpdeskAddress}
+	}
+	s.rcpts = append(s.rcpts, to)
+	return nil
+}
+
+func (s *session) Data(r io.Reader) error {
+	var buf bytes.Buffer
+	// What an MDA adds: the envelope sender and the address delivered to,
+	// which show the plus-address a reply went to.
+	fmt.Fprintf(&buf, "Return-Path: <%s>\r\n", s.from)
+	for _, rc := range s.rcpts {
+		fmt.Fprintf(&buf, "Delivered-To: %s\r\n", rc)
+	}
+	if _, err := io.Copy(&buf, r); err != nil {
+		if errors.Is(err, smtp.ErrDataTooLarge) {
+			return smtp.ErrDataTooLarge
+		}
+		return err
+	}
+	src := domain.Source{Channel: s.l.proto()}
+	item := prepare(s.l.parse, buf.Bytes(), src)
+	outs, err := s.l.recv.Receive(context.Background(), []domain.Received{item})
+	if err != nil || len(outs) != 1 {
+		s.l.log.Error("mail not taken in; the sender will retry", slog.String("channel", src.Channel),
+			slog.String("remote", s.remote), slog.Any("error", err))
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
+			Message: "Temporary failure storing the message, please retry"}
+	}
+	s.l.metrics.received(src.Channel, outs[0].Kind)
+	s.l.log.Debug("mail received", slog.String("channel", src.Channel), slog.String("outcome", string(outs[0].Kind)),
+		slog.String("ticket", ticketRef(outs[0].TicketID)))
+	return nil
+}
+
+func ticketRef(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return domain.FormatRef(id)
+}
+
+// slogAdapter lets go-smtp report connection errors through slog.
+type slogAdapter struct{ log *slog.Logger }
+
+func (a slogAdapter) Printf(format string, v ...any) { a.log.Debug(fmt.Sprintf(format, v...)) }
+func (a slogAdapter) Println(v ...any)               { a.log.Debug(fmt.Sprint(v...)) }
