@@ -149,7 +149,9 @@ func TestListenerAnswersAfterCommit(t *testing.T) {
 		l := startListener(t, g, ListenerConfig{})
 		c := dialFor(t, l, false)
 		result := make(chan error, 1)
-		go func() { result <- send(c, "ann@company.test", []string{"help@company.test"}, rawMail("g@x.test", "ann@company.test", "Gate")) }()
+		go func() {
+			result <- send(c, "ann@company.test", []string{"help@company.test"}, rawMail("g@x.test", "ann@company.test", "Gate"))
+		}()
 		<-g.entered
 		select {
 		case err := <-result:
