@@ -88,6 +88,9 @@ func (l *Listener) Listen() error {
 	return nil
 }
 
+// LMTP reports whether this is the LMTP receiver.
+func (l *Listener) LMTP() bool { return l.cfg.LMTP }
+
 // Addr is the bound address (after Listen).
 func (l *Listener) Addr() net.Addr {
 	<-l.ready

@@ -251,3 +251,39 @@ func TestSubjectRefAndHelpdeskAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestRetryQuarantined(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		d := intakeDesk(t, s)
+		bad := domain.Received{Source: domain.Source{Channel: "smtp"}, Raw: []byte("From: ann@company.test\r\n\r\nhi"), ParseError: errors.New("parser bug")}
+		if o := receive1(t, d, bad); o.Kind != domain.OutcomeQuarantined {
+			t.Fatalf("outcome = %+v", o)
+		}
+		q, _ := d.Quarantine(ctx, 0)
+		failing := func([]byte) (*domain.Inbound, error) { return nil, errors.New("still broken") }
+		if _, err := d.RetryQuarantined(ctx, q[0].ID, failing); err == nil || !strings.Contains(err.Error(), "still unreadable") {
+			t.Fatalf("retry with a failing parser = %v", err)
+		}
+		if n, _ := s.CountQuarantine(ctx); n != 1 {
+			t.Fatalf("failed retry changed the quarantine: %d", n)
+		}
+		fixed := func([]byte) (*domain.Inbound, error) {
+			return &domain.Inbound{From: "ann@company.test", Subject: "Hello", Text: "hi"}, nil
+		}
+		o, err := d.RetryQuarantined(ctx, q[0].ID, fixed)
+		if err != nil || o.Kind != domain.OutcomeTicket {
+			t.Fatalf("retry = %+v, %v", o, err)
+		}
+		if n, _ := s.CountQuarantine(ctx); n != 0 {
+			t.Errorf("quarantine still has %d", n)
+		}
+		if _, err := d.RetryQuarantined(ctx, q[0].ID, fixed); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("second retry = %v, want ErrNotFound", err)
+		}
+		// The redelivered original is now a duplicate of the ticket.
+		if o := receive1(t, d, bad); o.Kind != domain.OutcomeDuplicate {
+			t.Errorf("redelivery after retry = %+v", o)
+		}
+	})
+}

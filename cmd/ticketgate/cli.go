@@ -112,7 +112,12 @@ func (a *app) openDesk(c *Config, log *slog.Logger) (*storage.Store, *domain.Des
 	if len(applied) > 0 {
 		log.Info("database migrated", slog.String("applied", strings.Join(applied, ", ")))
 	}
-	return st, domain.NewDesk(st, nil, log), nil
+	return st, domain.NewDesk(st, nil, log, deskOptions(c)...), nil
+}
+
+// deskOptions are the Desk's settings that come from the configuration.
+func deskOptions(c *Config) []domain.Option {
+	return []domain.Option{domain.WithIntake(intakePolicy(c))}
 }
 
 // quietLogger is for the admin commands: warnings and errors only, so

@@ -54,6 +54,14 @@ func (a *app) cmdServe(args []string) error {
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR: %v", err)
 	}
+	mail, err := newMailIn(c, st, desk, reg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	ctx, cancel := context.WithCancel(a.ctx)
+	defer cancel()
+	waitMail := mail.run(ctx, log)
 	srv := &http.Server{
 		Handler:           web,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -65,19 +73,25 @@ func (a *app) cmdServe(args []string) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(a.stdout, "ticketgate is running at %s (listening on %s). Press Ctrl-C to stop.\n", c.BaseURL, ln.Addr())
+	for _, line := range mail.describe(c) {
+		fmt.Fprintf(a.stdout, "  mail in: %s\n", line)
+	}
 	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("base_url", c.BaseURL))
 
+	var serveErr error
 	select {
 	case err := <-served:
-		return fmt.Errorf("HTTP server: %w", err)
-	case <-a.ctx.Done():
+		serveErr = fmt.Errorf("HTTP server: %w", err)
+	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	cancel()
+	sctx, scancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer scancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("HTTP shutdown", slog.Any("error", err))
 	}
+	waitMail()
 	log.Info("stopped")
-	return nil
+	return serveErr
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
+
 	"ticketgate/domain"
 	"ticketgate/storage/storagetest"
 )
@@ -72,7 +74,8 @@ func TestServe(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		var out, errOut syncBuffer
-		env := map[string]string{"DATABASE_URL": db.URL, "HTTP_ADDR": "127.0.0.1:0", "ADMIN_EMAIL": "boss@company.test"}
+		env := map[string]string{"DATABASE_URL": db.URL, "HTTP_ADDR": "127.0.0.1:0", "ADMIN_EMAIL": "boss@company.test",
+			"SMTP_LISTEN": "127.0.0.1:0", "HELPDESK_ADDRESS": "help@company.test"}
 		done := make(chan int, 1)
 		go func() { done <- run(ctx, []string{"serve"}, envOf(env), strings.NewReader(""), &out, &errOut) }()
 		addr := waitFor(t, &out, listeningRE)[1]
@@ -104,6 +107,22 @@ func TestServe(t *testing.T) {
 		}
 		if code, _ := get(t, base+"/nope"); code != http.StatusNotFound {
 			t.Errorf("GET /nope = %d, want 404", code)
+		}
+
+		// Mail sent to the built-in SMTP receiver becomes a ticket.
+		smtpAddr := waitFor(t, &out, regexp.MustCompile(`receiving SMTP on (\S+) for help@company.test`))[1]
+		msg := "From: Ann <ann@company.test>\r\nTo: help@company.test\r\nSubject: Screen flickers\r\nMessage-Id: <serve-1@company.test>\r\n\r\nMy screen flickers.\r\n"
+		sc, err := smtp.Dial(smtpAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sc.SendMail("ann@company.test", []string{"help@company.test"}, strings.NewReader(msg)); err != nil {
+			t.Fatalf("send mail to serve: %v", err)
+		}
+		sc.Quit()
+		tickets, _ := st.ListTickets(ctx, domain.TicketFilter{})
+		if len(tickets) != 1 || tickets[0].Subject != "Screen flickers" || tickets[0].Requester != "ann@company.test" {
+			t.Errorf("tickets after mail = %+v", tickets)
 		}
 
 		cancel()
@@ -167,7 +186,7 @@ func TestServeProcessStopsOnSignal(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			dir := t.TempDir()
-			cmd := exec.Command(bin, "serve", "--http-addr", "127.0.0.1:0")
+			cmd := exec.Command(bin, "serve", "--http-addr", "127.0.0.1:0", "--smtp-listen", "127.0.0.1:0")
 			cmd.Dir = dir
 			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
 			var out, errOut syncBuffer
