@@ -73,6 +73,12 @@ func (d *Desk) OpenTicket(ctx context.Context, in NewTicket) (*Ticket, error) {
 
 // openTicket is OpenTicket inside the caller's transaction.
 func (d *Desk) openTicket(ctx context.Context, tx Store, in NewTicket) (*Ticket, error) {
+	return d.openTicketFor(ctx, tx, in, nil)
+}
+
+// openTicketFor is openTicket for a requester already looked up (nil: look
+// up or create by in.From).
+func (d *Desk) openTicketFor(ctx context.Context, tx Store, in NewTicket, requester *User) (*Ticket, error) {
 	from, err := NormalizeEmail(in.From)
 	if err != nil {
 		return nil, fmt.Errorf("requester: %w", err)
@@ -88,9 +94,10 @@ func (d *Desk) openTicket(ctx context.Context, tx Store, in NewTicket) (*Ticket,
 	if channel == "" {
 		channel = "mail"
 	}
-	requester, err := d.requester(ctx, tx, from, cleanText(in.FromName))
-	if err != nil {
-		return nil, err
+	if requester == nil || requester.Email != from {
+		if requester, err = d.requester(ctx, tx, from, cleanText(in.FromName)); err != nil {
+			return nil, err
+		}
 	}
 	now := d.clock.Now()
 	t := &Ticket{
@@ -109,12 +116,12 @@ func (d *Desk) openTicket(ctx context.Context, tx Store, in NewTicket) (*Ticket,
 	if err := tx.CreateTicket(ctx, t); err != nil {
 		return nil, err
 	}
-	if err := d.event(ctx, tx, t.ID, EventReceived, requester.Email,
-		fmt.Sprintf("received from %s by %s", requester.Email, channel)); err != nil {
-		return nil, err
-	}
-	if err := d.event(ctx, tx, t.ID, kind, SystemActor.String(),
-		"waiting in triage for an admin to pick a category"); err != nil {
+	if err := tx.AppendEvents(ctx,
+		&Event{TicketID: t.ID, At: now, Kind: EventReceived, Actor: requester.Email,
+			Detail: fmt.Sprintf("received from %s by %s", requester.Email, channel)},
+		&Event{TicketID: t.ID, At: now, Kind: kind, Actor: SystemActor.String(),
+			Detail: "waiting in triage for an admin to pick a category"},
+	); err != nil {
 		return nil, err
 	}
 	d.log.InfoContext(ctx, "ticket opened", slog.String("ticket", t.Ref()), slog.String("channel", channel))
@@ -189,7 +196,7 @@ func (d *Desk) move(ctx context.Context, tx Store, t *Ticket, ch Change) error {
 }
 
 func (d *Desk) event(ctx context.Context, tx Store, ticketID int64, kind EventKind, actor, detail string) error {
-	return tx.AppendEvent(ctx, &Event{TicketID: ticketID, At: d.clock.Now(), Kind: kind, Actor: actor, Detail: detail})
+	return tx.AppendEvents(ctx, &Event{TicketID: ticketID, At: d.clock.Now(), Kind: kind, Actor: actor, Detail: detail})
 }
 
 // TicketDetail is a ticket with everything that hangs off it.

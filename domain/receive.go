@@ -279,11 +279,15 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received) (Outcome, 
 		}
 	}
 	// 5. A new ticket, if the sender passes the policy.
-	if why := d.refuseSender(ctx, tx, in.From); why != "" {
+	requester, why, err := d.senderPolicy(ctx, tx, in.From)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if why != "" {
 		return d.logMail(ctx, tx, it, 0, "", why)
 	}
-	t, err := d.openTicket(ctx, tx, NewTicket{Subject: in.Subject, Body: firstNonEmpty(in.Text, in.NewText),
-		From: in.From, FromName: in.FromName, MessageID: in.MessageID, Channel: it.Source.Channel})
+	t, err := d.openTicketFor(ctx, tx, NewTicket{Subject: in.Subject, Body: firstNonEmpty(in.Text, in.NewText),
+		From: in.From, FromName: in.FromName, MessageID: in.MessageID, Channel: it.Source.Channel}, requester)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -441,21 +445,28 @@ func (d *Desk) mailReply(ctx context.Context, tx Store, it Received, id int64, h
 	return Outcome{Kind: OutcomeComment, TicketID: t.ID, Reason: how}, nil
 }
 
-// refuseSender says why from may not open a ticket, or "" when it may.
-func (d *Desk) refuseSender(ctx context.Context, tx Store, from string) string {
+// senderPolicy says why from may not open a ticket ("" when it may), and
+// returns the sender's user when there is one.
+func (d *Desk) senderPolicy(ctx context.Context, tx Store, from string) (*User, string, error) {
 	if from == "" {
-		return "no sender address"
+		return nil, "no sender address", nil
 	}
 	if d.intake.HelpdeskAddress != "" && sameMailbox(from, d.intake.HelpdeskAddress) {
-		return "sent by the helpdesk address itself (a mail loop)"
+		return nil, "sent by the helpdesk address itself (a mail loop)", nil
 	}
 	if !d.domainAllowed(EmailDomain(from)) {
-		return fmt.Sprintf("sender %s is outside ALLOWED_SENDER_DOMAINS", from)
+		return nil, fmt.Sprintf("sender %s is outside ALLOWED_SENDER_DOMAINS", from), nil
 	}
-	if u, err := tx.GetUserByEmail(ctx, from); err == nil && u.Disabled {
-		return fmt.Sprintf("sender %s is a disabled user", from)
+	u, err := tx.GetUserByEmail(ctx, from)
+	switch {
+	case isNotFound(err):
+		return nil, "", nil
+	case err != nil:
+		return nil, "", err
+	case u.Disabled:
+		return u, fmt.Sprintf("sender %s is a disabled user", from), nil
 	}
-	return ""
+	return u, "", nil
 }
 
 func (d *Desk) domainAllowed(domain string) bool {

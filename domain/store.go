@@ -82,8 +82,10 @@ type TicketStore interface {
 	// ListTickets returns tickets that match f, newest first.
 	ListTickets(ctx context.Context, f TicketFilter) ([]Ticket, error)
 
-	// AppendEvent inserts e and sets its ID.
-	AppendEvent(ctx context.Context, e *Event) error
+	// AppendEvents inserts es, in order, in one statement (their IDs are
+	// left unset: nothing needs them, and multi-row RETURNING order is not
+	// guaranteed on SQLite).
+	AppendEvents(ctx context.Context, es ...*Event) error
 	// ListEvents returns a ticket's history, oldest first.
 	ListEvents(ctx context.Context, ticketID int64) ([]Event, error)
 

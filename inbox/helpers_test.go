@@ -60,15 +60,19 @@ type intake struct {
 	desk  *domain.Desk
 }
 
-func newIntake(t *testing.T, url string) *intake {
+func newIntake(t testing.TB, url string) *intake {
 	t.Helper()
 	st := storagetest.Open(t, url)
-	d := domain.NewDesk(st, nil, storagetest.Logger(t),
+	log := storagetest.Logger(t)
+	if _, bench := t.(*testing.B); bench {
+		log = nil // a log line per ticket would measure the logger
+	}
+	d := domain.NewDesk(st, nil, log,
 		domain.WithIntake(domain.IntakePolicy{HelpdeskAddress: "help@company.test", AllowedDomains: []string{"company.test"}}))
 	return &intake{store: st, desk: d}
 }
 
-func (in *intake) tickets(t *testing.T) []domain.Ticket {
+func (in *intake) tickets(t testing.TB) []domain.Ticket {
 	t.Helper()
 	ts, err := in.store.ListTickets(context.Background(), domain.TicketFilter{})
 	if err != nil {
@@ -78,7 +82,7 @@ func (in *intake) tickets(t *testing.T) []domain.Ticket {
 }
 
 // eventually polls cond every 20 ms for up to 15 s.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {
@@ -103,7 +107,7 @@ type imapServer struct {
 }
 
 // testCert makes a self-signed certificate for 127.0.0.1.
-func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
+func testCert(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test"},
@@ -122,7 +126,7 @@ func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
 
 // newMemServer starts go-imap's in-memory server. rev2 gives IDLE and MOVE;
 // without it the server has neither (polling, COPY+EXPUNGE).
-func newMemServer(t *testing.T, rev2 bool) *imapServer {
+func newMemServer(t testing.TB, rev2 bool) *imapServer {
 	t.Helper()
 	mem := imapmemserver.New()
 	u := imapmemserver.NewUser("help@company.test", "helpsecret")
@@ -154,7 +158,7 @@ func newMemServer(t *testing.T, rev2 bool) *imapServer {
 }
 
 // newDovecot uses the mail stack's Dovecot, in a mailbox of the test's own.
-func newDovecot(t *testing.T) *imapServer {
+func newDovecot(t testing.TB) *imapServer {
 	t.Helper()
 	if os.Getenv("MAILSTACK") != "1" {
 		t.Skip("MAILSTACK=1 not set: real Dovecot tests skipped")
@@ -196,7 +200,7 @@ func (s *imapServer) url(mode string) string {
 }
 
 // client is a plain connection for the test's own look at the mailbox.
-func (s *imapServer) client(t *testing.T) *imapclient.Client {
+func (s *imapServer) client(t testing.TB) *imapclient.Client {
 	t.Helper()
 	c, err := imapclient.DialInsecure(s.addr, nil)
 	if err != nil {
@@ -210,7 +214,7 @@ func (s *imapServer) client(t *testing.T) *imapclient.Client {
 }
 
 // appendMail puts raw into mailbox (unseen) and returns its UID.
-func (s *imapServer) appendMail(t *testing.T, mailbox string, raw []byte) {
+func (s *imapServer) appendMail(t testing.TB, mailbox string, raw []byte) {
 	t.Helper()
 	c := s.client(t)
 	cmd := c.Append(mailbox, int64(len(raw)), nil)
@@ -223,7 +227,7 @@ func (s *imapServer) appendMail(t *testing.T, mailbox string, raw []byte) {
 }
 
 // messages returns the UIDs in mailbox and whether each is \Seen.
-func (s *imapServer) messages(t *testing.T, mailbox string) map[imap.UID]bool {
+func (s *imapServer) messages(t testing.TB, mailbox string) map[imap.UID]bool {
 	t.Helper()
 	c := s.client(t)
 	defer c.Logout()
@@ -247,7 +251,7 @@ func (s *imapServer) messages(t *testing.T, mailbox string) map[imap.UID]bool {
 }
 
 // recreate deletes and re-creates the test mailbox: a new UIDVALIDITY.
-func (s *imapServer) recreate(t *testing.T) {
+func (s *imapServer) recreate(t testing.TB) {
 	t.Helper()
 	c := s.client(t)
 	if err := c.Delete(s.mailbox).Wait(); err != nil {

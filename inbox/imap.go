@@ -147,6 +147,9 @@ func NewPoller(cfg IMAPConfig, recv Receiver, mbox MailboxReader, locker domain.
 	if cfg.MaxMessageBytes <= 0 {
 		cfg.MaxMessageBytes = 25 << 20
 	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	p := &Poller{cfg: cfg, acct: a, recv: recv, mbox: mbox, locker: locker, parse: parse, log: log, metrics: m}
 	p.state.Mailbox = a.key
 	return p, nil
@@ -520,6 +523,7 @@ func countThrough(uids, batch, big []imap.UID) int {
 }
 
 func (p *Poller) commitBatch(ctx context.Context, c *imapclient.Client, uidValidity uint32, batch, big []imap.UID, size map[imap.UID]int64, rescan bool) error {
+	t0 := time.Now()
 	raws := map[imap.UID][]byte{}
 	whole := &imap.FetchItemBodySection{Peek: true}
 	header := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
@@ -561,7 +565,9 @@ func (p *Poller) commitBatch(ctx context.Context, c *imapclient.Client, uidValid
 		items = append(items, it)
 		order = append(order, u)
 	}
+	t1 := time.Now()
 	outs, rerr := p.recv.Receive(ctx, items)
+	t2 := time.Now()
 	var done, quarantined []imap.UID
 	for i, o := range outs {
 		p.metrics.received("imap", o.Kind)
@@ -578,6 +584,8 @@ func (p *Poller) commitBatch(ctx context.Context, c *imapclient.Client, uidValid
 	if err := p.markDone(c, quarantined, p.cfg.QuarantineMailbox); err != nil {
 		return err
 	}
+	p.log.Debug("IMAP: batch taken in", slog.Int("mails", len(outs)), slog.Duration("fetch", t1.Sub(t0)),
+		slog.Duration("commit", t2.Sub(t1)), slog.Duration("flag", time.Since(t2)))
 	if rerr != nil {
 		return fmt.Errorf("take in mail: %w", rerr)
 	}

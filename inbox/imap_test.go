@@ -87,8 +87,8 @@ func TestPollerTakesInAndFlagsAfterCommit(t *testing.T) {
 // TestPollerIdleWakesUp: with a poll interval of an hour, only IDLE can
 // bring the new mail in.
 func TestPollerIdleWakesUp(t *testing.T) {
-	for _, mk := range []func(*testing.T) *imapServer{
-		func(t *testing.T) *imapServer { return newMemServer(t, true) },
+	for _, mk := range []func(testing.TB) *imapServer{
+		func(t testing.TB) *imapServer { return newMemServer(t, true) },
 		newDovecot,
 	} {
 		t.Run("", func(t *testing.T) {
@@ -223,8 +223,8 @@ func TestPollerWrongPassword(t *testing.T) {
 }
 
 func TestPollerSTARTTLSVerified(t *testing.T) {
-	for _, mk := range []func(*testing.T) *imapServer{
-		func(t *testing.T) *imapServer { return newMemServer(t, true) },
+	for _, mk := range []func(testing.TB) *imapServer{
+		func(t testing.TB) *imapServer { return newMemServer(t, true) },
 		newDovecot,
 	} {
 		t.Run("", func(t *testing.T) {

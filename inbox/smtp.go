@@ -48,6 +48,9 @@ type Listener struct {
 
 // NewListener returns a receiver; call Run to serve.
 func NewListener(cfg ListenerConfig, recv Receiver, parse ParseFunc, m *Metrics, log *slog.Logger) *Listener {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	l := &Listener{cfg: cfg, recv: recv, parse: parse, log: log, metrics: m, ready: make(chan struct{})}
 	s := smtp.NewServer(&backend{l: l})
 	s.LMTP = cfg.LMTP

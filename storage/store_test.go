@@ -176,7 +176,7 @@ func TestInTxRollsBackEverything(t *testing.T) {
 			if err := tx.CreateTicket(ctx, tk); err != nil {
 				return err
 			}
-			if err := tx.AppendEvent(ctx, &domain.Event{TicketID: tk.ID, At: t0, Kind: domain.EventReceived, Actor: "x"}); err != nil {
+			if err := tx.AppendEvents(ctx, &domain.Event{TicketID: tk.ID, At: t0, Kind: domain.EventReceived, Actor: "x"}); err != nil {
 				return err
 			}
 			if err := tx.EnqueueMail(ctx, &domain.OutboxMessage{TicketID: tk.ID, Kind: "received", To: "ann@x.test",

@@ -125,7 +125,7 @@ func (s *Store) ListTickets(ctx context.Context, f domain.TicketFilter) ([]domai
 type eventRow struct {
 	bun.BaseModel `bun:"table:events"`
 
-	ID       int64     `bun:"id,pk,autoincrement"`
+	ID       int64     `bun:"id,pk,autoincrement"` // set by the database
 	TicketID int64     `bun:"ticket_id"`
 	At       time.Time `bun:"at"`
 	Kind     string    `bun:"kind"`
@@ -133,14 +133,17 @@ type eventRow struct {
 	Detail   string    `bun:"detail"`
 }
 
-// AppendEvent inserts e and sets its ID.
-func (s *Store) AppendEvent(ctx context.Context, e *domain.Event) error {
-	row := &eventRow{TicketID: e.TicketID, At: utc(e.At), Kind: string(e.Kind), Actor: e.Actor, Detail: e.Detail}
-	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
-		return mapErr(err, "append %s event to %s", e.Kind, domain.FormatRef(e.TicketID))
+// AppendEvents inserts es, in order, in one statement.
+func (s *Store) AppendEvents(ctx context.Context, es ...*domain.Event) error {
+	if len(es) == 0 {
+		return nil
 	}
-	e.ID = row.ID
-	return nil
+	rows := make([]eventRow, len(es))
+	for i, e := range es {
+		rows[i] = eventRow{TicketID: e.TicketID, At: utc(e.At), Kind: string(e.Kind), Actor: e.Actor, Detail: e.Detail}
+	}
+	_, err := s.idb.NewInsert().Model(&rows).Exec(ctx)
+	return mapErr(err, "append %s event to %s", es[0].Kind, domain.FormatRef(es[0].TicketID))
 }
 
 // ListEvents returns a ticket's history, oldest first.

@@ -42,7 +42,7 @@ func Each(t *testing.T, fn func(t *testing.T, db DB)) {
 		return
 	}
 	t.Run("postgres", func(t *testing.T) {
-		fn(t, DB{Name: "postgres", URL: pgSchema(t, base)})
+		fn(t, DB{Name: "postgres", URL: PostgresSchema(t)})
 	})
 }
 
@@ -55,7 +55,7 @@ func EachStore(t *testing.T, fn func(t *testing.T, s *storage.Store)) {
 }
 
 // Open opens and migrates url, closing it when the test ends.
-func Open(t *testing.T, url string) *storage.Store {
+func Open(t testing.TB, url string) *storage.Store {
 	t.Helper()
 	ctx := context.Background()
 	s, err := storage.Open(ctx, url, Logger(t))
@@ -81,10 +81,15 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// pgSchema creates a schema for this test and returns base with its
-// search_path pointing there.
-func pgSchema(t *testing.T, base string) string {
+// PostgresSchema creates a schema for this test on TEST_DATABASE_URL, drops
+// it when the test ends, and returns a URL whose search_path points there.
+// It skips the test when TEST_DATABASE_URL is unset.
+func PostgresSchema(t testing.TB) string {
 	t.Helper()
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		t.Skip("TEST_DATABASE_URL not set")
+	}
 	b := make([]byte, 6)
 	rand.Read(b)
 	schema := "t_" + hex.EncodeToString(b)
