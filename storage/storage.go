@@ -124,7 +124,7 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		sqldb.SetMaxOpenConns(20)
 		sqldb.SetMaxIdleConns(5)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
-		db = bun.NewDB(sqldb, pgdialect.New())
+		db = bun.NewDB(sqldb, pgNulSafe{pgdialect.New()})
 	} else {
 		if dir := filepath.Dir(t.Display); dir != "." {
 			if _, err := os.Stat(dir); err != nil {
@@ -138,7 +138,7 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		// WAL lets readers run beside the one writer; immediate transactions
 		// make writers queue on the busy timeout instead of failing.
 		sqldb.SetMaxOpenConns(8)
-		db = bun.NewDB(sqldb, sqlitedialect.New())
+		db = bun.NewDB(sqldb, sqliteNulSafe{sqlitedialect.New()})
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -151,6 +151,29 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		return nil, fmt.Errorf("DATABASE_URL: cannot open %s %s: %s", what, t.Display, oneLine(err))
 	}
 	return &Store{db: db, idb: db, log: log, localLocks: &localLocks{}}, nil
+}
+
+// NUL bytes are dropped from every string written: PostgreSQL refuses them
+// in text, SQLite's parser would end the literal there, and mail text is
+// where they turn up. Bun's own dialects answer a NUL with a broken query,
+// which would make one odd mail fail its whole transaction.
+type sqliteNulSafe struct{ *sqlitedialect.Dialect }
+
+func (d sqliteNulSafe) AppendString(b []byte, s string) []byte {
+	return d.Dialect.AppendString(b, stripNUL(s))
+}
+
+type pgNulSafe struct{ *pgdialect.Dialect }
+
+func (d pgNulSafe) AppendString(b []byte, s string) []byte {
+	return d.Dialect.AppendString(b, stripNUL(s))
+}
+
+func stripNUL(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "\x00", "")
 }
 
 // Close closes the database.

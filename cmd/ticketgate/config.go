@@ -30,6 +30,7 @@ type Config struct {
 	IMAPPollInterval      time.Duration
 	IMAPDoneMailbox       string
 	IMAPQuarantineMailbox string
+	IMAPBatchSize         int
 	SMTPListen            string // host:port or "off"
 	LMTPListen            string // host:port, a unix socket path, or "off"
 	SMTPURL               string
@@ -127,6 +128,14 @@ var settings = []setting{
 	{"IMAP_POLL_INTERVAL", fixed("30s"), false, "how often to poll when the server has no IDLE", durationInto(func(c *Config) *time.Duration { return &c.IMAPPollInterval })},
 	{"IMAP_DONE_MAILBOX", fixed(""), false, "move processed mail here (default: flag it \\Seen)", func(c *Config, v string) error { c.IMAPDoneMailbox = v; return nil }},
 	{"IMAP_QUARANTINE_MAILBOX", fixed(""), false, "move unreadable mail here", func(c *Config, v string) error { c.IMAPQuarantineMailbox = v; return nil }},
+	{"IMAP_BATCH_SIZE", fixed("200"), false, "mails committed together by the IMAP poller", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return fmt.Errorf("%q is not a whole number from 1 to 10000", v)
+		}
+		c.IMAPBatchSize = n
+		return nil
+	}},
 	{"SMTP_LISTEN", func(c *Config) string {
 		if c.IMAPURL == "" {
 			return "127.0.0.1:2525"

@@ -41,7 +41,7 @@ func newMailIn(c *Config, st *storage.Store, desk *domain.Desk, reg prometheus.R
 		}
 		mi.poller, err = inbox.NewPoller(inbox.IMAPConfig{
 			URL: c.IMAPURL, TLS: tlsCfg, DoneMailbox: c.IMAPDoneMailbox, QuarantineMailbox: c.IMAPQuarantineMailbox,
-			PollInterval: c.IMAPPollInterval, MaxMessageBytes: c.MaxMessageBytes,
+			PollInterval: c.IMAPPollInterval, MaxMessageBytes: c.MaxMessageBytes, BatchSize: c.IMAPBatchSize,
 		}, desk, desk, st, inbox.Parse, m, log.With(slog.String("component", "imap")))
 		if err != nil {
 			return nil, err
