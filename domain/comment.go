@@ -23,7 +23,10 @@ func (d *Desk) Comment(ctx context.Context, id int64, actor Actor, text, channel
 		if !actor.Admin && actor.Email != t.Requester && actor.Email != t.Assignee {
 			return ErrForbidden
 		}
-		return d.event(ctx, tx, t.ID, EventCommented, actor.String(), text)
+		if err := d.event(ctx, tx, t.ID, EventCommented, actor.String(), text); err != nil {
+			return err
+		}
+		return d.relayComment(ctx, tx, t, actor, text)
 	})
 	if err != nil {
 		return fmt.Errorf("comment on %s: %w", FormatRef(id), err)

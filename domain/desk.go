@@ -99,8 +99,11 @@ func (d *Desk) OpenTicket(ctx context.Context, in NewTicket) (*Ticket, error) {
 			fmt.Sprintf("received from %s by %s", requester.Email, channel)); err != nil {
 			return err
 		}
-		return d.event(ctx, tx, t.ID, kind, SystemActor.String(),
-			"waiting in triage for an admin to pick a category")
+		if err := d.event(ctx, tx, t.ID, kind, SystemActor.String(),
+			"waiting in triage for an admin to pick a category"); err != nil {
+			return err
+		}
+		return d.mailTicketReceived(ctx, tx, t)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open ticket: %w", err)

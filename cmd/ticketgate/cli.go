@@ -112,7 +112,12 @@ func (a *app) openDesk(c *Config, log *slog.Logger) (*storage.Store, *domain.Des
 	if len(applied) > 0 {
 		log.Info("database migrated", slog.String("applied", strings.Join(applied, ", ")))
 	}
-	return st, domain.NewDesk(st, nil, log), nil
+	mail, err := mailOption(c)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, domain.NewDesk(st, nil, log, mail), nil
 }
 
 // quietLogger is for the admin commands: warnings and errors only, so

@@ -54,6 +54,12 @@ func (a *app) cmdServe(args []string) error {
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR: %v", err)
 	}
+	stopOutbox, err := startOutbox(a.ctx, c, st, desk, log, reg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopOutbox()
 	srv := &http.Server{
 		Handler:           web,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -78,6 +84,7 @@ func (a *app) cmdServe(args []string) error {
 	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("HTTP shutdown", slog.Any("error", err))
 	}
+	stopOutbox()
 	log.Info("stopped")
 	return nil
 }
