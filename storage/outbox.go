@@ -142,7 +142,7 @@ type refusalRow struct {
 func (s *Store) MarkRefused(ctx context.Context, addr string, now, since time.Time) (bool, error) {
 	res, err := s.idb.NewInsert().Model(&refusalRow{Addr: addr, LastAt: utc(now)}).
 		On("CONFLICT (addr) DO UPDATE").Set("last_at = EXCLUDED.last_at").
-		Where("mail_refusals.last_at <= ?", utc(since)).Exec(ctx)
+		Where("?TableAlias.last_at <= ?", utc(since)).Exec(ctx)
 	if err != nil {
 		return false, mapErr(err, "mark refused %s", addr)
 	}
