@@ -374,3 +374,50 @@ func TestMailpitThroughput(t *testing.T) {
 		t.Errorf("Mailpit has %d of %d", len(got), total)
 	}
 }
+
+// TestMailpitServe: mail written while no relay was configured is held;
+// serve started with SMTP_URL queues it and its worker delivers it, and
+// /metrics counts it.
+func TestMailpitServe(t *testing.T) {
+	ms := needMailstack(t)
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		ctx := context.Background()
+		st := storagetest.Open(t, db.URL)
+		tok := token(t)
+		ann := "serve-" + tok + "@company.test"
+		if _, err := mailDesk(t, st, nil, false).OpenTicket(ctx, domain.NewTicket{Subject: "held " + tok, From: ann, MessageID: "m-" + tok + "@mail.test"}); err != nil {
+			t.Fatal(err)
+		}
+		if r := outboxRows(t, st); len(r) != 1 || r[0].Status != domain.OutboxHeld {
+			t.Fatalf("before serve: %+v, want one held mail", r)
+		}
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var out, errOut syncBuffer
+		env := map[string]string{"DATABASE_URL": db.URL, "HTTP_ADDR": "127.0.0.1:0", "SMTP_URL": ms.smtpURL, "TLS_CA_FILE": ms.caFile,
+			"HELPDESK_ADDRESS": "help@company.test"}
+		done := make(chan int, 1)
+		go func() { done <- run(sctx, []string{"serve"}, envOf(env), strings.NewReader(""), &out, &errOut) }()
+		addr := waitFor(t, &out, listeningRE)[1]
+		if got := ms.search(t, "to:"+ann, 1); len(got) != 1 {
+			t.Fatalf("Mailpit has %d mails to %s, want 1\n%s", len(got), ann, errOut.String())
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) && outboxRows(t, st)[0].Status != domain.OutboxSent {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if r := outboxRows(t, st)[0]; r.Status != domain.OutboxSent || r.Attempts != 1 {
+			t.Errorf("after serve: %+v", r)
+		}
+		if _, body := get(t, "http://"+addr+"/metrics"); !strings.Contains(body, "ticketgate_outbox_sent_total 1") {
+			t.Errorf("/metrics lacks ticketgate_outbox_sent_total 1")
+		}
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exited %d\n%s", code, errOut.String())
+		}
+		if strings.Contains(errOut.String(), "panic") {
+			t.Errorf("serve log:\n%s", errOut.String())
+		}
+	})
+}

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime/debug"
 	"strconv"
@@ -10,6 +12,7 @@ import (
 	"sync"
 	"text/tabwriter"
 
+	"github.com/emersion/go-message/mail"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"ticketgate/domain"
@@ -226,8 +229,38 @@ func (a *app) outboxShow(args []string) error {
 		fmt.Fprintf(w, "next attempt: %s\n", rfc3339(m.NextAttemptAt))
 	}
 	fmt.Fprintf(w, "last error:   %s\n\n", orDash(m.LastError))
-	_, err = w.Write([]byte(strings.ReplaceAll(string(m.Raw), "\r\n", "\n")))
-	return err
+	raw := strings.ReplaceAll(string(m.Raw), "\r\n", "\n")
+	head, _, _ := strings.Cut(raw, "\n\n")
+	text, err := textPart(m.Raw)
+	if err != nil {
+		// Not a message we can read: show it as it is.
+		_, err = io.WriteString(w, raw)
+		return err
+	}
+	fmt.Fprintf(w, "%s\n\n%s\n", head, strings.TrimRight(strings.ReplaceAll(text, "\r\n", "\n"), "\n"))
+	return nil
+}
+
+// textPart returns the decoded text/plain part of a message.
+func textPart(raw []byte) (string, error) {
+	r, err := mail.CreateReader(bytes.NewReader(raw))
+	if err != nil {
+		return "", err
+	}
+	for {
+		p, err := r.NextPart()
+		if err != nil {
+			return "", err
+		}
+		h, ok := p.Header.(*mail.InlineHeader)
+		if !ok {
+			continue
+		}
+		if ct, _, _ := h.ContentType(); ct == "text/plain" {
+			b, err := io.ReadAll(p.Body)
+			return string(b), err
+		}
+	}
 }
 
 func (a *app) outboxRetry(args []string) error {
