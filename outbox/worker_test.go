@@ -125,6 +125,14 @@ func TestWorkerFailures(t *testing.T) {
 			if g := e.store.get(good.ID); g.Status != domain.OutboxSent || g.Attempts != 1 || g.SentAt == nil || !g.SentAt.Equal(t0) {
 				t.Errorf("good mail: %+v, want sent at t0 after 1 attempt", g)
 			}
+			// One session for the batch, unless the failure broke it.
+			wantConns := 1
+			if tt.f.drop || tt.f.code == 421 {
+				wantConns = 2
+			}
+			if n := e.server.connCount(); n != wantConns {
+				t.Errorf("%d connections for the batch, want %d", n, wantConns)
+			}
 			// Not due yet: nothing is claimed.
 			if n := e.sendDue(t); n != 0 {
 				t.Errorf("SendDue before the backoff claimed %d", n)
