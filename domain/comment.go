@@ -8,8 +8,8 @@ import (
 
 // Comment adds text to a ticket's history as actor's comment. The requester,
 // the assignee and admins may comment; anyone else gets ErrForbidden.
-// channel says how it came ("email", "portal"). Relaying the comment to the
-// other side by mail is part of this use case.
+// channel says how it came ("email", "portal"), for the log. Relaying the
+// comment to the other side by mail is part of this use case.
 func (d *Desk) Comment(ctx context.Context, id int64, actor Actor, text, channel string) error {
 	text = strings.TrimSpace(text)
 	if text == "" {
@@ -23,7 +23,7 @@ func (d *Desk) Comment(ctx context.Context, id int64, actor Actor, text, channel
 		if !actor.Admin && actor.Email != t.Requester && actor.Email != t.Assignee {
 			return ErrForbidden
 		}
-		return d.comment(ctx, tx, t, actor, text, channel)
+		return d.comment(ctx, tx, t, actor, text)
 	})
 	if err != nil {
 		return fmt.Errorf("comment on %s: %w", FormatRef(id), err)
@@ -33,7 +33,10 @@ func (d *Desk) Comment(ctx context.Context, id int64, actor Actor, text, channel
 
 // comment is Comment inside the caller's transaction, once the actor is
 // known to take part in t.
-func (d *Desk) comment(ctx context.Context, tx Store, t *Ticket, actor Actor, text, channel string) error {
-	_ = channel // the relay by mail (outbox) says how it came
-	return d.event(ctx, tx, t.ID, EventCommented, actor.String(), cleanText(text))
+func (d *Desk) comment(ctx context.Context, tx Store, t *Ticket, actor Actor, text string) error {
+	text = cleanText(text)
+	if err := d.event(ctx, tx, t.ID, EventCommented, actor.String(), text); err != nil {
+		return err
+	}
+	return d.relayComment(ctx, tx, t, actor, text)
 }

@@ -284,6 +284,13 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received) (Outcome, 
 		return Outcome{}, err
 	}
 	if why != "" {
+		if why == outsidePolicy(in.From) {
+			// One polite refusal a day at most; automatic mail never gets
+			// here (step 1).
+			if err := d.refuseSender(ctx, tx, in.From, in.Subject); err != nil {
+				return Outcome{}, err
+			}
+		}
 		return d.logMail(ctx, tx, it, 0, "", why)
 	}
 	t, err := d.openTicketFor(ctx, tx, NewTicket{Subject: in.Subject, Body: firstNonEmpty(in.Text, in.NewText),
@@ -436,7 +443,7 @@ func (d *Desk) mailReply(ctx context.Context, tx Store, it Received, id int64, h
 		return Outcome{}, err
 	}
 	actor := Actor{Email: in.From, Admin: u != nil && u.IsAdmin()}
-	if err := d.comment(ctx, tx, t, actor, text, "email"); err != nil {
+	if err := d.comment(ctx, tx, t, actor, text); err != nil {
 		return Outcome{}, err
 	}
 	if err := d.addAttachments(ctx, tx, t.ID, in.Attachments); err != nil {
@@ -455,7 +462,7 @@ func (d *Desk) senderPolicy(ctx context.Context, tx Store, from string) (*User, 
 		return nil, "sent by the helpdesk address itself (a mail loop)", nil
 	}
 	if !d.domainAllowed(EmailDomain(from)) {
-		return nil, fmt.Sprintf("sender %s is outside ALLOWED_SENDER_DOMAINS", from), nil
+		return nil, outsidePolicy(from), nil
 	}
 	u, err := tx.GetUserByEmail(ctx, from)
 	switch {
@@ -467,6 +474,10 @@ func (d *Desk) senderPolicy(ctx context.Context, tx Store, from string) (*User, 
 		return u, fmt.Sprintf("sender %s is a disabled user", from), nil
 	}
 	return u, "", nil
+}
+
+func outsidePolicy(from string) string {
+	return fmt.Sprintf("sender %s is outside ALLOWED_SENDER_DOMAINS", from)
 }
 
 func (d *Desk) domainAllowed(domain string) bool {

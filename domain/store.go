@@ -18,6 +18,7 @@ type Store interface {
 	TeamStore
 	TicketStore
 	MailStore
+	OutboxStore
 	SettingStore
 	InboxStore
 }

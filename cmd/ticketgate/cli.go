@@ -112,12 +112,21 @@ func (a *app) openDesk(c *Config, log *slog.Logger) (*storage.Store, *domain.Des
 	if len(applied) > 0 {
 		log.Info("database migrated", slog.String("applied", strings.Join(applied, ", ")))
 	}
-	return st, domain.NewDesk(st, nil, log, deskOptions(c)...), nil
+	opts, err := deskOptions(c)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, domain.NewDesk(st, nil, log, opts...), nil
 }
 
 // deskOptions are the Desk's settings that come from the configuration.
-func deskOptions(c *Config) []domain.Option {
-	return []domain.Option{domain.WithIntake(intakePolicy(c))}
+func deskOptions(c *Config) ([]domain.Option, error) {
+	mail, err := mailOption(c)
+	if err != nil {
+		return nil, err
+	}
+	return []domain.Option{domain.WithIntake(intakePolicy(c)), mail}, nil
 }
 
 // quietLogger is for the admin commands: warnings and errors only, so

@@ -48,6 +48,7 @@ func commands() []command {
 		{"ticket", "read tickets: ticket list|show", (*app).cmdTicket},
 		{"setup", "keep categories, users and team members in a file: setup apply|export", (*app).cmdSetup},
 		{"inbox", "mail in: inbox import FILE.eml…|log|quarantine list|show|retry ID", (*app).cmdInbox},
+		{"outbox", "outgoing mail: outbox list|show|retry|discard", (*app).cmdOutbox},
 		{"version", "print the version", (*app).cmdVersion},
 	}
 }

@@ -54,6 +54,12 @@ func (a *app) cmdServe(args []string) error {
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR: %v", err)
 	}
+	stopOutbox, err := startOutbox(a.ctx, c, st, desk, log, reg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopOutbox()
 	mail, err := newMailIn(c, st, desk, reg, log)
 	if err != nil {
 		ln.Close()
@@ -92,6 +98,7 @@ func (a *app) cmdServe(args []string) error {
 		log.Warn("HTTP shutdown", slog.Any("error", err))
 	}
 	waitMail()
+	stopOutbox()
 	log.Info("stopped")
 	return serveErr
 }

@@ -1,0 +1,36 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+)
+
+// relayComment mails a comment to the other side of ticket t, in the
+// comment's transaction: the requester's comment goes to the assignee (to
+// nobody while the ticket has none: whoever takes it reads the history), an
+// assignee's or admin's comment goes to the requester. Nobody is mailed
+// their own words. A Desk without a Composer relays nothing (see mailing).
+func (d *Desk) relayComment(ctx context.Context, tx Store, t *Ticket, actor Actor, text string) error {
+	if !d.mailing() {
+		return nil
+	}
+	to, toID := t.Requester, t.RequesterID
+	if actor.Email == t.Requester {
+		to, toID = t.Assignee, t.AssigneeID
+	}
+	if to == "" || to == actor.Email {
+		return nil
+	}
+	author := actor.String()
+	if u, err := tx.GetUserByEmail(ctx, actor.Email); err == nil && u.Name != "" {
+		author = u.Name
+	}
+	m := Mail{Kind: MailComment, To: to, Vars: map[string]string{"Author": author, "AuthorEmail": actor.Email, "Comment": text}}
+	if u, err := tx.GetUser(ctx, toID); err == nil {
+		m.ToName = u.Name
+	}
+	if err := d.sendTicketMail(ctx, tx, t, m); err != nil {
+		return fmt.Errorf("relay comment: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,55 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Resolve marks ticket id resolved by actor, with an optional resolution
+// note for the requester, and mails the requester in the same transaction.
+// Only the assignee or an admin may (ErrForbidden otherwise); the ticket
+// must be assigned (ErrIllegalTransition otherwise).
+func (d *Desk) Resolve(ctx context.Context, id int64, actor Actor, note string) (*Ticket, error) {
+	note = strings.TrimSpace(note)
+	var t *Ticket
+	err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+		var err error
+		if t, err = tx.GetTicket(ctx, id); err != nil {
+			return err
+		}
+		if !actor.Admin && (actor.Email == "" || actor.Email != t.Assignee) {
+			return fmt.Errorf("%w: only the assignee or an admin may resolve it", ErrForbidden)
+		}
+		detail := "resolved by " + actor.String()
+		if note != "" {
+			detail += ": " + note
+		}
+		if err := d.move(ctx, tx, t, Change{To: StatusResolved, Actor: actor, Detail: detail}); err != nil {
+			return err
+		}
+		return d.mailResolved(ctx, tx, t, actor, note)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", FormatRef(id), err)
+	}
+	return t, nil
+}
+
+// mailResolved tells the requester their ticket is resolved, with the note
+// and how to reopen it. A Desk without a Composer sends nothing (see
+// mailing).
+func (d *Desk) mailResolved(ctx context.Context, tx Store, t *Ticket, actor Actor, note string) error {
+	if !d.mailing() {
+		return nil
+	}
+	by := actor.String()
+	if u, err := tx.GetUserByEmail(ctx, actor.Email); err == nil && u.Name != "" {
+		by = u.Name
+	}
+	m := Mail{Kind: MailResolved, To: t.Requester, Vars: map[string]string{"Note": note, "ResolvedBy": by}}
+	if u, err := tx.GetUser(ctx, t.RequesterID); err == nil {
+		m.ToName = u.Name
+	}
+	return d.sendTicketMail(ctx, tx, t, m)
+}

@@ -1,0 +1,296 @@
+package outbox
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io"
+	"net/mail"
+	"strings"
+	texttemplate "text/template"
+	"time"
+	"unicode"
+
+	"github.com/emersion/go-message"
+	gomail "github.com/emersion/go-message/mail"
+
+	"ticketgate/domain"
+)
+
+//go:embed templates/*
+var templateFS embed.FS
+
+// composedKinds are the mails this package has templates for. The others of
+// domain.MailKind come with the features that send them.
+var composedKinds = []domain.MailKind{
+	domain.MailTicketReceived,
+	domain.MailComment,
+	domain.MailResolved,
+	domain.MailRefusal,
+}
+
+// ComposerConfig is what every mail shows of the helpdesk.
+type ComposerConfig struct {
+	From            string // MAIL_FROM: the From address
+	FromName        string // HELPDESK_NAME: the From display name
+	HelpdeskAddress string // HELPDESK_ADDRESS: replies go here; its domain ends Message-IDs
+	BaseURL         string // BASE_URL: links to the portal
+
+	// Now and Rand make output reproducible in tests; nil means the wall
+	// clock and crypto/rand.
+	Now  func() time.Time
+	Rand io.Reader
+}
+
+// Composer renders domain.Mail into complete RFC 5322 messages: a
+// multipart/alternative with a text and an HTML part from the kind's
+// embedded templates. It implements domain.Composer.
+type Composer struct {
+	cfg    ComposerConfig
+	domain string
+	text   map[domain.MailKind]*texttemplate.Template
+	html   map[domain.MailKind]*htmltemplate.Template
+}
+
+var _ domain.Composer = (*Composer)(nil)
+
+// NewComposer parses every template once; a missing or broken one is an
+// error here rather than at the first mail.
+func NewComposer(cfg ComposerConfig) (*Composer, error) {
+	from, err := mail.ParseAddress(cfg.From)
+	if err != nil || hasControl(cfg.From) {
+		return nil, fmt.Errorf("composer: from address %q: %w", cfg.From, errors.Join(err, domain.ErrInvalid))
+	}
+	cfg.From = from.Address
+	help, err := mail.ParseAddress(cfg.HelpdeskAddress)
+	if err != nil || hasControl(cfg.HelpdeskAddress) {
+		return nil, fmt.Errorf("composer: helpdesk address %q: %w", cfg.HelpdeskAddress, errors.Join(err, domain.ErrInvalid))
+	}
+	cfg.HelpdeskAddress = help.Address
+	cfg.FromName = oneLine(cfg.FromName)
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	c := &Composer{cfg: cfg, domain: domain.EmailDomain(strings.ToLower(help.Address)),
+		text: map[domain.MailKind]*texttemplate.Template{}, html: map[domain.MailKind]*htmltemplate.Template{}}
+	for _, k := range composedKinds {
+		tt, err := texttemplate.New("").ParseFS(templateFS, "templates/footer.txt", "templates/"+string(k)+".txt")
+		if err != nil {
+			return nil, fmt.Errorf("composer: text template of %s: %w", k, err)
+		}
+		c.text[k] = tt.Lookup(string(k) + ".txt")
+		ht, err := htmltemplate.New("").ParseFS(templateFS, "templates/layout.html", "templates/"+string(k)+".html")
+		if err != nil {
+			return nil, fmt.Errorf("composer: HTML template of %s: %w", k, err)
+		}
+		c.html[k] = ht.Lookup("layout")
+		if c.text[k] == nil || c.html[k] == nil {
+			return nil, fmt.Errorf("composer: templates of %s are incomplete", k)
+		}
+	}
+	return c, nil
+}
+
+// view is what a template sees.
+type view struct {
+	HelpdeskName    string
+	HelpdeskAddress string
+	Title           string
+	ToName          string
+	Ref             string // "" for mail about no ticket
+	Subject         string // the ticket's subject
+	Status          string
+	Category        string
+	Assignee        string
+	Link            string // the ticket in the portal
+	Next            string // what happens next, for the requester
+	Vars            map[string]string
+}
+
+// Compose renders m. It does no I/O besides reading randomness.
+func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMessage, error) {
+	tt, ht := c.text[m.Kind], c.html[m.Kind]
+	if tt == nil || ht == nil {
+		return nil, fmt.Errorf("compose: %w: no template for mail kind %q", domain.ErrInvalid, m.Kind)
+	}
+	to, err := mail.ParseAddress(m.To)
+	if err != nil || hasControl(m.To) {
+		return nil, fmt.Errorf("compose %s: %w: recipient %q", m.Kind, domain.ErrInvalid, m.To)
+	}
+	v := view{HelpdeskName: c.cfg.FromName, HelpdeskAddress: c.cfg.HelpdeskAddress, ToName: oneLine(m.ToName), Vars: m.Vars}
+	if v.Vars == nil {
+		v.Vars = map[string]string{}
+	}
+	var subject string
+	var ticketID int64
+	if t := m.Ticket; t != nil {
+		ticketID = t.ID
+		v.Ref, v.Subject, v.Status, v.Category, v.Assignee = t.Ref(), oneLine(t.Subject), string(t.Status), t.Category, t.Assignee
+		v.Link = c.cfg.BaseURL + "/tickets/" + t.Ref()
+		v.Next = nextStep(t)
+		// One subject for the whole thread: Gmail splits a conversation
+		// whose subject changes. What the mail is about is in its body.
+		subject = "[" + t.Ref() + "] " + v.Subject
+		if m.InReplyTo != "" {
+			subject = "Re: " + subject
+		}
+	} else {
+		subject = oneLine(v.Vars["Subject"])
+		if subject == "" {
+			subject = "Your message to " + c.cfg.FromName
+		} else if !strings.HasPrefix(strings.ToLower(subject), "re:") {
+			subject = "Re: " + subject
+		}
+	}
+	v.Title = subject
+
+	var text, html bytes.Buffer
+	if err := tt.Execute(&text, v); err != nil {
+		return nil, fmt.Errorf("compose %s: text part: %w", m.Kind, err)
+	}
+	if err := ht.Execute(&html, v); err != nil {
+		return nil, fmt.Errorf("compose %s: HTML part: %w", m.Kind, err)
+	}
+
+	random, err := c.random(16)
+	if err != nil {
+		return nil, err
+	}
+	msgID := fmt.Sprintf("tkt-%d.%s.%s@%s", ticketID, m.Kind, random, c.domain)
+
+	var h gomail.Header
+	h.SetDate(c.cfg.Now())
+	h.SetAddressList("From", []*gomail.Address{{Name: c.cfg.FromName, Address: c.cfg.From}})
+	h.SetAddressList("To", []*gomail.Address{{Name: v.ToName, Address: to.Address}})
+	replyTo := m.ReplyTo
+	if replyTo == "" && !strings.EqualFold(c.cfg.From, c.cfg.HelpdeskAddress) {
+		replyTo = c.cfg.HelpdeskAddress // answers must reach the helpdesk to thread
+	}
+	if replyTo != "" {
+		rt, err := mail.ParseAddress(replyTo)
+		if err != nil || hasControl(replyTo) {
+			return nil, fmt.Errorf("compose %s: %w: reply-to %q", m.Kind, domain.ErrInvalid, replyTo)
+		}
+		h.SetAddressList("Reply-To", []*gomail.Address{{Name: c.cfg.FromName, Address: rt.Address}})
+	}
+	h.SetSubject(subject)
+	h.SetMessageID(msgID)
+	if m.InReplyTo != "" {
+		if !validMsgID(m.InReplyTo) {
+			return nil, fmt.Errorf("compose %s: %w: In-Reply-To %q", m.Kind, domain.ErrInvalid, m.InReplyTo)
+		}
+		h.SetMsgIDList("In-Reply-To", []string{m.InReplyTo})
+	}
+	var refs []string
+	for _, r := range m.References {
+		if !validMsgID(r) {
+			return nil, fmt.Errorf("compose %s: %w: reference %q", m.Kind, domain.ErrInvalid, r)
+		}
+		refs = append(refs, r)
+	}
+	h.SetMsgIDList("References", refs)
+	h.Set("Auto-Submitted", "auto-generated")
+	h.Set("X-Auto-Response-Suppress", "All")
+	boundary, err := c.random(12)
+	if err != nil {
+		return nil, err
+	}
+	h.SetContentType("multipart/alternative", map[string]string{"boundary": "tg-" + boundary})
+
+	var raw bytes.Buffer
+	w, err := message.CreateWriter(&raw, h.Header)
+	if err != nil {
+		return nil, fmt.Errorf("compose %s: %w", m.Kind, err)
+	}
+	for _, part := range []struct {
+		mediaType string
+		body      []byte
+	}{{"text/plain", text.Bytes()}, {"text/html", html.Bytes()}} {
+		var ph message.Header
+		ph.SetContentType(part.mediaType, map[string]string{"charset": "utf-8"})
+		ph.Set("Content-Transfer-Encoding", "quoted-printable")
+		pw, err := w.CreatePart(ph)
+		if err != nil {
+			return nil, fmt.Errorf("compose %s: %w", m.Kind, err)
+		}
+		if _, err := pw.Write(crlf(part.body)); err != nil {
+			return nil, fmt.Errorf("compose %s: %w", m.Kind, err)
+		}
+		if err := pw.Close(); err != nil {
+			return nil, fmt.Errorf("compose %s: %w", m.Kind, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("compose %s: %w", m.Kind, err)
+	}
+	return &domain.OutboxMessage{TicketID: ticketID, Kind: string(m.Kind), To: to.Address, Subject: subject,
+		MessageID: msgID, Raw: raw.Bytes()}, nil
+}
+
+// nextStep tells a requester what happens to their ticket now.
+func nextStep(t *domain.Ticket) string {
+	switch t.Status {
+	case domain.StatusAwaitingApproval:
+		return "your request needs approval first. We have asked the approvers and will write to you as soon as they answer."
+	case domain.StatusUnassigned:
+		return "it is waiting for the next free member of the team. We will write to you when someone takes it."
+	case domain.StatusAssigned:
+		if t.Assignee != "" {
+			return t.Assignee + " is working on it and will get back to you."
+		}
+		return "someone from the team is working on it and will get back to you."
+	case domain.StatusResolved, domain.StatusClosed, domain.StatusRejected:
+		return "nothing: it is " + string(t.Status) + "."
+	}
+	return "someone from IT will read it shortly and send it to the right team. We will write to you when it moves on."
+}
+
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+func (c *Composer) random(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(c.cfg.Rand, b); err != nil {
+		return "", fmt.Errorf("compose: random: %w", err)
+	}
+	return strings.ToLower(idEncoding.EncodeToString(b)), nil
+}
+
+// oneLine makes s safe for a header: every control character (CR and LF
+// above all, which would start a new header) and run of spaces becomes one
+// space.
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+}
+
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, unicode.IsControl) >= 0
+}
+
+// validMsgID accepts a Message-ID without angle brackets: printable ASCII,
+// no spaces or brackets, one @.
+func validMsgID(id string) bool {
+	if id == "" || strings.Count(id, "@") != 1 {
+		return false
+	}
+	for _, r := range id {
+		if r <= ' ' || r > '~' || r == '<' || r == '>' {
+			return false
+		}
+	}
+	return true
+}
+
+// crlf turns template output's line ends into CRLF, as SMTP wants.
+func crlf(b []byte) []byte {
+	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
+}

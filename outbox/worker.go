@@ -1,0 +1,280 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"runtime/debug"
+	"time"
+
+	"ticketgate/domain"
+)
+
+// Transport opens sessions with the relay; SMTP is the real one.
+type Transport interface {
+	Dial(ctx context.Context) (Conn, error)
+}
+
+// Conn is one session with the relay. Send may be called again after an
+// error while Usable reports true.
+type Conn interface {
+	Send(ctx context.Context, from, to string, raw []byte) error
+	Usable() bool
+	Close() error
+}
+
+// Store is what the worker needs of the database.
+type Store interface {
+	domain.OutboxStore
+	AppendEvents(ctx context.Context, es ...*domain.Event) error
+}
+
+// Retry policy; see the package comment.
+const (
+	FirstRetry         = time.Minute
+	MaxRetry           = time.Hour
+	DefaultMaxAttempts = 10
+)
+
+// Worker defaults.
+const (
+	DefaultInterval  = 2 * time.Second
+	DefaultBatchSize = 25
+	DefaultLease     = 10 * time.Minute
+)
+
+// WorkerConfig wires a Worker.
+type WorkerConfig struct {
+	Store     Store
+	Transport Transport
+	// From is the envelope sender (MAIL FROM): MAIL_FROM, where bounces go.
+	From        string
+	MaxAttempts int          // OUTBOX_MAX_ATTEMPTS; 0 means DefaultMaxAttempts
+	Clock       domain.Clock // nil: the system clock
+	Log         *slog.Logger // nil: discard
+	Metrics     *Metrics     // nil: none
+	Interval    time.Duration
+	BatchSize   int
+	Lease       time.Duration
+	// Jitter returns the random part added to a delay d; nil means uniform
+	// in [0, d/10).
+	Jitter func(d time.Duration) time.Duration
+}
+
+// Worker sends due outbox rows. Several workers may share one PostgreSQL
+// database; on SQLite run one.
+type Worker struct {
+	cfg WorkerConfig
+}
+
+// NewWorker returns a worker with cfg's zero fields defaulted.
+func NewWorker(cfg WorkerConfig) *Worker {
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = DefaultMaxAttempts
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = domain.SystemClock{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = DefaultInterval
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = DefaultBatchSize
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = DefaultLease
+	}
+	if cfg.Jitter == nil {
+		cfg.Jitter = func(d time.Duration) time.Duration {
+			if d < 10 {
+				return 0
+			}
+			return rand.N(d / 10)
+		}
+	}
+	return &Worker{cfg: cfg}
+}
+
+// Backoff is the delay before the next attempt after n failed ones,
+// without jitter: 1 min, 2, 4, 8 … capped at 1 h.
+func Backoff(n int) time.Duration {
+	if n < 1 {
+		n = 1
+	}
+	d := FirstRetry
+	for i := 1; i < n && d < MaxRetry; i++ {
+		d *= 2
+	}
+	return min(d, MaxRetry)
+}
+
+// Run sends due mail until ctx is done, then returns nil. A panic is
+// recovered, logged with its stack and returned as an error.
+func (w *Worker) Run(ctx context.Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.cfg.Log.Error("outbox worker panicked", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+			err = fmt.Errorf("outbox worker panicked: %v", p)
+		}
+	}()
+	w.cfg.Log.Info("outbox worker started", slog.Int("max_attempts", w.cfg.MaxAttempts))
+	t := time.NewTicker(w.cfg.Interval)
+	defer t.Stop()
+	for {
+		for ctx.Err() == nil {
+			n, err := w.SendDue(ctx)
+			if err != nil && ctx.Err() == nil {
+				w.cfg.Log.Warn("outbox: send due mail", slog.Any("error", err))
+			}
+			if err != nil || n < w.cfg.BatchSize {
+				break
+			}
+		}
+		w.updateGauges(ctx)
+		select {
+		case <-ctx.Done():
+			w.cfg.Log.Info("outbox worker stopped")
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// SendDue claims one batch of due mail, sends it over one session and
+// records each outcome. It returns how many rows it claimed.
+func (w *Worker) SendDue(ctx context.Context) (int, error) {
+	start := w.cfg.Clock.Now()
+	batch, err := w.cfg.Store.ClaimOutbox(ctx, start, start.Add(w.cfg.Lease), w.cfg.BatchSize)
+	if err != nil {
+		return 0, fmt.Errorf("claim outbox: %w", err)
+	}
+	if len(batch) == 0 {
+		return 0, nil
+	}
+	var conn Conn
+	var dialErr error
+	defer func() {
+		if conn != nil {
+			if err := conn.Close(); err != nil {
+				w.cfg.Log.Debug("outbox: close session", slog.Any("error", err))
+			}
+		}
+	}()
+	for i := range batch {
+		m := &batch[i]
+		// Stop early, well inside the lease, or when stopping: what is left
+		// goes back to the queue unchanged, for this or another worker.
+		if ctx.Err() != nil || w.cfg.Clock.Now().Sub(start) > w.cfg.Lease/2 {
+			w.release(ctx, batch[i:])
+			return len(batch), ctx.Err()
+		}
+		if conn == nil || !conn.Usable() {
+			if conn != nil {
+				conn.Close()
+				conn = nil
+			}
+			// One failed dial per batch: the rest of it fails the same way.
+			if dialErr == nil {
+				conn, dialErr = w.cfg.Transport.Dial(ctx)
+			}
+		}
+		var sendErr error
+		if dialErr != nil {
+			sendErr = dialErr
+		} else {
+			sendErr = conn.Send(ctx, w.cfg.From, m.To, m.Raw)
+		}
+		if sendErr != nil && ctx.Err() != nil {
+			w.release(ctx, batch[i:])
+			return len(batch), ctx.Err()
+		}
+		w.record(ctx, m, sendErr)
+	}
+	return len(batch), nil
+}
+
+// record writes the outcome of one attempt (see the package comment).
+func (w *Worker) record(ctx context.Context, m *domain.OutboxMessage, sendErr error) {
+	now := w.cfg.Clock.Now()
+	m.Attempts++
+	log := w.cfg.Log.With(slog.Int64("outbox_id", m.ID), slog.String("kind", m.Kind), slog.String("to", m.To),
+		slog.Int("attempt", m.Attempts))
+	if m.TicketID != 0 {
+		log = log.With(slog.String("ticket", domain.FormatRef(m.TicketID)))
+	}
+	switch {
+	case sendErr == nil:
+		m.Status, m.SentAt, m.NextAttemptAt = domain.OutboxSent, &now, now
+		log.Info("mail sent")
+		w.cfg.Metrics.sent()
+	case Permanent(sendErr) || m.Attempts >= w.cfg.MaxAttempts:
+		m.Status, m.LastError, m.NextAttemptAt = domain.OutboxDead, sendErr.Error(), now
+		log.Warn("mail dead", slog.Any("error", sendErr), slog.Bool("permanent", Permanent(sendErr)))
+		w.cfg.Metrics.failed(Permanent(sendErr))
+	default:
+		delay := Backoff(m.Attempts)
+		m.Status, m.LastError, m.NextAttemptAt = domain.OutboxQueued, sendErr.Error(), now.Add(delay+w.cfg.Jitter(delay))
+		log.Info("mail deferred", slog.Any("error", sendErr), slog.Time("next_attempt_at", m.NextAttemptAt))
+		w.cfg.Metrics.failed(false)
+	}
+	// Recorded even while stopping: the attempt happened.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := w.cfg.Store.UpdateOutbox(wctx, m); err != nil {
+		if errors.Is(err, domain.ErrNotFound) {
+			log.Info("mail was discarded while being sent")
+			return
+		}
+		log.Error("outbox: record attempt", slog.Any("error", err))
+		return
+	}
+	if m.Status == domain.OutboxDead && m.TicketID != 0 {
+		e := &domain.Event{TicketID: m.TicketID, At: now, Kind: domain.EventMailFailed, Actor: domain.SystemActor.String(),
+			Detail: fmt.Sprintf("the %s mail to %s could not be delivered after %d attempt(s): %s",
+				humanKind(m.Kind), m.To, m.Attempts, m.LastError)}
+		if err := w.cfg.Store.AppendEvents(wctx, e); err != nil {
+			log.Error("outbox: record mail_failed event", slog.Any("error", err))
+		}
+	}
+}
+
+// release puts claimed rows back, due now, without counting an attempt.
+func (w *Worker) release(ctx context.Context, rest []domain.OutboxMessage) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	now := w.cfg.Clock.Now()
+	for i := range rest {
+		m := rest[i]
+		m.NextAttemptAt = now
+		if err := w.cfg.Store.UpdateOutbox(wctx, &m); err != nil && !errors.Is(err, domain.ErrNotFound) {
+			w.cfg.Log.Warn("outbox: release claimed mail", slog.Int64("outbox_id", m.ID), slog.Any("error", err))
+		}
+	}
+}
+
+func (w *Worker) updateGauges(ctx context.Context) {
+	if w.cfg.Metrics == nil || ctx.Err() != nil {
+		return
+	}
+	counts, err := w.cfg.Store.CountOutbox(ctx)
+	if err != nil {
+		w.cfg.Log.Warn("outbox: count", slog.Any("error", err))
+		return
+	}
+	w.cfg.Metrics.counts(counts)
+}
+
+func humanKind(kind string) string {
+	b := []byte(kind)
+	for i, c := range b {
+		if c == '_' {
+			b[i] = ' '
+		}
+	}
+	return `"` + string(b) + `"`
+}

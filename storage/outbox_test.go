@@ -1,0 +1,101 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"ticketgate/domain"
+	"ticketgate/storage"
+	"ticketgate/storage/storagetest"
+)
+
+func enqueue(t *testing.T, s *storage.Store, status domain.OutboxStatus, due time.Time) *domain.OutboxMessage {
+	t.Helper()
+	m := &domain.OutboxMessage{Kind: "refusal", To: "x@company.test", Subject: "s", MessageID: "tkt-0.refusal.x@company.test",
+		Raw: []byte("raw"), Status: status, NextAttemptAt: due, CreatedAt: t0}
+	if err := s.EnqueueMail(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestOutboxClaimAndLease(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		a := enqueue(t, s, domain.OutboxQueued, t0)
+		b := enqueue(t, s, domain.OutboxQueued, t0.Add(-time.Minute))
+		enqueue(t, s, domain.OutboxQueued, t0.Add(time.Second)) // not due
+		enqueue(t, s, domain.OutboxHeld, t0)                    // held
+		enqueue(t, s, domain.OutboxDead, t0)                    // dead
+		lease := t0.Add(10 * time.Minute)
+		got, err := s.ClaimOutbox(ctx, t0, lease, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].ID != a.ID || got[1].ID != b.ID || string(got[0].Raw) != "raw" || !got[0].NextAttemptAt.Equal(lease) {
+			t.Fatalf("ClaimOutbox = %+v, want a and b leased with raw", got)
+		}
+		if again, _ := s.ClaimOutbox(ctx, t0, lease, 10); len(again) != 0 {
+			t.Fatalf("leased rows claimed again: %+v", again)
+		}
+		if late, _ := s.ClaimOutbox(ctx, lease, lease.Add(time.Minute), 1); len(late) != 1 {
+			t.Fatalf("after the lease: claimed %d with limit 1, want 1", len(late))
+		}
+
+		sent := t0.Add(time.Minute)
+		a.Status, a.Attempts, a.SentAt, a.LastError = domain.OutboxSent, 1, &sent, ""
+		if err := s.UpdateOutbox(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if m, _ := s.GetOutbox(ctx, a.ID); m.Status != domain.OutboxSent || m.SentAt == nil || !m.SentAt.Equal(sent) || m.Attempts != 1 {
+			t.Errorf("after UpdateOutbox: %+v", m)
+		}
+		if err := s.DeleteOutbox(ctx, a.ID); !errors.Is(err, domain.ErrConflict) {
+			t.Errorf("DeleteOutbox(sent) = %v, want ErrConflict", err)
+		}
+		if err := s.DeleteOutbox(ctx, b.ID); err != nil {
+			t.Errorf("DeleteOutbox(queued) = %v", err)
+		}
+		if err := s.DeleteOutbox(ctx, b.ID); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("DeleteOutbox twice = %v, want ErrNotFound", err)
+		}
+		if err := s.UpdateOutbox(ctx, b); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("UpdateOutbox(deleted) = %v, want ErrNotFound", err)
+		}
+
+		counts, err := s.CountOutbox(ctx)
+		if err != nil || counts[domain.OutboxQueued] != 1 || counts[domain.OutboxHeld] != 1 || counts[domain.OutboxDead] != 1 || counts[domain.OutboxSent] != 1 {
+			t.Errorf("CountOutbox = %v, %v", counts, err)
+		}
+		if n, err := s.RequeueOutbox(ctx, 0, domain.OutboxHeld, domain.OutboxQueued, t0); n != 1 || err != nil {
+			t.Errorf("requeue held = %d, %v", n, err)
+		}
+		if n, err := s.RequeueOutbox(ctx, 0, "", domain.OutboxQueued, t0); n != 3 || err != nil {
+			t.Errorf("requeue all unsent = %d, %v; want 3 (sent untouched)", n, err)
+		}
+		if m, _ := s.GetOutbox(ctx, a.ID); m.Status != domain.OutboxSent {
+			t.Errorf("a sent row was requeued: %+v", m)
+		}
+	})
+}
+
+func TestMarkRefused(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		day := 24 * time.Hour
+		for i, tt := range []struct {
+			at   time.Time
+			want bool
+		}{{t0, true}, {t0.Add(time.Hour), false}, {t0.Add(day), true}, {t0.Add(day + time.Minute), false}} {
+			got, err := s.MarkRefused(ctx, "a@x.test", tt.at, tt.at.Add(-day))
+			if err != nil || got != tt.want {
+				t.Errorf("step %d: MarkRefused at %v = %v, %v; want %v", i, tt.at, got, err, tt.want)
+			}
+		}
+		if ok, _ := s.MarkRefused(ctx, "b@x.test", t0, t0.Add(-day)); !ok {
+			t.Error("another address was refused because of the first")
+		}
+	})
+}
