@@ -73,4 +73,12 @@ type AutoSignals struct {
 	// one is present.
 	DSNStatus     string
 	DSNRecipients []string
+	// DSNAction is the most severe Action of the delivery-status part
+	// (failed, delayed, delivered, relayed, expanded), lower case. A 4.x.x
+	// status with Action failed is a final failure (the MTA gave up).
+	DSNAction string
+	// OriginalMessageID is the Message-ID of the mail a report (DSN, MDN,
+	// ARF) is about, from its message/rfc822 or text/rfc822-headers part:
+	// how a bounce finds the ticket whose mail it returns.
+	OriginalMessageID string
 }
