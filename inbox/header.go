@@ -100,6 +100,12 @@ func readHeader(b []byte, warn func(string)) (h header, body []byte) {
 			if len(h) == 0 {
 				return nil, b
 			}
+			if nl, _ := cutLine(next); isFieldLine(nl) {
+				// A broken fold in the middle of the header: skip the line.
+				warn("malformed header line skipped")
+				rest = next
+				continue
+			}
 			warn("malformed header line; the body starts there")
 			return h, rest
 		}
@@ -107,6 +113,12 @@ func readHeader(b []byte, warn func(string)) (h header, body []byte) {
 		rest = next
 	}
 	return h, nil
+}
+
+// isFieldLine reports whether line starts a header field ("Key: value").
+func isFieldLine(line []byte) bool {
+	colon := bytes.IndexByte(line, ':')
+	return colon > 0 && validKey(string(bytes.TrimRight(line[:colon], " \t")))
 }
 
 func isMboxFrom(line []byte) bool {

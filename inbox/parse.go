@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"time"
 
 	gomail "github.com/emersion/go-message/mail"
 
@@ -119,7 +120,7 @@ func (p *parser) envelope(h header, raw []byte) {
 	}
 	in.Subject = strings.TrimSpace(decodeWords(h.get("subject"), p.warn))
 	if d := h.get("date"); d != "" {
-		if t, err := mail.ParseDate(d); err == nil {
+		if t, err := parseDate(d); err == nil {
 			in.Date = t
 		} else {
 			p.warn("unparsable Date header")
@@ -193,6 +194,19 @@ func (p *parser) sesNotification() {
 	case "complaint":
 		a.ReportType = "feedback-report"
 	}
+}
+
+// parseDate tries the usual RFC 5322 form first (net/mail.ParseDate tries
+// many layouts, each failure allocating an error), then the lenient one.
+func parseDate(d string) (time.Time, error) {
+	fast := d
+	if i := strings.IndexByte(fast, '('); i > 0 {
+		fast = strings.TrimSpace(fast[:i]) // "+0100 (CET)"
+	}
+	if t, err := time.Parse(time.RFC1123Z, fast); err == nil {
+		return t, nil
+	}
+	return mail.ParseDate(d)
 }
 
 // address is a parsed, normalized mailbox.
@@ -298,10 +312,12 @@ func (p *parser) walk(h header, body []byte, depth int, textOff bool, defaultTyp
 			mt = "multipart/mixed"
 		case mt == "text":
 			mt = "text/plain"
-		case defaultType != "":
+		case defaultType != "" && mt == "":
 			mt = defaultType
-		default:
+		case mt == "":
 			mt = "text/plain"
+		default:
+			mt = "application/octet-stream" // a type without subtype
 		}
 		if ctRaw != "" {
 			p.warn("Content-Type without subtype: " + truncate(ctRaw, 60))

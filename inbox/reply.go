@@ -63,9 +63,24 @@ func prevNonBlank(lines []string, i int) int {
 	return -1
 }
 
-// wroteVerb matches the verb of an attribution line in the languages mail
-// clients localize it to ("wrote", "a écrit", "schrieb", "skrev"...).
-var wroteVerb = regexp.MustCompile(`(?i)(wrote|writes|a écrit|a ecrit|schrieb|schreef|ha scritto|scrisse|escribió|escribio|escreveu|skrev|kirjoitti|написал|написала|napisał|napisala|napisal|yazdı|írta|έγραψε|napsal|scrie|rašė|rakstīja|kirjutas|пише|寫道|写道|が書きました|작성)`)
+// wroteVerbs are the verb of an attribution line in the languages mail
+// clients localize it to ("wrote", "a écrit", "schrieb", "skrev"...), lower
+// case. A substring test on the lower-cased line is much cheaper than a
+// case-insensitive regular expression.
+var wroteVerbs = []string{"wrote", "writes", "a écrit", "a ecrit", "schrieb", "schreef", "ha scritto",
+	"scrisse", "escribió", "escribio", "escreveu", "skrev", "kirjoitti", "написал", "napisał",
+	"napisal", "yazdı", "írta", "έγραψε", "napsal", "scrie", "rašė", "rakstīja", "kirjutas", "пише",
+	"寫道", "写道", "が書きました", "작성"}
+
+func hasWroteVerb(s string) bool {
+	l := strings.ToLower(s)
+	for _, v := range wroteVerbs {
+		if strings.Contains(l, v) {
+			return true
+		}
+	}
+	return false
+}
 
 // wroteHeader reports whether an attribution ("On <date>, <who> wrote:")
 // starts at line i. Clients wrap long ones over two or three lines. A
@@ -122,10 +137,10 @@ func attribution(s string) bool {
 		if strings.HasSuffix(head, ">") && strings.Contains(head, "@") && strings.ContainsAny(head, "0123456789") {
 			return true
 		}
-		return wroteVerb.MatchString(head)
+		return hasWroteVerb(head)
 	}
 	// "On <date> <who> wrote" without the colon, or framed by dashes.
-	return (framed || strings.HasPrefix(core, "On ")) && wroteVerb.MatchString(lastWords(core, 2))
+	return (framed || strings.HasPrefix(core, "On ")) && hasWroteVerb(lastWords(core, 2))
 }
 
 // looseAttribution is the weaker test for a line directly above a ">"
@@ -134,7 +149,7 @@ func looseAttribution(s string) bool {
 	if len(s) > maxHeaderLine || !(strings.HasSuffix(s, ":") || strings.HasSuffix(s, "：")) {
 		return false
 	}
-	return attribution(s) || strings.ContainsAny(s, "@") || wroteVerb.MatchString(s)
+	return attribution(s) || strings.ContainsAny(s, "@") || hasWroteVerb(s)
 }
 
 func lastWords(s string, n int) string {
@@ -145,8 +160,20 @@ func lastWords(s string, n int) string {
 	return strings.Join(f, " ")
 }
 
-// separatorWords are the "Original Message" banners of Outlook and others.
-var separatorWords = regexp.MustCompile(`(?i)^[-_=*\s]*(original message|forwarded message|ursprüngliche nachricht|weitergeleitete nachricht|message d'origine|message transféré|mensaje original|mensaje reenviado|messaggio originale|messaggio inoltrato|oorspronkelijk bericht|doorgestuurd bericht|oprindelig meddelelse|oprindelig besked|videresendt meddelelse|opprinnelig melding|videresendt melding|ursprungligt meddelande|vidarebefordrat meddelande|alkuperäinen viesti|välitetty viesti|исходное сообщение|пересылаемое сообщение|mensagem original|mensagem encaminhada|wiadomość oryginalna|původní zpráva|eredeti üzenet|orijinal mesaj)[-_=*\s:]*$`)
+// separatorPhrases are the "Original Message" banners of Outlook and
+// others, lower case, as they stand between their dashes or asterisks.
+var separatorPhrases = map[string]bool{
+	"original message": true, "forwarded message": true, "ursprüngliche nachricht": true,
+	"weitergeleitete nachricht": true, "message d'origine": true, "message transféré": true,
+	"mensaje original": true, "mensaje reenviado": true, "messaggio originale": true,
+	"messaggio inoltrato": true, "oorspronkelijk bericht": true, "doorgestuurd bericht": true,
+	"oprindelig meddelelse": true, "oprindelig besked": true, "videresendt meddelelse": true,
+	"opprinnelig melding": true, "videresendt melding": true, "ursprungligt meddelande": true,
+	"vidarebefordrat meddelande": true, "alkuperäinen viesti": true, "välitetty viesti": true,
+	"исходное сообщение": true, "пересылаемое сообщение": true, "mensagem original": true,
+	"mensagem encaminhada": true, "wiadomość oryginalna": true, "původní zpráva": true,
+	"eredeti üzenet": true, "orijinal mesaj": true,
+}
 
 // isSeparator reports whether line i is a banner that starts quoted or
 // forwarded matter: "-----Original Message-----" in any language, any
@@ -155,16 +182,19 @@ var separatorWords = regexp.MustCompile(`(?i)^[-_=*\s]*(original message|forward
 func isSeparator(lines []string, i int) bool {
 	t := strings.TrimSpace(lines[i])
 	c := t[0]
-	if c != '-' && c != '_' && c != '=' && c != '*' && !strings.Contains(strings.ToLower(t), "message") &&
-		!unicode.IsLetter(rune(c)) {
+	framed := c == '-' || c == '_' || c == '=' || c == '*'
+	if !framed && len(t) > 60 {
 		return false
 	}
 	if strings.HasPrefix(t, "---") && strings.HasSuffix(t, "---") && strings.Trim(t, "- ") != "" &&
 		strings.IndexFunc(t, unicode.IsLetter) >= 0 {
 		return true
 	}
-	if separatorWords.MatchString(t) {
+	if core := strings.Trim(t, "-_=* :\t"); len(core) <= 40 && separatorPhrases[strings.ToLower(core)] {
 		return true
+	}
+	if !framed {
+		return false
 	}
 	if len(t) >= 4 && (strings.Trim(t, "_") == "" || strings.Trim(t, "-") == "" || strings.Trim(t, "=") == "") {
 		// A rule directly above a header block, or above a "Key : value"
@@ -236,13 +266,41 @@ func isHeaderBlock(lines []string, i int) bool {
 // line of words qualifies: "Sent from my desk, is much easier..." is text.
 var mobileFooter = regexp.MustCompile(`(?i)^(sent from|sent with|sent via|envoyé de|envoyé depuis|envoyé à partir de|gesendet von|von meinem|enviado desde|enviado do|enviado de|inviato da|verzonden met|verstuurd vanaf|skickat från|sendt fra|lähetetty|get outlook for|obtenir outlook pour|télécharger outlook pour|outlook für|отправлено с)\b[^.,!?;:<>]{0,60}$`)
 
-var trailingLink = regexp.MustCompile(`\s*(<[^<>]*>|\([^()]*\))$`)
+// mobilePrefixes are the first words of mobileFooter, to skip the regular
+// expression on all other lines.
+var mobilePrefixes = []string{"sent ", "envoy", "gesendet", "von meinem", "enviado", "inviato",
+	"verzonden", "verstuurd", "skickat", "sendt", "lähetetty", "get outlook", "obtenir",
+	"télécharger", "outlook für", "отправлено"}
 
 func isMobileFooter(t string) bool {
-	if len(t) > 160 || !unicode.IsLetter(rune(t[0])) && t[0] < 0x80 {
+	if len(t) > 160 {
 		return false
 	}
-	t = trailingLink.ReplaceAllString(t, "")
+	head := t
+	if len(head) > 16 {
+		head = head[:16]
+	}
+	head = strings.ToLower(head)
+	ok := false
+	for _, p := range mobilePrefixes {
+		if strings.HasPrefix(head, p) || len(p) > len(head) && strings.HasPrefix(p, head) {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		return false
+	}
+	// A trailing link ("Sent from TypeApp<http://...>") is not words.
+	if strings.HasSuffix(t, ">") {
+		if i := strings.LastIndexByte(t, '<'); i > 0 {
+			t = strings.TrimSpace(t[:i])
+		}
+	} else if strings.HasSuffix(t, ")") {
+		if i := strings.LastIndexByte(t, '('); i > 0 {
+			t = strings.TrimSpace(t[:i])
+		}
+	}
 	return mobileFooter.MatchString(t)
 }
 
