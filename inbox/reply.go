@@ -238,14 +238,20 @@ func maybeHeaderLine(t string) bool {
 	return strings.Contains(t[:n], ":") || strings.Contains(t, "：")
 }
 
+// subjectKey is the subset of headerKey that gives the subject.
+var subjectKey = regexp.MustCompile(`(?i)^[*\s]*(subject|betreff|objet|emne|ämne|onderwerp|temat|oggetto|assunto|asunto|тема|aihe|tárgy|konu|件名|主题|主旨|제목)\s*[:：]`)
+
 // isHeaderBlock reports whether a quoted header block starts at line i: at
-// least three header lines within seven, one of them naming the author.
+// least three header lines within seven, one naming the author with an
+// address or a subject line among them (so a "From: Berlin / To: Munich /
+// Date: Monday" travel request is text); or a "From:" line with an address
+// and one more header line.
 func isHeaderBlock(lines []string, i int) bool {
 	t := strings.TrimSpace(lines[i])
 	if !maybeHeaderLine(t) || !headerKey.MatchString(t) {
 		return false
 	}
-	keys, from := 0, false
+	keys, from, fromAddr, subject := 0, false, false, false
 	for k := i; k < len(lines) && k < i+7; k++ {
 		l := strings.TrimSpace(lines[k])
 		if l == "" || len(l) > maxHeaderLine*2 || !maybeHeaderLine(l) {
@@ -255,10 +261,14 @@ func isHeaderBlock(lines []string, i int) bool {
 			keys++
 			if !from && fromKey.MatchString(l) {
 				from = true
+				fromAddr = strings.Contains(l, "@")
+			}
+			if !subject && subjectKey.MatchString(l) {
+				subject = true
 			}
 		}
 	}
-	return keys >= 3 && from || keys >= 2 && fromKey.MatchString(t) && strings.Contains(t, "@")
+	return keys >= 3 && from && (fromAddr || subject) || keys >= 2 && fromKey.MatchString(t) && strings.Contains(t, "@")
 }
 
 // mobileFooter matches the one-line footers phones and apps add ("Sent from
@@ -316,7 +326,7 @@ func stripSignature(lines []string) []string {
 	seen := false
 	for i, l := range lines {
 		t := strings.TrimRight(l, " \t")
-		if seen && (t == "--" || sigStart(t) && shortTail(lines[i+1:], 8)) {
+		if seen && (t == "--" || sigStart(t) && shortTail(lines[i+1:], 8) && !listFollows(lines[i+1:])) {
 			lines = lines[:i]
 			break
 		}
@@ -348,9 +358,36 @@ func sigStart(t string) bool {
 	case strings.HasPrefix(t, "-- ") && len(t) < 40:
 		return true
 	case len(t) >= 2 && len(t) < 40 && t[0] == '-' && unicode.IsLetter(rune(t[1])):
-		return true
+		return looksLikeName(t[1:])
 	case len(t) >= 2 && strings.Trim(t, "_") == "":
 		return true
+	}
+	return false
+}
+
+// looksLikeName reports whether s is one to three capitalized words ("Abhishek
+// Kona"), not a list item glued to its dash ("-restart the router").
+func looksLikeName(s string) bool {
+	words := strings.Fields(s)
+	if len(words) == 0 || len(words) > 3 {
+		return false
+	}
+	for _, w := range words {
+		r := []rune(w)
+		if !unicode.IsUpper(r[0]) {
+			return false
+		}
+	}
+	return true
+}
+
+// listFollows reports whether the next non-blank line also starts with a
+// dash: then a "-Name" line is an item of a list.
+func listFollows(lines []string) bool {
+	for _, l := range lines {
+		if l = strings.TrimSpace(l); l != "" {
+			return strings.HasPrefix(l, "-") && !strings.HasPrefix(l, "--")
+		}
 	}
 	return false
 }
