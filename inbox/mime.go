@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"io"
 	"mime"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -42,6 +44,9 @@ func mediaType(v string, warn func(string)) (string, map[string]string) {
 			params = p2
 		}
 	}
+	if strings.Contains(v, "*=") {
+		params = extendedParams(v, params, warn)
+	}
 	for k, pv := range params {
 		if strings.Contains(pv, "=?") {
 			params[k] = decodeWords(pv, warn)
@@ -50,6 +55,72 @@ func mediaType(v string, warn func(string)) (string, map[string]string) {
 		}
 	}
 	return strings.ToLower(t), params
+}
+
+// extendedParams fills the RFC 2231 parameters (name*=charset'lang'value,
+// name*0*=…) that mime.ParseMediaType leaves out because their charset is
+// neither UTF-8 nor ASCII, such as filename*=iso-8859-1'fr'caf%E9.txt.
+func extendedParams(v string, params map[string]string, warn func(string)) map[string]string {
+	type segment struct {
+		n       int
+		val     string
+		encoded bool
+	}
+	segs := map[string][]segment{}
+	for k, val := range looseParams(v) {
+		base, rest, ok := strings.Cut(k, "*")
+		if !ok || base == "" {
+			continue
+		}
+		if _, have := params[base]; have {
+			continue
+		}
+		num := strings.TrimSuffix(rest, "*")
+		n := 0
+		if num != "" {
+			var err error
+			if n, err = strconv.Atoi(num); err != nil || n < 0 || n > 100 {
+				continue
+			}
+		}
+		segs[base] = append(segs[base], segment{n, val, rest == "" || strings.HasSuffix(rest, "*")})
+	}
+	for base, ss := range segs {
+		slices.SortFunc(ss, func(a, b segment) int { return a.n - b.n })
+		cs := ""
+		var b []byte
+		for i, sg := range ss {
+			val := sg.val
+			if !sg.encoded {
+				b = append(b, val...)
+				continue
+			}
+			if i == 0 {
+				if parts := strings.SplitN(val, "'", 3); len(parts) == 3 {
+					cs, val = parts[0], parts[2]
+				}
+			}
+			b = append(b, percentDecode(val)...)
+		}
+		if params == nil {
+			params = map[string]string{}
+		}
+		params[base] = decodeCharset(b, cs, warn)
+	}
+	return params
+}
+
+func percentDecode(s string) []byte {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b = append(b, s[i])
+	}
+	return b
 }
 
 func looseMediaType(v string) (string, map[string]string) {
@@ -66,7 +137,10 @@ func looseMediaType(v string) (string, map[string]string) {
 func looseParams(v string) map[string]string {
 	_, rest, ok := strings.Cut(v, ";")
 	if !ok {
-		return nil
+		// "application/pdf name=a.pdf": parameters without the semicolon
+		if _, rest, ok = strings.Cut(strings.TrimSpace(v), " "); !ok {
+			return nil
+		}
 	}
 	params := map[string]string{}
 	for rest != "" {
