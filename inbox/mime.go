@@ -236,16 +236,17 @@ func splitMultipart(body []byte, boundary string, max int) (parts [][]byte, clos
 }
 
 // guessBoundary finds a boundary for a multipart whose Content-Type has
-// none: the first line that looks like "--something" and occurs again.
+// none: the first line that looks like "--something" and occurs again. Only
+// the first few candidates are tried, each costing a scan of the body.
 func guessBoundary(body []byte) string {
 	rest := body
-	for n := 0; len(rest) > 0 && n < 200; n++ {
+	for n, tries := 0, 0; len(rest) > 0 && n < 200 && tries < 5; n++ {
 		line, next := cutLine(rest)
 		line = bytes.TrimRight(line, "\r\n \t")
 		if len(line) > 2 && len(line) < 200 && line[0] == '-' && line[1] == '-' {
-			b := string(line[2:])
-			if bytes.Count(next, line) > 0 {
-				return b
+			tries++
+			if bytes.Contains(next, line) {
+				return string(line[2:])
 			}
 		}
 		rest = next

@@ -430,7 +430,12 @@ func TestParseLimits(t *testing.T) {
 		many.WriteString("--x\r\nContent-Type: image/png\r\n\r\nAAAA\r\n")
 	}
 	many.WriteString("--x--\r\n")
-	for name, raw := range map[string]string{"deep": deep.String(), "many": many.String()} {
+	var guess strings.Builder
+	guess.WriteString("From: a@example.com\r\nSubject: guess\r\nContent-Type: multipart/mixed\r\n\r\n")
+	for i := range 100000 {
+		fmt.Fprintf(&guess, "--candidate-%d\r\n", i)
+	}
+	for name, raw := range map[string]string{"deep": deep.String(), "many": many.String(), "guess": guess.String()} {
 		var in *domain.Inbound
 		var err error
 		within(t, 2*time.Second, name, func() { in, err = Parse([]byte(raw)) })

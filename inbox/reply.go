@@ -334,9 +334,13 @@ func stripSignature(lines []string) []string {
 			seen = true
 		}
 	}
-	for i := len(lines) - 1; i > 0; i-- {
+	for i, seen := len(lines)-1, 0; i > 0 && seen <= 7; i-- {
 		t := strings.TrimSpace(lines[i])
-		if t == "" || len(t) > 40 || !signOff.MatchString(t) {
+		if t == "" {
+			continue
+		}
+		seen++
+		if len(t) > 40 || !signOff.MatchString(t) {
 			continue
 		}
 		if shortTail(lines[i+1:], 6) && strings.TrimSpace(strings.Join(lines[:i], "")) != "" {
