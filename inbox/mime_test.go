@@ -3,6 +3,13 @@ package inbox
 import (
 	"reflect"
 	"testing"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
 )
 
 func TestMediaTypeParams(t *testing.T) {
@@ -87,6 +94,42 @@ func TestStatusCodes(t *testing.T) {
 	for in, want := range tests {
 		if got := statusCodes(in); !reflect.DeepEqual(got, want) {
 			t.Errorf("statusCodes(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDecodeCharset(t *testing.T) {
+	tests := []struct {
+		charset string
+		enc     encoding.Encoding
+		text    string
+	}{
+		{"ISO-8859-1", charmap.ISO8859_1, "Grüße, Café"},
+		{"iso-8859-2", charmap.ISO8859_2, "Zażółć gęślą jaźń"},
+		{"ISO-8859-15", charmap.ISO8859_15, "Preis: 5 €"},
+		{"windows-1250", charmap.Windows1250, "Dobrý den"},
+		{"Windows-1251", charmap.Windows1251, "Привет"},
+		{"windows-1252", charmap.Windows1252, "“quoted” – €"},
+		{"KOI8-R", charmap.KOI8R, "Здравствуйте"},
+		{"Shift_JIS", japanese.ShiftJIS, "お疲れ様です"},
+		{"ISO-2022-JP", japanese.ISO2022JP, "日本語のメール"},
+		{"EUC-JP", japanese.EUCJP, "日本語"},
+		{"GB2312", simplifiedchinese.GBK, "你好"}, // mail labels GBK bytes GB2312
+		{"GBK", simplifiedchinese.GBK, "打印机坏了"},
+		{"gb18030", simplifiedchinese.GB18030, "打印机"},
+		{"Big5", traditionalchinese.Big5, "印表機故障"},
+		{"EUC-KR", korean.EUCKR, "프린터 고장"},
+		{"ks_c_5601-1987", korean.EUCKR, "스티해"},
+	}
+	for _, tt := range tests {
+		raw, err := tt.enc.NewEncoder().String(tt.text)
+		if err != nil {
+			t.Fatalf("encode %s: %v", tt.charset, err)
+		}
+		var warnings []string
+		got := decodeCharset([]byte(raw), tt.charset, func(w string) { warnings = append(warnings, w) })
+		if got != tt.text || len(warnings) != 0 {
+			t.Errorf("decodeCharset(%s) = %q (warnings %q), want %q", tt.charset, got, warnings, tt.text)
 		}
 	}
 }

@@ -350,7 +350,7 @@ func stripSignature(lines []string) []string {
 	}
 	out := make([]string, len(lines))
 	for i, l := range lines {
-		out[i] = strings.TrimRight(l, " \t")
+		out[i] = strings.TrimRightFunc(l, unicode.IsSpace) // no-break spaces too
 	}
 	return out
 }
