@@ -27,9 +27,9 @@ func Parse(raw []byte) (*domain.Inbound, error) {
 	in := &domain.Inbound{Size: int64(len(raw))}
 	p := &parser{in: in}
 	data := bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // a UTF-8 BOM
-	if bytes.IndexByte(raw, '\n') < 0 && bytes.IndexByte(raw, '\r') >= 0 {
+	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') >= 0 {
 		// Classic Mac line endings: CR alone.
-		data = bytes.ReplaceAll(raw, []byte{'\r'}, []byte{'\n'})
+		data = bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
 	}
 	h, body := readHeader(data, p.warn)
 	if len(h) == 0 {
@@ -108,7 +108,7 @@ func (p *parser) walk(h header, body []byte, depth int, textOff bool, defaultTyp
 	case strings.HasPrefix(mt, "multipart/"):
 		p.multipart(mt, params, body, depth, textOff)
 	case mt == "message/rfc822" || mt == "message/global":
-		p.attachedMessage(h, decodeTransfer(cte, body, p.warn), filename, disp, depth)
+		p.attachedMessage(decodeTransfer(cte, body, p.warn), filename, disp)
 	case mt == "message/delivery-status" || mt == "message/global-delivery-status":
 		p.deliveryStatus(decodeTransfer(cte, body, p.warn))
 	case mt == "text/rfc822-headers" || mt == "message/global-headers":
@@ -133,14 +133,23 @@ func (p *parser) walk(h header, body []byte, depth int, textOff bool, defaultTyp
 	}
 }
 
+// isBodyText reports whether a part of type mt (without a file name) is
+// the mail's text rather than an attachment.
 func isBodyText(mt string) bool {
 	return mt == "text/plain" || mt == "text/html" || mt == "text/enriched" || mt == "text/x-plain"
 }
 
+// multipart splits a multipart body and walks its parts. Under
+// multipart/alternative only one branch gives the text: the first
+// non-empty text/plain, else the last alternative.
 func (p *parser) multipart(mt string, params map[string]string, body []byte, depth int, textOff bool) {
 	if depth >= maxDepth {
 		p.warn("MIME nesting deeper than " + strconv.Itoa(maxDepth) + "; inner parts ignored")
 		return
+	}
+	sub := strings.TrimPrefix(mt, "multipart/")
+	if sub == "report" && p.in.Auto.ReportType == "" {
+		p.in.Auto.ReportType = strings.ToLower(params["report-type"])
 	}
 	boundary := params["boundary"]
 	if boundary == "" {
@@ -161,10 +170,6 @@ func (p *parser) multipart(mt string, params map[string]string, body []byte, dep
 	if len(raw) == 0 {
 		p.warn("empty " + mt)
 		return
-	}
-	sub := strings.TrimPrefix(mt, "multipart/")
-	if sub == "report" && p.in.Auto.ReportType == "" {
-		p.in.Auto.ReportType = strings.ToLower(params["report-type"])
 	}
 	childDefault := ""
 	if sub == "digest" {

@@ -58,7 +58,7 @@ func (p *parser) sesNotification() {
 // attachedMessage stores a message/rfc822 part as an attachment (it is not
 // read for text: a forwarded or returned mail is not what the sender wrote)
 // and remembers its Message-ID for reports.
-func (p *parser) attachedMessage(h header, content []byte, filename, disp string, depth int) {
+func (p *parser) attachedMessage(content []byte, filename, disp string) {
 	mh, _ := readHeader(content, func(string) {})
 	if p.in.Auto.ReportType != "" {
 		p.original(mh)
