@@ -65,9 +65,12 @@ type AutoSignals struct {
 	// ContentTypes lists the media types of every part, lower case, so DSN
 	// and ARF parts are seen even outside multipart/report.
 	ContentTypes []string
-	// AutoReplyHeaders are other vendor markers present (X-Autoreply-From,
-	// X-Auto-Response-Suppress on an incoming mail, X-MS-Exchange
-	// auto-reply headers...), by name.
+	// AutoReplyHeaders are other vendor markers present, by name
+	// (X-Autoreply-From, X-MS-Exchange-Inbox-Rules-Loop,
+	// X-MS-Exchange-Generated-Message-Source, X-Apple-Action when it says
+	// VACATION, X-Failed-Recipients, X-Amz-Sns-Message-Id...). It also
+	// lists X-Auto-Response-Suppress, which alone marks nothing: our own
+	// mail carries it (see Automatic).
 	AutoReplyHeaders []string
 	// DSNStatus and DSNRecipients come from a delivery-status part, when
 	// one is present.
