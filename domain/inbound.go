@@ -65,12 +65,23 @@ type AutoSignals struct {
 	// ContentTypes lists the media types of every part, lower case, so DSN
 	// and ARF parts are seen even outside multipart/report.
 	ContentTypes []string
-	// AutoReplyHeaders are other vendor markers present (X-Autoreply-From,
-	// X-Auto-Response-Suppress on an incoming mail, X-MS-Exchange
-	// auto-reply headers...), by name.
+	// AutoReplyHeaders are other vendor markers present, by name
+	// (X-Autoreply-From, X-MS-Exchange-Inbox-Rules-Loop,
+	// X-MS-Exchange-Generated-Message-Source, X-Apple-Action when it says
+	// VACATION, X-Failed-Recipients, X-Amz-Sns-Message-Id...). It also
+	// lists X-Auto-Response-Suppress, which alone marks nothing: our own
+	// mail carries it (see Automatic).
 	AutoReplyHeaders []string
 	// DSNStatus and DSNRecipients come from a delivery-status part, when
 	// one is present.
 	DSNStatus     string
 	DSNRecipients []string
+	// DSNAction is the most severe Action of the delivery-status part
+	// (failed, delayed, delivered, relayed, expanded), lower case. A 4.x.x
+	// status with Action failed is a final failure (the MTA gave up).
+	DSNAction string
+	// OriginalMessageID is the Message-ID of the mail a report (DSN, MDN,
+	// ARF) is about, from its message/rfc822 or text/rfc822-headers part:
+	// how a bounce finds the ticket whose mail it returns.
+	OriginalMessageID string
 }
