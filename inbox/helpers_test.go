@@ -1,7 +1,6 @@
 package inbox
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -9,15 +8,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"errors"
 	"fmt"
 	"io"
 	"log"
 	"math/big"
 	"net"
-	"net/mail"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -30,25 +26,6 @@ import (
 	"ticketgate/storage"
 	"ticketgate/storage/storagetest"
 )
-
-// testParse is a minimal parser for the intake tests: they are about
-// transport and exactly-once, not MIME.
-func testParse(raw []byte) (*domain.Inbound, error) {
-	m, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		return nil, err
-	}
-	body, _ := io.ReadAll(m.Body)
-	in := &domain.Inbound{Subject: m.Header.Get("Subject"), Text: string(body), NewText: string(body), Size: int64(len(raw))}
-	in.MessageID = strings.Trim(m.Header.Get("Message-Id"), "<> ")
-	if a, err := mail.ParseAddress(m.Header.Get("From")); err == nil {
-		in.From = strings.ToLower(a.Address)
-	}
-	if in.From == "" {
-		return nil, errors.New("no From")
-	}
-	return in, nil
-}
 
 func rawMail(id, from, subject string) []byte {
 	return []byte(fmt.Sprintf("From: %s\r\nTo: help@company.test\r\nSubject: %s\r\nMessage-Id: <%s>\r\nDate: Fri, 27 Nov 2026 09:00:00 +0000\r\n\r\nHello, this is %s.\r\n", from, subject, id, id))

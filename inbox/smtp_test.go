@@ -25,7 +25,7 @@ func startListener(t *testing.T, recv Receiver, cfg ListenerConfig) *Listener {
 	if cfg.MaxMessageBytes == 0 {
 		cfg.MaxMessageBytes = 1 << 20
 	}
-	l := NewListener(cfg, recv, testParse, nil, storagetest.Logger(t))
+	l := NewListener(cfg, recv, Parse, nil, storagetest.Logger(t))
 	if err := l.Listen(); err != nil {
 		t.Fatal(err)
 	}
