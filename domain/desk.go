@@ -19,6 +19,7 @@ type Desk struct {
 	relay    bool     // an outgoing relay is configured: mail is queued, not held
 
 	intake IntakePolicy // which mail may open tickets; see WithIntake
+	secret secretKey    // signs approval tokens; see WithSecretKey
 }
 
 // Option configures a Desk beyond its store, clock and logger: the

@@ -40,6 +40,10 @@ type Mail struct {
 	// InReplyTo and References thread the mail; empty starts a thread.
 	InReplyTo  string
 	References []string
+	// Token, on approval mails, is the approval token; it stands in the
+	// Message-ID in place of the random part, so a reply that threads
+	// carries it.
+	Token string
 }
 
 // Composer renders a Mail into a complete message ready to send (headers,

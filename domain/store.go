@@ -131,4 +131,7 @@ type SettingStore interface {
 	// GetSetting returns ErrNotFound when key was never set.
 	GetSetting(ctx context.Context, key string) (string, error)
 	PutSetting(ctx context.Context, key, value string) error
+	// PutSettingIfAbsent stores value unless key is set, and returns the
+	// value that is stored now: the first writer wins.
+	PutSettingIfAbsent(ctx context.Context, key, value string) (string, error)
 }

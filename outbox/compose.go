@@ -11,6 +11,7 @@ import (
 	htmltemplate "html/template"
 	"io"
 	"net/mail"
+	"slices"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -32,7 +33,15 @@ var composedKinds = []domain.MailKind{
 	domain.MailComment,
 	domain.MailResolved,
 	domain.MailRefusal,
+	domain.MailApprovalNeeded,
+	domain.MailApprovalReminder,
+	domain.MailRejected,
+	domain.MailUnreadableReply,
 }
+
+// approvalKinds are mails to approvers: threads of their own, answered by
+// a decision word, with no portal link (approvers need no account).
+var approvalKinds = []domain.MailKind{domain.MailApprovalNeeded, domain.MailApprovalReminder}
 
 // ComposerConfig is what every mail shows of the helpdesk.
 type ComposerConfig struct {
@@ -113,6 +122,9 @@ type view struct {
 	Assignee        string
 	Link            string // the ticket in the portal
 	Next            string // what happens next, for the requester
+	Approval        bool   // a mail to an approver
+	Body            string // the ticket's text, for approvers
+	Requester       string
 	Vars            map[string]string
 }
 
@@ -137,9 +149,15 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 		v.Ref, v.Subject, v.Status, v.Category, v.Assignee = t.Ref(), oneLine(t.Subject), string(t.Status), t.Category, t.Assignee
 		v.Link = c.cfg.BaseURL + "/tickets/" + t.Ref()
 		v.Next = nextStep(t)
+		v.Requester = t.Requester
 		// One subject for the whole thread: Gmail splits a conversation
 		// whose subject changes. What the mail is about is in its body.
 		subject = "[" + t.Ref() + "] " + v.Subject
+		if slices.Contains(approvalKinds, m.Kind) {
+			// An approval is a thread of its own with its approver.
+			v.Approval, v.Link, v.Body = true, "", t.Body
+			subject = "Approval needed: " + subject
+		}
 		if m.InReplyTo != "" {
 			subject = "Re: " + subject
 		}
@@ -164,6 +182,15 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 	random, err := c.random(16)
 	if err != nil {
 		return nil, err
+	}
+	if slices.Contains(approvalKinds, m.Kind) && m.Token == "" {
+		return nil, fmt.Errorf("compose %s: %w: an approval mail needs its token", m.Kind, domain.ErrInvalid)
+	}
+	if m.Token != "" {
+		if !validToken(m.Token) {
+			return nil, fmt.Errorf("compose %s: %w: token %q", m.Kind, domain.ErrInvalid, m.Token)
+		}
+		random = m.Token
 	}
 	msgID := fmt.Sprintf("tkt-%d.%s.%s@%s", ticketID, m.Kind, random, c.domain)
 
@@ -234,6 +261,19 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 	}
 	return &domain.OutboxMessage{TicketID: ticketID, Kind: string(m.Kind), To: to.Address, Subject: subject,
 		MessageID: msgID, Raw: raw.Bytes()}, nil
+}
+
+// validToken accepts what may stand in a Message-ID's left part.
+func validToken(s string) bool {
+	if s == "" || len(s) > 100 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // nextStep tells a requester what happens to their ticket now.

@@ -43,7 +43,7 @@ func testComposer(t *testing.T, from string) *Composer {
 var ticket = &domain.Ticket{ID: 42, Subject: "Écran cassé – need a new monitor", Status: domain.StatusTriage,
 	Requester: "ann@company.test", MessageID: "CAF=root123@mail.gmail.com"}
 
-var msgIDRE = regexp.MustCompile(`^<tkt-(\d+)\.([a-z_]+)\.([a-z2-7]{26})@company\.test>$`)
+var msgIDRE = regexp.MustCompile(`^<tkt-(\d+)\.([a-z_]+)\.([a-z2-7]{26}|apr-\d+-[a-z2-7]{26})@company\.test>$`)
 
 // parsed is a composed message read back the way a mail client would.
 type parsed struct {
@@ -118,6 +118,28 @@ func TestComposeGolden(t *testing.T) {
 			Vars: map[string]string{"Subject": "Drucker kaputt"}, ReplyTo: "help+x@company.test"},
 			wantSubject: "Re: Drucker kaputt", wantReplyTo: "help+x@company.test",
 			wantText: []string{`Your message "Drucker kaputt" did not open a ticket`, "help@company.test"}},
+		{name: "approval_needed", mail: domain.Mail{Kind: domain.MailApprovalNeeded, To: "lead@company.test", ToName: "Lea Lead", Ticket: ticket,
+			Token: "apr-7-abcdefghijklmnopqrstuvwxyz", ReplyTo: "help+apr-7-abcdefghijklmnopqrstuvwxyz@company.test",
+			Vars: map[string]string{"Token": "apr-7-abcdefghijklmnopqrstuvwxyz", "Level": "1", "Of": "2",
+				"ApproveLink": "mailto:help+apr-7-abcdefghijklmnopqrstuvwxyz@company.test?subject=Re%3A%20%5BTKT-42%5D&body=APPROVE",
+				"RejectLink":  "mailto:help+apr-7-abcdefghijklmnopqrstuvwxyz@company.test?subject=Re%3A%20%5BTKT-42%5D&body=REJECT"}},
+			wantSubject: "Approval needed: [TKT-42] Écran cassé – need a new monitor", wantReplyTo: "help+apr-7-abcdefghijklmnopqrstuvwxyz@company.test",
+			wantText: []string{"asks for approval of TKT-42", "APPROVE    (or YES, OK)", "Ref: apr-7-abcdefghijklmnopqrstuvwxyz", "level 1 of 2"}},
+		{name: "approval_reminder", mail: domain.Mail{Kind: domain.MailApprovalReminder, To: "lead@company.test", Ticket: ticket,
+			Token: "apr-7-abcdefghijklmnopqrstuvwxyz", ReplyTo: "help+apr-7-abcdefghijklmnopqrstuvwxyz@company.test",
+			InReplyTo: "tkt-42.approval_needed.apr-7-abcdefghijklmnopqrstuvwxyz@company.test",
+			Vars:      map[string]string{"Token": "apr-7-abcdefghijklmnopqrstuvwxyz", "ApproveLink": "mailto:x@company.test", "RejectLink": "mailto:x@company.test"}},
+			wantSubject: "Re: Approval needed: [TKT-42] Écran cassé – need a new monitor", wantReplyTo: "help+apr-7-abcdefghijklmnopqrstuvwxyz@company.test",
+			wantText: []string{"A reminder", "still waiting for your approval of TKT-42"}},
+		{name: "rejected", mail: domain.Mail{Kind: domain.MailRejected, To: "ann@company.test", Ticket: ticket,
+			InReplyTo: ticket.MessageID, References: []string{ticket.MessageID},
+			Vars:      map[string]string{"Approver": "lead@company.test", "Reason": "Over budget this quarter."}},
+			wantSubject: "Re: [TKT-42] Écran cassé – need a new monitor",
+			wantText:    []string{"was not approved by lead@company.test", "Over budget this quarter."}},
+		{name: "unreadable_reply", mail: domain.Mail{Kind: domain.MailUnreadableReply, To: "lead@company.test", Ticket: ticket,
+			Vars: map[string]string{"Problem": "its first line is not APPROVE or REJECT.", "Instructions": "Reply to the approval mail with APPROVE or REJECT on the first line."}},
+			wantSubject: "[TKT-42] Écran cassé – need a new monitor",
+			wantText:    []string{"its first line is not APPROVE or REJECT", "Nothing was changed."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,7 +178,8 @@ func TestComposeGolden(t *testing.T) {
 			if tt.mail.Ticket != nil {
 				wantTicket = strings.TrimPrefix(tt.mail.Ticket.Ref(), "TKT-")
 			}
-			if m == nil || m[1] != wantTicket || m[2] != string(tt.mail.Kind) || "<"+msg.MessageID+">" != h.Get("Message-Id") {
+			if m == nil || m[1] != wantTicket || m[2] != string(tt.mail.Kind) || "<"+msg.MessageID+">" != h.Get("Message-Id") ||
+				tt.mail.Token != "" && !strings.Contains(msg.MessageID, "."+tt.mail.Token+"@") {
 				t.Errorf("Message-Id %q (row %q), want <tkt-%s.%s.RANDOM@company.test>", h.Get("Message-Id"), msg.MessageID, wantTicket, tt.mail.Kind)
 			}
 			inReplyTo, _ := h.MsgIDList("In-Reply-To")
@@ -192,7 +215,16 @@ func TestComposeGolden(t *testing.T) {
 					t.Errorf("text part lacks %q:\n%s", w, p.text)
 				}
 			}
-			if tt.mail.Ticket != nil {
+			if tt.mail.Token != "" {
+				// Approvers have no account: their mail links to no page, and
+				// its buttons are mailto: links, so no web request decides.
+				if strings.Contains(p.html, "https://help.company.test/") || strings.Contains(p.text, "https://help.company.test/") {
+					t.Errorf("approval mail links to the portal")
+				}
+				if !strings.Contains(p.html, `href="mailto:`) {
+					t.Errorf("approval mail has no mailto: buttons:\n%s", p.html)
+				}
+			} else if tt.mail.Ticket != nil {
 				link := "https://help.company.test/tickets/" + tt.mail.Ticket.Ref()
 				if !strings.Contains(p.html, `href="`+link+`"`) || !strings.Contains(p.text, link) {
 					t.Errorf("parts lack the portal link %s", link)
@@ -238,6 +270,7 @@ func TestComposeHeaderInjection(t *testing.T) {
 		{Kind: domain.MailComment, To: "ann@company.test", Ticket: tk, References: []string{"x y@z"}},
 		{Kind: domain.MailComment, To: "ann@company.test", Ticket: tk, ReplyTo: "r@company.test\nBcc: x@evil.test"},
 		{Kind: domain.MailApprovalNeeded, To: "ann@company.test", Ticket: tk},
+		{Kind: domain.MailApprovalNeeded, To: "ann@company.test", Ticket: tk, Token: "apr-1-x\r\nBcc: x@evil.test"},
 	} {
 		if _, err := c.Compose(context.Background(), bad); err == nil {
 			t.Errorf("Compose(%+v) = nil error", bad)

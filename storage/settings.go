@@ -36,6 +36,15 @@ func (s *Store) PutSetting(ctx context.Context, key, value string) error {
 	return mapErr(err, "put setting %s", key)
 }
 
+// PutSettingIfAbsent stores value unless key is set and returns what is
+// stored.
+func (s *Store) PutSettingIfAbsent(ctx context.Context, key, value string) (string, error) {
+	if _, err := s.idb.NewInsert().Model(&settingRow{Key: key, Value: value}).On("CONFLICT (key) DO NOTHING").Exec(ctx); err != nil {
+		return "", mapErr(err, "put setting %s", key)
+	}
+	return s.GetSetting(ctx, key)
+}
+
 // CategoriesVersion returns the counter that every category write bumps.
 func (s *Store) CategoriesVersion(ctx context.Context) (int64, error) {
 	v, err := s.GetSetting(ctx, categoriesVersionKey)

@@ -1,0 +1,95 @@
+package domain
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Commands by mail (DESIGN.md "Approvals" and "Agents and requesters by
+// mail"): the first non-empty line of a reply's new text must be one of a
+// few words, alone or followed by punctuation (. ! , : - —) and an optional
+// comment, in any case. "No problem, go ahead" or "Let me check" are no
+// command: after the word must come punctuation or the end of the line.
+
+// Decision words.
+var decisionWords = map[string]Decision{
+	"approve": DecisionApproved, "approved": DecisionApproved, "yes": DecisionApproved, "ok": DecisionApproved,
+	"reject": DecisionRejected, "rejected": DecisionRejected, "deny": DecisionRejected, "denied": DecisionRejected, "no": DecisionRejected,
+}
+
+// Agent and requester command words.
+var resolveWords = map[string]bool{"done": true, "resolved": true, "fixed": true}
+
+const commandPunct = ".!,:-—–"
+
+// firstLineCommand returns the command word of text (lower case) and the
+// comment after it: the rest of the first line after the punctuation, and
+// the following lines. ok is false when the first non-empty line is not a
+// word from words followed by punctuation or nothing.
+func firstLineCommand[T any](text string, words map[string]T) (word string, comment string, ok bool) {
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	i := 0
+	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
+		i++
+	}
+	if i == len(lines) {
+		return "", "", false
+	}
+	line := strings.TrimSpace(strings.TrimLeftFunc(lines[i], func(r rune) bool { return unicode.IsSpace(r) || r == '*' || r == '_' }))
+	end := 0
+	for end < len(line) {
+		r, size := utf8.DecodeRuneInString(line[end:])
+		if !unicode.IsLetter(r) {
+			break
+		}
+		end += size
+	}
+	w := strings.ToLower(line[:end])
+	if _, known := words[w]; !known {
+		return "", "", false
+	}
+	rest := strings.TrimLeft(line[end:], " \t*_")
+	if rest != "" {
+		r, _ := utf8.DecodeRuneInString(rest)
+		if !strings.ContainsRune(commandPunct, r) {
+			return "", "", false
+		}
+		rest = strings.TrimSpace(strings.TrimLeft(rest, commandPunct+" \t"))
+	}
+	more := strings.TrimSpace(strings.Join(lines[i+1:], "\n"))
+	comment = strings.TrimSpace(strings.Join(nonEmpty(rest, more), "\n"))
+	return w, comment, true
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ParseDecision reads an approver's reply: approved or rejected, and the
+// comment; ok is false when the reply decides nothing.
+func ParseDecision(text string) (Decision, string, bool) {
+	w, comment, ok := firstLineCommand(text, decisionWords)
+	if !ok {
+		return "", "", false
+	}
+	return decisionWords[w], comment, true
+}
+
+// parseResolve reads an agent's reply: a resolving word and the note.
+func parseResolve(text string) (string, bool) {
+	_, note, ok := firstLineCommand(text, resolveWords)
+	return note, ok
+}
+
+// parseReopen reports whether a requester's reply asks to reopen.
+func parseReopen(text string) (string, bool) {
+	_, note, ok := firstLineCommand(text, map[string]bool{"reopen": true})
+	return note, ok
+}
