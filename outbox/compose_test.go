@@ -133,7 +133,7 @@ func TestComposeGolden(t *testing.T) {
 			wantText: []string{"A reminder", "still waiting for your approval of TKT-42"}},
 		{name: "rejected", mail: domain.Mail{Kind: domain.MailRejected, To: "ann@company.test", Ticket: ticket,
 			InReplyTo: ticket.MessageID, References: []string{ticket.MessageID},
-			Vars:      map[string]string{"Approver": "lead@company.test", "Reason": "Over budget this quarter."}},
+			Vars: map[string]string{"Approver": "lead@company.test", "Reason": "Over budget this quarter."}},
 			wantSubject: "Re: [TKT-42] Écran cassé – need a new monitor",
 			wantText:    []string{"was not approved by lead@company.test", "Over budget this quarter."}},
 		{name: "unreadable_reply", mail: domain.Mail{Kind: domain.MailUnreadableReply, To: "lead@company.test", Ticket: ticket,
