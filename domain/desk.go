@@ -20,6 +20,8 @@ type Desk struct {
 
 	intake IntakePolicy // which mail may open tickets; see WithIntake
 	secret secretKey    // signs approval tokens; see WithSecretKey
+
+	authservID string // TRUSTED_AUTHSERV_ID; see WithTrustedAuthserv
 }
 
 // Option configures a Desk beyond its store, clock and logger: the

@@ -23,6 +23,9 @@ type Inbound struct {
 	DeliveredTo []string
 	Subject     string
 	Date        time.Time // zero when missing or unparsable
+	// AuthenticationResults holds the Authentication-Results header values
+	// (RFC 8601), for TRUSTED_AUTHSERV_ID.
+	AuthenticationResults []string
 
 	// Text is the whole readable body: the text/plain part, or the HTML part
 	// turned into text when there is no plain one.

@@ -252,12 +252,24 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received) (Outcome, 
 		return Outcome{}, err
 	}
 
-	// 1. Automatic mail is never answered and never a ticket.
+	// 1. Automatic mail is never answered and never a ticket; an
+	// out-of-office reply to an approval mail never decides.
 	if kind, why := in.Automatic(); kind != AutoNone {
-		ticketID, _ := d.threadTicket(ctx, tx, in)
+		ticketID, err := d.threadTicket(ctx, tx, in)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if ticketID == 0 {
+			if a := d.approvalOf(ctx, tx, in); a != nil {
+				ticketID, why = a.TicketID, fmt.Sprintf("%s from approver %s (level %d); it decides nothing", why, a.Approver, a.Level)
+			}
+		}
 		return d.logMail(ctx, tx, it, ticketID, EventAutoReply, why)
 	}
-	// 2. Approval replies plug in here (approvals feature).
+	// 2. A reply to an approval mail.
+	if o, handled, err := d.approvalReply(ctx, tx, it); handled || err != nil {
+		return o, err
+	}
 	// 3. A reply in a ticket's thread.
 	if ticketID, err := d.threadTicket(ctx, tx, in); err != nil {
 		return Outcome{}, err
@@ -302,6 +314,25 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received) (Outcome, 
 		return Outcome{}, err
 	}
 	return Outcome{Kind: OutcomeTicket, TicketID: t.ID}, nil
+}
+
+// followUp opens a new ticket for a reply to a closed one, linking both.
+func (d *Desk) followUp(ctx context.Context, tx Store, it Received, old *Ticket) (Outcome, error) {
+	in := it.Mail
+	body := fmt.Sprintf("Follow-up to %s (closed).\n\n%s", old.Ref(), firstNonEmpty(in.NewText, in.Text))
+	t, err := d.openTicket(ctx, tx, NewTicket{Subject: in.Subject, Body: body, From: in.From, FromName: in.FromName,
+		MessageID: in.MessageID, Channel: it.Source.Channel})
+	if err != nil {
+		return Outcome{}, err
+	}
+	if err := d.addAttachments(ctx, tx, t.ID, in.Attachments); err != nil {
+		return Outcome{}, err
+	}
+	if err := d.event(ctx, tx, old.ID, EventCommented, SystemActor.String(),
+		fmt.Sprintf("a reply from %s after closing opened %s", in.From, t.Ref())); err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Kind: OutcomeTicket, TicketID: t.ID, Reason: "follow-up to " + old.Ref()}, nil
 }
 
 func firstNonEmpty(ss ...string) string {
@@ -443,11 +474,30 @@ func (d *Desk) mailReply(ctx context.Context, tx Store, it Received, id int64, h
 		return Outcome{}, err
 	}
 	actor := Actor{Email: in.From, Admin: u != nil && u.IsAdmin()}
-	if err := d.comment(ctx, tx, t, actor, text); err != nil {
-		return Outcome{}, err
+	if t.Status == StatusClosed {
+		return d.followUp(ctx, tx, it, t)
 	}
 	if err := d.addAttachments(ctx, tx, t.ID, in.Attachments); err != nil {
 		return Outcome{}, err
+	}
+	// DONE from the assignee (or an admin) resolves; the rest is the note.
+	if note, ok := parseResolve(text); ok && t.Status == StatusAssigned && (actor.Admin || in.From == t.Assignee) {
+		if err := d.resolve(ctx, tx, t, actor, note); err != nil {
+			return Outcome{}, err
+		}
+		return Outcome{Kind: OutcomeComment, TicketID: t.ID, Reason: "resolved by mail"}, nil
+	}
+	if err := d.comment(ctx, tx, t, actor, text); err != nil {
+		return Outcome{}, err
+	}
+	// REOPEN from the requester reopens a resolved ticket to its agent; a
+	// "Thanks!" never does.
+	if _, ok := parseReopen(text); ok && t.Status == StatusResolved && in.From == t.Requester && t.AssigneeID != 0 {
+		if err := d.move(ctx, tx, t, Change{To: StatusAssigned, AssigneeID: t.AssigneeID, Actor: actor,
+			Detail: "reopened by " + in.From + " by mail"}); err != nil {
+			return Outcome{}, err
+		}
+		return Outcome{Kind: OutcomeComment, TicketID: t.ID, Reason: "reopened by mail"}, nil
 	}
 	return Outcome{Kind: OutcomeComment, TicketID: t.ID, Reason: how}, nil
 }

@@ -18,22 +18,27 @@ func (d *Desk) Resolve(ctx context.Context, id int64, actor Actor, note string) 
 		if t, err = tx.GetTicket(ctx, id); err != nil {
 			return err
 		}
-		if !actor.Admin && (actor.Email == "" || actor.Email != t.Assignee) {
-			return fmt.Errorf("%w: only the assignee or an admin may resolve it", ErrForbidden)
-		}
-		detail := "resolved by " + actor.String()
-		if note != "" {
-			detail += ": " + note
-		}
-		if err := d.move(ctx, tx, t, Change{To: StatusResolved, Actor: actor, Detail: detail}); err != nil {
-			return err
-		}
-		return d.mailResolved(ctx, tx, t, actor, note)
+		return d.resolve(ctx, tx, t, actor, note)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", FormatRef(id), err)
 	}
 	return t, nil
+}
+
+// resolve is Resolve inside the caller's transaction.
+func (d *Desk) resolve(ctx context.Context, tx Store, t *Ticket, actor Actor, note string) error {
+	if !actor.Admin && (actor.Email == "" || actor.Email != t.Assignee) {
+		return fmt.Errorf("%w: only the assignee or an admin may resolve it", ErrForbidden)
+	}
+	detail := "resolved by " + actor.String()
+	if note != "" {
+		detail += ": " + note
+	}
+	if err := d.move(ctx, tx, t, Change{To: StatusResolved, Actor: actor, Detail: detail}); err != nil {
+		return err
+	}
+	return d.mailResolved(ctx, tx, t, actor, note)
 }
 
 // mailResolved tells the requester their ticket is resolved, with the note

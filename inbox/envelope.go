@@ -60,6 +60,9 @@ func (p *parser) envelope(h header, raw []byte) {
 		}
 	}
 	in.Subject = strings.TrimSpace(decodeWords(h.get("subject"), p.warn))
+	for _, v := range h.values("authentication-results") {
+		in.AuthenticationResults = append(in.AuthenticationResults, strings.Join(strings.Fields(v), " "))
+	}
 	if d := h.get("date"); d != "" {
 		if t, err := parseDate(d); err == nil {
 			in.Date = t

@@ -137,4 +137,4 @@ func (s *Store) TicketByMessageID(ctx context.Context, messageID string) (int64,
 
 // approvalKinds are outbox kinds whose Message-IDs belong to approval
 // threads, never to the ticket's thread.
-var approvalKinds = []string{string(domain.MailApprovalNeeded), string(domain.MailApprovalReminder)}
+var approvalKinds = []string{string(domain.MailApprovalNeeded), string(domain.MailApprovalReminder), string(domain.MailUnreadableReply)}

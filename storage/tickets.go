@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -196,10 +197,58 @@ func (s *Store) ListApprovals(ctx context.Context, ticketID int64) ([]domain.App
 		return nil, mapErr(err, "approvals of %s", domain.FormatRef(ticketID))
 	}
 	out := make([]domain.Approval, len(rows))
-	for i, r := range rows {
-		out[i] = domain.Approval{ID: r.ID, TicketID: r.TicketID, Level: r.Level, Rule: domain.Rule(r.Rule), Approver: r.Approver,
-			Decision: domain.Decision(r.Decision), Via: domain.Via(r.Via), Comment: r.Comment, DecidedAt: utcPtr(r.DecidedAt),
-			CreatedAt: r.CreatedAt.UTC()}
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	return out, nil
+}
+
+func (r *approvalRow) domain() domain.Approval {
+	return domain.Approval{ID: r.ID, TicketID: r.TicketID, Level: r.Level, Rule: domain.Rule(r.Rule), Approver: r.Approver,
+		Decision: domain.Decision(r.Decision), Via: domain.Via(r.Via), Comment: r.Comment, DecidedAt: utcPtr(r.DecidedAt),
+		CreatedAt: r.CreatedAt.UTC()}
+}
+
+// GetApproval returns approval id.
+func (s *Store) GetApproval(ctx context.Context, id int64) (*domain.Approval, error) {
+	var row approvalRow
+	if err := s.idb.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, mapErr(err, "get approval %d", id)
+	}
+	a := row.domain()
+	return &a, nil
+}
+
+// DecideApproval writes a's decision if it is still pending.
+func (s *Store) DecideApproval(ctx context.Context, a *domain.Approval) error {
+	res, err := s.idb.NewUpdate().Model((*approvalRow)(nil)).
+		Set("decision = ?", string(a.Decision)).Set("via = ?", string(a.Via)).
+		Set("comment = ?", a.Comment).Set("decided_at = ?", utcPtr(a.DecidedAt)).
+		Where("id = ?", a.ID).Where("decision = ?", string(domain.DecisionPending)).Exec(ctx)
+	if err := mustAffect(res, err); err != nil {
+		if isNotFoundErr(err) {
+			return fmt.Errorf("decide approval %d: already decided: %w", a.ID, domain.ErrConflict)
+		}
+		return mapErr(err, "decide approval %d", a.ID)
+	}
+	return nil
+}
+
+// PendingApprovalsOf returns approver's pending approvals of tickets still
+// awaiting approval, newest first.
+func (s *Store) PendingApprovalsOf(ctx context.Context, approver string) ([]domain.Approval, error) {
+	var rows []approvalRow
+	err := s.idb.NewSelect().Model(&rows).ModelTableExpr("approvals AS a").ColumnExpr("a.*").
+		Join("JOIN tickets AS t ON t.id = a.ticket_id").
+		Where("a.approver = ?", approver).Where("a.decision = ?", string(domain.DecisionPending)).
+		Where("t.status = ?", string(domain.StatusAwaitingApproval)).Where("t.approval_level = a.level").
+		OrderExpr("a.id DESC").Scan(ctx)
+	if err != nil {
+		return nil, mapErr(err, "pending approvals of %s", approver)
+	}
+	out := make([]domain.Approval, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
 	}
 	return out, nil
 }
