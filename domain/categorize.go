@@ -1,0 +1,63 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+)
+
+// routeCategorized moves a ticket that just got its category on: level 1
+// of the category's approvals, or, when it has none, assignment.
+func (d *Desk) routeCategorized(ctx context.Context, tx Store, t *Ticket) error {
+	cat, err := tx.GetCategory(ctx, t.CategoryID)
+	if err != nil {
+		return err
+	}
+	if len(cat.ApprovalLevels) == 0 {
+		return d.move(ctx, tx, t, Change{To: StatusUnassigned, Actor: SystemActor,
+			Detail: "no approval needed; waiting for a team member"})
+	}
+	return d.requestLevel(ctx, tx, t, cat, 1)
+}
+
+// Categorize sets ticket id's category, as an admin's decision. A ticket
+// in triage then goes on to approvals or assignment; elsewhere the change
+// is recorded (recategorized) and the ticket stays where it is. Either way
+// the ticket becomes a training example for the classifier (method admin).
+func (d *Desk) Categorize(ctx context.Context, id int64, category string, actor Actor) (*Ticket, error) {
+	if !actor.Admin {
+		return nil, fmt.Errorf("categorize %s: %w: only admins pick categories", FormatRef(id), ErrForbidden)
+	}
+	var t *Ticket
+	err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+		var err error
+		if t, err = tx.GetTicket(ctx, id); err != nil {
+			return err
+		}
+		cat, err := tx.GetCategoryByName(ctx, category)
+		if err != nil {
+			return err
+		}
+		prev := t.Status
+		was := t.Category
+		t.CategoryID, t.Category, t.ClassMethod, t.ClassConfidence, t.UpdatedAt = cat.ID, cat.Name, MethodAdmin, 1, d.clock.Now()
+		if err := tx.UpdateTicket(ctx, t, prev); err != nil {
+			return err
+		}
+		if prev != StatusTriage {
+			detail := fmt.Sprintf("recategorized as %s by %s", cat.Name, actor)
+			if was != "" {
+				detail = fmt.Sprintf("recategorized from %s to %s by %s", was, cat.Name, actor)
+			}
+			return d.event(ctx, tx, t.ID, EventRecategorized, actor.String(), detail)
+		}
+		if err := d.event(ctx, tx, t.ID, EventClassified, actor.String(),
+			fmt.Sprintf("classified as %s by %s (admin)", cat.Name, actor)); err != nil {
+			return err
+		}
+		return d.routeCategorized(ctx, tx, t)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("categorize %s: %w", FormatRef(id), err)
+	}
+	return t, nil
+}
