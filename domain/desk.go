@@ -21,7 +21,8 @@ type Desk struct {
 	intake IntakePolicy // which mail may open tickets; see WithIntake
 	secret secretKey    // signs approval tokens; see WithSecretKey
 
-	authservID string // TRUSTED_AUTHSERV_ID; see WithTrustedAuthserv
+	authservID string   // TRUSTED_AUTHSERV_ID; see WithTrustedAuthserv
+	schedule   Schedule // the scheduled jobs' periods; see WithSchedule
 }
 
 // Option configures a Desk beyond its store, clock and logger: the

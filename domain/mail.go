@@ -23,6 +23,7 @@ const (
 	MailUnreadableReply  MailKind = "unreadable_reply"  // "could not read your reply"
 	MailTriageNotice     MailKind = "triage_notice"     // to admins
 	MailPasswordLink     MailKind = "password_link"     // invitation or password reset
+	MailApprovalExpired  MailKind = "approval_expired"  // to admins: an approval waited too long
 )
 
 // Mail is a mail to send, before it is rendered. Vars carry what the kind's

@@ -22,6 +22,7 @@ type Store interface {
 	SettingStore
 	InboxStore
 	ApprovalStore
+	JobStore
 }
 
 // UserStore keeps users.

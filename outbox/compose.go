@@ -37,6 +37,7 @@ var composedKinds = []domain.MailKind{
 	domain.MailApprovalReminder,
 	domain.MailRejected,
 	domain.MailUnreadableReply,
+	domain.MailApprovalExpired,
 }
 
 // approvalKinds are mails to approvers: threads of their own, answered by

@@ -173,6 +173,9 @@ type approvalRow struct {
 	Comment   string     `bun:"comment"`
 	DecidedAt *time.Time `bun:"decided_at"`
 	CreatedAt time.Time  `bun:"created_at"`
+
+	RemindedAt  *time.Time `bun:"reminded_at"`  // set by the reminder job
+	EscalatedAt *time.Time `bun:"escalated_at"` // set by the escalation job
 }
 
 // CreateApproval inserts a and sets its ID.
