@@ -17,6 +17,7 @@ type Desk struct {
 
 	composer Composer // renders mail; see WithComposer
 	relay    bool     // an outgoing relay is configured: mail is queued, not held
+	classify *classifying // see WithClassifier
 }
 
 // Option configures a Desk beyond its store, clock and logger: the

@@ -19,6 +19,7 @@ type Store interface {
 	TicketStore
 	MailStore
 	SettingStore
+	ClassifyStore // store_training.go
 }
 
 // UserStore keeps users.
