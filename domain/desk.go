@@ -15,8 +15,9 @@ type Desk struct {
 	clock Clock
 	log   *slog.Logger
 
-	composer Composer     // renders mail; see WithComposer
-	relay    bool         // an outgoing relay is configured: mail is queued, not held
+	composer Composer // renders mail; see WithComposer
+	relay    bool     // an outgoing relay is configured: mail is queued, not held
+
 	classify *classifying // see WithClassifier
 }
 
