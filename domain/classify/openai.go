@@ -148,8 +148,10 @@ func (o *OpenAI) request(subject, body string, cats []domain.Category, plain boo
 		"\nAnswer with JSON only: {\"category\": one of the category names exactly as written, " +
 		"\"confidence\": your confidence from 0 to 1, \"reason\": a few words}."
 	req := openai.ChatCompletionRequest{
-		Model:       o.model,
-		Temperature: 0,
+		Model: o.model,
+		// go-openai leaves a zero temperature out of the request (and the
+		// server's default is 1); the smallest float32 is sent, and is 0.
+		Temperature: math.SmallestNonzeroFloat32,
 		Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: system},
 			{Role: openai.ChatMessageRoleUser, Content: "Subject: " + subject + "\n\n" + body},
