@@ -98,8 +98,8 @@ func (a *app) logger(c *Config) *slog.Logger {
 }
 
 // openDesk opens the database, migrates it, and returns the store and a
-// Desk over it. The caller closes the store.
-func (a *app) openDesk(c *Config, log *slog.Logger) (*storage.Store, *domain.Desk, error) {
+// Desk over it, configured by opts. The caller closes the store.
+func (a *app) openDesk(c *Config, log *slog.Logger, opts ...domain.Option) (*storage.Store, *domain.Desk, error) {
 	st, err := storage.Open(a.ctx, c.DatabaseURL, log)
 	if err != nil {
 		return nil, nil, err
@@ -112,7 +112,7 @@ func (a *app) openDesk(c *Config, log *slog.Logger) (*storage.Store, *domain.Des
 	if len(applied) > 0 {
 		log.Info("database migrated", slog.String("applied", strings.Join(applied, ", ")))
 	}
-	return st, domain.NewDesk(st, nil, log), nil
+	return st, domain.NewDesk(st, nil, log, opts...), nil
 }
 
 // quietLogger is for the admin commands: warnings and errors only, so

@@ -47,6 +47,7 @@ func commands() []command {
 		{"user", "manage users: user add|reset-password|list", (*app).cmdUser},
 		{"ticket", "read tickets: ticket list|show", (*app).cmdTicket},
 		{"setup", "keep categories, users and team members in a file: setup apply|export", (*app).cmdSetup},
+		{"classify", "classify a text, or evaluate the classifier: classify TEXT | classify eval", (*app).cmdClassify},
 		{"version", "print the version", (*app).cmdVersion},
 	}
 }
