@@ -144,7 +144,7 @@ func (a *app) cmdClassify(args []string) error {
 	if _, err := classify.NewLearner(st, cl.local, classify.LearnerOptions{Log: log}).Retrain(a.ctx); err != nil {
 		return err
 	}
-	subject, body, _ := strings.Cut(text, "\n")
+	subject, body := splitSubject(text)
 	res, err := cl.Classify(a.ctx, subject, body, cats)
 	if err != nil {
 		return err
@@ -278,8 +278,9 @@ func (a *app) classifyEval(args []string) error {
 	lat := make([]time.Duration, len(test))
 	for i, e := range test {
 		truth[i] = e.Label
+		subject, body := splitSubject(e.Text)
 		t0 := time.Now()
-		res, err := local.Classify(a.ctx, "", e.Text, cats)
+		res, err := local.Classify(a.ctx, subject, body, cats)
 		lat[i] = time.Since(t0)
 		if err != nil {
 			return err
@@ -311,6 +312,16 @@ func (a *app) classifyEval(args []string) error {
 	}
 	printEval(a.stdout, out)
 	return nil
+}
+
+// splitSubject reads a text as a mail: a first line "Subject: …" is the
+// subject and the rest the body; otherwise it is all body.
+func splitSubject(text string) (subject, body string) {
+	first, rest, _ := strings.Cut(text, "\n")
+	if s, ok := strings.CutPrefix(strings.TrimSpace(first), "Subject:"); ok {
+		return strings.TrimSpace(s), rest
+	}
+	return "", text
 }
 
 func readExamples(path string) ([]classify.Example, error) {

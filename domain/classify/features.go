@@ -5,13 +5,18 @@ import (
 	"strings"
 )
 
-// featureNames returns the features of a token list: every word, every
-// pair of neighbouring words ("reset password") and, when charGrams is set,
+// featureNames returns the features of a token list: every word, the
+// first head words again as features of their own (a ticket's subject
+// says most about it), every pair of neighbouring words ("reset password")
+// and, when charGrams is set,
 // the character 4-grams of longer words, which tie together compounds and
 // inflections the light stemmer leaves apart ("printer", "printers",
 // "reprint").
-func featureNames(toks []string, bigrams, charGrams bool, out []string) []string {
+func featureNames(toks []string, head int, bigrams, charGrams bool, out []string) []string {
 	for i, t := range toks {
+		if i < head {
+			out = append(out, "^"+t)
+		}
 		out = append(out, t)
 		if bigrams && i > 0 {
 			out = append(out, toks[i-1]+" "+t)

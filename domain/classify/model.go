@@ -21,6 +21,7 @@ type Example struct {
 // Config holds the model's hyper-parameters. The zero value is not
 // useful; start from DefaultConfig.
 type Config struct {
+	HeadWords int     // the first words count twice, as their own features
 	Bigrams   bool    // word pairs as features
 	CharGrams bool    // character 4-grams of longer words as features
 	MinDF     int     // features in fewer documents are dropped (seed words are kept)
@@ -45,7 +46,7 @@ type Config struct {
 // DefaultConfig is what the classifier uses; the values were chosen on a
 // held-out part of the dataset's train.csv (see docs/classification.md).
 func DefaultConfig() Config {
-	return Config{Bigrams: true, MinDF: 2, Epochs: 8, Rate: 0.2, L2: 1e-6,
+	return Config{HeadWords: 5, Bigrams: true, MinDF: 2, Epochs: 8, Rate: 0.2, L2: 1e-6,
 		KeywordBoost: 1.5, Calibrate: true, CalibrateMin: 300, Seed: 1}
 }
 
@@ -141,7 +142,7 @@ func (m *Model) buildVocabulary(examples []Example) []sparse {
 	var names []string
 	var buf []string
 	for i, e := range examples {
-		buf = featureNames(Tokens(e.Text), m.cfg.Bigrams, m.cfg.CharGrams, buf[:0])
+		buf = featureNames(Tokens(e.Text), m.cfg.HeadWords, m.cfg.Bigrams, m.cfg.CharGrams, buf[:0])
 		counts := make(map[int32]float32, len(buf))
 		for _, n := range buf {
 			id, ok := provisional[n]
@@ -324,7 +325,7 @@ type Prediction struct {
 // Predict scores text against every label.
 func (m *Model) Predict(text string) Prediction {
 	toks := Tokens(text)
-	d := m.vectorize(featureNames(toks, m.cfg.Bigrams, m.cfg.CharGrams, nil))
+	d := m.vectorize(featureNames(toks, m.cfg.HeadWords, m.cfg.Bigrams, m.cfg.CharGrams, nil))
 	k := len(m.labels)
 	s := make([]float64, k)
 	m.scores(d, s)
@@ -400,7 +401,10 @@ func (m *Model) topWords(d sparse, label, n int) []string {
 		if len(out) == n {
 			break
 		}
-		out = append(out, c.name)
+		// A head word is the same word to people.
+		if name := strings.TrimPrefix(c.name, "^"); !slices.Contains(out, name) {
+			out = append(out, name)
+		}
 	}
 	return out
 }

@@ -71,15 +71,30 @@ func splitWords(out []string, field string) []string {
 
 // unspaced reports runes of scripts written without spaces between words.
 func unspaced(r rune) bool {
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Thai)
+	return r >= 0x0E00 && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Thai)
 }
 
 // stem strips the commonest English inflections, and only those: plural -s
-// and -ies, -ing and -ed. A light stemmer keeps words recognisable in
+// and -ies, -ing and -ed, and a final -e. A light stemmer keeps words recognisable in
 // explanations and is enough to join "passwords" with "password" or
-// "printing" with "print"; words of other languages are left alone unless
-// they happen to end the same way.
+// "printing" with "print". Words with letters beyond ASCII are left alone:
+// the rules are English ones.
 func stem(w string) string {
+	for i := 0; i < len(w); i++ {
+		if w[i] >= utf8.RuneSelf {
+			return w // not English: left alone
+		}
+	}
+	w = stripSuffix(w)
+	// A final e goes too, so that "share", "shared" and "sharing" meet at
+	// "shar", and "delete" with "deleted" at "delet".
+	if n := len(w); n > 4 && w[n-1] == 'e' && w[n-2] != 'e' {
+		return w[:n-1]
+	}
+	return w
+}
+
+func stripSuffix(w string) string {
 	n := len(w)
 	switch {
 	case n > 4 && strings.HasSuffix(w, "ies"):

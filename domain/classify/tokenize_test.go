@@ -34,7 +34,8 @@ func TestStem(t *testing.T) {
 	for in, want := range map[string]string{
 		"passwords": "password", "policies": "policy", "printing": "print", "stopped": "stop",
 		"access": "access", "status": "status", "analysis": "analysis", "needed": "need", "agreed": "agreed",
-		"addresses": "address", "ring": "ring",
+		"addresses": "address", "ring": "ring", "shared": "shar", "share": "shar", "sharing": "shar", "shares": "shar",
+		"deleted": "delet", "delete": "delet", "free": "free", "use": "use",
 	} {
 		if got := stem(in); got != want {
 			t.Errorf("stem(%q) = %q, want %q", in, got, want)
