@@ -46,7 +46,7 @@ type Config struct {
 // DefaultConfig is what the classifier uses; the values were chosen on a
 // held-out part of the dataset's train.csv (see docs/classification.md).
 func DefaultConfig() Config {
-	return Config{HeadWords: 5, Bigrams: true, MinDF: 2, Epochs: 8, Rate: 0.2, L2: 1e-6,
+	return Config{HeadWords: 5, Bigrams: true, MinDF: 2, Epochs: 5, Rate: 0.2, L2: 1e-6,
 		KeywordBoost: 1.5, Calibrate: true, CalibrateMin: 300, Seed: 1}
 }
 
