@@ -169,15 +169,18 @@ func (a *app) cmdClassify(args []string) error {
 // evalJSON is `classify eval --json`.
 type evalJSON struct {
 	classify.Report
-	Source          string          `json:"source"` // csv, keywords-only or database
-	TrainExamples   int             `json:"train_examples"`
-	Features        int             `json:"features"`
-	Temperature     float64         `json:"temperature"`
-	ModelBytes      int64           `json:"model_bytes"`
-	TrainingSeconds float64         `json:"training_seconds"`
-	LatencyMeanMS   float64         `json:"latency_mean_ms"`
-	LatencyP99MS    float64         `json:"latency_p99_ms"`
-	Thresholds      []thresholdJSON `json:"thresholds"`
+	Source          string  `json:"source"` // csv, keywords-only or database
+	TrainExamples   int     `json:"train_examples"`
+	Features        int     `json:"features"`
+	Temperature     float64 `json:"temperature"`
+	ModelBytes      int64   `json:"model_bytes"`
+	TrainingSeconds float64 `json:"training_seconds"`
+	LatencyMeanMS   float64 `json:"latency_mean_ms"`
+	LatencyP99MS    float64 `json:"latency_p99_ms"`
+	// CalibrationError is the expected calibration error of the
+	// confidences (classify.CalibrationError).
+	CalibrationError float64         `json:"calibration_error"`
+	Thresholds       []thresholdJSON `json:"thresholds"`
 }
 
 // thresholdJSON says what a CLASSIFY_MIN_CONFIDENCE would do on the test
@@ -290,6 +293,11 @@ func (a *app) classifyEval(args []string) error {
 	out := evalJSON{Report: classify.Score(truth, pred), Source: source, TrainExamples: len(examples), Features: m.Features(),
 		Temperature: m.Temperature(), ModelBytes: m.MemoryBytes(), TrainingSeconds: took.Seconds()}
 	out.LatencyMeanMS, out.LatencyP99MS = latencyStats(lat)
+	right := make([]bool, len(test))
+	for i := range test {
+		right[i] = pred[i] == truth[i]
+	}
+	out.CalibrationError = classify.CalibrationError(conf, right)
 	for th := 0.30; th < 0.951; th += 0.05 {
 		th = math.Round(th*100) / 100
 		var n, ok int
@@ -356,7 +364,8 @@ func printEval(w io.Writer, r evalJSON) {
 	fmt.Fprintf(w, "accuracy: %.3f\nmacro_f1: %.3f\n\n", r.Accuracy, r.MacroF1)
 	fmt.Fprintf(w, "trained on %d examples (%s) in %.2fs: %d features, temperature %.2f, model about %.1f MB\n",
 		r.TrainExamples, r.Source, r.TrainingSeconds, r.Features, r.Temperature, float64(r.ModelBytes)/(1<<20))
-	fmt.Fprintf(w, "tested on %d examples: classify latency mean %.3f ms, p99 %.3f ms\n\n", r.N, r.LatencyMeanMS, r.LatencyP99MS)
+	fmt.Fprintf(w, "tested on %d examples: classify latency mean %.3f ms, p99 %.3f ms; calibration error %.3f\n\n",
+		r.N, r.LatencyMeanMS, r.LatencyP99MS, r.CalibrationError)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "label\tprecision\trecall\tf1\tsupport\t")
 	for _, c := range r.Classes {

@@ -9,8 +9,8 @@
 // signature after a sign-off are dropped) and Tokens: Unicode lower case,
 // split on anything but letters, URLs, mail addresses and anything with a
 // digit removed, English stop words plus greetings and thanks removed, a
-// light stemmer (-s, -ies, -ing, -ed), one token per character in scripts
-// written without spaces. Features are the words, the first five words
+// light stemmer for English words (-s, -ies, -ing, -ed, a final -e), one
+// token per character in scripts written without spaces. Features are the words, the first five words
 // again as features of their own (the subject says most), and pairs of
 // neighbouring words, kept when seen in at least two documents, weighted
 // by sublinear term
@@ -36,13 +36,15 @@
 //
 // # Calibration
 //
-// A softmax over an unregularised linear model is overconfident: its top
-// probability is higher than its accuracy. With enough examples (300 or
-// more), Train first learns on nine tenths of them, fits one temperature T
+// The softmax of a model trained by a few epochs of SGD is not calibrated:
+// depending on epochs and weight decay its top probability is above or
+// below its accuracy. With enough examples (300 or more), Train first learns on nine tenths of them, fits one temperature T
 // that minimises the negative log-likelihood of the held-out tenth
 // (golden-section search), then learns again on everything; probabilities
 // are softmax(score/T). A temperature keeps the ranking, so it changes
-// confidences and never the answer. CLASSIFY_MIN_CONFIDENCE is then chosen
+// confidences and never the answer. `classify eval` prints the expected
+// calibration error (the gap between confidence and accuracy, averaged
+// over ten confidence bins). CLASSIFY_MIN_CONFIDENCE is then chosen
 // on these calibrated confidences (docs/classification.md).
 //
 // # Retraining

@@ -257,3 +257,20 @@ func TestLearnerRetrainsOnCategoryChange(t *testing.T) {
 		t.Errorf("training after two tickets = %+v", s)
 	}
 }
+
+func TestCalibrationError(t *testing.T) {
+	tests := []struct {
+		conf    []float64
+		correct []bool
+		want    float64
+	}{
+		{[]float64{0.8, 0.8, 0.8, 0.8, 0.8}, []bool{true, true, true, true, false}, 0},
+		{[]float64{0.9, 0.9}, []bool{false, false}, 0.9},
+		{[]float64{1, 0.25}, []bool{true, false}, 0.125},
+	}
+	for _, tt := range tests {
+		if got := CalibrationError(tt.conf, tt.correct); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("CalibrationError(%v, %v) = %v, want %v", tt.conf, tt.correct, got, tt.want)
+		}
+	}
+}

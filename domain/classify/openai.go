@@ -173,6 +173,7 @@ func (o *OpenAI) request(subject, body string, cats []domain.Category, plain boo
 // rawSchema is a JSON schema as bytes.
 type rawSchema []byte
 
+// MarshalJSON returns the schema as it is.
 func (s rawSchema) MarshalJSON() ([]byte, error) { return s, nil }
 
 func schema(names []string) rawSchema {
