@@ -9,5 +9,7 @@ func experimentConfigs() map[string]Config {
 	noHead.HeadWords = 0
 	withIDF := base
 	withIDF.IDF = true
-	return map[string]Config{"default": base, "no head words": noHead, "idf": withIDF}
+	unbalanced := base
+	unbalanced.Balance = 0
+	return map[string]Config{"default": base, "no head words": noHead, "idf": withIDF, "unbalanced": unbalanced}
 }

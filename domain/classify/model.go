@@ -41,13 +41,16 @@ type Config struct {
 	// plain sublinear tf did better: the labels follow frequent topic
 	// words that idf pushes down.
 	IDF bool
+	// Balance weighs each example by (examples of its label)^-Balance, so
+	// rare labels count more (0: plain).
+	Balance float64
 }
 
 // DefaultConfig is what the classifier uses; the values were chosen on a
 // held-out part of the dataset's train.csv (see docs/classification.md).
 func DefaultConfig() Config {
 	return Config{HeadWords: 5, Bigrams: true, MinDF: 2, Epochs: 5, Rate: 0.2, L2: 1e-6,
-		KeywordBoost: 1.5, Calibrate: true, CalibrateMin: 300, Seed: 1}
+		KeywordBoost: 1.5, Calibrate: true, CalibrateMin: 300, Seed: 1, Balance: 0.3}
 }
 
 // Model is a trained multinomial logistic regression over TF-IDF features.
@@ -200,6 +203,25 @@ func (m *Model) fit(docs []sparse, ys []int, idx []int) {
 	rng := rand.New(rand.NewPCG(m.cfg.Seed, 0x7469636b6574))
 	order := slices.Clone(idx)
 	scores := make([]float64, k)
+	weight := make([]float64, k)
+	for c := range weight {
+		weight[c] = 1
+	}
+	if m.cfg.Balance > 0 {
+		count := make([]float64, k)
+		for _, i := range idx {
+			count[ys[i]]++
+		}
+		var mean float64
+		for c := range count {
+			weight[c] = math.Pow(max(count[c], 1), -m.cfg.Balance)
+			mean += weight[c] * count[c]
+		}
+		mean /= float64(len(idx))
+		for c := range weight {
+			weight[c] /= mean // the average example keeps weight 1
+		}
+	}
 	rate, l2 := float32(m.cfg.Rate), float32(m.cfg.L2)
 	for epoch := 0; epoch < m.cfg.Epochs; epoch++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
@@ -208,6 +230,11 @@ func (m *Model) fit(docs []sparse, ys []int, idx []int) {
 			m.scores(d, scores)
 			softmax(scores, 1)
 			scores[ys[i]] -= 1 // now the gradient of the loss w.r.t. each score
+			if wt := weight[ys[i]]; wt != 1 {
+				for c := range scores {
+					scores[c] *= wt
+				}
+			}
 			for c := 0; c < k; c++ {
 				gr := float32(scores[c])
 				gb[c] += gr * gr
