@@ -144,7 +144,8 @@ team colleague colleagues sir madam mr mrs ms
 }()
 
 // CleanMail removes what a mail carries besides its request: quoted
-// replies ("> …", "On … wrote:"), the signature after "-- " or after a
+// replies ("> …", "On … wrote:", Outlook's "From: … Sent: …" block), the
+// signature after "-- " or after a
 // closing line such as "Best regards," near the end, and header-like lines
 // of forwarded mail. Text without line breaks (like the dataset's
 // preprocessed tickets) is returned unchanged.
@@ -154,10 +155,11 @@ func CleanMail(body string) string {
 	}
 	lines := strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n")
 	var kept []string
-	for _, l := range lines {
+	for i, l := range lines {
 		t := strings.TrimSpace(l)
 		if l == "-- " || t == "--" || t == "__" || strings.HasPrefix(t, "-----Original Message") ||
-			(strings.HasPrefix(t, "On ") && strings.HasSuffix(t, "wrote:")) || strings.HasPrefix(t, "Sent from my ") {
+			(strings.HasPrefix(t, "On ") && strings.HasSuffix(t, "wrote:")) || strings.HasPrefix(t, "Sent from my ") ||
+			outlookQuote(lines[i:]) {
 			break
 		}
 		if strings.HasPrefix(t, ">") || headerLine(t) {
@@ -174,6 +176,20 @@ func CleanMail(body string) string {
 		}
 	}
 	return strings.Join(kept, "\n")
+}
+
+// outlookQuote reports the header block Outlook puts above the mail it
+// quotes: "From: …" with "Sent: …" or "Date: …" among the next lines.
+func outlookQuote(lines []string) bool {
+	if !strings.HasPrefix(strings.TrimSpace(lines[0]), "From:") {
+		return false
+	}
+	for _, l := range lines[1:min(4, len(lines))] {
+		if t := strings.TrimSpace(l); strings.HasPrefix(t, "Sent:") || strings.HasPrefix(t, "Date:") {
+			return true
+		}
+	}
+	return false
 }
 
 func headerLine(t string) bool {

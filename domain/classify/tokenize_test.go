@@ -69,6 +69,10 @@ func TestCleanMail(t *testing.T) {
 	if got := CleanMail(sig); strings.TrimSpace(got) != "VPN drops every hour" {
 		t.Errorf("CleanMail(sig) = %q", got)
 	}
+	outlook := "Printer still jams.\r\n\r\nFrom: IT Helpdesk <help@x.test>\r\nSent: Monday, March 2, 2026 10:00\r\nTo: Ann\r\nSubject: RE: payslip\r\n\r\nYour payslip question was answered.\r\n"
+	if got := CleanMail(outlook); strings.TrimSpace(got) != "Printer still jams." {
+		t.Errorf("CleanMail(Outlook reply) = %q", got)
+	}
 	oneLine := "reset passwords for our client thank best regards"
 	if got := CleanMail(oneLine); got != oneLine {
 		t.Errorf("CleanMail(one line) = %q, want it unchanged", got)
