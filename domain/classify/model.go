@@ -33,7 +33,7 @@ type Config struct {
 	// learned: keywords stay strong even against much history.
 	KeywordBoost float64
 	// Calibrate fits a softmax temperature on a held-out tenth of the data
-	// when there are at least CalibrateMin examples.
+	// when there are at least CalibrateMin examples that are not seeds.
 	Calibrate    bool
 	CalibrateMin int
 	Seed         uint64 // shuffling seed: same data and seed, same model
@@ -113,16 +113,23 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 	if len(m.names) == 0 {
 		return nil, fmt.Errorf("%w: no words in %d examples", ErrNoExamples, len(examples))
 	}
-	if cfg.Calibrate && len(examples) >= cfg.CalibrateMin {
-		// Fit the temperature on a held-out tenth, then learn from all.
-		var trainIdx, holdIdx []int
-		for i := range docs {
-			if i%10 == 7 {
-				holdIdx = append(holdIdx, i)
-			} else {
-				trainIdx = append(trainIdx, i)
-			}
+	// Fit the temperature on a held-out tenth of the real examples (seed
+	// examples always train: they are not tickets), then learn from all.
+	var trainIdx, holdIdx []int
+	tickets := 0
+	for i, e := range examples {
+		if e.Seed {
+			trainIdx = append(trainIdx, i)
+			continue
 		}
+		if tickets%10 == 7 {
+			holdIdx = append(holdIdx, i)
+		} else {
+			trainIdx = append(trainIdx, i)
+		}
+		tickets++
+	}
+	if cfg.Calibrate && tickets >= cfg.CalibrateMin {
 		m.fit(docs, ys, trainIdx)
 		m.temperature = m.fitTemperature(docs, ys, holdIdx)
 	}

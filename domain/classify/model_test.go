@@ -125,6 +125,23 @@ func TestModelDeterministic(t *testing.T) {
 	}
 }
 
+func TestCalibrationNeedsRealExamples(t *testing.T) {
+	var seeds []Example
+	for i := 0; i < 40; i++ {
+		for _, e := range handMade {
+			e.Seed = true
+			seeds = append(seeds, e)
+		}
+	}
+	m, err := Train(seeds, nil, DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Temperature() != 1 {
+		t.Errorf("temperature = %v on %d seed examples only, want 1 (no calibration)", m.Temperature(), len(seeds))
+	}
+}
+
 func TestKeywordsAreStrong(t *testing.T) {
 	// Without keywords "toner" is unknown; as a keyword of Hardware it wins.
 	m, err := Train(handMade, map[string][]string{"Hardware": {"toner", "Printer Cartridge"}}, smallConfig())
