@@ -5,20 +5,6 @@ import (
 	"fmt"
 )
 
-// routeCategorized moves a ticket that just got its category on: level 1
-// of the category's approvals, or, when it has none, assignment.
-func (d *Desk) routeCategorized(ctx context.Context, tx Store, t *Ticket) error {
-	cat, err := tx.GetCategory(ctx, t.CategoryID)
-	if err != nil {
-		return err
-	}
-	if len(cat.ApprovalLevels) == 0 {
-		return d.move(ctx, tx, t, Change{To: StatusUnassigned, Actor: SystemActor,
-			Detail: "no approval needed; waiting for a team member"})
-	}
-	return d.requestLevel(ctx, tx, t, cat, 1)
-}
-
 // Categorize sets ticket id's category, as an admin's decision. A ticket
 // in triage then goes on to approvals or assignment; elsewhere the change
 // is recorded (recategorized) and the ticket stays where it is. Either way
@@ -54,7 +40,7 @@ func (d *Desk) Categorize(ctx context.Context, id int64, category string, actor 
 			fmt.Sprintf("classified as %s by %s (admin)", cat.Name, actor)); err != nil {
 			return err
 		}
-		return d.routeCategorized(ctx, tx, t)
+		return d.routeClassified(ctx, tx, t)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("categorize %s: %w", FormatRef(id), err)

@@ -23,6 +23,8 @@ type Desk struct {
 
 	authservID string   // TRUSTED_AUTHSERV_ID; see WithTrustedAuthserv
 	schedule   Schedule // the scheduled jobs' periods; see WithSchedule
+
+	classify *classifying // see WithClassifier
 }
 
 // Option configures a Desk beyond its store, clock and logger: the
@@ -72,6 +74,7 @@ func (d *Desk) OpenTicket(ctx context.Context, in NewTicket) (*Ticket, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open ticket: %w", err)
 	}
+	d.ClassifyLater(t.ID)
 	return t, nil
 }
 

@@ -221,8 +221,14 @@ func (d *Desk) saveMailboxStates(ctx context.Context, tx Store, items []Received
 	return nil
 }
 
+// logOutcomes runs after a commit: it logs mail that made no ticket and
+// hands new tickets to the classifier, which works outside the transaction
+// and never holds intake up.
 func (d *Desk) logOutcomes(ctx context.Context, outs []Outcome) {
 	for _, o := range outs {
+		if o.Kind == OutcomeTicket {
+			d.ClassifyLater(o.TicketID)
+		}
 		if o.Kind == OutcomeLogged || o.Kind == OutcomeDuplicate {
 			d.log.InfoContext(ctx, "mail made no ticket", slog.String("outcome", string(o.Kind)), slog.String("reason", o.Reason))
 		}

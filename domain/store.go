@@ -23,6 +23,7 @@ type Store interface {
 	InboxStore
 	ApprovalStore
 	JobStore
+	ClassifyStore // store_training.go
 }
 
 // UserStore keeps users.

@@ -98,8 +98,8 @@ func (a *app) logger(c *Config) *slog.Logger {
 }
 
 // openDesk opens the database, migrates it, and returns the store and a
-// Desk over it. The caller closes the store.
-func (a *app) openDesk(c *Config, log *slog.Logger) (*storage.Store, *domain.Desk, error) {
+// Desk over it, configured by opts. The caller closes the store.
+func (a *app) openDesk(c *Config, log *slog.Logger, opts ...domain.Option) (*storage.Store, *domain.Desk, error) {
 	st, err := storage.Open(a.ctx, c.DatabaseURL, log)
 	if err != nil {
 		return nil, nil, err
@@ -112,12 +112,12 @@ func (a *app) openDesk(c *Config, log *slog.Logger) (*storage.Store, *domain.Des
 	if len(applied) > 0 {
 		log.Info("database migrated", slog.String("applied", strings.Join(applied, ", ")))
 	}
-	opts, err := deskOptions(c)
+	base, err := deskOptions(c)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
 	}
-	return st, domain.NewDesk(st, nil, log, opts...), nil
+	return st, domain.NewDesk(st, nil, log, append(base, opts...)...), nil
 }
 
 // deskOptions are the Desk's settings that come from the configuration.
@@ -126,7 +126,9 @@ func deskOptions(c *Config) ([]domain.Option, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []domain.Option{domain.WithIntake(intakePolicy(c)), mail}, nil
+	return []domain.Option{domain.WithIntake(intakePolicy(c)), mail, domain.WithSecretKey(c.SecretKey),
+		domain.WithTrustedAuthserv(c.TrustedAuthservID),
+		domain.WithSchedule(domain.Schedule{RemindAfter: c.ApprovalRemindAfter, ExpireAfter: c.ApprovalExpireAfter, ReopenWithin: c.ReopenWithin})}, nil
 }
 
 // quietLogger is for the admin commands: warnings and errors only, so

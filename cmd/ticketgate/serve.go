@@ -28,7 +28,8 @@ func (a *app) cmdServe(args []string) error {
 		return err
 	}
 	log := a.logger(c)
-	st, desk, err := a.openDesk(c, log)
+	cls := newClassification(c, log) // classify.go
+	st, desk, err := a.openDesk(c, log, cls.deskOption())
 	if err != nil {
 		return err
 	}
@@ -46,6 +47,9 @@ func (a *app) cmdServe(args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	cls.register(reg)
+	stopClassify := cls.start(st, desk)
+	defer stopClassify() // after the HTTP server, before the database
 	web, err := adminui.New(adminui.Deps{Desk: desk, Log: log, Registry: reg})
 	if err != nil {
 		return err

@@ -1,0 +1,397 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"ticketgate/domain"
+	"ticketgate/domain/classify"
+	"ticketgate/storage"
+)
+
+// classifySweep is how often serve looks for tickets left unclassified
+// (ClassifyLater's queue overflowed, or a classification failed).
+const classifySweep = time.Minute
+
+// classification is the classifier of serve and `classify`: the local
+// model, asked after the OpenAI-compatible one when OPENAI_API_KEY is set,
+// timed for /metrics.
+type classification struct {
+	local      *classify.Local
+	classifier domain.Classifier
+	minConf    float64
+	log        *slog.Logger
+	latency    *prometheus.HistogramVec
+	fallbacks  prometheus.Counter
+}
+
+func newClassification(c *Config, log *slog.Logger) *classification {
+	cl := &classification{local: classify.NewLocal(classify.DefaultConfig()), minConf: c.ClassifyMinConfidence, log: log,
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "ticketgate_classify_duration_seconds",
+			Help:    "Time to classify a ticket, by the method that decided (local, openai) or error.",
+			Buckets: []float64{0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.025, 0.1, 0.5, 1, 2.5, 5, 10, 30},
+		}, []string{"method"}),
+		fallbacks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ticketgate_classify_fallbacks_total",
+			Help: "Classifications where the OpenAI-compatible classifier failed and the local one decided.",
+		}),
+	}
+	cl.classifier = cl.local
+	if c.OpenAIAPIKey != "" {
+		oa := classify.NewOpenAI(classify.OpenAIConfig{APIKey: c.OpenAIAPIKey, BaseURL: c.OpenAIBaseURL,
+			Model: c.OpenAIModel, Timeout: c.ClassifyTimeout})
+		cl.classifier = classify.Chain{Primary: oa, Fallback: cl.local, PrimaryName: domain.MethodOpenAI,
+			OnFallback: func(err error) {
+				cl.fallbacks.Inc()
+				log.Warn("openai classifier failed; the local one decides", slog.Any("error", err))
+			}}
+	}
+	return cl
+}
+
+// Classify implements domain.Classifier, observing the latency.
+func (cl *classification) Classify(ctx context.Context, subject, body string, cats []domain.Category) (domain.Classification, error) {
+	start := time.Now()
+	res, err := cl.classifier.Classify(ctx, subject, body, cats)
+	method := res.Method
+	if err != nil || method == "" {
+		method = "error"
+	}
+	cl.latency.WithLabelValues(method).Observe(time.Since(start).Seconds())
+	return res, err
+}
+
+// deskOption makes a Desk classify with cl.
+func (cl *classification) deskOption() domain.Option {
+	return domain.WithClassifier(cl, cl.minConf)
+}
+
+// register puts the classify metrics on reg.
+func (cl *classification) register(reg prometheus.Registerer) {
+	reg.MustRegister(cl.latency, cl.fallbacks)
+}
+
+// start runs, until stop is called, the Learner (training at start, on
+// category changes and as tickets are confirmed) and the Desk's background
+// classifier (tickets left from before, then each new one). Both recover
+// from panics.
+func (cl *classification) start(st *storage.Store, desk *domain.Desk) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	learner := classify.NewLearner(st, cl.local, classify.LearnerOptions{Log: cl.log})
+	var wg sync.WaitGroup
+	for name, run := range map[string]func(context.Context) error{
+		"classifier training": learner.Run,
+		"classifier":          func(ctx context.Context) error { return desk.RunClassifier(ctx, classifySweep) },
+	} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					cl.log.Error(name+" panic", slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+				}
+			}()
+			if err := run(ctx); err != nil {
+				cl.log.Error(name+" stopped", slog.Any("error", err))
+			}
+		}()
+	}
+	return func() { cancel(); wg.Wait() }
+}
+
+func (a *app) cmdClassify(args []string) error {
+	if len(args) > 0 && args[0] == "eval" {
+		return a.classifyEval(args[1:])
+	}
+	f := a.newFlags("classify", "classify TEXT\n\nPrints the category ticketgate would give TEXT (a mail's subject and body), with\nits confidence, method and explanation, against the categories and confirmed\ntickets of the database. With OPENAI_API_KEY set the OpenAI-compatible model is\nasked first.")
+	f.markOwn()
+	pos, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 || strings.TrimSpace(strings.Join(pos, " ")) == "" {
+		return usagef("want the text to classify")
+	}
+	text := strings.Join(pos, " ")
+	_, c, st, _, err := a.prepare(f, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	log := a.quietLogger(c)
+	cl := newClassification(c, log)
+	cats, err := st.ListCategories(a.ctx)
+	if err != nil {
+		return err
+	}
+	if len(cats) == 0 {
+		return errors.New("no categories: add some with `ticketgate setup apply FILE.json`")
+	}
+	if _, err := classify.NewLearner(st, cl.local, classify.LearnerOptions{Log: log}).Retrain(a.ctx); err != nil {
+		return err
+	}
+	subject, body := splitSubject(text)
+	res, err := cl.Classify(a.ctx, subject, body, cats)
+	if err != nil {
+		return err
+	}
+	w := a.stdout
+	fmt.Fprintf(w, "category:    %s\n", orDash(res.Category))
+	fmt.Fprintf(w, "confidence:  %.2f", res.Confidence)
+	if res.Category != "" && res.Confidence < c.ClassifyMinConfidence {
+		fmt.Fprintf(w, " (below CLASSIFY_MIN_CONFIDENCE %.2f: the ticket would wait in triage)", c.ClassifyMinConfidence)
+	}
+	fmt.Fprintf(w, "\nmethod:      %s\nexplanation: %s\n", res.Method, res.Explanation)
+	if len(res.Candidates) > 0 {
+		var cs []string
+		for _, cand := range res.Candidates {
+			cs = append(cs, fmt.Sprintf("%s %.2f", cand.Category, cand.Confidence))
+		}
+		fmt.Fprintf(w, "candidates:  %s\n", strings.Join(cs, ", "))
+	}
+	return nil
+}
+
+// evalJSON is `classify eval --json`.
+type evalJSON struct {
+	classify.Report
+	Source          string  `json:"source"` // csv, keywords-only or database
+	TrainExamples   int     `json:"train_examples"`
+	Features        int     `json:"features"`
+	Temperature     float64 `json:"temperature"`
+	ModelBytes      int64   `json:"model_bytes"`
+	TrainingSeconds float64 `json:"training_seconds"`
+	LatencyMeanMS   float64 `json:"latency_mean_ms"`
+	LatencyP99MS    float64 `json:"latency_p99_ms"`
+	// CalibrationError is the expected calibration error of the
+	// confidences (classify.CalibrationError).
+	CalibrationError float64         `json:"calibration_error"`
+	Thresholds       []thresholdJSON `json:"thresholds"`
+}
+
+// thresholdJSON says what a CLASSIFY_MIN_CONFIDENCE would do on the test
+// set: the share of tickets classified at or above it, and their accuracy.
+type thresholdJSON struct {
+	MinConfidence float64 `json:"min_confidence"`
+	Classified    float64 `json:"classified"`
+	Accuracy      float64 `json:"accuracy"`
+}
+
+func (a *app) classifyEval(args []string) error {
+	f := a.newFlags("classify eval", "classify eval [--train TRAIN.csv] [--keywords-only SETUP.json] TEST.csv [--json]\n\nTrains the local model and scores it on TEST.csv (columns text,label). The model\nlearns from TRAIN.csv with --train, from the categories of a setup file alone\nwith --keywords-only (the cold start), and otherwise from the database\n(categories and confirmed tickets). Only the last needs a database.")
+	trainPath := f.String("train", "", "learn from this CSV (text,label) instead of the database")
+	setupPath := f.String("keywords-only", "", "learn from the categories of this setup file alone (cold start)")
+	asJSON := f.Bool("json", false, "print the results as JSON")
+	f.markOwn()
+	pos, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("want one TEST.csv")
+	}
+	if *trainPath != "" && *setupPath != "" {
+		return usagef("--train and --keywords-only exclude each other")
+	}
+	test, err := readExamples(pos[0])
+	if err != nil {
+		return err
+	}
+	if len(test) == 0 {
+		return fmt.Errorf("%s: no examples", pos[0])
+	}
+	var (
+		examples []classify.Example
+		keywords map[string][]string
+		cats     []domain.Category
+		source   string
+	)
+	switch {
+	case *trainPath != "":
+		source = "csv"
+		if examples, err = readExamples(*trainPath); err != nil {
+			return err
+		}
+	case *setupPath != "":
+		source = "keywords-only"
+		data, err := os.ReadFile(*setupPath)
+		if err != nil {
+			return err
+		}
+		file, err := domain.ParseSetup(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", *setupPath, err)
+		}
+		for _, sc := range file.Categories {
+			cats = append(cats, domain.Category{Name: sc.Name, Description: sc.Description, Keywords: sc.Keywords})
+		}
+		if len(cats) == 0 {
+			return fmt.Errorf("%s: no categories", *setupPath)
+		}
+		examples, keywords = classify.SeedExamples(cats), classify.Keywords(cats)
+	default:
+		source = "database"
+		_, _, st, _, err := a.prepare(f, nil)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if cats, err = st.ListCategories(a.ctx); err != nil {
+			return err
+		}
+		if len(cats) == 0 {
+			return errors.New("no categories in the database: use --train or --keywords-only, or `setup apply` first")
+		}
+		tickets, err := st.TrainingExamples(a.ctx, 0)
+		if err != nil {
+			return err
+		}
+		examples, keywords = classify.ExamplesFromDatabase(cats, tickets), classify.Keywords(cats)
+	}
+	start := time.Now()
+	m, err := classify.Train(examples, keywords, classify.DefaultConfig())
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	if cats == nil {
+		for _, l := range m.Labels() {
+			cats = append(cats, domain.Category{Name: l})
+		}
+	}
+	local := classify.NewLocal(classify.DefaultConfig())
+	local.Set(m)
+	truth := make([]string, len(test))
+	pred := make([]string, len(test))
+	conf := make([]float64, len(test))
+	lat := make([]time.Duration, len(test))
+	for i, e := range test {
+		truth[i] = e.Label
+		subject, body := splitSubject(e.Text)
+		t0 := time.Now()
+		res, err := local.Classify(a.ctx, subject, body, cats)
+		lat[i] = time.Since(t0)
+		if err != nil {
+			return err
+		}
+		pred[i], conf[i] = res.Category, res.Confidence
+	}
+	out := evalJSON{Report: classify.Score(truth, pred), Source: source, TrainExamples: len(examples), Features: m.Features(),
+		Temperature: m.Temperature(), ModelBytes: m.MemoryBytes(), TrainingSeconds: took.Seconds()}
+	out.LatencyMeanMS, out.LatencyP99MS = latencyStats(lat)
+	right := make([]bool, len(test))
+	for i := range test {
+		right[i] = pred[i] == truth[i]
+	}
+	out.CalibrationError = classify.CalibrationError(conf, right)
+	for th := 0.30; th < 0.951; th += 0.05 {
+		th = math.Round(th*100) / 100
+		var n, ok int
+		for i := range test {
+			if conf[i] >= th {
+				n++
+				if pred[i] == truth[i] {
+					ok++
+				}
+			}
+		}
+		tj := thresholdJSON{MinConfidence: th, Classified: float64(n) / float64(len(test))}
+		if n > 0 {
+			tj.Accuracy = float64(ok) / float64(n)
+		}
+		out.Thresholds = append(out.Thresholds, tj)
+	}
+	if *asJSON {
+		return writeJSON(a.stdout, out)
+	}
+	printEval(a.stdout, out)
+	return nil
+}
+
+// splitSubject reads a text as a mail: a first line "Subject: …" is the
+// subject and the rest the body; otherwise it is all body.
+func splitSubject(text string) (subject, body string) {
+	first, rest, _ := strings.Cut(text, "\n")
+	if s, ok := strings.CutPrefix(strings.TrimSpace(first), "Subject:"); ok {
+		return strings.TrimSpace(s), rest
+	}
+	return "", text
+}
+
+func readExamples(path string) ([]classify.Example, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	ex, err := classify.ReadCSV(fh)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ex, nil
+}
+
+// latencyStats returns the mean and 99th percentile in milliseconds.
+func latencyStats(lat []time.Duration) (mean, p99 float64) {
+	if len(lat) == 0 {
+		return 0, 0
+	}
+	s := slices.Clone(lat)
+	slices.Sort(s)
+	var sum time.Duration
+	for _, d := range s {
+		sum += d
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	return ms(sum) / float64(len(s)), ms(s[min(len(s)-1, int(math.Ceil(0.99*float64(len(s))))-1)])
+}
+
+func printEval(w io.Writer, r evalJSON) {
+	fmt.Fprintf(w, "accuracy: %.3f\nmacro_f1: %.3f\n\n", r.Accuracy, r.MacroF1)
+	fmt.Fprintf(w, "trained on %d examples (%s) in %.2fs: %d features, temperature %.2f, model about %.1f MB\n",
+		r.TrainExamples, r.Source, r.TrainingSeconds, r.Features, r.Temperature, float64(r.ModelBytes)/(1<<20))
+	fmt.Fprintf(w, "tested on %d examples: classify latency mean %.3f ms, p99 %.3f ms; calibration error %.3f\n\n",
+		r.N, r.LatencyMeanMS, r.LatencyP99MS, r.CalibrationError)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "label\tprecision\trecall\tf1\tsupport\t")
+	for _, c := range r.Classes {
+		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%d\t\n", c.Label, c.Precision, c.Recall, c.F1, c.Support)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nconfusion matrix (rows: true label, columns: predicted, in the order above):")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "\t")
+	for i := range r.Labels {
+		fmt.Fprintf(tw, "%d\t", i+1)
+	}
+	fmt.Fprintln(tw)
+	for i, row := range r.Confusion {
+		fmt.Fprintf(tw, "%d %s\t", i+1, r.Labels[i])
+		for _, n := range row {
+			fmt.Fprintf(tw, "%d\t", n)
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nCLASSIFY_MIN_CONFIDENCE: share of tickets classified at or above it, and their accuracy:")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "min\tclassified\taccuracy\t")
+	for _, t := range r.Thresholds {
+		fmt.Fprintf(tw, "%.2f\t%.3f\t%.3f\t\n", t.MinConfidence, t.Classified, t.Accuracy)
+	}
+	tw.Flush()
+}

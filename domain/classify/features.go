@@ -1,0 +1,133 @@
+package classify
+
+import (
+	"math"
+	"strings"
+)
+
+// featureNames returns the features of a token list: every word, the
+// first head words again as features of their own (a ticket's subject
+// says most about it), every pair of neighbouring words ("reset password")
+// and, when charGrams is set,
+// the character 4-grams of longer words, which tie together compounds and
+// inflections the light stemmer leaves apart ("printer", "printers",
+// "reprint").
+func featureNames(toks []string, head int, bigrams, charGrams bool, out []string) []string {
+	for i, t := range toks {
+		if i < head {
+			out = append(out, "^"+t)
+		}
+		out = append(out, t)
+		if bigrams && i > 0 {
+			out = append(out, toks[i-1]+" "+t)
+		}
+		if charGrams && len(t) > 5 {
+			w := "<" + t + ">"
+			for j := 0; j+4 <= len(w); j++ {
+				out = append(out, "#"+w[j:j+4])
+			}
+		}
+	}
+	return out
+}
+
+// sparse is a document as feature ids and weights, sorted by id.
+type sparse struct {
+	idx []int32
+	val []float32
+}
+
+// vectorize turns feature names into a TF-IDF vector over m's vocabulary:
+// sublinear term frequency (1 + ln tf), times idf if configured, scaled to
+// unit length.
+// Names outside the vocabulary are ignored.
+func (m *Model) vectorize(names []string) sparse {
+	counts := make(map[int32]float32, len(names))
+	for _, n := range names {
+		if id, ok := m.index[n]; ok {
+			counts[id]++
+		}
+	}
+	return m.weigh(counts)
+}
+
+func (m *Model) weigh(counts map[int32]float32) sparse {
+	v := sparse{idx: make([]int32, 0, len(counts)), val: make([]float32, 0, len(counts))}
+	for id := range counts {
+		v.idx = append(v.idx, id)
+	}
+	sortInt32(v.idx)
+	var norm float64
+	for _, id := range v.idx {
+		x := 1 + float32(math.Log(float64(counts[id])))
+		if m.cfg.IDF {
+			x *= m.idf[id]
+		}
+		v.val = append(v.val, x)
+		norm += float64(x) * float64(x)
+	}
+	if norm > 0 {
+		inv := float32(1 / math.Sqrt(norm))
+		for i := range v.val {
+			v.val[i] *= inv
+		}
+	}
+	return v
+}
+
+func sortInt32(a []int32) {
+	// Insertion sort: documents have a few hundred features at most, and
+	// this keeps the package free of reflection-based sorting in the hot path.
+	for i := 1; i < len(a); i++ {
+		x := a[i]
+		j := i - 1
+		for j >= 0 && a[j] > x {
+			a[j+1] = a[j]
+			j--
+		}
+		a[j+1] = x
+	}
+}
+
+// keywordSet is one label's admin keywords, each as its token sequence.
+type keywordSet [][]string
+
+// newKeywordSet tokenizes keywords the way text is tokenized, so "Printers"
+// matches the keyword "printer" and "VPN access" matches as two words in a
+// row.
+func newKeywordSet(keywords []string) keywordSet {
+	var ks keywordSet
+	for _, k := range keywords {
+		if toks := Tokens(k); len(toks) > 0 {
+			ks = append(ks, toks)
+		}
+	}
+	return ks
+}
+
+// matches returns the keywords of ks found in toks.
+func (ks keywordSet) matches(toks []string) []string {
+	var found []string
+	for _, k := range ks {
+		if containsSeq(toks, k) {
+			found = append(found, strings.Join(k, " "))
+		}
+	}
+	return found
+}
+
+func containsSeq(toks, seq []string) bool {
+	for i := 0; i+len(seq) <= len(toks); i++ {
+		ok := true
+		for j := range seq {
+			if toks[i+j] != seq[j] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}

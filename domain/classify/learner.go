@@ -1,0 +1,195 @@
+package classify
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"ticketgate/domain"
+)
+
+// Source is where a Learner reads what it learns from; domain.Store is one.
+type Source interface {
+	ListCategories(ctx context.Context) ([]domain.Category, error)
+	CategoriesVersion(ctx context.Context) (int64, error)
+	TrainingExamples(ctx context.Context, limit int) ([]domain.TrainingExample, error)
+	CountTrainingExamples(ctx context.Context) (int64, error)
+}
+
+// LearnerOptions tune a Learner; zero fields take the defaults.
+type LearnerOptions struct {
+	Config Config // model hyper-parameters; zero: DefaultConfig
+	// Poll is how often the categories version and the number of confirmed
+	// tickets are checked (default 10s).
+	Poll time.Duration
+	// RetrainAfter is how many newly confirmed tickets trigger retraining
+	// (default 25).
+	RetrainAfter int64
+	// MaxExamples caps the confirmed tickets learned from, newest first
+	// (default 50,000: a few seconds of training).
+	MaxExamples int
+	Log         *slog.Logger
+	// OnTrained, if set, is called after each successful training.
+	OnTrained func(TrainStats)
+}
+
+// TrainStats describes one training run.
+type TrainStats struct {
+	Version    int64 // categories version the model was built from
+	Confirmed  int64 // confirmed tickets in the database at the time
+	Examples   int   // examples learned from (tickets and category texts)
+	Categories int
+	Took       time.Duration
+}
+
+// Learner keeps a Local classifier's model up to date with the database:
+// it trains at start, whenever the categories version changes (a category
+// written on any instance bumps it), and when RetrainAfter more tickets
+// were confirmed. The model is rebuilt from the database every time, never
+// stored. Training happens in Run's goroutine while Local keeps answering
+// with the previous model.
+type Learner struct {
+	src   Source
+	local *Local
+	opts  LearnerOptions
+	log   *slog.Logger
+
+	version   int64 // of the last successful training
+	confirmed int64
+	trained   bool
+}
+
+// NewLearner returns a Learner that trains local's models from src.
+func NewLearner(src Source, local *Local, opts LearnerOptions) *Learner {
+	if opts.Config == (Config{}) {
+		opts.Config = DefaultConfig()
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = 10 * time.Second
+	}
+	if opts.RetrainAfter <= 0 {
+		opts.RetrainAfter = 25
+	}
+	if opts.MaxExamples <= 0 {
+		opts.MaxExamples = 50000
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Learner{src: src, local: local, opts: opts, log: log}
+}
+
+// Retrain builds a model from the database now and hands it to the Local
+// classifier. With no categories there is nothing to learn and the
+// classifier keeps its model.
+func (l *Learner) Retrain(ctx context.Context) (TrainStats, error) {
+	start := time.Now()
+	var st TrainStats
+	var err error
+	// Read the version first: a change made while we train is seen at the
+	// next poll and trains again.
+	if st.Version, err = l.src.CategoriesVersion(ctx); err != nil {
+		return st, fmt.Errorf("retrain: %w", err)
+	}
+	if st.Confirmed, err = l.src.CountTrainingExamples(ctx); err != nil {
+		return st, fmt.Errorf("retrain: %w", err)
+	}
+	cats, err := l.src.ListCategories(ctx)
+	if err != nil {
+		return st, fmt.Errorf("retrain: %w", err)
+	}
+	st.Categories = len(cats)
+	if len(cats) == 0 {
+		l.version, l.confirmed, l.trained = st.Version, st.Confirmed, true
+		return st, nil
+	}
+	tickets, err := l.src.TrainingExamples(ctx, l.opts.MaxExamples)
+	if err != nil {
+		return st, fmt.Errorf("retrain: %w", err)
+	}
+	examples := ExamplesFromDatabase(cats, tickets)
+	m, err := Train(examples, Keywords(cats), l.opts.Config)
+	if err != nil {
+		return st, fmt.Errorf("retrain: %w", err)
+	}
+	l.local.Set(m)
+	l.version, l.confirmed, l.trained = st.Version, st.Confirmed, true
+	st.Examples, st.Took = len(examples), time.Since(start)
+	l.log.InfoContext(ctx, "classifier trained", slog.Int("examples", st.Examples), slog.Int("categories", st.Categories),
+		slog.Int64("confirmed_tickets", st.Confirmed), slog.Int64("categories_version", st.Version),
+		slog.Int("features", m.Features()), slog.Duration("took", st.Took))
+	if l.opts.OnTrained != nil {
+		l.opts.OnTrained(st)
+	}
+	return st, nil
+}
+
+// ExamplesFromDatabase is what a model learns from: the categories' own
+// texts (SeedExamples) and the confirmed tickets of categories that still
+// exist, as subject and cleaned body.
+func ExamplesFromDatabase(cats []domain.Category, tickets []domain.TrainingExample) []Example {
+	examples := SeedExamples(cats)
+	names := make(map[string]string, len(cats))
+	for _, c := range cats {
+		names[strings.ToLower(c.Name)] = c.Name
+	}
+	for _, t := range tickets {
+		if name, ok := names[strings.ToLower(t.Category)]; ok {
+			examples = append(examples, Example{Text: t.Subject + "\n" + CleanMail(t.Body), Label: name})
+		}
+	}
+	return examples
+}
+
+// Run trains at once, then polls until ctx ends. Failures are logged and
+// tried again at the next poll; a panic is recovered and logged.
+func (l *Learner) Run(ctx context.Context) error {
+	l.step(ctx)
+	tick := time.NewTicker(l.opts.Poll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			l.step(ctx)
+		}
+	}
+}
+
+// step retrains if the model is missing or out of date.
+func (l *Learner) step(ctx context.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.log.ErrorContext(ctx, "classifier training panic", slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	if l.trained {
+		v, err := l.src.CategoriesVersion(ctx)
+		if err != nil {
+			l.warn(ctx, err)
+			return
+		}
+		n, err := l.src.CountTrainingExamples(ctx)
+		if err != nil {
+			l.warn(ctx, err)
+			return
+		}
+		if v == l.version && n-l.confirmed < l.opts.RetrainAfter && n >= l.confirmed {
+			return
+		}
+	}
+	if _, err := l.Retrain(ctx); err != nil {
+		l.warn(ctx, err)
+	}
+}
+
+func (l *Learner) warn(ctx context.Context, err error) {
+	if ctx.Err() == nil {
+		l.log.WarnContext(ctx, "classifier training", slog.Any("error", err))
+	}
+}

@@ -1,0 +1,456 @@
+package classify
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+)
+
+// Example is one labelled text the model learns from.
+type Example struct {
+	Text  string
+	Label string
+	// Seed marks a category's own text (name, description, keywords): its
+	// words are kept in the vocabulary even when they occur only once.
+	Seed bool
+}
+
+// Config holds the model's hyper-parameters. The zero value is not
+// useful; start from DefaultConfig.
+type Config struct {
+	HeadWords int     // the first words count twice, as their own features
+	Bigrams   bool    // word pairs as features
+	CharGrams bool    // character 4-grams of longer words as features
+	MinDF     int     // features in fewer documents are dropped (seed words are kept)
+	Epochs    int     // passes of SGD over the data
+	Rate      float64 // AdaGrad's base learning rate
+	L2        float64 // weight decay, applied to the features a step touches
+	// KeywordBoost is added to a label's score for each of its admin
+	// keywords found in the text (at most three), on top of what the model
+	// learned: keywords stay strong even against much history.
+	KeywordBoost float64
+	// Calibrate fits a softmax temperature on a held-out tenth of the data
+	// when there are at least CalibrateMin examples that are not seeds.
+	Calibrate    bool
+	CalibrateMin int
+	Seed         uint64 // shuffling seed: same data and seed, same model
+	// IDF weighs features by inverse document frequency. On the dataset
+	// plain sublinear tf did better: the labels follow frequent topic
+	// words that idf pushes down.
+	IDF bool
+	// Balance weighs each example by (examples of its label)^-Balance, so
+	// rare labels count more (0: plain).
+	Balance float64
+}
+
+// DefaultConfig is what the classifier uses; the values were chosen on a
+// held-out part of the dataset's train.csv (see docs/classification.md).
+func DefaultConfig() Config {
+	return Config{HeadWords: 5, Bigrams: true, MinDF: 2, Epochs: 5, Rate: 0.2, L2: 1e-6,
+		KeywordBoost: 1.5, Calibrate: true, CalibrateMin: 300, Seed: 1, Balance: 0.3}
+}
+
+// Model is a trained multinomial logistic regression over TF-IDF features.
+// It is immutable once trained and safe for concurrent use.
+type Model struct {
+	cfg         Config
+	labels      []string
+	index       map[string]int32 // feature name → id
+	names       []string         // id → feature name
+	idf         []float32
+	w           []float32 // weights, feature-major: w[id*k+label]
+	bias        []float32
+	keywords    []keywordSet // per label
+	temperature float64
+	examples    int
+}
+
+// ErrNoExamples is returned when there is nothing to learn from.
+var ErrNoExamples = errors.New("no training examples")
+
+// Train learns a model from examples. keywords maps a label to its admin
+// keywords (may be nil). Labels are those of the examples and of keywords,
+// in order of first appearance. The same examples, keywords and cfg always
+// give the same model.
+func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model, error) {
+	if len(examples) == 0 {
+		return nil, ErrNoExamples
+	}
+	m := &Model{cfg: cfg, examples: len(examples), temperature: 1}
+	labelID := map[string]int{}
+	addLabel := func(l string) int {
+		if id, ok := labelID[l]; ok {
+			return id
+		}
+		labelID[l] = len(m.labels)
+		m.labels = append(m.labels, l)
+		return labelID[l]
+	}
+	ys := make([]int, len(examples))
+	for i, e := range examples {
+		if strings.TrimSpace(e.Label) == "" {
+			return nil, fmt.Errorf("example %d has no label", i+1)
+		}
+		ys[i] = addLabel(e.Label)
+	}
+	kwNames := make([]string, 0, len(keywords))
+	for l := range keywords {
+		kwNames = append(kwNames, l)
+	}
+	slices.Sort(kwNames)
+	for _, l := range kwNames {
+		addLabel(l)
+	}
+	m.keywords = make([]keywordSet, len(m.labels))
+	for l, kws := range keywords {
+		m.keywords[labelID[l]] = newKeywordSet(kws)
+	}
+
+	docs := m.buildVocabulary(examples)
+	if len(m.names) == 0 {
+		return nil, fmt.Errorf("%w: no words in %d examples", ErrNoExamples, len(examples))
+	}
+	// Fit the temperature on a held-out tenth of the real examples (seed
+	// examples always train: they are not tickets), then learn from all.
+	var trainIdx, holdIdx []int
+	tickets := 0
+	for i, e := range examples {
+		if e.Seed {
+			trainIdx = append(trainIdx, i)
+			continue
+		}
+		if tickets%10 == 7 {
+			holdIdx = append(holdIdx, i)
+		} else {
+			trainIdx = append(trainIdx, i)
+		}
+		tickets++
+	}
+	if cfg.Calibrate && tickets >= cfg.CalibrateMin {
+		m.fit(docs, ys, trainIdx)
+		m.temperature = m.fitTemperature(docs, ys, holdIdx)
+	}
+	all := make([]int, len(docs))
+	for i := range all {
+		all[i] = i
+	}
+	m.fit(docs, ys, all)
+	return m, nil
+}
+
+// buildVocabulary tokenizes every example, keeps the features seen in at
+// least MinDF documents (or in a seed example), computes their idf and
+// returns each example as a TF-IDF vector.
+func (m *Model) buildVocabulary(examples []Example) []sparse {
+	provisional := map[string]int32{}
+	var df []int32
+	var seedFeat []bool
+	raw := make([]map[int32]float32, len(examples))
+	var names []string
+	var buf []string
+	for i, e := range examples {
+		buf = featureNames(Tokens(e.Text), m.cfg.HeadWords, m.cfg.Bigrams, m.cfg.CharGrams, buf[:0])
+		counts := make(map[int32]float32, len(buf))
+		for _, n := range buf {
+			id, ok := provisional[n]
+			if !ok {
+				id = int32(len(names))
+				provisional[n] = id
+				names = append(names, n)
+				df = append(df, 0)
+				seedFeat = append(seedFeat, false)
+			}
+			if counts[id] == 0 {
+				df[id]++
+			}
+			counts[id]++
+			if e.Seed {
+				seedFeat[id] = true
+			}
+		}
+		raw[i] = counts
+	}
+	remap := make([]int32, len(names))
+	m.index = map[string]int32{}
+	n := float64(len(examples))
+	for id, name := range names {
+		if int(df[id]) < m.cfg.MinDF && !seedFeat[id] {
+			remap[id] = -1
+			continue
+		}
+		remap[id] = int32(len(m.names))
+		m.index[name] = remap[id]
+		m.names = append(m.names, name)
+		m.idf = append(m.idf, float32(1+math.Log((1+n)/(1+float64(df[id])))))
+	}
+	docs := make([]sparse, len(examples))
+	for i, counts := range raw {
+		kept := make(map[int32]float32, len(counts))
+		for id, c := range counts {
+			if r := remap[id]; r >= 0 {
+				kept[r] = c
+			}
+		}
+		docs[i] = m.weigh(kept)
+	}
+	return docs
+}
+
+// fit trains the weights from scratch on docs[idx] by AdaGrad SGD on the
+// softmax cross-entropy, visiting the examples in a seeded random order.
+func (m *Model) fit(docs []sparse, ys []int, idx []int) {
+	k := len(m.labels)
+	m.w = make([]float32, len(m.names)*k)
+	m.bias = make([]float32, k)
+	g := make([]float32, len(m.w))
+	gb := make([]float32, k)
+	rng := rand.New(rand.NewPCG(m.cfg.Seed, 0x7469636b6574))
+	order := slices.Clone(idx)
+	scores := make([]float64, k)
+	weight := make([]float64, k)
+	for c := range weight {
+		weight[c] = 1
+	}
+	if m.cfg.Balance > 0 {
+		count := make([]float64, k)
+		for _, i := range idx {
+			count[ys[i]]++
+		}
+		var mean float64
+		for c := range count {
+			weight[c] = math.Pow(max(count[c], 1), -m.cfg.Balance)
+			mean += weight[c] * count[c]
+		}
+		mean /= float64(len(idx))
+		for c := range weight {
+			weight[c] /= mean // the average example keeps weight 1
+		}
+	}
+	rate, l2 := float32(m.cfg.Rate), float32(m.cfg.L2)
+	for epoch := 0; epoch < m.cfg.Epochs; epoch++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, i := range order {
+			d := docs[i]
+			m.scores(d, scores)
+			softmax(scores, 1)
+			scores[ys[i]] -= 1 // now the gradient of the loss w.r.t. each score
+			if wt := weight[ys[i]]; wt != 1 {
+				for c := range scores {
+					scores[c] *= wt
+				}
+			}
+			for c := 0; c < k; c++ {
+				gr := float32(scores[c])
+				gb[c] += gr * gr
+				m.bias[c] -= rate * gr / float32(math.Sqrt(float64(gb[c]))+1e-6)
+			}
+			for j, id := range d.idx {
+				x := d.val[j]
+				row := int(id) * k
+				for c := 0; c < k; c++ {
+					gr := float32(scores[c])*x + l2*m.w[row+c]
+					g[row+c] += gr * gr
+					m.w[row+c] -= rate * gr / (float32(math.Sqrt(float64(g[row+c]))) + 1e-6)
+				}
+			}
+		}
+	}
+}
+
+// scores writes the raw (unboosted, untempered) score of each label for d.
+func (m *Model) scores(d sparse, out []float64) {
+	k := len(m.labels)
+	for c := range out {
+		out[c] = float64(m.bias[c])
+	}
+	for j, id := range d.idx {
+		x := float64(d.val[j])
+		row := m.w[int(id)*k : int(id)*k+k]
+		for c, w := range row {
+			out[c] += x * float64(w)
+		}
+	}
+}
+
+// softmax turns scores into probabilities in place, dividing by temp first.
+func softmax(s []float64, temp float64) {
+	mx := math.Inf(-1)
+	for _, v := range s {
+		mx = max(mx, v/temp)
+	}
+	var sum float64
+	for i, v := range s {
+		s[i] = math.Exp(v/temp - mx)
+		sum += s[i]
+	}
+	for i := range s {
+		s[i] /= sum
+	}
+}
+
+// fitTemperature finds the temperature that minimises the negative
+// log-likelihood of the held-out examples (golden-section search): the
+// softmax of an unregularised model is overconfident, and a single
+// temperature is the calibration that keeps the ranking intact.
+func (m *Model) fitTemperature(docs []sparse, ys []int, hold []int) float64 {
+	if len(hold) == 0 {
+		return 1
+	}
+	raw := make([][]float64, len(hold))
+	for i, h := range hold {
+		raw[i] = make([]float64, len(m.labels))
+		m.scores(docs[h], raw[i])
+	}
+	nll := func(t float64) float64 {
+		var sum float64
+		p := make([]float64, len(m.labels))
+		for i, h := range hold {
+			copy(p, raw[i])
+			softmax(p, t)
+			sum -= math.Log(max(p[ys[h]], 1e-12))
+		}
+		return sum
+	}
+	lo, hi := 0.2, 8.0
+	const phi = 0.6180339887498949
+	a, b := hi-phi*(hi-lo), lo+phi*(hi-lo)
+	fa, fb := nll(a), nll(b)
+	for i := 0; i < 40; i++ {
+		if fa < fb {
+			hi, b, fb = b, a, fa
+			a = hi - phi*(hi-lo)
+			fa = nll(a)
+		} else {
+			lo, a, fa = a, b, fb
+			b = lo + phi*(hi-lo)
+			fb = nll(b)
+		}
+	}
+	return (lo + hi) / 2
+}
+
+// Labels returns the labels the model knows, in training order.
+func (m *Model) Labels() []string { return slices.Clone(m.labels) }
+
+// Examples returns how many examples the model was trained on.
+func (m *Model) Examples() int { return m.examples }
+
+// Temperature returns the calibration temperature (1: not calibrated).
+func (m *Model) Temperature() float64 { return m.temperature }
+
+// Features returns the size of the vocabulary.
+func (m *Model) Features() int { return len(m.names) }
+
+// Prediction is the model's answer for one text.
+type Prediction struct {
+	// Labels and Probs are every label with its calibrated probability,
+	// most probable first.
+	Labels []string
+	Probs  []float64
+	// Words are the features that pushed most towards the first label.
+	Words []string
+	// Keywords are the first label's admin keywords found in the text.
+	Keywords []string
+}
+
+// Predict scores text against every label.
+func (m *Model) Predict(text string) Prediction {
+	toks := Tokens(text)
+	d := m.vectorize(featureNames(toks, m.cfg.HeadWords, m.cfg.Bigrams, m.cfg.CharGrams, nil))
+	k := len(m.labels)
+	s := make([]float64, k)
+	m.scores(d, s)
+	for c := range s {
+		s[c] /= m.temperature
+		if ks := m.keywords[c]; len(ks) > 0 {
+			s[c] += m.cfg.KeywordBoost * float64(min(len(ks.matches(toks)), 3))
+		}
+	}
+	softmax(s, 1)
+	order := make([]int, k)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		switch {
+		case s[a] > s[b]:
+			return -1
+		case s[a] < s[b]:
+			return 1
+		}
+		return 0
+	})
+	p := Prediction{Labels: make([]string, k), Probs: make([]float64, k)}
+	for i, c := range order {
+		p.Labels[i], p.Probs[i] = m.labels[c], s[c]
+	}
+	if k > 0 {
+		best := order[0]
+		p.Words = m.topWords(d, best, 3)
+		if ks := m.keywords[best]; len(ks) > 0 {
+			p.Keywords = ks.matches(toks)
+		}
+	}
+	return p
+}
+
+// topWords returns the n word features of d that add most to label's
+// score relative to the other labels' average.
+func (m *Model) topWords(d sparse, label, n int) []string {
+	k := len(m.labels)
+	type contrib struct {
+		name string
+		v    float64
+	}
+	var cs []contrib
+	for j, id := range d.idx {
+		name := m.names[id]
+		if strings.HasPrefix(name, "#") {
+			continue // character grams mean little to people
+		}
+		row := m.w[int(id)*k : int(id)*k+k]
+		var mean float64
+		for _, w := range row {
+			mean += float64(w)
+		}
+		mean /= float64(k)
+		if v := float64(d.val[j]) * (float64(row[label]) - mean); v > 0 {
+			cs = append(cs, contrib{name, v})
+		}
+	}
+	slices.SortStableFunc(cs, func(a, b contrib) int {
+		switch {
+		case a.v > b.v:
+			return -1
+		case a.v < b.v:
+			return 1
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	var out []string
+	for _, c := range cs {
+		if len(out) == n {
+			break
+		}
+		// A head word is the same word to people.
+		if name := strings.TrimPrefix(c.name, "^"); !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// MemoryBytes estimates the memory the trained model holds: weights, idf,
+// and the vocabulary with its map.
+func (m *Model) MemoryBytes() int64 {
+	b := int64(len(m.w)+len(m.idf)+len(m.bias)) * 4
+	for _, n := range m.names {
+		// The string bytes, the string header in names, and a map entry
+		// (key header, int32 value, overhead) per feature.
+		b += int64(len(n)) + 16 + 48
+	}
+	return b
+}

@@ -1,0 +1,32 @@
+package domain
+
+import "context"
+
+// TrainingExample is a ticket whose category was confirmed, as the local
+// classifier learns from it.
+type TrainingExample struct {
+	TicketID int64
+	Subject  string
+	Body     string
+	Category string // the category's current name
+}
+
+// ClassifyStore is what classification needs beyond the base stores: the
+// confirmed tickets to learn from, the tickets still to classify, and a
+// read that keeps two instances from classifying one ticket twice.
+type ClassifyStore interface {
+	// TrainingExamples returns up to limit tickets (newest first) whose
+	// category was confirmed: set by an admin (method admin), approved at
+	// some level, or resolved (or closed after being resolved).
+	TrainingExamples(ctx context.Context, limit int) ([]TrainingExample, error)
+	// CountTrainingExamples counts the tickets TrainingExamples would
+	// return without a limit.
+	CountTrainingExamples(ctx context.Context) (int64, error)
+	// UnclassifiedTickets returns up to limit tickets in triage that no
+	// classifier has looked at yet (no method), oldest first.
+	UnclassifiedTickets(ctx context.Context, limit int) ([]Ticket, error)
+	// GetTicketForUpdate is GetTicket that, inside a transaction on
+	// PostgreSQL, locks the ticket's row until the transaction ends (SQLite
+	// serializes writers anyway).
+	GetTicketForUpdate(ctx context.Context, id int64) (*Ticket, error)
+}

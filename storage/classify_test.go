@@ -1,0 +1,293 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"ticketgate/domain"
+	"ticketgate/storage"
+	"ticketgate/storage/storagetest"
+)
+
+// stubClassifier answers what it is told, for tests of what Desk does with
+// an answer.
+type stubClassifier struct {
+	mu    sync.Mutex
+	res   domain.Classification
+	calls int
+}
+
+func (s *stubClassifier) Classify(ctx context.Context, subject, body string, cats []domain.Category) (domain.Classification, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	return s.res, nil
+}
+
+// recordingComposer renders a mail as a small message and remembers the
+// Mail, so tests can read what was sent and with which Vars.
+type recordingComposer struct {
+	mu    sync.Mutex
+	mails []domain.Mail
+}
+
+func (c *recordingComposer) Compose(ctx context.Context, m domain.Mail) (*domain.OutboxMessage, error) {
+	c.mu.Lock()
+	c.mails = append(c.mails, m)
+	c.mu.Unlock()
+	ref := ""
+	if m.Ticket != nil {
+		ref = m.Ticket.Ref()
+	}
+	return &domain.OutboxMessage{Kind: string(m.Kind), To: m.To, Subject: string(m.Kind) + " " + ref,
+		MessageID: fmt.Sprintf("%s.%s@x.test", m.Kind, m.To), Raw: []byte("Subject: " + string(m.Kind) + "\r\n\r\n" + m.Vars["reason"])}, nil
+}
+
+const classifySetup = `{
+  "categories": [
+    {"name": "Hardware Request", "description": "Laptops, monitors, peripherals", "keywords": ["laptop", "monitor"]},
+    {"name": "Access", "description": "Accounts and permissions", "keywords": ["password", "vpn"],
+     "approval_levels": [{"rule": "all", "approvers": ["ann@x.test", "lead@x.test", "sec@x.test"]},
+                         {"rule": "any", "approvers": ["cio@x.test"]}]}
+  ],
+  "users": [{"email": "root@x.test", "role": "admin"}, {"email": "off@x.test", "role": "admin", "disabled": true}]
+}`
+
+func applySetup(t *testing.T, d *domain.Desk, text string) {
+	t.Helper()
+	f, err := domain.ParseSetup([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.ApplySetup(context.Background(), f, false); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestClassifyTicket(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		stub := &stubClassifier{}
+		composer := &recordingComposer{}
+		d := domain.NewDesk(s, fixedClock{}, storagetest.Logger(t), domain.WithClassifier(stub, 0.6),
+			domain.WithComposer(composer, true))
+		applySetup(t, d, classifySetup)
+
+		// Confident, no approval levels: unassigned.
+		stub.res = domain.Classification{Category: "hardware request", Confidence: 0.82, Method: domain.MethodLocal,
+			Explanation: "local model (9 examples): keywords laptop"}
+		tk, err := d.OpenTicket(ctx, domain.NewTicket{Subject: "Laptop broken", Body: "It will not start.", From: "bob@x.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.ClassifyTicket(ctx, tk.ID); err != nil {
+			t.Fatal(err)
+		}
+		detail, err := d.Ticket(ctx, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := detail.Ticket
+		if got.Status != domain.StatusUnassigned || got.Category != "Hardware Request" || got.ClassMethod != "local" || got.ClassConfidence != 0.82 {
+			t.Errorf("ticket = %+v, want unassigned Hardware Request by local 0.82", got)
+		}
+		wantEvents := []string{
+			"classified: classified as Hardware Request by local, confidence 0.82 — local model (9 examples): keywords laptop",
+			"unassigned: no approval needed; waiting for a team member",
+		}
+		if evs := eventLines(detail.Events[2:]); strings.Join(evs, "\n") != strings.Join(wantEvents, "\n") {
+			t.Errorf("events =\n%s\nwant\n%s", strings.Join(evs, "\n"), strings.Join(wantEvents, "\n"))
+		}
+		// Classifying again changes nothing and does not ask the classifier.
+		calls := stub.calls
+		if err := d.ClassifyTicket(ctx, tk.ID); err != nil || stub.calls != calls {
+			t.Errorf("second ClassifyTicket: %v, classifier called %d more times", err, stub.calls-calls)
+		}
+
+		// Confident, with approval levels, the requester among level 1's
+		// approvers: awaiting approval from the two others.
+		stub.res = domain.Classification{Category: "Access", Confidence: 0.9, Method: domain.MethodOpenAI, Explanation: "gpt: vpn"}
+		tk2, err := d.OpenTicket(ctx, domain.NewTicket{Subject: "VPN", Body: "need vpn", From: "ann@x.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.ClassifyTicket(ctx, tk2.ID); err != nil {
+			t.Fatal(err)
+		}
+		detail, err = d.Ticket(ctx, tk2.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := detail.Ticket; g.Status != domain.StatusAwaitingApproval || g.ApprovalLevel != 1 || g.ClassMethod != "openai" {
+			t.Errorf("ticket = %+v, want awaiting_approval level 1 by openai", g)
+		}
+		var approvers []string
+		for _, a := range detail.Approvals {
+			if a.Level != 1 || a.Rule != domain.RuleAll || a.Decision != domain.DecisionPending {
+				t.Errorf("approval = %+v, want pending level 1 rule all", a)
+			}
+			approvers = append(approvers, a.Approver)
+		}
+		if strings.Join(approvers, ",") != "lead@x.test,sec@x.test" {
+			t.Errorf("approvers = %v, want lead and sec (the requester skipped)", approvers)
+		}
+		last := detail.Events[len(detail.Events)-1]
+		if last.Kind != domain.EventApprovalRequested || last.Detail != "approval requested from lead@x.test, sec@x.test (level 1 of 2, all must approve)" {
+			t.Errorf("last event = %s: %s", last.Kind, last.Detail)
+		}
+
+		// Below the minimum: triage, top three in the event, one notice to
+		// the enabled admin.
+		stub.res = domain.Classification{Category: "Access", Confidence: 0.41, Method: domain.MethodLocal,
+			Candidates: []domain.Candidate{{Category: "Access", Confidence: 0.41}, {Category: "Hardware Request", Confidence: 0.30},
+				{Category: "Payroll", Confidence: 0.12}, {Category: "Other", Confidence: 0.1}}}
+		tk3, err := d.OpenTicket(ctx, domain.NewTicket{Subject: "hello", Body: "something", From: "carl@x.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := d.ClassifyPending(ctx); err != nil || n != 1 {
+			t.Fatalf("ClassifyPending = %d, %v; want 1", n, err)
+		}
+		detail, err = d.Ticket(ctx, tk3.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := detail.Ticket; g.Status != domain.StatusTriage || g.Category != "" || g.ClassMethod != "local" || g.ClassConfidence != 0.41 {
+			t.Errorf("ticket = %+v, want triage without category, local 0.41", g)
+		}
+		last = detail.Events[len(detail.Events)-1]
+		want := "left in triage for an admin: confidence 0.41 by local is below 0.60; candidates: Access 0.41, Hardware Request 0.30, Payroll 0.12"
+		if last.Kind != domain.EventTriaged || last.Detail != want {
+			t.Errorf("last event = %s: %s\nwant triaged: %s", last.Kind, last.Detail, want)
+		}
+		mails, err := s.ListOutbox(ctx, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var notices []string
+		for _, m := range mails {
+			if m.Kind == string(domain.MailTriageNotice) {
+				notices = append(notices, m.To+" "+m.Subject+" "+string(m.Status))
+			}
+		}
+		if want := "root@x.test triage_notice " + tk3.Ref() + " queued"; len(notices) != 1 || notices[0] != want {
+			t.Errorf("triage notices in the outbox = %q, want one: %q", notices, want)
+		}
+		var vars []string
+		for _, m := range composer.mails {
+			if m.Kind == domain.MailTriageNotice && m.Ticket.ID == tk3.ID {
+				for _, k := range []string{"reason", "candidates", "method", "confidence"} {
+					vars = append(vars, k+"="+m.Vars[k])
+				}
+			}
+		}
+		wantVars := "reason=confidence 0.41 by local is below 0.60;candidates=Access 0.41, Hardware Request 0.30, Payroll 0.12;method=local;confidence=0.41"
+		if strings.Join(vars, ";") != wantVars {
+			t.Errorf("triage notice vars = %s\nwant %s", strings.Join(vars, ";"), wantVars)
+		}
+		// Once per ticket: a later sweep leaves it alone.
+		if n, err := d.ClassifyPending(ctx); err != nil || n != 0 {
+			t.Errorf("second ClassifyPending = %d, %v; want 0", n, err)
+		}
+
+		// No category at all: triage too.
+		stub.res = domain.Classification{Method: domain.MethodLocal, Explanation: "no categories are defined"}
+		tk4, err := d.OpenTicket(ctx, domain.NewTicket{Subject: "x", From: "carl@x.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.ClassifyTicket(ctx, tk4.ID); err != nil {
+			t.Fatal(err)
+		}
+		detail, _ = d.Ticket(ctx, tk4.ID)
+		if last := detail.Events[len(detail.Events)-1]; last.Detail != "left in triage for an admin: no category fits (no categories are defined)" {
+			t.Errorf("last event = %s", last.Detail)
+		}
+	})
+}
+
+func eventLines(evs []domain.Event) []string {
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		out[i] = string(e.Kind) + ": " + e.Detail
+	}
+	return out
+}
+
+func TestTrainingExamples(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		d := newDesk(t, s)
+		applySetup(t, d, classifySetup)
+		hw, err := s.GetCategoryByName(ctx, "Hardware Request")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bob := &domain.User{Email: "bob@x.test", Role: domain.RoleEmployee, CreatedAt: t0, UpdatedAt: t0}
+		if err := s.CreateUser(ctx, bob); err != nil {
+			t.Fatal(err)
+		}
+		mk := func(subject string, st domain.Status, cat int64, method string, assignee int64) *domain.Ticket {
+			tk := &domain.Ticket{Subject: subject, Body: "body of " + subject, RequesterID: bob.ID, CategoryID: cat,
+				ClassMethod: method, Status: st, AssigneeID: assignee, CreatedAt: t0, UpdatedAt: t0}
+			if err := s.CreateTicket(ctx, tk); err != nil {
+				t.Fatal(err)
+			}
+			return tk
+		}
+		mk("admin set", domain.StatusUnassigned, hw.ID, domain.MethodAdmin, 0)
+		mk("resolved", domain.StatusResolved, hw.ID, domain.MethodLocal, bob.ID)
+		mk("closed after resolved", domain.StatusClosed, hw.ID, domain.MethodLocal, bob.ID)
+		mk("closed after rejection", domain.StatusClosed, hw.ID, domain.MethodLocal, 0)
+		mk("classified only", domain.StatusUnassigned, hw.ID, domain.MethodLocal, 0)
+		approved := mk("approved", domain.StatusAwaitingApproval, hw.ID, domain.MethodOpenAI, 0)
+		pending := mk("pending approval", domain.StatusAwaitingApproval, hw.ID, domain.MethodOpenAI, 0)
+		mk("triage", domain.StatusTriage, 0, "", 0)
+		mk("triaged low", domain.StatusTriage, 0, domain.MethodLocal, 0)
+		for _, a := range []*domain.Approval{
+			{TicketID: approved.ID, Level: 1, Rule: domain.RuleAll, Approver: "a@x.test", Decision: domain.DecisionApproved, Via: domain.ViaEmail, DecidedAt: &t0, CreatedAt: t0},
+			{TicketID: pending.ID, Level: 1, Rule: domain.RuleAll, Approver: "a@x.test", CreatedAt: t0},
+		} {
+			if err := s.CreateApproval(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ex, err := s.TrainingExamples(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range ex {
+			got = append(got, e.Subject)
+			if e.Category != "Hardware Request" || e.Body != "body of "+e.Subject {
+				t.Errorf("example = %+v", e)
+			}
+		}
+		if want := "approved,closed after resolved,resolved,admin set"; strings.Join(got, ",") != want {
+			t.Errorf("TrainingExamples = %s, want %s", strings.Join(got, ","), want)
+		}
+		if n, err := s.CountTrainingExamples(ctx); err != nil || n != 4 {
+			t.Errorf("CountTrainingExamples = %d, %v; want 4", n, err)
+		}
+		if ex, err := s.TrainingExamples(ctx, 2); err != nil || len(ex) != 2 || ex[0].Subject != "approved" {
+			t.Errorf("TrainingExamples(2) = %+v, %v", ex, err)
+		}
+		un, err := s.UnclassifiedTickets(ctx, 10)
+		if err != nil || len(un) != 1 || un[0].Subject != "triage" {
+			t.Errorf("UnclassifiedTickets = %+v, %v; want the one triage ticket never classified", un, err)
+		}
+		err = s.InTx(ctx, func(ctx context.Context, tx domain.Store) error {
+			tk, err := tx.GetTicketForUpdate(ctx, approved.ID)
+			if err == nil && tk.Subject != "approved" {
+				err = fmt.Errorf("got %+v", tk)
+			}
+			return err
+		})
+		if err != nil {
+			t.Errorf("GetTicketForUpdate: %v", err)
+		}
+	})
+}
