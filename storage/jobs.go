@@ -24,7 +24,7 @@ func (s *Store) approvalsDue(ctx context.Context, column string, before time.Tim
 		Join("JOIN tickets AS t ON t.id = a.ticket_id").
 		Where("a.decision = ?", string(domain.DecisionPending)).
 		Where("t.status = ?", string(domain.StatusAwaitingApproval)).Where("t.approval_level = a.level").
-		Where("a.created_at < ?", utc(before)).Where("a."+column+" IS NULL").
+		Where("a.created_at < ?", utc(before)).Where("a." + column + " IS NULL").
 		OrderExpr("a.id").Limit(int64(limit))
 	if err := s.skipLocked(q, "a").Scan(ctx); err != nil {
 		return nil, mapErr(err, "approvals due (%s)", column)
