@@ -72,6 +72,7 @@ func (a *app) cmdServe(args []string) error {
 	ctx, cancel := context.WithCancel(a.ctx)
 	defer cancel()
 	waitMail := mail.run(ctx, log)
+	waitJobs := startJobs(ctx, desk, jobsPeriod, log)
 	srv := &http.Server{
 		Handler:           web,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -102,6 +103,7 @@ func (a *app) cmdServe(args []string) error {
 		log.Warn("HTTP shutdown", slog.Any("error", err))
 	}
 	waitMail()
+	waitJobs()
 	stopOutbox()
 	log.Info("stopped")
 	return serveErr
