@@ -131,7 +131,7 @@ func (d *Desk) openTicketFor(ctx context.Context, tx Store, in NewTicket, reques
 	); err != nil {
 		return nil, err
 	}
-	if err := d.mailTicketReceived(ctx, tx, t); err != nil {
+	if err := d.mailTicketReceived(ctx, tx, t, requester); err != nil {
 		return nil, err
 	}
 	d.log.InfoContext(ctx, "ticket opened", slog.String("ticket", t.Ref()), slog.String("channel", channel))

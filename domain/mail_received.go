@@ -1,9 +1,6 @@
 package domain
 
-import (
-	"context"
-	"fmt"
-)
+import "context"
 
 // mailTicketReceived acknowledges a new ticket to its requester, in the
 // ticket's transaction: the mail exists exactly when the ticket does. It
@@ -12,18 +9,17 @@ import (
 //
 // A Desk without a Composer sends no acknowledgement (see mailing): the
 // ticket is opened all the same.
-func (d *Desk) mailTicketReceived(ctx context.Context, tx Store, t *Ticket) error {
+//
+// It runs once per ticket opened, so it reads nothing back: the ticket was
+// just written (no category yet, no mail sent about it), and its thread is
+// the requester's mail alone.
+func (d *Desk) mailTicketReceived(ctx context.Context, tx Store, t *Ticket, requester *User) error {
 	if !d.mailing() {
 		return nil
 	}
-	// Read back: the category's and requester's names are filled on read.
-	full, err := tx.GetTicket(ctx, t.ID)
-	if err != nil {
-		return fmt.Errorf("ticket received mail: %w", err)
+	m := Mail{Kind: MailTicketReceived, To: t.Requester, ToName: requester.Name, Ticket: t}
+	if t.MessageID != "" {
+		m.InReplyTo, m.References = t.MessageID, []string{t.MessageID}
 	}
-	m := Mail{Kind: MailTicketReceived, To: full.Requester}
-	if u, err := tx.GetUser(ctx, full.RequesterID); err == nil {
-		m.ToName = u.Name
-	}
-	return d.sendTicketMail(ctx, tx, full, m)
+	return d.sendMail(ctx, tx, m)
 }
