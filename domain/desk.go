@@ -120,13 +120,10 @@ func (d *Desk) openTicketFor(ctx context.Context, tx Store, in NewTicket, reques
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.CreateTicket(ctx, t); err != nil {
-		return nil, err
-	}
-	if err := tx.AppendEvents(ctx,
-		&Event{TicketID: t.ID, At: now, Kind: EventReceived, Actor: requester.Email,
+	if err := tx.CreateTicket(ctx, t,
+		&Event{At: now, Kind: EventReceived, Actor: requester.Email,
 			Detail: fmt.Sprintf("received from %s by %s", requester.Email, channel)},
-		&Event{TicketID: t.ID, At: now, Kind: kind, Actor: SystemActor.String(),
+		&Event{At: now, Kind: kind, Actor: SystemActor.String(),
 			Detail: "waiting in triage for an admin to pick a category"},
 	); err != nil {
 		return nil, err

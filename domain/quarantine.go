@@ -55,7 +55,7 @@ func (d *Desk) RetryQuarantined(ctx context.Context, id int64, parse func(raw []
 				return err
 			}
 		}
-		out, err = d.receiveOne(ctx, tx, it)
+		out, err = d.receiveOne(ctx, tx, it, nil)
 		return err
 	})
 	if err != nil {

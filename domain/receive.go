@@ -88,8 +88,12 @@ func (d *Desk) Receive(ctx context.Context, items []Received) ([]Outcome, error)
 	var outs []Outcome
 	err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
 		outs = outs[:0]
-		for _, it := range items {
-			o, err := d.receiveOne(ctx, tx, it)
+		pre, err := d.prefetch(ctx, tx, items)
+		if err != nil {
+			return err
+		}
+		for i, it := range items {
+			o, err := d.receiveOne(ctx, tx, it, pre.at(i))
 			if err != nil {
 				return err
 			}
@@ -124,7 +128,7 @@ func (d *Desk) receiveOrQuarantine(ctx context.Context, it Received, firstErr er
 		var o Outcome
 		err = d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
 			var err error
-			if o, err = d.receiveOne(ctx, tx, it); err != nil {
+			if o, err = d.receiveOne(ctx, tx, it, nil); err != nil {
 				return err
 			}
 			return d.saveMailboxStates(ctx, tx, []Received{it})
@@ -237,7 +241,7 @@ func (d *Desk) logOutcomes(ctx context.Context, outs []Outcome) {
 
 // receiveOne decides what one mail means, in DESIGN.md's order, and
 // commits its effect inside tx.
-func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received) (Outcome, error) {
+func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefetched) (Outcome, error) {
 	if it.Mail == nil {
 		reason := "unreadable mail"
 		if it.ParseError != nil {
@@ -249,13 +253,19 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received) (Outcome, 
 	if in.MessageID == "" {
 		in.MessageID = HashMessageID(it.Raw)
 	}
-	err := tx.RecordProcessed(ctx, &ProcessedMail{Mailbox: it.Source.Mailbox, UIDValidity: it.Source.UIDValidity,
-		UID: it.Source.UID, MessageID: in.MessageID, At: d.clock.Now()})
-	if errors.Is(err, ErrConflict) {
-		return d.duplicate(ctx, tx, it, in.MessageID)
-	}
-	if err != nil {
-		return Outcome{}, err
+	if pre != nil {
+		if !pre.fresh {
+			return d.duplicate(ctx, tx, it, in.MessageID)
+		}
+	} else {
+		err := tx.RecordProcessed(ctx, &ProcessedMail{Mailbox: it.Source.Mailbox, UIDValidity: it.Source.UIDValidity,
+			UID: it.Source.UID, MessageID: in.MessageID, At: d.clock.Now()})
+		if errors.Is(err, ErrConflict) {
+			return d.duplicate(ctx, tx, it, in.MessageID)
+		}
+		if err != nil {
+			return Outcome{}, err
+		}
 	}
 
 	// 1. Automatic mail is never answered and never a ticket; an
@@ -297,7 +307,7 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received) (Outcome, 
 		}
 	}
 	// 5. A new ticket, if the sender passes the policy.
-	requester, why, err := d.senderPolicy(ctx, tx, in.From)
+	requester, why, err := d.senderPolicy(ctx, tx, in.From, pre)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -319,6 +329,7 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received) (Outcome, 
 	if err := d.addAttachments(ctx, tx, t.ID, in.Attachments); err != nil {
 		return Outcome{}, err
 	}
+	pre.remember(t.RequesterID, t.Requester)
 	return Outcome{Kind: OutcomeTicket, TicketID: t.ID}, nil
 }
 
@@ -510,7 +521,7 @@ func (d *Desk) mailReply(ctx context.Context, tx Store, it Received, id int64, h
 
 // senderPolicy says why from may not open a ticket ("" when it may), and
 // returns the sender's user when there is one.
-func (d *Desk) senderPolicy(ctx context.Context, tx Store, from string) (*User, string, error) {
+func (d *Desk) senderPolicy(ctx context.Context, tx Store, from string, pre *prefetched) (*User, string, error) {
 	if from == "" {
 		return nil, "no sender address", nil
 	}
@@ -520,7 +531,7 @@ func (d *Desk) senderPolicy(ctx context.Context, tx Store, from string) (*User, 
 	if !d.domainAllowed(EmailDomain(from)) {
 		return nil, outsidePolicy(from), nil
 	}
-	u, err := tx.GetUserByEmail(ctx, from)
+	u, err := pre.user(ctx, tx, from)
 	switch {
 	case isNotFound(err):
 		return nil, "", nil
@@ -596,4 +607,88 @@ func (d *Desk) MailboxState(ctx context.Context, mailbox string) (*MailboxState,
 		return nil, fmt.Errorf("mailbox state: %w", err)
 	}
 	return st, nil
+}
+
+// prefetched is what Receive reads and writes for a whole batch at once,
+// since statements, not mails, are what intake costs: the processed marks
+// of every mail in one insert, and the senders' users in one query.
+type prefetched struct {
+	batch *batchCache
+	fresh bool // this mail's processed mark was new
+}
+
+type batchCache struct {
+	fresh []bool
+	users map[string]*User // by address; nil value: known not to exist
+}
+
+func (d *Desk) prefetch(ctx context.Context, tx Store, items []Received) (*batchCache, error) {
+	now := d.clock.Now()
+	var marks []*ProcessedMail
+	var index []int
+	emails := map[string]bool{}
+	for i := range items {
+		in := items[i].Mail
+		if in == nil {
+			continue
+		}
+		if in.MessageID == "" {
+			in.MessageID = HashMessageID(items[i].Raw)
+		}
+		src := items[i].Source
+		marks = append(marks, &ProcessedMail{Mailbox: src.Mailbox, UIDValidity: src.UIDValidity, UID: src.UID, MessageID: in.MessageID, At: now})
+		index = append(index, i)
+		if in.From != "" {
+			emails[in.From] = true
+		}
+	}
+	inserted, err := tx.RecordProcessedBatch(ctx, marks)
+	if err != nil {
+		return nil, err
+	}
+	b := &batchCache{fresh: make([]bool, len(items)), users: map[string]*User{}}
+	for k, i := range index {
+		b.fresh[i] = inserted[k]
+	}
+	list := make([]string, 0, len(emails))
+	for e := range emails {
+		list = append(list, e)
+		b.users[e] = nil
+	}
+	users, err := tx.UsersByEmail(ctx, list)
+	if err != nil {
+		return nil, err
+	}
+	for i := range users {
+		b.users[users[i].Email] = &users[i]
+	}
+	return b, nil
+}
+
+// at is the prefetched state of item i.
+func (b *batchCache) at(i int) *prefetched {
+	return &prefetched{batch: b, fresh: b.fresh[i]}
+}
+
+// user returns the user with address email, from the batch when it knows.
+func (p *prefetched) user(ctx context.Context, tx Store, email string) (*User, error) {
+	if p != nil {
+		if u, known := p.batch.users[email]; known {
+			if u == nil {
+				return nil, fmt.Errorf("user %s: %w", email, ErrNotFound)
+			}
+			return u, nil
+		}
+	}
+	return tx.GetUserByEmail(ctx, email)
+}
+
+// remember notes that a requester exists now (created for this batch).
+func (p *prefetched) remember(id int64, email string) {
+	if p == nil {
+		return
+	}
+	if u, known := p.batch.users[email]; !known || u == nil {
+		p.batch.users[email] = &User{ID: id, Email: email, Role: RoleEmployee}
+	}
 }

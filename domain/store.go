@@ -77,8 +77,10 @@ type TeamStore interface {
 
 // TicketStore keeps tickets and what hangs off them.
 type TicketStore interface {
-	// CreateTicket inserts t and sets its ID.
-	CreateTicket(ctx context.Context, t *Ticket) error
+	// CreateTicket inserts t and sets its ID, then appends events (whose
+	// TicketID it sets) in order: a new ticket and its first history in as
+	// few round trips as the database allows.
+	CreateTicket(ctx context.Context, t *Ticket, events ...*Event) error
 	// UpdateTicket writes t if its status in the database is still prev,
 	// else returns ErrConflict (someone else moved it meanwhile).
 	UpdateTicket(ctx context.Context, t *Ticket, prev Status) error

@@ -47,6 +47,13 @@ type InboxStore interface {
 	DeleteQuarantine(ctx context.Context, id int64) error
 	CountQuarantine(ctx context.Context) (int, error)
 
+	// RecordProcessedBatch is RecordProcessed for many mails in one
+	// statement: inserted[i] is false when ps[i] was seen before (or earlier
+	// in ps).
+	RecordProcessedBatch(ctx context.Context, ps []*ProcessedMail) (inserted []bool, err error)
+	// UsersByEmail returns the users with these normalized addresses.
+	UsersByEmail(ctx context.Context, emails []string) ([]User, error)
+
 	// DeleteProcessed forgets that the mail with this Message-ID was handled
 	// (for a quarantined mail that is retried).
 	DeleteProcessed(ctx context.Context, messageID string) error

@@ -141,3 +141,30 @@ func (s *Store) IsProcessed(ctx context.Context, messageID string) (bool, error)
 	ok, err := s.idb.NewSelect().Model((*processedRow)(nil)).Where("message_id = ?", messageID).Exists(ctx)
 	return ok, mapErr(err, "is processed %s", messageID)
 }
+
+// RecordProcessedBatch inserts the processed marks in one statement and
+// reports which were new.
+func (s *Store) RecordProcessedBatch(ctx context.Context, ps []*domain.ProcessedMail) ([]bool, error) {
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	rows := make([]processedRow, len(ps))
+	for i, p := range ps {
+		rows[i] = processedRow{Mailbox: p.Mailbox, UIDValidity: int64(p.UIDValidity), UID: int64(p.UID),
+			MessageID: p.MessageID, TicketID: p.TicketID, At: utc(p.At)}
+	}
+	var ids []string
+	if err := s.idb.NewInsert().Model(&rows).On("CONFLICT DO NOTHING").Returning("message_id").Scan(ctx, &ids); err != nil && !isNotFoundErr(err) {
+		return nil, mapErr(err, "record processed mail")
+	}
+	fresh := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		fresh[id] = true
+	}
+	out := make([]bool, len(ps))
+	for i, p := range ps {
+		out[i] = fresh[p.MessageID]
+		fresh[p.MessageID] = false // a second copy in the same batch is a duplicate
+	}
+	return out, nil
+}

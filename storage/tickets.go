@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -51,13 +52,40 @@ func (v *ticketView) domain() domain.Ticket {
 		MessageID: v.MessageID, CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC()}
 }
 
-// CreateTicket inserts t and sets its ID.
-func (s *Store) CreateTicket(ctx context.Context, t *domain.Ticket) error {
+// CreateTicket inserts t and its first events. On PostgreSQL that is one
+// statement (the events insert from the ticket's RETURNING in a CTE), since
+// round trips are what intake costs there; SQLite, in process, takes two.
+func (s *Store) CreateTicket(ctx context.Context, t *domain.Ticket, events ...*domain.Event) error {
 	row := toTicketRow(t)
-	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
+	if !s.Postgres() || len(events) == 0 {
+		if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
+			return mapErr(err, "create ticket")
+		}
+		t.ID = row.ID
+		for _, e := range events {
+			e.TicketID = t.ID
+		}
+		return s.AppendEvents(ctx, events...)
+	}
+	ins := s.idb.NewInsert().Model(row).Returning("id")
+	var values strings.Builder
+	args := []any{}
+	for i, e := range events {
+		if i > 0 {
+			values.WriteString(", ")
+		}
+		values.WriteString("(?::int, ?::timestamptz, ?, ?, ?)")
+		args = append(args, i, utc(e.At), string(e.Kind), e.Actor, e.Detail)
+	}
+	q := s.idb.NewRaw("WITH t AS (?), e AS (INSERT INTO events (ticket_id, at, kind, actor, detail) "+
+		"SELECT t.id, v.at, v.kind, v.actor, v.detail FROM t, (VALUES "+values.String()+") AS v(ord, at, kind, actor, detail) ORDER BY v.ord) "+
+		"SELECT id FROM t", append([]any{ins}, args...)...)
+	if err := q.Scan(ctx, &t.ID); err != nil {
 		return mapErr(err, "create ticket")
 	}
-	t.ID = row.ID
+	for _, e := range events {
+		e.TicketID = t.ID
+	}
 	return nil
 }
 

@@ -91,3 +91,19 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	n, err := s.idb.NewSelect().Model((*userRow)(nil)).Count(ctx)
 	return int(n), mapErr(err, "count users")
 }
+
+// UsersByEmail returns the users with these normalized addresses.
+func (s *Store) UsersByEmail(ctx context.Context, emails []string) ([]domain.User, error) {
+	if len(emails) == 0 {
+		return nil, nil
+	}
+	var rows []userRow
+	if err := s.idb.NewSelect().Model(&rows).Where("email IN (?)", bun.In(emails)).Scan(ctx); err != nil {
+		return nil, mapErr(err, "users by email")
+	}
+	out := make([]domain.User, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	return out, nil
+}
