@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"ticketgate/inbox"
+	"ticketgate/storage/storagetest"
+)
+
+// e2e is the whole product against the real mail stack: the binary's serve
+// polls a Dovecot mailbox of the test's own and sends through Mailpit.
+// People are played by the test: it reads what they got from Mailpit and
+// answers by putting their replies into the helpdesk's mailbox.
+type e2e struct {
+	t   *testing.T
+	ms  mailstack
+	mb  *dovecot
+	tok string
+	url string // DATABASE_URL
+	env []string
+	bin string
+	n   int
+}
+
+func (e *e2e) addr(name string) string { return name + "-" + e.tok + "@company.test" }
+
+func newE2E(t *testing.T, db storagetest.DB) *e2e {
+	ms := needMailstack(t)
+	e := &e2e{t: t, ms: ms, mb: newDovecotMailbox(t), tok: token(t), url: db.URL, bin: binary(t)}
+	setup := strings.NewReplacer("lead@", e.addr("lead")+"#", "finance@", e.addr("finance")+"#", "cio@", e.addr("cio")+"#",
+		"cto@", e.addr("cto")+"#", "bob@", e.addr("bob")+"#", "carol@", e.addr("carol")+"#", "root@", e.addr("root")+"#").Replace(`{
+  "categories": [
+    {"name": "Hardware Request", "description": "New laptops, monitors, keyboards and other equipment",
+     "keywords": ["laptop", "monitor", "keyboard", "mouse"],
+     "approval_levels": [
+       {"rule": "all", "approvers": ["lead@company.test", "finance@company.test"]},
+       {"rule": "any", "approvers": ["cio@company.test", "cto@company.test"]}
+     ]},
+    {"name": "Network", "description": "VPN, wifi and network access problems", "keywords": ["vpn", "wifi", "network"]}
+  ],
+  "users": [{"email": "root@company.test", "name": "Root", "role": "admin"}],
+  "team_members": [{"email": "bob@company.test", "categories": ["Hardware Request"]},
+                   {"email": "carol@company.test", "categories": ["Hardware Request", "Network"]}]
+}`)
+	setup = strings.ReplaceAll(setup, "#company.test", "")
+	file := filepath.Join(t.TempDir(), "setup.json")
+	os.WriteFile(file, []byte(setup), 0o600)
+	e.env = []string{"DATABASE_URL=" + db.URL, "IMAP_URL=" + e.mb.url(), "HELPDESK_ADDRESS=help@company.test",
+		"SMTP_URL=" + strings.Replace(ms.smtpURL, "smtp://", "smtp://", 1) + "?tls=none", "CLASSIFY_MIN_CONFIDENCE=0.3",
+		"ADMIN_EMAIL=" + e.addr("root"), "BASE_URL=http://portal.test"}
+	if _, errOut, code := runCLI(t, map[string]string{"DATABASE_URL": db.URL}, "", "setup", "apply", file); code != 0 {
+		t.Fatalf("setup apply: %s", errOut)
+	}
+	return e
+}
+
+// deliver puts a mail from `from` into the helpdesk's mailbox.
+func (e *e2e) deliver(raw string) {
+	e.t.Helper()
+	c := e.mb.client(e.t)
+	defer c.Logout()
+	cmd := c.Append(e.mb.mailbox, int64(len(raw)), nil)
+	cmd.Write([]byte(raw))
+	cmd.Close()
+	if _, err := cmd.Wait(); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// received waits for n mails to addr whose subject holds subj, and returns
+// the newest's raw bytes.
+func (e *e2e) received(addr, subj string, n int) []byte {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var match []mpMessage
+		for _, m := range e.ms.search(e.t, "to:"+addr, 0) {
+			if strings.Contains(m.Subject, subj) {
+				match = append(match, m)
+			}
+		}
+		if len(match) >= n {
+			return e.ms.raw(e.t, match[0].ID)
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("no %d mails to %s about %q (have %d)", n, addr, subj, len(match))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// answer builds `from`'s reply to raw, as a mail client does: to its
+// Reply-To, threaded, quoting it.
+func (e *e2e) answer(raw []byte, from, text string) string {
+	e.t.Helper()
+	e.n++
+	in, err := inbox.Parse(raw)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	h := mailHeader(e.t, raw)
+	to := "help@company.test"
+	if rt, _ := h.AddressList("Reply-To"); len(rt) == 1 {
+		to = rt[0].Address
+	}
+	msgID, _ := h.MessageID()
+	var quoted strings.Builder
+	for _, l := range strings.Split(in.Text, "\n") {
+		quoted.WriteString("> " + l + "\r\n")
+	}
+	return fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: Re: %s\r\nMessage-Id: <e2e-%s-%d@company.test>\r\nIn-Reply-To: <%s>\r\nReferences: <%s>\r\nDate: %s\r\n\r\n%s\r\n\r\nOn Friday the helpdesk wrote:\r\n%s",
+		from, to, in.Subject, e.tok, e.n, msgID, msgID, time.Now().Format(time.RFC1123Z), text, quoted.String())
+}
+
+func (e *e2e) show(ref string) map[string]any {
+	e.t.Helper()
+	out, errOut, code := runCLI(e.t, map[string]string{"DATABASE_URL": e.url}, "", "ticket", "show", ref, "--json")
+	if code != 0 {
+		e.t.Fatalf("ticket show: %s", errOut)
+	}
+	var m map[string]any
+	json.Unmarshal([]byte(out), &m)
+	return m
+}
+
+// waitStatus waits until ticket ref has status.
+func (e *e2e) waitStatus(ref, status string) map[string]any {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		m := e.show(ref)
+		if m["status"] == status {
+			return m
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%s is %v, want %s; events: %v", ref, m["status"], status, m["events"])
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (e *e2e) firstTicket(subject string) string {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, _, _ := runCLI(e.t, map[string]string{"DATABASE_URL": e.url}, "", "ticket", "list", "--json")
+		var ts []map[string]any
+		json.Unmarshal([]byte(out), &ts)
+		for _, tk := range ts {
+			if tk["subject"] == subject {
+				return tk["ref"].(string)
+			}
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("no ticket %q: %s", subject, out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestEndToEndApprovals: mail in → classified → two approval levels answered
+// by mail (level 1 rule all, level 2 rule any) → on to a team member; and a
+// rejection and an ambiguous answer. Real binary, Dovecot and Mailpit.
+func TestEndToEndApprovals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		e := newE2E(t, db)
+		p := startServe(t, e.bin, e.env)
+		defer func() { p.cmd.Process.Signal(os.Interrupt); p.cmd.Wait() }()
+		ann := e.addr("ann")
+		e.deliver(fmt.Sprintf("From: Ann <%s>\r\nTo: help@company.test\r\nSubject: Need a new laptop\r\nMessage-Id: <laptop-%s@company.test>\r\n\r\nMy laptop broke, I need a new laptop please.\r\n", ann, e.tok))
+		ref := e.firstTicket("Need a new laptop")
+		e.received(ann, ref, 1) // the acknowledgement
+		e.waitStatus(ref, "awaiting_approval")
+
+		lead := e.received(e.addr("lead"), "Approval needed", 1)
+		finance := e.received(e.addr("finance"), "Approval needed", 1)
+		e.deliver(e.answer(lead, e.addr("lead"), "Approved. Fine by me."))
+		e.deliver(e.answer(finance, e.addr("finance"), "No problem, go ahead"))
+		e.received(e.addr("finance"), ref, 2) // "could not read your reply"
+		e.deliver(e.answer(finance, e.addr("finance"), "YES"))
+		cio := e.received(e.addr("cio"), "Approval needed", 1)
+		e.deliver(e.answer(cio, e.addr("cio"), "ok - approved for Q4"))
+		m := e.waitStatus(ref, "unassigned")
+		if lvl := m["approval_level"]; lvl != nil {
+			t.Errorf("approval_level = %v after approvals", lvl)
+		}
+		var decided int
+		for _, a := range m["approvals"].([]any) {
+			am := a.(map[string]any)
+			if am["decision"] == "approved" && am["via"] == "email" {
+				decided++
+			}
+		}
+		if decided != 3 {
+			t.Errorf("approvals: %v", m["approvals"])
+		}
+		story, _ := json.Marshal(m["events"])
+		for _, want := range []string{"received", "classified as Hardware Request", "approval requested from " + e.addr("lead"),
+			"approved by " + e.addr("lead") + " at level 1 by email", "approved by " + e.addr("cio") + " at level 2 by email"} {
+			if !bytes.Contains(story, []byte(want)) {
+				t.Errorf("history lacks %q: %s", want, story)
+			}
+		}
+
+		// The rejection path: the requester hears why.
+		e.deliver(fmt.Sprintf("From: Ann <%s>\r\nTo: help@company.test\r\nSubject: Second monitor\r\nMessage-Id: <monitor-%s@company.test>\r\n\r\nI would like a second monitor for my laptop.\r\n", ann, e.tok))
+		ref2 := e.firstTicket("Second monitor")
+		lead2 := e.received(e.addr("lead"), ref2, 1)
+		e.deliver(e.answer(lead2, e.addr("lead"), "REJECT: we have spare monitors in the store room"))
+		e.waitStatus(ref2, "rejected")
+		rej := e.received(ann, ref2, 2)
+		if !bytes.Contains(rej, []byte("spare monitors")) {
+			t.Errorf("rejection mail lacks the reason:\n%s", rej)
+		}
+	})
+}
