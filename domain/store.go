@@ -21,6 +21,7 @@ type Store interface {
 	OutboxStore
 	SettingStore
 	InboxStore
+	AssignStore
 }
 
 // UserStore keeps users.

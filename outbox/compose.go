@@ -32,6 +32,8 @@ var composedKinds = []domain.MailKind{
 	domain.MailComment,
 	domain.MailResolved,
 	domain.MailRefusal,
+	domain.MailAssigned,
+	domain.MailAssignedRequester,
 }
 
 // ComposerConfig is what every mail shows of the helpdesk.
