@@ -68,6 +68,8 @@ func (a *app) cmdServe(args []string) error {
 	ctx, cancel := context.WithCancel(a.ctx)
 	defer cancel()
 	waitMail := mail.run(ctx, log)
+	stopAssign := startAssignJob(ctx, desk, assignWaitingEvery, log.With(slog.String("component", "assign")))
+	defer stopAssign()
 	srv := &http.Server{
 		Handler:           web,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -98,6 +100,7 @@ func (a *app) cmdServe(args []string) error {
 		log.Warn("HTTP shutdown", slog.Any("error", err))
 	}
 	waitMail()
+	stopAssign()
 	stopOutbox()
 	log.Info("stopped")
 	return serveErr
