@@ -529,3 +529,60 @@ func assignConcurrently(t *testing.T, stores []*storage.Store) {
 		t.Errorf("counts = %v (sum %d), want %d members within 1 of each other", counts, sum, members)
 	}
 }
+
+// TestAssignWaitingConcurrent: AssignWaiting run at once from two stores
+// (two instances) assigns every waiting ticket exactly once, balanced.
+func TestAssignWaitingConcurrent(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		const waiting, members = 200, 5
+		ctx := context.Background()
+		stores := []*storage.Store{storagetest.Open(t, db.URL), storagetest.Open(t, db.URL)}
+		f := newFixture(t, stores[0])
+		hw := f.category("Hardware")
+		for i := range members {
+			f.member(fmt.Sprintf("m%d@x.test", i+1), nil, hw.ID)
+		}
+		for range waiting {
+			f.ticket(hw.ID, domain.StatusUnassigned)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		total := 0
+		for w := range 4 {
+			d := domain.NewDesk(stores[w%2], nil, nil)
+			wg.Go(func() {
+				n, err := d.AssignWaiting(ctx)
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				total += n
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		ts, err := stores[1].ListTickets(ctx, domain.TicketFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range ts {
+			assigned := 0
+			for _, e := range f.events(tk.ID) {
+				if e.Kind == domain.EventAssigned {
+					assigned++
+				}
+			}
+			if tk.Status != domain.StatusAssigned || assigned != 1 {
+				t.Errorf("%s: %s with %d assigned events, want assigned once", tk.Ref(), tk.Status, assigned)
+			}
+		}
+		counts := openCounts(t, stores[0])
+		lo, hi := waiting, 0
+		for _, n := range counts {
+			lo, hi = min(lo, n), max(hi, n)
+		}
+		if total != waiting || len(counts) != members || hi-lo > 1 {
+			t.Errorf("AssignWaiting ×4 assigned %d, counts %v; want %d once each, balanced", total, counts, waiting)
+		}
+	})
+}
