@@ -8,6 +8,7 @@ import (
 func TestAwayUntilFromText(t *testing.T) {
 	now := time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
 	lateDec := time.Date(2026, 12, 28, 9, 0, 0, 0, time.UTC)
+	march := time.Date(2026, 3, 20, 14, 0, 0, 0, time.UTC)
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 	tests := []struct {
 		name string
@@ -28,6 +29,12 @@ func TestAwayUntilFromText(t *testing.T) {
 		{"french de retour", "Je serai de retour le 1er décembre.", now, day(2026, 12, 1)},
 		{"spanish", "Estaré fuera de la oficina hasta el 4 de diciembre de 2026.", now, day(2026, 12, 5)},
 		{"dutch terug", "Ik ben terug op 3 december.", now, day(2026, 12, 3)},
+		{"exchange fixture", "I am out of the office until 30 March with limited access to e-mail. For urgent matters please contact it-ops@example.com.",
+			march, day(2026, 3, 31)},
+		{"gmail vacation fixture", "I am on holiday until 6 April and will answer after that.", march, day(2026, 4, 7)},
+		{"german einschließlich", "Ich bin bis einschließlich 4.12.2026 nicht im Büro. In dringenden Fällen wenden Sie sich an it@x.test.", now, day(2026, 12, 5)},
+		{"italian fino al", "Sarò fuori ufficio fino al 4 dicembre.", now, day(2026, 12, 5)},
+		{"italian rientro", "Rientrerò il 7 dicembre.", now, day(2026, 12, 7)},
 		{"unambiguous slash", "Out until 14/12/2026.", now, day(2026, 12, 15)},
 		{"no year wraps to next year", "Away until 3 January.", lateDec, day(2027, 1, 4)},
 		{"no year wraps iso-less german", "Bis 02.01. im Urlaub.", lateDec, day(2027, 1, 3)},
