@@ -192,8 +192,7 @@ func (d *Desk) decide(ctx context.Context, tx Store, t *Ticket, a *Approval, dec
 
 // approvedAtEveryLevel sends an approved ticket on to assignment.
 func (d *Desk) approvedAtEveryLevel(ctx context.Context, tx Store, t *Ticket) error {
-	return d.move(ctx, tx, t, Change{To: StatusUnassigned, Actor: SystemActor,
-		Detail: "approved at every level; waiting for a team member"})
+	return d.assignOrWait(ctx, tx, t, SystemActor)
 }
 
 // mailRejected tells the requester who rejected their ticket and why.

@@ -280,7 +280,21 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 				ticketID, why = a.TicketID, fmt.Sprintf("%s from approver %s (level %d); it decides nothing", why, a.Approver, a.Level)
 			}
 		}
-		return d.logMail(ctx, tx, it, ticketID, EventAutoReply, why)
+		o, err := d.logMail(ctx, tx, it, ticketID, EventAutoReply, why)
+		if err != nil || kind != AutoReply || ticketID == 0 {
+			return o, err
+		}
+		// An out-of-office reply from the agent a ticket is assigned to
+		// marks them away and passes on their untouched tickets.
+		t, err := tx.GetTicket(ctx, ticketID)
+		if err != nil || t.Status != StatusAssigned || in.From == "" || in.From != t.Assignee {
+			return o, err
+		}
+		until, ok := AwayUntilFromText(firstNonEmpty(in.NewText, in.Text)+"\n"+in.Subject, d.clock.Now())
+		if !ok {
+			until = d.clock.Now().Add(DefaultAway)
+		}
+		return o, d.markAwayFromAutoReply(ctx, tx, in.From, until, "out-of-office reply")
 	}
 	// 2. A reply to an approval mail.
 	if o, handled, err := d.approvalReply(ctx, tx, it); handled || err != nil {

@@ -13,8 +13,7 @@ func (d *Desk) routeClassified(ctx context.Context, tx Store, t *Ticket) error {
 		return err
 	}
 	if len(cat.ApprovalLevels) == 0 {
-		return d.move(ctx, tx, t, Change{To: StatusUnassigned, Actor: SystemActor,
-			Detail: "no approval needed; waiting for a team member"})
+		return d.assignOrWait(ctx, tx, t, SystemActor)
 	}
 	return d.requestLevel(ctx, tx, t, cat, 1)
 }

@@ -24,6 +24,7 @@ type Store interface {
 	ApprovalStore
 	JobStore
 	ClassifyStore // store_training.go
+	AssignStore
 }
 
 // UserStore keeps users.

@@ -18,6 +18,8 @@ var ticketThreadKinds = map[string]bool{
 	string(MailComment):        true,
 	string(MailResolved):       true,
 	string(MailTriageNotice):   true,
+
+	string(MailAssignedRequester): true, // domain/assign.go
 }
 
 // maxReferences bounds the References header: the root and the newest

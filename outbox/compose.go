@@ -38,6 +38,8 @@ var composedKinds = []domain.MailKind{
 	domain.MailRejected,
 	domain.MailUnreadableReply,
 	domain.MailApprovalExpired,
+	domain.MailAssigned,
+	domain.MailAssignedRequester,
 }
 
 // approvalKinds are mails to approvers: threads of their own, answered by

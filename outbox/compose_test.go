@@ -43,6 +43,10 @@ func testComposer(t *testing.T, from string) *Composer {
 var ticket = &domain.Ticket{ID: 42, Subject: "Écran cassé – need a new monitor", Status: domain.StatusTriage,
 	Requester: "ann@company.test", MessageID: "CAF=root123@mail.gmail.com"}
 
+// assignedTicket is ticket once it is assigned.
+var assignedTicket = &domain.Ticket{ID: 42, Subject: ticket.Subject, Status: domain.StatusAssigned, Category: "Hardware",
+	Requester: "ann@company.test", Assignee: "bob@company.test", MessageID: ticket.MessageID}
+
 var msgIDRE = regexp.MustCompile(`^<tkt-(\d+)\.([a-z_]+)\.([a-z2-7]{26}|apr-\d+-[a-z2-7]{26})@company\.test>$`)
 
 // parsed is a composed message read back the way a mail client would.
@@ -114,6 +118,29 @@ func TestComposeGolden(t *testing.T) {
 			Ticket: &domain.Ticket{ID: 43, Subject: "VPN", Status: domain.StatusAssigned, Assignee: "bob@company.test", Category: "Network"}},
 			wantSubject: "[TKT-43] VPN",
 			wantText:    []string{"Category: Network", "bob@company.test is working on it"}},
+		{name: "assigned", mail: domain.Mail{Kind: domain.MailAssigned, To: "bob@company.test", ToName: "Bob Agent", Ticket: assignedTicket,
+			Vars: map[string]string{"Requester": "Ann Lee <ann@company.test>", "Text": "My screen is <cracked> & flickers.\n\nDesk 4.2.",
+				"Approvals": "level 1: carl@company.test approved by email on 2026-11-27 — fine\nlevel 2: dana@company.test approved by portal on 2026-11-27"},
+			InReplyTo: "tkt-42.ticket_received.aaaa@company.test", References: []string{ticket.MessageID, "tkt-42.ticket_received.aaaa@company.test"}},
+			wantSubject: "Re: [TKT-42] Écran cassé – need a new monitor",
+			wantText: []string{"Ticket TKT-42 has been assigned to you.", "Requester: Ann Lee <ann@company.test>", "Category:  Hardware",
+				"level 1: carl@company.test approved by email on 2026-11-27 — fine", "My screen is <cracked> & flickers.\r\n\r\nDesk 4.2.",
+				"DONE on the first line"}},
+		{name: "assigned_reassigned", mail: domain.Mail{Kind: domain.MailAssigned, To: "cleo@company.test", Ticket: assignedTicket,
+			Vars:      map[string]string{"Requester": "ann@company.test", "Reassigned": "yes"},
+			InReplyTo: "tkt-42.assigned.cccc@company.test", References: []string{ticket.MessageID, "tkt-42.assigned.cccc@company.test"}},
+			wantSubject: "Re: [TKT-42] Écran cassé – need a new monitor",
+			wantText:    []string{"Ticket TKT-42 has been reassigned to you.", "Requester: ann@company.test", "(no text)"}},
+		{name: "assigned_requester", mail: domain.Mail{Kind: domain.MailAssignedRequester, To: "ann@company.test", ToName: "Ann Lee", Ticket: assignedTicket,
+			Vars:      map[string]string{"AssigneeName": "Bob Agent", "Approved": "yes"},
+			InReplyTo: "tkt-42.assigned.bbbb@company.test", References: []string{ticket.MessageID, "tkt-42.assigned.bbbb@company.test"}},
+			wantSubject: "Re: [TKT-42] Écran cassé – need a new monitor",
+			wantText:    []string{"Your ticket TKT-42 (Écran cassé – need a new monitor) has been approved and assigned to Bob Agent.", "Bob Agent will get back to you"}},
+		{name: "assigned_requester_plain", mail: domain.Mail{Kind: domain.MailAssignedRequester, To: "ann@company.test", Ticket: assignedTicket,
+			Vars:      map[string]string{"AssigneeName": "bob@company.test"},
+			InReplyTo: "tkt-42.assigned.bbbb@company.test", References: []string{ticket.MessageID, "tkt-42.assigned.bbbb@company.test"}},
+			wantSubject: "Re: [TKT-42] Écran cassé – need a new monitor",
+			wantText:    []string{"Your ticket TKT-42 (Écran cassé – need a new monitor) has been assigned to bob@company.test."}},
 		{name: "refusal", mail: domain.Mail{Kind: domain.MailRefusal, To: "stranger@elsewhere.test",
 			Vars: map[string]string{"Subject": "Drucker kaputt"}, ReplyTo: "help+x@company.test"},
 			wantSubject: "Re: Drucker kaputt", wantReplyTo: "help+x@company.test",
@@ -235,6 +262,13 @@ func TestComposeGolden(t *testing.T) {
 			}
 			if tt.name == "comment" && !strings.Contains(p.html, "Try &lt;b&gt;this&lt;/b&gt; &amp; that.") {
 				t.Errorf("HTML part lacks the escaped comment:\n%s", p.html)
+			}
+			if tt.name == "assigned" && (!strings.Contains(p.html, "My screen is &lt;cracked&gt; &amp; flickers.") ||
+				!strings.Contains(p.html, "Ann Lee &lt;ann@company.test&gt;") || !strings.Contains(p.html, "level 2: dana@company.test approved")) {
+				t.Errorf("HTML part lacks the escaped text, requester or approvals:\n%s", p.html)
+			}
+			if tt.name == "assigned_requester" && !strings.Contains(p.html, "has been approved and assigned to <strong>Bob Agent</strong>") {
+				t.Errorf("HTML part lacks the assignee:\n%s", p.html)
 			}
 		})
 	}

@@ -96,7 +96,7 @@ func TestClassifyTicket(t *testing.T) {
 		}
 		wantEvents := []string{
 			"classified: classified as Hardware Request by local, confidence 0.82 — local model (9 examples): keywords laptop",
-			"unassigned: no approval needed; waiting for a team member",
+			"unassigned: no available team member for Hardware Request: nobody serves it",
 		}
 		if evs := eventLines(detail.Events[2:]); strings.Join(evs, "\n") != strings.Join(wantEvents, "\n") {
 			t.Errorf("events =\n%s\nwant\n%s", strings.Join(evs, "\n"), strings.Join(wantEvents, "\n"))

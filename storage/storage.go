@@ -41,6 +41,10 @@ type Store struct {
 	log  *slog.Logger
 
 	localLocks *localLocks // SQLite's named locks, shared by tx-bound copies
+
+	// writeGate admits one transaction at a time on SQLite, in arrival
+	// order; nil on PostgreSQL. Shared by tx-bound copies.
+	writeGate chan struct{}
 }
 
 var (
@@ -116,6 +120,7 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		return nil, err
 	}
 	var db *bun.DB
+	var gate chan struct{}
 	if t.Postgres {
 		sqldb, err := sql.Open("pgx", t.DSN)
 		if err != nil {
@@ -139,6 +144,7 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		// make writers queue on the busy timeout instead of failing.
 		sqldb.SetMaxOpenConns(8)
 		db = bun.NewDB(sqldb, sqliteNulSafe{sqlitedialect.New()})
+		gate = make(chan struct{}, 1)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -150,7 +156,7 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		}
 		return nil, fmt.Errorf("DATABASE_URL: cannot open %s %s: %s", what, t.Display, oneLine(err))
 	}
-	return &Store{db: db, idb: db, log: log, localLocks: &localLocks{}}, nil
+	return &Store{db: db, idb: db, log: log, localLocks: &localLocks{}, writeGate: gate}, nil
 }
 
 // NUL bytes are dropped from every string written: PostgreSQL refuses them
@@ -213,10 +219,30 @@ func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx *Store) 
 	if s.inTx {
 		return fn(ctx, s)
 	}
+	if s.writeGate != nil {
+		// SQLite runs one write transaction at a time (every transaction
+		// begins IMMEDIATE) and its busy handler polls: under load a waiter
+		// can lose to newcomers until its busy timeout fails it. Queueing
+		// here first, in arrival order, keeps it fair in this process.
+		wait := time.NewTimer(sqliteBusyTimeout)
+		defer wait.Stop()
+		select {
+		case s.writeGate <- struct{}{}:
+			defer func() { <-s.writeGate }()
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-wait.C:
+			return fmt.Errorf("database is busy: no transaction could start within %v", sqliteBusyTimeout)
+		}
+	}
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(ctx, &Store{db: s.db, idb: tx, inTx: true, log: s.log, localLocks: s.localLocks})
+		return fn(ctx, &Store{db: s.db, idb: tx, inTx: true, log: s.log, localLocks: s.localLocks, writeGate: s.writeGate})
 	})
 }
+
+// sqliteBusyTimeout is how long a SQLite transaction waits to start, in
+// this process's queue and again in SQLite's busy handler (busy_timeout).
+const sqliteBusyTimeout = 10 * time.Second
 
 // oneLine joins the lines of a driver's error (pgx lists every address it
 // tried on a line of its own), dropping repeats, so a failure is one line.

@@ -189,18 +189,22 @@ func TestApprovalsByMail(t *testing.T) {
 		if tk := f.ticket(id); tk.Ticket.Status != domain.StatusAwaitingApproval {
 			t.Fatalf("requester's APPROVE moved the ticket: %s", tk.Ticket.Status)
 		}
-		// One approver of an any-level is enough.
+		// One approver of an any-level is enough; then the ticket goes to
+		// the team member of the category.
 		f.receive(f.reply(cio, "cio@company.test", "OK!"))
 		tk = f.ticket(id)
-		if tk.Ticket.Status != domain.StatusUnassigned {
-			t.Fatalf("after the last level: %s", tk.Ticket.Status)
+		if tk.Ticket.Status != domain.StatusAssigned || tk.Ticket.Assignee != "bob@company.test" {
+			t.Fatalf("after the last level: %s to %q", tk.Ticket.Status, tk.Ticket.Assignee)
+		}
+		if len(f.mailsTo(domain.MailAssigned, "bob@company.test")) != 1 || len(f.mailsTo(domain.MailAssignedRequester, "ann@company.test")) != 1 {
+			t.Errorf("assignment mails missing")
 		}
 		var kinds []string
 		for _, e := range tk.Events {
 			kinds = append(kinds, string(e.Kind))
 		}
 		story := strings.Join(kinds, ",")
-		for _, want := range []string{"received,triaged,classified,approval_requested", "approval_refused", "approved", "approval_requested", "unassigned"} {
+		for _, want := range []string{"received,triaged,classified,approval_requested", "approval_refused", "approved", "approval_requested", "assigned"} {
 			if !strings.Contains(story, want) {
 				t.Errorf("history %s lacks %s", story, want)
 			}

@@ -190,7 +190,10 @@ func TestEndToEndApprovals(t *testing.T) {
 		e.deliver(e.answer(finance, e.addr("finance"), "YES"))
 		cio := e.received(e.addr("cio"), "Approval needed", 1)
 		e.deliver(e.answer(cio, e.addr("cio"), "ok - approved for Q4"))
-		m := e.waitStatus(ref, "unassigned")
+		m := e.waitStatus(ref, "assigned")
+		if m["assignee"] != e.addr("bob") {
+			t.Errorf("assignee = %v, want bob (least loaded, lowest id)", m["assignee"])
+		}
 		if lvl := m["approval_level"]; lvl != nil {
 			t.Errorf("approval_level = %v after approvals", lvl)
 		}
@@ -212,6 +215,23 @@ func TestEndToEndApprovals(t *testing.T) {
 			}
 		}
 
+		// Bob got the ticket by mail; his DONE resolves it and Ann hears so.
+		assigned := e.received(e.addr("bob"), ref, 1)
+		if m := e.received(ann, ref, 2); !bytes.Contains(m, []byte("assigned")) {
+			t.Errorf("the requester was not told of the assignment")
+		}
+		e.deliver(e.answer(assigned, e.addr("bob"), "DONE - new laptop is on your desk"))
+		m = e.waitStatus(ref, "resolved")
+		if res := e.received(ann, ref, 3); !bytes.Contains(res, []byte("new laptop is on your desk")) {
+			t.Errorf("resolution mail lacks the note")
+		}
+		story, _ = json.Marshal(m["events"])
+		for _, want := range []string{"assigned to " + e.addr("bob"), "resolved by " + e.addr("bob") + ": new laptop is on your desk"} {
+			if !bytes.Contains(story, []byte(want)) {
+				t.Errorf("history lacks %q: %s", want, story)
+			}
+		}
+
 		// The rejection path: the requester hears why.
 		e.deliver(fmt.Sprintf("From: Ann <%s>\r\nTo: help@company.test\r\nSubject: Second monitor\r\nMessage-Id: <monitor-%s@company.test>\r\n\r\nI would like a second monitor for my laptop.\r\n", ann, e.tok))
 		ref2 := e.firstTicket("Second monitor")
@@ -221,6 +241,24 @@ func TestEndToEndApprovals(t *testing.T) {
 		rej := e.received(ann, ref2, 2)
 		if !bytes.Contains(rej, []byte("spare monitors")) {
 			t.Errorf("rejection mail lacks the reason:\n%s", rej)
+		}
+
+		// No approval needed: straight to the one member of Network. Her
+		// out-of-office reply to the assignment marks her away through the
+		// date it names (until the next day begins), and the ticket waits
+		// for someone free.
+		e.deliver(fmt.Sprintf("From: Ann <%s>\r\nTo: help@company.test\r\nSubject: VPN down\r\nMessage-Id: <vpn-%s@company.test>\r\n\r\nThe VPN and the network drop every hour.\r\n", ann, e.tok))
+		ref3 := e.firstTicket("VPN down")
+		e.waitStatus(ref3, "assigned")
+		toCarol := e.received(e.addr("carol"), ref3, 1)
+		back := time.Now().AddDate(0, 0, 7).Format("2006-01-02")
+		ooo := strings.Replace(e.answer(toCarol, e.addr("carol"), "I am out of the office until "+back+" with no access to mail."),
+			"\r\n\r\n", "\r\nAuto-Submitted: auto-replied\r\n\r\n", 1)
+		e.deliver(strings.Replace(ooo, "Subject: Re:", "Subject: Automatic reply:", 1))
+		m = e.waitStatus(ref3, "unassigned")
+		story, _ = json.Marshal(m["events"])
+		if !bytes.Contains(story, []byte("auto_reply")) || !bytes.Contains(story, []byte("away until "+time.Now().AddDate(0, 0, 8).Format("2006-01-02"))) {
+			t.Errorf("history after the out-of-office reply: %s", story)
 		}
 	})
 }

@@ -72,7 +72,10 @@ func (a *app) cmdServe(args []string) error {
 	ctx, cancel := context.WithCancel(a.ctx)
 	defer cancel()
 	waitMail := mail.run(ctx, log)
-	waitJobs := startJobs(ctx, desk, jobsPeriod, log)
+	stopJobs := startJobs(ctx, desk, jobsPeriod, log)
+	defer stopJobs()
+	stopAssign := startAssignJob(ctx, desk, assignWaitingEvery, log.With(slog.String("component", "assign")))
+	defer stopAssign()
 	srv := &http.Server{
 		Handler:           web,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -103,7 +106,8 @@ func (a *app) cmdServe(args []string) error {
 		log.Warn("HTTP shutdown", slog.Any("error", err))
 	}
 	waitMail()
-	waitJobs()
+	stopJobs()
+	stopAssign()
 	stopOutbox()
 	log.Info("stopped")
 	return serveErr

@@ -1,0 +1,89 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"ticketgate/domain"
+)
+
+var _ domain.AssignStore = (*Store)(nil)
+
+// assignmentLockKey is the advisory lock every assignment transaction holds
+// on PostgreSQL.
+var assignmentLockKey = lockKey("assignment")
+
+// LockAssignment takes the assignment lock for the rest of the transaction.
+// On PostgreSQL it is pg_advisory_xact_lock, which the server releases at
+// commit or rollback, so nothing can leak it; the statements after it take
+// fresh snapshots (READ COMMITTED) and see what the previous holder
+// committed. On SQLite every write transaction begins IMMEDIATE and holds
+// the database's write lock already.
+func (s *Store) LockAssignment(ctx context.Context) error {
+	if !s.Postgres() {
+		return nil
+	}
+	if !s.inTx {
+		return errors.New("lock assignment: not in a transaction")
+	}
+	if _, err := s.idb.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", assignmentLockKey); err != nil {
+		return mapErr(err, "lock assignment")
+	}
+	return nil
+}
+
+// memberLoadRow is a row of TeamLoad's query.
+type memberLoadRow struct {
+	ID             int64      `bun:"id"`
+	UserID         int64      `bun:"user_id"`
+	Available      bool       `bun:"available"`
+	AwayUntil      *time.Time `bun:"away_until"`
+	LastAssignedAt *time.Time `bun:"last_assigned_at"`
+	CreatedAt      time.Time  `bun:"created_at"`
+	Email          string     `bun:"email"`
+	Name           string     `bun:"name"`
+	Disabled       bool       `bun:"disabled"`
+	OpenTickets    int        `bun:"open_tickets"`
+}
+
+// TeamLoad returns the members of a category with their open tickets.
+func (s *Store) TeamLoad(ctx context.Context, categoryID int64) ([]domain.MemberLoad, error) {
+	var rows []memberLoadRow
+	err := s.idb.NewRaw(`SELECT tm.id, tm.user_id, tm.available, tm.away_until, tm.last_assigned_at, tm.created_at,
+			u.email, u.name, u.disabled,
+			(SELECT count(*) FROM tickets AS t WHERE t.assignee_id = tm.user_id AND t.status = 'assigned') AS open_tickets
+		FROM team_members AS tm
+		JOIN team_member_categories AS tmc ON tmc.team_member_id = tm.id
+		JOIN users AS u ON u.id = tm.user_id
+		WHERE tmc.category_id = ?
+		ORDER BY tm.id`, categoryID).Scan(ctx, &rows)
+	if err != nil {
+		return nil, mapErr(err, "team load of category %d", categoryID)
+	}
+	out := make([]domain.MemberLoad, len(rows))
+	for i, r := range rows {
+		out[i] = domain.MemberLoad{
+			Member: domain.TeamMember{ID: r.ID, UserID: r.UserID, Email: r.Email, Name: r.Name, Available: r.Available,
+				AwayUntil: utcPtr(r.AwayUntil), LastAssignedAt: utcPtr(r.LastAssignedAt), CreatedAt: r.CreatedAt.UTC()},
+			Disabled: r.Disabled,
+			Open:     r.OpenTickets,
+		}
+	}
+	return out, nil
+}
+
+// MarkAssigned sets a member's last assignment time.
+func (s *Store) MarkAssigned(ctx context.Context, memberID int64, at time.Time) error {
+	res, err := s.idb.NewUpdate().Model((*teamMemberRow)(nil)).
+		Set("last_assigned_at = ?", utc(at)).Where("id = ?", memberID).Exec(ctx)
+	return mapErr(mustAffect(res, err), "mark team member %d assigned", memberID)
+}
+
+// SaveAvailability writes a member's availability and away date only.
+func (s *Store) SaveAvailability(ctx context.Context, memberID int64, available bool, awayUntil *time.Time) error {
+	res, err := s.idb.NewUpdate().Model((*teamMemberRow)(nil)).
+		Set("available = ?", available).Set("away_until = ?", utcPtr(awayUntil)).
+		Where("id = ?", memberID).Exec(ctx)
+	return mapErr(mustAffect(res, err), "save availability of team member %d", memberID)
+}
