@@ -19,6 +19,7 @@ type Store interface {
 	TicketStore
 	MailStore
 	SettingStore
+	PortalStore
 }
 
 // UserStore keeps users.

@@ -46,7 +46,8 @@ func (a *app) cmdServe(args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	web, err := adminui.New(adminui.Deps{Desk: desk, Log: log, Registry: reg})
+	web, err := adminui.New(adminui.Deps{Desk: desk, Log: log, Registry: reg,
+		BaseURL: c.BaseURL, SiteName: c.HelpdeskName, MaxUploadBytes: c.MaxMessageBytes})
 	if err != nil {
 		return err
 	}
