@@ -291,3 +291,11 @@ func (f *fixture) signedIn(name string) *client {
 func eachFixture(t *testing.T, fn func(t *testing.T, f *fixture)) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) { fn(t, newFixture(t, db)) })
 }
+
+func newRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
+
+func httptestRecorder(h http.Handler, method, path string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+	return rec
+}
