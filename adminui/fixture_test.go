@@ -73,6 +73,7 @@ type fixture struct {
 	st     *storage.Store
 	desk   *domain.Desk
 	srv    *httptest.Server
+	h      *Handler
 	logs   *logBuffer
 	users  map[string]*domain.User // by first name
 	t1     *domain.Ticket
@@ -96,12 +97,14 @@ func newFixture(t *testing.T, db storagetest.DB) *fixture {
 	f.st = storagetest.Open(t, db.URL)
 	log := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f.desk = domain.NewDesk(f.st, nil, log, domain.WithComposer(testComposer{}, false))
-	h, err := New(Deps{Desk: f.desk, Log: log, Registry: prometheus.NewRegistry(), BaseURL: "http://portal.test"})
+	// The server's URL is BASE_URL, so links in mails lead back to it.
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.h.ServeHTTP(w, r) }))
+	t.Cleanup(f.srv.Close)
+	var err error
+	f.h, err = New(Deps{Desk: f.desk, Log: log, Registry: prometheus.NewRegistry(), BaseURL: f.srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv = httptest.NewServer(h)
-	t.Cleanup(f.srv.Close)
 
 	hash, err := domain.HashPassword(fixturePassword)
 	if err != nil {

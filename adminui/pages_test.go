@@ -67,7 +67,7 @@ func TestSecurityHeadersAndStatic(t *testing.T) {
 }
 
 // handler returns the fixture's handler.
-func (f *fixture) handler() *Handler { return f.srv.Config.Handler.(*Handler) }
+func (f *fixture) handler() *Handler { return f.h }
 
 func TestSecureCookiesBehindHTTPS(t *testing.T) {
 	eachFixture(t, func(t *testing.T, f *fixture) {
@@ -262,10 +262,10 @@ func TestForgotPasswordOverHTTP(t *testing.T) {
 			t.Error("the answer differs between a known and an unknown address")
 		}
 		link := f.passwordLink("ann@company.test")
-		if !strings.HasPrefix(link, "http://portal.test/reset/") {
+		if !strings.HasPrefix(link, f.srv.URL+"/reset/") {
 			t.Fatalf("link = %q", link)
 		}
-		path := strings.TrimPrefix(link, "http://portal.test")
+		path := strings.TrimPrefix(link, f.srv.URL)
 		resp, body := c.get(path)
 		if resp.StatusCode != 200 || !strings.Contains(body, "ann@company.test") {
 			t.Fatalf("GET link = %d", resp.StatusCode)
