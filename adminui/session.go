@@ -127,6 +127,11 @@ func (h *Handler) csrf(next http.Handler) http.Handler {
 		} else {
 			err = r.ParseForm()
 		}
+		if r.MultipartForm != nil {
+			// r is a copy (the session middleware added to its context), so
+			// the server would not remove the form's temporary files itself.
+			defer r.MultipartForm.RemoveAll()
+		}
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {

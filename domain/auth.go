@@ -39,6 +39,7 @@ type ThrottledError struct {
 	RetryAfter time.Duration
 }
 
+// Error says how long to wait.
 func (e *ThrottledError) Error() string {
 	return fmt.Sprintf("too many attempts; try again in %s", e.RetryAfter.Round(time.Second))
 }
