@@ -51,7 +51,9 @@ var ErrLinkInvalid = errors.New("this link is invalid, used or expired")
 
 // RequestPasswordLink is the "forgot password" use case: it mails a reset
 // link to the user with address email if there is one who is not disabled,
-// and does nothing otherwise. The caller answers the same in every case;
+// and does nothing otherwise. A user without a password yet (an employee
+// created from mail) gets the link as an invitation: this is how they set
+// their first password. The caller answers the same in every case;
 // the returned error is only for the log. baseURL is the portal's public
 // URL (BASE_URL).
 func (d *Desk) RequestPasswordLink(ctx context.Context, email, clientAddr, baseURL string) error {
@@ -89,7 +91,12 @@ func (d *Desk) RequestPasswordLink(ctx context.Context, email, clientAddr, baseU
 		if u.Disabled {
 			return nil
 		}
-		return d.sendPasswordLink(ctx, tx, u, LinkReset, baseURL)
+		purpose := LinkReset
+		if u.PasswordHash == "" {
+			// Created from mail or by setup: this is their first password.
+			purpose = LinkInvite
+		}
+		return d.sendPasswordLink(ctx, tx, u, purpose, baseURL)
 	})
 	if err != nil {
 		return fmt.Errorf("password link for %s: %w", addr, err)

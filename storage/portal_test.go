@@ -345,5 +345,19 @@ func TestPasswordLinks(t *testing.T) {
 		if _, _, _, err := d.SetPasswordWithLink(ctx, tokenOf(lastLink()), "eve's own password", ""); err != nil {
 			t.Errorf("invitation link: %v", err)
 		}
+
+		// An employee created from mail asks for a link: it is an invitation.
+		if _, err := d.OpenTicket(ctx, domain.NewTicket{Subject: "hi", From: "fred@x.test"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.RequestPasswordLink(ctx, "fred@x.test", "10.1.1.1", "http://h"); err != nil {
+			t.Fatal(err)
+		}
+		if ms, _ = s.ListOutbox(ctx, "", 1); ms[0].To != "fred@x.test" || !strings.HasPrefix(ms[0].Subject, domain.LinkInvite+" ") {
+			t.Errorf("link for an employee without password = %+v, want an invitation", ms[0])
+		}
+		if u, purpose, err := d.CheckPasswordLink(ctx, tokenOf(lastLink())); err != nil || u.Email != "fred@x.test" || purpose != domain.LinkInvite {
+			t.Errorf("CheckPasswordLink = %v, %q, %v", u, purpose, err)
+		}
 	})
 }
