@@ -8,10 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"ticketgate/domain"
 )
 
 type ctxKey int
@@ -28,7 +31,7 @@ func (h *Handler) recoverer(next http.Handler) http.Handler {
 					panic(v)
 				}
 				h.log.ErrorContext(r.Context(), "panic in handler", slog.Any("panic", v),
-					slog.String("stack", string(debug.Stack())), slog.String("path", r.URL.Path))
+					slog.String("stack", string(debug.Stack())), slog.String("path", logPath(r)))
 				if h.templates == nil {
 					http.Error(w, "internal error", http.StatusInternalServerError)
 					return
@@ -38,6 +41,15 @@ func (h *Handler) recoverer(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// logPath is r's path for the log: a password link's token is a secret and
+// never written there.
+func logPath(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, domain.PasswordLinkPath) {
+		return domain.PasswordLinkPath + "(token)"
+	}
+	return r.URL.Path
 }
 
 // requestID returns the id requestLog gave the request, or "".
@@ -100,7 +112,7 @@ func (h *Handler) requestLog(next http.Handler) http.Handler {
 			level = slog.LevelInfo
 		}
 		h.log.Log(r.Context(), level, "http request", slog.String("request_id", id), slog.String("method", r.Method),
-			slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("took", time.Since(start)))
+			slog.String("path", logPath(r)), slog.Int("status", sw.status), slog.Duration("took", time.Since(start)))
 	})
 }
 

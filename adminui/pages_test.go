@@ -286,5 +286,8 @@ func TestForgotPasswordOverHTTP(t *testing.T) {
 		}
 		fresh := f.client()
 		fresh.signIn("ann", "ann's reset password")
+		if secret := path[strings.LastIndex(path, ".")+1:]; strings.Contains(f.logs.String(), secret) {
+			t.Error("the log holds the password link's secret")
+		}
 	})
 }

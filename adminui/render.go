@@ -221,7 +221,7 @@ func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err erro
 	if id == "" { // from recoverer, outside requestLog
 		id = w.Header().Get("X-Request-Id")
 	}
-	h.log.ErrorContext(r.Context(), "request failed", slog.String("request_id", id), slog.String("path", r.URL.Path), slog.Any("error", err))
+	h.log.ErrorContext(r.Context(), "request failed", slog.String("request_id", id), slog.String("path", logPath(r)), slog.Any("error", err))
 	t, ok := h.templates["error"]
 	if ok {
 		var buf bytes.Buffer

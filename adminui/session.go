@@ -146,7 +146,7 @@ func (h *Handler) csrf(next http.Handler) http.Handler {
 		got := r.PostFormValue("csrf")
 		if cop.Check(r) != nil || want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 			h.log.WarnContext(r.Context(), "csrf check failed", slog.String("request_id", requestID(r.Context())),
-				slog.String("path", r.URL.Path), slog.Bool("token_sent", got != ""))
+				slog.String("path", logPath(r)), slog.Bool("token_sent", got != ""))
 			h.showError(w, r, http.StatusForbidden, "Form expired",
 				"This form was not accepted (it may have expired, or come from another site). Go back, reload the page and try again.")
 			return

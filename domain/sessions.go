@@ -81,6 +81,11 @@ func (d *Desk) newSession(ctx context.Context, tx Store, u *User, clientAddr str
 		return nil, "", err
 	}
 	now := d.clock.Now()
+	// Sweep sessions nobody will use again: expired ones are otherwise
+	// deleted only when their cookie comes back.
+	if err := tx.DeleteExpiredSessions(ctx, now.Add(-SessionIdleTimeout), now.Add(-SessionMaxAge)); err != nil {
+		return nil, "", err
+	}
 	s := &Session{ID: id, UserID: u.ID, SecretHash: hashSecret(secret), CSRFToken: csrf,
 		CreatedAt: now, LastSeenAt: now, ClientAddr: clientAddr}
 	if err := tx.CreateSession(ctx, s); err != nil {

@@ -28,6 +28,9 @@ type SessionStore interface {
 	DeleteSession(ctx context.Context, id string) error
 	// DeleteUserSessions removes every session of user userID.
 	DeleteUserSessions(ctx context.Context, userID int64) error
+	// DeleteExpiredSessions removes every session last used before
+	// idleBefore or created before createdBefore.
+	DeleteExpiredSessions(ctx context.Context, idleBefore, createdBefore time.Time) error
 }
 
 // PasswordLinkStore keeps the single-use links that set a password.

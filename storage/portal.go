@@ -59,6 +59,13 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
 	return mapErr(err, "delete sessions of user %d", userID)
 }
 
+// DeleteExpiredSessions removes sessions past their idle or absolute expiry.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, idleBefore, createdBefore time.Time) error {
+	_, err := s.idb.NewDelete().Model((*sessionRow)(nil)).
+		Where("last_seen_at < ? OR created_at < ?", utc(idleBefore), utc(createdBefore)).Exec(ctx)
+	return mapErr(err, "delete expired sessions")
+}
+
 type passwordLinkRow struct {
 	bun.BaseModel `bun:"table:password_links"`
 

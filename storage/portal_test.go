@@ -80,6 +80,11 @@ func TestSignInAndSessions(t *testing.T) {
 		if _, got, err := d.Authenticate(ctx, token); err != nil || got.ID != ann.ID {
 			t.Fatalf("Authenticate = %v, %v", got, err)
 		}
+		// A session whose cookie never comes back.
+		_, forgotten, _, err := d.SignIn(ctx, domain.SignInRequest{Email: "ann@x.test", Password: "correct horse battery", ClientAddr: "10.0.0.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		id, _, _ := strings.Cut(token, ".")
 		for _, bad := range []string{"", "x", id + ".wrongsecret", id, "." + token} {
 			if _, _, err := d.Authenticate(ctx, bad); !errors.Is(err, domain.ErrSignedOut) {
@@ -125,6 +130,12 @@ func TestSignInAndSessions(t *testing.T) {
 		}
 		if _, _, err := d.Authenticate(ctx, old); !errors.Is(err, domain.ErrSignedOut) {
 			t.Errorf("old session after a new sign-in = %v, want ErrSignedOut", err)
+		}
+
+		// A new session sweeps the expired ones, whose cookies never came back.
+		stale, _, _ := strings.Cut(forgotten, ".")
+		if _, err := s.GetSession(ctx, stale); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("expired session %s still stored after a sign-in: %v", stale, err)
 		}
 
 		// Sign out.
