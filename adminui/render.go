@@ -166,6 +166,8 @@ func notice(code string) string {
 		return "The ticket is resolved."
 	case "created":
 		return "Your ticket is open. We will keep you posted by mail."
+	case "nofiles":
+		return "Your ticket is open, but its attachments could not be stored. Please send them by replying to the ticket's mail."
 	case "away":
 		return "Your availability is saved."
 	case "signedout":

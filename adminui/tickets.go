@@ -3,6 +3,7 @@ package adminui
 import (
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -220,14 +221,16 @@ func (h *Handler) newTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t, err := h.desk.OpenPortalTicket(r.Context(), stateOf(r).user, f.PortalTicket)
-	if err != nil && t == nil {
+	switch {
+	case err != nil && t == nil:
 		h.internalError(w, r, err)
-		return
+	case err != nil:
+		// The ticket stands; only its files failed. Say so on the ticket
+		// (sending the form again would make a second ticket), log why.
+		h.log.ErrorContext(r.Context(), "attachments not stored", slog.String("request_id", requestID(r.Context())),
+			slog.String("ticket", t.Ref()), slog.Any("error", err))
+		http.Redirect(w, r, "/tickets/"+t.Ref()+"?ok=nofiles", http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, "/tickets/"+t.Ref()+"?ok=created", http.StatusSeeOther)
 	}
-	if err != nil {
-		// The ticket stands; only its files failed. Show it, and log why.
-		h.internalError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/tickets/"+t.Ref()+"?ok=created", http.StatusSeeOther)
 }
