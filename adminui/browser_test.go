@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"ticketgate/domain"
@@ -374,6 +375,27 @@ func TestBrowserFlows(t *testing.T) {
 	erin.expect("reset", "This link does not work")
 	erin.forgive(410)
 	erin.noConsoleErrors("used link")
+
+	// Bootstrap's script runs under the CSP in a normal window...
+	if v, err := chromedp.Run(erin.ctx, chromedp.Evaluate[string]("typeof window.bootstrap")); err != nil || v != "object" {
+		t.Errorf("typeof window.bootstrap = %q, %v; want object (the bundle loaded and ran)", v, err)
+	}
+	// ...and nothing needs it: a requester with JavaScript off signs in,
+	// reads their ticket and comments.
+	ann := b.person("ann (no JavaScript)")
+	if _, err := chromedp.Call(ann.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatalf("disable JavaScript: %v", err)
+	}
+	ann.do("open the portal", chromedp.Navigate(url+"/signin"), chromedp.WaitVisible(chromedp.CSS("#email")))
+	if v, _ := chromedp.Run(ann.ctx, chromedp.Evaluate[string]("typeof window.bootstrap")); v != "undefined" {
+		t.Errorf("with JavaScript off, typeof window.bootstrap = %q", v)
+	}
+	ann.fill("sign in", [][2]string{{"#email", "ann@company.test"}, {"#password", fixturePassword}}, "main button[type=submit]")
+	ann.waitPath("/tickets")
+	ann.click("open the ticket", fmt.Sprintf(`a[href="/tickets/%s"]`, f.t1.Ref()))
+	ann.fill("comment", [][2]string{{"#text", "Still broken, sorry."}}, "form[action$='/comment'] button")
+	ann.expect("ticket", "Your comment was added.", "Still broken, sorry.", "ANNBODY1")
+	ann.shot("ticket-no-javascript")
 
 	// A phone-sized window still shows the ticket list.
 	if err := chromedp.Do(erin.ctx, chromedp.EmulateViewport(390, 844)); err != nil && !errors.Is(err, context.Canceled) {
