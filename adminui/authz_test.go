@@ -49,6 +49,7 @@ func authzMatrix(t *testing.T, f *fixture, role string) {
 				{"POST", "/away", url.Values{"back": {"1"}}, 303},
 				{"POST", "/password", url.Values{"current": {"x"}}, 303},
 				{"GET", "/signin", nil, 200}, {"GET", "/forgot", nil, 200}, {"GET", "/", nil, 303},
+				{"GET", "/reset/not.alink", nil, 410}, {"GET", "/profile?x=1", nil, 303},
 			}
 		}
 		queue := 200
@@ -64,6 +65,7 @@ func authzMatrix(t *testing.T, f *fixture, role string) {
 			{"GET", "/profile", nil, 200}, {"GET", "/password", nil, 200}, {"GET", "/", nil, 303},
 			{"GET", "/tickets?status=assigned", nil, 200}, {"GET", "/queue?page=2", nil, queue},
 			{"POST", "/away", url.Values{"back": {"1"}}, away},
+			{"GET", "/signin", nil, 303}, {"GET", "/forgot", nil, 200}, {"GET", "/reset/not.alink", nil, 410},
 		}
 	}
 	ticketSteps := func(role, key string) []step {
@@ -170,5 +172,12 @@ func authzMatrix(t *testing.T, f *fixture, role string) {
 				t.Errorf("ticket %s as %s lacks %q", key, role, m)
 			}
 		}
+	}
+	// Sign-out, last: afterwards nothing is reachable.
+	if resp, _ := c.post("/signout", nil); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/signin") {
+		t.Errorf("POST /signout as %s = %d to %q", role, resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := c.get("/tickets/" + refs["t1"]); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("a ticket after sign-out as %s = %d, want 303", role, resp.StatusCode)
 	}
 }
