@@ -431,3 +431,40 @@ func TestTicketPagesAndQueueOrder(t *testing.T) {
 		}
 	})
 }
+
+func TestSetupDisablingRevokesSessions(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		d, _ := portalDesk(t, s)
+		userWithPassword(t, s, "hal@x.test", domain.RoleEmployee, "hal's password 1")
+		userWithPassword(t, s, "ida@x.test", domain.RoleEmployee, "ida's password 1")
+		signIn := func(email, pw string) string {
+			t.Helper()
+			_, tok, _, err := d.SignIn(ctx, domain.SignInRequest{Email: email, Password: pw})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tok
+		}
+		hal, ida := signIn("hal@x.test", "hal's password 1"), signIn("ida@x.test", "ida's password 1")
+		f, err := domain.ParseSetup([]byte(`{"users": [{"email": "hal@x.test", "role": "employee", "disabled": true}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.ApplySetup(ctx, f, false); err != nil {
+			t.Fatal(err)
+		}
+		hid, _, _ := strings.Cut(hal, ".")
+		if _, err := s.GetSession(ctx, hid); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("a user disabled by setup apply keeps a session: %v", err)
+		}
+		// --prune disables ida, whom the file leaves out.
+		if _, err := d.ApplySetup(ctx, f, true); err != nil {
+			t.Fatal(err)
+		}
+		iid, _, _ := strings.Cut(ida, ".")
+		if _, err := s.GetSession(ctx, iid); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("a user disabled by --prune keeps a session: %v", err)
+		}
+	})
+}
