@@ -106,7 +106,7 @@ func newResolveForm(r *http.Request) resolveForm {
 	return resolveForm{Note: strings.TrimSpace(r.PostFormValue("note"))}
 }
 
-// Validate leaves the rules (a note is required) to domain.Desk.Resolve.
+// Validate leaves the rules (a note is required) to domain.Desk.ResolveAs.
 func (f resolveForm) Validate() error { return nil }
 
 func (h *Handler) resolve(w http.ResponseWriter, r *http.Request) {
@@ -116,7 +116,7 @@ func (h *Handler) resolve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newResolveForm(r)
-	if _, err := h.desk.Resolve(r.Context(), stateOf(r).user, id, f.Note); err != nil {
+	if _, err := h.desk.ResolveAs(r.Context(), stateOf(r).user, id, f.Note); err != nil {
 		h.actionFailed(w, r, err, ticketPage{Note: f.Note})
 		return
 	}

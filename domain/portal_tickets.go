@@ -86,9 +86,11 @@ func (d *Desk) Reopen(ctx context.Context, u *User, id int64) (*Ticket, error) {
 // MaxResolutionNote is the longest resolution note, in characters.
 const MaxResolutionNote = 10000
 
-// Resolve marks an assigned ticket resolved with a note for the requester,
-// by its assignee or an admin.
-func (d *Desk) Resolve(ctx context.Context, u *User, id int64, note string) (*Ticket, error) {
+// ResolveAs marks an assigned ticket resolved from the portal, with a note
+// for the requester (required there), by its assignee or an admin; another
+// user who may see the ticket gets ErrForbidden, one who may not
+// ErrNotFound.
+func (d *Desk) ResolveAs(ctx context.Context, u *User, id int64, note string) (*Ticket, error) {
 	note = strings.TrimSpace(note)
 	if note == "" {
 		return nil, fmt.Errorf("%w: write a resolution note for the requester", ErrInvalid)

@@ -392,7 +392,7 @@ func TestTicketPagesAndQueueOrder(t *testing.T) {
 		}
 		// The second and the fourth are done.
 		for _, id := range []int64{ids[1], ids[3]} {
-			if _, err := d.Resolve(ctx, agent, id, "done"); err != nil {
+			if _, err := d.ResolveAs(ctx, agent, id, "done"); err != nil {
 				t.Fatal(err)
 			}
 		}
