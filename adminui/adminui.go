@@ -1,20 +1,28 @@
-// Package adminui is ticketgate's web side: the portal's pages (later
-// issues) and the operational endpoints /healthz, /readyz and /metrics.
-// All routes are in routes.go; handlers are methods of Handler.
+// Package adminui is ticketgate's web side: the portal's pages and the
+// operational endpoints /healthz, /readyz and /metrics. All routes are in
+// routes.go; handlers are methods of Handler and stay http.HandlerFunc
+// (path values come from httprouter.ParamsFromContext).
 //
 // Middleware order, outermost first: recover → request id and access log →
-// metrics → the route. Session, CSRF and auth come in between as the portal
-// grows.
+// security headers → session → CSRF → the route, which is wrapped in its
+// access rule (auth) and its metrics. Every rule about who may do what is
+// a domain use case; this package only translates HTTP. See docs/portal.md.
 package adminui
 
 import (
+	"html/template"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"ticketgate/domain"
 )
+
+// DefaultMaxUpload is the largest request body (a new ticket with its
+// attachments) when Deps.MaxUploadBytes is 0: MAX_MESSAGE_BYTES' default.
+const DefaultMaxUpload = 25 << 20
 
 // Deps is what the web side needs.
 type Deps struct {
@@ -23,25 +31,61 @@ type Deps struct {
 	// Registry receives the HTTP metrics and serves /metrics with everything
 	// registered in it.
 	Registry *prometheus.Registry
+	// BaseURL is the portal's public URL (BASE_URL): password links start
+	// with it, and https makes cookies Secure. "" means http://localhost:8080.
+	BaseURL string
+	// SiteName is shown in every page's title and header; "" means
+	// "IT Helpdesk".
+	SiteName string
+	// MaxUploadBytes caps a new ticket's attachments (MAX_MESSAGE_BYTES);
+	// 0 means DefaultMaxUpload.
+	MaxUploadBytes int64
 }
 
 // Handler serves every route.
 type Handler struct {
-	desk    *domain.Desk
-	log     *slog.Logger
-	reg     *prometheus.Registry
-	metrics *httpMetrics
-	router  http.Handler
+	desk      *domain.Desk
+	log       *slog.Logger
+	reg       *prometheus.Registry
+	metrics   *httpMetrics
+	router    http.Handler
+	templates map[string]*template.Template
+	static    map[string]string // file name → content version
+	baseURL   string
+	secure    bool // BASE_URL is https: Secure cookies
+	site      string
+	maxUpload int64
 }
 
-// New returns the web handler with its routes and middleware.
+// New returns the web handler with its routes and middleware. It fails if
+// a page template is missing or broken.
 func New(d Deps) (*Handler, error) {
 	m, err := newHTTPMetrics(d.Registry)
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{desk: d.Desk, log: d.Log, reg: d.Registry, metrics: m}
-	h.router = h.recoverer(h.requestLog(h.routes()))
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{desk: d.Desk, log: d.Log, reg: d.Registry, metrics: m,
+		baseURL: strings.TrimRight(d.BaseURL, "/"), site: d.SiteName, maxUpload: d.MaxUploadBytes}
+	if h.baseURL == "" {
+		h.baseURL = "http://localhost:8080"
+	}
+	h.secure = strings.HasPrefix(strings.ToLower(h.baseURL), "https://")
+	if h.site == "" {
+		h.site = "IT Helpdesk"
+	}
+	if h.maxUpload <= 0 {
+		h.maxUpload = DefaultMaxUpload
+	}
+	if h.static, err = staticVersions(); err != nil {
+		return nil, err
+	}
+	if h.templates, err = parseTemplates(h.static); err != nil {
+		return nil, err
+	}
+	h.router = h.recoverer(h.requestLog(securityHeaders(h.sessions(h.csrf(h.routes())))))
 	return h, nil
 }
 

@@ -28,7 +28,3 @@ func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Write([]byte("ok\n"))
 }
-
-func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, "404 page not found", http.StatusNotFound)
-}

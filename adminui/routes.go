@@ -5,9 +5,13 @@ import (
 
 	"github.com/julienschmidt/httprouter"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"ticketgate/domain"
 )
 
-// routes is every route of the web side.
+// routes is every route of the web side. Each portal route names the
+// access it needs (see auth); what the user may do with a given ticket is
+// decided by the domain use case the handler calls.
 func (h *Handler) routes() http.Handler {
 	r := httprouter.New()
 	r.HandleMethodNotAllowed = true
@@ -17,5 +21,57 @@ func (h *Handler) routes() http.Handler {
 	r.Handler(http.MethodGet, "/readyz", h.instrument("readyz", http.HandlerFunc(h.readyz)))
 	r.Handler(http.MethodGet, "/metrics", h.instrument("metrics",
 		promhttp.HandlerFor(h.reg, promhttp.HandlerOpts{ErrorLog: slogErrorLog{h.log}})))
+	r.Handler(http.MethodGet, "/static/*file", h.instrument("static", http.HandlerFunc(h.staticFile)))
+
+	page := func(method, path, name string, need access, fn http.HandlerFunc) {
+		r.Handler(method, path, h.instrument(name, h.auth(need, fn)))
+	}
+	page(http.MethodGet, "/", "home", public, h.home)
+	page(http.MethodGet, "/signin", "signin", public, h.signInPage)
+	page(http.MethodPost, "/signin", "signin", public, h.signIn)
+	page(http.MethodPost, "/signout", "signout", public, h.signOut)
+	page(http.MethodGet, "/forgot", "forgot", public, h.forgotPage)
+	page(http.MethodPost, "/forgot", "forgot", public, h.forgot)
+	page(http.MethodGet, domain.PasswordLinkPath+":token", "reset", public, h.resetPage)
+	page(http.MethodPost, domain.PasswordLinkPath+":token", "reset", public, h.reset)
+
+	page(http.MethodGet, "/password", "password", changePwd, h.passwordPage)
+	page(http.MethodPost, "/password", "password", changePwd, h.changePassword)
+	page(http.MethodGet, "/profile", "profile", signedIn, h.profile)
+
+	page(http.MethodGet, "/tickets", "tickets", signedIn, h.myTickets)
+	page(http.MethodGet, "/new", "new_ticket", signedIn, h.newTicketPage)
+	page(http.MethodPost, "/new", "new_ticket", signedIn, h.newTicket)
+	page(http.MethodGet, "/tickets/:ref", "ticket", signedIn, h.ticket)
+	page(http.MethodGet, "/tickets/:ref/attachments/:id", "attachment", signedIn, h.attachment)
+	page(http.MethodPost, "/tickets/:ref/comment", "comment", signedIn, h.comment)
+	page(http.MethodPost, "/tickets/:ref/reopen", "reopen", signedIn, h.reopen)
+	page(http.MethodPost, "/tickets/:ref/resolve", "resolve", signedIn, h.resolve)
+
+	page(http.MethodGet, "/queue", "queue", agentOnly, h.queue)
+	page(http.MethodPost, "/away", "away", agentOnly, h.away)
 	return r
+}
+
+// home sends each user to their start page.
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
+	u := stateOf(r).user
+	switch {
+	case u == nil:
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	case u.MustChangePassword:
+		http.Redirect(w, r, "/password", http.StatusSeeOther)
+	case u.Role == domain.RoleAgent || u.IsAdmin():
+		http.Redirect(w, r, withQuery("/queue", r), http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, withQuery("/tickets", r), http.StatusSeeOther)
+	}
+}
+
+// withQuery keeps r's ?ok= notice on a redirect.
+func withQuery(path string, r *http.Request) string {
+	if ok := r.URL.Query().Get("ok"); notice(ok) != "" {
+		return path + "?ok=" + ok
+	}
+	return path
 }

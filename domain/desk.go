@@ -59,6 +59,8 @@ type NewTicket struct {
 	FromName  string
 	MessageID string // of the mail, without angle brackets; "" from the portal
 	Channel   string // how it came: imap, smtp, lmtp, import, portal
+	// Attachments are stored with the ticket, in its transaction.
+	Attachments []InboundAttachment
 }
 
 // OpenTicket creates a ticket for a requester, creating the requester as an
@@ -126,6 +128,9 @@ func (d *Desk) openTicketFor(ctx context.Context, tx Store, in NewTicket, reques
 		&Event{At: now, Kind: kind, Actor: SystemActor.String(),
 			Detail: "waiting in triage for an admin to pick a category"},
 	); err != nil {
+		return nil, err
+	}
+	if err := d.addAttachments(ctx, tx, t.ID, in.Attachments); err != nil {
 		return nil, err
 	}
 	if err := d.mailTicketReceived(ctx, tx, t, requester); err != nil {

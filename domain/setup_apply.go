@@ -166,6 +166,11 @@ func (d *Desk) applyUsers(ctx context.Context, tx Store, f *SetupFile, prune boo
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return fmt.Errorf("update user %s: %w", u.Email, err)
 		}
+		if u.Disabled {
+			if err := d.revokeSessions(ctx, tx, u.ID); err != nil {
+				return err
+			}
+		}
 		rep.add(&rep.Changed, "user %s: changed", u.Email)
 	}
 	if !prune {
@@ -182,6 +187,9 @@ func (d *Desk) applyUsers(ctx context.Context, tx Store, f *SetupFile, prune boo
 		u.Disabled, u.UpdatedAt = true, now
 		if err := tx.UpdateUser(ctx, &u); err != nil {
 			return fmt.Errorf("disable user %s: %w", u.Email, err)
+		}
+		if err := d.revokeSessions(ctx, tx, u.ID); err != nil {
+			return err
 		}
 		rep.add(&rep.Pruned, "user %s: disabled", u.Email)
 	}

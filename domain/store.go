@@ -25,6 +25,7 @@ type Store interface {
 	JobStore
 	ClassifyStore // store_training.go
 	AssignStore
+	PortalStore
 }
 
 // UserStore keeps users.

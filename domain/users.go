@@ -87,7 +87,7 @@ func (d *Desk) createUser(ctx context.Context, tx Store, email, name string, rol
 }
 
 // ResetPassword gives a user a new one-time password that must be changed
-// at first sign-in, and returns it.
+// at first sign-in, and returns it. It ends all the user's sessions.
 func (d *Desk) ResetPassword(ctx context.Context, email string) (string, error) {
 	addr, err := NormalizeEmail(email)
 	if err != nil {
@@ -107,7 +107,10 @@ func (d *Desk) ResetPassword(ctx context.Context, email string) (string, error) 
 			return err
 		}
 		u.PasswordHash, u.MustChangePassword, u.UpdatedAt = hash, true, d.clock.Now()
-		return tx.UpdateUser(ctx, u)
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		return d.revokeSessions(ctx, tx, u.ID)
 	})
 	if err != nil {
 		return "", fmt.Errorf("reset password of %s: %w", addr, err)

@@ -38,6 +38,7 @@ var composedKinds = []domain.MailKind{
 	domain.MailRejected,
 	domain.MailUnreadableReply,
 	domain.MailApprovalExpired,
+	domain.MailPasswordLink,
 	domain.MailAssigned,
 	domain.MailAssignedRequester,
 }
@@ -163,6 +164,11 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 		}
 		if m.InReplyTo != "" {
 			subject = "Re: " + subject
+		}
+	} else if m.Kind == domain.MailPasswordLink {
+		subject = "Choose a new password for " + c.cfg.FromName
+		if v.Vars["purpose"] == "invite" {
+			subject = "Your account at " + c.cfg.FromName
 		}
 	} else {
 		subject = oneLine(v.Vars["Subject"])

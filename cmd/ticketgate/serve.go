@@ -50,7 +50,8 @@ func (a *app) cmdServe(args []string) error {
 	cls.register(reg)
 	stopClassify := cls.start(st, desk)
 	defer stopClassify() // after the HTTP server, before the database
-	web, err := adminui.New(adminui.Deps{Desk: desk, Log: log, Registry: reg})
+	web, err := adminui.New(adminui.Deps{Desk: desk, Log: log, Registry: reg,
+		BaseURL: c.BaseURL, SiteName: c.HelpdeskName, MaxUploadBytes: c.MaxMessageBytes})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,264 @@
+package adminui
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"ticketgate/domain"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// pageNames are the page templates; each is parsed with layout.html into a
+// set of its own, so their "content" blocks do not collide.
+func pageNames() []string {
+	return []string{"signin", "forgot", "reset", "password", "profile", "tickets", "ticket", "new_ticket", "queue", "error"}
+}
+
+// Layout is what every page shows around its content.
+type Layout struct {
+	Title     string
+	Site      string
+	Nav       string       // the navigation entry to highlight
+	User      *domain.User // nil when signed out
+	Agent     bool         // the user works a queue (agent or admin)
+	CSRF      string       // the token every form sends back
+	RequestID string
+	Notice    string // a success message after a redirect
+}
+
+// parseTemplates parses every page once, at start; a missing or broken page
+// is an error then rather than at the first request.
+func parseTemplates(static map[string]string) (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"static": func(name string) (string, error) {
+			v, ok := static[name]
+			if !ok {
+				return "", fmt.Errorf("no static file %q", name)
+			}
+			return "/static/" + name + "?v=" + v, nil
+		},
+		"when": func(t any) string {
+			switch t := t.(type) {
+			case time.Time:
+				return t.UTC().Format("2 Jan 2006 15:04 UTC")
+			case *time.Time:
+				if t != nil {
+					return t.UTC().Format("2 Jan 2006 15:04 UTC")
+				}
+			}
+			return ""
+		},
+		"iso": func(t any) string {
+			switch t := t.(type) {
+			case time.Time:
+				return t.UTC().Format(time.RFC3339)
+			case *time.Time:
+				if t != nil {
+					return t.UTC().Format(time.RFC3339)
+				}
+			}
+			return ""
+		},
+		"statusLabel": statusLabel,
+		"eventLabel": func(k domain.EventKind) string {
+			s := strings.ReplaceAll(string(k), "_", " ")
+			return strings.ToUpper(s[:1]) + s[1:]
+		},
+		"size":    humanSize,
+		"pageURL": pageURL,
+	}
+	out := map[string]*template.Template{}
+	for _, p := range pageNames() {
+		name := "templates/" + p + ".html"
+		if _, err := fs.Stat(templateFS, name); err != nil {
+			return nil, fmt.Errorf("template %s: %w", p, err)
+		}
+		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", p, err)
+		}
+		if t.Lookup("content") == nil {
+			return nil, fmt.Errorf("template %s defines no content", p)
+		}
+		out[p] = t
+	}
+	return out, nil
+}
+
+func statusLabel(s domain.Status) string {
+	switch s {
+	case domain.StatusTriage:
+		return "Being sorted"
+	case domain.StatusAwaitingApproval:
+		return "Awaiting approval"
+	case domain.StatusRejected:
+		return "Rejected"
+	case domain.StatusUnassigned:
+		return "Waiting for an agent"
+	case domain.StatusAssigned:
+		return "In progress"
+	case domain.StatusResolved:
+		return "Resolved"
+	case domain.StatusClosed:
+		return "Closed"
+	}
+	return string(s)
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
+	case n >= 1<<10:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// pageURL is base with page set to page+delta.
+func pageURL(base string, page, delta int) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
+	}
+	q := u.Query()
+	q.Set("page", strconv.Itoa(page+delta))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// layout returns the common page data for r.
+func (h *Handler) layout(r *http.Request, title, nav string) Layout {
+	st := stateOf(r)
+	l := Layout{Title: title, Site: h.site, Nav: nav, CSRF: st.csrf, RequestID: requestID(r.Context())}
+	if st.user != nil {
+		l.User = st.user
+		l.Agent = st.user.Role == domain.RoleAgent || st.user.IsAdmin()
+	}
+	l.Notice = notice(r.URL.Query().Get("ok"))
+	return l
+}
+
+// notice is the success message a redirect asks for with ?ok=code; only
+// these fixed texts can be shown, so a link cannot put words on the page.
+func notice(code string) string {
+	switch code {
+	case "password":
+		return "Your password is set."
+	case "comment":
+		return "Your comment was added."
+	case "reopened":
+		return "The ticket is open again."
+	case "resolved":
+		return "The ticket is resolved."
+	case "created":
+		return "Your ticket is open. We will keep you posted by mail."
+	case "nofiles":
+		return "Your ticket is open, but its attachments could not be stored. Please send them by replying to the ticket's mail."
+	case "away":
+		return "Your availability is saved."
+	case "signedout":
+		return "You are signed out."
+	}
+	return ""
+}
+
+// render writes page with data and status. The page is rendered into a
+// buffer first: a template error becomes a clean 500, never half a page.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
+	t, ok := h.templates[page]
+	if !ok {
+		h.internalError(w, r, fmt.Errorf("no page template %q", page))
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		h.internalError(w, r, fmt.Errorf("render %s: %w", page, err))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// errorPage is the data of the error page.
+type errorPage struct {
+	Layout
+	Heading string
+	Message string
+	ShowID  bool
+}
+
+// showError renders the friendly error page.
+func (h *Handler) showError(w http.ResponseWriter, r *http.Request, status int, heading, message string) {
+	l := h.layout(r, heading, "")
+	l.Notice = ""
+	h.render(w, r, status, "error", errorPage{Layout: l, Heading: heading, Message: message, ShowID: status >= 500})
+}
+
+// notFound is the 404 page, for unknown routes and for things the user may
+// not see alike.
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.showError(w, r, http.StatusNotFound, "Not found", "There is no such page, or it is not yours to see.")
+}
+
+// internalError logs err with the request id and shows a page with the id
+// only: the details are for the log.
+func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	id := requestID(r.Context())
+	if id == "" { // from recoverer, outside requestLog
+		id = w.Header().Get("X-Request-Id")
+	}
+	h.log.ErrorContext(r.Context(), "request failed", slog.String("request_id", id), slog.String("path", logPath(r)), slog.Any("error", err))
+	t, ok := h.templates["error"]
+	if ok {
+		var buf bytes.Buffer
+		l := h.layout(r, "Something went wrong", "")
+		l.Notice, l.RequestID = "", id
+		data := errorPage{Layout: l, Heading: "Something went wrong",
+			Message: "We could not complete your request. Please try again in a moment.", ShowID: true}
+		if t.ExecuteTemplate(&buf, "layout", data) == nil {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusInternalServerError)
+			w.Write(buf.Bytes())
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusInternalServerError)
+	fmt.Fprintf(w, "Something went wrong. Reference: %s\n", id)
+}
+
+// staticVersions returns a short content hash of every static file, used
+// as ?v= so that the files can be cached for a year.
+func staticVersions() (map[string]string, error) {
+	out := map[string]string{}
+	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := staticFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		out[strings.TrimPrefix(p, "static/")] = hex.EncodeToString(sum[:6])
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,99 @@
+package adminui
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"ticketgate/domain"
+)
+
+// signInForm is the sign-in form.
+type signInForm struct {
+	Email    string
+	Password string
+	Next     string
+}
+
+func newSignInForm(r *http.Request) signInForm {
+	return signInForm{Email: strings.TrimSpace(r.PostFormValue("email")), Password: r.PostFormValue("password"),
+		Next: r.PostFormValue("next")}
+}
+
+// Validate checks that both fields are there.
+func (f signInForm) Validate() error {
+	if f.Email == "" || f.Password == "" {
+		return errors.New("Enter your email and your password.")
+	}
+	return nil
+}
+
+type signInPage struct {
+	Layout
+	Email string
+	Next  string
+	Error string
+}
+
+func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
+	if u := stateOf(r).user; u != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	h.render(w, r, http.StatusOK, "signin", signInPage{Layout: h.layout(r, "Sign in", ""), Next: r.URL.Query().Get("next")})
+}
+
+func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
+	f := newSignInForm(r)
+	again := func(status int, msg string) {
+		h.render(w, r, status, "signin", signInPage{Layout: h.layout(r, "Sign in", ""), Email: f.Email, Next: f.Next, Error: msg})
+	}
+	if err := f.Validate(); err != nil {
+		again(http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	_, token, u, err := h.desk.SignIn(r.Context(), domain.SignInRequest{Email: f.Email, Password: f.Password,
+		ClientAddr: clientAddr(r), OldToken: stateOf(r).token})
+	var throttled *domain.ThrottledError
+	switch {
+	case errors.As(err, &throttled):
+		secs := int(math.Ceil(throttled.RetryAfter.Seconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. For your safety, please wait %s and try again, or ask for a password link.", waitText(throttled.RetryAfter)))
+		return
+	case errors.Is(err, domain.ErrBadCredentials):
+		again(http.StatusUnauthorized, "Wrong email or password.")
+		return
+	case err != nil:
+		h.internalError(w, r, err)
+		return
+	}
+	h.startSession(w, token)
+	next := safeNext(f.Next)
+	if u.MustChangePassword {
+		next = "/password"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// waitText says a wait in whole minutes, for people.
+func waitText(d time.Duration) string {
+	m := int(math.Ceil(d.Minutes()))
+	if m <= 1 {
+		return "a minute"
+	}
+	return fmt.Sprintf("%d minutes", m)
+}
+
+func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
+	if err := h.desk.SignOut(r.Context(), stateOf(r).token); err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	h.setCookie(w, sessionCookieName, "", -1)
+	http.Redirect(w, r, "/signin?ok=signedout", http.StatusSeeOther)
+}

@@ -1,0 +1,236 @@
+package adminui
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"ticketgate/domain"
+)
+
+// pageNumber reads ?page=; anything but a positive number is page 1.
+func pageNumber(r *http.Request) int {
+	n, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
+
+type ticketsPage struct {
+	Layout
+	Statuses []domain.Status
+	Status   domain.Status
+	Page     *domain.TicketPage
+	Base     string // the list's URL without page, for the pager
+	Error    string
+}
+
+// myTickets lists the tickets the user requested, filtered by ?status=.
+func (h *Handler) myTickets(w http.ResponseWriter, r *http.Request) {
+	data := ticketsPage{Layout: h.layout(r, "My tickets", "tickets"), Statuses: domain.Statuses, Base: "/tickets"}
+	if s := r.URL.Query().Get("status"); s != "" {
+		st, err := domain.ParseStatus(s)
+		if err != nil {
+			data.Error = "There is no status " + strconv.Quote(s) + "; showing all tickets."
+		} else {
+			data.Status = st
+			data.Base = "/tickets?status=" + string(st)
+		}
+	}
+	p, err := h.desk.MyTickets(r.Context(), stateOf(r).user, data.Status, pageNumber(r))
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	data.Page = p
+	h.render(w, r, http.StatusOK, "tickets", data)
+}
+
+type queuePage struct {
+	Layout
+	Page   *domain.TicketPage
+	Base   string
+	Member *domain.TeamMember
+	Away   bool
+	Until  string // the away form's value after a failed try
+	Error  string
+}
+
+// queue lists the tickets assigned to the agent, with their availability.
+func (h *Handler) queue(w http.ResponseWriter, r *http.Request) {
+	h.showQueue(w, r, http.StatusOK, "", "")
+}
+
+func (h *Handler) showQueue(w http.ResponseWriter, r *http.Request, status int, until, msg string) {
+	u := stateOf(r).user
+	data := queuePage{Layout: h.layout(r, "My queue", "queue"), Base: "/queue", Until: until, Error: msg}
+	p, err := h.desk.MyQueue(r.Context(), u, pageNumber(r))
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	data.Page = p
+	m, err := h.desk.TeamMemberOf(r.Context(), u)
+	switch {
+	case err == nil:
+		data.Member, data.Away = m, !m.IsAvailable(timeNow())
+	case !errors.Is(err, domain.ErrNotFound):
+		h.internalError(w, r, err)
+		return
+	}
+	h.render(w, r, status, "queue", data)
+}
+
+type ticketPage struct {
+	Layout
+	Detail    *domain.TicketDetail
+	Access    domain.TicketAccess
+	Back      string
+	BackLabel string
+	Comment   string // the comment form's text after a failed try
+	Note      string // the resolve form's text after a failed try
+	Error     string
+}
+
+// ticketID reads the :ref path value; a malformed one is a ticket that
+// does not exist.
+func ticketID(r *http.Request) (int64, bool) {
+	id, err := domain.ParseRef(pathValue(r, "ref"))
+	return id, err == nil
+}
+
+// ticket shows one ticket with its whole history.
+func (h *Handler) ticket(w http.ResponseWriter, r *http.Request) {
+	h.showTicket(w, r, http.StatusOK, ticketPage{})
+}
+
+// showTicket renders the ticket page; data carries a failed form's input
+// and message.
+func (h *Handler) showTicket(w http.ResponseWriter, r *http.Request, status int, data ticketPage) {
+	id, ok := ticketID(r)
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	u := stateOf(r).user
+	td, acc, err := h.desk.TicketFor(r.Context(), u, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		h.notFound(w, r)
+		return
+	}
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	data.Layout = h.layout(r, td.Ticket.Ref()+" "+td.Ticket.Subject, "tickets")
+	data.Detail, data.Access = td, acc
+	data.Back, data.BackLabel = "/tickets", "My tickets"
+	if td.Ticket.RequesterID != u.ID && data.Layout.Agent {
+		data.Back, data.BackLabel, data.Layout.Nav = "/queue", "My queue", "queue"
+	}
+	h.render(w, r, status, "ticket", data)
+}
+
+// attachment sends one attachment of a ticket the user may see, as a
+// download that the browser never renders in the portal's origin.
+func (h *Handler) attachment(w http.ResponseWriter, r *http.Request) {
+	id, ok := ticketID(r)
+	attID, err := strconv.ParseInt(pathValue(r, "id"), 10, 64)
+	if !ok || err != nil {
+		h.notFound(w, r)
+		return
+	}
+	a, err := h.desk.AttachmentFor(r.Context(), stateOf(r).user, id, attID)
+	if errors.Is(err, domain.ErrNotFound) {
+		h.notFound(w, r)
+		return
+	}
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	if a.Content == nil && a.Path != "" {
+		h.internalError(w, r, errors.New("attachment "+strconv.FormatInt(a.ID, 10)+" is a file under ATTACHMENTS_DIR, which the portal cannot serve yet"))
+		return
+	}
+	w.Header().Set("Content-Type", a.ContentType)
+	w.Header().Set("Content-Disposition", contentDisposition(a.Name))
+	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(a.Content)))
+	w.Write(a.Content)
+}
+
+type newTicketPage struct {
+	Layout
+	Subject   string
+	Body      string
+	MaxUpload string
+	Error     string
+}
+
+func (h *Handler) newTicketPage(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "new_ticket", newTicketPage{Layout: h.layout(r, "New ticket", "new"), MaxUpload: humanSize(h.maxUpload)})
+}
+
+// newTicketForm is the "New ticket" form with its files read.
+type newTicketForm struct {
+	domain.PortalTicket
+}
+
+func newNewTicketForm(r *http.Request) (newTicketForm, error) {
+	f := newTicketForm{domain.PortalTicket{Subject: strings.TrimSpace(r.PostFormValue("subject")), Body: r.PostFormValue("body")}}
+	if r.MultipartForm == nil {
+		return f, nil
+	}
+	for _, fh := range r.MultipartForm.File["files"] {
+		if fh.Filename == "" && fh.Size == 0 {
+			continue // the browser's empty file field
+		}
+		file, err := fh.Open()
+		if err != nil {
+			return f, err
+		}
+		b, err := io.ReadAll(file)
+		file.Close()
+		if err != nil {
+			return f, err
+		}
+		f.Attachments = append(f.Attachments, domain.NewAttachment{Name: fh.Filename,
+			ContentType: fh.Header.Get("Content-Type"), Content: b})
+	}
+	return f, nil
+}
+
+// Validate applies the domain's rules for a new ticket.
+func (f newTicketForm) Validate() error { return f.PortalTicket.Validate() }
+
+func (h *Handler) newTicket(w http.ResponseWriter, r *http.Request) {
+	f, err := newNewTicketForm(r)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	if err := f.Validate(); err != nil {
+		h.render(w, r, http.StatusUnprocessableEntity, "new_ticket", newTicketPage{Layout: h.layout(r, "New ticket", "new"),
+			Subject: f.Subject, Body: f.Body, MaxUpload: humanSize(h.maxUpload), Error: ruleMessage(err)})
+		return
+	}
+	t, err := h.desk.OpenPortalTicket(r.Context(), stateOf(r).user, f.PortalTicket)
+	switch {
+	case err != nil && t == nil:
+		h.internalError(w, r, err)
+	case err != nil:
+		// The ticket stands; only its files failed. Say so on the ticket
+		// (sending the form again would make a second ticket), log why.
+		h.log.ErrorContext(r.Context(), "attachments not stored", slog.String("request_id", requestID(r.Context())),
+			slog.String("ticket", t.Ref()), slog.Any("error", err))
+		http.Redirect(w, r, "/tickets/"+t.Ref()+"?ok=nofiles", http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, "/tickets/"+t.Ref()+"?ok=created", http.StatusSeeOther)
+	}
+}

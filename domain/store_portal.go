@@ -1,0 +1,85 @@
+package domain
+
+import (
+	"context"
+	"time"
+)
+
+// PortalStore is what the web portal's use cases need beyond the ticket
+// store: sessions, password links, sign-in throttling, paged ticket lists
+// and attachment contents.
+type PortalStore interface {
+	SessionStore
+	PasswordLinkStore
+	ThrottleStore
+	PortalTicketStore
+}
+
+// SessionStore keeps signed-in sessions. Only a hash of a session's secret
+// is stored, so a copy of the database signs nobody in.
+type SessionStore interface {
+	// CreateSession inserts s; ErrConflict if its ID is taken.
+	CreateSession(ctx context.Context, s *Session) error
+	// GetSession returns session id, or ErrNotFound.
+	GetSession(ctx context.Context, id string) (*Session, error)
+	// TouchSession sets the session's LastSeenAt; ErrNotFound if it is gone.
+	TouchSession(ctx context.Context, id string, at time.Time) error
+	// DeleteSession removes session id; a missing one is no error.
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteUserSessions removes every session of user userID.
+	DeleteUserSessions(ctx context.Context, userID int64) error
+	// DeleteExpiredSessions removes every session last used before
+	// idleBefore or created before createdBefore.
+	DeleteExpiredSessions(ctx context.Context, idleBefore, createdBefore time.Time) error
+}
+
+// PasswordLinkStore keeps the single-use links that set a password.
+type PasswordLinkStore interface {
+	// CreatePasswordLink inserts l; ErrConflict if its ID is taken.
+	CreatePasswordLink(ctx context.Context, l *PasswordLink) error
+	// GetPasswordLink returns link id, used or not, or ErrNotFound.
+	GetPasswordLink(ctx context.Context, id string) (*PasswordLink, error)
+	// SpendPasswordLink marks link id used at at if it is unused, in one
+	// statement; ErrNotFound if it is unknown or was used already.
+	SpendPasswordLink(ctx context.Context, id string, at time.Time) error
+	// UsePasswordLinks marks every unused link of user userID used at at,
+	// so that one link set the password and no other still can.
+	UsePasswordLinks(ctx context.Context, userID int64, at time.Time) error
+}
+
+// ThrottleStore counts failed attempts (sign-in failures, password link
+// requests) per scope and key, in the database so that every instance sees
+// the same counts.
+type ThrottleStore interface {
+	// AddAttempt records one attempt of key in scope at at, and forgets the
+	// attempts of that key made before olderThan.
+	AddAttempt(ctx context.Context, scope, key string, at, olderThan time.Time) error
+	// CountAttempts returns how many attempts of key in scope were made
+	// after since, and the time of the oldest of them (zero when none).
+	CountAttempts(ctx context.Context, scope, key string, since time.Time) (int, time.Time, error)
+	// ClearAttempts forgets every attempt of key in scope.
+	ClearAttempts(ctx context.Context, scope, key string) error
+}
+
+// PortalTicketStore reads tickets page by page, and attachments with their
+// content.
+type PortalTicketStore interface {
+	// ListTicketPage returns at most limit tickets that match f after
+	// skipping offset, in order, and how many match in all. f.Limit is
+	// ignored.
+	ListTicketPage(ctx context.Context, f TicketFilter, order TicketOrder, offset, limit int) ([]Ticket, int, error)
+	// GetAttachment returns attachment id with its content.
+	GetAttachment(ctx context.Context, id int64) (*Attachment, error)
+}
+
+// TicketOrder says how ListTicketPage sorts.
+type TicketOrder int
+
+// Ticket orders.
+const (
+	// NewestFirst sorts by creation, newest first.
+	NewestFirst TicketOrder = iota
+	// OpenFirst puts tickets that need work before the others, and the
+	// oldest of each group first: an agent's queue.
+	OpenFirst
+)

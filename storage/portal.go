@@ -1,0 +1,204 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"ticketgate/domain"
+)
+
+var _ domain.PortalStore = (*Store)(nil)
+
+type sessionRow struct {
+	bun.BaseModel `bun:"table:sessions"`
+
+	ID         string    `bun:"id,pk"`
+	UserID     int64     `bun:"user_id"`
+	SecretHash string    `bun:"secret_hash"`
+	CSRFToken  string    `bun:"csrf_token"`
+	CreatedAt  time.Time `bun:"created_at"`
+	LastSeenAt time.Time `bun:"last_seen_at"`
+	ClientAddr string    `bun:"client_addr"`
+}
+
+// CreateSession inserts s.
+func (s *Store) CreateSession(ctx context.Context, x *domain.Session) error {
+	row := &sessionRow{ID: x.ID, UserID: x.UserID, SecretHash: x.SecretHash, CSRFToken: x.CSRFToken,
+		CreatedAt: utc(x.CreatedAt), LastSeenAt: utc(x.LastSeenAt), ClientAddr: x.ClientAddr}
+	_, err := s.idb.NewInsert().Model(row).Exec(ctx)
+	return mapErr(err, "create session for user %d", x.UserID)
+}
+
+// GetSession returns session id.
+func (s *Store) GetSession(ctx context.Context, id string) (*domain.Session, error) {
+	var row sessionRow
+	if err := s.idb.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, mapErr(err, "get session")
+	}
+	return &domain.Session{ID: row.ID, UserID: row.UserID, SecretHash: row.SecretHash, CSRFToken: row.CSRFToken,
+		CreatedAt: row.CreatedAt.UTC(), LastSeenAt: row.LastSeenAt.UTC(), ClientAddr: row.ClientAddr}, nil
+}
+
+// TouchSession sets a session's last use.
+func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
+	res, err := s.idb.NewUpdate().Model((*sessionRow)(nil)).Set("last_seen_at = ?", utc(at)).Where("id = ?", id).Exec(ctx)
+	return mapErr(mustAffect(res, err), "touch session")
+}
+
+// DeleteSession removes session id.
+func (s *Store) DeleteSession(ctx context.Context, id string) error {
+	_, err := s.idb.NewDelete().Model((*sessionRow)(nil)).Where("id = ?", id).Exec(ctx)
+	return mapErr(err, "delete session")
+}
+
+// DeleteUserSessions removes every session of a user.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
+	_, err := s.idb.NewDelete().Model((*sessionRow)(nil)).Where("user_id = ?", userID).Exec(ctx)
+	return mapErr(err, "delete sessions of user %d", userID)
+}
+
+// DeleteExpiredSessions removes sessions past their idle or absolute expiry.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, idleBefore, createdBefore time.Time) error {
+	_, err := s.idb.NewDelete().Model((*sessionRow)(nil)).
+		Where("last_seen_at < ? OR created_at < ?", utc(idleBefore), utc(createdBefore)).Exec(ctx)
+	return mapErr(err, "delete expired sessions")
+}
+
+type passwordLinkRow struct {
+	bun.BaseModel `bun:"table:password_links"`
+
+	ID         string     `bun:"id,pk"`
+	UserID     int64      `bun:"user_id"`
+	SecretHash string     `bun:"secret_hash"`
+	Purpose    string     `bun:"purpose"`
+	CreatedAt  time.Time  `bun:"created_at"`
+	ExpiresAt  time.Time  `bun:"expires_at"`
+	UsedAt     *time.Time `bun:"used_at"`
+}
+
+// CreatePasswordLink inserts l.
+func (s *Store) CreatePasswordLink(ctx context.Context, l *domain.PasswordLink) error {
+	row := &passwordLinkRow{ID: l.ID, UserID: l.UserID, SecretHash: l.SecretHash, Purpose: l.Purpose,
+		CreatedAt: utc(l.CreatedAt), ExpiresAt: utc(l.ExpiresAt), UsedAt: utcPtr(l.UsedAt)}
+	_, err := s.idb.NewInsert().Model(row).Exec(ctx)
+	return mapErr(err, "create password link for user %d", l.UserID)
+}
+
+// GetPasswordLink returns link id.
+func (s *Store) GetPasswordLink(ctx context.Context, id string) (*domain.PasswordLink, error) {
+	var row passwordLinkRow
+	if err := s.idb.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, mapErr(err, "get password link")
+	}
+	return &domain.PasswordLink{ID: row.ID, UserID: row.UserID, SecretHash: row.SecretHash, Purpose: row.Purpose,
+		CreatedAt: row.CreatedAt.UTC(), ExpiresAt: row.ExpiresAt.UTC(), UsedAt: utcPtr(row.UsedAt)}, nil
+}
+
+// SpendPasswordLink marks link id used if it is not yet.
+func (s *Store) SpendPasswordLink(ctx context.Context, id string, at time.Time) error {
+	res, err := s.idb.NewUpdate().Model((*passwordLinkRow)(nil)).Set("used_at = ?", utc(at)).
+		Where("id = ?", id).Where("used_at IS NULL").Exec(ctx)
+	return mapErr(mustAffect(res, err), "spend password link")
+}
+
+// UsePasswordLinks marks every unused link of a user used.
+func (s *Store) UsePasswordLinks(ctx context.Context, userID int64, at time.Time) error {
+	_, err := s.idb.NewUpdate().Model((*passwordLinkRow)(nil)).Set("used_at = ?", utc(at)).
+		Where("user_id = ?", userID).Where("used_at IS NULL").Exec(ctx)
+	return mapErr(err, "use password links of user %d", userID)
+}
+
+type attemptRow struct {
+	bun.BaseModel `bun:"table:auth_attempts"`
+
+	ID    int64     `bun:"id,pk,autoincrement"`
+	Scope string    `bun:"scope"`
+	Key   string    `bun:"key"`
+	At    time.Time `bun:"at"`
+}
+
+// AddAttempt records an attempt and forgets that key's old ones.
+func (s *Store) AddAttempt(ctx context.Context, scope, key string, at, olderThan time.Time) error {
+	return s.tx(ctx, func(ctx context.Context, tx *Store) error {
+		if _, err := tx.idb.NewDelete().Model((*attemptRow)(nil)).Where("scope = ?", scope).Where("key = ?", key).
+			Where("at < ?", utc(olderThan)).Exec(ctx); err != nil {
+			return mapErr(err, "forget old %s attempts", scope)
+		}
+		_, err := tx.idb.NewInsert().Model(&attemptRow{Scope: scope, Key: key, At: utc(at)}).Exec(ctx)
+		return mapErr(err, "record %s attempt", scope)
+	})
+}
+
+// CountAttempts counts a key's attempts since a time, and returns the oldest.
+func (s *Store) CountAttempts(ctx context.Context, scope, key string, since time.Time) (int, time.Time, error) {
+	var rows []attemptRow
+	if err := s.idb.NewSelect().Model(&rows).Column("at").Where("scope = ?", scope).Where("key = ?", key).
+		Where("at > ?", utc(since)).Order("at").Scan(ctx); err != nil {
+		return 0, time.Time{}, mapErr(err, "count %s attempts", scope)
+	}
+	if len(rows) == 0 {
+		return 0, time.Time{}, nil
+	}
+	return len(rows), rows[0].At.UTC(), nil
+}
+
+// ClearAttempts forgets a key's attempts.
+func (s *Store) ClearAttempts(ctx context.Context, scope, key string) error {
+	_, err := s.idb.NewDelete().Model((*attemptRow)(nil)).Where("scope = ?", scope).Where("key = ?", key).Exec(ctx)
+	return mapErr(err, "clear %s attempts", scope)
+}
+
+// ListTicketPage returns one page of the tickets that match f, and how many
+// match in all.
+func (s *Store) ListTicketPage(ctx context.Context, f domain.TicketFilter, order domain.TicketOrder, offset, limit int) ([]domain.Ticket, int, error) {
+	filter := func(q *bun.SelectQuery) *bun.SelectQuery {
+		if f.Status != "" {
+			q = q.Where("t.status = ?", string(f.Status))
+		}
+		if f.RequesterID != 0 {
+			q = q.Where("t.requester_id = ?", f.RequesterID)
+		}
+		if f.AssigneeID != 0 {
+			q = q.Where("t.assignee_id = ?", f.AssigneeID)
+		}
+		return q
+	}
+	total, err := filter(s.idb.NewSelect().TableExpr("tickets AS t")).Count(ctx)
+	if err != nil {
+		return nil, 0, mapErr(err, "count tickets")
+	}
+	var rows []ticketView
+	q := filter(s.ticketQuery(&rows))
+	switch order {
+	case domain.OpenFirst:
+		// Open tickets first, oldest first (a work queue); then the done
+		// ones, most recent first.
+		q = q.OrderExpr("CASE WHEN t.status IN ('resolved', 'closed', 'rejected') THEN 1 ELSE 0 END").
+			OrderExpr("CASE WHEN t.status IN ('resolved', 'closed', 'rejected') THEN -t.id ELSE t.id END")
+	default:
+		q = q.OrderExpr("t.id DESC")
+	}
+	if limit > 0 {
+		q = q.Limit(int64(limit)).Offset(int64(offset))
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, 0, mapErr(err, "list tickets")
+	}
+	out := make([]domain.Ticket, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	return out, int(total), nil
+}
+
+// GetAttachment returns attachment id with its content.
+func (s *Store) GetAttachment(ctx context.Context, id int64) (*domain.Attachment, error) {
+	var r attachmentRow
+	if err := s.idb.NewSelect().Model(&r).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, mapErr(err, "get attachment %d", id)
+	}
+	return &domain.Attachment{ID: r.ID, TicketID: r.TicketID, Name: r.Name, ContentType: r.ContentType,
+		Size: r.Size, Content: r.Content, Path: r.Path, CreatedAt: r.CreatedAt.UTC()}, nil
+}
