@@ -21,22 +21,7 @@ import (
 var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 
 // setClock is a clock the test moves by hand.
-type setClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *setClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *setClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+type setClock = storagetest.Clock
 
 var admin = domain.Actor{Email: "root@x.test", Admin: true}
 
@@ -53,7 +38,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, s *storage.Store, opts ...domain.Option) *fixture {
 	t.Helper()
-	clock := &setClock{now: t0}
+	clock := storagetest.NewClock(t0)
 	f := &fixture{t: t, ctx: context.Background(), s: s, clock: clock,
 		d: domain.NewDesk(s, clock, storagetest.Logger(t), opts...)}
 	f.ann = f.user("ann@x.test", "Ann Lee", domain.RoleEmployee)

@@ -153,18 +153,7 @@ func (s *Store) ClearAttempts(ctx context.Context, scope, key string) error {
 // ListTicketPage returns one page of the tickets that match f, and how many
 // match in all.
 func (s *Store) ListTicketPage(ctx context.Context, f domain.TicketFilter, order domain.TicketOrder, offset, limit int) ([]domain.Ticket, int, error) {
-	filter := func(q *bun.SelectQuery) *bun.SelectQuery {
-		if f.Status != "" {
-			q = q.Where("t.status = ?", string(f.Status))
-		}
-		if f.RequesterID != 0 {
-			q = q.Where("t.requester_id = ?", f.RequesterID)
-		}
-		if f.AssigneeID != 0 {
-			q = q.Where("t.assignee_id = ?", f.AssigneeID)
-		}
-		return q
-	}
+	filter := func(q *bun.SelectQuery) *bun.SelectQuery { return whereTickets(q, f) }
 	total, err := filter(s.idb.NewSelect().TableExpr("tickets AS t")).Count(ctx)
 	if err != nil {
 		return nil, 0, mapErr(err, "count tickets")

@@ -125,10 +125,8 @@ func (s *Store) GetTicket(ctx context.Context, id int64) (*domain.Ticket, error)
 	return &t, nil
 }
 
-// ListTickets returns tickets that match f, newest first.
-func (s *Store) ListTickets(ctx context.Context, f domain.TicketFilter) ([]domain.Ticket, error) {
-	var rows []ticketView
-	q := s.ticketQuery(&rows).OrderExpr("t.id DESC")
+// whereTickets adds f's conditions on tickets AS t to q.
+func whereTickets(q *bun.SelectQuery, f domain.TicketFilter) *bun.SelectQuery {
 	if f.Status != "" {
 		q = q.Where("t.status = ?", string(f.Status))
 	}
@@ -138,6 +136,13 @@ func (s *Store) ListTickets(ctx context.Context, f domain.TicketFilter) ([]domai
 	if f.AssigneeID != 0 {
 		q = q.Where("t.assignee_id = ?", f.AssigneeID)
 	}
+	return q
+}
+
+// ListTickets returns tickets that match f, newest first.
+func (s *Store) ListTickets(ctx context.Context, f domain.TicketFilter) ([]domain.Ticket, error) {
+	var rows []ticketView
+	q := whereTickets(s.ticketQuery(&rows).OrderExpr("t.id DESC"), f)
 	if f.Limit > 0 {
 		q = q.Limit(int64(f.Limit))
 	}

@@ -41,7 +41,7 @@ func newApprovalFlow(t *testing.T, url string, opts ...domain.Option) *approvalF
 	st := storagetest.Open(t, url)
 	opts = append([]domain.Option{domain.WithComposer(testComposer(t), true),
 		domain.WithIntake(domain.IntakePolicy{HelpdeskAddress: "help@company.test", AllowedDomains: []string{"company.test"}})}, opts...)
-	d := domain.NewDesk(st, &setClock{now: mt0}, storagetest.Logger(t), opts...)
+	d := domain.NewDesk(st, storagetest.NewClock(mt0), storagetest.Logger(t), opts...)
 	f, err := domain.ParseSetup([]byte(approvalSetup))
 	if err != nil {
 		t.Fatal(err)
@@ -309,7 +309,7 @@ func TestScheduledJobs(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		ctx := context.Background()
 		st := storagetest.Open(t, db.URL)
-		clock := &setClock{now: mt0}
+		clock := storagetest.NewClock(mt0)
 		d := domain.NewDesk(st, clock, storagetest.Logger(t), domain.WithComposer(testComposer(t), true),
 			domain.WithIntake(domain.IntakePolicy{HelpdeskAddress: "help@company.test", AllowedDomains: []string{"company.test"}}),
 			domain.WithSchedule(domain.Schedule{RemindAfter: 24 * time.Hour, ExpireAfter: 72 * time.Hour, ReopenWithin: 336 * time.Hour}))

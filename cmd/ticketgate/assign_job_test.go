@@ -21,7 +21,7 @@ import (
 func TestAssignJob(t *testing.T) {
 	storagetest.EachStore(t, func(t *testing.T, st *storage.Store) {
 		ctx := context.Background()
-		d := mailDesk(t, st, &setClock{now: mt0}, true)
+		d := mailDesk(t, st, storagetest.NewClock(mt0), true)
 		hw := &domain.Category{Name: "Hardware", CreatedAt: mt0, UpdatedAt: mt0}
 		if err := st.CreateCategory(ctx, hw); err != nil {
 			t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,23 +18,8 @@ import (
 
 var mt0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 
-// setClock is a clock tests move by hand.
-type setClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *setClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *setClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// setClock is a clock the test moves by hand.
+type setClock = storagetest.Clock
 
 func testComposer(t testing.TB) *outbox.Composer {
 	t.Helper()
@@ -120,7 +104,7 @@ func threadOK(t *testing.T, root string, msgs []domain.OutboxMessage) {
 func TestMailFlows(t *testing.T) {
 	storagetest.EachStore(t, func(t *testing.T, st *storage.Store) {
 		ctx := context.Background()
-		clock := &setClock{now: mt0}
+		clock := storagetest.NewClock(mt0)
 		d := mailDesk(t, st, clock, false)
 		bob := addUser(t, st, "bob@company.test", "Bob Agent", domain.RoleAgent)
 		addUser(t, st, "root@company.test", "", domain.RoleAdmin)
@@ -242,7 +226,7 @@ func TestMailFlows(t *testing.T) {
 func TestNoComposerNoMail(t *testing.T) {
 	storagetest.EachStore(t, func(t *testing.T, st *storage.Store) {
 		ctx := context.Background()
-		d := domain.NewDesk(st, &setClock{now: mt0}, storagetest.Logger(t))
+		d := domain.NewDesk(st, storagetest.NewClock(mt0), storagetest.Logger(t))
 		bob := addUser(t, st, "bob@company.test", "", domain.RoleAgent)
 		tk, err := d.OpenTicket(ctx, domain.NewTicket{Subject: "x", From: "ann@company.test"})
 		if err != nil {
@@ -269,7 +253,7 @@ func TestNoComposerNoMail(t *testing.T) {
 func TestRefusalOncePerDay(t *testing.T) {
 	storagetest.EachStore(t, func(t *testing.T, st *storage.Store) {
 		ctx := context.Background()
-		clock := &setClock{now: mt0}
+		clock := storagetest.NewClock(mt0)
 		d := mailDesk(t, st, clock, true)
 		for i := 0; i < 3; i++ {
 			if err := d.RefuseSender(ctx, "Stranger <Stranger@Elsewhere.test>", "Please fix my printer"); err != nil {
@@ -302,7 +286,7 @@ func TestRefusalOncePerDay(t *testing.T) {
 func TestLongThreadReferences(t *testing.T) {
 	storagetest.EachStore(t, func(t *testing.T, st *storage.Store) {
 		ctx := context.Background()
-		d := mailDesk(t, st, &setClock{now: mt0}, false)
+		d := mailDesk(t, st, storagetest.NewClock(mt0), false)
 		bob := addUser(t, st, "bob@company.test", "", domain.RoleAgent)
 		tk, err := d.OpenTicket(ctx, domain.NewTicket{Subject: "long", From: "ann@company.test", MessageID: "root@x.test"})
 		if err != nil {

@@ -18,7 +18,7 @@ func TestMailInMailsBack(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		ctx := context.Background()
 		st := storagetest.Open(t, db.URL)
-		clock := &setClock{now: mt0}
+		clock := storagetest.NewClock(mt0)
 		d := domain.NewDesk(st, clock, storagetest.Logger(t), domain.WithComposer(testComposer(t), true),
 			domain.WithIntake(domain.IntakePolicy{HelpdeskAddress: "help@company.test", AllowedDomains: []string{"company.test"}}))
 		receive := func(raw string) domain.Outcome {

@@ -288,7 +288,7 @@ func TestMailpitRelayDown(t *testing.T) {
 	}
 	ctx := context.Background()
 	st := storagetest.Open(t, filepath.Join(t.TempDir(), "tg.db"))
-	clock := &setClock{now: time.Now().UTC()}
+	clock := storagetest.NewClock(time.Now().UTC())
 	d := mailDesk(t, st, clock, true)
 	tok := token(t)
 	for i := 0; i < 3; i++ {

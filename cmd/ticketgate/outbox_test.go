@@ -29,7 +29,7 @@ func TestOutboxCommands(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		ctx := context.Background()
 		st := storagetest.Open(t, db.URL)
-		d := mailDesk(t, st, &setClock{now: mt0}, false)
+		d := mailDesk(t, st, storagetest.NewClock(mt0), false)
 		tk, err := d.OpenTicket(ctx, domain.NewTicket{Subject: "Printer", From: "ann@company.test", MessageID: "p1@mail.test"})
 		if err != nil {
 			t.Fatal(err)
