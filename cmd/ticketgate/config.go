@@ -208,7 +208,13 @@ var settings = []setting{
 		return nil
 	}},
 	{"APPROVAL_REMIND_AFTER", fixed("24h"), false, "remind approvers after", durationInto(func(c *Config) *time.Duration { return &c.ApprovalRemindAfter })},
-	{"APPROVAL_EXPIRE_AFTER", fixed("168h"), false, "give up on approvals after", durationInto(func(c *Config) *time.Duration { return &c.ApprovalExpireAfter })},
+	{"APPROVAL_EXPIRE_AFTER", fixed("168h"), false, "escalate approvals to the admins after this wait (0: never)", func(c *Config, v string) error {
+		if v == "0" {
+			c.ApprovalExpireAfter = 0
+			return nil
+		}
+		return durationInto(func(c *Config) *time.Duration { return &c.ApprovalExpireAfter })(c, v)
+	}},
 	{"REOPEN_WITHIN", fixed("336h"), false, "resolved tickets close after", durationInto(func(c *Config) *time.Duration { return &c.ReopenWithin })},
 	{"OUTBOX_MAX_ATTEMPTS", fixed("10"), false, "send attempts before a mail is dead", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)

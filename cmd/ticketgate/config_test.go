@@ -127,6 +127,16 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 	}
 }
 
+func TestApprovalExpireNever(t *testing.T) {
+	c, err := loadConfig(envOf(map[string]string{"APPROVAL_EXPIRE_AFTER": "0"}), nil, nil)
+	if err != nil || c.ApprovalExpireAfter != 0 {
+		t.Errorf("APPROVAL_EXPIRE_AFTER=0: %v, %v; want 0 (never)", c, err)
+	}
+	if _, err := loadConfig(envOf(map[string]string{"APPROVAL_EXPIRE_AFTER": "-1h"}), nil, nil); err == nil {
+		t.Error("APPROVAL_EXPIRE_AFTER=-1h accepted")
+	}
+}
+
 func TestParseSize(t *testing.T) {
 	tests := map[string]int64{"25MiB": 25 << 20, "10MB": 10e6, "512KiB": 512 << 10, "1048576": 1048576, "100B": 100, "2 GiB": 2 << 30}
 	for in, want := range tests {
