@@ -4,8 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -261,4 +268,84 @@ func TestEndToEndApprovals(t *testing.T) {
 			t.Errorf("history after the out-of-office reply: %s", story)
 		}
 	})
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// formPage GETs url and returns its CSRF token.
+func formPage(t *testing.T, c *http.Client, url string) string {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	m := csrfRE.FindSubmatch(body)
+	if resp.StatusCode != 200 || m == nil {
+		t.Fatalf("GET %s: %d, no form:\n%s", url, resp.StatusCode, body)
+	}
+	return html.UnescapeString(string(m[1]))
+}
+
+// TestForgotPasswordThroughMailpit: forgot password on the real binary →
+// the link arrives in Mailpit → it sets a new password that signs in.
+func TestForgotPasswordThroughMailpit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	ms := needMailstack(t)
+	tok := token(t)
+	erin := "erin-" + tok + "@company.test"
+	dbURL := filepath.Join(t.TempDir(), "tg.db")
+	if _, errOut, code := runCLI(t, map[string]string{"DATABASE_URL": dbURL}, "", "user", "add", "--email", erin, "--role", "employee"); code != 0 {
+		t.Fatal(errOut)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	base := "http://" + addr
+	p := startServe(t, binary(t), []string{"DATABASE_URL=" + dbURL, "HELPDESK_ADDRESS=help@company.test",
+		"SMTP_URL=" + ms.smtpURL + "?tls=none", "BASE_URL=" + base, "HTTP_ADDR=" + addr})
+	defer func() { p.cmd.Process.Signal(os.Interrupt); p.cmd.Wait() }()
+
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	csrf := formPage(t, c, base+"/forgot")
+	resp, err := c.PostForm(base+"/forgot", url.Values{"csrf": {csrf}, "email": {erin}})
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("POST /forgot: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	msgs := ms.search(t, "to:"+erin, 1)
+	if len(msgs) != 1 {
+		t.Fatalf("no password mail in Mailpit for %s", erin)
+	}
+	raw := ms.raw(t, msgs[0].ID)
+	in, err := inbox.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := regexp.MustCompile(regexp.QuoteMeta(base) + `/\S+`).FindString(in.Text)
+	if link == "" {
+		t.Fatalf("no link in the mail:\n%s", in.Text)
+	}
+	csrf = formPage(t, c, link)
+	resp, err = c.PostForm(link, url.Values{"csrf": {csrf}, "new": {"erin's brand new passphrase"}, "confirm": {"erin's brand new passphrase"}})
+	if err != nil || resp.StatusCode != 200 || !strings.HasSuffix(resp.Request.URL.Path, "/tickets") {
+		t.Fatalf("set password: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	// A fresh browser signs in with it.
+	jar2, _ := cookiejar.New(nil)
+	c2 := &http.Client{Jar: jar2}
+	csrf = formPage(t, c2, base+"/signin")
+	resp, err = c2.PostForm(base+"/signin", url.Values{"csrf": {csrf}, "email": {erin}, "password": {"erin's brand new passphrase"}})
+	if err != nil || resp.StatusCode != 200 || !strings.HasSuffix(resp.Request.URL.Path, "/tickets") {
+		t.Fatalf("sign in with the new password: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
 }
