@@ -39,6 +39,7 @@ var composedKinds = []domain.MailKind{
 	domain.MailUnreadableReply,
 	domain.MailApprovalExpired,
 	domain.MailPasswordLink,
+	domain.MailTriageNotice,
 	domain.MailAssigned,
 	domain.MailAssignedRequester,
 }

@@ -145,6 +145,10 @@ func TestComposeGolden(t *testing.T) {
 			Vars: map[string]string{"Subject": "Drucker kaputt"}, ReplyTo: "help+x@company.test"},
 			wantSubject: "Re: Drucker kaputt", wantReplyTo: "help+x@company.test",
 			wantText: []string{`Your message "Drucker kaputt" did not open a ticket`, "help@company.test"}},
+		{name: "triage_notice", mail: domain.Mail{Kind: domain.MailTriageNotice, To: "root@company.test", Ticket: ticket,
+			Vars: map[string]string{"reason": "confidence 0.41 by local is below 0.60", "candidates": "Hardware 0.41, Access 0.30"}},
+			wantSubject: "[TKT-42] Écran cassé – need a new monitor",
+			wantText:    []string{"waiting in triage", "confidence 0.41 by local is below 0.60", "Hardware 0.41, Access 0.30"}},
 		{name: "password_link", mail: domain.Mail{Kind: domain.MailPasswordLink, To: "ann@company.test", ToName: "Ann Lee",
 			Vars: map[string]string{"link": "https://help.company.test/password/abc.def", "purpose": "reset", "expires": "1 hour", "name": "Ann Lee"}},
 			wantSubject: "Choose a new password for ACME IT Helpdesk",
@@ -312,6 +316,24 @@ func TestComposeHeaderInjection(t *testing.T) {
 	} {
 		if _, err := c.Compose(context.Background(), bad); err == nil {
 			t.Errorf("Compose(%+v) = nil error", bad)
+		}
+	}
+}
+
+// TestEveryKindComposes guards against a mail kind that a use case sends
+// with no template: Compose would fail inside the use case's transaction.
+func TestEveryKindComposes(t *testing.T) {
+	c := testComposer(t, "help@company.test")
+	kinds := []domain.MailKind{domain.MailTicketReceived, domain.MailApprovalNeeded, domain.MailApprovalReminder,
+		domain.MailRejected, domain.MailAssigned, domain.MailAssignedRequester, domain.MailComment, domain.MailResolved,
+		domain.MailRefusal, domain.MailUnreadableReply, domain.MailTriageNotice, domain.MailPasswordLink, domain.MailApprovalExpired}
+	for _, k := range kinds {
+		m := domain.Mail{Kind: k, To: "ann@company.test", Ticket: assignedTicket, Vars: map[string]string{}}
+		if k == domain.MailApprovalNeeded || k == domain.MailApprovalReminder {
+			m.Token = "apr-1-abcdefghijklmnopqrstuvwxyz"
+		}
+		if _, err := c.Compose(context.Background(), m); err != nil {
+			t.Errorf("Compose(%s) = %v", k, err)
 		}
 	}
 }
