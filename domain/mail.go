@@ -15,7 +15,6 @@ const (
 	MailApprovalNeeded   MailKind = "approval_needed"   // to each approver of a level
 	MailApprovalReminder MailKind = "approval_reminder" // to approvers who have not answered
 	MailRejected         MailKind = "rejected"          // to the requester
-	MailApproved         MailKind = "approved"          // to the requester
 	MailAssigned         MailKind = "assigned"          // to the agent (and the requester)
 	MailComment          MailKind = "comment"           // a comment relayed to the other side
 	MailResolved         MailKind = "resolved"          // to the requester

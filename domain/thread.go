@@ -13,7 +13,6 @@ import (
 var ticketThreadKinds = map[string]bool{
 	string(MailTicketReceived): true,
 	string(MailRejected):       true,
-	string(MailApproved):       true,
 	string(MailAssigned):       true,
 	string(MailComment):        true,
 	string(MailResolved):       true,
