@@ -153,10 +153,6 @@ func (h *Handler) attachment(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, err)
 		return
 	}
-	if a.Content == nil && a.Path != "" {
-		h.internalError(w, r, errors.New("attachment "+strconv.FormatInt(a.ID, 10)+" is a file under ATTACHMENTS_DIR, which the portal cannot serve yet"))
-		return
-	}
 	w.Header().Set("Content-Type", a.ContentType)
 	w.Header().Set("Content-Disposition", contentDisposition(a.Name))
 	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"fmt"
 	"context"
 	"time"
 
@@ -188,6 +189,14 @@ func (s *Store) GetAttachment(ctx context.Context, id int64) (*domain.Attachment
 	if err := s.idb.NewSelect().Model(&r).Where("id = ?", id).Scan(ctx); err != nil {
 		return nil, mapErr(err, "get attachment %d", id)
 	}
-	return &domain.Attachment{ID: r.ID, TicketID: r.TicketID, Name: r.Name, ContentType: r.ContentType,
-		Size: r.Size, Content: r.Content, Path: r.Path, CreatedAt: r.CreatedAt.UTC()}, nil
+	a := &domain.Attachment{ID: r.ID, TicketID: r.TicketID, Name: r.Name, ContentType: r.ContentType,
+		Size: r.Size, Content: r.Content, Path: r.Path, CreatedAt: r.CreatedAt.UTC()}
+	if a.Content == nil && a.Path != "" {
+		b, err := s.readAttachmentFile(a.Path)
+		if err != nil {
+			return nil, fmt.Errorf("get attachment %d: %w", id, err)
+		}
+		a.Content = b
+	}
+	return a, nil
 }

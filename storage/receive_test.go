@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -284,6 +285,32 @@ func TestRetryQuarantined(t *testing.T) {
 		// The redelivered original is now a duplicate of the ticket.
 		if o := receive1(t, d, bad); o.Kind != domain.OutcomeDuplicate {
 			t.Errorf("redelivery after retry = %+v", o)
+		}
+	})
+}
+
+func TestAttachmentsDir(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		if err := s.UseAttachmentsDir(dir); err != nil {
+			t.Fatal(err)
+		}
+		d := intakeDesk(t, s)
+		m := mail("att@mail.test", "ann@company.test", "Screenshot", "see attached")
+		m.Mail.Attachments = []domain.InboundAttachment{{Name: "shot.png", ContentType: "image/png", Content: []byte("\x89PNG fake")}}
+		o := receive1(t, d, m)
+		list, _ := s.ListAttachments(ctx, o.TicketID)
+		if len(list) != 1 || list[0].Path == "" || list[0].Size != 9 {
+			t.Fatalf("attachments = %+v", list)
+		}
+		got, err := s.GetAttachment(ctx, list[0].ID)
+		if err != nil || string(got.Content) != "\x89PNG fake" {
+			t.Fatalf("GetAttachment = %q, %v", got.Content, err)
+		}
+		files, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
+		if len(files) != 1 {
+			t.Errorf("files under ATTACHMENTS_DIR: %v", files)
 		}
 	})
 }

@@ -45,6 +45,8 @@ type Store struct {
 	// writeGate admits one transaction at a time on SQLite, in arrival
 	// order; nil on PostgreSQL. Shared by tx-bound copies.
 	writeGate chan struct{}
+
+	attachmentsDir string // ATTACHMENTS_DIR: attachment bytes kept as files there
 }
 
 var (
@@ -236,7 +238,8 @@ func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx *Store) 
 		}
 	}
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(ctx, &Store{db: s.db, idb: tx, inTx: true, log: s.log, localLocks: s.localLocks, writeGate: s.writeGate})
+		return fn(ctx, &Store{db: s.db, idb: tx, inTx: true, log: s.log, localLocks: s.localLocks, writeGate: s.writeGate,
+			attachmentsDir: s.attachmentsDir})
 	})
 }
 

@@ -306,6 +306,14 @@ type attachmentRow struct {
 func (s *Store) AddAttachment(ctx context.Context, a *domain.Attachment) error {
 	row := &attachmentRow{TicketID: a.TicketID, Name: a.Name, ContentType: a.ContentType, Size: a.Size,
 		Content: a.Content, Path: a.Path, CreatedAt: utc(a.CreatedAt)}
+	if s.attachmentsDir != "" && a.Content != nil {
+		name, err := s.writeAttachmentFile(a.Content)
+		if err != nil {
+			return fmt.Errorf("add attachment to %s: %w", domain.FormatRef(a.TicketID), err)
+		}
+		row.Content, row.Path = nil, name
+		a.Path = name
+	}
 	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
 		return mapErr(err, "add attachment to %s", domain.FormatRef(a.TicketID))
 	}

@@ -104,6 +104,12 @@ func (a *app) openDesk(c *Config, log *slog.Logger, opts ...domain.Option) (*sto
 	if err != nil {
 		return nil, nil, err
 	}
+	if c.AttachmentsDir != "" {
+		if err := st.UseAttachmentsDir(c.AttachmentsDir); err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+	}
 	applied, err := st.Migrate(a.ctx)
 	if err != nil {
 		st.Close()
