@@ -46,7 +46,7 @@ func authzMatrix(t *testing.T, f *fixture, role string) {
 				{"GET", "/tickets", nil, 303}, {"GET", "/new", nil, 303}, {"GET", "/queue", nil, 303},
 				{"GET", "/profile", nil, 303}, {"GET", "/password", nil, 303},
 				{"POST", "/new", url.Values{"subject": {"s"}, "body": {"b"}}, 303},
-				{"POST", "/away", url.Values{"back": {"1"}}, 303},
+				{"POST", "/away", url.Values{"until": {"2099-12-24T09:00"}}, 303},
 				{"POST", "/password", url.Values{"current": {"x"}}, 303},
 				{"GET", "/signin", nil, 200}, {"GET", "/forgot", nil, 200}, {"GET", "/", nil, 303},
 				{"GET", "/reset/not.alink", nil, 410}, {"GET", "/profile?x=1", nil, 303},
@@ -64,7 +64,7 @@ func authzMatrix(t *testing.T, f *fixture, role string) {
 			{"GET", "/tickets", nil, 200}, {"GET", "/new", nil, 200}, {"GET", "/queue", nil, queue},
 			{"GET", "/profile", nil, 200}, {"GET", "/password", nil, 200}, {"GET", "/", nil, 303},
 			{"GET", "/tickets?status=assigned", nil, 200}, {"GET", "/queue?page=2", nil, queue},
-			{"POST", "/away", url.Values{"back": {"1"}}, away},
+			{"POST", "/away", url.Values{"until": {"2099-12-24T09:00"}}, away}, // not "back": that would assign waiting tickets
 			{"GET", "/signin", nil, 303}, {"GET", "/forgot", nil, 200}, {"GET", "/reset/not.alink", nil, 410},
 		}
 	}

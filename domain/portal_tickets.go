@@ -198,25 +198,15 @@ func (d *Desk) TeamMemberOf(ctx context.Context, u *User) (*TeamMember, error) {
 // SetAway marks team member u away until until (nil: back now). The time
 // must be in the future. ErrNotFound when u is not on the team.
 func (d *Desk) SetAway(ctx context.Context, u *User, until *time.Time) error {
-	now := d.clock.Now()
-	if until != nil && !until.After(now) {
+	if until != nil && !until.After(d.clock.Now()) {
 		return fmt.Errorf("%w: the end of the absence must be in the future", ErrInvalid)
 	}
-	err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
-		m, err := tx.GetTeamMemberByUser(ctx, u.ID)
-		if err != nil {
-			return err
-		}
-		m.Available, m.AwayUntil = until == nil, nil
-		if until != nil {
-			t := until.UTC()
-			m.AwayUntil = &t
-		}
-		return tx.SaveTeamMember(ctx, m)
-	})
-	if err != nil {
-		return fmt.Errorf("set %s away: %w", u.Email, err)
+	var at *time.Time
+	if until != nil {
+		t := until.UTC()
+		at = &t
 	}
-	d.log.InfoContext(ctx, "availability changed", slog.String("email", u.Email), slog.Bool("away", until != nil))
-	return nil
+	// One use case for every change of availability: it takes the
+	// assignment lock, and coming back assigns waiting tickets at once.
+	return d.SetAvailability(ctx, u.Email, until == nil, at, actorOf(u))
 }
