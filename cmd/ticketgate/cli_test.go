@@ -127,19 +127,16 @@ func TestSetupCommands(t *testing.T) {
 	})
 }
 
-const designExample = `{
-  "categories": [
-    {"name": "Hardware Request", "description": "Laptops, monitors, peripherals",
-     "keywords": ["laptop", "monitor", "keyboard"],
-     "approval_levels": [
-       {"rule": "all", "approvers": ["lead@company.test", "finance@company.test"]},
-       {"rule": "any", "approvers": ["cio@company.test"]}
-     ]}
-  ],
-  "users": [{"email": "bob@company.test", "name": "Bob", "role": "agent"}],
-  "team_members": [{"email": "bob@company.test", "categories": ["Hardware Request"],
-                    "available": true, "away_until": null}]
-}`
+// designExample is DESIGN.md's example setup file.
+var designExample = mustRead("../../domain/testdata/design_setup.json")
+
+func mustRead(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
 
 func keys(m map[string]any) []string {
 	var ks []string
