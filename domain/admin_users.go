@@ -203,7 +203,7 @@ func (d *Desk) AdminUpdateUser(ctx context.Context, actor Actor, id int64, ch Us
 
 // AdminSetUserDisabled disables or enables user id. A disabled user
 // cannot sign in and their sessions end at once. Admins cannot disable
-// themselves, nor the last enabled admin (ErrInvalid).
+// themselves, nor the last enabled admin (FieldErrors on "disabled").
 func (d *Desk) AdminSetUserDisabled(ctx context.Context, actor Actor, id int64, disabled bool) (*User, error) {
 	if err := mustBeAdmin(actor, "disable user"); err != nil {
 		return nil, err
@@ -215,7 +215,7 @@ func (d *Desk) AdminSetUserDisabled(ctx context.Context, actor Actor, id int64, 
 			return err
 		}
 		if disabled && u.Email == actor.Email {
-			return fmt.Errorf("%w: you cannot disable your own account", ErrInvalid)
+			return FieldErrors{"disabled": "You cannot disable your own account."}
 		}
 		if disabled && u.Role == RoleAdmin && !u.Disabled {
 			n, err := enabledAdmins(ctx, tx)
@@ -223,12 +223,16 @@ func (d *Desk) AdminSetUserDisabled(ctx context.Context, actor Actor, id int64, 
 				return err
 			}
 			if n <= 1 {
-				return fmt.Errorf("%w: this is the only enabled admin", ErrInvalid)
+				return FieldErrors{"disabled": "This is the only enabled admin; make someone else an admin first."}
 			}
 		}
 		return nil
 	})
 	if err != nil {
+		var fe FieldErrors
+		if errors.As(err, &fe) {
+			return nil, fe
+		}
 		return nil, fmt.Errorf("disable user %d: %w", id, err)
 	}
 	// SetUserDisabled ends the sessions in the same transaction.
@@ -259,8 +263,9 @@ func (d *Desk) AdminResetPassword(ctx context.Context, actor Actor, id int64) (*
 	return u, password, nil
 }
 
-// AdminInvite mails user id a link to choose a password (an invitation);
-// ErrInvalid for a disabled user, ErrNoComposer when mail cannot be sent.
+// AdminInvite mails user id a link to choose a password (an invitation).
+// A disabled user, or a server that cannot send mail (ErrNoComposer), is
+// a FieldErrors on "invite".
 func (d *Desk) AdminInvite(ctx context.Context, actor Actor, id int64, baseURL string) (*User, error) {
 	if err := mustBeAdmin(actor, "invite user"); err != nil {
 		return nil, err
@@ -269,5 +274,14 @@ func (d *Desk) AdminInvite(ctx context.Context, actor Actor, id int64, baseURL s
 	if err != nil {
 		return nil, fmt.Errorf("invite user %d: %w", id, err)
 	}
-	return u, d.Invite(ctx, u.Email, baseURL)
+	err = d.Invite(ctx, u.Email, baseURL)
+	switch {
+	case errors.Is(err, ErrNoComposer):
+		return nil, FieldErrors{"invite": "This server cannot send mail yet; reset the password instead."}
+	case errors.Is(err, ErrInvalid):
+		return nil, FieldErrors{"invite": "A disabled user cannot be invited; enable them first."}
+	case err != nil:
+		return nil, err
+	}
+	return u, nil
 }
