@@ -53,8 +53,8 @@ func (h *Handler) routes() http.Handler {
 
 	// Admin: users, categories, team members.
 	page(http.MethodGet, "/admin/users", "admin_users", adminOnly, h.adminUsers)
-	page(http.MethodGet, "/admin/users/:id", "admin_user", adminOnly, h.adminUser)           // :id or "new"
-	page(http.MethodPost, "/admin/users/:id", "admin_user", adminOnly, h.adminUserSave)      // :id or "new"
+	page(http.MethodGet, "/admin/users/:id", "admin_user", adminOnly, h.adminUser)      // :id or "new"
+	page(http.MethodPost, "/admin/users/:id", "admin_user", adminOnly, h.adminUserSave) // :id or "new"
 	page(http.MethodPost, "/admin/users/:id/disable", "admin_user_disable", adminOnly, h.adminUserDisable)
 	page(http.MethodPost, "/admin/users/:id/enable", "admin_user_enable", adminOnly, h.adminUserEnable)
 	page(http.MethodPost, "/admin/users/:id/password", "admin_user_password", adminOnly, h.adminUserResetPassword)
