@@ -202,8 +202,9 @@ func (d *Desk) AdminUpdateUser(ctx context.Context, actor Actor, id int64, ch Us
 }
 
 // AdminSetUserDisabled disables or enables user id. A disabled user
-// cannot sign in and their sessions end at once. Admins cannot disable
-// themselves, nor the last enabled admin (FieldErrors on "disabled").
+// cannot sign in and their sessions end at once, in the same transaction.
+// Admins cannot disable themselves, nor the last enabled admin
+// (FieldErrors on "disabled").
 func (d *Desk) AdminSetUserDisabled(ctx context.Context, actor Actor, id int64, disabled bool) (*User, error) {
 	if err := mustBeAdmin(actor, "disable user"); err != nil {
 		return nil, err
@@ -226,6 +227,13 @@ func (d *Desk) AdminSetUserDisabled(ctx context.Context, actor Actor, id int64, 
 				return FieldErrors{"disabled": "This is the only enabled admin; make someone else an admin first."}
 			}
 		}
+		u.Disabled, u.UpdatedAt = disabled, d.clock.Now()
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		if disabled {
+			return d.revokeSessions(ctx, tx, u.ID)
+		}
 		return nil
 	})
 	if err != nil {
@@ -235,11 +243,6 @@ func (d *Desk) AdminSetUserDisabled(ctx context.Context, actor Actor, id int64, 
 		}
 		return nil, fmt.Errorf("disable user %d: %w", id, err)
 	}
-	// SetUserDisabled ends the sessions in the same transaction.
-	if err := d.SetUserDisabled(ctx, u.Email, disabled); err != nil {
-		return nil, err
-	}
-	u.Disabled = disabled
 	d.log.InfoContext(ctx, "user disabled changed", slog.String("email", u.Email), slog.Bool("disabled", disabled), slog.String("by", actor.String()))
 	return u, nil
 }
