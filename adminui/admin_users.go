@@ -133,6 +133,7 @@ type userPage struct {
 	Form   userForm
 	Roles  []domain.Role
 	Errors domain.FieldErrors
+	Member *domain.TeamMember // the user's team membership, if any
 }
 
 // adminUser shows the edit form of user :id, or the new-user form.
@@ -164,6 +165,13 @@ func (h *Handler) showUser(w http.ResponseWriter, r *http.Request, status int, i
 		Form: userForm{Email: u.Email, Name: u.Name, Role: string(u.Role)}}
 	if form != nil {
 		data.Form.Name, data.Form.Role = form.Name, form.Role
+	}
+	switch m, err := h.desk.TeamMemberOf(r.Context(), u); {
+	case err == nil:
+		data.Member = m
+	case !errors.Is(err, domain.ErrNotFound):
+		h.internalError(w, r, err)
+		return
 	}
 	h.render(w, r, status, "admin_user", data)
 }

@@ -301,8 +301,9 @@ func TestAdminEditUser(t *testing.T) {
 		if u, _ := f.st.GetUser(ctx, bob.ID); u.Name != "Bob Builder" || u.Role != domain.RoleAdmin {
 			t.Errorf("saved user = %+v", u)
 		}
-		if _, body := root.get(path + "?ok=usersaved"); !strings.Contains(body, "The user is saved.") {
-			t.Error("no notice after saving")
+		if _, body := root.get(path + "?ok=usersaved"); !strings.Contains(body, "The user is saved.") ||
+			!strings.Contains(body, fmt.Sprintf(`href="/admin/team/%d"`, f.memberID("bob"))) {
+			t.Error("no notice after saving, or no link to bob's team membership")
 		}
 
 		// Disable: bob's session ends and he cannot sign in; enable again.
