@@ -192,6 +192,21 @@ func TestAdminUsersList(t *testing.T) {
 				}
 			}
 		}
+		// Pages of 50, the filter kept in the pager's links.
+		for i := range domain.UserPageSize {
+			u := &domain.User{Email: fmt.Sprintf("agent%02d@company.test", i), Role: domain.RoleAgent}
+			if err := f.st.CreateUser(context.Background(), u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, body := root.get("/admin/users?role=agent")
+		if !strings.Contains(body, "Page 1 of 2") || !strings.Contains(body, `href="/admin/users?page=2&amp;role=agent"`) || strings.Contains(body, "agent49@") {
+			t.Errorf("first page of 52 agents is not paged")
+		}
+		_, body = root.get("/admin/users?role=agent&page=2")
+		if !strings.Contains(body, "Page 2 of 2") || !strings.Contains(body, "agent49@company.test") || strings.Contains(body, "agent00@") {
+			t.Errorf("second page of agents is wrong")
+		}
 	})
 }
 
