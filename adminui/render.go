@@ -24,7 +24,10 @@ var templateFS embed.FS
 // pageNames are the page templates; each is parsed with layout.html into a
 // set of its own, so their "content" blocks do not collide.
 func pageNames() []string {
-	return []string{"signin", "forgot", "reset", "password", "profile", "tickets", "ticket", "new_ticket", "queue", "error"}
+	return []string{"signin", "forgot", "reset", "password", "profile", "tickets", "ticket", "new_ticket", "queue", "error",
+		// Admin: users, categories, team members.
+		"admin_users", "admin_user", "admin_password", "admin_categories", "admin_category", "admin_team", "admin_member",
+	}
 }
 
 // Layout is what every page shows around its content.
@@ -173,7 +176,7 @@ func notice(code string) string {
 	case "signedout":
 		return "You are signed out."
 	}
-	return ""
+	return adminSetupNotice(code)
 }
 
 // render writes page with data and status. The page is rendered into a

@@ -50,6 +50,25 @@ func (h *Handler) routes() http.Handler {
 
 	page(http.MethodGet, "/queue", "queue", agentOnly, h.queue)
 	page(http.MethodPost, "/away", "away", agentOnly, h.away)
+
+	// Admin: users, categories, team members.
+	page(http.MethodGet, "/admin/users", "admin_users", adminOnly, h.adminUsers)
+	page(http.MethodGet, "/admin/users/:id", "admin_user", adminOnly, h.adminUser)      // :id or "new"
+	page(http.MethodPost, "/admin/users/:id", "admin_user", adminOnly, h.adminUserSave) // :id or "new"
+	page(http.MethodPost, "/admin/users/:id/disable", "admin_user_disable", adminOnly, h.adminUserDisable)
+	page(http.MethodPost, "/admin/users/:id/enable", "admin_user_enable", adminOnly, h.adminUserEnable)
+	page(http.MethodPost, "/admin/users/:id/password", "admin_user_password", adminOnly, h.adminUserResetPassword)
+	page(http.MethodPost, "/admin/users/:id/invite", "admin_user_invite", adminOnly, h.adminUserInvite)
+	page(http.MethodGet, "/admin/categories", "admin_categories", adminOnly, h.adminCategories)
+	page(http.MethodGet, "/admin/categories/:id", "admin_category", adminOnly, h.adminCategory)      // :id or "new"
+	page(http.MethodPost, "/admin/categories/:id", "admin_category", adminOnly, h.adminCategorySave) // :id or "new"
+	page(http.MethodPost, "/admin/categories/:id/delete", "admin_category_delete", adminOnly, h.adminCategoryDelete)
+	page(http.MethodPost, "/admin/categories/:id/merge", "admin_category_merge", adminOnly, h.adminCategoryMerge)
+	page(http.MethodGet, "/admin/team", "admin_team", adminOnly, h.adminTeam)
+	page(http.MethodPost, "/admin/team", "admin_team", adminOnly, h.adminTeamAdd)
+	page(http.MethodGet, "/admin/team/:id", "admin_member", adminOnly, h.adminMember)
+	page(http.MethodPost, "/admin/team/:id", "admin_member", adminOnly, h.adminMemberSave)
+	page(http.MethodPost, "/admin/team/:id/remove", "admin_member_remove", adminOnly, h.adminMemberRemove)
 	return r
 }
 

@@ -163,11 +163,13 @@ const (
 	signedIn                // any signed-in user who need not change their password
 	changePwd               // signed in, even with a password to change
 	agentOnly               // agents and admins
+	adminOnly               // admins; anyone else gets 404, as for what they may not see
 )
 
 // auth guards one route: signed-out visitors are sent to sign in; users
 // who must change their password reach nothing but that page (and sign
-// out); agent pages answer 403 to employees.
+// out); agent pages answer 403 to employees; admin pages answer 404 to
+// everyone but admins (a 403 would tell what exists).
 func (h *Handler) auth(need access, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		u := stateOf(r).user
@@ -185,6 +187,10 @@ func (h *Handler) auth(need access, next http.HandlerFunc) http.HandlerFunc {
 		}
 		if u.MustChangePassword && need != changePwd {
 			http.Redirect(w, r, "/password", http.StatusSeeOther)
+			return
+		}
+		if need == adminOnly && !u.IsAdmin() {
+			h.notFound(w, r)
 			return
 		}
 		if need == agentOnly && u.Role != domain.RoleAgent && !u.IsAdmin() {
