@@ -26,6 +26,7 @@ type Store interface {
 	ClassifyStore // store_training.go
 	AssignStore
 	PortalStore
+	AdminStore // store_admin.go
 }
 
 // UserStore keeps users.
