@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,7 +25,11 @@ var templateFS embed.FS
 // pageNames are the page templates; each is parsed with layout.html into a
 // set of its own, so their "content" blocks do not collide.
 func pageNames() []string {
-	return []string{"signin", "forgot", "reset", "password", "profile", "tickets", "ticket", "new_ticket", "queue", "error"}
+	pages := []string{"signin", "forgot", "reset", "password", "profile", "tickets", "ticket", "new_ticket", "queue", "error"}
+	// Admin: dashboard, tickets, mail.
+	pages = append(pages, "admin_dashboard", "admin_tickets", "admin_ticket",
+		"admin_outbox", "admin_inbox", "admin_quarantine", "admin_quarantined", "admin_approvals")
+	return pages
 }
 
 // Layout is what every page shows around its content.
@@ -80,6 +85,7 @@ func parseTemplates(static map[string]string) (map[string]*template.Template, er
 		"size":    humanSize,
 		"pageURL": pageURL,
 	}
+	maps.Copy(funcs, adminFuncs()) // Admin: dashboard, tickets, mail.
 	out := map[string]*template.Template{}
 	for _, p := range pageNames() {
 		name := "templates/" + p + ".html"
@@ -173,7 +179,7 @@ func notice(code string) string {
 	case "signedout":
 		return "You are signed out."
 	}
-	return ""
+	return adminNotices[code] // Admin: dashboard, tickets, mail.
 }
 
 // render writes page with data and status. The page is rendered into a

@@ -206,3 +206,49 @@ func (d *Desk) ReopenTicket(ctx context.Context, id int64, actor Actor) (*Ticket
 	}
 	return d.Transition(ctx, id, ch)
 }
+
+// AdminActions says which admin actions a ticket's status allows now.
+type AdminActions struct {
+	Categorize bool // always: in triage it routes the ticket, elsewhere it is recorded
+	Decide     bool // awaiting approval: approve or reject for a pending approver
+	Reassign   bool // assigned or waiting for an agent
+	Resolve    bool // assigned
+	Close      bool // resolved or rejected
+	Reopen     bool // resolved (back to its agent), rejected or closed (back to triage)
+	Comment    bool // not closed
+}
+
+// AdminActionsFor returns the actions t's status allows an admin.
+func AdminActionsFor(t *Ticket) AdminActions {
+	s := t.Status
+	return AdminActions{
+		Categorize: true,
+		Decide:     s == StatusAwaitingApproval,
+		Reassign:   s == StatusAssigned || s == StatusUnassigned,
+		Resolve:    s == StatusAssigned,
+		Close:      s == StatusResolved || s == StatusRejected,
+		Reopen:     s == StatusResolved || s == StatusRejected || s == StatusClosed,
+		Comment:    s != StatusClosed,
+	}
+}
+
+// TicketChoices are what the admins' ticket forms offer: every category
+// and every team member with their load.
+type TicketChoices struct {
+	Categories []Category
+	Agents     []MemberLoad
+}
+
+// AdminTicketChoices returns the categories and team members to choose
+// from on the admins' ticket pages.
+func (d *Desk) AdminTicketChoices(ctx context.Context) (*TicketChoices, error) {
+	cats, err := d.store.ListCategories(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("ticket choices: %w", err)
+	}
+	agents, err := d.store.AgentLoads(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("ticket choices: %w", err)
+	}
+	return &TicketChoices{Categories: cats, Agents: agents}, nil
+}
