@@ -193,18 +193,19 @@ type barChart struct {
 }
 
 const (
-	chartWidth = 640
-	barLabelW  = 180
+	chartWidth = 640 // the flow chart, the page's width
+	barWidth   = 460 // a bar chart, half the page's width
+	barLabelW  = 150
 	barRow     = 30
 )
 
 func newBarChart(title string, items []barItem) barChart {
-	c := barChart{Title: title, Width: chartWidth, BarX: barLabelW, Row: barRow, Height: max(1, len(items))*barRow + 10}
+	c := barChart{Title: title, Width: barWidth, BarX: barLabelW, Row: barRow, Height: max(1, len(items))*barRow + 10}
 	top := 1
 	for _, it := range items {
 		top = max(top, it.Value)
 	}
-	span := chartWidth - barLabelW - 60 // room for the value after the bar
+	span := barWidth - barLabelW - 50 // room for the value after the bar
 	for i := range items {
 		items[i].Y = 8 + i*barRow
 		items[i].W = int(math.Round(float64(items[i].Value) / float64(top) * float64(span)))

@@ -264,7 +264,7 @@ func TestAdminTicketActions(t *testing.T) {
 		t1 := "/admin/tickets/" + f.t1.Ref()
 		t3 := "/admin/tickets/" + f.t3.Ref()
 		if _, body := root.get(t1); !strings.Contains(body, "ANNBODY1") || !strings.Contains(body, "Recategorize") ||
-			!strings.Contains(body, "Resolve ticket") || strings.Contains(body, "Close ticket") {
+			!strings.Contains(body, "Resolve ticket") || strings.Contains(body, "Close ticket") || !strings.Contains(body, `href="/queue"`) {
 			t.Error("the admin ticket page lacks the text or the actions of an assigned ticket")
 		}
 

@@ -183,9 +183,9 @@ type adminTicketPage struct {
 	Choices *domain.TicketChoices
 	Now     time.Time // for the agents' availability
 	// After a refused form: its message and input.
-	Error                                     string
-	Category, Agent, Note, CloseNote, Comment string
-	DecideComment                             string
+	Error                                          string
+	Category, AgentEmail, Note, CloseNote, Comment string
+	DecideComment                                  string
 }
 
 // adminTicket is a ticket with every admin action its status allows.
@@ -353,7 +353,7 @@ func (f assignForm) Validate() error {
 
 func (h *Handler) adminReassign(w http.ResponseWriter, r *http.Request) {
 	f := newAssignForm(r)
-	h.adminAction(w, r, adminTicketPage{Agent: f.Agent}, errText(f.Validate()), func(id int64) error {
+	h.adminAction(w, r, adminTicketPage{AgentEmail: f.Agent}, errText(f.Validate()), func(id int64) error {
 		_, err := h.desk.Reassign(r.Context(), id, f.Agent, adminActor(r))
 		return err
 	}, "reassigned")
