@@ -85,9 +85,9 @@ func TestTicketSearchValidate(t *testing.T) {
 
 func TestQuarantinedHeaderBlock(t *testing.T) {
 	for raw, want := range map[string]string{
-		"From: a@x\r\nSubject: hi\r\n\r\nbody":  "From: a@x\r\nSubject: hi",
+		"From: a@x\r\nSubject: hi\r\n\r\nbody":   "From: a@x\r\nSubject: hi",
 		"From: a@x\nSubject: hi\n\nbody\n\nmore": "From: a@x\nSubject: hi",
-		"no header end":                         "no header end",
+		"no header end":                          "no header end",
 		"Subject: \x00odd\xff\r\n\r\nx":          "Subject: odd\uFFFD",
 	} {
 		if got := (&Quarantined{Raw: []byte(raw)}).HeaderBlock(); got != want {
