@@ -79,4 +79,21 @@ func TestBrowserAdminDashboard(t *testing.T) {
 		t.Errorf("after assignment: open %s, want 4", open)
 	}
 	root.expect("dashboard", "In progress")
+
+	// On a phone: nothing wider than the screen (tables scroll inside
+	// their own box, charts shrink).
+	root.do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	for _, page := range []string{"/admin", "/admin/tickets", "/admin/tickets/" + tk.Ref(), "/admin/mail/outbox"} {
+		root.do("open "+page, root.markPage(), chromedp.Navigate(url+page))
+		root.waitNewPage(page)
+		ctx, cancel := context.WithTimeout(root.ctx, 10*time.Second)
+		fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth <= window.innerWidth"))
+		cancel()
+		if err != nil || !fits {
+			t.Errorf("%s is wider than a phone's screen (%v)", page, err)
+		}
+	}
+	root.do("dashboard on a phone", root.markPage(), chromedp.Navigate(url+"/admin"))
+	root.waitNewPage("dashboard on a phone")
+	root.shot("admin-dashboard-phone")
 }
