@@ -14,7 +14,9 @@ import (
 // fast at 100,000 tickets: every sort and filter walks an index, and the
 // deepest page allowed (domain.MaxSearchPages) skips a bounded number of
 // rows. The bound is generous (the machine may be busy); the timings are
-// logged. Skipped with -short.
+// logged. Under the race detector, which makes timings meaningless, it
+// runs the same queries on 20,000 tickets without the bound. Skipped with
+// -short.
 func TestAdminListsAt100k(t *testing.T) {
 	if testing.Short() {
 		t.Skip("seeds 100,000 tickets")
@@ -22,9 +24,13 @@ func TestAdminListsAt100k(t *testing.T) {
 	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		d := seedAdminData(t, s)
-		const n = 100_000
+		n := 100_000
+		if raceEnabled {
+			n = 20_000
+		}
 		start := time.Now()
-		if err := s.SeedTicketsForTest(ctx, n, d.ann.ID, d.hw.ID, d.bob.ID, t0.Add(-60*24*time.Hour)); err != nil {
+		from := t0.Add(-60 * 24 * time.Hour)
+		if err := s.SeedTicketsForTest(ctx, n, d.ann.ID, d.hw.ID, d.bob.ID, from); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("seeded %d tickets in %v", n, time.Since(start))
@@ -37,7 +43,7 @@ func TestAdminListsAt100k(t *testing.T) {
 			}
 			took := time.Since(start)
 			t.Logf("%s: %v", what, took)
-			if took > bound {
+			if took > bound && !raceEnabled {
 				t.Errorf("%s took %v, more than %v at %d tickets", what, took, bound, n)
 			}
 		}
@@ -55,9 +61,9 @@ func TestAdminListsAt100k(t *testing.T) {
 			{"assigned, by last change", domain.TicketSearch{Status: domain.StatusAssigned, Sort: domain.SortUpdated}, 0},
 			{"one assignee", domain.TicketSearch{AssigneeID: d.bob.ID}, 0},
 			{"a category", domain.TicketSearch{CategoryID: d.hw.ID}, 0},
-			{"a week", domain.TicketSearch{From: t0.Add(-14 * 24 * time.Hour), To: t0.Add(-7 * 24 * time.Hour)}, 0},
+			{"a week", domain.TicketSearch{From: from.Add(2 * 24 * time.Hour), To: from.Add(9 * 24 * time.Hour)}, 0},
 			{"text", domain.TicketSearch{Text: "seeded 4242"}, 0},
-			{"a ref", domain.TicketSearch{Text: "TKT-50000"}, 0},
+			{"a ref", domain.TicketSearch{Text: domain.FormatRef(int64(n / 2))}, 0},
 		} {
 			timed(c.name, func() error {
 				ts, total, err := s.SearchTickets(ctx, c.q, c.offset, domain.TicketPageSize)
