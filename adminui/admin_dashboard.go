@@ -189,7 +189,6 @@ type barChart struct {
 	Width  int
 	Height int
 	BarX   int // where bars start
-	Row    int // row height
 }
 
 const (
@@ -200,7 +199,7 @@ const (
 )
 
 func newBarChart(title string, items []barItem) barChart {
-	c := barChart{Title: title, Width: barWidth, BarX: barLabelW, Row: barRow, Height: max(1, len(items))*barRow + 10}
+	c := barChart{Title: title, Width: barWidth, BarX: barLabelW, Height: max(1, len(items))*barRow + 10}
 	top := 1
 	for _, it := range items {
 		top = max(top, it.Value)

@@ -68,14 +68,8 @@ func testParse(raw []byte) (*domain.Inbound, error) {
 		FromName: from.Name, Subject: m.Header.Get("Subject"), Text: body.String(), NewText: body.String(), Size: int64(len(raw))}, nil
 }
 
-// adminFixture is the fixture with a dead mail, a quarantined mail, a
-// category with an approval level, and retrying of quarantined mail
-// turned on.
-type adminState struct {
-	mail, quarantine *domain.OutboxMessage
-	qid              int64
-}
-
+// seedAdmin makes the fixture's first mail dead and quarantines a
+// readable mail, turns retrying quarantined mail on, and returns their ids.
 func seedAdmin(t *testing.T, f *fixture) (mailID, quarantineID int64) {
 	t.Helper()
 	ctx := context.Background()
