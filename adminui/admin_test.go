@@ -168,6 +168,13 @@ func TestAdminPagesForAdminsOnly(t *testing.T) {
 				t.Errorf("GET %s as admin = %d", path, resp.StatusCode)
 			}
 		}
+		// The ticket page leads admins (only) to the admin actions.
+		if _, body := root.get("/tickets/" + f.t1.Ref()); !strings.Contains(body, `href="/admin/tickets/`+f.t1.Ref()+`"`) {
+			t.Error("the ticket page does not lead an admin to the admin actions")
+		}
+		if _, body := f.signedIn("bob").get("/tickets/" + f.t1.Ref()); strings.Contains(body, "/admin/tickets/") {
+			t.Error("the ticket page leads an agent to the admin actions")
+		}
 		// The admin's navigation; nobody else's.
 		if _, body := root.get("/tickets"); !strings.Contains(body, `href="/admin"`) || !strings.Contains(body, `href="/admin/mail/outbox"`) {
 			t.Error("the admin's menu lacks the admin pages")
