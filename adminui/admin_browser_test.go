@@ -62,7 +62,7 @@ func TestBrowserAdminDashboard(t *testing.T) {
 	// Find it in All tickets and give it a category.
 	root.click("all tickets", `nav a[href="/admin/tickets"]`)
 	root.fill("search", [][2]string{{"#q", "printer jams"}}, `form[aria-label="Search tickets"] button[type=submit]`)
-	root.expect("all tickets", tk.Ref(), "Printer jams on floor 3", "1 tickets")
+	root.expect("all tickets", tk.Ref(), "Printer jams on floor 3", "1 ticket.")
 	root.shot("admin-tickets")
 	root.click("open the ticket", `a[href="/admin/tickets/`+tk.Ref()+`"]`)
 	root.expect("ticket", "Pick a category", "Every second page jams.")
