@@ -40,6 +40,12 @@ type Deps struct {
 	// MaxUploadBytes caps a new ticket's attachments (MAX_MESSAGE_BYTES);
 	// 0 means DefaultMaxUpload.
 	MaxUploadBytes int64
+	// MailIn tells the dashboard how mail intake is doing (the IMAP
+	// poller, the receivers); nil shows none configured.
+	MailIn MailIn
+	// Parse reads a raw mail into what the pipeline takes (inbox.Parse),
+	// for retrying quarantined mail; nil turns retrying off.
+	Parse func(raw []byte) (*domain.Inbound, error)
 }
 
 // Handler serves every route.
@@ -55,6 +61,8 @@ type Handler struct {
 	secure    bool // BASE_URL is https: Secure cookies
 	site      string
 	maxUpload int64
+	mailIn    MailIn
+	parse     func(raw []byte) (*domain.Inbound, error)
 }
 
 // New returns the web handler with its routes and middleware. It fails if
@@ -68,7 +76,8 @@ func New(d Deps) (*Handler, error) {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{desk: d.Desk, log: d.Log, reg: d.Registry, metrics: m,
-		baseURL: strings.TrimRight(d.BaseURL, "/"), site: d.SiteName, maxUpload: d.MaxUploadBytes}
+		baseURL: strings.TrimRight(d.BaseURL, "/"), site: d.SiteName, maxUpload: d.MaxUploadBytes,
+		mailIn: d.MailIn, parse: d.Parse}
 	if h.baseURL == "" {
 		h.baseURL = "http://localhost:8080"
 	}

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,10 +25,13 @@ var templateFS embed.FS
 // pageNames are the page templates; each is parsed with layout.html into a
 // set of its own, so their "content" blocks do not collide.
 func pageNames() []string {
-	return []string{"signin", "forgot", "reset", "password", "profile", "tickets", "ticket", "new_ticket", "queue", "error",
-		// Admin: users, categories, team members.
-		"admin_users", "admin_user", "admin_password", "admin_categories", "admin_category", "admin_team", "admin_member",
-	}
+	pages := []string{"signin", "forgot", "reset", "password", "profile", "tickets", "ticket", "new_ticket", "queue", "error"}
+	// Admin: users, categories, team members.
+	pages = append(pages, "admin_users", "admin_user", "admin_password", "admin_categories", "admin_category", "admin_team", "admin_member")
+	// Admin: dashboard, tickets, mail.
+	pages = append(pages, "admin_dashboard", "admin_tickets", "admin_ticket",
+		"admin_outbox", "admin_inbox", "admin_quarantine", "admin_quarantined", "admin_approvals")
+	return pages
 }
 
 // Layout is what every page shows around its content.
@@ -83,6 +87,7 @@ func parseTemplates(static map[string]string) (map[string]*template.Template, er
 		"size":    humanSize,
 		"pageURL": pageURL,
 	}
+	maps.Copy(funcs, adminFuncs()) // Admin: dashboard, tickets, mail.
 	out := map[string]*template.Template{}
 	for _, p := range pageNames() {
 		name := "templates/" + p + ".html"
@@ -175,6 +180,9 @@ func notice(code string) string {
 		return "Your availability is saved."
 	case "signedout":
 		return "You are signed out."
+	}
+	if n, ok := adminNotices[code]; ok { // Admin: dashboard, tickets, mail.
+		return n
 	}
 	return adminSetupNotice(code)
 }

@@ -69,6 +69,28 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodGet, "/admin/team/:id", "admin_member", adminOnly, h.adminMember)
 	page(http.MethodPost, "/admin/team/:id", "admin_member", adminOnly, h.adminMemberSave)
 	page(http.MethodPost, "/admin/team/:id/remove", "admin_member_remove", adminOnly, h.adminMemberRemove)
+	// Admin: dashboard, tickets, mail.
+	admin := func(method, path, name string, fn http.HandlerFunc) { page(method, path, name, signedIn, h.admin(fn)) }
+	admin(http.MethodGet, "/admin", "admin_dashboard", h.dashboard)
+	admin(http.MethodGet, "/admin/tickets", "admin_tickets", h.allTickets)
+	admin(http.MethodGet, "/admin/tickets/:ref", "admin_ticket", h.adminTicket)
+	admin(http.MethodPost, "/admin/tickets/:ref/category", "admin_categorize", h.adminCategorize)
+	admin(http.MethodPost, "/admin/tickets/:ref/approvals/:id", "admin_decide", h.adminDecide)
+	admin(http.MethodPost, "/admin/tickets/:ref/assign", "admin_reassign", h.adminReassign)
+	admin(http.MethodPost, "/admin/tickets/:ref/resolve", "admin_resolve", h.adminResolve)
+	admin(http.MethodPost, "/admin/tickets/:ref/close", "admin_close", h.adminClose)
+	admin(http.MethodPost, "/admin/tickets/:ref/reopen", "admin_reopen", h.adminReopen)
+	admin(http.MethodPost, "/admin/tickets/:ref/comment", "admin_comment", h.adminComment)
+	admin(http.MethodGet, "/admin/mail/outbox", "admin_outbox", h.outbox)
+	admin(http.MethodPost, "/admin/mail/outbox/:id/retry", "admin_mail_retry", h.retryMail)
+	admin(http.MethodPost, "/admin/mail/outbox/:id/discard", "admin_mail_discard", h.discardMail)
+	admin(http.MethodPost, "/admin/mail/dead/retry", "admin_mail_retry_dead", h.retryDeadMail)
+	admin(http.MethodGet, "/admin/mail/inbox", "admin_inbox", h.inboxLog)
+	admin(http.MethodGet, "/admin/mail/quarantine", "admin_quarantine", h.quarantine)
+	admin(http.MethodGet, "/admin/mail/quarantine/:id", "admin_quarantined", h.quarantined)
+	admin(http.MethodPost, "/admin/mail/quarantine/:id/retry", "admin_quarantine_retry", h.retryQuarantined)
+	admin(http.MethodPost, "/admin/mail/quarantine/:id/delete", "admin_quarantine_delete", h.deleteQuarantined)
+	admin(http.MethodGet, "/admin/mail/approvals", "admin_approvals", h.approvalProblems)
 	return r
 }
 

@@ -93,3 +93,12 @@ func (d *Desk) ReleaseHeldMail(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// OutboxCounts returns how many mails are in each outbox status.
+func (d *Desk) OutboxCounts(ctx context.Context) (map[OutboxStatus]int, error) {
+	n, err := d.store.CountOutbox(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("count outbox: %w", err)
+	}
+	return n, nil
+}

@@ -26,7 +26,8 @@ type Store interface {
 	ClassifyStore // store_training.go
 	AssignStore
 	PortalStore
-	AdminStore // store_admin.go
+	AdminStore       // store_admin.go
+	AdminTicketStore // store_admin_tickets.go
 }
 
 // UserStore keeps users.

@@ -6,9 +6,11 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"ticketgate/adminui"
 	"ticketgate/domain"
 	"ticketgate/inbox"
 	"ticketgate/storage"
@@ -24,6 +26,7 @@ func intakePolicy(c *Config) domain.IntakePolicy {
 type mailIn struct {
 	poller    *inbox.Poller
 	listeners []*inbox.Listener
+	stopped   []atomic.Bool // per listener: its Run returned
 }
 
 // newMailIn builds the intake and binds the receivers' addresses, so a bad
@@ -62,6 +65,7 @@ func newMailIn(c *Config, st *storage.Store, desk *domain.Desk, reg prometheus.R
 		}
 		mi.listeners = append(mi.listeners, ln)
 	}
+	mi.stopped = make([]atomic.Bool, len(mi.listeners))
 	return mi, nil
 }
 
@@ -102,8 +106,31 @@ func (mi *mailIn) run(ctx context.Context, log *slog.Logger) (wait func()) {
 	if mi.poller != nil {
 		start("imap", mi.poller.Run)
 	}
-	for _, l := range mi.listeners {
-		start("receiver", l.Run)
+	for i, l := range mi.listeners {
+		start("receiver", func(ctx context.Context) error {
+			defer mi.stopped[i].Store(true)
+			return l.Run(ctx)
+		})
 	}
 	return wg.Wait
+}
+
+// MailInState is the intake's state for the admins' dashboard
+// (adminui.MailIn).
+func (mi *mailIn) MailInState() adminui.MailInState {
+	var s adminui.MailInState
+	if mi.poller != nil {
+		p := mi.poller.State()
+		s.IMAP = &adminui.IMAPState{Mailbox: p.Mailbox, Polling: p.Polling, Connected: p.Connected,
+			LastSuccess: p.LastSuccess, LastErrorAt: p.LastErrorAt, LastError: p.LastError, Backlog: p.Backlog}
+	}
+	for i, l := range mi.listeners {
+		proto := "SMTP"
+		if l.LMTP() {
+			proto = "LMTP"
+		}
+		s.Receivers = append(s.Receivers, adminui.ReceiverState{Protocol: proto, Addr: l.Addr().String(),
+			Listening: !mi.stopped[i].Load()})
+	}
+	return s
 }

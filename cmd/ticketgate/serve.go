@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"ticketgate/adminui"
+	"ticketgate/inbox"
 )
 
 // shutdownTimeout bounds a graceful stop: in-flight requests get this long.
@@ -50,8 +51,14 @@ func (a *app) cmdServe(args []string) error {
 	cls.register(reg)
 	stopClassify := cls.start(st, desk)
 	defer stopClassify() // after the HTTP server, before the database
+	// Mail intake first: the dashboard shows its state.
+	mail, err := newMailIn(c, st, desk, reg, log)
+	if err != nil {
+		return err
+	}
 	web, err := adminui.New(adminui.Deps{Desk: desk, Log: log, Registry: reg,
-		BaseURL: c.BaseURL, SiteName: c.HelpdeskName, MaxUploadBytes: c.MaxMessageBytes})
+		BaseURL: c.BaseURL, SiteName: c.HelpdeskName, MaxUploadBytes: c.MaxMessageBytes,
+		MailIn: mail, Parse: inbox.Parse})
 	if err != nil {
 		return err
 	}
@@ -65,11 +72,6 @@ func (a *app) cmdServe(args []string) error {
 		return err
 	}
 	defer stopOutbox()
-	mail, err := newMailIn(c, st, desk, reg, log)
-	if err != nil {
-		ln.Close()
-		return err
-	}
 	ctx, cancel := context.WithCancel(a.ctx)
 	defer cancel()
 	waitMail := mail.run(ctx, log)

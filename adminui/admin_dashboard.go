@@ -1,0 +1,264 @@
+package adminui
+
+import (
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"ticketgate/domain"
+)
+
+// The admin pages (docs/portal.md "Part 2"): the dashboard here, all
+// tickets in admin_tickets.go, the mail pages in admin_mail.go. Every one
+// is wrapped in admin: to anyone but an admin they do not exist.
+
+// admin serves next to admins only; everyone else gets the 404 page, as
+// for anything a user may not see. Routes that use it are signedIn first,
+// so signed-out visitors are sent to sign in.
+func (h *Handler) admin(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if u := stateOf(r).user; u == nil || !u.IsAdmin() {
+			h.notFound(w, r)
+			return
+		}
+		next(w, r)
+	}
+}
+
+// adminNotices are the success messages of the admin pages' redirects
+// (see notice).
+var adminNotices = map[string]string{
+	"categorized":  "The category is saved.",
+	"decided":      "The decision is recorded.",
+	"reassigned":   "The ticket has its new assignee.",
+	"adminresolve": "The ticket is resolved.",
+	"closed":       "The ticket is closed.",
+	"adminreopen":  "The ticket is open again.",
+	"admincomment": "Your comment was added.",
+	"mailretry":    "The mail will be sent again.",
+	"maildiscard":  "The mail was discarded; it will not be sent.",
+	"deadretry":    "Every dead mail will be sent again.",
+	"qretry":       "The mail was taken in again.",
+	"qdelete":      "The quarantined mail was deleted.",
+}
+
+// MailIn reports how mail intake is doing right now, for the dashboard.
+// cmd wires it from the IMAP poller and the SMTP/LMTP receivers; it must be
+// safe for concurrent use.
+type MailIn interface {
+	MailInState() MailInState
+}
+
+// MailInState is mail intake at one moment.
+type MailInState struct {
+	// IMAP is the poller's state; nil when IMAP_URL is unset.
+	IMAP *IMAPState
+	// Receivers are the SMTP and LMTP receivers this instance runs.
+	Receivers []ReceiverState
+}
+
+// IMAPState is what admins see of the IMAP poller.
+type IMAPState struct {
+	Mailbox     string // the URL without its password
+	Polling     bool   // this instance holds the mailbox (one instance polls it)
+	Connected   bool
+	LastSuccess time.Time
+	LastErrorAt time.Time
+	LastError   string
+	Backlog     int
+}
+
+// ReceiverState is one SMTP or LMTP receiver.
+type ReceiverState struct {
+	Protocol  string // SMTP or LMTP
+	Addr      string
+	Listening bool
+}
+
+type dashboardPage struct {
+	Layout
+	D          *domain.Dashboard
+	Mail       MailInState
+	HasMailIn  bool
+	StatusBars barChart
+	CatBars    barChart
+	Flow       flowChart
+	Created    int // over the window
+	Resolved   int
+	Queued     int // outbox rows by status
+	Held       int
+	Dead       int
+}
+
+func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
+	d, err := h.desk.Dashboard(r.Context())
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	data := dashboardPage{Layout: h.layout(r, "Dashboard", "admin"), D: d}
+	if h.mailIn != nil {
+		data.Mail, data.HasMailIn = h.mailIn.MailInState(), true
+	}
+	var sb, cb []barItem
+	for _, s := range d.ByStatus {
+		sb = append(sb, barItem{Label: statusLabel(s.Status), Value: s.Count, Class: "fill-" + string(s.Status),
+			Link: "/admin/tickets?status=" + string(s.Status)})
+	}
+	for _, c := range d.ByCategory {
+		label, link := c.Category, "/admin/tickets?category="+strconv.FormatInt(c.CategoryID, 10)
+		if c.CategoryID == 0 {
+			label, link = "No category", "/admin/tickets?category=none"
+		}
+		cb = append(cb, barItem{Label: label, Value: c.Count, Class: "fill-category", Link: link})
+	}
+	data.StatusBars = newBarChart("Open tickets by status", sb)
+	data.CatBars = newBarChart("Open tickets by category", cb)
+	data.Flow = newFlowChart(d.Days)
+	data.Queued, data.Held, data.Dead = d.Outbox[domain.OutboxQueued], d.Outbox[domain.OutboxHeld], d.Outbox[domain.OutboxDead]
+	for _, dc := range d.Days {
+		data.Created += dc.Created
+		data.Resolved += dc.Resolved
+	}
+	h.render(w, r, http.StatusOK, "admin_dashboard", data)
+}
+
+// adminFuncs are the template functions of the admin pages.
+func adminFuncs() template.FuncMap {
+	return template.FuncMap{
+		"duration": duration,
+		// {{x | minus 6}} is x-6 and {{x | plus 6}} x+6: chart geometry.
+		"minus": func(d, x int) int { return x - d },
+		"plus":  func(d, x int) int { return x + d },
+		// chartID makes an element id from a chart's title.
+		"chartID": func(title string) string {
+			return "chart-" + strings.Map(func(r rune) rune {
+				if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+					return r
+				}
+				return '-'
+			}, strings.ToLower(title))
+		},
+	}
+}
+
+// duration writes a median for people: "2 h 30 min", "3 d 4 h", "45 s".
+func duration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%d d %d h", int(d.Hours())/24, int(d.Hours())%24)
+}
+
+// The charts are SVG drawn on the server: no script, no library, and the
+// same numbers are on the page as text. Geometry is computed here; the
+// templates only place it.
+
+// barItem is one bar of a horizontal bar chart.
+type barItem struct {
+	Label string
+	Value int
+	Class string // the bar's colour (app.css)
+	Link  string // the tickets behind the bar
+	Y     int    // top of the bar
+	W     int    // the bar's width
+	TextY int    // baseline of the row's texts
+	ValX  int    // where the value is written
+}
+
+// barChart is a horizontal bar chart: a row per item, label left, bar,
+// value at the end of the bar.
+type barChart struct {
+	Title  string
+	Items  []barItem
+	Width  int
+	Height int
+	BarX   int // where bars start
+}
+
+const (
+	chartWidth = 640 // the flow chart, the page's width
+	barWidth   = 460 // a bar chart, half the page's width
+	barLabelW  = 150
+	barRow     = 30
+)
+
+func newBarChart(title string, items []barItem) barChart {
+	c := barChart{Title: title, Width: barWidth, BarX: barLabelW, Height: max(1, len(items))*barRow + 10}
+	top := 1
+	for _, it := range items {
+		top = max(top, it.Value)
+	}
+	span := barWidth - barLabelW - 50 // room for the value after the bar
+	for i := range items {
+		items[i].Y = 8 + i*barRow
+		items[i].W = int(math.Round(float64(items[i].Value) / float64(top) * float64(span)))
+		if items[i].Value > 0 {
+			items[i].W = max(items[i].W, 2)
+		}
+		items[i].TextY = items[i].Y + 15
+		items[i].ValX = barLabelW + items[i].W + 6
+	}
+	c.Items = items
+	return c
+}
+
+// flowDay is one day of the flow chart: two bars, created and resolved.
+type flowDay struct {
+	Day               time.Time
+	Created, Resolved int
+	X                 int    // left of the day's slot
+	CX, RX            int    // left of the created and resolved bars
+	LX                int    // centre of the slot, for the label
+	CY, CH            int    // created bar: top and height
+	RY, RH            int    // resolved bar
+	Label             string // shown under every fifth day
+}
+
+// flowChart is the tickets created and resolved per day.
+type flowChart struct {
+	Days          []flowDay
+	Width, Height int
+	Left, Bottom  int // the plot's left edge and baseline
+	Slot, Bar     int
+	Max           int // the top of the scale
+	MidY          int // where the half-scale line is
+	Mid           int
+}
+
+func newFlowChart(days []domain.DayCount) flowChart {
+	c := flowChart{Width: chartWidth, Height: 240, Left: 40, Bottom: 200}
+	c.Slot = (c.Width - c.Left - 10) / max(1, len(days))
+	c.Bar = max(2, (c.Slot-4)/2)
+	top := 1
+	for _, d := range days {
+		top = max(top, d.Created, d.Resolved)
+	}
+	if top%2 == 1 && top > 1 {
+		top++ // an even top gives a whole half-scale
+	}
+	c.Max, c.Mid = top, top/2
+	plot := c.Bottom - 20
+	c.MidY = c.Bottom - plot*c.Mid/top
+	scale := func(v int) int { return int(math.Round(float64(v) / float64(top) * float64(plot))) }
+	for i, d := range days {
+		fd := flowDay{Day: d.Day, Created: d.Created, Resolved: d.Resolved, X: c.Left + i*c.Slot}
+		fd.CH, fd.RH = scale(d.Created), scale(d.Resolved)
+		fd.CY, fd.RY = c.Bottom-fd.CH, c.Bottom-fd.RH
+		fd.CX, fd.RX, fd.LX = fd.X+1, fd.X+1+c.Bar, fd.X+c.Slot/2
+		if (len(days)-1-i)%5 == 0 {
+			fd.Label = d.Day.Format("2 Jan")
+		}
+		c.Days = append(c.Days, fd)
+	}
+	return c
+}
