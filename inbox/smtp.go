@@ -116,6 +116,10 @@ func (l *Listener) Run(ctx context.Context) error {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		l.server.Shutdown(sctx)
+		// Shutdown closes only the listeners Serve has registered: when ctx
+		// ends before Serve got that far, Serve would then accept forever.
+		// Closing ours makes it return either way.
+		l.ln.Close()
 		<-done
 		return nil
 	}

@@ -190,3 +190,25 @@ func TestListenerSameMailTwoAddresses(t *testing.T) {
 		t.Errorf("tickets = %d, want 1", n)
 	}
 }
+
+// TestListenerStopsWhenCancelledAtOnce: a context that ends before the
+// server has started serving still stops Run (it once waited forever).
+func TestListenerStopsWhenCancelledAtOnce(t *testing.T) {
+	in := newIntake(t, filepath.Join(t.TempDir(), "t.db"))
+	for range 50 {
+		l := NewListener(ListenerConfig{Addr: "127.0.0.1:0", Policy: domain.IntakePolicy{HelpdeskAddress: "help@company.test"}},
+			in.desk, Parse, nil, nil)
+		if err := l.Listen(); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		done := make(chan struct{})
+		go func() { l.Run(ctx); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("Run did not return after its context ended")
+		}
+	}
+}
