@@ -9,8 +9,10 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/emersion/go-smtp"
 
 	"ticketgate/domain"
+	"ticketgate/inbox"
 	"ticketgate/storage/storagetest"
 )
 
@@ -68,11 +70,9 @@ func TestBrowserAdminSetup(t *testing.T) {
 	root.expect("users", "Dana Agent", "dana@company.test", "must change password")
 	root.shot("admin-users")
 
-	// A waiting ticket of the new category, then Dana joins its team.
-	tk, err := f.desk.OpenTicket(ctx, domain.NewTicket{Subject: "Badge does not open the door", From: "ann@company.test", Channel: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A ticket arrives by mail (over SMTP, to the built-in receiver) and
+	// waits in the new category; then Dana joins its team.
+	tk := mailTicket(t, f, "ann@company.test", "Badge does not open the door")
 	tk.CategoryID = c.ID
 	if err := f.st.UpdateTicket(ctx, tk, tk.Status); err != nil {
 		t.Fatal(err)
@@ -109,4 +109,34 @@ func TestBrowserAdminSetup(t *testing.T) {
 	root.do("users on a phone", chromedp.Navigate(url+"/admin/users"), chromedp.WaitVisible(chromedp.CSS("table")))
 	root.shot("admin-users-phone")
 	t.Logf("screenshots in %s", b.shots)
+}
+
+// mailTicket sends a mail to the helpdesk over SMTP, through the built-in
+// receiver on the fixture's desk, and returns the ticket it made.
+func mailTicket(t *testing.T, f *fixture, from, subject string) *domain.Ticket {
+	t.Helper()
+	ln := inbox.NewListener(inbox.ListenerConfig{Addr: "127.0.0.1:0", MaxMessageBytes: 1 << 20,
+		Policy: domain.IntakePolicy{HelpdeskAddress: "help@company.test"}}, f.desk, inbox.Parse, nil, nil)
+	if err := ln.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { ln.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	c, err := smtp.Dial(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	msg := fmt.Sprintf("From: %s\r\nTo: help@company.test\r\nSubject: %s\r\nMessage-Id: <browser-%d@company.test>\r\n\r\nSent by mail.\r\n",
+		from, subject, len(subject))
+	if err := c.SendMail(from, []string{"help@company.test"}, strings.NewReader(msg)); err != nil {
+		t.Fatalf("send the mail: %v", err)
+	}
+	ts, err := f.st.ListTickets(context.Background(), domain.TicketFilter{Limit: 1})
+	if err != nil || len(ts) == 0 || ts[0].Subject != subject {
+		t.Fatalf("no ticket from the mail: %+v, %v", ts, err)
+	}
+	return &ts[0]
 }
