@@ -16,18 +16,6 @@ import (
 // tickets in admin_tickets.go, the mail pages in admin_mail.go. Every one
 // is wrapped in admin: to anyone but an admin they do not exist.
 
-// admin serves next to admins only; everyone else gets the 404 page, as
-// for anything a user may not see. Routes that use it are signedIn first,
-// so signed-out visitors are sent to sign in.
-func (h *Handler) admin(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if u := stateOf(r).user; u == nil || !u.IsAdmin() {
-			h.notFound(w, r)
-			return
-		}
-		next(w, r)
-	}
-}
 
 // adminNotices are the success messages of the admin pages' redirects
 // (see notice).

@@ -70,7 +70,7 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodPost, "/admin/team/:id", "admin_member", adminOnly, h.adminMemberSave)
 	page(http.MethodPost, "/admin/team/:id/remove", "admin_member_remove", adminOnly, h.adminMemberRemove)
 	// Admin: dashboard, tickets, mail.
-	admin := func(method, path, name string, fn http.HandlerFunc) { page(method, path, name, signedIn, h.admin(fn)) }
+	admin := func(method, path, name string, fn http.HandlerFunc) { page(method, path, name, adminOnly, fn) }
 	admin(http.MethodGet, "/admin", "admin_dashboard", h.dashboard)
 	admin(http.MethodGet, "/admin/tickets", "admin_tickets", h.allTickets)
 	admin(http.MethodGet, "/admin/tickets/:ref", "admin_ticket", h.adminTicket)
