@@ -14,8 +14,7 @@ import (
 
 // The admin pages (docs/portal.md "Part 2"): the dashboard here, all
 // tickets in admin_tickets.go, the mail pages in admin_mail.go. Every one
-// is wrapped in admin: to anyone but an admin they do not exist.
-
+// is adminOnly (routes.go): to anyone but an admin they do not exist.
 
 // adminNotices are the success messages of the admin pages' redirects
 // (see notice).
