@@ -94,7 +94,7 @@ func parseTemplates(static map[string]string) (map[string]*template.Template, er
 		if _, err := fs.Stat(templateFS, name); err != nil {
 			return nil, fmt.Errorf("template %s: %w", p, err)
 		}
-		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", name)
+		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", name)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", p, err)
 		}
