@@ -1,15 +1,19 @@
 package classify
 
+import "strconv"
+
 // experimentConfigs are the settings TestExperiment compares; edit them to
 // try others (docs/classification.md lists what was tried).
 func experimentConfigs() map[string]Config {
 	base := DefaultConfig()
 	base.Calibrate = false // the same answers in half the time
-	noHead := base
-	noHead.HeadWords = 0
-	withIDF := base
-	withIDF.IDF = true
-	unbalanced := base
-	unbalanced.Balance = 0
-	return map[string]Config{"default": base, "no head words": noHead, "idf": withIDF, "unbalanced": unbalanced}
+	lr := base
+	lr.Solver, lr.Epochs = "", 5 // the logistic regression used before
+	out := map[string]Config{"default": base, "logistic": lr}
+	for _, c := range []float64{0.3, 1} {
+		s := base
+		s.C = c
+		out["svm C="+strconv.FormatFloat(c, 'g', -1, 64)] = s
+	}
+	return out
 }
