@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 )
 
@@ -28,6 +29,7 @@ func (d *Desk) Comment(ctx context.Context, id int64, actor Actor, text, channel
 	if err != nil {
 		return fmt.Errorf("comment on %s: %w", FormatRef(id), err)
 	}
+	d.log.InfoContext(ctx, "comment", slog.String("ticket", FormatRef(id)), slog.String("by", actor.String()), slog.String("channel", channel))
 	return nil
 }
 

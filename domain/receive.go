@@ -102,7 +102,7 @@ func (d *Desk) Receive(ctx context.Context, items []Received) ([]Outcome, error)
 		return d.saveMailboxStates(ctx, tx, items)
 	})
 	if err == nil {
-		d.logOutcomes(ctx, outs)
+		d.afterCommit(ctx, outs)
 		return outs, nil
 	}
 	if len(items) == 1 {
@@ -134,7 +134,7 @@ func (d *Desk) receiveOrQuarantine(ctx context.Context, it Received, firstErr er
 			return d.saveMailboxStates(ctx, tx, []Received{it})
 		})
 		if err == nil {
-			d.logOutcomes(ctx, []Outcome{o})
+			d.afterCommit(ctx, []Outcome{o})
 			return []Outcome{o}, nil
 		}
 	}
@@ -225,10 +225,10 @@ func (d *Desk) saveMailboxStates(ctx context.Context, tx Store, items []Received
 	return nil
 }
 
-// logOutcomes runs after a commit: it logs mail that made no ticket and
+// afterCommit runs after a commit: it logs mail that made no ticket and
 // hands new tickets to the classifier, which works outside the transaction
 // and never holds intake up.
-func (d *Desk) logOutcomes(ctx context.Context, outs []Outcome) {
+func (d *Desk) afterCommit(ctx context.Context, outs []Outcome) {
 	for _, o := range outs {
 		if o.Kind == OutcomeTicket {
 			d.ClassifyLater(o.TicketID)
@@ -304,7 +304,18 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 	if ticketID, err := d.threadTicket(ctx, tx, in); err != nil {
 		return Outcome{}, err
 	} else if ticketID != 0 {
-		return d.mailReply(ctx, tx, it, ticketID, "reply in the thread")
+		t, err := tx.GetTicket(ctx, ticketID)
+		if err != nil {
+			return Outcome{}, err
+		}
+		actor, ok, err := d.participant(ctx, tx, t, in.From)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if !ok {
+			return d.logMail(ctx, tx, it, t.ID, EventMailIgnored, fmt.Sprintf("reply from %s, who is not part of %s", orUnknown(in.From), t.Ref()))
+		}
+		return d.mailReply(ctx, tx, it, t, actor, "reply in the thread")
 	}
 	// 4. A [TKT-n] subject tag without references: only participants join.
 	if id := subjectRef(in.Subject); id != 0 {
@@ -313,10 +324,10 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 			return Outcome{}, err
 		}
 		if t != nil {
-			if ok, err := d.isParticipant(ctx, tx, t, in.From); err != nil {
+			if actor, ok, err := d.participant(ctx, tx, t, in.From); err != nil {
 				return Outcome{}, err
 			} else if ok {
-				return d.mailReply(ctx, tx, it, t.ID, "subject tag")
+				return d.mailReply(ctx, tx, it, t, actor, "subject tag")
 			}
 		}
 	}
@@ -458,53 +469,28 @@ func subjectRef(subject string) int64 {
 	return n
 }
 
-// isParticipant reports whether addr is t's requester, its assignee or an
-// enabled admin.
-func (d *Desk) isParticipant(ctx context.Context, tx Store, t *Ticket, addr string) (bool, error) {
+// participant returns addr as an actor, and whether it takes part in t:
+// its requester, its assignee or an enabled admin.
+func (d *Desk) participant(ctx context.Context, tx Store, t *Ticket, addr string) (Actor, bool, error) {
 	if addr == "" {
-		return false, nil
-	}
-	if addr == t.Requester || addr == t.Assignee {
-		return true, nil
+		return Actor{}, false, nil
 	}
 	u, err := tx.GetUserByEmail(ctx, addr)
-	if isNotFound(err) {
-		return false, nil
+	if err != nil && !isNotFound(err) {
+		return Actor{}, false, err
 	}
-	if err != nil {
-		return false, err
-	}
-	return u.IsAdmin() && !u.Disabled, nil
+	admin := u != nil && u.IsAdmin() && !u.Disabled
+	return Actor{Email: addr, Admin: admin}, admin || addr == t.Requester || addr == t.Assignee, nil
 }
 
-// mailReply turns a reply about ticket id into a comment by its sender, if
-// the sender takes part in the ticket; otherwise it is only logged.
-func (d *Desk) mailReply(ctx context.Context, tx Store, it Received, id int64, how string) (Outcome, error) {
+// mailReply acts on a reply about t from actor, who takes part in it: a
+// comment, or the agent's DONE, or the requester's REOPEN.
+func (d *Desk) mailReply(ctx context.Context, tx Store, it Received, t *Ticket, actor Actor, how string) (Outcome, error) {
 	in := it.Mail
-	t, err := tx.GetTicket(ctx, id)
-	if err != nil {
-		return Outcome{}, err
-	}
-	ok, err := d.isParticipant(ctx, tx, t, in.From)
-	if err != nil {
-		return Outcome{}, err
-	}
-	if !ok {
-		who := in.From
-		if who == "" {
-			who = "an unknown sender"
-		}
-		return d.logMail(ctx, tx, it, t.ID, EventMailIgnored, fmt.Sprintf("reply from %s, who is not part of %s", who, t.Ref()))
-	}
 	text := cleanText(strings.TrimSpace(firstNonEmpty(in.NewText, in.Text)))
 	if text == "" {
 		text = "(empty reply)"
 	}
-	u, err := tx.GetUserByEmail(ctx, in.From)
-	if err != nil && !isNotFound(err) {
-		return Outcome{}, err
-	}
-	actor := Actor{Email: in.From, Admin: u != nil && u.IsAdmin()}
 	if t.Status == StatusClosed {
 		return d.followUp(ctx, tx, it, t)
 	}
