@@ -55,7 +55,11 @@ func (d *Desk) RetryQuarantined(ctx context.Context, id int64, parse func(raw []
 				return err
 			}
 		}
-		out, err = d.receiveOne(ctx, tx, it, nil)
+		pre, err := d.prefetch(ctx, tx, []Received{it})
+		if err != nil {
+			return err
+		}
+		out, err = d.receiveOne(ctx, tx, it, pre.at(0))
 		return err
 	})
 	if err != nil {

@@ -128,7 +128,11 @@ func (d *Desk) receiveOrQuarantine(ctx context.Context, it Received, firstErr er
 		var o Outcome
 		err = d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
 			var err error
-			if o, err = d.receiveOne(ctx, tx, it, nil); err != nil {
+			pre, err := d.prefetch(ctx, tx, []Received{it})
+			if err != nil {
+				return err
+			}
+			if o, err = d.receiveOne(ctx, tx, it, pre.at(0)); err != nil {
 				return err
 			}
 			return d.saveMailboxStates(ctx, tx, []Received{it})
@@ -241,6 +245,9 @@ func (d *Desk) afterCommit(ctx context.Context, outs []Outcome) {
 
 // receiveOne decides what one mail means, in DESIGN.md's order, and
 // commits its effect inside tx.
+//
+// pre holds what prefetch read and wrote for the batch: the mail's
+// processed mark is written already, and pre says whether it was new.
 func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefetched) (Outcome, error) {
 	if it.Mail == nil {
 		reason := "unreadable mail"
@@ -249,23 +256,9 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 		}
 		return d.quarantine(ctx, tx, it, reason)
 	}
-	in := it.Mail
-	if in.MessageID == "" {
-		in.MessageID = HashMessageID(it.Raw)
-	}
-	if pre != nil {
-		if !pre.fresh {
-			return d.duplicate(ctx, tx, it, in.MessageID)
-		}
-	} else {
-		err := tx.RecordProcessed(ctx, &ProcessedMail{Mailbox: it.Source.Mailbox, UIDValidity: it.Source.UIDValidity,
-			UID: it.Source.UID, MessageID: in.MessageID, At: d.clock.Now()})
-		if errors.Is(err, ErrConflict) {
-			return d.duplicate(ctx, tx, it, in.MessageID)
-		}
-		if err != nil {
-			return Outcome{}, err
-		}
+	in := it.Mail // prefetch gave it a Message-ID if it had none
+	if !pre.fresh {
+		return d.duplicate(ctx, tx, it, in.MessageID)
 	}
 
 	// 1. Automatic mail is never answered and never a ticket; an
@@ -672,22 +665,17 @@ func (b *batchCache) at(i int) *prefetched {
 
 // user returns the user with address email, from the batch when it knows.
 func (p *prefetched) user(ctx context.Context, tx Store, email string) (*User, error) {
-	if p != nil {
-		if u, known := p.batch.users[email]; known {
-			if u == nil {
-				return nil, fmt.Errorf("user %s: %w", email, ErrNotFound)
-			}
-			return u, nil
+	if u, known := p.batch.users[email]; known {
+		if u == nil {
+			return nil, fmt.Errorf("user %s: %w", email, ErrNotFound)
 		}
+		return u, nil
 	}
 	return tx.GetUserByEmail(ctx, email)
 }
 
 // remember notes that a requester exists now (created for this batch).
 func (p *prefetched) remember(id int64, email string) {
-	if p == nil {
-		return
-	}
 	if u, known := p.batch.users[email]; !known || u == nil {
 		p.batch.users[email] = &User{ID: id, Email: email, Role: RoleEmployee}
 	}
