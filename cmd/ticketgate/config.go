@@ -199,7 +199,7 @@ var settings = []setting{
 	}},
 	{"OPENAI_MODEL", fixed("gpt-4o-mini"), false, "model name for classification", func(c *Config, v string) error { c.OpenAIModel = v; return nil }},
 	{"CLASSIFY_TIMEOUT", fixed("10s"), false, "how long to wait for the model before falling back to local", durationInto(func(c *Config) *time.Duration { return &c.ClassifyTimeout })},
-	{"CLASSIFY_MIN_CONFIDENCE", fixed("0.6"), false, "below this confidence a ticket goes to triage (0.6: tuned, see docs/classification.md)", func(c *Config, v string) error {
+	{"CLASSIFY_MIN_CONFIDENCE", fixed("0.55"), false, "below this confidence a ticket goes to triage (0.55: tuned, see docs/classification.md)", func(c *Config, v string) error {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f < 0 || f > 1 {
 			return fmt.Errorf("%q is not a number from 0 to 1", v)

@@ -30,8 +30,8 @@ func TestExperimentMix(t *testing.T) {
 	for i, e := range hold {
 		d := lr.vectorize(featureNames(Tokens(e.Text), lc.HeadWords, lc.Bigrams, lc.CharGrams, nil))
 		sl[i], ss[i] = make([]float64, k), make([]float64, k)
-		lr.scores(d, sl[i])
-		sv.scores(d, ss[i])
+		lr.scores(d, nil, sl[i])
+		sv.scores(d, nil, ss[i])
 	}
 	for _, g := range []float64{0, 1, 2, 4, 8, 16, 1e6} {
 		truth := make([]string, len(hold))

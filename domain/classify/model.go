@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Example is one labelled text the model learns from.
@@ -32,7 +33,7 @@ type Config struct {
 	// keywords found in the text (at most three), on top of what the model
 	// learned: keywords stay strong even against much history.
 	KeywordBoost float64
-	// Calibrate fits a softmax temperature on a held-out tenth of the data
+	// Calibrate fits a softmax temperature on a held-out twentieth of the data
 	// when there are at least CalibrateMin examples that are not seeds.
 	Calibrate    bool
 	CalibrateMin int
@@ -49,6 +50,19 @@ type Config struct {
 	// multinomial logistic regression by SGD.
 	Solver string
 	C      float64 // the SVM's cost (inverse regularisation)
+	// Dense is the number of dimensions of the latent semantic embedding
+	// read by the second-opinion network (see dense); 0 turns it off. It
+	// is trained only from DenseMin real (non-seed) examples on: a new
+	// install's few seed texts say nothing an embedding could add.
+	Dense       int
+	DenseMin    int
+	DenseMinDF  int     // words in fewer documents stay out of the embedding
+	Hidden      int     // the network's hidden units
+	DenseEpochs int     // passes of Adam over the data
+	DenseL2     float64 // the network's weight decay
+	// DenseWeight weighs the network's probabilities against the linear
+	// scores.
+	DenseWeight float64
 }
 
 // DefaultConfig is what the classifier uses; the values were chosen on a
@@ -56,7 +70,8 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{HeadWords: 5, Bigrams: true, MinDF: 2, Epochs: 6, Rate: 0.2, L2: 1e-6,
 		KeywordBoost: 1.5, Calibrate: true, CalibrateMin: 300, Seed: 1, Balance: 0.3,
-		Solver: "svm", C: 0.5}
+		Solver: "svm", C: 0.5,
+		Dense: 160, DenseMin: 2000, DenseMinDF: 5, Hidden: 32, DenseEpochs: 5, DenseL2: 1e-3, DenseWeight: 1}
 }
 
 // Model is a trained linear model (one-vs-rest SVMs or a multinomial
@@ -73,6 +88,7 @@ type Model struct {
 	keywords    []keywordSet // per label
 	temperature float64
 	examples    int
+	net         *dense // nil: the linear model alone
 }
 
 // ErrNoExamples is returned when there is nothing to learn from.
@@ -116,12 +132,8 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 		m.keywords[labelID[l]] = newKeywordSet(kws)
 	}
 
-	docs := m.buildVocabulary(examples)
-	if len(m.names) == 0 {
-		return nil, fmt.Errorf("%w: no words in %d examples", ErrNoExamples, len(examples))
-	}
-	// Fit the temperature on a held-out tenth of the real examples (seed
-	// examples always train: they are not tickets), then learn from all.
+	// Fit the temperature on a held-out twentieth of the real examples
+	// (seed examples always train: they are not tickets).
 	var trainIdx, holdIdx []int
 	tickets := 0
 	for i, e := range examples {
@@ -129,65 +141,130 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 			trainIdx = append(trainIdx, i)
 			continue
 		}
-		if tickets%10 == 7 {
+		if tickets%calibrateEvery == calibrateAt {
 			holdIdx = append(holdIdx, i)
 		} else {
 			trainIdx = append(trainIdx, i)
 		}
 		tickets++
 	}
-	if cfg.Calibrate && tickets >= cfg.CalibrateMin {
-		m.train(docs, ys, trainIdx)
-		m.temperature = m.fitTemperature(docs, ys, holdIdx)
+	calibrate := cfg.Calibrate && tickets >= cfg.CalibrateMin
+	if !calibrate {
+		trainIdx, holdIdx = make([]int, len(examples)), nil
+		for i := range trainIdx {
+			trainIdx[i] = i
+		}
 	}
-	all := make([]int, len(docs))
-	for i := range all {
-		all[i] = i
+	plain := make([][]string, len(examples))
+	parallelFor(len(examples), func(i int) { plain[i] = plainWords(examples[i].Text) })
+	// The linear model and the dense one are independent until their
+	// scores are added: they are built side by side.
+	var wg sync.WaitGroup
+	var basis *dense
+	var embs [][]float32
+	if cfg.Dense > 0 && tickets >= cfg.DenseMin {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// The embedding is unsupervised: it is computed from every
+			// example, the held-out ones included.
+			basis, embs = newDense(plain, len(m.labels), cfg.DenseMinDF, cfg.Dense, cfg.Seed)
+			if basis != nil {
+				basis.fitNet(embs, ys, trainIdx, cfg)
+			}
+		}()
 	}
-	m.train(docs, ys, all)
+	docs := m.buildVocabulary(examples, plain)
+	if len(m.names) == 0 {
+		wg.Wait()
+		return nil, fmt.Errorf("%w: no words in %d examples", ErrNoExamples, len(examples))
+	}
+	if cfg.Solver == "svm" {
+		m.fitSVM(docs, ys, trainIdx)
+	} else {
+		m.fit(docs, ys, trainIdx)
+	}
+	wg.Wait()
+	m.net = basis
+	if calibrate {
+		// The model learnt without the held-out twentieth is the model:
+		// a second training on everything would double the time for a
+		// twentieth more data.
+		m.temperature = m.fitTemperature(docs, embs, ys, holdIdx)
+	}
 	return m, nil
-}
-
-// train fits the weights with the configured solver.
-func (m *Model) train(docs []sparse, ys []int, idx []int) {
-	if m.cfg.Solver == "svm" {
-		m.fitSVM(docs, ys, idx)
-		return
-	}
-	m.fit(docs, ys, idx)
 }
 
 // buildVocabulary tokenizes every example, keeps the features seen in at
 // least MinDF documents (or in a seed example), computes their idf and
-// returns each example as a TF-IDF vector.
-func (m *Model) buildVocabulary(examples []Example) []sparse {
-	provisional := map[string]int32{}
+// returns each example as a TF-IDF vector. plain holds each example's
+// plainWords.
+func (m *Model) buildVocabulary(examples []Example, plain [][]string) []sparse {
+	// Each core numbers the features of its share of the examples in order
+	// of first appearance; the shares are then merged in order, which
+	// gives the same numbering as one pass over all examples would.
+	type share struct {
+		ids   map[string]int32
+		names []string
+		df    []int32
+		seed  []bool
+		raw   []map[int32]float32 // per example: local feature id → count
+	}
+	parts := parallelChunks(len(examples))
+	shares := make([]share, len(parts))
+	var wg sync.WaitGroup
+	for p, ch := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sh := share{ids: map[string]int32{}}
+			var buf []string
+			for i := ch[0]; i < ch[1]; i++ {
+				buf = featureNames(tokensOf(plain[i]), m.cfg.HeadWords, m.cfg.Bigrams, m.cfg.CharGrams, buf[:0])
+				counts := make(map[int32]float32, len(buf))
+				for _, n := range buf {
+					id, ok := sh.ids[n]
+					if !ok {
+						id = int32(len(sh.names))
+						sh.ids[n] = id
+						sh.names = append(sh.names, n)
+						sh.df = append(sh.df, 0)
+						sh.seed = append(sh.seed, false)
+					}
+					if counts[id] == 0 {
+						sh.df[id]++
+					}
+					counts[id]++
+					if examples[i].Seed {
+						sh.seed[id] = true
+					}
+				}
+				sh.raw = append(sh.raw, counts)
+			}
+			shares[p] = sh
+		}()
+	}
+	wg.Wait()
+	global := map[string]int32{}
+	var names []string
 	var df []int32
 	var seedFeat []bool
-	raw := make([]map[int32]float32, len(examples))
-	var names []string
-	var buf []string
-	for i, e := range examples {
-		buf = featureNames(Tokens(e.Text), m.cfg.HeadWords, m.cfg.Bigrams, m.cfg.CharGrams, buf[:0])
-		counts := make(map[int32]float32, len(buf))
-		for _, n := range buf {
-			id, ok := provisional[n]
+	toGlobal := make([][]int32, len(shares))
+	for p, sh := range shares {
+		toGlobal[p] = make([]int32, len(sh.names))
+		for lid, name := range sh.names {
+			id, ok := global[name]
 			if !ok {
 				id = int32(len(names))
-				provisional[n] = id
-				names = append(names, n)
+				global[name] = id
+				names = append(names, name)
 				df = append(df, 0)
 				seedFeat = append(seedFeat, false)
 			}
-			if counts[id] == 0 {
-				df[id]++
-			}
-			counts[id]++
-			if e.Seed {
-				seedFeat[id] = true
-			}
+			df[id] += sh.df[lid]
+			seedFeat[id] = seedFeat[id] || sh.seed[lid]
+			toGlobal[p][lid] = id
 		}
-		raw[i] = counts
 	}
 	remap := make([]int32, len(names))
 	m.index = map[string]int32{}
@@ -203,14 +280,17 @@ func (m *Model) buildVocabulary(examples []Example) []sparse {
 		m.idf = append(m.idf, float32(1+math.Log((1+n)/(1+float64(df[id])))))
 	}
 	docs := make([]sparse, len(examples))
-	for i, counts := range raw {
-		kept := make(map[int32]float32, len(counts))
-		for id, c := range counts {
-			if r := remap[id]; r >= 0 {
-				kept[r] = c
+	for p, ch := range parts {
+		sh, tg := shares[p], toGlobal[p]
+		parallelFor(ch[1]-ch[0], func(j int) {
+			kept := make(map[int32]float32, len(sh.raw[j]))
+			for lid, c := range sh.raw[j] {
+				if r := remap[tg[lid]]; r >= 0 {
+					kept[r] = c
+				}
 			}
-		}
-		docs[i] = m.weigh(kept)
+			docs[ch[0]+j] = m.weigh(kept)
+		})
 	}
 	return docs
 }
@@ -250,7 +330,7 @@ func (m *Model) fit(docs []sparse, ys []int, idx []int) {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, i := range order {
 			d := docs[i]
-			m.scores(d, scores)
+			m.linearScores(d, scores)
 			softmax(scores, 1)
 			scores[ys[i]] -= 1 // now the gradient of the loss w.r.t. each score
 			if wt := weight[ys[i]]; wt != 1 {
@@ -276,8 +356,18 @@ func (m *Model) fit(docs []sparse, ys []int, idx []int) {
 	}
 }
 
-// scores writes the raw (unboosted, untempered) score of each label for d.
-func (m *Model) scores(d sparse, out []float64) {
+// scores writes the raw (unboosted, untempered) score of each label for
+// the document d with embedding e: the linear model's, plus the network's
+// probabilities weighed by DenseWeight.
+func (m *Model) scores(d sparse, e []float32, out []float64) {
+	m.linearScores(d, out)
+	if m.net != nil {
+		m.net.addScores(e, m.cfg.DenseWeight, out)
+	}
+}
+
+// linearScores writes the linear model's score of each label for d.
+func (m *Model) linearScores(d sparse, out []float64) {
 	k := len(m.labels)
 	for c := range out {
 		out[c] = float64(m.bias[c])
@@ -311,14 +401,18 @@ func softmax(s []float64, temp float64) {
 // log-likelihood of the held-out examples (golden-section search): the
 // softmax of an unregularised model is overconfident, and a single
 // temperature is the calibration that keeps the ranking intact.
-func (m *Model) fitTemperature(docs []sparse, ys []int, hold []int) float64 {
+func (m *Model) fitTemperature(docs []sparse, embs [][]float32, ys []int, hold []int) float64 {
 	if len(hold) == 0 {
 		return 1
 	}
 	raw := make([][]float64, len(hold))
 	for i, h := range hold {
 		raw[i] = make([]float64, len(m.labels))
-		m.scores(docs[h], raw[i])
+		var e []float32
+		if embs != nil {
+			e = embs[h]
+		}
+		m.scores(docs[h], e, raw[i])
 	}
 	nll := func(t float64) float64 {
 		var sum float64
@@ -378,7 +472,11 @@ func (m *Model) Predict(text string) Prediction {
 	d := m.vectorize(featureNames(toks, m.cfg.HeadWords, m.cfg.Bigrams, m.cfg.CharGrams, nil))
 	k := len(m.labels)
 	s := make([]float64, k)
-	m.scores(d, s)
+	var e []float32
+	if m.net != nil {
+		e = m.net.embed(text)
+	}
+	m.scores(d, e, s)
 	for c := range s {
 		s[c] /= m.temperature
 		if ks := m.keywords[c]; len(ks) > 0 {
@@ -463,6 +561,9 @@ func (m *Model) topWords(d sparse, label, n int) []string {
 // and the vocabulary with its map.
 func (m *Model) MemoryBytes() int64 {
 	b := int64(len(m.w)+len(m.idf)+len(m.bias)) * 4
+	if m.net != nil {
+		b += m.net.bytes()
+	}
 	for _, n := range m.names {
 		// The string bytes, the string header in names, and a map entry
 		// (key header, int32 value, overhead) per feature.
@@ -470,3 +571,8 @@ func (m *Model) MemoryBytes() int64 {
 	}
 	return b
 }
+
+// One real example in calibrateEvery (the calibrateAt-th) is held out to
+// fit the temperature: one parameter needs few examples, and every example
+// held out is one the model does not learn from.
+const calibrateEvery, calibrateAt = 20, 17

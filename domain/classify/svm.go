@@ -3,6 +3,8 @@ package classify
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 )
 
 // fitSVM trains one linear support vector machine per label (one against
@@ -43,49 +45,72 @@ func (m *Model) fitSVM(docs []sparse, ys []int, idx []int) {
 		}
 		sq[j] = s
 	}
-	w := make([]float64, nf)
-	alpha := make([]float64, len(idx))
-	order := make([]int, len(idx))
+	// The labels are independent problems: they are solved on all cores,
+	// each with its own seeded order, so the result does not depend on
+	// scheduling.
+	labels := make(chan int, k)
 	for c := 0; c < k; c++ {
-		clear(w)
-		clear(alpha)
-		for j := range order {
-			order[j] = j
-		}
-		var b float64
-		rng := rand.New(rand.NewPCG(m.cfg.Seed, 0x73766d+uint64(c)))
-		for epoch := 0; epoch < m.cfg.Epochs; epoch++ {
-			rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
-			for _, j := range order {
-				i := idx[j]
-				d := docs[i]
-				y, dg := -1.0, diag[ys[i]]
-				if ys[i] == c {
-					y = 1
-				}
-				dot := b
-				for t, id := range d.idx {
-					dot += float64(d.val[t]) * w[id]
-				}
-				g := y*dot - 1 + alpha[j]*dg
-				if alpha[j] == 0 && g >= 0 {
-					continue // the projected gradient is zero
-				}
-				na := max(alpha[j]-g/(sq[j]+dg), 0)
-				delta := (na - alpha[j]) * y
-				alpha[j] = na
-				if delta == 0 {
-					continue
-				}
-				b += delta
-				for t, id := range d.idx {
-					w[id] += delta * float64(d.val[t])
-				}
+		labels <- c
+	}
+	close(labels)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), k) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := make([]float64, nf)
+			alpha := make([]float64, len(idx))
+			order := make([]int, len(idx))
+			for c := range labels {
+				m.fitSVMLabel(c, docs, ys, idx, diag, sq, w, alpha, order)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// fitSVMLabel solves label c's problem with the scratch slices w, alpha
+// and order, and writes its weights and bias into m.
+func (m *Model) fitSVMLabel(c int, docs []sparse, ys []int, idx []int, diag, sq, w, alpha []float64, order []int) {
+	k := len(m.labels)
+	clear(w)
+	clear(alpha)
+	for j := range order {
+		order[j] = j
+	}
+	var b float64
+	rng := rand.New(rand.NewPCG(m.cfg.Seed, 0x73766d+uint64(c)))
+	for epoch := 0; epoch < m.cfg.Epochs; epoch++ {
+		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+		for _, j := range order {
+			i := idx[j]
+			d := docs[i]
+			y, dg := -1.0, diag[ys[i]]
+			if ys[i] == c {
+				y = 1
+			}
+			dot := b
+			for t, id := range d.idx {
+				dot += float64(d.val[t]) * w[id]
+			}
+			g := y*dot - 1 + alpha[j]*dg
+			if alpha[j] == 0 && g >= 0 {
+				continue // the projected gradient is zero
+			}
+			na := max(alpha[j]-g/(sq[j]+dg), 0)
+			delta := (na - alpha[j]) * y
+			alpha[j] = na
+			if delta == 0 {
+				continue
+			}
+			b += delta
+			for t, id := range d.idx {
+				w[id] += delta * float64(d.val[t])
 			}
 		}
-		for f, v := range w {
-			m.w[f*k+c] = float32(v)
-		}
-		m.bias[c] = float32(b)
 	}
+	for f, v := range w {
+		m.w[f*k+c] = float32(v)
+	}
+	m.bias[c] = float32(b)
 }

@@ -13,6 +13,31 @@ import (
 // Hangul, Thai) give one token per character. Raw mail should go through
 // CleanMail first.
 func Tokens(text string) []string {
+	return tokensOf(plainWords(text))
+}
+
+// tokensOf returns Tokens from the plain words of a text: without stop
+// words, each stemmed.
+func tokensOf(plain []string) []string {
+	var out []string
+	for _, w := range plain {
+		if stopWords[w] {
+			continue
+		}
+		if w = stem(w); !stopWords[w] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// plainWords returns the words of text as they are, for the embedding of
+// the dense model: lower case, at least two letters (or one character of
+// a script written without spaces), no URLs, addresses or words with
+// digits, but neither stop words removed nor stems: "hi", "please" and
+// "thanks" tell something about how a ticket is written, and that helps an
+// embedding learnt from the tickets themselves.
+func plainWords(text string) []string {
 	var out []string
 	for _, field := range strings.FieldsFunc(text, unicode.IsSpace) {
 		if dropField(field) {
@@ -35,7 +60,9 @@ func dropField(f string) bool {
 	return strings.IndexFunc(f, unicode.IsDigit) >= 0
 }
 
-// splitWords appends the tokens of one field to out.
+// splitWords appends the words of one field to out, in lower case: runs
+// of letters of at least two letters, and each character of a script
+// written without spaces.
 func splitWords(out []string, field string) []string {
 	start := -1
 	flush := func(end int) {
@@ -44,11 +71,7 @@ func splitWords(out []string, field string) []string {
 		}
 		w := strings.ToLower(field[start:end])
 		start = -1
-		if utf8.RuneCountInString(w) < 2 || stopWords[w] {
-			return
-		}
-		w = stem(w)
-		if !stopWords[w] {
+		if utf8.RuneCountInString(w) >= 2 {
 			out = append(out, w)
 		}
 	}
