@@ -57,13 +57,24 @@ func (m *Model) weigh(counts map[int32]float32) sparse {
 		v.idx = append(v.idx, id)
 	}
 	sortInt32(v.idx)
-	var norm float64
 	for _, id := range v.idx {
-		x := 1 + float32(math.Log(float64(counts[id])))
+		v.val = append(v.val, counts[id])
+	}
+	m.weighCounts(v)
+	return v
+}
+
+// weighCounts turns the term counts of v (sorted by id) into TF-IDF
+// weights in place: sublinear term frequency, times idf if configured,
+// scaled to unit length.
+func (m *Model) weighCounts(v sparse) {
+	var norm float64
+	for i, id := range v.idx {
+		x := 1 + float32(math.Log(float64(v.val[i])))
 		if m.cfg.IDF {
 			x *= m.idf[id]
 		}
-		v.val = append(v.val, x)
+		v.val[i] = x
 		norm += float64(x) * float64(x)
 	}
 	if norm > 0 {
@@ -72,7 +83,6 @@ func (m *Model) weigh(counts map[int32]float32) sparse {
 			v.val[i] *= inv
 		}
 	}
-	return v
 }
 
 func sortInt32(a []int32) {

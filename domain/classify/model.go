@@ -208,7 +208,7 @@ func (m *Model) buildVocabulary(examples []Example, plain [][]string) []sparse {
 		names []string
 		df    []int32
 		seed  []bool
-		raw   []map[int32]float32 // per example: local feature id → count
+		raw   []sparse // per example: local feature ids (sorted) and counts
 	}
 	parts := parallelChunks(len(examples))
 	shares := make([]share, len(parts))
@@ -219,9 +219,10 @@ func (m *Model) buildVocabulary(examples []Example, plain [][]string) []sparse {
 			defer wg.Done()
 			sh := share{ids: map[string]int32{}}
 			var buf []string
+			var ids []int32
 			for i := ch[0]; i < ch[1]; i++ {
 				buf = featureNames(tokensOf(plain[i]), m.cfg.HeadWords, m.cfg.Bigrams, m.cfg.CharGrams, buf[:0])
-				counts := make(map[int32]float32, len(buf))
+				ids = ids[:0]
 				for _, n := range buf {
 					id, ok := sh.ids[n]
 					if !ok {
@@ -231,15 +232,23 @@ func (m *Model) buildVocabulary(examples []Example, plain [][]string) []sparse {
 						sh.df = append(sh.df, 0)
 						sh.seed = append(sh.seed, false)
 					}
-					if counts[id] == 0 {
-						sh.df[id]++
+					ids = append(ids, id)
+				}
+				slices.Sort(ids)
+				var d sparse
+				for j, id := range ids {
+					if j > 0 && ids[j-1] == id {
+						d.val[len(d.val)-1]++
+						continue
 					}
-					counts[id]++
+					d.idx = append(d.idx, id)
+					d.val = append(d.val, 1)
+					sh.df[id]++
 					if examples[i].Seed {
 						sh.seed[id] = true
 					}
 				}
-				sh.raw = append(sh.raw, counts)
+				sh.raw = append(sh.raw, d)
 			}
 			shares[p] = sh
 		}()
@@ -283,13 +292,17 @@ func (m *Model) buildVocabulary(examples []Example, plain [][]string) []sparse {
 	for p, ch := range parts {
 		sh, tg := shares[p], toGlobal[p]
 		parallelFor(ch[1]-ch[0], func(j int) {
-			kept := make(map[int32]float32, len(sh.raw[j]))
-			for lid, c := range sh.raw[j] {
+			raw := sh.raw[j]
+			var d sparse
+			for t, lid := range raw.idx {
 				if r := remap[tg[lid]]; r >= 0 {
-					kept[r] = c
+					d.idx = append(d.idx, r)
+					d.val = append(d.val, raw.val[t])
 				}
 			}
-			docs[ch[0]+j] = m.weigh(kept)
+			sortPairs(d)
+			m.weighCounts(d)
+			docs[ch[0]+j] = d
 		})
 	}
 	return docs
@@ -576,3 +589,17 @@ func (m *Model) MemoryBytes() int64 {
 // fit the temperature: one parameter needs few examples, and every example
 // held out is one the model does not learn from.
 const calibrateEvery, calibrateAt = 20, 17
+
+// sortPairs sorts d's entries by id (insertion sort: a document has a few
+// hundred features at most).
+func sortPairs(d sparse) {
+	for i := 1; i < len(d.idx); i++ {
+		id, v := d.idx[i], d.val[i]
+		j := i - 1
+		for j >= 0 && d.idx[j] > id {
+			d.idx[j+1], d.val[j+1] = d.idx[j], d.val[j]
+			j--
+		}
+		d.idx[j+1], d.val[j+1] = id, v
+	}
+}
