@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 )
 
 // The outbox use cases of the admin pages and the `outbox` commands.
@@ -101,4 +103,13 @@ func (d *Desk) OutboxCounts(ctx context.Context) (map[OutboxStatus]int, error) {
 		return nil, fmt.Errorf("count outbox: %w", err)
 	}
 	return n, nil
+}
+
+// MailFailedEvent is the event a ticket gets when a mail for it goes dead:
+// the store writes it with the dead status, in the same transaction
+// (OutboxStore.UpdateOutbox).
+func MailFailedEvent(m *OutboxMessage, at time.Time) *Event {
+	return &Event{TicketID: m.TicketID, At: at, Kind: EventMailFailed, Actor: SystemActor.String(),
+		Detail: fmt.Sprintf("the %q mail to %s could not be delivered after %d attempt(s): %s",
+			strings.ReplaceAll(m.Kind, "_", " "), m.To, m.Attempts, m.LastError)}
 }

@@ -19,6 +19,10 @@ type OutboxStore interface {
 	GetOutbox(ctx context.Context, id int64) (*OutboxMessage, error)
 	// UpdateOutbox writes m's status, attempts, next attempt, last error
 	// and sent time; ErrNotFound if the row is gone (discarded meanwhile).
+	// When m goes dead (from another status) and belongs to a ticket, the
+	// ticket's MailFailedEvent, dated m.NextAttemptAt, is written in the
+	// same transaction: the history never misses a failure the outbox
+	// shows.
 	UpdateOutbox(ctx context.Context, m *OutboxMessage) error
 	// DeleteOutbox removes a row that is not sent; ErrNotFound if there is
 	// none, ErrConflict if it was sent.

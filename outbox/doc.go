@@ -42,8 +42,9 @@
 // after 1 min × 2^(n-1), capped at 1 h, plus a random jitter of up to 10% so
 // that mails deferred together do not return together. When the attempts
 // reach OUTBOX_MAX_ATTEMPTS (default 10, about 4 h 15 min of retrying) the
-// row goes dead. A dead row keeps its last error and writes a mail_failed
-// event on its ticket; `ticketgate outbox retry` gives it a new round.
+// row goes dead. A dead row keeps its last error, and the store writes a
+// mail_failed event on its ticket in the same transaction
+// (domain.MailFailedEvent); `ticketgate outbox retry` gives it a new round.
 // Without SMTP_URL rows are written held and wait; serve started with a
 // relay queues them. Nothing is dropped except by `outbox discard`.
 //

@@ -61,6 +61,9 @@ func (s *memStore) UpdateOutbox(_ context.Context, m *domain.OutboxMessage) erro
 		return domain.ErrNotFound
 	}
 	r := s.rows[m.ID-1]
+	if m.Status == domain.OutboxDead && r.Status != domain.OutboxDead && m.TicketID != 0 {
+		s.events = append(s.events, *domain.MailFailedEvent(m, m.NextAttemptAt))
+	}
 	r.Status, r.Attempts, r.NextAttemptAt, r.LastError, r.SentAt = m.Status, m.Attempts, m.NextAttemptAt, m.LastError, m.SentAt
 	return nil
 }
@@ -111,15 +114,6 @@ func (s *memStore) TicketMail(_ context.Context, ticketID int64) ([]domain.Outbo
 
 func (s *memStore) MarkRefused(context.Context, string, time.Time, time.Time) (bool, error) {
 	return true, nil
-}
-
-func (s *memStore) AppendEvents(_ context.Context, es ...*domain.Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, e := range es {
-		s.events = append(s.events, *e)
-	}
-	return nil
 }
 
 func (s *memStore) eventKinds() []domain.EventKind {

@@ -25,10 +25,11 @@ type Conn interface {
 	Close() error
 }
 
-// Store is what the worker needs of the database.
+// Store is what the worker needs of the database. A mail going dead
+// for a ticket gets the ticket's mail_failed event from UpdateOutbox, in
+// the same transaction.
 type Store interface {
 	domain.OutboxStore
-	AppendEvents(ctx context.Context, es ...*domain.Event) error
 }
 
 // Retry policy; see the package comment.
@@ -233,14 +234,6 @@ func (w *Worker) record(ctx context.Context, m *domain.OutboxMessage, sendErr er
 		log.Error("outbox: record attempt", slog.Any("error", err))
 		return
 	}
-	if m.Status == domain.OutboxDead && m.TicketID != 0 {
-		e := &domain.Event{TicketID: m.TicketID, At: now, Kind: domain.EventMailFailed, Actor: domain.SystemActor.String(),
-			Detail: fmt.Sprintf("the %s mail to %s could not be delivered after %d attempt(s): %s",
-				humanKind(m.Kind), m.To, m.Attempts, m.LastError)}
-		if err := w.cfg.Store.AppendEvents(wctx, e); err != nil {
-			log.Error("outbox: record mail_failed event", slog.Any("error", err))
-		}
-	}
 }
 
 // release puts claimed rows back, due now, without counting an attempt.
@@ -267,14 +260,4 @@ func (w *Worker) updateGauges(ctx context.Context) {
 		return
 	}
 	w.cfg.Metrics.counts(counts)
-}
-
-func humanKind(kind string) string {
-	b := []byte(kind)
-	for i, c := range b {
-		if c == '_' {
-			b[i] = ' '
-		}
-	}
-	return `"` + string(b) + `"`
 }

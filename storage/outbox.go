@@ -49,16 +49,33 @@ func (s *Store) GetOutbox(ctx context.Context, id int64) (*domain.OutboxMessage,
 	return &m, nil
 }
 
-// UpdateOutbox writes the outcome of an attempt.
+// UpdateOutbox writes the outcome of an attempt, and a mail going dead
+// for a ticket writes the ticket's mail_failed event with it.
 func (s *Store) UpdateOutbox(ctx context.Context, m *domain.OutboxMessage) error {
-	res, err := s.idb.NewUpdate().Model((*outboxRow)(nil)).
-		Set("status = ?", string(m.Status)).
-		Set("attempts = ?", m.Attempts).
-		Set("next_attempt_at = ?", utc(m.NextAttemptAt)).
-		Set("last_error = ?", m.LastError).
-		Set("sent_at = ?", utcPtr(m.SentAt)).
-		Where("id = ?", m.ID).Exec(ctx)
-	return mapErr(mustAffect(res, err), "update outbox message %d", m.ID)
+	return s.tx(ctx, func(ctx context.Context, tx *Store) error {
+		var was string
+		q := tx.idb.NewSelect().Model((*outboxRow)(nil)).Column("status").Where("id = ?", m.ID)
+		if tx.Postgres() {
+			q = q.For("UPDATE")
+		}
+		if err := q.Scan(ctx, &was); err != nil {
+			return mapErr(err, "get outbox message %d", m.ID)
+		}
+		res, err := tx.idb.NewUpdate().Model((*outboxRow)(nil)).
+			Set("status = ?", string(m.Status)).
+			Set("attempts = ?", m.Attempts).
+			Set("next_attempt_at = ?", utc(m.NextAttemptAt)).
+			Set("last_error = ?", m.LastError).
+			Set("sent_at = ?", utcPtr(m.SentAt)).
+			Where("id = ?", m.ID).Exec(ctx)
+		if err := mapErr(mustAffect(res, err), "update outbox message %d", m.ID); err != nil {
+			return err
+		}
+		if m.Status == domain.OutboxDead && was != string(domain.OutboxDead) && m.TicketID != 0 {
+			return tx.AppendEvents(ctx, domain.MailFailedEvent(m, m.NextAttemptAt))
+		}
+		return nil
+	})
 }
 
 // DeleteOutbox removes a row that was not sent.

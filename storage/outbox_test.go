@@ -99,3 +99,48 @@ func TestMarkRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestOutboxDeadWritesEvent: a ticket's mail going dead writes the
+// ticket's mail_failed event in the same transaction, once; a mail
+// without a ticket, or one that was dead already, writes none.
+func TestOutboxDeadWritesEvent(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		tk, err := newDesk(t, s).OpenTicket(ctx, domain.NewTicket{Subject: "Printer", From: "ann@company.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := &domain.OutboxMessage{TicketID: tk.ID, Kind: "assignment_agent", To: "x@company.test", Subject: "s",
+			MessageID: "tkt-1.assignment.x@company.test", Raw: []byte("raw"), Status: domain.OutboxQueued, NextAttemptAt: t0, CreatedAt: t0}
+		if err := s.EnqueueMail(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		dead := t0.Add(time.Hour)
+		m.Status, m.Attempts, m.LastError, m.NextAttemptAt = domain.OutboxDead, 3, "550 no such user", dead
+		if err := s.UpdateOutbox(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UpdateOutbox(ctx, m); err != nil { // dead again: nothing new
+			t.Fatal(err)
+		}
+		orphan := enqueue(t, s, domain.OutboxQueued, t0)
+		orphan.Status = domain.OutboxDead
+		if err := s.UpdateOutbox(ctx, orphan); err != nil {
+			t.Fatal(err)
+		}
+		es, err := s.ListEvents(ctx, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var failed []domain.Event
+		for _, e := range es {
+			if e.Kind == domain.EventMailFailed {
+				failed = append(failed, e)
+			}
+		}
+		want := `the "assignment agent" mail to x@company.test could not be delivered after 3 attempt(s): 550 no such user`
+		if len(failed) != 1 || failed[0].Detail != want || !failed[0].At.Equal(dead) || failed[0].Actor != domain.SystemActor.String() {
+			t.Fatalf("mail_failed events = %+v, want one: %q at %v", failed, want, dead)
+		}
+	})
+}
