@@ -61,6 +61,9 @@ func (d *Desk) ApplySetup(ctx context.Context, f *SetupFile, prune bool) (*Setup
 }
 
 func enabledAdmins(ctx context.Context, tx Store) (int, error) {
+	if err := tx.LockAdmins(ctx); err != nil {
+		return 0, err
+	}
 	admins, err := tx.ListUsers(ctx, UserFilter{Role: RoleAdmin})
 	n := 0
 	for _, u := range admins {

@@ -42,6 +42,14 @@ type UserStore interface {
 	// ListUsers returns the users that match f, in id order.
 	ListUsers(ctx context.Context, f UserFilter) ([]User, error)
 	CountUsers(ctx context.Context) (int, error)
+	// LockAdmins holds the admins lock until the transaction ends: every
+	// transaction that could take away the last enabled admin (disabling
+	// or demoting one, setup apply) takes it before it counts them, so two
+	// of them never both count the other's admin. On PostgreSQL it is a
+	// transaction-scoped advisory lock; on SQLite, whose write
+	// transactions are serialized already, it does nothing. It must be
+	// called inside InTx.
+	LockAdmins(ctx context.Context) error
 }
 
 // UserFilter narrows ListUsers; zero fields match all.

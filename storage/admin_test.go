@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -266,6 +267,65 @@ func TestAdminTeam(t *testing.T) {
 		}
 		if team, _ := d.AdminTeam(ctx, admin); len(team) != 0 {
 			t.Errorf("team after removal = %+v", team)
+		}
+	})
+}
+
+// TestLastAdminRace: two admins disabling each other at the same moment
+// must not both succeed; the admins lock serializes the checks (on SQLite
+// the write transactions are serialized anyway).
+func TestLastAdminRace(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		d := newDesk(t, s)
+		a := mustUser(t, s, "a@x.test", domain.RoleAdmin)
+		b := mustUser(t, s, "b@x.test", domain.RoleAdmin)
+		actorA := domain.Actor{Email: a.Email, Admin: true}
+		actorB := domain.Actor{Email: b.Email, Admin: true}
+		for round := 0; round < 25; round++ {
+			for _, u := range []*domain.User{a, b} {
+				if _, err := d.AdminSetUserDisabled(ctx, admin, u.ID, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			ok := make([]bool, 2)
+			for i, c := range []struct {
+				by     domain.Actor
+				target int64
+				demote bool
+			}{{actorA, b.ID, round%2 == 0}, {actorB, a.ID, false}} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					var err error
+					if c.demote {
+						_, err = d.AdminUpdateUser(ctx, c.by, c.target, domain.UserChange{Name: "x", Role: domain.RoleAgent})
+					} else {
+						_, err = d.AdminSetUserDisabled(ctx, c.by, c.target, true)
+					}
+					ok[i] = err == nil
+				}()
+			}
+			close(start)
+			wg.Wait()
+			if ok[0] && ok[1] {
+				t.Fatalf("round %d: both admins took each other away; no enabled admin is left", round)
+			}
+			for _, u := range []*domain.User{a, b} {
+				got, err := s.GetUser(ctx, u.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Role != domain.RoleAdmin {
+					got.Role = domain.RoleAdmin
+					if err := s.UpdateUser(ctx, got); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
 		}
 	})
 }

@@ -14,6 +14,16 @@ var _ domain.AssignStore = (*Store)(nil)
 // on PostgreSQL.
 var assignmentLockKey = lockKey("assignment")
 
+// adminsLockKey is the advisory lock a transaction holds on PostgreSQL
+// while it checks that an enabled admin remains.
+var adminsLockKey = lockKey("admins")
+
+// LockAdmins takes the admins lock for the rest of the transaction, like
+// LockAssignment.
+func (s *Store) LockAdmins(ctx context.Context) error {
+	return s.xactLock(ctx, adminsLockKey, "lock admins")
+}
+
 // LockAssignment takes the assignment lock for the rest of the transaction.
 // On PostgreSQL it is pg_advisory_xact_lock, which the server releases at
 // commit or rollback, so nothing can leak it; the statements after it take
@@ -21,14 +31,20 @@ var assignmentLockKey = lockKey("assignment")
 // committed. On SQLite every write transaction begins IMMEDIATE and holds
 // the database's write lock already.
 func (s *Store) LockAssignment(ctx context.Context) error {
+	return s.xactLock(ctx, assignmentLockKey, "lock assignment")
+}
+
+// xactLock takes the advisory lock key until the transaction ends, on
+// PostgreSQL; what names the lock in errors.
+func (s *Store) xactLock(ctx context.Context, key int64, what string) error {
 	if !s.Postgres() {
 		return nil
 	}
 	if !s.inTx {
-		return errors.New("lock assignment: not in a transaction")
+		return errors.New(what + ": not in a transaction")
 	}
-	if _, err := s.idb.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", assignmentLockKey); err != nil {
-		return mapErr(err, "lock assignment")
+	if _, err := s.idb.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", key); err != nil {
+		return mapErr(err, "%s", what)
 	}
 	return nil
 }
