@@ -437,11 +437,13 @@ func symmetricEigen(a []float64, n int) ([]float64, []float64) {
 	return vals, v
 }
 
-// fitNet trains the network on the embeddings of docs[idx] by mini-batch
+// fitNet trains the network on the embeddings embs[idx] by mini-batch
 // Adam on the cross-entropy with L2 weight decay, DenseEpochs passes in a
 // seeded order. Each batch's gradient is computed in two halves on two
 // cores and added in a fixed order: the same data gives the same weights.
-func (n *dense) fitNet(embs [][]float32, ys []int, idx []int, cfg Config) {
+// It reports false, and leaves the network untrained, when none of the
+// examples has an embedding.
+func (n *dense) fitNet(embs [][]float32, ys []int, idx []int, cfg Config) bool {
 	n.hidden = cfg.Hidden
 	k, h, dim := n.labels, n.hidden, n.dim
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6d6c70))
@@ -468,7 +470,7 @@ func (n *dense) fitNet(embs [][]float32, ys []int, idx []int, cfg Config) {
 	}
 	rows := len(lab)
 	if rows == 0 {
-		return
+		return false // nothing to learn from: no network
 	}
 	params := [][]float32{n.w1, n.b1, n.w2, n.b2}
 	type grads [4][]float32
@@ -523,6 +525,7 @@ func (n *dense) fitNet(embs [][]float32, ys []int, idx []int, cfg Config) {
 			}
 		}
 	}
+	return true
 }
 
 // backprop writes the summed cross-entropy gradient of the examples sub

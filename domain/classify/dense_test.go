@@ -273,3 +273,10 @@ func ExampleTokens() {
 	fmt.Println(Tokens("Hi team, the printers on floor 3 keep jamming. Thanks!"))
 	// Output: [printer floor keep jam]
 }
+
+func TestFitNetWithoutEmbeddings(t *testing.T) {
+	n := &dense{dim: 4, labels: 2}
+	if n.fitNet(make([][]float32, 3), []int{0, 1, 0}, []int{0, 1, 2}, denseTestConfig()) {
+		t.Error("fitNet reported a network trained from examples without embeddings")
+	}
+}

@@ -169,8 +169,8 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 			// The embedding is unsupervised: it is computed from every
 			// example, the held-out ones included.
 			basis, embs = newDense(plain, len(m.labels), cfg.DenseMinDF, cfg.Dense, cfg.Seed)
-			if basis != nil {
-				basis.fitNet(embs, ys, trainIdx, cfg)
+			if basis != nil && !basis.fitNet(embs, ys, trainIdx, cfg) {
+				basis = nil
 			}
 		}()
 	}
