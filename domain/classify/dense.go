@@ -34,23 +34,8 @@ func (n *dense) termVector(words []string) sparse {
 			counts[r]++
 		}
 	}
-	v := sparse{idx: make([]int32, 0, len(counts)), val: make([]float32, 0, len(counts))}
-	for r := range counts {
-		v.idx = append(v.idx, r)
-	}
-	sortInt32(v.idx)
-	var s float64
-	for _, r := range v.idx {
-		x := (1 + float32(math.Log(float64(counts[r])))) * n.idf[r]
-		v.val = append(v.val, x)
-		s += float64(x) * float64(x)
-	}
-	if s > 0 {
-		inv := float32(1 / math.Sqrt(s))
-		for j := range v.val {
-			v.val[j] *= inv
-		}
-	}
+	v := sortedCounts(counts)
+	tfidf(v, n.idf)
 	return v
 }
 

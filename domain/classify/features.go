@@ -52,6 +52,13 @@ func (m *Model) vectorize(names []string) sparse {
 }
 
 func (m *Model) weigh(counts map[int32]float32) sparse {
+	v := sortedCounts(counts)
+	m.weighCounts(v)
+	return v
+}
+
+// sortedCounts returns counts as a sparse vector sorted by id.
+func sortedCounts(counts map[int32]float32) sparse {
 	v := sparse{idx: make([]int32, 0, len(counts)), val: make([]float32, 0, len(counts))}
 	for id := range counts {
 		v.idx = append(v.idx, id)
@@ -60,7 +67,6 @@ func (m *Model) weigh(counts map[int32]float32) sparse {
 	for _, id := range v.idx {
 		v.val = append(v.val, counts[id])
 	}
-	m.weighCounts(v)
 	return v
 }
 
@@ -68,11 +74,21 @@ func (m *Model) weigh(counts map[int32]float32) sparse {
 // weights in place: sublinear term frequency, times idf if configured,
 // scaled to unit length.
 func (m *Model) weighCounts(v sparse) {
+	var idf []float32
+	if m.cfg.IDF {
+		idf = m.idf
+	}
+	tfidf(v, idf)
+}
+
+// tfidf turns the term counts of v into weights in place: 1 + ln(count),
+// times idf[id] unless idf is nil, scaled to unit length.
+func tfidf(v sparse, idf []float32) {
 	var norm float64
 	for i, id := range v.idx {
 		x := 1 + float32(math.Log(float64(v.val[i])))
-		if m.cfg.IDF {
-			x *= m.idf[id]
+		if idf != nil {
+			x *= idf[id]
 		}
 		v.val[i] = x
 		norm += float64(x) * float64(x)
