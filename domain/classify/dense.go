@@ -28,13 +28,22 @@ type dense struct {
 // termVector returns the words that the basis knows as a sparse vector:
 // sublinear term frequency times idf, at unit length.
 func (n *dense) termVector(words []string) sparse {
-	counts := map[int32]float32{}
+	ids := make([]int32, 0, len(words))
 	for _, w := range words {
 		if r, ok := n.terms[w]; ok {
-			counts[r]++
+			ids = append(ids, r)
 		}
 	}
-	v := sortedCounts(counts)
+	slices.Sort(ids)
+	var v sparse
+	for j, r := range ids {
+		if j > 0 && ids[j-1] == r {
+			v.val[len(v.val)-1]++
+			continue
+		}
+		v.idx = append(v.idx, r)
+		v.val = append(v.val, 1)
+	}
 	tfidf(v, n.idf)
 	return v
 }

@@ -13,22 +13,34 @@ import (
 // inflections the light stemmer leaves apart ("printer", "printers",
 // "reprint").
 func featureNames(toks []string, head int, bigrams, charGrams bool, out []string) []string {
+	eachFeature(toks, head, bigrams, charGrams, nil, func(name []byte) { out = append(out, string(name)) })
+	return out
+}
+
+// eachFeature calls f with the name of every feature of toks, in
+// featureNames' order. The name is in buf's storage (grown as needed) and
+// valid only during the call: a caller that only looks names up in a map
+// allocates nothing.
+func eachFeature(toks []string, head int, bigrams, charGrams bool, buf []byte, f func(name []byte)) {
 	for i, t := range toks {
 		if i < head {
-			out = append(out, "^"+t)
+			buf = append(append(buf[:0], '^'), t...)
+			f(buf)
 		}
-		out = append(out, t)
+		buf = append(buf[:0], t...)
+		f(buf)
 		if bigrams && i > 0 {
-			out = append(out, toks[i-1]+" "+t)
+			buf = append(append(append(buf[:0], toks[i-1]...), ' '), t...)
+			f(buf)
 		}
 		if charGrams && len(t) > 5 {
 			w := "<" + t + ">"
 			for j := 0; j+4 <= len(w); j++ {
-				out = append(out, "#"+w[j:j+4])
+				buf = append(append(buf[:0], '#'), w[j:j+4]...)
+				f(buf)
 			}
 		}
 	}
-	return out
 }
 
 // sparse is a document as feature ids and weights, sorted by id.

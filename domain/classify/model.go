@@ -218,14 +218,14 @@ func (m *Model) buildVocabulary(examples []Example, plain [][]string) []sparse {
 		go func() {
 			defer wg.Done()
 			sh := share{ids: map[string]int32{}}
-			var buf []string
 			var ids []int32
+			buf := make([]byte, 0, 64)
 			for i := ch[0]; i < ch[1]; i++ {
-				buf = featureNames(tokensOf(plain[i]), m.cfg.HeadWords, m.cfg.Bigrams, m.cfg.CharGrams, buf[:0])
 				ids = ids[:0]
-				for _, n := range buf {
-					id, ok := sh.ids[n]
+				eachFeature(tokensOf(plain[i]), m.cfg.HeadWords, m.cfg.Bigrams, m.cfg.CharGrams, buf, func(name []byte) {
+					id, ok := sh.ids[string(name)] // no allocation for a lookup
 					if !ok {
+						n := string(name)
 						id = int32(len(sh.names))
 						sh.ids[n] = id
 						sh.names = append(sh.names, n)
@@ -233,7 +233,7 @@ func (m *Model) buildVocabulary(examples []Example, plain [][]string) []sparse {
 						sh.seed = append(sh.seed, false)
 					}
 					ids = append(ids, id)
-				}
+				})
 				slices.Sort(ids)
 				var d sparse
 				for j, id := range ids {
