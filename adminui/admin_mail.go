@@ -173,12 +173,7 @@ func (h *Handler) showQuarantined(w http.ResponseWriter, r *http.Request, status
 		return
 	}
 	q, err := h.desk.QuarantinedMail(r.Context(), id)
-	if errors.Is(err, domain.ErrNotFound) {
-		h.notFound(w, r)
-		return
-	}
-	if err != nil {
-		h.internalError(w, r, err)
+	if h.lookupFailed(w, r, err) {
 		return
 	}
 	data := quarantinedPage{Layout: h.layout(r, "Quarantined mail "+strconv.FormatInt(id, 10), "admin-mail"), Mail: q,

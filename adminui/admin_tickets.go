@@ -200,12 +200,7 @@ func (h *Handler) showAdminTicket(w http.ResponseWriter, r *http.Request, status
 		return
 	}
 	td, err := h.desk.Ticket(r.Context(), id)
-	if errors.Is(err, domain.ErrNotFound) {
-		h.notFound(w, r)
-		return
-	}
-	if err != nil {
-		h.internalError(w, r, err)
+	if h.lookupFailed(w, r, err) {
 		return
 	}
 	if data.Choices, err = h.desk.AdminTicketChoices(r.Context()); err != nil {
@@ -234,12 +229,7 @@ func (h *Handler) adminAction(w http.ResponseWriter, r *http.Request, data admin
 		h.notFound(w, r)
 		return
 	}
-	if _, err := h.desk.Ticket(r.Context(), id); err != nil {
-		if errors.Is(err, domain.ErrNotFound) {
-			h.notFound(w, r)
-		} else {
-			h.internalError(w, r, err)
-		}
+	if _, err := h.desk.Ticket(r.Context(), id); h.lookupFailed(w, r, err) {
 		return
 	}
 	if invalid != "" {

@@ -153,12 +153,7 @@ func (h *Handler) adminUser(w http.ResponseWriter, r *http.Request) {
 // showUser renders user id's page; form and errs are a failed form's.
 func (h *Handler) showUser(w http.ResponseWriter, r *http.Request, status int, id int64, form *userForm, errs domain.FieldErrors) {
 	u, err := h.desk.AdminUser(r.Context(), adminActor(r), id)
-	if errors.Is(err, domain.ErrNotFound) {
-		h.notFound(w, r)
-		return
-	}
-	if err != nil {
-		h.internalError(w, r, err)
+	if h.lookupFailed(w, r, err) {
 		return
 	}
 	data := userPage{Layout: h.layout(r, "User "+u.Email, "admin-users"), User: u, Roles: domain.Roles, Errors: errs,

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -225,6 +226,22 @@ func (h *Handler) showError(w http.ResponseWriter, r *http.Request, status int, 
 // not see alike.
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 	h.showError(w, r, http.StatusNotFound, "Not found", "There is no such page, or it is not yours to see.")
+}
+
+// lookupFailed answers a request whose lookup failed: not found for
+// domain.ErrNotFound (the page does not say whether the thing exists
+// elsewhere), an internal error otherwise. It reports whether err ended
+// the request, that is whether it was not nil.
+func (h *Handler) lookupFailed(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, domain.ErrNotFound):
+		h.notFound(w, r)
+	default:
+		h.internalError(w, r, err)
+	}
+	return true
 }
 
 // internalError logs err with the request id and shows a page with the id

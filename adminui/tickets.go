@@ -118,12 +118,7 @@ func (h *Handler) showTicket(w http.ResponseWriter, r *http.Request, status int,
 	}
 	u := stateOf(r).user
 	td, acc, err := h.desk.TicketFor(r.Context(), u, id)
-	if errors.Is(err, domain.ErrNotFound) {
-		h.notFound(w, r)
-		return
-	}
-	if err != nil {
-		h.internalError(w, r, err)
+	if h.lookupFailed(w, r, err) {
 		return
 	}
 	data.Layout = h.layout(r, td.Ticket.Ref()+" "+td.Ticket.Subject, "tickets")
@@ -145,12 +140,7 @@ func (h *Handler) attachment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, err := h.desk.AttachmentFor(r.Context(), stateOf(r).user, id, attID)
-	if errors.Is(err, domain.ErrNotFound) {
-		h.notFound(w, r)
-		return
-	}
-	if err != nil {
-		h.internalError(w, r, err)
+	if h.lookupFailed(w, r, err) {
 		return
 	}
 	w.Header().Set("Content-Type", a.ContentType)
