@@ -179,10 +179,6 @@ func (d *Desk) SaveCategory(ctx context.Context, actor Actor, c Category) (*Cate
 	case errors.Is(err, ErrConflict): // the same name saved at the same moment
 		return nil, taken
 	case err != nil:
-		var fe FieldErrors
-		if errors.As(err, &fe) {
-			return nil, fe
-		}
 		return nil, fmt.Errorf("save category %q: %w", c.Name, err)
 	}
 	d.log.InfoContext(ctx, "category saved", slog.String("category", c.Name), slog.Int("levels", len(c.ApprovalLevels)),
@@ -280,10 +276,6 @@ func (d *Desk) MergeCategory(ctx context.Context, actor Actor, from, into int64)
 		return tx.DeleteCategory(ctx, from)
 	})
 	if err != nil {
-		var fe FieldErrors
-		if errors.As(err, &fe) {
-			return 0, fe
-		}
 		return 0, fmt.Errorf("merge category %d into %d: %w", from, into, err)
 	}
 	d.log.InfoContext(ctx, "category merged", slog.String("from", src.Name), slog.String("into", dst.Name),

@@ -2,7 +2,6 @@ package domain
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -118,10 +117,6 @@ func (d *Desk) SaveTeamMember(ctx context.Context, actor Actor, ch TeamMemberCha
 		return tx.SaveTeamMember(ctx, m)
 	})
 	if err != nil {
-		var fe FieldErrors
-		if errors.As(err, &fe) {
-			return nil, fe
-		}
 		return nil, fmt.Errorf("save team member %s: %w", addr, err)
 	}
 	d.log.InfoContext(ctx, "team member saved", slog.String("member", addr), slog.Int("categories", len(ids)),

@@ -135,10 +135,6 @@ func (d *Desk) AdminAddUser(ctx context.Context, actor Actor, in NewUserRequest)
 	case errors.Is(err, ErrNoComposer):
 		return nil, "", FieldErrors{"invite": "This server cannot send mail yet; give the user a one-time password instead."}
 	case err != nil:
-		var fe FieldErrors
-		if errors.As(err, &fe) {
-			return nil, "", fe
-		}
 		return nil, "", fmt.Errorf("add user %s: %w", addr, err)
 	}
 	d.log.InfoContext(ctx, "user added", slog.String("email", addr), slog.String("role", string(role)),
@@ -191,10 +187,6 @@ func (d *Desk) AdminUpdateUser(ctx context.Context, actor Actor, id int64, ch Us
 		return tx.UpdateUser(ctx, u)
 	})
 	if err != nil {
-		var fe FieldErrors
-		if errors.As(err, &fe) {
-			return nil, fe
-		}
 		return nil, fmt.Errorf("update user %d: %w", id, err)
 	}
 	d.log.InfoContext(ctx, "user updated", slog.String("email", u.Email), slog.String("role", string(role)), slog.String("by", actor.String()))
@@ -228,19 +220,9 @@ func (d *Desk) AdminSetUserDisabled(ctx context.Context, actor Actor, id int64, 
 			}
 		}
 		u.Disabled, u.UpdatedAt = disabled, d.clock.Now()
-		if err := tx.UpdateUser(ctx, u); err != nil {
-			return err
-		}
-		if disabled {
-			return d.revokeSessions(ctx, tx, u.ID)
-		}
-		return nil
+		return d.saveUser(ctx, tx, u)
 	})
 	if err != nil {
-		var fe FieldErrors
-		if errors.As(err, &fe) {
-			return nil, fe
-		}
 		return nil, fmt.Errorf("disable user %d: %w", id, err)
 	}
 	d.log.InfoContext(ctx, "user disabled changed", slog.String("email", u.Email), slog.Bool("disabled", disabled), slog.String("by", actor.String()))

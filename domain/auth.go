@@ -237,13 +237,7 @@ func (d *Desk) SetUserDisabled(ctx context.Context, email string, disabled bool)
 			return err
 		}
 		u.Disabled, u.UpdatedAt = disabled, d.clock.Now()
-		if err := tx.UpdateUser(ctx, u); err != nil {
-			return err
-		}
-		if disabled {
-			return d.revokeSessions(ctx, tx, u.ID)
-		}
-		return nil
+		return d.saveUser(ctx, tx, u)
 	})
 	if err != nil {
 		return fmt.Errorf("disable user %s: %w", addr, err)

@@ -151,6 +151,18 @@ func (d *Desk) SignOut(ctx context.Context, token string) error {
 	return nil
 }
 
+// saveUser writes u and, when u is disabled, ends its sessions in the same
+// transaction: a disabled user never keeps a way in.
+func (d *Desk) saveUser(ctx context.Context, tx Store, u *User) error {
+	if err := tx.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	if u.Disabled {
+		return d.revokeSessions(ctx, tx, u.ID)
+	}
+	return nil
+}
+
 // revokeSessions ends every session of user userID inside tx; it runs
 // whenever the user's password changes or they are disabled.
 func (d *Desk) revokeSessions(ctx context.Context, tx Store, userID int64) error {

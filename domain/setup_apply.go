@@ -166,13 +166,8 @@ func (d *Desk) applyUsers(ctx context.Context, tx Store, f *SetupFile, prune boo
 			continue
 		}
 		u.Name, u.Role, u.Disabled, u.UpdatedAt = su.Name, Role(su.Role), su.Disabled, now
-		if err := tx.UpdateUser(ctx, u); err != nil {
+		if err := d.saveUser(ctx, tx, u); err != nil {
 			return fmt.Errorf("update user %s: %w", u.Email, err)
-		}
-		if u.Disabled {
-			if err := d.revokeSessions(ctx, tx, u.ID); err != nil {
-				return err
-			}
 		}
 		rep.add(&rep.Changed, "user %s: changed", u.Email)
 	}
@@ -188,11 +183,8 @@ func (d *Desk) applyUsers(ctx context.Context, tx Store, f *SetupFile, prune boo
 			continue
 		}
 		u.Disabled, u.UpdatedAt = true, now
-		if err := tx.UpdateUser(ctx, &u); err != nil {
+		if err := d.saveUser(ctx, tx, &u); err != nil {
 			return fmt.Errorf("disable user %s: %w", u.Email, err)
-		}
-		if err := d.revokeSessions(ctx, tx, u.ID); err != nil {
-			return err
 		}
 		rep.add(&rep.Pruned, "user %s: disabled", u.Email)
 	}
