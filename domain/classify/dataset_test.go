@@ -12,7 +12,13 @@ import (
 // readTestdata reads a CSV of examples from testdata.
 func readTestdata(t testing.TB, name string) []Example {
 	t.Helper()
-	f, err := os.Open("testdata/" + name)
+	return readCSVFile(t, "testdata/"+name)
+}
+
+// readCSVFile reads a CSV of examples (text,label).
+func readCSVFile(t testing.TB, path string) []Example {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,16 +108,7 @@ func datasetExamples(t testing.TB, name string) []Example {
 	if p == "" {
 		t.Skipf("dataset file %s not found in ../shared", name)
 	}
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ex, err := ReadCSV(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ex
+	return readCSVFile(t, p)
 }
 
 // TestRawMailsTrainedOnDataset trains on all of train.csv and classifies

@@ -34,16 +34,7 @@ func (n *dense) termVector(words []string) sparse {
 			ids = append(ids, r)
 		}
 	}
-	slices.Sort(ids)
-	var v sparse
-	for j, r := range ids {
-		if j > 0 && ids[j-1] == r {
-			v.val[len(v.val)-1]++
-			continue
-		}
-		v.idx = append(v.idx, r)
-		v.val = append(v.val, 1)
-	}
+	v := countSorted(ids)
 	tfidf(v, n.idf)
 	return v
 }
@@ -134,29 +125,22 @@ const svdSample = 16000
 // (untrained) dense part and every example's embedding, or nil when there
 // are too few words for dim dimensions.
 func newDense(words [][]string, labels, minDF, dim int, seed uint64) (*dense, [][]float32) {
-	// Document frequencies, counted per core and then added up.
-	parts := parallelChunks(len(words))
-	dfs := make([]map[string]int, len(parts))
-	var wg sync.WaitGroup
-	for p, ch := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			df := map[string]int{}
-			seen := map[string]bool{}
-			for _, ws := range words[ch[0]:ch[1]] {
-				clear(seen)
-				for _, w := range ws {
-					if !seen[w] {
-						seen[w] = true
-						df[w]++
-					}
+	// Document frequencies, counted per chunk and then added up.
+	dfs := make([]map[string]int, chunkCount(len(words)))
+	forChunks(len(words), func(part, lo, hi int) {
+		df := map[string]int{}
+		seen := map[string]bool{}
+		for _, ws := range words[lo:hi] {
+			clear(seen)
+			for _, w := range ws {
+				if !seen[w] {
+					seen[w] = true
+					df[w]++
 				}
 			}
-			dfs[p] = df
-		}()
-	}
-	wg.Wait()
+		}
+		dfs[part] = df
+	})
 	df := dfs[0]
 	for _, d := range dfs[1:] {
 		for w, c := range d {
@@ -214,28 +198,21 @@ func topRightSingular(a []sparse, cols, dim int, seed uint64) []float32 {
 		orthonormalize(q, cols, l)
 	}
 	z := gramProduct(a, q, cols, l)
-	// c = Qᵀ Z, symmetric l × l, summed over the rows on all cores.
-	parts := parallelChunks(cols)
-	partial := make([][]float64, len(parts))
-	var wg sync.WaitGroup
-	for pi, ch := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := make([]float64, l*l)
-			for r := ch[0]; r < ch[1]; r++ {
-				qr, zr := q[r*l:(r+1)*l], z[r*l:(r+1)*l]
-				for i, qv := range qr {
-					axpy64(qv, zr, c[i*l:(i+1)*l])
-				}
+	// c = Qᵀ Z, symmetric l × l, summed over chunks of the rows.
+	partial := make([][]float64, chunkCount(cols))
+	forChunks(cols, func(part, lo, hi int) {
+		c := make([]float64, l*l)
+		for r := lo; r < hi; r++ {
+			qr, zr := q[r*l:(r+1)*l], z[r*l:(r+1)*l]
+			for i, qv := range qr {
+				axpy(qv, zr, c[i*l:(i+1)*l])
 			}
-			partial[pi] = c
-		}()
-	}
-	wg.Wait()
+		}
+		partial[part] = c
+	})
 	c := partial[0]
 	for _, o := range partial[1:] {
-		axpy64(1, o, c)
+		axpy(1, o, c)
 	}
 	for i := 0; i < l; i++ { // symmetrise the rounding
 		for j := i + 1; j < l; j++ {
@@ -269,7 +246,7 @@ func topRightSingular(a []sparse, cols, dim int, seed uint64) []float32 {
 	parallelFor(cols, func(r int) {
 		qr := q[r*l : (r+1)*l]
 		for k := 0; k < dim; k++ {
-			out[r*dim+k] = float32(dot64(qr, top[k*l:(k+1)*l]))
+			out[r*dim+k] = float32(dot(qr, top[k*l:(k+1)*l]))
 		}
 	})
 	return out
@@ -279,67 +256,27 @@ func topRightSingular(a []sparse, cols, dim int, seed uint64) []float32 {
 // rows of a over the cores; the partial sums are added in a fixed order,
 // so the result does not depend on scheduling.
 func gramProduct(a []sparse, q []float64, cols, l int) []float64 {
-	parts := parallelChunks(len(a))
-	outs := make([][]float64, len(parts))
-	var wg sync.WaitGroup
-	for p, ch := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			z := make([]float64, cols*l)
-			t := make([]float64, l)
-			for _, d := range a[ch[0]:ch[1]] {
-				clear(t)
-				for j, id := range d.idx {
-					axpy64(float64(d.val[j]), q[int(id)*l:int(id+1)*l], t)
-				}
-				for j, id := range d.idx {
-					axpy64(float64(d.val[j]), t, z[int(id)*l:int(id+1)*l])
-				}
+	outs := make([][]float64, chunkCount(len(a)))
+	forChunks(len(a), func(part, lo, hi int) {
+		z := make([]float64, cols*l)
+		t := make([]float64, l)
+		for _, d := range a[lo:hi] {
+			clear(t)
+			for j, id := range d.idx {
+				axpy(float64(d.val[j]), q[int(id)*l:int(id+1)*l], t)
 			}
-			outs[p] = z
-		}()
-	}
-	wg.Wait()
+			for j, id := range d.idx {
+				axpy(float64(d.val[j]), t, z[int(id)*l:int(id+1)*l])
+			}
+		}
+		outs[part] = z
+	})
 	z := outs[0]
 	for _, o := range outs[1:] {
-		for i, v := range o {
-			z[i] += v
-		}
+		axpy(1, o, z)
 	}
 	return z
 }
-
-// parallelFor calls f for every i in [0, n), on all cores.
-func parallelFor(n int, f func(i int)) {
-	var wg sync.WaitGroup
-	for _, ch := range parallelChunks(n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := ch[0]; i < ch[1]; i++ {
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
-}
-
-// parallelChunks splits [0, n) into a fixed number of contiguous ranges,
-// one per goroutine. The number does not depend on the machine, so sums
-// over the ranges are added in the same order everywhere and the same
-// data gives the same model on any number of cores.
-func parallelChunks(n int) [][2]int {
-	k := max(min(parallelism, n), 1)
-	out := make([][2]int, k)
-	for i := range out {
-		out[i] = [2]int{i * n / k, (i + 1) * n / k}
-	}
-	return out
-}
-
-// parallelism is how many goroutines share a training step.
-const parallelism = 4
 
 // orthonormalize makes the l columns of the rows × l row-major matrix q
 // orthonormal by modified Gram-Schmidt. A column that
@@ -357,9 +294,9 @@ func orthonormalize(q []float64, rows, l int) {
 			col := t[c*rows : (c+1)*rows]
 			for p := 0; p < c; p++ {
 				prev := t[p*rows : (p+1)*rows]
-				axpy64(-dot64(col, prev), prev, col)
+				axpy(-dot(col, prev), prev, col)
 			}
-			s := dot64(col, col)
+			s := dot(col, col)
 			if s < 1e-20 {
 				clear(col)
 				continue
@@ -492,11 +429,7 @@ func (n *dense) fitNet(embs [][]float32, ys []int, idx []int, cfg Config) bool {
 			mid := len(part) / 2
 			var wg sync.WaitGroup
 			for hi, sub := range [2][]int{part[:mid], part[mid:]} {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					n.backprop(emb, lab, sub, halves[hi])
-				}()
+				wg.Go(func() { n.backprop(emb, lab, sub, halves[hi]) })
 			}
 			wg.Wait()
 			step++
@@ -562,73 +495,5 @@ func (n *dense) backprop(emb []float32, lab []int, sub []int, g [4][]float32) {
 		for j, d := range dh {
 			g[1][j] += d
 		}
-	}
-}
-
-// axpy adds a·x to y (len(y) ≥ len(x)), four at a time: the inner loop
-// of the network's training.
-func axpy(a float32, x, y []float32) {
-	y = y[:len(x)]
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		xs, ys := x[i:i+4:i+4], y[i:i+4:i+4]
-		ys[0] += a * xs[0]
-		ys[1] += a * xs[1]
-		ys[2] += a * xs[2]
-		ys[3] += a * xs[3]
-	}
-	for ; i < len(x); i++ {
-		y[i] += a * x[i]
-	}
-}
-
-// dot returns the dot product of x and y (len(y) ≥ len(x)).
-func dot(x, y []float32) float32 {
-	y = y[:len(x)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		xs, ys := x[i:i+4:i+4], y[i:i+4:i+4]
-		s0 += xs[0] * ys[0]
-		s1 += xs[1] * ys[1]
-		s2 += xs[2] * ys[2]
-		s3 += xs[3] * ys[3]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i] * y[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// dot64 and axpy64 are dot and axpy in float64, for the basis.
-func dot64(x, y []float64) float64 {
-	y = y[:len(x)]
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		xs, ys := x[i:i+4:i+4], y[i:i+4:i+4]
-		s0 += xs[0] * ys[0]
-		s1 += xs[1] * ys[1]
-		s2 += xs[2] * ys[2]
-		s3 += xs[3] * ys[3]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i] * y[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-func axpy64(a float64, x, y []float64) {
-	y = y[:len(x)]
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		xs, ys := x[i:i+4:i+4], y[i:i+4:i+4]
-		ys[0] += a * xs[0]
-		ys[1] += a * xs[1]
-		ys[2] += a * xs[2]
-		ys[3] += a * xs[3]
-	}
-	for ; i < len(x); i++ {
-		y[i] += a * x[i]
 	}
 }

@@ -54,31 +54,14 @@ type sparse struct {
 // unit length.
 // Names outside the vocabulary are ignored.
 func (m *Model) vectorize(names []string) sparse {
-	counts := make(map[int32]float32, len(names))
+	ids := make([]int32, 0, len(names))
 	for _, n := range names {
 		if id, ok := m.index[n]; ok {
-			counts[id]++
+			ids = append(ids, id)
 		}
 	}
-	return m.weigh(counts)
-}
-
-func (m *Model) weigh(counts map[int32]float32) sparse {
-	v := sortedCounts(counts)
+	v := countSorted(ids)
 	m.weighCounts(v)
-	return v
-}
-
-// sortedCounts returns counts as a sparse vector sorted by id.
-func sortedCounts(counts map[int32]float32) sparse {
-	v := sparse{idx: make([]int32, 0, len(counts)), val: make([]float32, 0, len(counts))}
-	for id := range counts {
-		v.idx = append(v.idx, id)
-	}
-	sortInt32(v.idx)
-	for _, id := range v.idx {
-		v.val = append(v.val, counts[id])
-	}
 	return v
 }
 
@@ -110,20 +93,6 @@ func tfidf(v sparse, idf []float32) {
 		for i := range v.val {
 			v.val[i] *= inv
 		}
-	}
-}
-
-func sortInt32(a []int32) {
-	// Insertion sort: documents have a few hundred features at most, and
-	// this keeps the package free of reflection-based sorting in the hot path.
-	for i := 1; i < len(a); i++ {
-		x := a[i]
-		j := i - 1
-		for j >= 0 && a[j] > x {
-			a[j+1] = a[j]
-			j--
-		}
-		a[j+1] = x
 	}
 }
 

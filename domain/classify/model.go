@@ -163,16 +163,14 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 	var basis *dense
 	var embs [][]float32
 	if cfg.Dense > 0 && tickets >= cfg.DenseMin {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			// The embedding is unsupervised: it is computed from every
 			// example, the held-out ones included.
 			basis, embs = newDense(plain, len(m.labels), cfg.DenseMinDF, cfg.Dense, cfg.Seed)
 			if basis != nil && !basis.fitNet(embs, ys, trainIdx, cfg) {
 				basis = nil
 			}
-		}()
+		})
 	}
 	docs := m.buildVocabulary(examples, plain)
 	if len(m.names) == 0 {
@@ -204,56 +202,41 @@ func (m *Model) buildVocabulary(examples []Example, plain [][]string) []sparse {
 	// of first appearance; the shares are then merged in order, which
 	// gives the same numbering as one pass over all examples would.
 	type share struct {
+		lo    int // the first example of the share
 		ids   map[string]int32
 		names []string
 		df    []int32
 		seed  []bool
 		raw   []sparse // per example: local feature ids (sorted) and counts
 	}
-	parts := parallelChunks(len(examples))
-	shares := make([]share, len(parts))
-	var wg sync.WaitGroup
-	for p, ch := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sh := share{ids: map[string]int32{}}
-			var ids []int32
-			buf := make([]byte, 0, 64)
-			for i := ch[0]; i < ch[1]; i++ {
-				ids = ids[:0]
-				eachFeature(tokensOf(plain[i]), m.cfg.HeadWords, m.cfg.Bigrams, m.cfg.CharGrams, buf, func(name []byte) {
-					id, ok := sh.ids[string(name)] // no allocation for a lookup
-					if !ok {
-						n := string(name)
-						id = int32(len(sh.names))
-						sh.ids[n] = id
-						sh.names = append(sh.names, n)
-						sh.df = append(sh.df, 0)
-						sh.seed = append(sh.seed, false)
-					}
-					ids = append(ids, id)
-				})
-				slices.Sort(ids)
-				var d sparse
-				for j, id := range ids {
-					if j > 0 && ids[j-1] == id {
-						d.val[len(d.val)-1]++
-						continue
-					}
-					d.idx = append(d.idx, id)
-					d.val = append(d.val, 1)
-					sh.df[id]++
-					if examples[i].Seed {
-						sh.seed[id] = true
-					}
+	shares := make([]share, chunkCount(len(examples)))
+	forChunks(len(examples), func(part, lo, hi int) {
+		sh := share{lo: lo, ids: map[string]int32{}}
+		var ids []int32
+		buf := make([]byte, 0, 64)
+		for i := lo; i < hi; i++ {
+			ids = ids[:0]
+			eachFeature(tokensOf(plain[i]), m.cfg.HeadWords, m.cfg.Bigrams, m.cfg.CharGrams, buf, func(name []byte) {
+				id, ok := sh.ids[string(name)] // no allocation for a lookup
+				if !ok {
+					n := string(name)
+					id = int32(len(sh.names))
+					sh.ids[n] = id
+					sh.names = append(sh.names, n)
+					sh.df = append(sh.df, 0)
+					sh.seed = append(sh.seed, false)
 				}
-				sh.raw = append(sh.raw, d)
+				ids = append(ids, id)
+			})
+			d := countSorted(ids)
+			for _, id := range d.idx {
+				sh.df[id]++
+				sh.seed[id] = sh.seed[id] || examples[i].Seed
 			}
-			shares[p] = sh
-		}()
-	}
-	wg.Wait()
+			sh.raw = append(sh.raw, d)
+		}
+		shares[part] = sh
+	})
 	global := map[string]int32{}
 	var names []string
 	var df []int32
@@ -289,9 +272,9 @@ func (m *Model) buildVocabulary(examples []Example, plain [][]string) []sparse {
 		m.idf = append(m.idf, float32(1+math.Log((1+n)/(1+float64(df[id])))))
 	}
 	docs := make([]sparse, len(examples))
-	for p, ch := range parts {
-		sh, tg := shares[p], toGlobal[p]
-		parallelFor(ch[1]-ch[0], func(j int) {
+	for p, sh := range shares {
+		tg := toGlobal[p]
+		parallelFor(len(sh.raw), func(j int) {
 			raw := sh.raw[j]
 			var d sparse
 			for t, lid := range raw.idx {
@@ -302,7 +285,7 @@ func (m *Model) buildVocabulary(examples []Example, plain [][]string) []sparse {
 			}
 			sortPairs(d)
 			m.weighCounts(d)
-			docs[ch[0]+j] = d
+			docs[sh.lo+j] = d
 		})
 	}
 	return docs

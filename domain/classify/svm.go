@@ -55,16 +55,14 @@ func (m *Model) fitSVM(docs []sparse, ys []int, idx []int) {
 	close(labels)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), k) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			w := make([]float64, nf)
 			alpha := make([]float64, len(idx))
 			order := make([]int, len(idx))
 			for c := range labels {
 				m.fitSVMLabel(c, docs, ys, idx, diag, sq, w, alpha, order)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 }
