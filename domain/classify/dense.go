@@ -39,11 +39,11 @@ func (n *dense) termVector(words []string) sparse {
 	return v
 }
 
-// embed returns the embedding of text: the projection of its term
-// vector on the basis, scaled so that a component is about 1 in size; nil
-// when text has no word of the basis.
-func (n *dense) embed(text string) []float32 {
-	return n.project(n.termVector(plainWords(text)))
+// embed returns the embedding of a text's plain words: the projection of
+// its term vector on the basis, scaled so that a component is about 1 in
+// size; nil when no word is in the basis.
+func (n *dense) embed(words []string) []float32 {
+	return n.project(n.termVector(words))
 }
 
 // project returns the embedding of the term vector v.

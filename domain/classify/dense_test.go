@@ -233,7 +233,7 @@ func TestDenseUnknownWords(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, text := range []string{"", "zzz qqq", "123 456", "日本語"} {
-		if e := m.net.embed(text); e != nil {
+		if e := m.net.embed(plainWords(text)); e != nil {
 			t.Errorf("embed(%q) = %v, want nil", text, e)
 		}
 		p := m.Predict(text)

@@ -464,13 +464,14 @@ type Prediction struct {
 
 // Predict scores text against every label.
 func (m *Model) Predict(text string) Prediction {
-	toks := Tokens(text)
+	plain := plainWords(text) // tokenized once, for both parts
+	toks := tokensOf(plain)
 	d := m.vectorize(featureNames(toks, m.cfg.HeadWords, m.cfg.Bigrams, m.cfg.CharGrams, nil))
 	k := len(m.labels)
 	s := make([]float64, k)
 	var e []float32
 	if m.net != nil {
-		e = m.net.embed(text)
+		e = m.net.embed(plain)
 	}
 	m.scores(d, e, s)
 	for c := range s {
