@@ -167,13 +167,9 @@ func (d *Desk) AdminUpdateUser(ctx context.Context, actor Actor, id int64, ch Us
 		if u, err = tx.GetUser(ctx, id); err != nil {
 			return err
 		}
-		if u.Role == RoleAdmin && role != RoleAdmin && !u.Disabled {
-			n, err := enabledAdmins(ctx, tx)
-			if err != nil {
+		if role != RoleAdmin {
+			if err := notLastAdmin(ctx, tx, u, "role"); err != nil {
 				return err
-			}
-			if n <= 1 {
-				return FieldErrors{"role": "This is the only enabled admin; make someone else an admin first."}
 			}
 		}
 		if role == RoleEmployee && u.Role != RoleEmployee {
@@ -210,13 +206,9 @@ func (d *Desk) AdminSetUserDisabled(ctx context.Context, actor Actor, id int64, 
 		if disabled && u.Email == actor.Email {
 			return FieldErrors{"disabled": "You cannot disable your own account."}
 		}
-		if disabled && u.Role == RoleAdmin && !u.Disabled {
-			n, err := enabledAdmins(ctx, tx)
-			if err != nil {
+		if disabled {
+			if err := notLastAdmin(ctx, tx, u, "disabled"); err != nil {
 				return err
-			}
-			if n <= 1 {
-				return FieldErrors{"disabled": "This is the only enabled admin; make someone else an admin first."}
 			}
 		}
 		u.Disabled, u.UpdatedAt = disabled, d.clock.Now()
@@ -269,4 +261,20 @@ func (d *Desk) AdminInvite(ctx context.Context, actor Actor, id int64, baseURL s
 		return nil, err
 	}
 	return u, nil
+}
+
+// notLastAdmin refuses (FieldErrors on field) to take u away from the
+// admins when u is the only enabled admin.
+func notLastAdmin(ctx context.Context, tx Store, u *User, field string) error {
+	if u.Role != RoleAdmin || u.Disabled {
+		return nil
+	}
+	n, err := enabledAdmins(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return FieldErrors{field: "This is the only enabled admin; make someone else an admin first."}
+	}
+	return nil
 }
