@@ -25,13 +25,6 @@ type Conn interface {
 	Close() error
 }
 
-// Store is what the worker needs of the database. A mail going dead
-// for a ticket gets the ticket's mail_failed event from UpdateOutbox, in
-// the same transaction.
-type Store interface {
-	domain.OutboxStore
-}
-
 // Retry policy; see the package comment.
 const (
 	FirstRetry         = time.Minute
@@ -48,7 +41,7 @@ const (
 
 // WorkerConfig wires a Worker.
 type WorkerConfig struct {
-	Store     Store
+	Store     domain.OutboxStore // a mail going dead writes its ticket's mail_failed event in UpdateOutbox
 	Transport Transport
 	// From is the envelope sender (MAIL FROM): MAIL_FROM, where bounces go.
 	From        string

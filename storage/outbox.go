@@ -50,32 +50,41 @@ func (s *Store) GetOutbox(ctx context.Context, id int64) (*domain.OutboxMessage,
 }
 
 // UpdateOutbox writes the outcome of an attempt, and a mail going dead
-// for a ticket writes the ticket's mail_failed event with it.
+// for a ticket writes the ticket's mail_failed event with it. Only that
+// case needs a transaction: every other outcome is one statement.
 func (s *Store) UpdateOutbox(ctx context.Context, m *domain.OutboxMessage) error {
+	if m.Status != domain.OutboxDead || m.TicketID == 0 {
+		res, err := s.outboxUpdate(m).Exec(ctx)
+		return mapErr(mustAffect(res, err), "update outbox message %d", m.ID)
+	}
 	return s.tx(ctx, func(ctx context.Context, tx *Store) error {
-		var was string
-		q := tx.idb.NewSelect().Model((*outboxRow)(nil)).Column("status").Where("id = ?", m.ID)
-		if tx.Postgres() {
-			q = q.For("UPDATE")
+		// The write that makes the row dead is the one that tells the
+		// ticket; writing a dead row again does not.
+		res, err := tx.outboxUpdate(m).Where("status <> ?", string(domain.OutboxDead)).Exec(ctx)
+		var n int64
+		if err == nil {
+			n, err = res.RowsAffected()
 		}
-		if err := q.Scan(ctx, &was); err != nil {
-			return mapErr(err, "get outbox message %d", m.ID)
+		if err != nil {
+			return mapErr(err, "update outbox message %d", m.ID)
 		}
-		res, err := tx.idb.NewUpdate().Model((*outboxRow)(nil)).
-			Set("status = ?", string(m.Status)).
-			Set("attempts = ?", m.Attempts).
-			Set("next_attempt_at = ?", utc(m.NextAttemptAt)).
-			Set("last_error = ?", m.LastError).
-			Set("sent_at = ?", utcPtr(m.SentAt)).
-			Where("id = ?", m.ID).Exec(ctx)
-		if err := mapErr(mustAffect(res, err), "update outbox message %d", m.ID); err != nil {
-			return err
-		}
-		if m.Status == domain.OutboxDead && was != string(domain.OutboxDead) && m.TicketID != 0 {
+		if n == 1 {
 			return tx.AppendEvents(ctx, domain.MailFailedEvent(m, m.NextAttemptAt))
 		}
-		return nil
+		res, err = tx.outboxUpdate(m).Exec(ctx)
+		return mapErr(mustAffect(res, err), "update outbox message %d", m.ID)
 	})
+}
+
+// outboxUpdate is the statement that writes m's outcome fields.
+func (s *Store) outboxUpdate(m *domain.OutboxMessage) *bun.UpdateQuery {
+	return s.idb.NewUpdate().Model((*outboxRow)(nil)).
+		Set("status = ?", string(m.Status)).
+		Set("attempts = ?", m.Attempts).
+		Set("next_attempt_at = ?", utc(m.NextAttemptAt)).
+		Set("last_error = ?", m.LastError).
+		Set("sent_at = ?", utcPtr(m.SentAt)).
+		Where("id = ?", m.ID)
 }
 
 // DeleteOutbox removes a row that was not sent.
