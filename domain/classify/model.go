@@ -198,7 +198,7 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 // returns each example as a TF-IDF vector. plain holds each example's
 // plainWords.
 func (m *Model) buildVocabulary(examples []Example, plain [][]string) []sparse {
-	// Each core numbers the features of its share of the examples in order
+	// Each chunk numbers the features of its share of the examples in order
 	// of first appearance; the shares are then merged in order, which
 	// gives the same numbering as one pass over all examples would.
 	type share struct {
