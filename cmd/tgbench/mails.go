@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// texts are ticket texts to write mails with: the shared data set's when
+// it is there (one line each), else a few of our own.
+func texts(path string) ([]string, error) {
+	if path == "" {
+		return fallbackTexts, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	var out []string
+	for len(out) < 20000 {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		if len(rec) > 0 && rec[0] != "text" && strings.TrimSpace(rec[0]) != "" {
+			out = append(out, rec[0])
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no texts", path)
+	}
+	return out, nil
+}
+
+var fallbackTexts = []string{
+	"My laptop does not start since this morning, the power light blinks twice.",
+	"Please give me access to the finance share, my manager approved it.",
+	"The printer on the third floor jams on every second page.",
+	"I need a second monitor and a docking station for the new desk.",
+	"Outlook asks for my password again and again after the update.",
+	"Could you reset my VPN token? It shows the wrong code.",
+}
+
+// findDataset looks for the shared ticket data set above the working
+// directory (the repository's sibling shared/ folder).
+func findDataset() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for ; dir != "/" && dir != "."; dir = filepath.Dir(dir) {
+		p := filepath.Join(filepath.Dir(dir), "shared", "datasets", "it-service-tickets", "train.csv")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// hostileMails reads the hostile mails a directory holds (*.eml), in name
+// order.
+func hostileMails(dir string) ([]namedMail, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "*.eml"))
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	var out []namedMail
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, namedMail{name: filepath.Base(n), raw: b})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no *.eml in %s", dir)
+	}
+	return out, nil
+}
+
+type namedMail struct {
+	name string
+	raw  []byte
+}
+
+// mailKind is what a sent mail is meant to become.
+type mailKind int
+
+const (
+	kindNew     mailKind = iota // a new ticket
+	kindReply                   // the requester's reply in a ticket's thread: a comment
+	kindHostile                 // built to hurt: a ticket or quarantined
+)
+
+// sent is one mail the soak sent, for replies to refer to.
+type sent struct {
+	from, messageID, subject string
+}
+
+// writer makes the soak's mails. Each connection has its own, so it needs
+// no lock.
+type writer struct {
+	rng     *rand.Rand
+	texts   []string
+	hostile []namedMail
+	domain  string
+	conn    int
+	n       int
+	mine    []sent // new tickets this connection sent, acknowledged
+	pending *sent  // the new ticket sent last, until it is acknowledged
+}
+
+// acked records that the mail sent last was committed: a new ticket may
+// now be replied to.
+func (w *writer) acked() {
+	if w.pending != nil && len(w.mine) < 1000 {
+		w.mine = append(w.mine, *w.pending)
+	}
+	w.pending = nil
+}
+
+// next returns the next mail of kind k: its envelope sender and bytes.
+func (w *writer) next(k mailKind, helpdesk string) (from string, raw []byte) {
+	w.n++
+	w.pending = nil
+	id := fmt.Sprintf("<soak-%d-%d@%s>", w.conn, w.n, w.domain)
+	date := time.Now().Format(time.RFC1123Z)
+	switch {
+	case k == kindReply && len(w.mine) > 0:
+		orig := w.mine[w.rng.IntN(len(w.mine))]
+		body := fmt.Sprintf("Still the same here, can you have a look today?\r\n\r\nOn %s, %s wrote:\r\n> %s\r\n",
+			date, orig.from, orig.subject)
+		return orig.from, fmt.Appendf(nil, "From: %s\r\nTo: %s\r\nSubject: Re: %s\r\nDate: %s\r\nMessage-ID: %s\r\n"+
+			"In-Reply-To: %s\r\nReferences: %s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s",
+			orig.from, helpdesk, orig.subject, date, id, orig.messageID, orig.messageID, body)
+	case k == kindHostile:
+		h := w.hostile[w.n%len(w.hostile)]
+		from = fmt.Sprintf("attacker%d@%s", w.rng.IntN(50), w.domain)
+		// Our headers go first, so each copy is a new mail from a sender
+		// the policy lets in; the hostile headers and body follow as they
+		// are.
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "Message-ID: %s\r\nFrom: %s\r\nX-Soak-Case: %s\r\n", id, from, h.name)
+		b.Write(splitLongLines(h.raw, 998))
+		return from, b.Bytes()
+	}
+	from = fmt.Sprintf("user%d@%s", w.rng.IntN(3000), w.domain)
+	text := w.texts[w.rng.IntN(len(w.texts))]
+	subject := text
+	if f := strings.Fields(text); len(f) > 8 {
+		subject = strings.Join(f[:8], " ")
+	}
+	raw = fmt.Appendf(nil, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: %s\r\n"+
+		"Content-Type: text/plain; charset=utf-8\r\n\r\nHello,\r\n\r\n%s\r\n\r\nThanks\r\n", from, helpdesk, subject, date, id, wrap(text, 76))
+	if k == kindNew {
+		w.pending = &sent{from: from, messageID: id, subject: subject}
+	}
+	return from, raw
+}
+
+// wrap breaks text into lines of at most width bytes at blanks, as a mail
+// client does.
+func wrap(text string, width int) string {
+	var b strings.Builder
+	n := 0
+	for i, f := range strings.Fields(text) {
+		if i > 0 {
+			if n+1+len(f) > width {
+				b.WriteString("\r\n")
+				n = 0
+			} else {
+				b.WriteByte(' ')
+				n++
+			}
+		}
+		b.WriteString(f)
+		n += len(f)
+	}
+	return b.String()
+}
+
+// splitLongLines breaks lines longer than limit bytes, as a relaying MTA
+// does before it hands mail on (RFC 5321 allows 998 octets a line; Postfix
+// splits longer ones): the receiver is meant to sit behind one.
+func splitLongLines(raw []byte, limit int) []byte {
+	out := make([]byte, 0, len(raw)+len(raw)/limit*2)
+	n := 0
+	for _, c := range raw {
+		if c == '\n' {
+			n = 0
+		} else if n >= limit {
+			out = append(out, '\r', '\n')
+			n = 0
+		}
+		out = append(out, c)
+		if c != '\n' {
+			n++
+		}
+	}
+	return out
+}
