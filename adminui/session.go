@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"ticketgate/domain"
 )
@@ -211,10 +213,40 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// safeNext returns next if it is a path on this site, else "/".
+// maxNext bounds the length of a next= target; longer ones fall back.
+const maxNext = 2048
+
+// safeNext returns next if it is a path on this site, else "/". A path
+// must start with exactly one "/" and parse (net/url) with no scheme, no
+// host and no user; neither the raw text nor its percent-decoding may
+// hold a control character, whitespace or a backslash, or start with
+// "//": browsers drop TAB, CR and LF from URLs and read "\" as "/", so
+// "/\t/evil.test" or "/%2F/evil.test" would leave the site.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	if next == "" || len(next) > maxNext || !localPath(next) {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !localPath(u.Path) {
+		return "/"
+	}
+	decoded, err := url.PathUnescape(next)
+	if err != nil || !localPath(decoded) {
 		return "/"
 	}
 	return next
+}
+
+// localPath reports whether p starts with exactly one "/" and holds no
+// control character, whitespace, backslash or invalid UTF-8.
+func localPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || !utf8.ValidString(p) {
+		return false
+	}
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f || r == '\\' || unicode.IsSpace(r) || unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
