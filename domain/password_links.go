@@ -61,24 +61,14 @@ func (d *Desk) RequestPasswordLink(ctx context.Context, email, clientAddr, baseU
 	if err != nil {
 		return nil // nobody to mail; the answer is the same
 	}
-	now := d.clock.Now()
-	since := now.Add(-LinkWindow)
-	wait, err := d.throttled(ctx, since, []attemptLimit{
-		{scopeLinkAccount, addr, LinkAccountLimit},
-		{scopeLinkAddress, clientAddr, LinkAddressLimit},
-	})
-	if err != nil {
-		return fmt.Errorf("password link for %s: %w", addr, err)
-	}
-	if wait > 0 {
-		d.log.WarnContext(ctx, "password link throttled", slog.String("email", addr), slog.String("client", clientAddr))
-		return nil
-	}
+	var wait time.Duration
 	err = d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
-		if err := tx.AddAttempt(ctx, scopeLinkAccount, addr, now, since); err != nil {
-			return err
-		}
-		if err := tx.AddAttempt(ctx, scopeLinkAddress, clientAddr, now, since); err != nil {
+		_, w, err := d.reserveAttempts(ctx, tx, d.clock.Now(), LinkWindow, []attemptLimit{
+			{scopeLinkAccount, addr, LinkAccountLimit},
+			{scopeLinkAddress, clientAddr, LinkAddressLimit},
+		})
+		if err != nil || w > 0 {
+			wait = w
 			return err
 		}
 		u, err := tx.GetUserByEmail(ctx, addr)
@@ -100,6 +90,10 @@ func (d *Desk) RequestPasswordLink(ctx context.Context, email, clientAddr, baseU
 	})
 	if err != nil {
 		return fmt.Errorf("password link for %s: %w", addr, err)
+	}
+	if wait > 0 {
+		d.log.WarnContext(ctx, "password link throttled", slog.String("email", addr), slog.String("client", clientAddr))
+		return nil
 	}
 	d.log.InfoContext(ctx, "password link requested", slog.String("email", addr), slog.String("client", clientAddr))
 	return nil
