@@ -2,9 +2,7 @@ package adminui
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"log/slog"
 	"net"
@@ -21,7 +19,7 @@ import (
 // browsers accept only for Secure, host-only cookies with Path=/.
 const (
 	sessionCookieName = "tg_session" // "id.secret" of a domain.Session
-	preCookieName     = "tg_pre"     // an anonymous visitor's CSRF token
+	preCookieName     = "tg_pre"     // an anonymous visitor's CSRF token, signed (domain.Desk.AnonymousToken)
 )
 
 // state is what the session middleware learnt about a request.
@@ -92,13 +90,27 @@ func (h *Handler) sessions(next http.Handler) http.Handler {
 			}
 		}
 		if st.user == nil {
-			if c, err := r.Cookie(h.cookieName(preCookieName)); err == nil && len(c.Value) >= 32 {
-				st.csrf = c.Value
-			} else {
-				b := make([]byte, 32)
-				rand.Read(b)
-				st.csrf = base64.RawURLEncoding.EncodeToString(b)
-				h.setCookie(w, preCookieName, st.csrf, 0)
+			// Only a token this server signed is kept; any other value
+			// (planted by a sibling subdomain, say) is replaced, so the
+			// forms it came with fail the CSRF check.
+			valid := false
+			if c, err := r.Cookie(h.cookieName(preCookieName)); err == nil && c.Value != "" {
+				if valid, err = h.desk.CheckAnonymousToken(r.Context(), c.Value); err != nil {
+					h.internalError(w, r, err)
+					return
+				}
+				if valid {
+					st.csrf = c.Value
+				}
+			}
+			if !valid {
+				tok, err := h.desk.AnonymousToken(r.Context())
+				if err != nil {
+					h.internalError(w, r, err)
+					return
+				}
+				st.csrf = tok
+				h.setCookie(w, preCookieName, tok, 0)
 			}
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey, st)))
