@@ -45,6 +45,16 @@ type PasswordLinkStore interface {
 	// UsePasswordLinks marks every unused link of user userID used at at,
 	// so that one link set the password and no other still can.
 	UsePasswordLinks(ctx context.Context, userID int64, at time.Time) error
+	// QueuePasswordLinkRequest records a "forgot password" ask and sets
+	// its ID.
+	QueuePasswordLinkRequest(ctx context.Context, r *PasswordLinkRequest) error
+	// ClaimPasswordLinkRequest returns the oldest recorded ask that no
+	// other transaction holds, and holds it until this transaction ends
+	// (several instances may run the job); ErrNotFound when there is none.
+	// It must be called inside InTx.
+	ClaimPasswordLinkRequest(ctx context.Context) (*PasswordLinkRequest, error)
+	// DeletePasswordLinkRequest removes ask id; a missing one is no error.
+	DeletePasswordLinkRequest(ctx context.Context, id int64) error
 }
 
 // ThrottleStore counts attempts (sign-in failures, wrong current

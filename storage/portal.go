@@ -111,6 +111,48 @@ func (s *Store) UsePasswordLinks(ctx context.Context, userID int64, at time.Time
 	return mapErr(err, "use password links of user %d", userID)
 }
 
+type passwordLinkRequestRow struct {
+	bun.BaseModel `bun:"table:password_link_requests"`
+
+	ID          int64     `bun:"id,pk,autoincrement"`
+	Email       string    `bun:"email"`
+	ClientAddr  string    `bun:"client_addr"`
+	BaseURL     string    `bun:"base_url"`
+	RequestedAt time.Time `bun:"requested_at"`
+}
+
+// QueuePasswordLinkRequest records a "forgot password" ask.
+func (s *Store) QueuePasswordLinkRequest(ctx context.Context, r *domain.PasswordLinkRequest) error {
+	row := &passwordLinkRequestRow{Email: r.Email, ClientAddr: r.ClientAddr, BaseURL: r.BaseURL, RequestedAt: utc(r.RequestedAt)}
+	if _, err := s.idb.NewInsert().Model(row).Exec(ctx); err != nil {
+		return mapErr(err, "queue password link request")
+	}
+	r.ID = row.ID
+	return nil
+}
+
+// ClaimPasswordLinkRequest returns the oldest ask that no other
+// transaction holds, locked until this one ends (FOR UPDATE SKIP LOCKED
+// on PostgreSQL; SQLite runs one writer at a time).
+func (s *Store) ClaimPasswordLinkRequest(ctx context.Context) (*domain.PasswordLinkRequest, error) {
+	var row passwordLinkRequestRow
+	q := s.idb.NewSelect().Model(&row).OrderExpr("id").Limit(1)
+	if s.Postgres() {
+		q = q.For("UPDATE SKIP LOCKED")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, mapErr(err, "claim password link request")
+	}
+	return &domain.PasswordLinkRequest{ID: row.ID, Email: row.Email, ClientAddr: row.ClientAddr, BaseURL: row.BaseURL,
+		RequestedAt: row.RequestedAt.UTC()}, nil
+}
+
+// DeletePasswordLinkRequest removes ask id.
+func (s *Store) DeletePasswordLinkRequest(ctx context.Context, id int64) error {
+	_, err := s.idb.NewDelete().Model((*passwordLinkRequestRow)(nil)).Where("id = ?", id).Exec(ctx)
+	return mapErr(err, "delete password link request %d", id)
+}
+
 type attemptRow struct {
 	bun.BaseModel `bun:"table:auth_attempts"`
 

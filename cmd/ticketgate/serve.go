@@ -79,6 +79,8 @@ func (a *app) cmdServe(args []string) error {
 	defer stopJobs()
 	stopAssign := startAssignJob(ctx, desk, assignWaitingEvery, log.With(slog.String("component", "assign")))
 	defer stopAssign()
+	stopLinks := startPasswordLinkJob(ctx, desk, passwordLinksEvery, log)
+	defer stopLinks()
 	srv := &http.Server{
 		Handler:           web,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -111,6 +113,7 @@ func (a *app) cmdServe(args []string) error {
 	waitMail()
 	stopJobs()
 	stopAssign()
+	stopLinks()
 	stopOutbox()
 	log.Info("stopped")
 	return serveErr
