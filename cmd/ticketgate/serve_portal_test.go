@@ -6,7 +6,11 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,8 +21,9 @@ import (
 
 // servePortal runs serve in-process with env (over defaults for a quiet
 // test: no mail intake, HTTP on a free loopback port) and returns its
-// output and the portal's base URL. serve stops when the test ends.
-func servePortal(t *testing.T, env map[string]string) (*syncBuffer, string) {
+// output, the portal's base URL, and a function that stops serve and
+// waits for it (also called when the test ends).
+func servePortal(t *testing.T, env map[string]string) (*syncBuffer, string, func()) {
 	t.Helper()
 	full := map[string]string{"HTTP_ADDR": "127.0.0.1:0", "SMTP_LISTEN": "off", "HELPDESK_ADDRESS": "help@company.test",
 		"LOG_LEVEL": "warn"}
@@ -29,18 +34,126 @@ func servePortal(t *testing.T, env map[string]string) (*syncBuffer, string) {
 	out, errOut := &syncBuffer{}, &syncBuffer{}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"serve"}, envOf(full), strings.NewReader(""), out, errOut) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("serve exited %d: %s", code, errOut.String())
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case code := <-done:
+				if code != 0 {
+					t.Errorf("serve exited %d: %s", code, errOut.String())
+				}
+			case <-time.After(shutdownTimeout + 2*time.Second):
+				t.Error("serve did not stop within the shutdown timeout")
 			}
-		case <-time.After(shutdownTimeout + 2*time.Second):
-			t.Error("serve did not stop within the shutdown timeout")
+		})
+	}
+	t.Cleanup(stop)
+	return out, "http://" + waitFor(t, out, listeningRE)[1], stop
+}
+
+// getWith is get with an Authorization header ("" for none).
+func getWith(t *testing.T, url, auth string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+var metricsAddrRE = regexp.MustCompile(`metrics: http://([0-9.:\[\]]+)/metrics`)
+
+// TestServeMetricsAddr: with METRICS_ADDR, /metrics is served on that
+// address and the portal's listener answers 404 for it; the metrics
+// listener stops with serve.
+func TestServeMetricsAddr(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		out, base, stop := servePortal(t, map[string]string{"DATABASE_URL": db.URL, "METRICS_ADDR": "127.0.0.1:0"})
+		metrics := "http://" + waitFor(t, out, metricsAddrRE)[1]
+		if metrics == base {
+			t.Fatalf("metrics on the portal's address %s", base)
+		}
+		if code, _ := get(t, base+"/healthz"); code != http.StatusOK {
+			t.Errorf("portal /healthz = %d", code)
+		}
+		if code, body := get(t, base+"/metrics"); code != http.StatusNotFound || strings.Contains(body, "go_goroutines") {
+			t.Errorf("portal /metrics with METRICS_ADDR = %d, want 404", code)
+		}
+		code, body := get(t, metrics+"/metrics")
+		if code != http.StatusOK || !strings.Contains(body, "go_goroutines") || !strings.Contains(body, "ticketgate_http_requests_total") {
+			t.Errorf("METRICS_ADDR /metrics = %d:\n%.300s", code, body)
+		}
+		for _, path := range []string{"/", "/healthz", "/signin"} {
+			if code, _ := get(t, metrics+path); code != http.StatusNotFound {
+				t.Errorf("METRICS_ADDR %s = %d, want 404", path, code)
+			}
+		}
+		stop()
+		if _, err := http.Get(metrics + "/metrics"); err == nil {
+			t.Error("the metrics listener still answers after serve stopped")
 		}
 	})
-	return out, "http://" + waitFor(t, out, listeningRE)[1]
+}
+
+// TestServeMetricsToken: with METRICS_TOKEN (or METRICS_TOKEN_FILE),
+// /metrics answers 401 without the Bearer token or with another one, and
+// 200 with it; with METRICS_ADDR too, on that address.
+func TestServeMetricsToken(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		const token = "s3cret-metrics-token-for-tests"
+		file := filepath.Join(t.TempDir(), "metrics-token")
+		if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name string
+			env  map[string]string
+		}{
+			{"token", map[string]string{"METRICS_TOKEN": token}},
+			{"token file", map[string]string{"METRICS_TOKEN_FILE": file}},
+			{"token and address", map[string]string{"METRICS_TOKEN": token, "METRICS_ADDR": "127.0.0.1:0"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				env := map[string]string{"DATABASE_URL": db.URL}
+				for k, v := range tc.env {
+					env[k] = v
+				}
+				out, base, _ := servePortal(t, env)
+				metrics := base
+				if _, ok := tc.env["METRICS_ADDR"]; ok {
+					metrics = "http://" + waitFor(t, out, metricsAddrRE)[1]
+					if code, _ := getWith(t, base+"/metrics", "Bearer "+token); code != http.StatusNotFound {
+						t.Errorf("portal /metrics with METRICS_ADDR and the token = %d, want 404", code)
+					}
+				}
+				for _, auth := range []string{"", "Bearer wrong-token-0123456789", "Bearer " + token[1:], "Basic " + token} {
+					code, body := getWith(t, metrics+"/metrics", auth)
+					if code != http.StatusUnauthorized || strings.Contains(body, "go_goroutines") {
+						t.Errorf("/metrics with Authorization %q = %d, want 401", auth, code)
+					}
+				}
+				if code, body := getWith(t, metrics+"/metrics", "Bearer "+token); code != http.StatusOK || !strings.Contains(body, "go_goroutines") {
+					t.Errorf("/metrics with the token = %d, want 200", code)
+				}
+				if code, _ := get(t, base+"/healthz"); code != http.StatusOK {
+					t.Errorf("/healthz needs no token: %d", code)
+				}
+				if strings.Contains(out.String(), token) {
+					t.Error("serve printed the metrics token")
+				}
+			})
+		}
+	})
 }
 
 // TestServeForgotPasswordMailsThroughJob: /forgot on serve answers at once
@@ -49,7 +162,7 @@ func servePortal(t *testing.T, env map[string]string) (*syncBuffer, string) {
 func TestServeForgotPasswordMailsThroughJob(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		ctx := context.Background()
-		_, base := servePortal(t, map[string]string{"DATABASE_URL": db.URL, "BASE_URL": "http://portal.test"})
+		_, base, _ := servePortal(t, map[string]string{"DATABASE_URL": db.URL, "BASE_URL": "http://portal.test"})
 		st := storagetest.Open(t, db.URL)
 		now := time.Now()
 		if err := st.CreateUser(ctx, &domain.User{Email: "erin@company.test", Role: domain.RoleEmployee, CreatedAt: now, UpdatedAt: now}); err != nil {
