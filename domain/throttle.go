@@ -22,12 +22,23 @@ type attemptLimit struct {
 	limit      int
 }
 
+// maxThrottleKey bounds a stored throttle key: an address is at most 254
+// bytes, and a longer "address" typed into a form is cut rather than
+// written whole (the forms take megabytes).
+const maxThrottleKey = 320
+
 // reserveAttempts reserves one attempt for every limit, in tx, at now,
 // counting the attempts made within window. It returns the ids of the
 // attempts it recorded, in the order of limits; or, when some limit is
 // reached, how long to wait until it allows one more, and records nothing.
 func (d *Desk) reserveAttempts(ctx context.Context, tx Store, now time.Time, window time.Duration, limits []attemptLimit) ([]int64, time.Duration, error) {
 	since := now.Add(-window)
+	limits = slices.Clone(limits)
+	for i := range limits {
+		if len(limits[i].key) > maxThrottleKey {
+			limits[i].key = limits[i].key[:maxThrottleKey]
+		}
+	}
 	// Locks in one order everywhere, so that two requests sharing keys
 	// never wait on each other in a cycle.
 	ordered := slices.Clone(limits)

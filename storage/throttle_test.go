@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -113,6 +114,22 @@ func TestWrongCurrentPasswordThrottled(t *testing.T) {
 		}
 		if n, _, _ := s.CountAttempts(ctx, "signin_address", "10.5.5.5", time.Time{}); n != 0 {
 			t.Errorf("%d attempts left for the address after a right current password, want 0", n)
+		}
+	})
+}
+
+// TestThrottleKeyBounded: a huge "address" typed into the sign-in form is
+// counted under a bounded key, not stored whole.
+func TestThrottleKeyBounded(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		d, _ := portalDesk(t, s)
+		huge := strings.Repeat("x", 100_000)
+		if _, _, _, err := d.SignIn(ctx, domain.SignInRequest{Email: huge, Password: "p", ClientAddr: "10.9.9.1"}); !errors.Is(err, domain.ErrBadCredentials) {
+			t.Fatalf("SignIn with a huge address = %v", err)
+		}
+		if n, _, _ := s.CountAttempts(ctx, "signin_account", huge[:320], time.Time{}); n != 1 {
+			t.Errorf("attempts under the cut key = %d, want 1", n)
 		}
 	})
 }
