@@ -1,5 +1,6 @@
 // Package adminui is ticketgate's web side: the portal's pages and the
-// operational endpoints /healthz, /readyz and /metrics. All routes are in
+// operational endpoints /healthz, /readyz and /metrics (which can have a
+// listener of its own and a token: see metrics.go). All routes are in
 // routes.go; handlers are methods of Handler and stay http.HandlerFunc
 // (path values come from httprouter.ParamsFromContext).
 //
@@ -46,6 +47,12 @@ type Deps struct {
 	// Parse reads a raw mail into what the pipeline takes (inbox.Parse),
 	// for retrying quarantined mail; nil turns retrying off.
 	Parse func(raw []byte) (*domain.Inbound, error)
+	// MetricsElsewhere takes /metrics off the portal (404 there): the
+	// caller serves MetricsHandler on a listener of its own (METRICS_ADDR).
+	MetricsElsewhere bool
+	// MetricsToken, when set, is the Bearer token /metrics requires
+	// (METRICS_TOKEN); without it or with another one the answer is 401.
+	MetricsToken string
 }
 
 // Handler serves every route.
@@ -63,6 +70,9 @@ type Handler struct {
 	maxUpload int64
 	mailIn    MailIn
 	parse     func(raw []byte) (*domain.Inbound, error)
+
+	metricsElsewhere bool   // /metrics is not on the portal's router
+	metricsToken     string // Bearer token /metrics requires; "" none
 }
 
 // New returns the web handler with its routes and middleware. It fails if
@@ -77,7 +87,7 @@ func New(d Deps) (*Handler, error) {
 	}
 	h := &Handler{desk: d.Desk, log: d.Log, reg: d.Registry, metrics: m,
 		baseURL: strings.TrimRight(d.BaseURL, "/"), site: d.SiteName, maxUpload: d.MaxUploadBytes,
-		mailIn: d.MailIn, parse: d.Parse}
+		mailIn: d.MailIn, parse: d.Parse, metricsElsewhere: d.MetricsElsewhere, metricsToken: d.MetricsToken}
 	if h.baseURL == "" {
 		h.baseURL = "http://localhost:8080"
 	}

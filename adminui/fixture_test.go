@@ -211,9 +211,13 @@ func (f *fixture) lastMailBody(addr string) string {
 
 var linkRE = regexp.MustCompile(`https?://\S+/reset/[A-Za-z0-9_.-]+`)
 
-// passwordLink returns the link of the newest mail to addr.
+// passwordLink runs the password link job, as serve does when /forgot
+// records an ask, and returns the link of the newest mail to addr.
 func (f *fixture) passwordLink(addr string) string {
 	f.t.Helper()
+	if _, err := f.desk.SendPasswordLinks(context.Background()); err != nil {
+		f.t.Fatal(err)
+	}
 	link := linkRE.FindString(f.lastMailBody(addr))
 	if link == "" {
 		f.t.Fatalf("no password link in the last mail to %s", addr)

@@ -2,8 +2,11 @@ package adminui
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/julienschmidt/httprouter"
@@ -61,7 +64,12 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, token, err := h.desk.ChangePassword(r.Context(), stateOf(r).user.ID, f.Current, f.New, clientAddr(r))
+	var throttled *domain.ThrottledError
 	switch {
+	case errors.As(err, &throttled):
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(throttled.RetryAfter.Seconds()))))
+		again(http.StatusTooManyRequests, fmt.Sprintf("Too many wrong passwords. For your safety, please wait %s and try again.", waitText(throttled.RetryAfter)))
+		return
 	case errors.Is(err, domain.ErrBadCredentials):
 		again(http.StatusUnprocessableEntity, "Your current password is not right.")
 		return

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/julienschmidt/httprouter"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"ticketgate/domain"
 )
@@ -19,8 +18,9 @@ func (h *Handler) routes() http.Handler {
 
 	r.Handler(http.MethodGet, "/healthz", h.instrument("healthz", http.HandlerFunc(h.healthz)))
 	r.Handler(http.MethodGet, "/readyz", h.instrument("readyz", http.HandlerFunc(h.readyz)))
-	r.Handler(http.MethodGet, "/metrics", h.instrument("metrics",
-		promhttp.HandlerFor(h.reg, promhttp.HandlerOpts{ErrorLog: slogErrorLog{h.log}})))
+	if !h.metricsElsewhere {
+		r.Handler(http.MethodGet, "/metrics", h.metricsEndpoint())
+	}
 	r.Handler(http.MethodGet, "/static/*file", h.instrument("static", http.HandlerFunc(h.staticFile)))
 
 	page := func(method, path, name string, need access, fn http.HandlerFunc) {

@@ -2,15 +2,15 @@ package adminui
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"ticketgate/domain"
 )
@@ -19,7 +19,7 @@ import (
 // browsers accept only for Secure, host-only cookies with Path=/.
 const (
 	sessionCookieName = "tg_session" // "id.secret" of a domain.Session
-	preCookieName     = "tg_pre"     // an anonymous visitor's CSRF token
+	preCookieName     = "tg_pre"     // an anonymous visitor's CSRF token, signed (domain.Desk.AnonymousToken)
 )
 
 // state is what the session middleware learnt about a request.
@@ -90,13 +90,27 @@ func (h *Handler) sessions(next http.Handler) http.Handler {
 			}
 		}
 		if st.user == nil {
-			if c, err := r.Cookie(h.cookieName(preCookieName)); err == nil && len(c.Value) >= 32 {
-				st.csrf = c.Value
-			} else {
-				b := make([]byte, 32)
-				rand.Read(b)
-				st.csrf = base64.RawURLEncoding.EncodeToString(b)
-				h.setCookie(w, preCookieName, st.csrf, 0)
+			// Only a token this server signed is kept; any other value
+			// (planted by a sibling subdomain, say) is replaced, so the
+			// forms it came with fail the CSRF check.
+			valid := false
+			if c, err := r.Cookie(h.cookieName(preCookieName)); err == nil && c.Value != "" {
+				if valid, err = h.desk.CheckAnonymousToken(r.Context(), c.Value); err != nil {
+					h.internalError(w, r, err)
+					return
+				}
+				if valid {
+					st.csrf = c.Value
+				}
+			}
+			if !valid {
+				tok, err := h.desk.AnonymousToken(r.Context())
+				if err != nil {
+					h.internalError(w, r, err)
+					return
+				}
+				st.csrf = tok
+				h.setCookie(w, preCookieName, tok, 0)
 			}
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey, st)))
@@ -211,10 +225,40 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// safeNext returns next if it is a path on this site, else "/".
+// maxNext bounds the length of a next= target; longer ones fall back.
+const maxNext = 2048
+
+// safeNext returns next if it is a path on this site, else "/". A path
+// must start with exactly one "/" and parse (net/url) with no scheme, no
+// host and no user; neither the raw text nor its percent-decoding may
+// hold a control character, whitespace or a backslash, or start with
+// "//": browsers drop TAB, CR and LF from URLs and read "\" as "/", so
+// "/\t/evil.test" or "/%2F/evil.test" would leave the site.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	if next == "" || len(next) > maxNext || !localPath(next) {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !localPath(u.Path) {
+		return "/"
+	}
+	decoded, err := url.PathUnescape(next)
+	if err != nil || !localPath(decoded) {
 		return "/"
 	}
 	return next
+}
+
+// localPath reports whether p starts with exactly one "/" and holds no
+// control character, whitespace, backslash or invalid UTF-8.
+func localPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || !utf8.ValidString(p) {
+		return false
+	}
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f || r == '\\' || unicode.IsSpace(r) || unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }

@@ -9,11 +9,14 @@ import (
 	"time"
 )
 
-// Sign-in throttling (DESIGN.md "Security"): after SignInAccountLimit
-// failures for one account, or SignInAddressLimit from one client address,
-// within SignInWindow, further tries are refused until the oldest failure
-// leaves the window. A success clears the account's count (not the
-// address's: one good password must not unlock guessing at others).
+// Sign-in throttling (DESIGN.md "Security"; see throttle.go): after
+// SignInAccountLimit failures for one account, or SignInAddressLimit from
+// one client address, within SignInWindow, further tries are refused until
+// the oldest failure leaves the window. Each try is counted before its
+// password is checked, and given back when the password was right. A
+// success clears the account's count (not the address's: one good password
+// must not unlock guessing at others). Wrong current passwords on the
+// change-password page count as failed sign-ins.
 const (
 	SignInAccountLimit = 5
 	SignInAddressLimit = 20
@@ -68,18 +71,20 @@ func (d *Desk) SignIn(ctx context.Context, in SignInRequest) (*Session, string, 
 	if err != nil {
 		email = strings.ToLower(strings.TrimSpace(in.Email))
 	}
-	now := d.clock.Now()
-	since := now.Add(-SignInWindow)
-	if wait, err := d.throttled(ctx, since, []attemptLimit{
+	ids, wait, err := d.reserve(ctx, d.clock.Now(), SignInWindow, []attemptLimit{
 		{scopeSignInAccount, email, SignInAccountLimit},
 		{scopeSignInAddress, in.ClientAddr, SignInAddressLimit},
-	}); err != nil {
+	})
+	if err != nil {
 		return nil, "", nil, fmt.Errorf("sign in: %w", err)
-	} else if wait > 0 {
+	}
+	if wait > 0 {
 		d.log.WarnContext(ctx, "sign-in throttled", slog.String("email", email), slog.String("client", in.ClientAddr))
 		return nil, "", nil, &ThrottledError{RetryAfter: wait}
 	}
 
+	// The attempt is counted already: from here on, a failure of any kind
+	// leaves it counted.
 	u, err := d.store.GetUserByEmail(ctx, email)
 	if err != nil && !isNotFound(err) {
 		return nil, "", nil, fmt.Errorf("sign in: %w", err)
@@ -91,15 +96,6 @@ func (d *Desk) SignIn(ctx context.Context, in SignInRequest) (*Session, string, 
 		ok = CheckPassword(u.PasswordHash, in.Password) && !u.Disabled
 	}
 	if !ok {
-		err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
-			if err := tx.AddAttempt(ctx, scopeSignInAccount, email, now, since); err != nil {
-				return err
-			}
-			return tx.AddAttempt(ctx, scopeSignInAddress, in.ClientAddr, now, since)
-		})
-		if err != nil {
-			return nil, "", nil, fmt.Errorf("sign in: record failure: %w", err)
-		}
 		d.log.WarnContext(ctx, "sign-in failed", slog.String("email", email), slog.String("client", in.ClientAddr),
 			slog.Bool("known", u != nil))
 		return nil, "", nil, ErrBadCredentials
@@ -113,7 +109,12 @@ func (d *Desk) SignIn(ctx context.Context, in SignInRequest) (*Session, string, 
 				return err
 			}
 		}
+		// A success is no failure: the account's count starts over, and
+		// the address's loses this attempt only.
 		if err := tx.ClearAttempts(ctx, scopeSignInAccount, email); err != nil {
+			return err
+		}
+		if err := releaseAttempts(ctx, tx, ids); err != nil {
 			return err
 		}
 		var err error
@@ -127,47 +128,39 @@ func (d *Desk) SignIn(ctx context.Context, in SignInRequest) (*Session, string, 
 	return s, token, u, nil
 }
 
-// attemptLimit is one throttle: at most limit attempts of key in scope.
-type attemptLimit struct {
-	scope, key string
-	limit      int
-}
-
-// throttled returns how long to wait before the next attempt is allowed
-// by every limit (0: now), counting attempts made since.
-func (d *Desk) throttled(ctx context.Context, since time.Time, limits []attemptLimit) (time.Duration, error) {
-	var wait time.Duration
-	for _, l := range limits {
-		n, oldest, err := d.store.CountAttempts(ctx, l.scope, l.key, since)
-		if err != nil {
-			return 0, err
-		}
-		if n < l.limit {
-			continue
-		}
-		// The oldest attempt leaves the window first; then one more is allowed.
-		w := oldest.Sub(since)
-		if w < time.Second {
-			w = time.Second
-		}
-		wait = max(wait, w)
-	}
-	return wait, nil
-}
-
 // ChangePassword sets a new password for user userID after checking the
 // current one and the password rules (see CheckNewPassword). It clears the
 // must-change flag, ends every session of the user, and opens a new one
 // for the browser that asked, returned with its token. Wrong current
-// password: ErrBadCredentials; a rule broken: an ErrInvalid error.
+// password: ErrBadCredentials; a rule broken: an ErrInvalid error. A wrong
+// current password is a guess at the account's password like a failed
+// sign-in, and counts against the same limits (SignInAccountLimit,
+// SignInAddressLimit): past them the answer is a *ThrottledError and the
+// password is not checked.
 func (d *Desk) ChangePassword(ctx context.Context, userID int64, current, password, clientAddr string) (*Session, string, error) {
 	u, err := d.store.GetUser(ctx, userID)
 	if err != nil {
 		return nil, "", fmt.Errorf("change password: %w", err)
 	}
+	ids, wait, err := d.reserve(ctx, d.clock.Now(), SignInWindow, []attemptLimit{
+		{scopeSignInAccount, u.Email, SignInAccountLimit},
+		{scopeSignInAddress, clientAddr, SignInAddressLimit},
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("change password of %s: %w", u.Email, err)
+	}
+	if wait > 0 {
+		d.log.WarnContext(ctx, "password change throttled", slog.String("email", u.Email), slog.String("client", clientAddr))
+		return nil, "", &ThrottledError{RetryAfter: wait}
+	}
 	if !CheckPassword(u.PasswordHash, current) {
-		d.log.WarnContext(ctx, "password change: wrong current password", slog.String("email", u.Email))
+		d.log.WarnContext(ctx, "password change: wrong current password", slog.String("email", u.Email),
+			slog.String("client", clientAddr))
 		return nil, "", ErrBadCredentials
+	}
+	// The current password is right: this attempt was no guess.
+	if err := releaseAttempts(ctx, d.store, ids); err != nil {
+		return nil, "", fmt.Errorf("change password of %s: %w", u.Email, err)
 	}
 	if err := CheckNewPassword(u.Email, u.PasswordHash, password); err != nil {
 		return nil, "", err

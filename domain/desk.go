@@ -25,6 +25,8 @@ type Desk struct {
 	schedule   Schedule // the scheduled jobs' periods; see WithSchedule
 
 	classify *classifying // see WithClassifier
+
+	linkRequested chan struct{} // see PasswordLinksRequested
 }
 
 // Option configures a Desk beyond its store, clock and logger: the
@@ -41,7 +43,7 @@ func NewDesk(store Store, clock Clock, log *slog.Logger, opts ...Option) *Desk {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &Desk{store: store, clock: clock, log: log}
+	d := &Desk{store: store, clock: clock, log: log, linkRequested: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(d)
 	}

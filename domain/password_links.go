@@ -36,9 +36,10 @@ const PasswordLinkTTL = time.Hour
 // follows it. The portal routes it, and the mail carries BASE_URL + it.
 const PasswordLinkPath = "/reset/"
 
-// Throttling of password link requests: at most LinkAccountLimit links per
-// account and LinkAddressLimit requests per client address within
-// LinkWindow. More are silently not sent, so that the answer stays the same.
+// Throttling of password link requests: at most LinkAccountLimit requests
+// per address asked for and LinkAddressLimit per client address within
+// LinkWindow. More are silently not recorded, so that the answer stays the
+// same.
 const (
 	LinkAccountLimit = 3
 	LinkAddressLimit = 10
@@ -48,62 +49,6 @@ const (
 // ErrLinkInvalid is returned for a password link that is unknown, wrong,
 // used or expired.
 var ErrLinkInvalid = errors.New("this link is invalid, used or expired")
-
-// RequestPasswordLink is the "forgot password" use case: it mails a reset
-// link to the user with address email if there is one who is not disabled,
-// and does nothing otherwise. A user without a password yet (an employee
-// created from mail) gets the link as an invitation: this is how they set
-// their first password. The caller answers the same in every case;
-// the returned error is only for the log. baseURL is the portal's public
-// URL (BASE_URL).
-func (d *Desk) RequestPasswordLink(ctx context.Context, email, clientAddr, baseURL string) error {
-	addr, err := NormalizeEmail(email)
-	if err != nil {
-		return nil // nobody to mail; the answer is the same
-	}
-	now := d.clock.Now()
-	since := now.Add(-LinkWindow)
-	wait, err := d.throttled(ctx, since, []attemptLimit{
-		{scopeLinkAccount, addr, LinkAccountLimit},
-		{scopeLinkAddress, clientAddr, LinkAddressLimit},
-	})
-	if err != nil {
-		return fmt.Errorf("password link for %s: %w", addr, err)
-	}
-	if wait > 0 {
-		d.log.WarnContext(ctx, "password link throttled", slog.String("email", addr), slog.String("client", clientAddr))
-		return nil
-	}
-	err = d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
-		if err := tx.AddAttempt(ctx, scopeLinkAccount, addr, now, since); err != nil {
-			return err
-		}
-		if err := tx.AddAttempt(ctx, scopeLinkAddress, clientAddr, now, since); err != nil {
-			return err
-		}
-		u, err := tx.GetUserByEmail(ctx, addr)
-		if isNotFound(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if u.Disabled {
-			return nil
-		}
-		purpose := LinkReset
-		if u.PasswordHash == "" {
-			// Created from mail or by setup: this is their first password.
-			purpose = LinkInvite
-		}
-		return d.sendPasswordLink(ctx, tx, u, purpose, baseURL)
-	})
-	if err != nil {
-		return fmt.Errorf("password link for %s: %w", addr, err)
-	}
-	d.log.InfoContext(ctx, "password link requested", slog.String("email", addr), slog.String("client", clientAddr))
-	return nil
-}
 
 // Invite mails the user with address email a link to set their first
 // password: for users an admin adds, and employees created from mail.

@@ -45,15 +45,40 @@ type PasswordLinkStore interface {
 	// UsePasswordLinks marks every unused link of user userID used at at,
 	// so that one link set the password and no other still can.
 	UsePasswordLinks(ctx context.Context, userID int64, at time.Time) error
+	// QueuePasswordLinkRequest records a "forgot password" ask and sets
+	// its ID.
+	QueuePasswordLinkRequest(ctx context.Context, r *PasswordLinkRequest) error
+	// ClaimPasswordLinkRequest returns the oldest recorded ask that no
+	// other transaction holds, and holds it until this transaction ends
+	// (several instances may run the job); ErrNotFound when there is none.
+	// It must be called inside InTx.
+	ClaimPasswordLinkRequest(ctx context.Context) (*PasswordLinkRequest, error)
+	// DeletePasswordLinkRequest removes ask id; a missing one is no error.
+	DeletePasswordLinkRequest(ctx context.Context, id int64) error
 }
 
-// ThrottleStore counts failed attempts (sign-in failures, password link
-// requests) per scope and key, in the database so that every instance sees
-// the same counts.
+// ThrottleStore counts attempts (sign-in failures, wrong current
+// passwords, password link requests) per scope and key, in the database so
+// that every instance sees the same counts. A use case reserves an attempt
+// before the work it throttles: inside one transaction it takes
+// LockAttempts on every key, counts with CountAttempts, and records with
+// ReserveAttempt, so that concurrent requests are counted one after the
+// other and never all see room for one more.
 type ThrottleStore interface {
+	// LockAttempts holds the lock of key in scope until the transaction
+	// ends (PostgreSQL: a transaction-scoped advisory lock; SQLite, whose
+	// write transactions are serialized already: nothing). It must be
+	// called inside InTx.
+	LockAttempts(ctx context.Context, scope, key string) error
 	// AddAttempt records one attempt of key in scope at at, and forgets the
 	// attempts of that key made before olderThan.
 	AddAttempt(ctx context.Context, scope, key string, at, olderThan time.Time) error
+	// ReserveAttempt is AddAttempt that returns the attempt's id, for
+	// ReleaseAttempt.
+	ReserveAttempt(ctx context.Context, scope, key string, at, olderThan time.Time) (int64, error)
+	// ReleaseAttempt forgets attempt id, one that turned out not to count
+	// (the password was right); a missing one is no error.
+	ReleaseAttempt(ctx context.Context, id int64) error
 	// CountAttempts returns how many attempts of key in scope were made
 	// after since, and the time of the oldest of them (zero when none).
 	CountAttempts(ctx context.Context, scope, key string, since time.Time) (int, time.Time, error)

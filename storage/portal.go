@@ -111,6 +111,48 @@ func (s *Store) UsePasswordLinks(ctx context.Context, userID int64, at time.Time
 	return mapErr(err, "use password links of user %d", userID)
 }
 
+type passwordLinkRequestRow struct {
+	bun.BaseModel `bun:"table:password_link_requests"`
+
+	ID          int64     `bun:"id,pk,autoincrement"`
+	Email       string    `bun:"email"`
+	ClientAddr  string    `bun:"client_addr"`
+	BaseURL     string    `bun:"base_url"`
+	RequestedAt time.Time `bun:"requested_at"`
+}
+
+// QueuePasswordLinkRequest records a "forgot password" ask.
+func (s *Store) QueuePasswordLinkRequest(ctx context.Context, r *domain.PasswordLinkRequest) error {
+	row := &passwordLinkRequestRow{Email: r.Email, ClientAddr: r.ClientAddr, BaseURL: r.BaseURL, RequestedAt: utc(r.RequestedAt)}
+	if _, err := s.idb.NewInsert().Model(row).Exec(ctx); err != nil {
+		return mapErr(err, "queue password link request")
+	}
+	r.ID = row.ID
+	return nil
+}
+
+// ClaimPasswordLinkRequest returns the oldest ask that no other
+// transaction holds, locked until this one ends (FOR UPDATE SKIP LOCKED
+// on PostgreSQL; SQLite runs one writer at a time).
+func (s *Store) ClaimPasswordLinkRequest(ctx context.Context) (*domain.PasswordLinkRequest, error) {
+	var row passwordLinkRequestRow
+	q := s.idb.NewSelect().Model(&row).OrderExpr("id").Limit(1)
+	if s.Postgres() {
+		q = q.For("UPDATE SKIP LOCKED")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, mapErr(err, "claim password link request")
+	}
+	return &domain.PasswordLinkRequest{ID: row.ID, Email: row.Email, ClientAddr: row.ClientAddr, BaseURL: row.BaseURL,
+		RequestedAt: row.RequestedAt.UTC()}, nil
+}
+
+// DeletePasswordLinkRequest removes ask id.
+func (s *Store) DeletePasswordLinkRequest(ctx context.Context, id int64) error {
+	_, err := s.idb.NewDelete().Model((*passwordLinkRequestRow)(nil)).Where("id = ?", id).Exec(ctx)
+	return mapErr(err, "delete password link request %d", id)
+}
+
 type attemptRow struct {
 	bun.BaseModel `bun:"table:auth_attempts"`
 
@@ -122,14 +164,38 @@ type attemptRow struct {
 
 // AddAttempt records an attempt and forgets that key's old ones.
 func (s *Store) AddAttempt(ctx context.Context, scope, key string, at, olderThan time.Time) error {
-	return s.tx(ctx, func(ctx context.Context, tx *Store) error {
+	_, err := s.ReserveAttempt(ctx, scope, key, at, olderThan)
+	return err
+}
+
+// ReserveAttempt records an attempt, forgets that key's old ones, and
+// returns the new attempt's id.
+func (s *Store) ReserveAttempt(ctx context.Context, scope, key string, at, olderThan time.Time) (int64, error) {
+	row := &attemptRow{Scope: scope, Key: key, At: utc(at)}
+	err := s.tx(ctx, func(ctx context.Context, tx *Store) error {
 		if _, err := tx.idb.NewDelete().Model((*attemptRow)(nil)).Where("scope = ?", scope).Where("key = ?", key).
 			Where("at < ?", utc(olderThan)).Exec(ctx); err != nil {
 			return mapErr(err, "forget old %s attempts", scope)
 		}
-		_, err := tx.idb.NewInsert().Model(&attemptRow{Scope: scope, Key: key, At: utc(at)}).Exec(ctx)
+		_, err := tx.idb.NewInsert().Model(row).Exec(ctx)
 		return mapErr(err, "record %s attempt", scope)
 	})
+	return row.ID, err
+}
+
+// ReleaseAttempt forgets attempt id.
+func (s *Store) ReleaseAttempt(ctx context.Context, id int64) error {
+	_, err := s.idb.NewDelete().Model((*attemptRow)(nil)).Where("id = ?", id).Exec(ctx)
+	return mapErr(err, "release attempt %d", id)
+}
+
+// LockAttempts takes the lock of one throttle key until the transaction
+// ends: on PostgreSQL a transaction-scoped advisory lock on a hash of
+// scope and key (a collision only makes two keys wait on each other); on
+// SQLite nothing, as every write transaction begins IMMEDIATE and holds
+// the database's write lock already.
+func (s *Store) LockAttempts(ctx context.Context, scope, key string) error {
+	return s.xactLock(ctx, lockKey("attempts\x00"+scope+"\x00"+key), "lock "+scope+" attempts")
 }
 
 // CountAttempts counts a key's attempts since a time, and returns the oldest.

@@ -35,6 +35,12 @@ func startAssignJob(ctx context.Context, desk *domain.Desk, every time.Duration,
 // and the next run happens as planned: a scheduled job outlives one bad
 // ticket.
 func startPeriodic(ctx context.Context, name string, every time.Duration, log *slog.Logger, fn func(context.Context) error) (stop func()) {
+	return startPeriodicWake(ctx, name, every, nil, log, fn)
+}
+
+// startPeriodicWake is startPeriodic that also runs fn whenever wake
+// receives (nil: never).
+func startPeriodicWake(ctx context.Context, name string, every time.Duration, wake <-chan struct{}, log *slog.Logger, fn func(context.Context) error) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	log = log.With(slog.String("job", name))
 	once := func() {
@@ -57,6 +63,7 @@ func startPeriodic(ctx context.Context, name string, every time.Duration, log *s
 			case <-ctx.Done():
 				return
 			case <-tick.C:
+			case <-wake:
 			}
 		}
 	})

@@ -21,6 +21,8 @@ import (
 type Config struct {
 	DatabaseURL           string
 	HTTPAddr              string
+	MetricsAddr           string // "" serves /metrics on HTTPAddr
+	MetricsToken          string // Bearer token /metrics requires; "" none
 	BaseURL               string
 	AdminEmail            string
 	HelpdeskAddress       string
@@ -77,6 +79,34 @@ var settings = []setting{
 	{"HTTP_ADDR", fixed(":8080"), false, "address the web portal listens on", func(c *Config, v string) error {
 		c.HTTPAddr = v
 		return checkHostPort(v)
+	}},
+	{"METRICS_ADDR", fixed(""), false, "serve /metrics on this host:port of its own, e.g. 127.0.0.1:9090, and not on HTTP_ADDR (default: on HTTP_ADDR)", func(c *Config, v string) error {
+		c.MetricsAddr = v
+		if v == "" {
+			return nil
+		}
+		if err := checkHostPort(v); err != nil {
+			return err
+		}
+		if _, port, _ := net.SplitHostPort(v); v == c.HTTPAddr && port != "0" {
+			return errors.New("must differ from HTTP_ADDR")
+		}
+		return nil
+	}},
+	{"METRICS_TOKEN", fixed(""), true, "require this Bearer token on /metrics (at least 16 characters)", func(c *Config, v string) error {
+		c.MetricsToken = v
+		if v == "" {
+			return nil
+		}
+		if len(v) < 16 {
+			return errors.New("too short: use at least 16 characters")
+		}
+		for _, r := range v {
+			if r <= ' ' || r == 0x7f {
+				return errors.New("must not hold spaces or control characters")
+			}
+		}
+		return nil
 	}},
 	{"BASE_URL", fixed("http://localhost:8080"), false, "the portal's public URL, used in mails and for Secure cookies", func(c *Config, v string) error {
 		u, err := url.Parse(v)

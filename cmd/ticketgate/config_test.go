@@ -113,6 +113,11 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"SECRET_KEY": "a", "SECRET_KEY_FILE": filepath.Join(dir, "k")}, "both set"},
 		{map[string]string{"OPENAI_API_KEY_FILE": filepath.Join(dir, "missing")}, "OPENAI_API_KEY_FILE:"},
 		{map[string]string{"TLS_CA_FILE": filepath.Join(dir, "missing.pem")}, "TLS_CA_FILE:"},
+		{map[string]string{"METRICS_ADDR": "9090"}, "METRICS_ADDR:"},
+		{map[string]string{"HTTP_ADDR": "127.0.0.1:8080", "METRICS_ADDR": "127.0.0.1:8080"}, "METRICS_ADDR: must differ from HTTP_ADDR"},
+		{map[string]string{"METRICS_TOKEN": "short"}, "METRICS_TOKEN: too short"},
+		{map[string]string{"METRICS_TOKEN": "a token with spaces in it"}, "METRICS_TOKEN: must not hold spaces"},
+		{map[string]string{"METRICS_TOKEN": "a", "METRICS_TOKEN_FILE": filepath.Join(dir, "t")}, "both set"},
 	}
 	for _, tt := range tests {
 		_, err := loadConfig(envOf(tt.env), nil, nil)

@@ -58,7 +58,7 @@ func (a *app) cmdServe(args []string) error {
 	}
 	web, err := adminui.New(adminui.Deps{Desk: desk, Log: log, Registry: reg,
 		BaseURL: c.BaseURL, SiteName: c.HelpdeskName, MaxUploadBytes: c.MaxMessageBytes,
-		MailIn: mail, Parse: inbox.Parse})
+		MailIn: mail, Parse: inbox.Parse, MetricsElsewhere: c.MetricsAddr != "", MetricsToken: c.MetricsToken})
 	if err != nil {
 		return err
 	}
@@ -66,9 +66,22 @@ func (a *app) cmdServe(args []string) error {
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR: %v", err)
 	}
+	var metricsLn net.Listener // METRICS_ADDR: /metrics on a listener of its own
+	if c.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", c.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("METRICS_ADDR: %v", err)
+		}
+	}
+	closeListeners := func() {
+		ln.Close()
+		if metricsLn != nil {
+			metricsLn.Close()
+		}
+	}
 	stopOutbox, err := startOutbox(a.ctx, c, st, desk, log, reg)
 	if err != nil {
-		ln.Close()
+		closeListeners()
 		return err
 	}
 	defer stopOutbox()
@@ -79,6 +92,8 @@ func (a *app) cmdServe(args []string) error {
 	defer stopJobs()
 	stopAssign := startAssignJob(ctx, desk, assignWaitingEvery, log.With(slog.String("component", "assign")))
 	defer stopAssign()
+	stopLinks := startPasswordLinkJob(ctx, desk, passwordLinksEvery, log)
+	defer stopLinks()
 	srv := &http.Server{
 		Handler:           web,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -87,9 +102,25 @@ func (a *app) cmdServe(args []string) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- srv.Serve(ln) }()
+	var metricsSrv *http.Server
+	if metricsLn != nil {
+		metricsSrv = &http.Server{
+			Handler:           web.MetricsHandler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       10 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+		go func() { served <- fmt.Errorf("metrics: %w", metricsSrv.Serve(metricsLn)) }()
+	}
 	fmt.Fprintf(a.stdout, "ticketgate is running at %s (listening on %s). Press Ctrl-C to stop.\n", c.BaseURL, ln.Addr())
+	if metricsLn != nil {
+		fmt.Fprintf(a.stdout, "  metrics: http://%s/metrics\n", metricsLn.Addr())
+		log.Info("serving metrics", slog.String("addr", metricsLn.Addr().String()))
+	}
 	for _, line := range mail.describe(c) {
 		fmt.Fprintf(a.stdout, "  mail in: %s\n", line)
 	}
@@ -108,9 +139,15 @@ func (a *app) cmdServe(args []string) error {
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("HTTP shutdown", slog.Any("error", err))
 	}
+	if metricsSrv != nil {
+		if err := metricsSrv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			log.Warn("metrics HTTP shutdown", slog.Any("error", err))
+		}
+	}
 	waitMail()
 	stopJobs()
 	stopAssign()
+	stopLinks()
 	stopOutbox()
 	log.Info("stopped")
 	return serveErr
