@@ -28,14 +28,21 @@ import (
 // January"); one that is a few months past is a date of the past, not a
 // return date. Dates before now or more than a year ahead are ignored; of
 // several, the latest wins ("from 1 December until 4 December").
+//
+// It reads at most awayTextWindow bytes from each end of text and weighs
+// at most maxAwayDates dates, so its cost is bounded whatever the text.
 func AwayUntilFromText(text string, now time.Time) (time.Time, bool) {
+	if len(text) > 2*awayTextWindow {
+		head, tail := text[:awayTextWindow], text[len(text)-awayTextWindow:]
+		text = strings.ToValidUTF8(head, "") + "\n" + strings.ToValidUTF8(tail, "")
+	}
 	text = strings.ToLower(text)
 	now = now.UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	var best time.Time
 	found := false
 	prevEnd := 0
-	for _, m := range dateRE.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range dateRE.FindAllStringSubmatchIndex(text, maxAwayDates) {
 		start, end := m[0], m[1]
 		group := func(i int) string {
 			if m[2*i] < 0 {
