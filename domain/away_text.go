@@ -29,20 +29,31 @@ import (
 // return date. Dates before now or more than a year ahead are ignored; of
 // several, the latest wins ("from 1 December until 4 December").
 //
-// It reads at most awayTextWindow bytes from each end of text and weighs
-// at most maxAwayDates dates, so its cost is bounded whatever the text.
+// It reads at most awayTextWindow bytes from each end of text (the
+// subject comes last), so its cost is bounded whatever the text.
 func AwayUntilFromText(text string, now time.Time) (time.Time, bool) {
+	windows := []string{text}
 	if len(text) > 2*awayTextWindow {
-		head, tail := text[:awayTextWindow], text[len(text)-awayTextWindow:]
-		text = strings.ToValidUTF8(head, "") + "\n" + strings.ToValidUTF8(tail, "")
+		windows = []string{strings.ToValidUTF8(text[:awayTextWindow], ""), strings.ToValidUTF8(text[len(text)-awayTextWindow:], "")}
 	}
-	text = strings.ToLower(text)
+	var best time.Time
+	found := false
+	for _, w := range windows {
+		if d, ok := awayUntil(strings.ToLower(w), now); ok && (!found || d.After(best)) {
+			best, found = d, true
+		}
+	}
+	return best, found
+}
+
+// awayUntil is AwayUntilFromText on one lower-case window of text.
+func awayUntil(text string, now time.Time) (time.Time, bool) {
 	now = now.UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	var best time.Time
 	found := false
 	prevEnd := 0
-	for _, m := range dateRE.FindAllStringSubmatchIndex(text, maxAwayDates) {
+	for _, m := range dateRE.FindAllStringSubmatchIndex(text, -1) {
 		start, end := m[0], m[1]
 		group := func(i int) string {
 			if m[2*i] < 0 {

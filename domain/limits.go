@@ -12,6 +12,4 @@ const (
 	// from the start of the text and as many from its end (where the
 	// subject is), so a huge auto-reply costs no more than a short one.
 	awayTextWindow = 16 << 10
-	// maxAwayDates bounds the dates AwayUntilFromText weighs.
-	maxAwayDates = 100
 )

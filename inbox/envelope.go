@@ -3,6 +3,7 @@ package inbox
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"mime"
 	"net/mail"
 	"strconv"
@@ -148,6 +149,8 @@ func (p *parser) fewIDs(ids []string, what string) []string {
 	return append(ids[:1], ids[len(ids)-maxMessageIDs+1:]...)
 }
 
+var errLongAddressList = errors.New("address list too long to parse")
+
 // addressSet collects distinct addresses, at most maxAddresses.
 type addressSet struct {
 	what string // the headers, for the cut note
@@ -172,8 +175,9 @@ func (s *addressSet) add(p *parser, a string) {
 
 // addresses parses an address-list header value, keeping at most
 // maxAddressesPerHeader addresses. When the list is not RFC 5322 (unquoted
-// commas, raw 8-bit names, junk), it falls back to picking out every token
-// that looks like local@domain. Both run in time linear in v.
+// commas, raw 8-bit names, junk) or longer than maxAddressListBytes, it
+// falls back to picking out every token that looks like local@domain. Both
+// run in time linear in v.
 func (p *parser) addresses(v string) []address {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -187,8 +191,12 @@ func (p *parser) addresses(v string) []address {
 		p.cut("a header has more than " + strconv.Itoa(maxAddressesPerHeader) + " addresses; the rest were not read")
 		return true
 	}
-	ap := mail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: charsetReader}}
-	list, err := ap.ParseList(v)
+	var list []*mail.Address
+	err := errLongAddressList
+	if len(v) <= maxAddressListBytes {
+		ap := mail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: charsetReader}}
+		list, err = ap.ParseList(v)
+	}
 	if err == nil {
 		for _, a := range list {
 			addr, err := domain.NormalizeEmail(a.Address)
@@ -203,9 +211,19 @@ func (p *parser) addresses(v string) []address {
 		return out
 	}
 	p.warn("malformed address header: " + truncate(v, 60))
-	for _, tok := range strings.FieldsFunc(v, func(r rune) bool {
-		return strings.ContainsRune(" \t,;<>\"()[]", r)
-	}) {
+	sep := func(r rune) bool { return strings.ContainsRune(" \t,;<>\"()[]", r) }
+	for rest := v; rest != ""; {
+		i := strings.IndexFunc(rest, func(r rune) bool { return !sep(r) })
+		if i < 0 {
+			break
+		}
+		rest = rest[i:]
+		j := strings.IndexFunc(rest, sep)
+		if j < 0 {
+			j = len(rest)
+		}
+		tok := rest[:j]
+		rest = rest[j:]
 		if strings.Count(tok, "@") != 1 {
 			continue
 		}

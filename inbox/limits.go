@@ -19,6 +19,10 @@ const (
 	// maxAddressesPerHeader bounds the addresses read from one To, Cc,
 	// From, Delivered-To or X-Original-To field.
 	maxAddressesPerHeader = 1000
+	// maxAddressListBytes bounds an address field read by the RFC 5322
+	// parser (which allocates a few times its size); a longer one is read
+	// by the loose tokenizer, which keeps only the addresses.
+	maxAddressListBytes = 64 << 10
 	// maxAddresses bounds the addresses kept in Inbound.To, in
 	// Inbound.DeliveredTo and in the DSN recipients, each.
 	maxAddresses = 1000

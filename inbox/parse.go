@@ -195,7 +195,7 @@ func isBodyText(mt string) bool {
 // non-empty text/plain, else the last alternative.
 func (p *parser) multipart(mt string, params map[string]string, body []byte, depth int, textOff bool) {
 	if depth >= maxDepth {
-		p.warn("MIME nesting deeper than " + strconv.Itoa(maxDepth) + "; inner parts ignored")
+		p.cut("the mail's MIME parts are nested deeper than " + strconv.Itoa(maxDepth) + " levels; the inner ones were not read")
 		return
 	}
 	sub := strings.TrimPrefix(mt, "multipart/")
