@@ -199,6 +199,16 @@ func hostileCases() []hostileCase {
 			b.WriteString("In-Reply-To: <irt@example.test>\r\n\r\nbody\r\n")
 			return []byte(b.String())
 		}},
+		{"content-type-params", 10000, func(n int) []byte {
+			// Many parameters, RFC 2231 continuations among them.
+			var b strings.Builder
+			b.WriteString(hostileHead("content-type-params", n, hostileSubject("content-type-params")+"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: application/pdf"))
+			for i := 0; i < n; i++ {
+				fmt.Fprintf(&b, ";\r\n p%d=v; name*%d*=a%%41", i, i)
+			}
+			b.WriteString("\r\nContent-Disposition: attachment; filename*=utf-8''%41" + strings.Repeat("%42", n) + "\r\n\r\nx\r\n--b--\r\n")
+			return []byte(b.String())
+		}},
 		{"delivery-status", 10000, func(n int) []byte {
 			var b strings.Builder
 			b.WriteString(hostileHead("delivery-status", n, hostileSubject("delivery-status")+

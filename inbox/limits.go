@@ -13,6 +13,10 @@ const (
 	// maxHeaderBytes bounds one header block (the mail's or a part's). The
 	// fields past it are skipped up to the end of the block.
 	maxHeaderBytes = 1 << 20
+	// maxMediaTypeBytes bounds the Content-Type or Content-Disposition
+	// value whose parameters are read (a file name, a boundary, a
+	// charset); the parameters past it are ignored.
+	maxMediaTypeBytes = 16 << 10
 	// maxHeaderText bounds a decoded header value shown to people: the
 	// Subject, the From display name, the List-Id.
 	maxHeaderText = 1000

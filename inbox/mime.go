@@ -26,9 +26,19 @@ import (
 // unquoted parameters, a missing quote...), the type and parameters are
 // picked out by hand. RFC 2231 parameters are handled by mime, encoded
 // words in parameters (what Outlook sends for file names) are decoded here.
+//
+// Only the first maxMediaTypeBytes of v are read (up to the last ";"
+// before them): its parameters would cost maps of any size.
 func mediaType(v string, warn func(string)) (string, map[string]string) {
 	if v == "" {
 		return "", nil
+	}
+	if len(v) > maxMediaTypeBytes {
+		warn("Content-Type or Content-Disposition longer than " + sizeName(maxMediaTypeBytes) + "; the rest ignored")
+		v = v[:maxMediaTypeBytes]
+		if i := strings.LastIndexByte(v, ';'); i > 0 {
+			v = v[:i]
+		}
 	}
 	t, params, err := mime.ParseMediaType(v)
 	if err != nil {
