@@ -209,6 +209,20 @@ func hostileCases() []hostileCase {
 			b.WriteString("\r\nContent-Disposition: attachment; filename*=utf-8''%41" + strings.Repeat("%42", n) + "\r\n\r\nx\r\n--b--\r\n")
 			return []byte(b.String())
 		}},
+		{"long-fields", 20000, func(n int) []byte {
+			// Every field the envelope reads, long and odd: comments in the
+			// Date, brackets in ids, a From of many display-name words.
+			junk := strings.Repeat("( x ", n/4)
+			return []byte("From: " + strings.Repeat("=?utf-8?q?Ann?= ", n/16) + "<ann@company.test>\r\nTo: help@company.test\r\n" +
+				"Message-ID: " + strings.Repeat("<", n) + "id@hostile.test>\r\n" +
+				"In-Reply-To: " + strings.Repeat("<a@b> ", n/6) + "\r\n" +
+				"Date: Fri, 27 Nov 2026 09:00:00 +0000 " + junk + "\r\n" +
+				"Return-Path: <" + strings.Repeat("r", n) + "@x>\r\n" +
+				"List-Id: " + strings.Repeat("=?iso-8859-1?q?l=E9?= ", n/22) + "\r\n" +
+				"Auto-Submitted: " + strings.Repeat("no ", n/3) + "\r\n" +
+				"Subject: long fields\r\nContent-Transfer-Encoding: " + strings.Repeat("base64 ", n/7) + "\r\n" +
+				"Content-Type: text/plain; charset=" + strings.Repeat("x", n) + "\r\n\r\nYm9keQ==\r\n")
+		}},
 		{"delivery-status", 10000, func(n int) []byte {
 			var b strings.Builder
 			b.WriteString(hostileHead("delivery-status", n, hostileSubject("delivery-status")+
