@@ -28,8 +28,26 @@ import (
 // January"); one that is a few months past is a date of the past, not a
 // return date. Dates before now or more than a year ahead are ignored; of
 // several, the latest wins ("from 1 December until 4 December").
+//
+// It reads at most awayTextWindow bytes from each end of text (the
+// subject comes last), so its cost is bounded whatever the text.
 func AwayUntilFromText(text string, now time.Time) (time.Time, bool) {
-	text = strings.ToLower(text)
+	windows := []string{text}
+	if len(text) > 2*awayTextWindow {
+		windows = []string{strings.ToValidUTF8(text[:awayTextWindow], ""), strings.ToValidUTF8(text[len(text)-awayTextWindow:], "")}
+	}
+	var best time.Time
+	found := false
+	for _, w := range windows {
+		if d, ok := awayUntil(strings.ToLower(w), now); ok && (!found || d.After(best)) {
+			best, found = d, true
+		}
+	}
+	return best, found
+}
+
+// awayUntil is AwayUntilFromText on one lower-case window of text.
+func awayUntil(text string, now time.Time) (time.Time, bool) {
 	now = now.UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	var best time.Time

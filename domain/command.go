@@ -26,39 +26,43 @@ const commandPunct = ".!,:-—–"
 // firstLineCommand returns the command word of text (lower case) and the
 // comment after it: the rest of the first line after the punctuation, and
 // the following lines. ok is false when the first non-empty line is not a
-// word from words followed by punctuation or nothing.
+// word from words followed by punctuation or nothing. It reads the text
+// once: linear time, and a comment no longer than the text.
 func firstLineCommand[T any](text string, words map[string]T) (word string, comment string, ok bool) {
-	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
-	i := 0
-	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
-		i++
+	// The first non-empty line, without splitting the whole text.
+	rest := text
+	var first string
+	for strings.TrimSpace(first) == "" {
+		if rest == "" {
+			return "", "", false
+		}
+		first, rest, _ = strings.Cut(rest, "\n")
 	}
-	if i == len(lines) {
-		return "", "", false
-	}
-	line := strings.TrimSpace(strings.TrimLeftFunc(lines[i], func(r rune) bool { return unicode.IsSpace(r) || r == '*' || r == '_' }))
+	line := strings.TrimSpace(strings.TrimLeftFunc(first, func(r rune) bool { return unicode.IsSpace(r) || r == '*' || r == '_' }))
 	end := 0
 	for end < len(line) {
 		r, size := utf8.DecodeRuneInString(line[end:])
 		if !unicode.IsLetter(r) {
 			break
 		}
-		end += size
+		if end += size; end > maxCommandWord {
+			return "", "", false
+		}
 	}
 	w := strings.ToLower(line[:end])
 	if _, known := words[w]; !known {
 		return "", "", false
 	}
-	rest := strings.TrimLeft(line[end:], " \t*_")
-	if rest != "" {
-		r, _ := utf8.DecodeRuneInString(rest)
+	after := strings.TrimLeft(line[end:], " \t*_")
+	if after != "" {
+		r, _ := utf8.DecodeRuneInString(after)
 		if !strings.ContainsRune(commandPunct, r) {
 			return "", "", false
 		}
-		rest = strings.TrimSpace(strings.TrimLeft(rest, commandPunct+" \t"))
+		after = strings.TrimSpace(strings.TrimLeft(after, commandPunct+" \t"))
 	}
-	more := strings.TrimSpace(strings.Join(lines[i+1:], "\n"))
-	comment = strings.TrimSpace(strings.Join(nonEmpty(rest, more), "\n"))
+	more := strings.TrimSpace(strings.ReplaceAll(rest, "\r\n", "\n"))
+	comment = strings.TrimSpace(strings.Join(nonEmpty(after, more), "\n"))
 	return w, comment, true
 }
 

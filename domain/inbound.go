@@ -44,6 +44,12 @@ type Inbound struct {
 	// Warnings are problems the parser worked around (a bad charset, a
 	// broken part); they are kept for admins, not fatal.
 	Warnings []string
+	// Cut says what the parser left out at one of its limits ("the mail's
+	// text is longer than 1 MiB"), one line each; empty when it read the
+	// whole mail. Text ends with a marker line per cut. Receive keeps the
+	// raw mail of a cut mail with its ticket as original.eml, so nothing
+	// is lost.
+	Cut []string
 }
 
 // InboundAttachment is a file that came with a mail, inline images included.

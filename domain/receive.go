@@ -344,7 +344,7 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 	if err != nil {
 		return Outcome{}, err
 	}
-	if err := d.addAttachments(ctx, tx, t.ID, in.Attachments); err != nil {
+	if err := d.addAttachments(ctx, tx, t.ID, mailAttachments(it)); err != nil {
 		return Outcome{}, err
 	}
 	pre.remember(t.RequesterID, t.Requester)
@@ -360,7 +360,7 @@ func (d *Desk) followUp(ctx context.Context, tx Store, it Received, old *Ticket)
 	if err != nil {
 		return Outcome{}, err
 	}
-	if err := d.addAttachments(ctx, tx, t.ID, in.Attachments); err != nil {
+	if err := d.addAttachments(ctx, tx, t.ID, mailAttachments(it)); err != nil {
 		return Outcome{}, err
 	}
 	if err := d.event(ctx, tx, old.ID, EventCommented, SystemActor.String(),
@@ -487,7 +487,7 @@ func (d *Desk) mailReply(ctx context.Context, tx Store, it Received, t *Ticket, 
 	if t.Status == StatusClosed {
 		return d.followUp(ctx, tx, it, t)
 	}
-	if err := d.addAttachments(ctx, tx, t.ID, in.Attachments); err != nil {
+	if err := d.addAttachments(ctx, tx, t.ID, mailAttachments(it)); err != nil {
 		return Outcome{}, err
 	}
 	// DONE from the assignee (or an admin) resolves; the rest is the note.
@@ -569,6 +569,17 @@ func sameMailbox(a, b string) bool {
 func (p IntakePolicy) IsHelpdeskAddress(addr string) bool {
 	a, err := NormalizeEmail(addr)
 	return err == nil && p.HelpdeskAddress != "" && sameMailbox(a, p.HelpdeskAddress)
+}
+
+// mailAttachments is what a mail leaves on its ticket: its attachments,
+// and when the parser cut something at one of its limits (Inbound.Cut),
+// the raw mail whole as original.eml, so nothing it said is lost.
+func mailAttachments(it Received) []InboundAttachment {
+	atts := it.Mail.Attachments
+	if len(it.Mail.Cut) == 0 || len(it.Raw) == 0 {
+		return atts
+	}
+	return append(slices.Clip(atts), InboundAttachment{Name: "original.eml", ContentType: "message/rfc822", Content: it.Raw})
 }
 
 func (d *Desk) addAttachments(ctx context.Context, tx Store, ticketID int64, atts []InboundAttachment) error {

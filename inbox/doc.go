@@ -7,12 +7,19 @@ package inbox
 //
 // Parse reads the whole raw mail from memory. It splits headers and
 // multipart bodies itself over the byte slice (lenient about line endings,
-// broken folds, missing boundaries and unclosed multiparts, and bounded: at
-// most maxDepth levels of nesting and maxParts parts), and uses go-message
-// for charsets (go-message/charset: ISO-8859-x, Windows-125x, KOI8-R,
-// Shift_JIS, ISO-2022-JP, GBK, Big5, EUC-KR…) and address lists. What it
-// works around goes to Inbound.Warnings; it fails only on input with no
-// header at all. The body text is the text/plain part (the first non-empty
+// broken folds, missing boundaries and unclosed multiparts), and uses the
+// charsets go-message/charset knows (ISO-8859-x, Windows-125x, KOI8-R,
+// Shift_JIS, ISO-2022-JP, GBK, Big5, EUC-KR…) and net/mail for address
+// lists. What it works around goes to Inbound.Warnings; it fails only on
+// input with no header at all.
+//
+// A mail is hostile input. Every step runs in time linear in the mail and
+// returns a small multiple of it, within the limits of limits.go (header
+// bytes, addresses, parts, depth, attachments, text bytes, quote depth,
+// lines): folded lines are joined in one buffer, addresses de-duplicated
+// with a set, a text part is decoded only as deep as its text can be kept.
+// What a limit leaves out is listed in Inbound.Cut and marked at the end of
+// Text; the raw mail is then kept with the ticket as original.eml. The body text is the text/plain part (the first non-empty
 // one of a multipart/alternative), else the HTML part turned into text.
 // message/rfc822 parts are attachments, never body text. Delivery-status
 // parts fill Inbound.Auto's DSN fields.

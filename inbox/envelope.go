@@ -3,11 +3,12 @@ package inbox
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"mime"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
-
-	gomail "github.com/emersion/go-message/mail"
 
 	"ticketgate/domain"
 )
@@ -27,12 +28,14 @@ func (p *parser) envelope(h header, raw []byte) {
 	for _, v := range h.values("references") {
 		in.References = append(in.References, msgIDs(v)...)
 	}
+	in.InReplyTo = p.fewIDs(in.InReplyTo, "In-Reply-To")
+	in.References = p.fewIDs(in.References, "References")
 
 	if from := p.addresses(h.get("from")); len(from) > 0 {
-		in.From, in.FromName = from[0].Address, from[0].Name
+		in.From, in.FromName = from[0].Address, p.displayText(from[0].Name, "From")
 	} else if v := h.get("from"); v != "" {
 		// Keep the display name of an address-less From ("MAILER-DAEMON <>").
-		name, _, _ := strings.Cut(decodeWords(v, p.warn), "<")
+		name, _, _ := strings.Cut(p.headerText(v, "From"), "<")
 		in.FromName = strings.Trim(strings.TrimSpace(name), `"`)
 	}
 	if rp := strings.TrimSpace(h.get("return-path")); rp != "" {
@@ -45,21 +48,23 @@ func (p *parser) envelope(h header, raw []byte) {
 			in.ReturnPath = strings.ToLower(inner)
 		}
 	}
+	to, delivered := addressSet{what: "To and Cc"}, addressSet{what: "Delivered-To"}
 	for _, key := range [...]string{"to", "cc"} {
 		for _, v := range h.values(key) {
 			for _, a := range p.addresses(v) {
-				in.To = appendUnique(in.To, a.Address)
+				to.add(p, a.Address)
 			}
 		}
 	}
 	for _, key := range [...]string{"delivered-to", "x-original-to"} {
 		for _, v := range h.values(key) {
 			for _, a := range p.addresses(v) {
-				in.DeliveredTo = appendUnique(in.DeliveredTo, a.Address)
+				delivered.add(p, a.Address)
 			}
 		}
 	}
-	in.Subject = strings.TrimSpace(decodeWords(h.get("subject"), p.warn))
+	in.To, in.DeliveredTo = to.list, delivered.list
+	in.Subject = strings.TrimSpace(p.headerText(h.get("subject"), "Subject"))
 	for _, v := range h.values("authentication-results") {
 		in.AuthenticationResults = append(in.AuthenticationResults, strings.Join(strings.Fields(v), " "))
 	}
@@ -75,7 +80,7 @@ func (p *parser) envelope(h header, raw []byte) {
 	a.AutoSubmitted = strings.ToLower(strings.TrimSpace(h.get("auto-submitted")))
 	a.XAutoreply = h.has("x-autoreply") || h.has("x-autorespond")
 	a.Precedence = strings.ToLower(strings.TrimSpace(h.get("precedence")))
-	a.ListID = strings.TrimSpace(decodeWords(h.get("list-id"), p.warn))
+	a.ListID = strings.TrimSpace(p.headerText(h.get("list-id"), "List-Id"))
 	for _, f := range h {
 		switch f.key {
 		case "x-autoreply", "x-autorespond", "x-autoreply-from", "x-mail-autoreply",
@@ -111,36 +116,123 @@ type address struct {
 	Name, Address string
 }
 
-// addresses parses an address-list header value. When the list is not
-// RFC 5322 (unquoted commas, raw 8-bit names, junk), it falls back to
-// picking out every token that looks like local@domain.
+// headerText decodes a header value shown to people (Subject, a display
+// name) and cuts it at maxHeaderText bytes. Only a bounded prefix of the
+// raw value is decoded, cut between encoded words.
+func (p *parser) headerText(v, what string) string {
+	long := len(v) > 16*maxHeaderText
+	if long {
+		v = v[:16*maxHeaderText]
+		if i := strings.LastIndexAny(v, " \t"); i > 0 {
+			v = v[:i]
+		}
+	}
+	return p.displayText(decodeWords(v, p.warn), what)
+}
+
+// displayText cuts a decoded header value at maxHeaderText bytes.
+func (p *parser) displayText(s, what string) string {
+	if len(s) <= maxHeaderText {
+		return s
+	}
+	p.cut("the " + what + " header is longer than " + sizeName(maxHeaderText))
+	return truncateUTF8(s, maxHeaderText) + "…"
+}
+
+// fewIDs keeps at most maxMessageIDs of a References or In-Reply-To list:
+// the first (the thread's root) and the newest.
+func (p *parser) fewIDs(ids []string, what string) []string {
+	if len(ids) <= maxMessageIDs {
+		return ids
+	}
+	p.warn("more than " + strconv.Itoa(maxMessageIDs) + " message ids in " + what + "; the first and the newest kept")
+	return append(ids[:1], ids[len(ids)-maxMessageIDs+1:]...)
+}
+
+var errLongAddressList = errors.New("address list too long to parse")
+
+// addressSet collects distinct addresses, at most maxAddresses.
+type addressSet struct {
+	what string // the headers, for the cut note
+	list []string
+	seen map[string]bool
+}
+
+func (s *addressSet) add(p *parser, a string) {
+	if s.seen[a] {
+		return
+	}
+	if len(s.list) >= maxAddresses {
+		p.cut("more than " + strconv.Itoa(maxAddresses) + " addresses in " + s.what + "; the rest were not read")
+		return
+	}
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	s.seen[a] = true
+	s.list = append(s.list, a)
+}
+
+// addresses parses an address-list header value, keeping at most
+// maxAddressesPerHeader addresses. When the list is not RFC 5322 (unquoted
+// commas, raw 8-bit names, junk) or longer than maxAddressListBytes, it
+// falls back to picking out every token that looks like local@domain. Both
+// run in time linear in v.
 func (p *parser) addresses(v string) []address {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return nil
 	}
 	var out []address
-	list, err := gomail.ParseAddressList(v)
+	full := func() bool {
+		if len(out) < maxAddressesPerHeader {
+			return false
+		}
+		p.cut("a header has more than " + strconv.Itoa(maxAddressesPerHeader) + " addresses; the rest were not read")
+		return true
+	}
+	var list []*mail.Address
+	err := errLongAddressList
+	if len(v) <= maxAddressListBytes {
+		ap := mail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: charsetReader}}
+		list, err = ap.ParseList(v)
+	}
 	if err == nil {
 		for _, a := range list {
 			addr, err := domain.NormalizeEmail(a.Address)
 			if err != nil {
 				continue
 			}
+			if full() {
+				break
+			}
 			out = append(out, address{Name: a.Name, Address: addr})
 		}
 		return out
 	}
 	p.warn("malformed address header: " + truncate(v, 60))
-	for _, tok := range strings.FieldsFunc(v, func(r rune) bool {
-		return strings.ContainsRune(" \t,;<>\"()[]", r)
-	}) {
+	sep := func(r rune) bool { return strings.ContainsRune(" \t,;<>\"()[]", r) }
+	for rest := v; rest != ""; {
+		i := strings.IndexFunc(rest, func(r rune) bool { return !sep(r) })
+		if i < 0 {
+			break
+		}
+		rest = rest[i:]
+		j := strings.IndexFunc(rest, sep)
+		if j < 0 {
+			j = len(rest)
+		}
+		tok := rest[:j]
+		rest = rest[j:]
 		if strings.Count(tok, "@") != 1 {
 			continue
 		}
 		addr, err := domain.NormalizeEmail(tok)
 		if err != nil {
 			continue
+		}
+		if full() {
+			break
 		}
 		out = append(out, address{Address: addr})
 	}
@@ -188,6 +280,8 @@ func msgIDs(v string) []string {
 	return ids
 }
 
+// appendUnique appends s to a short list (media types, header names) when
+// it is not in it yet.
 func appendUnique(list []string, s string) []string {
 	for _, x := range list {
 		if x == s {

@@ -6,13 +6,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/emersion/go-message/charset"
 	"golang.org/x/text/encoding/charmap"
 )
-
-// maxHeaderBytes bounds one header block; the rest of an oversized block is
-// dropped with a warning rather than read as fields.
-const maxHeaderBytes = 1 << 20
 
 // field is one header field: the key in lower case and the unfolded raw
 // value (RFC 2047 words not yet decoded).
@@ -57,37 +52,48 @@ func (h header) values(key string) []string {
 // spaces before the colon, an mbox "From " line. When b does not start with
 // a field, h is empty and body is all of b. A later line that is not a field
 // ends the block (with a warning) and starts the body, as most MUAs do.
-func readHeader(b []byte, warn func(string)) (h header, body []byte) {
+// Fields past maxHeaderBytes are skipped up to the end of the block, and
+// reported to cut. Folded values are joined in one buffer, so a field of
+// any number of lines costs time linear in its size.
+func readHeader(b []byte, warn, cut func(string)) (h header, body []byte) {
+	r := headerReader{}
 	rest := b
 	for len(rest) > 0 {
-		if len(b)-len(rest) > maxHeaderBytes {
-			warn("header block larger than 1 MiB; the rest is read as body")
-			return h, rest
-		}
 		line, next := cutLine(rest)
 		trimmed := bytes.TrimRight(line, "\r\n")
+		if r.over {
+			// Past the limit: find the end of the block, keep nothing.
+			switch {
+			case len(trimmed) == 0:
+				return r.done(), next
+			case trimmed[0] == ' ' || trimmed[0] == '\t' || isFieldLine(trimmed):
+				rest = next
+				continue
+			}
+			return r.done(), rest
+		}
+		if used := len(b) - len(rest); used+len(trimmed) > maxHeaderBytes {
+			r.over = true
+			cut("a header block is longer than " + sizeName(maxHeaderBytes))
+			if trimmed = trimmed[:maxHeaderBytes-used]; len(trimmed) == 0 {
+				continue // the same line again, skipped
+			}
+		}
 		switch {
 		case len(trimmed) == 0:
-			return h, next
+			return r.done(), next
 		case trimmed[0] == ' ' || trimmed[0] == '\t':
-			if len(h) == 0 {
+			if len(r.h) == 0 {
 				if len(bytes.TrimSpace(trimmed)) != 0 {
 					warn("header starts with a continuation line")
 				}
 				rest = next
 				continue
 			}
-			if v := strings.TrimSpace(string(trimmed)); v != "" {
-				last := &h[len(h)-1]
-				if last.value == "" {
-					last.value = v
-				} else {
-					last.value += " " + v
-				}
-			}
+			r.fold(bytes.TrimSpace(trimmed))
 			rest = next
 			continue
-		case len(h) == 0 && isMboxFrom(trimmed):
+		case len(r.h) == 0 && isMboxFrom(trimmed):
 			rest = next // mbox separator
 			continue
 		}
@@ -97,7 +103,7 @@ func readHeader(b []byte, warn func(string)) (h header, body []byte) {
 			key = string(bytes.TrimRight(trimmed[:colon], " \t"))
 		}
 		if !validKey(key) {
-			if len(h) == 0 {
+			if len(r.h) == 0 {
 				return nil, b
 			}
 			if nl, _ := cutLine(next); isFieldLine(nl) {
@@ -107,12 +113,53 @@ func readHeader(b []byte, warn func(string)) (h header, body []byte) {
 				continue
 			}
 			warn("malformed header line; the body starts there")
-			return h, rest
+			return r.done(), rest
 		}
-		h = append(h, field{key: strings.ToLower(key), value: strings.TrimSpace(string(trimmed[colon+1:]))})
+		r.add(field{key: strings.ToLower(key), value: strings.TrimSpace(string(trimmed[colon+1:]))})
 		rest = next
 	}
-	return h, nil
+	return r.done(), nil
+}
+
+// headerReader collects fields; the value of the last one is built in buf
+// while continuation lines come.
+type headerReader struct {
+	h       header
+	buf     []byte
+	folding bool // buf holds the last field's value
+	over    bool // past maxHeaderBytes
+}
+
+func (r *headerReader) add(f field) {
+	r.flush()
+	r.h = append(r.h, f)
+}
+
+// fold appends a continuation line (trimmed, not empty) to the last field.
+func (r *headerReader) fold(v []byte) {
+	if len(v) == 0 {
+		return
+	}
+	if !r.folding {
+		r.buf = append(r.buf[:0], r.h[len(r.h)-1].value...)
+		r.folding = true
+	}
+	if len(r.buf) > 0 {
+		r.buf = append(r.buf, ' ')
+	}
+	r.buf = append(r.buf, v...)
+}
+
+func (r *headerReader) flush() {
+	if r.folding {
+		r.h[len(r.h)-1].value = string(r.buf)
+		r.folding = false
+	}
+}
+
+func (r *headerReader) done() header {
+	r.flush()
+	return r.h
 }
 
 // isFieldLine reports whether line starts a header field ("Key: value").
@@ -156,7 +203,7 @@ func decodeWords(s string, warn func(string)) string {
 	if !strings.Contains(s, "=?") {
 		return s
 	}
-	dec := mime.WordDecoder{CharsetReader: charset.Reader}
+	dec := mime.WordDecoder{CharsetReader: charsetReader}
 	out, err := dec.DecodeHeader(s)
 	if err != nil {
 		warn("undecodable encoded word: " + err.Error())

@@ -13,16 +13,28 @@ import (
 // quote like a plain one), <hr> as Outlook's "____" separator, and head,
 // script, style and other invisible elements dropped. Entities are decoded
 // by the tokenizer. It streams tokens and keeps no tree, so deep or huge
-// documents cost linear time and constant stack.
+// documents cost linear time and constant stack. The output is at most
+// maxTextBytes and one token more.
 func htmlToText(src string) string {
+	return htmlText(src, maxTextBytes)
+}
+
+// htmlText is htmlToText that stops once it has written limit bytes. Its
+// output is within a small multiple of len(src): a tag writes at most a
+// line break and maxQuoteDepth "> " prefixes, a text token its own bytes.
+func htmlText(src string, limit int) string {
 	z := html.NewTokenizer(strings.NewReader(src))
 	w := textWriter{}
-	w.b.Grow(len(src) / 2)
+	w.b.Grow(min(len(src)/2, limit))
 	skip := 0 // depth inside elements whose content is not shown
 	pre := 0
 	var links []string // href of each open <a>, "" when not worth showing
 	var linkText []int // w.b.Len() at each <a>
+	deepLinks := 0     // open <a> past maxOpenLinks, not in links
 	for {
+		if w.b.Len() >= limit {
+			return strings.TrimSpace(w.b.String())
+		}
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
@@ -76,9 +88,13 @@ func htmlToText(src string) string {
 				if hasAttr {
 					href = attr(z, "href")
 				}
-				if tt == html.StartTagToken {
+				switch {
+				case tt != html.StartTagToken:
+				case len(links) < maxOpenLinks:
 					links = append(links, href)
 					linkText = append(linkText, w.b.Len())
+				default:
+					deepLinks++
 				}
 			}
 		case html.EndTagToken:
@@ -110,7 +126,9 @@ func htmlToText(src string) string {
 					pre--
 				}
 			case atom.A:
-				if n := len(links); n > 0 {
+				if deepLinks > 0 {
+					deepLinks--
+				} else if n := len(links); n > 0 {
 					href, start := links[n-1], linkText[n-1]
 					links, linkText = links[:n-1], linkText[:n-1]
 					w.link(href, start)
@@ -133,7 +151,8 @@ func attr(z *html.Tokenizer, want string) string {
 }
 
 // textWriter collects text with collapsed blanks, at most two line breaks in
-// a row, and a "> " prefix per blockquote level at the start of each line.
+// a row, and a "> " prefix per blockquote level (up to maxQuoteDepth) at
+// the start of each line.
 type textWriter struct {
 	b       strings.Builder
 	quote   int
@@ -176,7 +195,7 @@ func (w *textWriter) flush() {
 }
 
 func (w *textWriter) prefix() {
-	for i := 0; i < w.quote; i++ {
+	for i := 0; i < min(w.quote, maxQuoteDepth); i++ {
 		w.b.WriteString("> ")
 	}
 }

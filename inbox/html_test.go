@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -44,4 +45,52 @@ func TestHTMLToTextDeep(t *testing.T) {
 			t.Errorf("lost the text: %q…", got[:min(len(got), 40)])
 		}
 	})
+}
+
+// TestHTMLToTextQuoteDepth: quotes deeper than maxQuoteDepth are written
+// at that depth, so unclosed <blockquote> lines cost a bounded prefix each
+// (they once made a 600 KB mail take serve down).
+func TestHTMLToTextQuoteDepth(t *testing.T) {
+	var b strings.Builder
+	for i := 1; i <= 3*maxQuoteDepth; i++ {
+		fmt.Fprintf(&b, "<blockquote>L%d\n", i)
+	}
+	lines := strings.Split(htmlToText(b.String()), "\n")
+	last := lines[len(lines)-1]
+	if want := strings.Repeat("> ", maxQuoteDepth) + fmt.Sprintf("L%d", 3*maxQuoteDepth); last != want {
+		t.Errorf("deepest line = %q, want %q", last, want)
+	}
+	for _, l := range lines {
+		if strings.HasPrefix(l, strings.Repeat("> ", maxQuoteDepth+1)) {
+			t.Errorf("line %q deeper than %d levels", l, maxQuoteDepth)
+		}
+	}
+	// Closing them all again comes back to the top level.
+	src := b.String() + strings.Repeat("</blockquote>", 3*maxQuoteDepth) + "top"
+	if got := htmlToText(src); !strings.HasSuffix(got, "\ntop") {
+		t.Errorf("after closing the quotes: …%q", got[max(0, len(got)-30):])
+	}
+	// Unclosed quotes: the text is a small multiple of the source.
+	huge := strings.Repeat("<blockquote>quoted line\n", 20000)
+	if got := htmlToText(huge); len(got) > 2*len(huge) {
+		t.Errorf("%d unclosed quotes: %d bytes of text from %d", 20000, len(got), len(huge))
+	}
+}
+
+// TestHTMLToTextLimit: the text stops at its limit, however long the HTML.
+func TestHTMLToTextLimit(t *testing.T) {
+	src := strings.Repeat("<p>paragraph of some words</p>", 100000)
+	got := htmlText(src, 1000)
+	if len(got) < 1000 || len(got) > 1100 {
+		t.Errorf("htmlText(…, 1000) = %d bytes", len(got))
+	}
+	// Nested links: each target shown once, the deep ones not at all.
+	var links strings.Builder
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(&links, `<a href="https://example.test/x%dy">a `, i)
+	}
+	links.WriteString(strings.Repeat("</a>", 100))
+	if n := strings.Count(htmlToText(links.String()), "(https://example.test/x"); n != maxOpenLinks {
+		t.Errorf("%d link targets written, want %d", n, maxOpenLinks)
+	}
 }

@@ -2,6 +2,8 @@ package inbox
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"slices"
@@ -9,16 +11,14 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/emersion/go-message/charset"
-)
-
-// Limits that keep a hostile or broken mail from costing more than it is
-// worth. Past them the parser stops descending and says so in a warning.
-const (
-	// maxDepth bounds nesting of multiparts and attached messages.
-	maxDepth = 16
-	// maxParts bounds the number of MIME parts looked at in one mail.
-	maxParts = 512
+	// go-message's own readers (mail.CreateReader elsewhere in the binary)
+	// find their charsets through the reader this package registers.
+	_ "github.com/emersion/go-message/charset"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/ianaindex"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // mediaType parses a Content-Type (or Content-Disposition) value. It is
@@ -26,9 +26,19 @@ const (
 // unquoted parameters, a missing quote...), the type and parameters are
 // picked out by hand. RFC 2231 parameters are handled by mime, encoded
 // words in parameters (what Outlook sends for file names) are decoded here.
+//
+// Only the first maxMediaTypeBytes of v are read (up to the last ";"
+// before them): its parameters would cost maps of any size.
 func mediaType(v string, warn func(string)) (string, map[string]string) {
 	if v == "" {
 		return "", nil
+	}
+	if len(v) > maxMediaTypeBytes {
+		warn("Content-Type or Content-Disposition longer than " + sizeName(maxMediaTypeBytes) + "; the rest ignored")
+		v = v[:maxMediaTypeBytes]
+		if i := strings.LastIndexByte(v, ';'); i > 0 {
+			v = v[:i]
+		}
 	}
 	t, params, err := mime.ParseMediaType(v)
 	if err != nil {
@@ -186,7 +196,13 @@ func splitMultipart(body []byte, boundary string, max int) (parts [][]byte, clos
 			break
 		}
 		i += pos
-		lineStart := i == 0 || body[i-1] == '\n'
+		if i > 0 && body[i-1] != '\n' {
+			// Not at the start of a line: not a delimiter. Checked before
+			// looking for the line's end, so a long line full of
+			// "--boundary" costs one scan.
+			pos = i + len(delim)
+			continue
+		}
 		after := body[i+len(delim):]
 		eol := bytes.IndexByte(after, '\n')
 		var tail []byte
@@ -199,7 +215,7 @@ func splitMultipart(body []byte, boundary string, max int) (parts [][]byte, clos
 		if isClose {
 			tail = tail[2:]
 		}
-		if !lineStart || len(bytes.TrimSpace(tail)) != 0 {
+		if len(bytes.TrimSpace(tail)) != 0 {
 			pos = i + len(delim)
 			continue
 		}
@@ -256,7 +272,8 @@ func guessBoundary(body []byte) string {
 // decodeCharset turns text in the named charset into UTF-8, using every
 // charset go-message/charset knows. Unknown or wrong charsets fall back to
 // UTF-8 when the bytes are valid UTF-8, else to Windows-1252, with a
-// warning: some text is better than none.
+// warning: some text is better than none. The output is at most three
+// bytes per input byte.
 func decodeCharset(b []byte, cs string, warn func(string)) string {
 	cs = strings.ToLower(strings.Trim(strings.TrimSpace(cs), `"'`))
 	switch cs {
@@ -271,15 +288,15 @@ func decodeCharset(b []byte, cs string, warn func(string)) string {
 		}
 		return latin1(string(b))
 	}
-	r, err := charset.Reader(cs, bytes.NewReader(b))
-	if err != nil || r == nil {
+	enc, err := charsetEncoding(cs)
+	if err != nil {
 		warn("unknown charset " + truncate(cs, 40) + "; best effort")
 		if utf8.Valid(b) {
 			return string(b)
 		}
 		return latin1(string(b))
 	}
-	out, err := io.ReadAll(r)
+	out, err := enc.NewDecoder().Bytes(b)
 	if err != nil {
 		warn("charset " + truncate(cs, 40) + ": " + err.Error())
 	}
@@ -288,6 +305,59 @@ func decodeCharset(b []byte, cs string, warn func(string)) string {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	return s
+}
+
+// charsetEncoding finds a charset the way go-message/charset.Reader does
+// (its quirks, then the IANA names, then the WHATWG ones), but returns the
+// encoding: a decoder over a byte slice costs a few hundred bytes, where
+// charset.Reader's stream costs 8 KiB, per encoded word.
+func charsetEncoding(name string) (encoding.Encoding, error) {
+	name = strings.ToLower(name)
+	switch name {
+	case "ansi_x3.110-1983":
+		return charmap.ISO8859_1, nil
+	case "x-utf_8j":
+		return unicode.UTF8, nil
+	}
+	enc, err := ianaindex.MIME.Encoding(name)
+	if enc == nil {
+		enc, err = ianaindex.MIME.Encoding("cs" + name)
+	}
+	if enc == nil {
+		enc, err = htmlindex.Get(name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("charset %q: %w", name, err)
+	}
+	if enc == nil {
+		return nil, fmt.Errorf("charset %q: %w", name, errUnsupportedCharset)
+	}
+	return enc, nil
+}
+
+var errUnsupportedCharset = errors.New("unsupported charset")
+
+// charsetReader is mime.WordDecoder's CharsetReader: it decodes the
+// (short) encoded word at once.
+func charsetReader(name string, input io.Reader) (io.Reader, error) {
+	enc, err := charsetEncoding(name)
+	if err != nil {
+		return nil, err
+	}
+	var src []byte
+	if r, ok := input.(*bytes.Reader); ok {
+		src = make([]byte, r.Len())
+		if _, err := io.ReadFull(r, src); err != nil {
+			return nil, err
+		}
+	} else if src, err = io.ReadAll(input); err != nil {
+		return nil, err
+	}
+	out, err := enc.NewDecoder().Bytes(src)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.NewReader(out), nil
 }
 
 func truncate(s string, n int) string {

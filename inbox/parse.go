@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"ticketgate/domain"
 )
@@ -14,24 +15,22 @@ import (
 // at all (no header fields). The caller quarantines such input.
 var ErrUnreadable = errors.New("not a mail")
 
-// maxWarnings bounds Inbound.Warnings; a broken mail can make hundreds.
-const maxWarnings = 20
-
 // Parse reads one raw RFC 5322 message into what Desk decides on. It works
 // around broken MIME rather than refusing it: each workaround is a line in
 // Warnings. It returns an error (wrapping ErrUnreadable) only for input that
-// has no header fields at all. Parse never panics on any input, bounds its
-// work (see maxDepth and maxParts) and runs in time linear in the size of
-// raw.
+// has no header fields at all. Parse never panics on any input, runs in
+// time linear in the size of raw, and bounds what it returns by the limits
+// of limits.go: what it leaves out at a limit is listed in Inbound.Cut, and
+// Text ends with a marker line per cut.
 func Parse(raw []byte) (*domain.Inbound, error) {
 	in := &domain.Inbound{Size: int64(len(raw))}
-	p := &parser{in: in}
+	p := &parser{in: in, dsn: addressSet{what: "a delivery report"}}
 	data := bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // a UTF-8 BOM
 	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') >= 0 {
 		// Classic Mac line endings: CR alone.
 		data = bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
 	}
-	h, body := readHeader(data, p.warn)
+	h, body := readHeader(data, p.warn, p.cut)
 	if len(h) == 0 {
 		return nil, fmt.Errorf("parse mail: %w: no header fields", ErrUnreadable)
 	}
@@ -49,7 +48,22 @@ type parser struct {
 	in          *domain.Inbound
 	parts       int
 	plain, html []string
+	plainBytes  int  // bytes in plain
+	textCut     bool // a text part was left out or cut at maxTextBytes
 	tooMany     bool
+	dsn         addressSet // Auto.DSNRecipients
+}
+
+// cut records that something was left out at a limit: in Inbound.Cut, so
+// the raw mail is kept with the ticket, and in Warnings.
+func (p *parser) cut(what string) {
+	for _, x := range p.in.Cut {
+		if x == what {
+			return
+		}
+	}
+	p.in.Cut = append(p.in.Cut, what)
+	p.warn(what)
 }
 
 func (p *parser) warn(msg string) {
@@ -73,7 +87,7 @@ func (p *parser) walk(h header, body []byte, depth int, textOff bool, defaultTyp
 	if p.parts > maxParts {
 		if !p.tooMany {
 			p.tooMany = true
-			p.warn("more than " + strconv.Itoa(maxParts) + " MIME parts; the rest ignored")
+			p.cut("the mail has more than " + strconv.Itoa(maxParts) + " MIME parts; the rest were not read")
 		}
 		return
 	}
@@ -108,11 +122,13 @@ func (p *parser) walk(h header, body []byte, depth int, textOff bool, defaultTyp
 	case strings.HasPrefix(mt, "multipart/"):
 		p.multipart(mt, params, body, depth, textOff)
 	case mt == "message/rfc822" || mt == "message/global":
-		p.attachedMessage(decodeTransfer(cte, body, p.warn), filename, disp)
+		if p.attachmentRoom() {
+			p.attachedMessage(decodeTransfer(cte, body, p.warn), filename, disp)
+		}
 	case mt == "message/delivery-status" || mt == "message/global-delivery-status":
 		p.deliveryStatus(decodeTransfer(cte, body, p.warn))
 	case mt == "text/rfc822-headers" || mt == "message/global-headers":
-		oh, _ := readHeader(decodeTransfer(cte, body, p.warn), func(string) {})
+		oh, _ := readHeader(decodeTransfer(cte, body, p.warn), ignore, ignore)
 		p.original(oh)
 	case mt == "message/disposition-notification", mt == "message/feedback-report",
 		mt == "message/global-disposition-notification":
@@ -122,15 +138,50 @@ func (p *parser) walk(h header, body []byte, depth int, textOff bool, defaultTyp
 		if textOff {
 			return
 		}
-		text := decodeCharset(decodeTransfer(cte, body, p.warn), params["charset"], p.warn)
 		if mt == "text/html" {
-			p.html = append(p.html, text)
+			p.html = append(p.html, p.decodeText(decodeTransfer(cte, body, p.warn), params["charset"]))
 		} else {
-			p.plain = append(p.plain, text)
+			p.addPlain(body, cte, params["charset"])
 		}
 	default:
-		p.attachment(h, mt, params, decodeTransfer(cte, body, p.warn), filename, disp)
+		if p.attachmentRoom() {
+			p.attachment(h, mt, params, decodeTransfer(cte, body, p.warn), filename, disp)
+		}
 	}
+}
+
+// ignore is a warn or cut function for what is read only for a detail.
+func ignore(string) {}
+
+// attachmentRoom reports whether one more attachment may be kept.
+func (p *parser) attachmentRoom() bool {
+	if len(p.in.Attachments) < maxAttachments {
+		return true
+	}
+	p.cut("the mail has more than " + strconv.Itoa(maxAttachments) + " attachments; the rest were not kept")
+	return false
+}
+
+// addPlain decodes a text/plain part into p.plain, unless the text kept
+// is full already.
+func (p *parser) addPlain(body []byte, cte, cs string) {
+	if p.plainBytes > maxTextBytes {
+		p.textCut = true
+		return
+	}
+	text := p.decodeText(decodeTransfer(cte, body, p.warn), cs)
+	p.plainBytes += len(text)
+	p.plain = append(p.plain, text)
+}
+
+// decodeText decodes at most maxTextSource bytes of a text part from its
+// charset: more could not be kept.
+func (p *parser) decodeText(b []byte, cs string) string {
+	if len(b) > maxTextSource {
+		b = b[:maxTextSource]
+		p.textCut = true
+	}
+	return decodeCharset(b, cs, p.warn)
 }
 
 // isBodyText reports whether a part of type mt (without a file name) is
@@ -144,7 +195,7 @@ func isBodyText(mt string) bool {
 // non-empty text/plain, else the last alternative.
 func (p *parser) multipart(mt string, params map[string]string, body []byte, depth int, textOff bool) {
 	if depth >= maxDepth {
-		p.warn("MIME nesting deeper than " + strconv.Itoa(maxDepth) + "; inner parts ignored")
+		p.cut("the mail's MIME parts are nested deeper than " + strconv.Itoa(maxDepth) + " levels; the inner ones were not read")
 		return
 	}
 	sub := strings.TrimPrefix(mt, "multipart/")
@@ -157,7 +208,7 @@ func (p *parser) multipart(mt string, params map[string]string, body []byte, dep
 		if boundary == "" {
 			p.warn(mt + " without boundary; read as text")
 			if !textOff {
-				p.plain = append(p.plain, decodeCharset(body, params["charset"], p.warn))
+				p.addPlain(body, "", params["charset"])
 			}
 			return
 		}
@@ -181,7 +232,7 @@ func (p *parser) multipart(mt string, params map[string]string, body []byte, dep
 	}
 	parts := make([]part, len(raw))
 	for i, r := range raw {
-		parts[i].h, parts[i].body = readHeader(r, p.warn)
+		parts[i].h, parts[i].body = readHeader(r, p.warn, p.cut)
 	}
 	chosen := -1
 	if sub == "alternative" && !textOff {
@@ -204,23 +255,61 @@ func (p *parser) multipart(mt string, params map[string]string, body []byte, dep
 	}
 }
 
-// finish builds Text and NewText from the collected body parts.
+// finish builds Text and NewText from the collected body parts. Text is
+// cut at maxTextBytes, and ends with a marker line per cut (see
+// Inbound.Cut), so whoever reads it knows to look at the raw mail.
 func (p *parser) finish() {
 	var text string
 	switch {
 	case len(p.plain) > 0:
 		text = strings.Join(p.plain, "\n\n")
 	case len(p.html) > 0:
-		parts := make([]string, len(p.html))
-		for i, h := range p.html {
-			parts[i] = htmlToText(h)
+		parts := make([]string, 0, len(p.html))
+		room := maxTextBytes + 1 // one byte more tells a cut
+		for _, h := range p.html {
+			if room <= 0 {
+				p.textCut = true
+				break
+			}
+			t := htmlText(h, room)
+			room -= len(t) + 2
+			parts = append(parts, t)
 		}
 		text = strings.Join(parts, "\n\n")
 	}
 	text = normalizeNewlines(text)
 	text = strings.TrimRight(strings.TrimLeft(text, "\n"), " \t\n")
+	if len(text) > maxTextBytes || p.textCut {
+		text = strings.TrimRight(truncateUTF8(text, maxTextBytes), " \t\n")
+		p.cut(textCut)
+	}
+	if len(p.in.Cut) > 0 {
+		var b strings.Builder
+		b.WriteString(text)
+		for _, c := range p.in.Cut {
+			if b.Len() > 0 {
+				b.WriteString("\n\n")
+			}
+			b.WriteString(cutMarker(c))
+		}
+		text = b.String()
+	}
 	p.in.Text = text
 	p.in.NewText = NewText(text)
+	if strings.HasSuffix(p.in.NewText, cutMarker(linesCut)) {
+		p.cut(linesCut)
+	}
+}
+
+// truncateUTF8 cuts s to at most n bytes, at a character boundary.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func normalizeNewlines(s string) string {

@@ -9,14 +9,27 @@ import (
 // NewText returns what the author wrote in a reply: body without the quoted
 // earlier messages, the signature and the mobile footer. The algorithm is
 // described in the package comment (doc.go, "Reply stripping").
+//
+// It looks at the first maxLines lines only: when no quote starts in them,
+// the new text is those lines and a cut marker. Every rule looks at a
+// bounded window of lines of bounded length, so NewText runs in time linear
+// in body.
 func NewText(body string) string {
 	body = normalizeNewlines(body)
-	lines := strings.Split(body, "\n")
+	lines := strings.SplitN(body, "\n", maxLines+1)
+	long := false
+	if len(lines) > maxLines {
+		long = strings.TrimSpace(lines[maxLines]) != ""
+		lines = lines[:maxLines]
+	}
 	cut := quoteStart(lines, 0)
 	top := stripSignature(lines[:cut])
 	s := strings.TrimSpace(strings.Join(top, "\n"))
 	if s == "" && cut < len(lines) {
 		s = interleaved(lines, cut)
+	}
+	if long && cut == len(lines) {
+		return strings.TrimSpace(s + "\n\n" + cutMarker(linesCut))
 	}
 	if s == "" {
 		s = strings.TrimSpace(body)
@@ -343,7 +356,7 @@ func stripSignature(lines []string) []string {
 		if len(t) > 40 || !signOff.MatchString(t) {
 			continue
 		}
-		if shortTail(lines[i+1:], 6) && strings.TrimSpace(strings.Join(lines[:i], "")) != "" {
+		if shortTail(lines[i+1:], 6) && !blank(lines[:i]) {
 			lines = lines[:i]
 		}
 		break
@@ -353,6 +366,16 @@ func stripSignature(lines []string) []string {
 		out[i] = strings.TrimRightFunc(l, unicode.IsSpace) // no-break spaces too
 	}
 	return out
+}
+
+// blank reports whether lines hold only white space.
+func blank(lines []string) bool {
+	for _, l := range lines {
+		if strings.TrimSpace(l) != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // sigStart reports whether t opens a signature block: "-- Name", "-Name"

@@ -30,7 +30,7 @@ func (p *parser) sesNotification() {
 	}
 	add := func(r string) {
 		if addr, err := domain.NormalizeEmail(r); err == nil {
-			a.DSNRecipients = appendUnique(a.DSNRecipients, addr)
+			p.dsnRecipient(addr)
 		}
 	}
 	switch strings.ToLower(n.NotificationType) {
@@ -59,7 +59,7 @@ func (p *parser) sesNotification() {
 // read for text: a forwarded or returned mail is not what the sender wrote)
 // and remembers its Message-ID for reports.
 func (p *parser) attachedMessage(content []byte, filename, disp string) {
-	mh, _ := readHeader(content, func(string) {})
+	mh, _ := readHeader(content, ignore, ignore)
 	if p.in.Auto.ReportType != "" {
 		p.original(mh)
 	}
@@ -95,10 +95,11 @@ func (p *parser) original(h header) {
 // DSNAction are the most severe ones (failure before delay before success).
 func (p *parser) deliveryStatus(b []byte) {
 	a := &p.in.Auto
-	var status, diag, action, final, original string
+	var status, action, final, original string
+	var diag []byte // a folded Diagnostic-Code, joined once per block
 	commit := func() {
 		if status != "" && strings.HasSuffix(status, ".0.0") {
-			if codes := statusCodes(diag); len(codes) > 0 {
+			if codes := statusCodes(string(diag)); len(codes) > 0 {
 				for i := len(codes) - 1; i >= 0; i-- {
 					if codes[i][0] == status[0] && !strings.HasSuffix(codes[i], ".0.0") {
 						status = codes[i]
@@ -118,9 +119,9 @@ func (p *parser) deliveryStatus(b []byte) {
 			rcpt = original
 		}
 		if addr, err := domain.NormalizeEmail(strings.Trim(strings.TrimSpace(rcpt), "<>")); rcpt != "" && err == nil {
-			a.DSNRecipients = appendUnique(a.DSNRecipients, addr)
+			p.dsnRecipient(addr)
 		}
-		status, diag, action, final, original = "", "", "", "", ""
+		status, diag, action, final, original = "", diag[:0], "", "", ""
 	}
 	lastKey := ""
 	for len(b) > 0 {
@@ -132,8 +133,8 @@ func (p *parser) deliveryStatus(b []byte) {
 			continue
 		}
 		if line[0] == ' ' || line[0] == '\t' {
-			if lastKey == "diagnostic-code" {
-				diag += " " + string(bytes.TrimSpace(line))
+			if lastKey == "diagnostic-code" && len(diag) < maxHeaderText {
+				diag = append(append(diag, ' '), bytes.TrimSpace(line)...)
 			}
 			continue
 		}
@@ -150,7 +151,7 @@ func (p *parser) deliveryStatus(b []byte) {
 		case "action":
 			action = strings.ToLower(strings.Fields(v + " x")[0])
 		case "diagnostic-code":
-			diag = v
+			diag = append(diag[:0], v...)
 		case "final-recipient", "original-recipient":
 			if _, addr, ok := strings.Cut(v, ";"); ok {
 				v = addr
@@ -163,6 +164,12 @@ func (p *parser) deliveryStatus(b []byte) {
 		}
 	}
 	commit()
+}
+
+// dsnRecipient adds a failed recipient, at most maxAddresses of them.
+func (p *parser) dsnRecipient(addr string) {
+	p.dsn.add(p, addr)
+	p.in.Auto.DSNRecipients = p.dsn.list
 }
 
 func firstOr(list []string, def string) string {

@@ -1,0 +1,270 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"ticketgate/domain"
+	"ticketgate/storage/storagetest"
+)
+
+// Bounds the hostile mails are held to, as ratios to the input's size:
+// never wall-clock times.
+const (
+	// allocPerByte bounds the bytes Parse allocates per byte of mail (plus
+	// allocSlack): a mail is copied a few times (transfer and charset
+	// decoding, the text, the attachments), never once per line or part.
+	allocPerByte = 12
+	allocSlack   = 4 << 20
+	// growthLimit bounds cost(4n) / cost(n) for allocations and CPU time:
+	// about 4 when linear, 16 when quadratic.
+	growthLimit = 8
+	// outputPerByte bounds the text returned per byte of these mails
+	// (maxTextPerByte is the bound for any input).
+	outputPerByte = 4
+)
+
+// parseCost parses raw and returns what Parse allocated.
+func parseCost(t *testing.T, raw []byte) (*domain.Inbound, uint64) {
+	t.Helper()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	in, err := Parse(raw)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return in, after.TotalAlloc - before.TotalAlloc
+}
+
+// parseCPU is the least CPU time of three parses of raw, or 0 when the
+// process's CPU time is unknown.
+func parseCPU(raw []byte) time.Duration {
+	best := time.Duration(0)
+	for i := 0; i < 3; i++ {
+		runtime.GC()
+		start, ok := cpuTime()
+		if !ok {
+			return 0
+		}
+		Parse(raw)
+		end, _ := cpuTime()
+		if d := end - start; i == 0 || d < best {
+			best = d
+		}
+	}
+	return best
+}
+
+// checkBounds checks what Parse made of raw against the limits, with
+// Text at most perByte bytes per byte of raw (and the cut markers).
+func checkBounds(t *testing.T, raw []byte, in *domain.Inbound, perByte int) {
+	t.Helper()
+	markers := 0
+	for _, c := range in.Cut {
+		markers += len(cutMarker(c)) + 2
+	}
+	if len(in.Text) > maxTextBytes+markers {
+		t.Errorf("Text is %d bytes, over maxTextBytes (%d) and the markers", len(in.Text), maxTextBytes)
+	}
+	if len(in.Text) > perByte*len(raw)+markers {
+		t.Errorf("Text is %d bytes out of %d", len(in.Text), len(raw))
+	}
+	if len(in.NewText) > len(in.Text)+len(cutMarker(linesCut))+2 {
+		t.Errorf("NewText (%d bytes) longer than Text (%d)", len(in.NewText), len(in.Text))
+	}
+	if !utf8.ValidString(in.Text) || !utf8.ValidString(in.NewText) || !utf8.ValidString(in.Subject) || !utf8.ValidString(in.FromName) {
+		t.Errorf("invalid UTF-8 in Text, NewText, Subject or FromName")
+	}
+	if len(in.Subject) > maxHeaderText+len("…") || len(in.FromName) > maxHeaderText+len("…") || len(in.Auto.ListID) > maxHeaderText+len("…") {
+		t.Errorf("Subject %d, FromName %d, List-Id %d bytes: over maxHeaderText", len(in.Subject), len(in.FromName), len(in.Auto.ListID))
+	}
+	if len(in.To) > maxAddresses || len(in.DeliveredTo) > maxAddresses || len(in.Auto.DSNRecipients) > maxAddresses {
+		t.Errorf("%d To, %d DeliveredTo, %d DSN recipients: over maxAddresses", len(in.To), len(in.DeliveredTo), len(in.Auto.DSNRecipients))
+	}
+	if len(in.References) > maxMessageIDs || len(in.InReplyTo) > maxMessageIDs {
+		t.Errorf("%d References, %d In-Reply-To: over maxMessageIDs", len(in.References), len(in.InReplyTo))
+	}
+	size := 0
+	for _, a := range in.Attachments {
+		size += len(a.Content)
+	}
+	if len(in.Attachments) > maxAttachments || size > len(raw) {
+		t.Errorf("%d attachments of %d bytes, from %d bytes", len(in.Attachments), size, len(raw))
+	}
+	if len(in.Warnings) > maxWarnings || len(in.Auto.ContentTypes) > maxParts {
+		t.Errorf("%d warnings, %d content types", len(in.Warnings), len(in.Auto.ContentTypes))
+	}
+}
+
+// TestHostileMailsBounded parses each hostile mail at n and 4n copies of
+// its pattern: its output stays within the limits and a small multiple of
+// its size, Parse allocates a small multiple of it, and the cost of 4n is
+// far below 16 times that of n (quadratic). The CPU ratio (least of three
+// runs) is checked without the race detector only.
+func TestHostileMailsBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large inputs")
+	}
+	for _, c := range hostileCases() {
+		t.Run(c.name, func(t *testing.T) {
+			small, big := c.make(c.n), c.make(4*c.n)
+			inSmall, allocSmall := parseCost(t, small)
+			in, alloc := parseCost(t, big)
+			checkBounds(t, small, inSmall, outputPerByte)
+			checkBounds(t, big, in, outputPerByte)
+			t.Logf("%d bytes: allocated %.1f× its size (n: %.1f×), text %d bytes, cut %q",
+				len(big), float64(alloc)/float64(len(big)), float64(allocSmall)/float64(len(small)), len(in.Text), in.Cut)
+			if limit := uint64(allocPerByte*len(big) + allocSlack); alloc > limit {
+				t.Errorf("Parse allocated %d bytes for %d (limit %d)", alloc, len(big), limit)
+			}
+			if growth := float64(alloc) / float64(allocSmall); growth > growthLimit {
+				t.Errorf("allocations grew %.1f× for 4× the input (%d → %d bytes)", growth, allocSmall, alloc)
+			}
+			if raceEnabled {
+				return
+			}
+			cpuSmall, cpuBig := parseCPU(small), parseCPU(big)
+			if cpuSmall <= 0 || cpuBig < 20*time.Millisecond {
+				return // unknown, or too quick to tell from noise
+			}
+			growth := float64(cpuBig) / float64(cpuSmall)
+			t.Logf("CPU %v → %v (%.1f×)", cpuSmall, cpuBig, growth)
+			if growth > growthLimit {
+				t.Errorf("CPU time grew %.1f× for 4× the input (%v → %v)", growth, cpuSmall, cpuBig)
+			}
+		})
+	}
+}
+
+// TestHostileMailsBecomeTickets takes each hostile mail through Parse and
+// Desk.Receive on a real store (SQLite, and PostgreSQL with
+// TEST_DATABASE_URL): each becomes a ticket or is quarantined (a bounce is
+// logged, as automatic mail is), and a mail cut at a limit keeps its raw
+// source on the ticket as original.eml.
+func TestHostileMailsBecomeTickets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large inputs")
+	}
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		ctx := context.Background()
+		in := newIntake(t, db.URL)
+		cuts := 0
+		for _, c := range hostileCases() {
+			raw := c.make(c.n)
+			m, err := Parse(raw)
+			if err != nil && !errors.Is(err, ErrUnreadable) {
+				t.Fatalf("%s: Parse: %v", c.name, err)
+			}
+			outs, err := in.desk.Receive(ctx, []domain.Received{{Source: domain.Source{Channel: "smtp"}, Raw: raw, Mail: m, ParseError: err}})
+			if err != nil || len(outs) != 1 {
+				t.Fatalf("%s: Receive = %+v, %v", c.name, outs, err)
+			}
+			o := outs[0]
+			switch o.Kind {
+			case domain.OutcomeQuarantined:
+				t.Logf("%s: quarantined: %s", c.name, o.Reason)
+				continue
+			case domain.OutcomeLogged:
+				if kind, _ := m.Automatic(); kind != domain.AutoNone {
+					continue // a bounce: logged, as automatic mail is
+				}
+				t.Fatalf("%s: logged (%.200s), want a ticket or quarantine", c.name, o.Reason)
+			case domain.OutcomeTicket:
+			default:
+				t.Fatalf("%s: outcome %s (%.200s), want a ticket or quarantine", c.name, o.Kind, o.Reason)
+			}
+			d, err := in.desk.Ticket(ctx, o.TicketID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d.Ticket.Body) > maxTextBytes+4096 {
+				t.Errorf("%s: ticket body of %d bytes", c.name, len(d.Ticket.Body))
+			}
+			var original *domain.Attachment
+			for i, a := range d.Attachments {
+				if a.Name == "original.eml" {
+					original = &d.Attachments[i]
+				}
+			}
+			switch {
+			case len(m.Cut) > 0 && (original == nil || original.Size != int64(len(raw)) || original.ContentType != "message/rfc822"):
+				t.Errorf("%s: cut %q, but original.eml is %+v", c.name, m.Cut, original)
+			case len(m.Cut) == 0 && original != nil:
+				t.Errorf("%s: nothing cut, but original.eml kept", c.name)
+			case len(m.Cut) > 0:
+				cuts++
+				if !strings.Contains(d.Ticket.Body, "[… cut: ") {
+					t.Errorf("%s: cut %q, but no marker in the body", c.name, m.Cut)
+				}
+			}
+		}
+		if cuts == 0 {
+			t.Error("no hostile mail was cut at a limit")
+		}
+	})
+}
+
+// TestLimitNames: the notes and markers name the limits' real values.
+func TestLimitNames(t *testing.T) {
+	if want := "the mail's text is longer than " + sizeName(maxTextBytes); textCut != want {
+		t.Errorf("textCut = %q, want %q", textCut, want)
+	}
+	if want := "the mail's text has more than " + strconv.Itoa(maxLines) + " lines"; linesCut != want {
+		t.Errorf("linesCut = %q, want %q", linesCut, want)
+	}
+	if got := cutMarker(textCut); got != "[… cut: the mail's text is longer than 1 MiB; the whole mail is kept as original.eml]" {
+		t.Errorf("cutMarker = %q", got)
+	}
+}
+
+// TestNewTextLines: NewText looks at maxLines lines. Past them, with no
+// quote in them, it keeps them and says so; a quote within them cuts as
+// always.
+func TestNewTextLines(t *testing.T) {
+	long := strings.Repeat("line\n", maxLines) + "the rest\n"
+	got := NewText(long)
+	if !strings.HasSuffix(got, "\n\n"+cutMarker(linesCut)) || strings.Contains(got, "the rest") || strings.Count(got, "line\n") != maxLines {
+		t.Errorf("NewText(%d lines) = …%q", maxLines+1, got[max(0, len(got)-120):])
+	}
+	quoted := "Yes, do it.\n\nOn 1 Jan 2026, Ann <ann@company.test> wrote:\n" + strings.Repeat("> line\n", 2*maxLines)
+	if got := NewText(quoted); got != "Yes, do it." {
+		t.Errorf("NewText(a long quote) = %.80q", got)
+	}
+	in, err := Parse([]byte("From: ann@company.test\r\n\r\n" + long))
+	if err != nil || !slices.Contains(in.Cut, linesCut) {
+		t.Errorf("Parse(%d lines): Cut = %q, %v", maxLines+1, in.Cut, err)
+	}
+}
+
+// BenchmarkParseHostile measures Parse on hostile mails at the sizes the
+// issue names (4n copies of each pattern) and reports MB/s:
+//
+//	go test -run '^$' -bench ParseHostile -benchmem ./inbox/
+func BenchmarkParseHostile(b *testing.B) {
+	for _, c := range hostileCases() {
+		switch c.name {
+		case "blockquote-unclosed", "folded-subject", "addresses", "mime-parts", "long-line", "base64-text", "quoted-printable", "charsets", "html-links":
+		default:
+			continue
+		}
+		raw := c.make(4 * c.n)
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(raw)))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := Parse(raw); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
