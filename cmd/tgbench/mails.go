@@ -121,6 +121,9 @@ type writer struct {
 	n       int
 	mine    []sent // new tickets this connection sent, acknowledged
 	pending *sent  // the new ticket sent last, until it is acknowledged
+	// lastBounce is set when the mail made last is a hostile delivery
+	// report (multipart/report), which is automatic mail by design.
+	lastBounce bool
 }
 
 // acked records that the mail sent last was committed: a new ticket may
@@ -135,7 +138,7 @@ func (w *writer) acked() {
 // next returns the next mail of kind k: its envelope sender and bytes.
 func (w *writer) next(k mailKind, helpdesk string) (from string, raw []byte) {
 	w.n++
-	w.pending = nil
+	w.pending, w.lastBounce = nil, false
 	id := fmt.Sprintf("<soak-%d-%d@%s>", w.conn, w.n, w.domain)
 	date := time.Now().Format(time.RFC1123Z)
 	switch {
@@ -148,6 +151,7 @@ func (w *writer) next(k mailKind, helpdesk string) (from string, raw []byte) {
 			orig.from, helpdesk, orig.subject, date, id, orig.messageID, orig.messageID, body)
 	case k == kindHostile:
 		h := w.hostile[w.n%len(w.hostile)]
+		w.lastBounce = strings.HasPrefix(h.name, "delivery-status")
 		from = fmt.Sprintf("attacker%d@%s", w.rng.IntN(50), w.domain)
 		// Our headers go first, so each copy is a new mail from a sender
 		// the policy lets in; the hostile headers and body follow as they
