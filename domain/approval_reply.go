@@ -55,7 +55,7 @@ func (d *Desk) approvalReply(ctx context.Context, tx Store, it Received) (Outcom
 			return Outcome{}, true, err
 		}
 		genuine := checkToken(key, tok.token, a)
-		fromApprover := in.From != "" && strings.EqualFold(in.From, a.Approver)
+		fromApprover := SameMailbox(in.From, a.Approver)
 		switch {
 		case genuine && !fromApprover:
 			return d.refuseApproval(ctx, tx, it, t, a, fmt.Sprintf("it comes from %s, not from the approver", orUnknown(in.From)))

@@ -38,11 +38,16 @@ type approvalFlow struct {
 }
 
 func newApprovalFlow(t *testing.T, url string, opts ...domain.Option) *approvalFlow {
+	return newApprovalFlowWith(t, url, approvalSetup, opts...)
+}
+
+// newApprovalFlowWith is newApprovalFlow with another setup file.
+func newApprovalFlowWith(t *testing.T, url, setup string, opts ...domain.Option) *approvalFlow {
 	st := storagetest.Open(t, url)
 	opts = append([]domain.Option{domain.WithComposer(testComposer(t), true),
 		domain.WithIntake(domain.IntakePolicy{HelpdeskAddress: "help@company.test", AllowedDomains: []string{"company.test"}})}, opts...)
 	d := domain.NewDesk(st, storagetest.NewClock(mt0), storagetest.Logger(t), opts...)
-	f, err := domain.ParseSetup([]byte(approvalSetup))
+	f, err := domain.ParseSetup([]byte(setup))
 	if err != nil {
 		t.Fatal(err)
 	}
