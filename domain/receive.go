@@ -331,10 +331,14 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 	}
 	if why != "" {
 		if why == outsidePolicy(in.From) {
-			// One polite refusal a day at most; automatic mail never gets
-			// here (step 1).
-			if err := d.refuseSender(ctx, tx, in.From, in.Subject); err != nil {
+			// One polite refusal a day at most, REFUSALS_PER_HOUR over
+			// all senders; automatic mail never gets here (step 1).
+			note, err := d.refuseSender(ctx, tx, in.From)
+			if err != nil {
 				return Outcome{}, err
+			}
+			if note != "" {
+				why += "; " + note
 			}
 		}
 		return d.logMail(ctx, tx, it, 0, "", why)
