@@ -108,7 +108,7 @@ func checkCategory(c *Category) FieldErrors {
 				bad = append(bad, strings.TrimSpace(a))
 				continue
 			}
-			if slices.Contains(seen, addr) {
+			if containsMailbox(seen, addr) {
 				errs.add(field+"approvers", addr+" is listed twice.")
 			}
 			seen = append(seen, addr)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -27,9 +26,11 @@ func (d *Desk) requestLevel(ctx context.Context, tx Store, t *Ticket, cat *Categ
 	if rule == "" {
 		rule = RuleAll
 	}
+	// The requester is skipped by SameMailbox, so a ticket from boss+me@
+	// is not sent to boss@; one mailbox listed twice is asked once.
 	var approvers []string
 	for _, a := range level.Approvers {
-		if a != t.Requester {
+		if !SameMailbox(a, t.Requester) && !containsMailbox(approvers, a) {
 			approvers = append(approvers, a)
 		}
 	}
@@ -40,7 +41,7 @@ func (d *Desk) requestLevel(ctx context.Context, tx Store, t *Ticket, cat *Categ
 			return err
 		}
 		for _, u := range admins {
-			if !u.Disabled && u.Email != t.Requester && !slices.Contains(approvers, u.Email) {
+			if !u.Disabled && !SameMailbox(u.Email, t.Requester) && !containsMailbox(approvers, u.Email) {
 				approvers = append(approvers, u.Email)
 			}
 		}
@@ -143,7 +144,7 @@ func (d *Desk) decide(ctx context.Context, tx Store, t *Ticket, a *Approval, dec
 	how := "by email"
 	if via == ViaPortal {
 		how = "in the portal"
-		if actor.Email != a.Approver {
+		if !SameMailbox(actor.Email, a.Approver) {
 			how = fmt.Sprintf("in the portal by %s on their behalf", actor)
 		}
 	}

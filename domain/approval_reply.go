@@ -9,8 +9,8 @@ import (
 
 // Answering approvals by mail (DESIGN.md "Approvals"). A reply counts only
 // if it carries a genuine token of an approval still open AND comes from
-// that approval's approver (and, with TRUSTED_AUTHSERV_ID, passes DMARC or
-// DKIM there). A genuine token from anyone else changes nothing and is
+// that approval's approver by SameMailbox (and, with TRUSTED_AUTHSERV_ID,
+// passes DMARC or DKIM there, see authPass). A genuine token from anyone else changes nothing and is
 // recorded as approval_refused, with no mail back: the From may be forged.
 // The right approver with a token that does not check, or answering an
 // approval already decided, gets "could not process your reply" at the
@@ -18,8 +18,9 @@ import (
 // "could not read your reply" with the instructions.
 
 // WithTrustedAuthserv makes approval replies also need a DMARC or DKIM pass
-// for the sender's domain in an Authentication-Results header of this
-// authserv-id (TRUSTED_AUTHSERV_ID).
+// for the sender's domain, and no fail, in the topmost
+// Authentication-Results headers of this authserv-id (TRUSTED_AUTHSERV_ID;
+// see authres.go for which headers count).
 func WithTrustedAuthserv(id string) Option {
 	return func(d *Desk) { d.authservID = strings.ToLower(strings.TrimSpace(id)) }
 }
@@ -55,7 +56,7 @@ func (d *Desk) approvalReply(ctx context.Context, tx Store, it Received) (Outcom
 			return Outcome{}, true, err
 		}
 		genuine := checkToken(key, tok.token, a)
-		fromApprover := in.From != "" && strings.EqualFold(in.From, a.Approver)
+		fromApprover := SameMailbox(in.From, a.Approver)
 		switch {
 		case genuine && !fromApprover:
 			return d.refuseApproval(ctx, tx, it, t, a, fmt.Sprintf("it comes from %s, not from the approver", orUnknown(in.From)))
@@ -65,7 +66,7 @@ func (d *Desk) approvalReply(ctx context.Context, tx Store, it Received) (Outcom
 			return d.cannotProcess(ctx, tx, it, t, a, "its approval reference does not match this approval (was it copied from another mail?)")
 		}
 		if d.authservID != "" && !authPass(in.AuthenticationResults, d.authservID, EmailDomain(in.From)) {
-			return d.refuseApproval(ctx, tx, it, t, a, fmt.Sprintf("no DMARC or DKIM pass from %s for %s", d.authservID, EmailDomain(in.From)))
+			return d.refuseApproval(ctx, tx, it, t, a, fmt.Sprintf("no DMARC or DKIM pass (and no fail) from %s for %s in its topmost Authentication-Results", d.authservID, EmailDomain(in.From)))
 		}
 		if why := approvalClosed(t, a); why != "" {
 			return d.cannotProcess(ctx, tx, it, t, a, why)
@@ -160,34 +161,6 @@ func (d *Desk) mailApproverProblem(ctx context.Context, tx Store, t *Ticket, a *
 	return d.sendMail(ctx, tx, Mail{Kind: MailUnreadableReply, To: a.Approver, Ticket: t,
 		Vars:    map[string]string{"Problem": problem, "Instructions": instructions},
 		ReplyTo: approvalReplyTo(d.intake.HelpdeskAddress, tok), InReplyTo: root, References: []string{root}})
-}
-
-// authPass reports whether an Authentication-Results header of authserv
-// says dmarc=pass, or dkim=pass for domain.
-func authPass(results []string, authserv, domain string) bool {
-	for _, r := range results {
-		id, rest, _ := strings.Cut(r, ";")
-		if !strings.EqualFold(strings.TrimSpace(strings.Fields(id + " x")[0]), authserv) {
-			continue
-		}
-		for _, part := range strings.Split(rest, ";") {
-			f := strings.Fields(strings.ToLower(part))
-			if len(f) == 0 {
-				continue
-			}
-			switch f[0] {
-			case "dmarc=pass":
-				return true
-			case "dkim=pass":
-				for _, p := range f[1:] {
-					if p == "header.d="+strings.ToLower(domain) || p == "header.i=@"+strings.ToLower(domain) {
-						return true
-					}
-				}
-			}
-		}
-	}
-	return false
 }
 
 // approvalOf returns the approval whose genuine token a mail carries, or

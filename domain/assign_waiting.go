@@ -81,7 +81,7 @@ func (d *Desk) SetAvailability(ctx context.Context, memberEmail string, availabl
 	if available && awayUntil != nil {
 		return fmt.Errorf("set availability of %s: %w: an away date for an available member", email, ErrInvalid)
 	}
-	if !actor.Admin && actor.Email != email {
+	if !actor.Admin && !SameMailbox(actor.Email, email) {
 		return fmt.Errorf("set availability of %s: %w: only the member or an admin may", email, ErrForbidden)
 	}
 	err = d.store.InTx(ctx, func(ctx context.Context, tx Store) error {

@@ -94,7 +94,7 @@ func untouched(t *Ticket, events []Event) bool {
 		switch {
 		case e.Actor == SystemActor.String(),
 			e.Kind == EventAutoReply, e.Kind == EventMailFailed,
-			t.Requester != "" && e.Actor == t.Requester:
+			SameMailbox(e.Actor, t.Requester):
 			continue
 		}
 		return false

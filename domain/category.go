@@ -85,7 +85,7 @@ func (c *Category) Normalize() error {
 			if err != nil {
 				return fmt.Errorf("approval level %d: %w", i+1, err)
 			}
-			if slices.Contains(addrs, addr) {
+			if containsMailbox(addrs, addr) {
 				return fmt.Errorf("%w: approval level %d: %s is listed twice", ErrInvalid, i+1, addr)
 			}
 			addrs = append(addrs, addr)

@@ -21,7 +21,7 @@ func (d *Desk) Comment(ctx context.Context, id int64, actor Actor, text, channel
 		if err != nil {
 			return err
 		}
-		if !actor.Admin && actor.Email != t.Requester && actor.Email != t.Assignee {
+		if !actor.Admin && !SameMailbox(actor.Email, t.Requester) && !SameMailbox(actor.Email, t.Assignee) {
 			return ErrForbidden
 		}
 		return d.comment(ctx, tx, t, actor, text)

@@ -15,10 +15,10 @@ func (d *Desk) relayComment(ctx context.Context, tx Store, t *Ticket, actor Acto
 		return nil
 	}
 	to, toID := t.Requester, t.RequesterID
-	if actor.Email == t.Requester {
+	if SameMailbox(actor.Email, t.Requester) {
 		to, toID = t.Assignee, t.AssigneeID
 	}
-	if to == "" || to == actor.Email {
+	if to == "" || SameMailbox(to, actor.Email) {
 		return nil
 	}
 	author := actor.String()

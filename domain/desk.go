@@ -24,6 +24,8 @@ type Desk struct {
 	authservID string   // TRUSTED_AUTHSERV_ID; see WithTrustedAuthserv
 	schedule   Schedule // the scheduled jobs' periods; see WithSchedule
 
+	refusalsPerHour int // REFUSALS_PER_HOUR; see WithRefusalsPerHour
+
 	classify *classifying // see WithClassifier
 
 	linkRequested chan struct{} // see PasswordLinksRequested
@@ -43,7 +45,7 @@ func NewDesk(store Store, clock Clock, log *slog.Logger, opts ...Option) *Desk {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &Desk{store: store, clock: clock, log: log, linkRequested: make(chan struct{}, 1)}
+	d := &Desk{store: store, clock: clock, log: log, linkRequested: make(chan struct{}, 1), refusalsPerHour: DefaultRefusalsPerHour}
 	for _, o := range opts {
 		o(d)
 	}

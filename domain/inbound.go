@@ -24,7 +24,10 @@ type Inbound struct {
 	Subject     string
 	Date        time.Time // zero when missing or unparsable
 	// AuthenticationResults holds the Authentication-Results header values
-	// (RFC 8601), for TRUSTED_AUTHSERV_ID.
+	// (RFC 8601), for TRUSTED_AUTHSERV_ID, in header order: the topmost
+	// header first. MTAs prepend, so the first ones are those of the last
+	// server the mail passed, and only a leading run of them can be trusted
+	// (see authPass); the parser must keep this order.
 	AuthenticationResults []string
 
 	// Text is the whole readable body: the text/plain part, or the HTML part

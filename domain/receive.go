@@ -280,14 +280,14 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 		// An out-of-office reply from the agent a ticket is assigned to
 		// marks them away and passes on their untouched tickets.
 		t, err := tx.GetTicket(ctx, ticketID)
-		if err != nil || t.Status != StatusAssigned || in.From == "" || in.From != t.Assignee {
+		if err != nil || t.Status != StatusAssigned || !SameMailbox(in.From, t.Assignee) {
 			return o, err
 		}
 		until, ok := AwayUntilFromText(firstNonEmpty(in.NewText, in.Text)+"\n"+in.Subject, d.clock.Now())
 		if !ok {
 			until = d.clock.Now().Add(DefaultAway)
 		}
-		return o, d.markAwayFromAutoReply(ctx, tx, in.From, until, "out-of-office reply")
+		return o, d.markAwayFromAutoReply(ctx, tx, t.Assignee, until, "out-of-office reply")
 	}
 	// 2. A reply to an approval mail.
 	if o, handled, err := d.approvalReply(ctx, tx, it); handled || err != nil {
@@ -331,10 +331,14 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 	}
 	if why != "" {
 		if why == outsidePolicy(in.From) {
-			// One polite refusal a day at most; automatic mail never gets
-			// here (step 1).
-			if err := d.refuseSender(ctx, tx, in.From, in.Subject); err != nil {
+			// One polite refusal a day at most, REFUSALS_PER_HOUR over
+			// all senders; automatic mail never gets here (step 1).
+			note, err := d.refuseSender(ctx, tx, in.From)
+			if err != nil {
 				return Outcome{}, err
+			}
+			if note != "" {
+				why += "; " + note
 			}
 		}
 		return d.logMail(ctx, tx, it, 0, "", why)
@@ -463,17 +467,37 @@ func subjectRef(subject string) int64 {
 }
 
 // participant returns addr as an actor, and whether it takes part in t:
-// its requester, its assignee or an enabled admin.
+// its requester, its assignee or an enabled admin, each by SameMailbox (a
+// plus address of an admin is that admin).
 func (d *Desk) participant(ctx context.Context, tx Store, t *Ticket, addr string) (Actor, bool, error) {
 	if addr == "" {
 		return Actor{}, false, nil
 	}
-	u, err := tx.GetUserByEmail(ctx, addr)
-	if err != nil && !isNotFound(err) {
+	admin, err := d.isAdminMailbox(ctx, tx, addr)
+	if err != nil {
 		return Actor{}, false, err
 	}
-	admin := u != nil && u.IsAdmin() && !u.Disabled
-	return Actor{Email: addr, Admin: admin}, admin || addr == t.Requester || addr == t.Assignee, nil
+	return Actor{Email: addr, Admin: admin}, admin || SameMailbox(addr, t.Requester) || SameMailbox(addr, t.Assignee), nil
+}
+
+// isAdminMailbox reports whether addr is the mailbox of an enabled admin:
+// the user with that address, or else the user with the address without
+// its plus tag.
+func (d *Desk) isAdminMailbox(ctx context.Context, tx Store, addr string) (bool, error) {
+	lookups := []string{addr}
+	if base, ok := mailboxKey(addr); ok && base != addr {
+		lookups = append(lookups, base)
+	}
+	for _, a := range lookups {
+		u, err := tx.GetUserByEmail(ctx, a)
+		if err != nil && !isNotFound(err) {
+			return false, err
+		}
+		if u != nil && u.IsAdmin() && !u.Disabled && SameMailbox(u.Email, addr) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // mailReply acts on a reply about t from actor, who takes part in it: a
@@ -491,7 +515,7 @@ func (d *Desk) mailReply(ctx context.Context, tx Store, it Received, t *Ticket, 
 		return Outcome{}, err
 	}
 	// DONE from the assignee (or an admin) resolves; the rest is the note.
-	if note, ok := parseResolve(text); ok && t.Status == StatusAssigned && (actor.Admin || in.From == t.Assignee) {
+	if note, ok := parseResolve(text); ok && t.Status == StatusAssigned && (actor.Admin || SameMailbox(in.From, t.Assignee)) {
 		if err := d.resolve(ctx, tx, t, actor, note); err != nil {
 			return Outcome{}, err
 		}
@@ -502,7 +526,7 @@ func (d *Desk) mailReply(ctx context.Context, tx Store, it Received, t *Ticket, 
 	}
 	// REOPEN from the requester reopens a resolved ticket to its agent; a
 	// "Thanks!" never does.
-	if _, ok := parseReopen(text); ok && t.Status == StatusResolved && in.From == t.Requester && t.AssigneeID != 0 {
+	if _, ok := parseReopen(text); ok && t.Status == StatusResolved && SameMailbox(in.From, t.Requester) && t.AssigneeID != 0 {
 		if err := d.move(ctx, tx, t, Change{To: StatusAssigned, AssigneeID: t.AssigneeID, Actor: actor,
 			Detail: "reopened by " + in.From + " by mail"}); err != nil {
 			return Outcome{}, err
@@ -518,7 +542,7 @@ func (d *Desk) senderPolicy(ctx context.Context, tx Store, from string, pre *pre
 	if from == "" {
 		return nil, "no sender address", nil
 	}
-	if d.intake.HelpdeskAddress != "" && sameMailbox(from, d.intake.HelpdeskAddress) {
+	if d.intake.HelpdeskAddress != "" && SameMailbox(from, d.intake.HelpdeskAddress) {
 		return nil, "sent by the helpdesk address itself (a mail loop)", nil
 	}
 	if !d.domainAllowed(EmailDomain(from)) {
@@ -553,22 +577,11 @@ func (d *Desk) domainAllowed(domain string) bool {
 	return len(allowed) == 0
 }
 
-// sameMailbox reports whether a and b are one mailbox, ignoring plus tags:
-// help+apr-x@company and help@company are the same.
-func sameMailbox(a, b string) bool {
-	strip := func(s string) string {
-		local, dom, _ := strings.Cut(s, "@")
-		local, _, _ = strings.Cut(local, "+")
-		return local + "@" + dom
-	}
-	return strip(a) == strip(b)
-}
-
 // IsHelpdeskAddress reports whether addr is the helpdesk address or one of
 // its plus addresses; the receivers accept mail only for those.
 func (p IntakePolicy) IsHelpdeskAddress(addr string) bool {
 	a, err := NormalizeEmail(addr)
-	return err == nil && p.HelpdeskAddress != "" && sameMailbox(a, p.HelpdeskAddress)
+	return err == nil && p.HelpdeskAddress != "" && SameMailbox(a, p.HelpdeskAddress)
 }
 
 // mailAttachments is what a mail leaves on its ticket: its attachments,

@@ -28,7 +28,7 @@ func (d *Desk) Resolve(ctx context.Context, id int64, actor Actor, note string) 
 
 // resolve is Resolve inside the caller's transaction.
 func (d *Desk) resolve(ctx context.Context, tx Store, t *Ticket, actor Actor, note string) error {
-	if !actor.Admin && (actor.Email == "" || actor.Email != t.Assignee) {
+	if !actor.Admin && !SameMailbox(actor.Email, t.Assignee) {
 		return fmt.Errorf("%w: only the assignee or an admin may resolve it", ErrForbidden)
 	}
 	detail := "resolved by " + actor.String()

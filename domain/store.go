@@ -19,6 +19,7 @@ type Store interface {
 	TicketStore
 	MailStore
 	OutboxStore
+	RefusalStore
 	SettingStore
 	InboxStore
 	ApprovalStore

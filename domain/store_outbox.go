@@ -7,7 +7,7 @@ import (
 
 // OutboxStore is what sending mail needs beyond MailStore: claiming due
 // rows, recording each attempt, the admin's retry and discard, the mails of
-// a ticket's thread, and the memory of refusals.
+// a ticket's thread.
 type OutboxStore interface {
 	// ClaimOutbox returns up to limit queued rows due at now (oldest first)
 	// and pushes their next attempt to leaseUntil in the same transaction,
@@ -36,8 +36,25 @@ type OutboxStore interface {
 	// TicketMail returns the mails of a ticket, oldest first, without raw
 	// bytes.
 	TicketMail(ctx context.Context, ticketID int64) ([]OutboxMessage, error)
+}
+
+// RefusalStore remembers the refusals sent to senders outside
+// ALLOWED_SENDER_DOMAINS: one record per address, with the time of its last
+// refusal. Since an address is refused at most once per RefusalInterval,
+// longer than RefusalWindow, the addresses whose last refusal is within the
+// window are exactly the refusals sent in it.
+type RefusalStore interface {
 	// MarkRefused records that addr was sent a refusal at now, unless one
 	// was recorded after since; it reports whether it recorded one. It is
 	// atomic: two instances racing for one address refuse it once.
 	MarkRefused(ctx context.Context, addr string, now, since time.Time) (bool, error)
+	// LockRefusals holds the refusals lock until the transaction ends, so
+	// that counting the refusals and recording one happen in one piece
+	// across instances. On PostgreSQL it is a transaction-scoped advisory
+	// lock; on SQLite, whose write transactions are serialized already, it
+	// does nothing. It must be called inside InTx.
+	LockRefusals(ctx context.Context) error
+	// CountRefusalsSince returns how many addresses were refused after
+	// since.
+	CountRefusalsSince(ctx context.Context, since time.Time) (int, error)
 }

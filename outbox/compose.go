@@ -172,12 +172,11 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 			subject = "Your account at " + c.cfg.FromName
 		}
 	} else {
-		subject = oneLine(v.Vars["Subject"])
-		if subject == "" {
-			subject = "Your message to " + c.cfg.FromName
-		} else if !strings.HasPrefix(strings.ToLower(subject), "re:") {
-			subject = "Re: " + subject
-		}
+		// A mail about no ticket (the refusal) answers a mail that may be
+		// forged: it echoes nothing of it, so that a spammer cannot have
+		// us mail their subject to a third party. It names only the
+		// helpdesk.
+		subject = "Your message to " + c.cfg.FromName
 	}
 	v.Title = subject
 

@@ -162,6 +162,26 @@ type refusalRow struct {
 	LastAt time.Time `bun:"last_at"`
 }
 
+// refusalsLockKey is the advisory lock a transaction holds on PostgreSQL
+// while it counts the refusals of the last hour and records one.
+var refusalsLockKey = lockKey("refusals")
+
+// LockRefusals takes the refusals lock for the rest of the transaction
+// (see xactLock).
+func (s *Store) LockRefusals(ctx context.Context) error {
+	return s.xactLock(ctx, refusalsLockKey, "lock refusals")
+}
+
+// CountRefusalsSince counts the addresses whose last refusal is after
+// since (an index scan on mail_refusals_last_at).
+func (s *Store) CountRefusalsSince(ctx context.Context, since time.Time) (int, error) {
+	n, err := s.idb.NewSelect().Model((*refusalRow)(nil)).Where("last_at > ?", utc(since)).Count(ctx)
+	if err != nil {
+		return 0, mapErr(err, "count refusals")
+	}
+	return int(n), nil
+}
+
 // MarkRefused records a refusal to addr unless one was recorded after
 // since. The conditional upsert is one statement: racing instances serialize
 // on the primary key and only the first one writes.

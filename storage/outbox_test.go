@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -96,6 +97,44 @@ func TestMarkRefused(t *testing.T) {
 		}
 		if ok, _ := s.MarkRefused(ctx, "b@x.test", t0, t0.Add(-day)); !ok {
 			t.Error("another address was refused because of the first")
+		}
+	})
+}
+
+// TestCountRefusalsSince: the addresses whose last refusal is after the
+// given time; LockRefusals works inside a transaction and says so outside
+// one on PostgreSQL.
+func TestCountRefusalsSince(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		for i, at := range []time.Time{t0, t0.Add(10 * time.Minute), t0.Add(50 * time.Minute), t0.Add(70 * time.Minute)} {
+			if ok, err := s.MarkRefused(ctx, fmt.Sprintf("r%d@x.test", i), at, at.Add(-24*time.Hour)); !ok || err != nil {
+				t.Fatalf("MarkRefused %d: %v, %v", i, ok, err)
+			}
+		}
+		for _, tt := range []struct {
+			since time.Time
+			want  int
+		}{{t0.Add(-time.Second), 4}, {t0, 3}, {t0.Add(20 * time.Minute), 2}, {t0.Add(70 * time.Minute), 0}} {
+			if n, err := s.CountRefusalsSince(ctx, tt.since); n != tt.want || err != nil {
+				t.Errorf("CountRefusalsSince(%v) = %d, %v; want %d", tt.since, n, err, tt.want)
+			}
+		}
+		err := s.InTx(ctx, func(ctx context.Context, tx domain.Store) error {
+			if err := tx.LockRefusals(ctx); err != nil {
+				return err
+			}
+			n, err := tx.CountRefusalsSince(ctx, t0)
+			if n != 3 {
+				t.Errorf("in a transaction: %d refusals, want 3", n)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.LockRefusals(ctx); (err == nil) == s.Postgres() {
+			t.Errorf("LockRefusals outside a transaction = %v", err)
 		}
 	})
 }

@@ -38,11 +38,16 @@ type approvalFlow struct {
 }
 
 func newApprovalFlow(t *testing.T, url string, opts ...domain.Option) *approvalFlow {
+	return newApprovalFlowWith(t, url, approvalSetup, opts...)
+}
+
+// newApprovalFlowWith is newApprovalFlow with another setup file.
+func newApprovalFlowWith(t *testing.T, url, setup string, opts ...domain.Option) *approvalFlow {
 	st := storagetest.Open(t, url)
 	opts = append([]domain.Option{domain.WithComposer(testComposer(t), true),
 		domain.WithIntake(domain.IntakePolicy{HelpdeskAddress: "help@company.test", AllowedDomains: []string{"company.test"}})}, opts...)
 	d := domain.NewDesk(st, storagetest.NewClock(mt0), storagetest.Logger(t), opts...)
-	f, err := domain.ParseSetup([]byte(approvalSetup))
+	f, err := domain.ParseSetup([]byte(setup))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,20 +282,37 @@ func TestApprovalRejectedAndBadTokens(t *testing.T) {
 	})
 }
 
+// TestApprovalNeedsAuthserv: with TRUSTED_AUTHSERV_ID, through the real
+// parser (which must keep the headers' order), only the topmost
+// Authentication-Results of the trusted server count, a fail there is
+// final, and a pass counts only for the From's domain.
 func TestApprovalNeedsAuthserv(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		f := newApprovalFlow(t, db.URL, domain.WithTrustedAuthserv("mx.company.test"))
 		id := f.open("Laptop")
 		lead := f.mailsTo(domain.MailApprovalNeeded, "lead@company.test")[0]
-		f.receive(f.reply(lead, "lead@company.test", "APPROVE", "Authentication-Results: mx.company.test; dmarc=fail header.from=company.test\r\n"))
-		if n := len(f.ticket(id).Approvals); f.ticket(id).Approvals[0].Decision != domain.DecisionPending || n != 2 {
-			t.Fatalf("approved without a DMARC pass")
+		for _, refused := range []struct{ name, headers string }{
+			{"a DMARC fail", "Authentication-Results: mx.company.test; dmarc=fail header.from=company.test\r\n"},
+			{"another server's word", "Authentication-Results: evil.test; dmarc=pass header.from=company.test\r\n"},
+			{"a trusted header below another server's", "Authentication-Results: filter.company.test; spf=none\r\n" +
+				"Authentication-Results: mx.company.test; dmarc=pass header.from=company.test\r\n"},
+			{"a trusted fail above a trusted pass", "Authentication-Results: mx.company.test; dkim=fail header.d=company.test\r\n" +
+				"Authentication-Results: mx.company.test; dmarc=pass header.from=company.test\r\n"},
+			{"a DMARC pass for another domain", "Authentication-Results: mx.company.test; dmarc=pass header.from=evil.test\r\n"},
+			{"a pass in a comment", "Authentication-Results: mx.company.test; spf=pass (dmarc=pass header.from=company.test) smtp.mailfrom=evil.test\r\n"},
+		} {
+			if o := f.receive(f.reply(lead, "lead@company.test", "APPROVE", refused.headers)); o.Kind != domain.OutcomeLogged {
+				t.Errorf("approval with %s: %+v", refused.name, o)
+			}
+			if tk := f.ticket(id); tk.Approvals[0].Decision != domain.DecisionPending || len(tk.Approvals) != 2 {
+				t.Fatalf("approved on %s", refused.name)
+			}
 		}
-		f.receive(f.reply(lead, "lead@company.test", "APPROVE", "Authentication-Results: evil.test; dmarc=pass header.from=company.test\r\n"))
-		if f.ticket(id).Approvals[0].Decision != domain.DecisionPending {
-			t.Fatalf("approved on another server's word")
-		}
-		f.receive(f.reply(lead, "lead@company.test", "APPROVE", "Authentication-Results: mx.company.test;\r\n dkim=pass header.d=company.test;\r\n dmarc=pass header.from=company.test\r\n"))
+		// The trusted server on top, with an aligned DKIM pass (in folded
+		// lines with comments); what the sender wrote below does not matter.
+		f.receive(f.reply(lead, "lead@company.test", "APPROVE", "Authentication-Results: mx.company.test (Postfix);\r\n dkim=pass (2048-bit key) header.d=company.test;\r\n dmarc=none\r\n"+
+			"Authentication-Results: relay.evil.test; none\r\n"+
+			"Authentication-Results: mx.company.test; dmarc=fail header.from=company.test\r\n"))
 		approved := false
 		for _, a := range f.ticket(id).Approvals {
 			approved = approved || a.Approver == "lead@company.test" && a.Decision == domain.DecisionApproved

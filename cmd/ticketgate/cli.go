@@ -133,7 +133,7 @@ func deskOptions(c *Config) ([]domain.Option, error) {
 		return nil, err
 	}
 	return []domain.Option{domain.WithIntake(intakePolicy(c)), mail, domain.WithSecretKey(c.SecretKey),
-		domain.WithTrustedAuthserv(c.TrustedAuthservID),
+		domain.WithTrustedAuthserv(c.TrustedAuthservID), domain.WithRefusalsPerHour(c.RefusalsPerHour),
 		domain.WithSchedule(domain.Schedule{RemindAfter: c.ApprovalRemindAfter, ExpireAfter: c.ApprovalExpireAfter, ReopenWithin: c.ReopenWithin})}, nil
 }
 

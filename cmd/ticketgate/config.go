@@ -40,6 +40,7 @@ type Config struct {
 	MailFrom              string
 	SecretKey             string
 	TrustedAuthservID     string
+	RefusalsPerHour       int // 0: never refuse by mail
 	AttachmentsDir        string
 	MaxMessageBytes       int64
 	OpenAIAPIKey          string
@@ -210,6 +211,16 @@ var settings = []setting{
 		return nil
 	}},
 	{"TRUSTED_AUTHSERV_ID", fixed(""), false, "require DMARC/DKIM pass from this Authentication-Results server on approval replies", func(c *Config, v string) error { c.TrustedAuthservID = v; return nil }},
+	{"REFUSALS_PER_HOUR", fixed(strconv.Itoa(domain.DefaultRefusalsPerHour)), false,
+		"refusals mailed to senders outside ALLOWED_SENDER_DOMAINS per hour, all senders together; past it refused mail is only logged (0: never)",
+		func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 0 || n > 1000000 {
+				return fmt.Errorf("%q is not a whole number from 0 to 1000000", v)
+			}
+			c.RefusalsPerHour = n
+			return nil
+		}},
 	{"ATTACHMENTS_DIR", fixed(""), false, "keep attachments in this directory (default: in the database)", func(c *Config, v string) error { c.AttachmentsDir = v; return nil }},
 	{"MAX_MESSAGE_BYTES", fixed("25MiB"), false, "largest mail accepted (bytes, or with KB/MB/KiB/MiB)", func(c *Config, v string) error {
 		n, err := parseSize(v)

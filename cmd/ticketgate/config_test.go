@@ -38,6 +38,7 @@ func TestConfigDefaults(t *testing.T) {
 		{"APPROVAL_EXPIRE_AFTER", c.ApprovalExpireAfter, 168 * time.Hour},
 		{"REOPEN_WITHIN", c.ReopenWithin, 336 * time.Hour},
 		{"OUTBOX_MAX_ATTEMPTS", c.OutboxMaxAttempts, 10},
+		{"REFUSALS_PER_HOUR", c.RefusalsPerHour, 60},
 		{"LOG_FORMAT", c.LogFormat, "text"},
 	}
 	for _, ch := range checks {
@@ -108,6 +109,8 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"MAX_MESSAGE_BYTES": "big"}, "MAX_MESSAGE_BYTES:"},
 		{map[string]string{"CLASSIFY_MIN_CONFIDENCE": "2"}, "CLASSIFY_MIN_CONFIDENCE:"},
 		{map[string]string{"OUTBOX_MAX_ATTEMPTS": "0"}, "OUTBOX_MAX_ATTEMPTS:"},
+		{map[string]string{"REFUSALS_PER_HOUR": "-1"}, "REFUSALS_PER_HOUR:"},
+		{map[string]string{"REFUSALS_PER_HOUR": "lots"}, "REFUSALS_PER_HOUR:"},
 		{map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT:"},
 		{map[string]string{"SECRET_KEY": "short"}, "SECRET_KEY: too short"},
 		{map[string]string{"SECRET_KEY": "a", "SECRET_KEY_FILE": filepath.Join(dir, "k")}, "both set"},

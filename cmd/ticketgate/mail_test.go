@@ -241,7 +241,7 @@ func TestNoComposerNoMail(t *testing.T) {
 		if _, err := d.Resolve(ctx, tk.ID, domain.Actor{Email: "bob@company.test"}, ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := d.RefuseSender(ctx, "x@elsewhere.test", "hi"); err != nil {
+		if _, err := d.RefuseSender(ctx, "x@elsewhere.test"); err != nil {
 			t.Fatal(err)
 		}
 		if rows := outboxRows(t, st); len(rows) != 0 {
@@ -256,23 +256,23 @@ func TestRefusalOncePerDay(t *testing.T) {
 		clock := storagetest.NewClock(mt0)
 		d := mailDesk(t, st, clock, true)
 		for i := 0; i < 3; i++ {
-			if err := d.RefuseSender(ctx, "Stranger <Stranger@Elsewhere.test>", "Please fix my printer"); err != nil {
+			if _, err := d.RefuseSender(ctx, "Stranger <Stranger@Elsewhere.test>"); err != nil {
 				t.Fatal(err)
 			}
 			clock.Advance(time.Hour)
 		}
 		for _, robot := range []string{"MAILER-DAEMON@elsewhere.test", "noreply@elsewhere.test", "postmaster@x.test"} {
-			if err := d.RefuseSender(ctx, robot, "Undeliverable"); err != nil {
+			if _, err := d.RefuseSender(ctx, robot); err != nil {
 				t.Fatal(err)
 			}
 		}
 		rows := outboxRows(t, st)
 		if len(rows) != 1 || rows[0].Kind != "refusal" || rows[0].To != "stranger@elsewhere.test" || rows[0].TicketID != 0 ||
-			rows[0].Status != domain.OutboxQueued || rows[0].Subject != "Re: Please fix my printer" {
+			rows[0].Status != domain.OutboxQueued || rows[0].Subject != "Your message to IT Helpdesk" {
 			t.Fatalf("refusals: %+v, want one queued to stranger@", rows)
 		}
 		clock.Advance(domain.RefusalInterval)
-		if err := d.RefuseSender(ctx, "stranger@elsewhere.test", "again"); err != nil {
+		if _, err := d.RefuseSender(ctx, "stranger@elsewhere.test"); err != nil {
 			t.Fatal(err)
 		}
 		if n := len(outboxRows(t, st)); n != 2 {

@@ -172,7 +172,7 @@ func TestMailpitKindsAndThreads(t *testing.T) {
 		if _, err := d.Resolve(ctx, tk.ID, domain.Actor{Email: bob}, "Replaced it."); err != nil {
 			t.Fatal(err)
 		}
-		if err := d.RefuseSender(ctx, stranger, "Hi "+tok); err != nil {
+		if _, err := d.RefuseSender(ctx, stranger); err != nil {
 			t.Fatal(err)
 		}
 		w := outbox.NewWorker(outbox.WorkerConfig{Store: st, Transport: ms.relay(t, false), From: "help@company.test", Log: storagetest.Logger(t)})
@@ -245,7 +245,7 @@ func TestMailpitKindsAndThreads(t *testing.T) {
 		}
 
 		// The same over plaintext (?tls=none).
-		if err := d.RefuseSender(ctx, "plain-"+tok+"@elsewhere.test", "plain"); err != nil {
+		if _, err := d.RefuseSender(ctx, "plain-"+tok+"@elsewhere.test"); err != nil {
 			t.Fatal(err)
 		}
 		drain(t, outbox.NewWorker(outbox.WorkerConfig{Store: st, Transport: ms.relay(t, true), From: "help@company.test"}))
@@ -254,7 +254,7 @@ func TestMailpitKindsAndThreads(t *testing.T) {
 		}
 
 		// And with AUTH (Mailpit accepts any account) over STARTTLS.
-		if err := d.RefuseSender(ctx, "auth-"+tok+"@elsewhere.test", "auth"); err != nil {
+		if _, err := d.RefuseSender(ctx, "auth-"+tok+"@elsewhere.test"); err != nil {
 			t.Fatal(err)
 		}
 		u, _ := url.Parse(ms.smtpURL)

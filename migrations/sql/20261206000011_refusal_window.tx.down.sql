@@ -1,0 +1,1 @@
+DROP INDEX mail_refusals_last_at;
