@@ -25,6 +25,10 @@ type Desk struct {
 	schedule   Schedule // the scheduled jobs' periods; see WithSchedule
 
 	classify *classifying // see WithClassifier
+
+	// instance names this process life in the rows of mails in flight
+	// (see Intake): random, new for every Desk.
+	instance string
 }
 
 // Option configures a Desk beyond its store, clock and logger: the
@@ -41,7 +45,7 @@ func NewDesk(store Store, clock Clock, log *slog.Logger, opts ...Option) *Desk {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &Desk{store: store, clock: clock, log: log}
+	d := &Desk{store: store, clock: clock, log: log, instance: newInstanceID()}
 	for _, o := range opts {
 		o(d)
 	}
