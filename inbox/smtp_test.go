@@ -122,7 +122,7 @@ func TestListenerAcceptsAndRejects(t *testing.T) {
 	}
 }
 
-// gatedReceiver holds Receive until released, and can fail it.
+// gatedReceiver holds Intake until released, and can fail it.
 type gatedReceiver struct {
 	Receiver
 	entered chan struct{}
@@ -131,13 +131,13 @@ type gatedReceiver struct {
 	once    sync.Once
 }
 
-func (g *gatedReceiver) Receive(ctx context.Context, items []domain.Received) ([]domain.Outcome, error) {
+func (g *gatedReceiver) Intake(ctx context.Context, items []domain.Received, parse func([]byte) (*domain.Inbound, error)) ([]domain.Outcome, error) {
 	g.once.Do(func() { close(g.entered) })
 	<-g.release
 	if g.fail {
 		return nil, errors.New("database is down")
 	}
-	return g.Receiver.Receive(ctx, items)
+	return g.Receiver.Intake(ctx, items, parse)
 }
 
 // TestListenerAnswersAfterCommit: the client's DATA gets no answer while the
