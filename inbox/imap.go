@@ -132,6 +132,8 @@ type Poller struct {
 	parse   ParseFunc
 	log     *slog.Logger
 	metrics *Metrics
+	// budget bounds the bytes of one batch in memory (fetchBudget).
+	budget int64
 
 	mu    sync.Mutex
 	state PollerState
@@ -155,7 +157,8 @@ func NewPoller(cfg IMAPConfig, recv Receiver, mbox MailboxReader, locker domain.
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p := &Poller{cfg: cfg, acct: a, recv: recv, mbox: mbox, locker: locker, parse: budgeted(parse, cfg.ParseBudget), log: log, metrics: m}
+	p := &Poller{cfg: cfg, acct: a, recv: recv, mbox: mbox, locker: locker, parse: budgeted(parse, cfg.ParseBudget), log: log, metrics: m,
+		budget: fetchBudget}
 	p.state.Mailbox = a.key
 	return p, nil
 }
@@ -498,7 +501,7 @@ func (p *Poller) takeIn(ctx context.Context, c *imapclient.Client, uidValidity u
 				big = append(big, u)
 				continue
 			}
-			if len(batch) > 0 && (single || total+sz > fetchBudget) {
+			if len(batch) > 0 && (single || total+sz > p.budget) {
 				break
 			}
 			batch, total = append(batch, u), total+sz
@@ -553,7 +556,7 @@ type fetched struct {
 // literal through a limit of MAX_MESSAGE_BYTES+1 into a buffer of its exact
 // size: one message never holds more than the limit in memory, whatever
 // RFC822.SIZE said before. A body over the limit keeps only its header. Once
-// the batch holds fetchBudget bytes, further bodies are skipped (the FETCH
+// the batch holds its budget of bytes, further bodies are skipped (the FETCH
 // reads them through without keeping them) and cut names where to resume.
 func (p *Poller) fetchStream(c *imapclient.Client, uids []imap.UID, section *imap.FetchItemBodySection, headerOnly bool) (*fetched, error) {
 	f := &fetched{raws: map[imap.UID][]byte{}, over: map[imap.UID]int64{}}
@@ -578,7 +581,7 @@ func (p *Poller) fetchStream(c *imapclient.Client, uids []imap.UID, section *ima
 					continue
 				}
 				size = item.Literal.Size()
-				if !headerOnly && len(f.raws) > 0 && total+min(size, p.cfg.MaxMessageBytes) > fetchBudget {
+				if !headerOnly && len(f.raws) > 0 && total+min(size, p.cfg.MaxMessageBytes) > p.budget {
 					skipped = true
 					continue // msg.Next discards the literal
 				}
