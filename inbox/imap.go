@@ -157,7 +157,7 @@ func NewPoller(cfg IMAPConfig, recv Receiver, mbox MailboxReader, locker domain.
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p := &Poller{cfg: cfg, acct: a, recv: recv, mbox: mbox, locker: locker, parse: budgeted(parse, cfg.ParseBudget), log: log, metrics: m,
+	p := &Poller{cfg: cfg, acct: a, recv: recv, mbox: mbox, locker: locker, parse: Guard(parse, cfg.ParseBudget), log: log, metrics: m,
 		budget: fetchBudget}
 	p.state.Mailbox = a.key
 	return p, nil

@@ -26,12 +26,13 @@ type ParseFunc func(raw []byte) (*domain.Inbound, error)
 // for a parser bug, never for real mail.
 const DefaultParseBudget = 10 * time.Second
 
-// budgeted runs parse under a panic guard and a time budget: a panic or a
-// parse over budget becomes a parse error, so one bad mail goes to
-// quarantine instead of taking the process down or holding intake up. A
-// parse over budget is left to finish in the background, its result
-// dropped.
-func budgeted(parse ParseFunc, budget time.Duration) ParseFunc {
+// Guard runs parse under a panic guard and a time budget (DefaultParseBudget
+// when budget is not positive): a panic or a parse over budget becomes a
+// parse error, so one bad mail goes to quarantine instead of taking the
+// process down or holding intake up. A parse over budget is left to finish
+// in the background, its result dropped. The poller and the listeners guard
+// their parser themselves.
+func Guard(parse ParseFunc, budget time.Duration) ParseFunc {
 	if budget <= 0 {
 		budget = DefaultParseBudget
 	}

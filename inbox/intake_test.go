@@ -11,9 +11,9 @@ import (
 	"ticketgate/domain"
 )
 
-// TestBudgetedParse: a parser that panics or does not finish in time gives
+// TestGuardedParse: a parser that panics or does not finish in time gives
 // an error naming why; one that works is untouched.
-func TestBudgetedParse(t *testing.T) {
+func TestGuardedParse(t *testing.T) {
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
 	tests := []struct {
@@ -27,7 +27,7 @@ func TestBudgetedParse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in, err := budgeted(tt.parse, 50*time.Millisecond)(rawMail("b@x.test", "ann@company.test", "Hi"))
+			in, err := Guard(tt.parse, 50*time.Millisecond)(rawMail("b@x.test", "ann@company.test", "Hi"))
 			switch {
 			case tt.want == "" && (err != nil || in == nil || in.Subject != "Hi"):
 				t.Errorf("parse = %+v, %v", in, err)

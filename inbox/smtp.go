@@ -78,7 +78,7 @@ func NewListener(cfg ListenerConfig, recv Receiver, parse ParseFunc, m *Metrics,
 	if cfg.MaxConnTime <= 0 {
 		cfg.MaxConnTime = DefaultMaxConnTime
 	}
-	l := &Listener{cfg: cfg, recv: recv, parse: budgeted(parse, cfg.ParseBudget), log: log, metrics: m, ready: make(chan struct{})}
+	l := &Listener{cfg: cfg, recv: recv, parse: Guard(parse, cfg.ParseBudget), log: log, metrics: m, ready: make(chan struct{})}
 	s := smtp.NewServer(&backend{l: l})
 	s.LMTP = cfg.LMTP
 	s.Domain = cfg.Domain
