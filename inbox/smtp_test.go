@@ -16,7 +16,7 @@ import (
 	"ticketgate/storage/storagetest"
 )
 
-func startListener(t *testing.T, recv Receiver, cfg ListenerConfig) *Listener {
+func startListener(t testing.TB, recv Receiver, cfg ListenerConfig) *Listener {
 	t.Helper()
 	cfg.Policy = domain.IntakePolicy{HelpdeskAddress: "help@company.test"}
 	if cfg.Addr == "" {
@@ -36,7 +36,7 @@ func startListener(t *testing.T, recv Receiver, cfg ListenerConfig) *Listener {
 	return l
 }
 
-func dialFor(t *testing.T, l *Listener, lmtp bool) *smtp.Client {
+func dialFor(t testing.TB, l *Listener, lmtp bool) *smtp.Client {
 	t.Helper()
 	addr := l.Addr()
 	conn, err := net.Dial(addr.Network(), addr.String())
