@@ -29,6 +29,10 @@ type Desk struct {
 	classify *classifying // see WithClassifier
 
 	linkRequested chan struct{} // see PasswordLinksRequested
+
+	// instance names this process life in the rows of mails in flight
+	// (see Intake): random, new for every Desk.
+	instance string
 }
 
 // Option configures a Desk beyond its store, clock and logger: the
@@ -45,7 +49,8 @@ func NewDesk(store Store, clock Clock, log *slog.Logger, opts ...Option) *Desk {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &Desk{store: store, clock: clock, log: log, linkRequested: make(chan struct{}, 1), refusalsPerHour: DefaultRefusalsPerHour}
+	d := &Desk{store: store, clock: clock, log: log, linkRequested: make(chan struct{}, 1),
+		refusalsPerHour: DefaultRefusalsPerHour, instance: newInstanceID()}
 	for _, o := range opts {
 		o(d)
 	}

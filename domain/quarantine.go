@@ -59,7 +59,7 @@ func (d *Desk) RetryQuarantined(ctx context.Context, id int64, parse func(raw []
 		if err != nil {
 			return err
 		}
-		out, err = d.receiveOne(ctx, tx, it, pre.at(0))
+		out, err = d.receiveGuarded(ctx, tx, it, pre.at(0))
 		return err
 	})
 	if err != nil {

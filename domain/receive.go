@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,6 +32,9 @@ type Received struct {
 	Raw        []byte
 	Mail       *Inbound
 	ParseError error
+	// Key is the mail's InFlightKey when Intake recorded it in flight:
+	// the transaction that commits the mail removes that record.
+	Key string
 }
 
 // OutcomeKind says what a received mail became.
@@ -79,7 +83,10 @@ func HashMessageID(raw []byte) string {
 // duplicates nothing. The batch commits as one transaction when it can; if
 // any mail fails, the batch is retried one mail per transaction, and a mail
 // that still fails while the database is healthy is quarantined with the
-// reason, so it never blocks the ones after it.
+// reason, so it never blocks the ones after it. A panic while deciding one
+// mail is that mail's failure: it is quarantined with the panic message.
+// The in-flight records of the items (see Intake) go in the same
+// transaction as the mails.
 //
 // Receive returns one outcome per mail committed, in order. An error means
 // the database is unusable: outcomes[len(outcomes):] were not committed and
@@ -93,13 +100,16 @@ func (d *Desk) Receive(ctx context.Context, items []Received) ([]Outcome, error)
 			return err
 		}
 		for i, it := range items {
-			o, err := d.receiveOne(ctx, tx, it, pre.at(i))
+			o, err := d.receiveGuarded(ctx, tx, it, pre.at(i))
 			if err != nil {
 				return err
 			}
 			outs = append(outs, o)
 		}
-		return d.saveMailboxStates(ctx, tx, items)
+		if err := d.saveMailboxStates(ctx, tx, items); err != nil {
+			return err
+		}
+		return tx.DeleteInFlight(ctx, inFlightKeys(items))
 	})
 	if err == nil {
 		d.afterCommit(ctx, outs)
@@ -132,10 +142,13 @@ func (d *Desk) receiveOrQuarantine(ctx context.Context, it Received, firstErr er
 			if err != nil {
 				return err
 			}
-			if o, err = d.receiveOne(ctx, tx, it, pre.at(0)); err != nil {
+			if o, err = d.receiveGuarded(ctx, tx, it, pre.at(0)); err != nil {
 				return err
 			}
-			return d.saveMailboxStates(ctx, tx, []Received{it})
+			if err := d.saveMailboxStates(ctx, tx, []Received{it}); err != nil {
+				return err
+			}
+			return tx.DeleteInFlight(ctx, inFlightKeys([]Received{it}))
 		})
 		if err == nil {
 			d.afterCommit(ctx, []Outcome{o})
@@ -151,19 +164,45 @@ func (d *Desk) receiveOrQuarantine(ctx context.Context, it Received, firstErr er
 		return nil, fmt.Errorf("receive mail: %w (database: %v)", err, perr)
 	}
 	reason := "could not process: " + err.Error()
+	var pe *panicError
+	if errors.As(err, &pe) {
+		reason = pe.Error()
+	}
 	var o Outcome
 	qerr := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
 		var err error
 		if o, err = d.quarantine(ctx, tx, it, reason); err != nil {
 			return err
 		}
-		return d.saveMailboxStates(ctx, tx, []Received{it})
+		if err := d.saveMailboxStates(ctx, tx, []Received{it}); err != nil {
+			return err
+		}
+		return tx.DeleteInFlight(ctx, inFlightKeys([]Received{it}))
 	})
 	if qerr != nil {
 		return nil, fmt.Errorf("quarantine mail: %w (after: %v)", qerr, err)
 	}
 	d.log.WarnContext(ctx, "mail quarantined", slog.String("message_id", messageIDOf(it)), slog.String("reason", reason))
 	return []Outcome{o}, nil
+}
+
+// panicError is a panic while deciding one mail, turned into that mail's
+// error.
+type panicError struct{ value any }
+
+func (e *panicError) Error() string { return fmt.Sprintf("panic while processing: %v", e.value) }
+
+// receiveGuarded is receiveOne under a panic guard: a panic fails this mail (and
+// rolls back its transaction) instead of the process.
+func (d *Desk) receiveGuarded(ctx context.Context, tx Store, it Received, pre *prefetched) (o Outcome, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			d.log.ErrorContext(ctx, "panic while processing a mail", slog.String("message_id", messageIDOf(it)),
+				slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+			o, err = Outcome{}, &panicError{value: v}
+		}
+	}()
+	return d.receiveOne(ctx, tx, it, pre)
 }
 
 func messageIDOf(it Received) string {

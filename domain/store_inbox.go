@@ -57,8 +57,42 @@ type InboxStore interface {
 	// DeleteProcessed forgets that the mail with this Message-ID was handled
 	// (for a quarantined mail that is retried).
 	DeleteProcessed(ctx context.Context, messageID string) error
+	InFlightStore
+
 	// TicketByMessageID returns the ticket whose thread holds a mail with
 	// this Message-ID: the mail that opened it, or one that we sent about it.
 	// Approval mails are excluded: they are threads of their own.
 	TicketByMessageID(ctx context.Context, messageID string) (int64, error)
+}
+
+// InFlight is a mail being taken in: its identity is committed before the
+// mail is parsed, and the row goes in the transaction that commits the
+// mail. See Desk.Intake.
+type InFlight struct {
+	Key string // InFlightKey of the mail
+	// Instance is the process life that holds the mail now.
+	Instance string
+	// Crashes counts the lives that held the mail and died before
+	// committing it.
+	Crashes int
+	At      time.Time
+}
+
+// InFlightStore keeps the mails in flight. Rows are written and removed
+// only by Desk.Intake and Desk.Receive, in the transactions they run.
+type InFlightStore interface {
+	// ClaimInFlight records keys as held by instance (no crashes yet), in
+	// one statement, and returns the rows that were there already (a mail
+	// taken in before and never committed), read in one more statement
+	// only when there are any. Existing rows are left as they are.
+	ClaimInFlight(ctx context.Context, keys []string, instance string, at time.Time) ([]InFlight, error)
+	// TakeInFlight makes instance the holder of key's row. When another
+	// instance held it, that process life died with the mail in flight, and
+	// Crashes grows by one. It returns the row as it is now, or ErrNotFound.
+	TakeInFlight(ctx context.Context, key, instance string, at time.Time) (*InFlight, error)
+	// DeleteInFlight removes the rows of keys; missing rows are no error.
+	DeleteInFlight(ctx context.Context, keys []string) error
+	// ReleaseInFlight removes every row instance holds: a process that stops
+	// gracefully did not crash on them.
+	ReleaseInFlight(ctx context.Context, instance string) error
 }

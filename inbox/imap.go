@@ -1,10 +1,12 @@
 package inbox
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -38,6 +40,9 @@ type IMAPConfig struct {
 	MaxMessageBytes int64
 	// BatchSize is how many mails are committed together (default 200).
 	BatchSize int
+	// ParseBudget bounds the parsing of one mail (default
+	// DefaultParseBudget).
+	ParseBudget time.Duration
 }
 
 // MailboxReader tells how far a mailbox was processed; *domain.Desk is one.
@@ -127,6 +132,8 @@ type Poller struct {
 	parse   ParseFunc
 	log     *slog.Logger
 	metrics *Metrics
+	// budget bounds the bytes of one batch in memory (fetchBudget).
+	budget int64
 
 	mu    sync.Mutex
 	state PollerState
@@ -150,7 +157,8 @@ func NewPoller(cfg IMAPConfig, recv Receiver, mbox MailboxReader, locker domain.
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p := &Poller{cfg: cfg, acct: a, recv: recv, mbox: mbox, locker: locker, parse: parse, log: log, metrics: m}
+	p := &Poller{cfg: cfg, acct: a, recv: recv, mbox: mbox, locker: locker, parse: Guard(parse, cfg.ParseBudget), log: log, metrics: m,
+		budget: fetchBudget}
 	p.state.Mailbox = a.key
 	return p, nil
 }
@@ -465,6 +473,9 @@ func (p *Poller) drain(ctx context.Context, c *imapclient.Client, uidValidity ui
 // fetchBudget bounds the bytes of one batch held in memory.
 const fetchBudget = 64 << 20
 
+// maxKeptHeader bounds the header kept of a mail over MAX_MESSAGE_BYTES.
+const maxKeptHeader = 256 << 10
+
 // takeIn fetches uids, commits them, and flags or moves the committed ones.
 func (p *Poller) takeIn(ctx context.Context, c *imapclient.Client, uidValidity uint32, uids []imap.UID, rescan bool) error {
 	sizes, err := c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
@@ -475,6 +486,7 @@ func (p *Poller) takeIn(ctx context.Context, c *imapclient.Client, uidValidity u
 	for _, m := range sizes {
 		size[m.UID] = m.RFC822Size
 	}
+	single := false
 	for len(uids) > 0 {
 		// Cut the batch at the memory budget; a mail over the size limit
 		// is fetched as its header only, for the quarantine.
@@ -489,7 +501,7 @@ func (p *Poller) takeIn(ctx context.Context, c *imapclient.Client, uidValidity u
 				big = append(big, u)
 				continue
 			}
-			if len(batch) > 0 && total+sz > fetchBudget {
+			if len(batch) > 0 && (single || total+sz > p.budget) {
 				break
 			}
 			batch, total = append(batch, u), total+sz
@@ -498,10 +510,21 @@ func (p *Poller) takeIn(ctx context.Context, c *imapclient.Client, uidValidity u
 		if taken == 0 {
 			return nil
 		}
-		uids = uids[countThrough(uids, batch, big):]
-		if err := p.commitBatch(ctx, c, uidValidity, batch, big, size, rescan); err != nil {
+		n := countThrough(uids, batch, big)
+		cut, err := p.commitBatch(ctx, c, uidValidity, batch, big, size, rescan)
+		if err != nil {
 			return err
 		}
+		single = false
+		if cut != 0 {
+			// The server sent more than its sizes said: what was left out
+			// comes in the next round. When nothing could be committed,
+			// that round takes one mail.
+			k := slices.Index(uids, cut)
+			single = k == 0
+			n = max(k, 0)
+		}
+		uids = uids[n:]
 	}
 	return nil
 }
@@ -522,51 +545,148 @@ func countThrough(uids, batch, big []imap.UID) int {
 	return n
 }
 
-func (p *Poller) commitBatch(ctx context.Context, c *imapclient.Client, uidValidity uint32, batch, big []imap.UID, size map[imap.UID]int64, rescan bool) error {
-	t0 := time.Now()
-	raws := map[imap.UID][]byte{}
-	whole := &imap.FetchItemBodySection{Peek: true}
-	header := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
-	if len(batch) > 0 {
-		msgs, err := c.Fetch(imap.UIDSetNum(batch...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{whole}}).Collect()
-		if err != nil {
-			return fmt.Errorf("fetch mail: %w", err)
+// fetched is what a streamed FETCH gave.
+type fetched struct {
+	raws map[imap.UID][]byte
+	over map[imap.UID]int64 // mails over the size limit (header only in raws), by size
+	cut  imap.UID           // lowest UID left out at the memory budget; 0: none
+}
+
+// fetchStream fetches section of uids one message at a time, reading each
+// literal through a limit of MAX_MESSAGE_BYTES+1 into a buffer of its exact
+// size: one message never holds more than the limit in memory, whatever
+// RFC822.SIZE said before. A body over the limit keeps only its header. Once
+// the batch holds its budget of bytes, further bodies are skipped (the FETCH
+// reads them through without keeping them) and cut names where to resume.
+func (p *Poller) fetchStream(c *imapclient.Client, uids []imap.UID, section *imap.FetchItemBodySection, headerOnly bool) (*fetched, error) {
+	f := &fetched{raws: map[imap.UID][]byte{}, over: map[imap.UID]int64{}}
+	if len(uids) == 0 {
+		return f, nil
+	}
+	cmd := c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
+	defer cmd.Close()
+	var total int64
+	var readErr error
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		var uid imap.UID
+		var raw []byte
+		var size int64
+		var have, over, skipped bool
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch item := item.(type) {
+			case imapclient.FetchItemDataUID:
+				uid = item.UID
+			case imapclient.FetchItemDataBodySection:
+				if item.Literal == nil || have || readErr != nil {
+					continue
+				}
+				size = item.Literal.Size()
+				if !headerOnly && len(f.raws) > 0 && total+min(size, p.cfg.MaxMessageBytes) > p.budget {
+					skipped = true
+					continue // msg.Next discards the literal
+				}
+				var err error
+				if headerOnly || size > p.cfg.MaxMessageBytes {
+					raw, err = readLiteralHeader(item.Literal)
+					over = size > p.cfg.MaxMessageBytes
+				} else {
+					raw, err = readLimited(item.Literal, p.cfg.MaxMessageBytes)
+				}
+				if err != nil {
+					readErr = fmt.Errorf("read fetched mail: %w", err)
+					continue
+				}
+				have, total = true, total+int64(len(raw))
+			}
 		}
-		for _, m := range msgs {
-			raws[m.UID] = m.FindBodySection(whole)
+		switch {
+		case uid == 0:
+		case skipped:
+			if f.cut == 0 || uid < f.cut {
+				f.cut = uid
+			}
+		case have:
+			f.raws[uid] = raw
+			if over {
+				f.over[uid] = size
+			}
 		}
 	}
-	if len(big) > 0 {
-		msgs, err := c.Fetch(imap.UIDSetNum(big...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{header}}).Collect()
-		if err != nil {
-			return fmt.Errorf("fetch headers: %w", err)
+	if err := cmd.Close(); err != nil {
+		return nil, err
+	}
+	if readErr != nil {
+		return nil, readErr
+	}
+	return f, nil
+}
+
+// readLimited reads a literal of at most limit bytes whole.
+func readLimited(lit imap.LiteralReader, limit int64) ([]byte, error) {
+	buf := make([]byte, min(lit.Size(), limit+1))
+	n, err := io.ReadFull(io.LimitReader(lit, limit+1), buf)
+	if err != nil {
+		return nil, err
+	}
+	return buf[:n], nil
+}
+
+// readLiteralHeader reads the header of a literal, at most maxKeptHeader bytes
+// of it; the rest is left for the FETCH to discard.
+func readLiteralHeader(lit imap.LiteralReader) ([]byte, error) {
+	buf := make([]byte, min(lit.Size(), maxKeptHeader))
+	if _, err := io.ReadFull(lit, buf); err != nil {
+		return nil, err
+	}
+	for _, sep := range []string{"\r\n\r\n", "\n\n"} {
+		if i := bytes.Index(buf, []byte(sep)); i >= 0 {
+			return bytes.Clone(buf[:i+len(sep)]), nil
 		}
-		for _, m := range msgs {
-			raws[m.UID] = m.FindBodySection(header)
-		}
+	}
+	return buf, nil
+}
+
+// commitBatch fetches and commits batch (whole) and big (their headers),
+// in UID order. It returns the UID where the next round must resume when
+// the server sent more bytes than its sizes said (0: the whole batch was
+// taken).
+func (p *Poller) commitBatch(ctx context.Context, c *imapclient.Client, uidValidity uint32, batch, big []imap.UID, size map[imap.UID]int64, rescan bool) (imap.UID, error) {
+	t0 := time.Now()
+	whole, err := p.fetchStream(c, batch, &imap.FetchItemBodySection{Peek: true}, false)
+	if err != nil {
+		return 0, fmt.Errorf("fetch mail: %w", err)
+	}
+	headers, err := p.fetchStream(c, big, &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}, true)
+	if err != nil {
+		return 0, fmt.Errorf("fetch headers: %w", err)
 	}
 	all := append(slices.Clone(batch), big...)
 	slices.Sort(all)
 	items := make([]domain.Received, 0, len(all))
 	order := make([]imap.UID, 0, len(all))
 	for _, u := range all {
-		raw, ok := raws[u]
+		if whole.cut != 0 && u >= whole.cut {
+			break // left for the next round, with what follows it
+		}
+		raw, ok := whole.raws[u]
+		tooBig, isOver := whole.over[u]
+		if !ok {
+			raw, ok = headers.raws[u]
+			tooBig, isOver = size[u], true
+		}
 		if !ok {
 			continue // expunged meanwhile
 		}
 		src := domain.Source{Channel: "imap", Mailbox: p.acct.key, UIDValidity: uidValidity, UID: uint32(u), Rescan: rescan}
-		var it domain.Received
-		if slices.Contains(big, u) {
-			it = domain.Received{Source: src, Raw: raw,
-				ParseError: fmt.Errorf("larger than MAX_MESSAGE_BYTES (%d bytes); only its header is kept here, the mail stays in the IMAP account", size[u])}
-		} else {
-			it = prepare(p.parse, raw, src)
+		it := domain.Received{Source: src, Raw: raw}
+		if isOver {
+			it.ParseError = fmt.Errorf("larger than MAX_MESSAGE_BYTES (%d bytes); only its header is kept here, the mail stays in the IMAP account", tooBig)
 		}
 		items = append(items, it)
 		order = append(order, u)
 	}
 	t1 := time.Now()
-	outs, rerr := p.recv.Receive(ctx, items)
+	outs, rerr := p.recv.Intake(ctx, items, p.parse)
 	t2 := time.Now()
 	var done, quarantined []imap.UID
 	for i, o := range outs {
@@ -579,17 +699,17 @@ func (p *Poller) commitBatch(ctx context.Context, c *imapclient.Client, uidValid
 	}
 	// Only committed mail is flagged or moved.
 	if err := p.markDone(c, done, p.cfg.DoneMailbox); err != nil {
-		return err
+		return 0, err
 	}
 	if err := p.markDone(c, quarantined, p.cfg.QuarantineMailbox); err != nil {
-		return err
+		return 0, err
 	}
 	p.log.Debug("IMAP: batch taken in", slog.Int("mails", len(outs)), slog.Duration("fetch", t1.Sub(t0)),
 		slog.Duration("commit", t2.Sub(t1)), slog.Duration("flag", time.Since(t2)))
 	if rerr != nil {
-		return fmt.Errorf("take in mail: %w", rerr)
+		return 0, fmt.Errorf("take in mail: %w", rerr)
 	}
-	return nil
+	return whole.cut, nil
 }
 
 // markDone flags uids \Seen, or moves them to mailbox when one is named

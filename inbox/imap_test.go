@@ -142,10 +142,10 @@ func TestPollerFinishesFlaggingAfterCrash(t *testing.T) {
 		}
 		var items []domain.Received
 		for uid, id := range map[uint32]string{1: "c1@x.test", 2: "c2@x.test"} {
-			items = append(items, prepare(Parse, rawMail(id, "ann@company.test", "x"),
-				domain.Source{Channel: "imap", Mailbox: p.Mailbox(), UIDValidity: sel.UIDValidity, UID: uid}))
+			items = append(items, domain.Received{Raw: rawMail(id, "ann@company.test", "x"),
+				Source: domain.Source{Channel: "imap", Mailbox: p.Mailbox(), UIDValidity: sel.UIDValidity, UID: uid}})
 		}
-		if _, err := in.desk.Receive(context.Background(), items); err != nil {
+		if _, err := in.desk.Intake(context.Background(), items, Parse); err != nil {
 			t.Fatal(err)
 		}
 		c.Logout()

@@ -1,6 +1,9 @@
 package inbox
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // Limits of the parser, all in one place (docs/mail-in.md "Limits" lists
 // them for admins). A mail is hostile input: each limit keeps what Parse
@@ -83,3 +86,31 @@ func sizeName(n int) string {
 	}
 	return strconv.Itoa(n) + " bytes"
 }
+
+// Bounds of the SMTP/LMTP receivers. A flood of senders holds at most
+// SMTP_MAX_SESSIONS sessions, each with at most one mail of
+// MAX_MESSAGE_BYTES in memory; a refused connection costs one write and
+// one close, nothing is queued for it.
+const (
+	// DefaultMaxSessions is SMTP_MAX_SESSIONS' default.
+	DefaultMaxSessions = 100
+	// DefaultMaxCommands is SMTP_MAX_COMMANDS' default: commands a
+	// connection may send without delivering a mail (RSET, NOOP, VRFY,
+	// refused RCPTs…). An MTA needs a handful per mail.
+	DefaultMaxCommands = 1000
+	// DefaultMaxConnTime bounds the whole life of one connection, however
+	// busy: a client that drips a command every few minutes is cut here.
+	DefaultMaxConnTime = 30 * time.Minute
+	// MaxLineLength bounds a command line and a line of mail data (RFC 5321
+	// allows 1000; MTAs fold longer lines before sending).
+	MaxLineLength = 2000
+	// MaxRecipients bounds the recipients of one mail.
+	MaxRecipients = 100
+)
+
+// The replies the receivers write themselves.
+const (
+	replyTooManySessions = "421 4.7.0 too many connections, try again later\r\n"
+	replyTooManyCommands = "421 4.7.0 too many commands without a mail, closing connection\r\n"
+	replyConnTime        = "421 4.4.2 connection time limit reached, closing connection\r\n"
+)

@@ -28,12 +28,30 @@ type ListenerConfig struct {
 	MaxMessageBytes int64
 	// Domain is the name the server greets with.
 	Domain string
+	// Sessions bounds the concurrent sessions; listeners that share one
+	// share the bound. Nil: a bound of DefaultMaxSessions of its own.
+	Sessions *SessionLimit
+	// MaxCommands is how many commands a connection may send without
+	// delivering a mail (default DefaultMaxCommands).
+	MaxCommands int
+	// MaxConnTime bounds a connection's whole life (default
+	// DefaultMaxConnTime).
+	MaxConnTime time.Duration
+	// ParseBudget bounds the parsing of one mail (default
+	// DefaultParseBudget).
+	ParseBudget time.Duration
 }
 
 // Listener is the built-in receiver an MTA delivers to. It accepts mail
 // only for the helpdesk address (550 otherwise), refuses mail over the size
 // limit (552), and answers 250 only after the mail is committed: a crash
 // before that makes the sending MTA retry, so nothing is lost.
+//
+// Its resources are bounded (see limits.go): concurrent sessions (past the
+// bound a connection gets 421 and is closed at once), commands per
+// connection between two delivered mails, the life of a connection, the
+// idle time between commands (ReadTimeout), the length of a line
+// (commands and data alike), and recipients per mail.
 type Listener struct {
 	cfg     ListenerConfig
 	recv    Receiver
@@ -51,7 +69,16 @@ func NewListener(cfg ListenerConfig, recv Receiver, parse ParseFunc, m *Metrics,
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	l := &Listener{cfg: cfg, recv: recv, parse: parse, log: log, metrics: m, ready: make(chan struct{})}
+	if cfg.Sessions == nil {
+		cfg.Sessions = NewSessionLimit(DefaultMaxSessions)
+	}
+	if cfg.MaxCommands <= 0 {
+		cfg.MaxCommands = DefaultMaxCommands
+	}
+	if cfg.MaxConnTime <= 0 {
+		cfg.MaxConnTime = DefaultMaxConnTime
+	}
+	l := &Listener{cfg: cfg, recv: recv, parse: Guard(parse, cfg.ParseBudget), log: log, metrics: m, ready: make(chan struct{})}
 	s := smtp.NewServer(&backend{l: l})
 	s.LMTP = cfg.LMTP
 	s.Domain = cfg.Domain
@@ -59,7 +86,9 @@ func NewListener(cfg ListenerConfig, recv Receiver, parse ParseFunc, m *Metrics,
 		s.Domain = "localhost"
 	}
 	s.MaxMessageBytes = cfg.MaxMessageBytes
-	s.MaxRecipients = 100
+	s.MaxRecipients = MaxRecipients
+	s.MaxLineLength = MaxLineLength
+	// RFC 5321 4.5.3.2.7: a server waits at least 5 minutes for a command.
 	s.ReadTimeout = 5 * time.Minute
 	s.WriteTimeout = time.Minute
 	s.ErrorLog = slogAdapter{log}
@@ -86,7 +115,8 @@ func (l *Listener) Listen() error {
 	if err != nil {
 		return fmt.Errorf("%s receiver: %w", l.proto(), err)
 	}
-	l.ln = ln
+	l.ln = &limitedListener{Listener: ln, limit: l.cfg.Sessions, maxCommands: l.cfg.MaxCommands,
+		maxConnTime: l.cfg.MaxConnTime, log: l.log, proto: l.proto()}
 	close(l.ready)
 	return nil
 }
@@ -128,11 +158,13 @@ func (l *Listener) Run(ctx context.Context) error {
 type backend struct{ l *Listener }
 
 func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
-	return &session{l: b.l, remote: c.Conn().RemoteAddr().String()}, nil
+	lc, _ := c.Conn().(*limitedConn)
+	return &session{l: b.l, conn: lc, remote: c.Conn().RemoteAddr().String()}, nil
 }
 
 type session struct {
 	l      *Listener
+	conn   *limitedConn // nil only if go-smtp wrapped our conn (it does not)
 	remote string
 	from   string
 	rcpts  []string
@@ -170,14 +202,19 @@ func (s *session) Data(r io.Reader) error {
 		}
 		return err
 	}
+	// The bytes are the same when the MTA retries (same envelope, same
+	// data): they are the mail's identity while it is in flight.
 	src := domain.Source{Channel: s.l.proto()}
-	item := prepare(s.l.parse, buf.Bytes(), src)
-	outs, err := s.l.recv.Receive(context.Background(), []domain.Received{item})
+	item := domain.Received{Source: src, Raw: buf.Bytes()}
+	outs, err := s.l.recv.Intake(context.Background(), []domain.Received{item}, s.l.parse)
 	if err != nil || len(outs) != 1 {
 		s.l.log.Error("mail not taken in; the sender will retry", slog.String("channel", src.Channel),
 			slog.String("remote", s.remote), slog.Any("error", err))
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
 			Message: "Temporary failure storing the message, please retry"}
+	}
+	if s.conn != nil {
+		s.conn.delivered()
 	}
 	s.l.metrics.received(src.Channel, outs[0].Kind)
 	s.l.log.Debug("mail received", slog.String("channel", src.Channel), slog.String("outcome", string(outs[0].Kind)),

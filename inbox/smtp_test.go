@@ -16,7 +16,7 @@ import (
 	"ticketgate/storage/storagetest"
 )
 
-func startListener(t *testing.T, recv Receiver, cfg ListenerConfig) *Listener {
+func startListener(t testing.TB, recv Receiver, cfg ListenerConfig) *Listener {
 	t.Helper()
 	cfg.Policy = domain.IntakePolicy{HelpdeskAddress: "help@company.test"}
 	if cfg.Addr == "" {
@@ -36,7 +36,7 @@ func startListener(t *testing.T, recv Receiver, cfg ListenerConfig) *Listener {
 	return l
 }
 
-func dialFor(t *testing.T, l *Listener, lmtp bool) *smtp.Client {
+func dialFor(t testing.TB, l *Listener, lmtp bool) *smtp.Client {
 	t.Helper()
 	addr := l.Addr()
 	conn, err := net.Dial(addr.Network(), addr.String())
@@ -122,7 +122,7 @@ func TestListenerAcceptsAndRejects(t *testing.T) {
 	}
 }
 
-// gatedReceiver holds Receive until released, and can fail it.
+// gatedReceiver holds Intake until released, and can fail it.
 type gatedReceiver struct {
 	Receiver
 	entered chan struct{}
@@ -131,13 +131,13 @@ type gatedReceiver struct {
 	once    sync.Once
 }
 
-func (g *gatedReceiver) Receive(ctx context.Context, items []domain.Received) ([]domain.Outcome, error) {
+func (g *gatedReceiver) Intake(ctx context.Context, items []domain.Received, parse func([]byte) (*domain.Inbound, error)) ([]domain.Outcome, error) {
 	g.once.Do(func() { close(g.entered) })
 	<-g.release
 	if g.fail {
 		return nil, errors.New("database is down")
 	}
-	return g.Receiver.Receive(ctx, items)
+	return g.Receiver.Intake(ctx, items, parse)
 }
 
 // TestListenerAnswersAfterCommit: the client's DATA gets no answer while the

@@ -23,3 +23,22 @@ func (q queryRecorder) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) conte
 	return ctx
 }
 func (q queryRecorder) AfterQuery(_ context.Context, e *bun.QueryEvent) { q.fn(e.Query) }
+
+// InFlightRows returns every mail in flight, by key, for tests.
+func (s *Store) InFlightRows(ctx context.Context) (map[string]InFlightForTest, error) {
+	var rows []inFlightRow
+	if err := s.idb.NewSelect().Model(&rows).Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := map[string]InFlightForTest{}
+	for _, r := range rows {
+		out[r.Key] = InFlightForTest{Instance: r.Instance, Crashes: r.Crashes}
+	}
+	return out, nil
+}
+
+// InFlightForTest is one row of mail_in_flight.
+type InFlightForTest struct {
+	Instance string
+	Crashes  int
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"ticketgate/domain"
+	"ticketgate/inbox"
 	"ticketgate/storage"
 )
 
@@ -35,6 +36,8 @@ type Config struct {
 	IMAPBatchSize         int
 	SMTPListen            string // host:port or "off"
 	LMTPListen            string // host:port, a unix socket path, or "off"
+	SMTPMaxSessions       int    // SMTP and LMTP sessions at once, together
+	SMTPMaxCommands       int    // commands per connection without a mail
 	SMTPURL               string
 	TLSCAFile             string
 	MailFrom              string
@@ -185,6 +188,22 @@ var settings = []setting{
 			return nil
 		}
 		return checkHostPort(v)
+	}},
+	{"SMTP_MAX_SESSIONS", fixed(strconv.Itoa(inbox.DefaultMaxSessions)), false, "SMTP and LMTP sessions at once, both receivers together; past it a connection gets 421", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100000 {
+			return fmt.Errorf("%q is not a whole number from 1 to 100000", v)
+		}
+		c.SMTPMaxSessions = n
+		return nil
+	}},
+	{"SMTP_MAX_COMMANDS", fixed(strconv.Itoa(inbox.DefaultMaxCommands)), false, "commands an SMTP/LMTP connection may send without delivering a mail before it is closed with 421", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 10 || n > 1000000 {
+			return fmt.Errorf("%q is not a whole number from 10 to 1000000", v)
+		}
+		c.SMTPMaxCommands = n
+		return nil
 	}},
 	{"SMTP_URL", fixed(""), true, "relay for outgoing mail: smtp://user:pass@host[:587][?tls=none] or smtps://…[:465]; unset holds mail", func(c *Config, v string) error {
 		c.SMTPURL = v

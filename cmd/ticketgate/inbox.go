@@ -39,6 +39,11 @@ func (a *app) inboxImport(args []string) error {
 	if len(files) == 0 {
 		return usagef("want at least one file")
 	}
+	defer func() {
+		if err := releaseInFlight(d); err != nil {
+			fmt.Fprintf(a.stderr, "warning: %v\n", err)
+		}
+	}()
 	var failed int
 	for _, name := range files {
 		var raw []byte
@@ -57,12 +62,10 @@ func (a *app) inboxImport(args []string) error {
 			failed++
 			continue
 		}
-		in, perr := inbox.Parse(raw)
-		item := domain.Received{Source: domain.Source{Channel: "import"}, Raw: raw, Mail: in, ParseError: perr}
-		if perr != nil {
-			item.Mail = nil
-		}
-		outs, err := d.Receive(a.ctx, []domain.Received{item})
+		// Recorded in flight by the hash of the file: a file that crashed
+		// this command twice is quarantined the third time.
+		item := domain.Received{Source: domain.Source{Channel: "import"}, Raw: raw}
+		outs, err := d.Intake(a.ctx, []domain.Received{item}, inbox.Guard(parseMail, 0))
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -45,11 +46,13 @@ func newMailIn(c *Config, st *storage.Store, desk *domain.Desk, reg prometheus.R
 		mi.poller, err = inbox.NewPoller(inbox.IMAPConfig{
 			URL: c.IMAPURL, TLS: tlsCfg, DoneMailbox: c.IMAPDoneMailbox, QuarantineMailbox: c.IMAPQuarantineMailbox,
 			PollInterval: c.IMAPPollInterval, MaxMessageBytes: c.MaxMessageBytes, BatchSize: c.IMAPBatchSize,
-		}, desk, desk, st, inbox.Parse, m, log.With(slog.String("component", "imap")))
+		}, desk, desk, st, parseMail, m, log.With(slog.String("component", "imap")))
 		if err != nil {
 			return nil, err
 		}
 	}
+	// One bound for both receivers: what it protects is this process.
+	sessions := inbox.NewSessionLimit(c.SMTPMaxSessions)
 	for _, l := range []struct {
 		addr, name string
 		lmtp       bool
@@ -58,8 +61,9 @@ func newMailIn(c *Config, st *storage.Store, desk *domain.Desk, reg prometheus.R
 			continue
 		}
 		ln := inbox.NewListener(inbox.ListenerConfig{Addr: l.addr, LMTP: l.lmtp, Policy: intakePolicy(c),
-			MaxMessageBytes: c.MaxMessageBytes, Domain: domain.EmailDomain(c.HelpdeskAddress)},
-			desk, inbox.Parse, m, log.With(slog.String("component", map[bool]string{false: "smtp", true: "lmtp"}[l.lmtp])))
+			MaxMessageBytes: c.MaxMessageBytes, Domain: domain.EmailDomain(c.HelpdeskAddress),
+			Sessions: sessions, MaxCommands: c.SMTPMaxCommands},
+			desk, parseMail, m, log.With(slog.String("component", map[bool]string{false: "smtp", true: "lmtp"}[l.lmtp])))
 		if err := ln.Listen(); err != nil {
 			return nil, fmt.Errorf("%s: %v", l.name, err)
 		}
@@ -133,4 +137,12 @@ func (mi *mailIn) MailInState() adminui.MailInState {
 			Listening: !mi.stopped[i].Load()})
 	}
 	return s
+}
+
+// releaseInFlight forgets the mails this process holds in flight, at a
+// graceful end (on its own deadline: the command's context is over).
+func releaseInFlight(d *domain.Desk) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return d.ReleaseInFlight(ctx)
 }

@@ -145,6 +145,11 @@ func (a *app) cmdServe(args []string) error {
 		}
 	}
 	waitMail()
+	// What intake left uncommitted was not a crash: forget it, so the
+	// next start counts nothing against those mails.
+	if err := releaseInFlight(desk); err != nil {
+		log.Warn("mails in flight not released; the next start counts them as a crash once", slog.Any("error", err))
+	}
 	stopJobs()
 	stopAssign()
 	stopLinks()
