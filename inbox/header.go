@@ -75,7 +75,9 @@ func readHeader(b []byte, warn, cut func(string)) (h header, body []byte) {
 		if used := len(b) - len(rest); used+len(trimmed) > maxHeaderBytes {
 			r.over = true
 			cut("a header block is longer than " + sizeName(maxHeaderBytes))
-			if trimmed = trimmed[:maxHeaderBytes-used]; len(trimmed) == 0 {
+			// used counts the line breaks too: it may be past the limit
+			// already when the text before was not.
+			if trimmed = trimmed[:max(maxHeaderBytes-used, 0)]; len(trimmed) == 0 {
 				continue // the same line again, skipped
 			}
 		}

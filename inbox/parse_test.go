@@ -509,3 +509,23 @@ func BenchmarkParseGmail(b *testing.B) {
 		}
 	}
 }
+
+// TestHeaderLimitAtEveryOffset reads header blocks that reach
+// maxHeaderBytes at every offset of a line and its line break: the
+// limit once fell between the text of a line and its CRLF, and the cut
+// panicked. The soak found it; the hostile set's sizes had missed it.
+func TestHeaderLimitAtEveryOffset(t *testing.T) {
+	fold := bytes.Repeat([]byte(" fold\r\n"), maxHeaderBytes/7+10)
+	for shift := range 8 {
+		raw := []byte("From: ann@company.test\r\nX-Pad: " + strings.Repeat("x", shift) + "\r\nSubject: s\r\n")
+		raw = append(raw, fold...)
+		raw = append(raw, "\r\nbody\r\n"...)
+		in, err := Parse(raw)
+		if err != nil {
+			t.Fatalf("shift %d: Parse: %v", shift, err)
+		}
+		if len(in.Cut) == 0 || in.From != "ann@company.test" {
+			t.Errorf("shift %d: Cut %q, From %q: want the header cut and the sender kept", shift, in.Cut, in.From)
+		}
+	}
+}
