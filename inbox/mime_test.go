@@ -1,7 +1,10 @@
 package inbox
 
 import (
+	"bytes"
+	"encoding/base64"
 	"reflect"
+	"strings"
 	"testing"
 
 	"golang.org/x/text/encoding"
@@ -75,9 +78,39 @@ func TestDecodeTransfer(t *testing.T) {
 		{"x-unknown", "kept", "kept"},
 	}
 	for _, tt := range tests {
-		if got := string(decodeTransfer(tt.cte, []byte(tt.in), func(string) {})); got != tt.want {
+		if got := string(decodeTransfer(tt.cte, []byte(tt.in), -1, func(string) {})); got != tt.want {
 			t.Errorf("decodeTransfer(%q, %q) = %q, want %q", tt.cte, tt.in, got, tt.want)
 		}
+		// A limit gives the first limit bytes of the same decoding.
+		for limit := range len(tt.want) + 2 {
+			want := tt.want[:min(limit, len(tt.want))]
+			if got := string(decodeTransfer(tt.cte, []byte(tt.in), limit, func(string) {})); got != want {
+				t.Errorf("decodeTransfer(%q, %q, %d) = %q, want %q", tt.cte, tt.in, limit, got, want)
+			}
+		}
+	}
+}
+
+// TestDecodeBase64Chunks decodes across the decoder's chunk boundary, with
+// line breaks and junk between quanta, and allocates only its output.
+func TestDecodeBase64Chunks(t *testing.T) {
+	want := make([]byte, 5000)
+	for i := range want {
+		want[i] = byte(i * 7)
+	}
+	enc := base64.StdEncoding.EncodeToString(want)
+	var in strings.Builder
+	for i := 0; i < len(enc); i += 76 {
+		in.WriteString(enc[i:min(i+76, len(enc))])
+		in.WriteString("\r\n*")
+	}
+	if got := decodeBase64([]byte(in.String()), -1, func(string) {}); !bytes.Equal(got, want) {
+		t.Fatalf("decodeBase64 over %d bytes differs from the input encoded", len(want))
+	}
+	raw := []byte(in.String())
+	allocs := testing.AllocsPerRun(5, func() { decodeBase64(raw, -1, func(string) {}) })
+	if allocs > 3 {
+		t.Errorf("decodeBase64 made %v allocations, want its output only", allocs)
 	}
 }
 

@@ -123,12 +123,12 @@ func (p *parser) walk(h header, body []byte, depth int, textOff bool, defaultTyp
 		p.multipart(mt, params, body, depth, textOff)
 	case mt == "message/rfc822" || mt == "message/global":
 		if p.attachmentRoom() {
-			p.attachedMessage(decodeTransfer(cte, body, p.warn), filename, disp)
+			p.attachedMessage(decodeTransfer(cte, body, -1, p.warn), filename, disp)
 		}
 	case mt == "message/delivery-status" || mt == "message/global-delivery-status":
-		p.deliveryStatus(decodeTransfer(cte, body, p.warn))
+		p.deliveryStatus(decodeTransfer(cte, body, maxTextSource, p.warn))
 	case mt == "text/rfc822-headers" || mt == "message/global-headers":
-		oh, _ := readHeader(decodeTransfer(cte, body, p.warn), ignore, ignore)
+		oh, _ := readHeader(decodeTransfer(cte, body, maxTextSource, p.warn), ignore, ignore)
 		p.original(oh)
 	case mt == "message/disposition-notification", mt == "message/feedback-report",
 		mt == "message/global-disposition-notification":
@@ -139,13 +139,13 @@ func (p *parser) walk(h header, body []byte, depth int, textOff bool, defaultTyp
 			return
 		}
 		if mt == "text/html" {
-			p.html = append(p.html, p.decodeText(decodeTransfer(cte, body, p.warn), params["charset"]))
+			p.html = append(p.html, p.decodeText(decodeTransfer(cte, body, maxTextSource+1, p.warn), params["charset"]))
 		} else {
 			p.addPlain(body, cte, params["charset"])
 		}
 	default:
 		if p.attachmentRoom() {
-			p.attachment(h, mt, params, decodeTransfer(cte, body, p.warn), filename, disp)
+			p.attachment(h, mt, params, decodeTransfer(cte, body, -1, p.warn), filename, disp)
 		}
 	}
 }
@@ -169,7 +169,7 @@ func (p *parser) addPlain(body []byte, cte, cs string) {
 		p.textCut = true
 		return
 	}
-	text := p.decodeText(decodeTransfer(cte, body, p.warn), cs)
+	text := p.decodeText(decodeTransfer(cte, body, maxTextSource+1, p.warn), cs)
 	p.plainBytes += len(text)
 	p.plain = append(p.plain, text)
 }

@@ -6,8 +6,10 @@ import (
 )
 
 // decodeTransfer undoes a Content-Transfer-Encoding. Broken input is decoded
-// as far as it goes; unknown encodings leave the bytes as they are.
-func decodeTransfer(cte string, b []byte, warn func(string)) []byte {
+// as far as it goes; unknown encodings leave the bytes as they are. At most
+// limit bytes are returned (limit < 0: all): a text part is decoded only
+// as far as it can be kept, whatever its size.
+func decodeTransfer(cte string, b []byte, limit int, warn func(string)) []byte {
 	cte = strings.ToLower(strings.TrimSpace(cte))
 	if i := strings.IndexAny(cte, "; \t"); i >= 0 {
 		cte = cte[:i]
@@ -15,57 +17,98 @@ func decodeTransfer(cte string, b []byte, warn func(string)) []byte {
 	cte = strings.Trim(cte, `"'`)
 	switch cte {
 	case "", "7bit", "8bit", "binary", "7-bit", "8-bit":
-		return b
 	case "base64":
-		return decodeBase64(b, warn)
+		return decodeBase64(b, limit, warn)
 	case "quoted-printable":
-		return decodeQP(b)
+		return decodeQP(b, limit)
 	default:
 		warn("unknown Content-Transfer-Encoding " + truncate(cte, 40) + "; kept as is")
-		return b
 	}
+	if limit >= 0 && len(b) > limit {
+		return b[:limit]
+	}
+	return b
 }
 
 // decodeBase64 decodes base64 leniently: characters outside the alphabet
 // are skipped, decoding stops at padding, a short last quantum is decoded
-// as far as it goes.
-func decodeBase64(b []byte, warn func(string)) []byte {
-	clean := make([]byte, 0, len(b))
+// as far as it goes. It reads the input once, a chunk of clean characters
+// at a time, so it allocates only its output (at most limit bytes when
+// limit >= 0).
+func decodeBase64(b []byte, limit int, warn func(string)) []byte {
+	size := base64.RawStdEncoding.DecodedLen(len(b))
+	if limit >= 0 {
+		size = min(size, limit)
+	}
+	out := make([]byte, 0, size)
+	var chunk [1024]byte // clean characters, a multiple of 4 when decoded
+	n := 0
 	junk := false
+	flush := func(final bool) {
+		k := n
+		if !final {
+			k -= k % 4
+		} else if k%4 == 1 {
+			k--
+			warn("truncated base64")
+		}
+		var dec [768]byte
+		m, err := base64.RawStdEncoding.Decode(dec[:], chunk[:k])
+		if err != nil {
+			warn("base64: " + err.Error())
+		}
+		out = append(out, dec[:m]...)
+		n = copy(chunk[:], chunk[k:n])
+	}
 	for _, c := range b {
+		if limit >= 0 && len(out) >= limit {
+			break
+		}
 		switch {
 		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
-			clean = append(clean, c)
 		case c == '-':
-			clean = append(clean, '+')
+			c = '+'
 		case c == '_':
-			clean = append(clean, '/')
+			c = '/'
 		case c == ' ', c == '\t', c == '\r', c == '\n', c == '=':
+			continue
 		default:
 			junk = true
+			continue
 		}
+		chunk[n] = c
+		n++
+		if n == len(chunk) {
+			flush(false)
+		}
+	}
+	if limit < 0 || len(out) < limit {
+		flush(true)
 	}
 	if junk {
 		warn("invalid characters in base64 skipped")
 	}
-	if r := len(clean) % 4; r == 1 {
-		clean = clean[:len(clean)-1]
-		warn("truncated base64")
+	if limit >= 0 && len(out) > limit {
+		out = out[:limit]
 	}
-	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
-	n, err := base64.RawStdEncoding.Decode(out, clean)
-	if err != nil {
-		warn("base64: " + err.Error())
-	}
-	return out[:n]
+	return out
 }
 
 // decodeQP decodes quoted-printable leniently: "=" not followed by two hex
 // digits or a line break is kept as it is, trailing blanks before a line
-// break are dropped (RFC 2045 6.7 (3)).
-func decodeQP(b []byte) []byte {
-	out := make([]byte, 0, len(b))
+// break are dropped (RFC 2045 6.7 (3)). It stops at limit bytes of output
+// when limit >= 0.
+func decodeQP(b []byte, limit int) []byte {
+	size := len(b)
+	if limit >= 0 {
+		size = min(size, limit)
+	}
+	out := make([]byte, 0, size)
 	for i := 0; i < len(b); i++ {
+		// Blanks at the limit may still be dropped by a line break.
+		if limit >= 0 && len(out) >= limit && (limit == 0 || out[len(out)-1] != ' ' && out[len(out)-1] != '\t') {
+			break
+		}
 		c := b[i]
 		switch {
 		case c == '=':
@@ -107,6 +150,9 @@ func decodeQP(b []byte) []byte {
 		default:
 			out = append(out, c)
 		}
+	}
+	if limit >= 0 && len(out) > limit {
+		out = out[:limit]
 	}
 	return out
 }
