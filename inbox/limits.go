@@ -106,6 +106,17 @@ const (
 	MaxLineLength = 2000
 	// MaxRecipients bounds the recipients of one mail.
 	MaxRecipients = 100
+	// smallMailBytes is what a session reads of a mail on its own; a
+	// larger mail must hold one of maxLargeMails slots to be read on,
+	// parsed and committed. Most mail is far below it.
+	smallMailBytes = 256 << 10
+	// maxLargeMails is how many mails over smallMailBytes the receivers
+	// hold in memory at once: with MAX_MESSAGE_BYTES at 25 MiB, one such
+	// mail costs about 100 MB while it is parsed and committed.
+	maxLargeMails = 1
+	// largeMailWait bounds the wait for a large-mail slot; past it the
+	// sender is told to try again later (451), as an MTA then does.
+	largeMailWait = 2 * time.Minute
 )
 
 // The replies the receivers write themselves.

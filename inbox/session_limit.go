@@ -10,15 +10,41 @@ import (
 )
 
 // SessionLimit bounds the concurrent sessions of the listeners that share
-// it (serve gives the SMTP and LMTP receivers one: SMTP_MAX_SESSIONS).
+// it (serve gives the SMTP and LMTP receivers one: SMTP_MAX_SESSIONS), and
+// the large mails they hold in memory at once.
 type SessionLimit struct {
 	slots chan struct{}
+	// large are the slots of mails over smallMailBytes: such a mail is
+	// read on, parsed and committed only while it holds one, so a flood
+	// of big mails holds at most maxLargeMails of them in memory (the
+	// other senders wait, as TCP makes them).
+	large chan struct{}
 }
 
 // NewSessionLimit allows n sessions at once (at least one).
 func NewSessionLimit(n int) *SessionLimit {
-	return &SessionLimit{slots: make(chan struct{}, max(n, 1))}
+	return &SessionLimit{slots: make(chan struct{}, max(n, 1)), large: make(chan struct{}, maxLargeMails)}
 }
+
+// takeLarge waits up to largeMailWait for a large-mail slot; it reports
+// whether it got one. Release it with dropLarge.
+func (s *SessionLimit) takeLarge() bool {
+	select {
+	case s.large <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(largeMailWait)
+	defer t.Stop()
+	select {
+	case s.large <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+func (s *SessionLimit) dropLarge() { <-s.large }
 
 // InUse is the number of sessions open now.
 func (s *SessionLimit) InUse() int { return len(s.slots) }

@@ -167,15 +167,19 @@ type session struct {
 	conn   *limitedConn // nil only if go-smtp wrapped our conn (it does not)
 	remote string
 	from   string
+	size   int64 // the SIZE the client declared (RFC 1870), 0 if none
 	rcpts  []string
 }
 
-func (s *session) Reset() { s.from, s.rcpts = "", nil }
+func (s *session) Reset() { s.from, s.size, s.rcpts = "", 0, nil }
 
 func (s *session) Logout() error { return nil }
 
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	s.from = from
+func (s *session) Mail(from string, opts *smtp.MailOptions) error {
+	s.from, s.size = from, 0
+	if opts != nil && opts.Size > 0 {
+		s.size = opts.Size
+	}
 	return nil
 }
 
@@ -196,7 +200,26 @@ func (s *session) Data(r io.Reader) error {
 	for _, rc := range s.rcpts {
 		fmt.Fprintf(&buf, "Delivered-To: %s\r\n", rc)
 	}
-	if _, err := io.Copy(&buf, r); err != nil {
+	// The declared SIZE sizes the buffer at once (a wrong one costs only
+	// growth), but never past what the mail may hold now.
+	buf.Grow(int(min(s.size, smallMailBytes)) + 2*bytes.MinRead)
+	n, err := io.Copy(&buf, io.LimitReader(r, smallMailBytes))
+	if err == nil && n == smallMailBytes {
+		// A large mail: read on only with a large-mail slot (see
+		// SessionLimit), held until it is committed.
+		if !s.l.cfg.Sessions.takeLarge() {
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 1},
+				Message: "Too many large messages at once, please retry later"}
+		}
+		defer s.l.cfg.Sessions.dropLarge()
+		if limit := s.l.cfg.MaxMessageBytes; limit > 0 && s.size > smallMailBytes {
+			// The rest of the declared size, and the room ReadFrom wants
+			// to see the end (bytes.MinRead).
+			buf.Grow(int(min(s.size, limit)-smallMailBytes) + 2*bytes.MinRead)
+		}
+		_, err = io.Copy(&buf, r)
+	}
+	if err != nil {
 		if errors.Is(err, smtp.ErrDataTooLarge) {
 			return smtp.ErrDataTooLarge
 		}
