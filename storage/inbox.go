@@ -65,8 +65,11 @@ func (s *Store) AddQuarantine(ctx context.Context, q *domain.Quarantined) error 
 		raw = []byte{}
 	}
 	row := &quarantineRow{At: utc(q.At), Channel: q.Channel, Mailbox: q.Mailbox, UIDValidity: int64(q.UIDValidity), UID: int64(q.UID),
-		MessageID: q.MessageID, FromAddr: q.From, Subject: q.Subject, Reason: q.Reason, Raw: raw, Size: int64(len(raw))}
+		MessageID: q.MessageID, FromAddr: q.From, Subject: q.Subject, Reason: q.Reason, Raw: []byte{}, Size: int64(len(raw))}
 	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
+		return mapErr(err, "quarantine mail")
+	}
+	if err := s.setBlob(ctx, "quarantine", "raw", row.ID, raw); err != nil {
 		return mapErr(err, "quarantine mail")
 	}
 	q.ID, q.Size = row.ID, row.Size

@@ -314,8 +314,17 @@ func (s *Store) AddAttachment(ctx context.Context, a *domain.Attachment) error {
 		row.Content, row.Path = nil, name
 		a.Path = name
 	}
+	content := row.Content
+	if content != nil {
+		row.Content = []byte{} // written below, as a driver parameter
+	}
 	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
 		return mapErr(err, "add attachment to %s", domain.FormatRef(a.TicketID))
+	}
+	if content != nil {
+		if err := s.setBlob(ctx, "attachments", "content", row.ID, content); err != nil {
+			return mapErr(err, "add attachment to %s", domain.FormatRef(a.TicketID))
+		}
 	}
 	a.ID = row.ID
 	return nil
