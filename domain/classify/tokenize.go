@@ -166,13 +166,25 @@ team colleague colleagues sir madam mr mrs ms
 	return m
 }()
 
+// maxMailText is how much of a mail's text CleanMail reads.
+const maxMailText = 32 << 10
+
 // CleanMail removes what a mail carries besides its request: quoted
 // replies ("> …", "On … wrote:", Outlook's "From: … Sent: …" block), the
 // signature after "-- " or after a
 // closing line such as "Best regards," near the end, and header-like lines
 // of forwarded mail. Text without line breaks (like the dataset's
-// preprocessed tickets) is returned unchanged.
+// preprocessed tickets) is returned unchanged. Only the first maxMailText
+// bytes are read: a request says what it is about at its start, and a
+// hostile megabyte must not cost the classifier or its training more.
 func CleanMail(body string) string {
+	if len(body) > maxMailText {
+		n := maxMailText
+		for n > 0 && !utf8.RuneStart(body[n]) {
+			n--
+		}
+		body = body[:n]
+	}
 	if !strings.Contains(body, "\n") {
 		return body
 	}

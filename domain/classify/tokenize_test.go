@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestTokens(t *testing.T) {
@@ -76,5 +77,18 @@ func TestCleanMail(t *testing.T) {
 	oneLine := "reset passwords for our client thank best regards"
 	if got := CleanMail(oneLine); got != oneLine {
 		t.Errorf("CleanMail(one line) = %q, want it unchanged", got)
+	}
+}
+
+// TestCleanMailReadsTheStartOnly: a hostile megabyte of text costs the
+// classifier no more than its first maxMailText bytes, cut at a rune.
+func TestCleanMailReadsTheStartOnly(t *testing.T) {
+	body := "Printer on floor 3 is jammed.\n" + strings.Repeat("é", 1<<20)
+	got := CleanMail(body)
+	if len(got) > maxMailText {
+		t.Errorf("CleanMail kept %d bytes, want at most %d", len(got), maxMailText)
+	}
+	if !strings.HasPrefix(got, "Printer on floor 3 is jammed.") || !utf8.ValidString(got) {
+		t.Errorf("CleanMail lost the start of the request or cut a rune: %q…", got[:40])
 	}
 }
