@@ -69,14 +69,16 @@ func newServer(bin string, env []string) (*server, error) {
 	return s, nil
 }
 
-// run runs a one-shot ticketgate command with serve's environment.
-func (s *server) run(ctx context.Context, args ...string) error {
+// run runs a one-shot ticketgate command with serve's environment and
+// returns what it printed.
+func (s *server) run(ctx context.Context, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, s.bin, args...)
 	cmd.Env = s.env
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("ticketgate %s: %w\n%s", strings.Join(args, " "), err, out)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("ticketgate %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
-	return nil
+	return string(out), nil
 }
 
 // start starts serve and waits until it is ready.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -97,7 +98,7 @@ func soak(ctx context.Context, args []string) error {
 	if err := os.WriteFile(setup, []byte(soakSetup), 0o600); err != nil {
 		return err
 	}
-	if err := srv.run(ctx, "setup", "apply", setup); err != nil {
+	if _, err := srv.run(ctx, "setup", "apply", setup); err != nil {
 		return err
 	}
 	if err := srv.start(ctx); err != nil {
@@ -168,6 +169,16 @@ func soak(ctx context.Context, args []string) error {
 		tickets, comments, quarantined, other, res.bounces.Load())
 	fmt.Printf("serve: peak RSS %.0f MB, %d failed health checks, running at the end: %v\n",
 		float64(peak)/(1<<20), badHealth.Load(), srv.alive())
+
+	if quarantined > 0 {
+		if list, err := srv.run(ctx, "inbox", "quarantine", "list"); err == nil {
+			lines := strings.Split(strings.TrimSpace(list), "\n")
+			fmt.Printf("quarantine (ticketgate inbox quarantine list, %d shown):\n", min(len(lines), 21)-1)
+			for _, l := range lines[:min(len(lines), 21)] {
+				fmt.Println("  " + l)
+			}
+		}
+	}
 
 	var problems []error
 	if !srv.alive() {
@@ -266,7 +277,8 @@ func sendAll(ctx context.Context, addr, helpdesk string, w *writer, next *atomic
 }
 
 func sendOne(c *smtp.Client, from, to string, raw []byte) error {
-	if err := c.Mail(from, nil); err != nil {
+	// SIZE, as MTAs declare it (RFC 1870).
+	if err := c.Mail(from, &smtp.MailOptions{Size: int64(len(raw))}); err != nil {
 		return err
 	}
 	if err := c.Rcpt(to, nil); err != nil {
