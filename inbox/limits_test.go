@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"bufio"
+	"bytes"
 	"net"
 	"path/filepath"
 	"runtime"
@@ -129,5 +130,41 @@ func TestListenerLineAndLifeLimits(t *testing.T) {
 	}
 	if smtpCode(err) != 421 || !strings.Contains(err.Error(), "time limit") {
 		t.Errorf("after the connection's life: %v, want 421 time limit", err)
+	}
+}
+
+// TestListenerOneLargeMailAtATime: a mail over smallMailBytes is read on
+// only with the receivers' large-mail slot, so while one is held another
+// large mail waits (its sender's TCP stalls), and small mails still pass.
+func TestListenerOneLargeMailAtATime(t *testing.T) {
+	in := newIntake(t, filepath.Join(t.TempDir(), "t.db"))
+	limit := NewSessionLimit(10)
+	l := startListener(t, in.desk, ListenerConfig{Sessions: limit, MaxMessageBytes: 4 << 20})
+	if !limit.takeLarge() {
+		t.Fatal("the large-mail slot is taken before anything was sent")
+	}
+	large := append(rawMail("large@x.test", "ann@company.test", "Large"), bytes.Repeat([]byte("0123456789abcdef\r\n"), 2*smallMailBytes/18)...)
+	done := make(chan error, 1)
+	c := dialFor(t, l, false)
+	go func() { done <- send(c, "ann@company.test", []string{"help@company.test"}, large) }()
+
+	small := dialFor(t, l, false)
+	if err := send(small, "bob@company.test", []string{"help@company.test"}, rawMail("small@x.test", "bob@company.test", "Small")); err != nil {
+		t.Fatalf("a small mail while the large slot is held: %v", err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the large mail was taken while the slot was held (%v)", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	limit.dropLarge()
+	if err := <-done; err != nil {
+		t.Fatalf("the large mail after the slot was freed: %v", err)
+	}
+	if ts := in.tickets(t); len(ts) != 2 {
+		t.Fatalf("tickets = %d, want 2", len(ts))
+	}
+	if n := len(limit.large); n != 0 {
+		t.Errorf("%d large-mail slots still held after the mails", n)
 	}
 }
