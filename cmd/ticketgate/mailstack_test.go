@@ -354,11 +354,14 @@ func TestMailpitThroughput(t *testing.T) {
 	tok := token(t)
 	const total = 200
 	for i := 0; i < total; i++ {
-		m, err := comp.Compose(ctx, domain.Mail{Kind: domain.MailRefusal, To: fmt.Sprintf("tp%d-%s@elsewhere.test", i, tok),
-			Vars: map[string]string{"Subject": "throughput " + tok}})
+		// A ticket's mail: its subject carries the ticket's, to find them
+		// all in Mailpit (a refusal's subject echoes nothing).
+		m, err := comp.Compose(ctx, domain.Mail{Kind: domain.MailTicketReceived, To: fmt.Sprintf("tp%d-%s@elsewhere.test", i, tok),
+			Ticket: &domain.Ticket{ID: int64(i + 1), Subject: "throughput " + tok, Status: domain.StatusTriage}})
 		if err != nil {
 			t.Fatal(err)
 		}
+		m.TicketID = 0 // no such ticket in this database
 		m.Status, m.NextAttemptAt, m.CreatedAt = domain.OutboxQueued, time.Now().Add(-time.Second), time.Now()
 		if err := st.EnqueueMail(ctx, m); err != nil {
 			t.Fatal(err)
