@@ -115,12 +115,13 @@ func (d *Desk) Receive(ctx context.Context, items []Received) ([]Outcome, error)
 		d.afterCommit(ctx, outs)
 		return outs, nil
 	}
-	if len(items) == 1 {
-		return d.receiveOrQuarantine(ctx, items[0], err)
-	}
+	// Each mail is tried once more in a transaction of its own before it
+	// is blamed: a concurrent writer may have won a race (two mails of a
+	// new sender creating the same user on PostgreSQL, a deadlock), which
+	// a second try does not meet again.
 	outs = nil
 	for _, it := range items {
-		o, err := d.receiveOrQuarantine(ctx, it, nil)
+		o, err := d.receiveOrQuarantine(ctx, it)
 		if err != nil {
 			return outs, err
 		}
@@ -130,30 +131,25 @@ func (d *Desk) Receive(ctx context.Context, items []Received) ([]Outcome, error)
 }
 
 // receiveOrQuarantine takes in one mail in its own transaction, or
-// quarantines it when it fails for a reason of its own. firstErr is the
-// error of an attempt already made, if any.
-func (d *Desk) receiveOrQuarantine(ctx context.Context, it Received, firstErr error) ([]Outcome, error) {
-	err := firstErr
-	if err == nil {
-		var o Outcome
-		err = d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
-			var err error
-			pre, err := d.prefetch(ctx, tx, []Received{it})
-			if err != nil {
-				return err
-			}
-			if o, err = d.receiveGuarded(ctx, tx, it, pre.at(0)); err != nil {
-				return err
-			}
-			if err := d.saveMailboxStates(ctx, tx, []Received{it}); err != nil {
-				return err
-			}
-			return tx.DeleteInFlight(ctx, inFlightKeys([]Received{it}))
-		})
-		if err == nil {
-			d.afterCommit(ctx, []Outcome{o})
-			return []Outcome{o}, nil
+// quarantines it when it fails for a reason of its own.
+func (d *Desk) receiveOrQuarantine(ctx context.Context, it Received) ([]Outcome, error) {
+	var o Outcome
+	err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+		pre, err := d.prefetch(ctx, tx, []Received{it})
+		if err != nil {
+			return err
 		}
+		if o, err = d.receiveGuarded(ctx, tx, it, pre.at(0)); err != nil {
+			return err
+		}
+		if err := d.saveMailboxStates(ctx, tx, []Received{it}); err != nil {
+			return err
+		}
+		return tx.DeleteInFlight(ctx, inFlightKeys([]Received{it}))
+	})
+	if err == nil {
+		d.afterCommit(ctx, []Outcome{o})
+		return []Outcome{o}, nil
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
@@ -168,7 +164,6 @@ func (d *Desk) receiveOrQuarantine(ctx context.Context, it Received, firstErr er
 	if errors.As(err, &pe) {
 		reason = pe.Error()
 	}
-	var o Outcome
 	qerr := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
 		var err error
 		if o, err = d.quarantine(ctx, tx, it, reason); err != nil {

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -311,6 +312,51 @@ func TestAttachmentsDir(t *testing.T) {
 		files, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
 		if len(files) != 1 {
 			t.Errorf("files under ATTACHMENTS_DIR: %v", files)
+		}
+	})
+}
+
+// conflictOnce is a store whose first CreateUser inside a transaction
+// fails as a concurrent writer's unique insert makes it fail on
+// PostgreSQL.
+type conflictOnce struct {
+	domain.Store
+	left int
+}
+
+func (c *conflictOnce) InTx(ctx context.Context, fn func(ctx context.Context, tx domain.Store) error) error {
+	return c.Store.InTx(ctx, func(ctx context.Context, tx domain.Store) error {
+		return fn(ctx, &conflictOnceTx{Store: tx, c: c})
+	})
+}
+
+type conflictOnceTx struct {
+	domain.Store
+	c *conflictOnce
+}
+
+func (t *conflictOnceTx) CreateUser(ctx context.Context, u *domain.User) error {
+	if t.c.left > 0 {
+		t.c.left--
+		return fmt.Errorf("create user %s: %w", u.Email, domain.ErrConflict)
+	}
+	return t.Store.CreateUser(ctx, u)
+}
+
+// TestReceiveRetriesARace: a mail whose transaction loses a race (two
+// mails of one new sender creating the same user at once) is tried again
+// alone, not quarantined; the soak on PostgreSQL found it quarantined.
+func TestReceiveRetriesARace(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		st := &conflictOnce{Store: s, left: 1}
+		d := domain.NewDesk(st, fixedClock{}, storagetest.Logger(t),
+			domain.WithIntake(domain.IntakePolicy{HelpdeskAddress: "help@company.test", AllowedDomains: []string{"company.test"}}))
+		o := receive1(t, d, mail("race@mail.test", "new@company.test", "VPN down", "It drops."))
+		if o.Kind != domain.OutcomeTicket {
+			t.Fatalf("outcome = %+v, want a ticket after one retry", o)
+		}
+		if q, _ := s.ListQuarantine(context.Background(), 0); len(q) != 0 {
+			t.Errorf("quarantine = %+v, want none", q)
 		}
 	})
 }
