@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,7 +45,15 @@ func (s *SessionLimit) takeLarge() bool {
 	}
 }
 
-func (s *SessionLimit) dropLarge() { <-s.large }
+// dropLarge frees the large-mail slot. It first hands the mail's memory
+// back: the runtime would keep a heap sized for it (GOGC lets the heap
+// grow to twice what was live at the last collection), and the next large
+// mail would grow it further. Large mails are rare, and a collection of
+// this heap costs milliseconds.
+func (s *SessionLimit) dropLarge() {
+	debug.FreeOSMemory()
+	<-s.large
+}
 
 // InUse is the number of sessions open now.
 func (s *SessionLimit) InUse() int { return len(s.slots) }
