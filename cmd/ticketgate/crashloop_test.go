@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,33 +13,8 @@ import (
 	"ticketgate/storage/storagetest"
 )
 
-var (
-	crashBuildOnce sync.Once
-	crashBinPath   string
-	crashBuildErr  error
-)
-
-// crashBinary builds ticketgate with the crash hook (parse_crashhook.go)
-// once for the tests that need it.
-func crashBinary(t *testing.T) string {
-	t.Helper()
-	crashBuildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ticketgate-crashhook")
-		if err != nil {
-			crashBuildErr = err
-			return
-		}
-		crashBinPath = filepath.Join(dir, "ticketgate")
-		out, err := exec.Command("go", "build", "-tags", "crashhook", "-o", crashBinPath, ".").CombinedOutput()
-		if err != nil {
-			crashBuildErr = fmt.Errorf("%v: %s", err, out)
-		}
-	})
-	if crashBuildErr != nil {
-		t.Fatalf("build ticketgate -tags crashhook: %v", crashBuildErr)
-	}
-	return crashBinPath
-}
+// crashBinary is ticketgate built with the crash hook (parse_crashhook.go).
+func crashBinary(t *testing.T) string { return buildWith(t, "crashhook") }
 
 // appendRaw puts raw into the test's mailbox, unseen.
 func (d *dovecot) appendRaw(t *testing.T, raw string) {

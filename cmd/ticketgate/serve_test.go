@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -148,32 +149,40 @@ func TestServe(t *testing.T) {
 	})
 }
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
+// builds are the binaries the tests built, by their build tags ("" for
+// none): each is built once per test run.
+var builds sync.Map // tags → *build
+
+type build struct {
+	once sync.Once
+	path string
+	err  error
+}
 
 // binary builds ticketgate once for the tests that need a real process.
-func binary(t *testing.T) string {
+func binary(t *testing.T) string { return buildWith(t, "") }
+
+// buildWith builds ticketgate with the build tags (comma separated) once.
+func buildWith(t *testing.T, tags string) string {
 	t.Helper()
-	buildOnce.Do(func() {
+	v, _ := builds.LoadOrStore(tags, &build{})
+	b := v.(*build)
+	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "ticketgate-bin")
 		if err != nil {
-			buildErr = err
+			b.err = err
 			return
 		}
-		binPath = filepath.Join(dir, "ticketgate")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		b.path = filepath.Join(dir, "ticketgate")
+		out, err := exec.Command("go", "build", "-tags", tags, "-o", b.path, ".").CombinedOutput()
 		if err != nil {
-			buildErr = err
-			t.Logf("go build: %s", out)
+			b.err = fmt.Errorf("%v: %s", err, out)
 		}
 	})
-	if buildErr != nil {
-		t.Fatalf("build ticketgate: %v", buildErr)
+	if b.err != nil {
+		t.Fatalf("build ticketgate (tags %q): %v", tags, b.err)
 	}
-	return binPath
+	return b.path
 }
 
 // TestServeProcessStopsOnSignal runs the real binary and stops it with
