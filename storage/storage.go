@@ -99,7 +99,10 @@ func sqliteTarget(path string) (Target, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
 	q.Set("_time_format", "sqlite")
-	return Target{DSN: "file:" + path + "?" + q.Encode(), Display: path}, nil
+	// The driver opens a URI (RFC 3986, as SQLite reads it): "?" would
+	// start its parameters and "#" a fragment, cutting the path there.
+	uriPath := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+	return Target{DSN: "file:" + uriPath + "?" + q.Encode(), Display: path}, nil
 }
 
 // redact drops the password of a URL for messages and logs.
