@@ -13,4 +13,4 @@ ALTER TABLE outbox ADD COLUMN body_dropped_at {{.Time}};
 --bun:split
 CREATE INDEX outbox_acks ON outbox (to_addr, created_at) WHERE kind = 'ticket_received';
 --bun:split
-CREATE INDEX outbox_sent_kept ON outbox (sent_at, id) WHERE status = 'sent' AND body_dropped_at IS NULL;
+CREATE INDEX outbox_sent_kept ON outbox (status, sent_at, id) WHERE body_dropped_at IS NULL;
