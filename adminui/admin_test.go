@@ -490,6 +490,16 @@ func TestAdminMailPages(t *testing.T) {
 		}
 		refusedMail(fmt.Sprintf("/admin/mail/outbox/%d/discard", mailID), 409, "was sent already")
 		refusedMail(fmt.Sprintf("/admin/mail/outbox/%d/retry", mailID), 409, "was sent already")
+		// After OUTBOX_RETENTION the page says the body was dropped.
+		if _, body := root.get("/admin/mail/outbox?status=sent"); strings.Contains(body, "body dropped") {
+			t.Error("the outbox says a kept body was dropped")
+		}
+		if err := f.st.DropOutboxBody(ctx, mailID, domain.HeaderSection(m.Raw), now); err != nil {
+			t.Fatal(err)
+		}
+		if _, body := root.get("/admin/mail/outbox?status=sent"); !strings.Contains(body, "body dropped") || !strings.Contains(body, "(OUTBOX_RETENTION)") {
+			t.Error("the outbox does not say the sent mail's body was dropped")
+		}
 		ms, _ := f.st.ListOutbox(ctx, domain.OutboxHeld, 1)
 		accepted(t, root, fmt.Sprintf("/admin/mail/outbox/%d/discard", ms[0].ID), nil, "/admin/mail/outbox?ok=maildiscard")
 		if _, err := f.st.GetOutbox(ctx, ms[0].ID); err == nil {

@@ -36,7 +36,7 @@ func WithClassifier(c Classifier, minConfidence float64) Option {
 // answer records category, method and confidence with a classified event
 // and routes the ticket (routeClassified), while an answer below the
 // minimum confidence leaves it in triage with a triaged event naming the
-// top three candidates and mails the admins a triage notice.
+// top three candidates, for the admins' next triage digest.
 func (d *Desk) ClassifyTicket(ctx context.Context, id int64) error {
 	if d.classify == nil {
 		return errors.New("classify: no classifier configured")
@@ -104,9 +104,9 @@ func (d *Desk) ClassifyTicket(ctx context.Context, id int64) error {
 
 var errAlreadyClassified = errors.New("already classified")
 
-// triage keeps t in triage with what the classifier thought, and tells
-// the admins once (the ticket now has a method, so it is never classified
-// again automatically).
+// triage keeps t in triage with what the classifier thought (the ticket
+// now has a method, so it is never classified again automatically). It
+// mails nobody: the admins' next triage digest lists it.
 func (d *Desk) triage(ctx context.Context, tx Store, t *Ticket, res Classification) error {
 	if err := tx.UpdateTicket(ctx, t, StatusTriage); err != nil {
 		return err
@@ -121,41 +121,14 @@ func (d *Desk) triage(ctx context.Context, tx Store, t *Ticket, res Classificati
 		reason = fmt.Sprintf("confidence %.2f by %s is below %.2f", res.Confidence, res.Method, d.classify.minConfidence)
 	}
 	cands := formatCandidates(res.Candidates)
-	detail := "left in triage for an admin: " + reason
+	detail := triagedPrefix + reason
 	if cands != "" {
 		detail += "; candidates: " + cands
 	}
 	if err := d.event(ctx, tx, t.ID, EventTriaged, SystemActor.String(), detail); err != nil {
 		return err
 	}
-	if d.composer == nil {
-		return nil
-	}
-	admins, err := tx.ListUsers(ctx, UserFilter{Role: RoleAdmin})
-	if err != nil {
-		return err
-	}
-	for _, a := range admins {
-		if a.Disabled {
-			continue
-		}
-		// MailTriageNotice reads these Vars:
-		//   reason      why no category was chosen ("confidence 0.41 by local is below 0.60")
-		//   candidates  the top three, "Hardware 0.41, Access 0.30, Storage 0.12" ("" if none)
-		//   method      the classifier that answered (local or openai)
-		//   confidence  its confidence, "0.41"
-		//   explanation the classifier's one-line explanation
-		err := d.sendMail(ctx, tx, Mail{Kind: MailTriageNotice, To: a.Email, ToName: a.Name, Ticket: t, Vars: map[string]string{
-			"reason":      reason,
-			"candidates":  cands,
-			"method":      res.Method,
-			"confidence":  fmt.Sprintf("%.2f", res.Confidence),
-			"explanation": res.Explanation,
-		}})
-		if err != nil {
-			return err
-		}
-	}
+	// The admins hear of it in their next triage digest (SendTriageDigests).
 	return nil
 }
 

@@ -25,6 +25,7 @@ type Desk struct {
 	schedule   Schedule // the scheduled jobs' periods; see WithSchedule
 
 	refusalsPerHour int // REFUSALS_PER_HOUR; see WithRefusalsPerHour
+	acksPerHour     int // ACKS_PER_SENDER_PER_HOUR; see WithAcksPerSenderPerHour
 
 	classify *classifying // see WithClassifier
 
@@ -50,7 +51,7 @@ func NewDesk(store Store, clock Clock, log *slog.Logger, opts ...Option) *Desk {
 		log = slog.New(slog.DiscardHandler)
 	}
 	d := &Desk{store: store, clock: clock, log: log, linkRequested: make(chan struct{}, 1),
-		refusalsPerHour: DefaultRefusalsPerHour, instance: newInstanceID()}
+		refusalsPerHour: DefaultRefusalsPerHour, acksPerHour: DefaultAcksPerSenderPerHour, instance: newInstanceID()}
 	for _, o := range opts {
 		o(d)
 	}

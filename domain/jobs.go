@@ -13,7 +13,9 @@ import (
 // who has not answered after APPROVAL_REMIND_AFTER gets one reminder in the
 // approval's own thread; a level still waiting after APPROVAL_EXPIRE_AFTER
 // is escalated to the admins by mail (0: never); a resolved ticket closes
-// after REOPEN_WITHIN. Each job claims its rows in the transaction that acts
+// after REOPEN_WITHIN; the admins get a triage digest at most every
+// TRIAGE_DIGEST_INTERVAL (triage_digest.go); sent mail loses its body after
+// OUTBOX_RETENTION (mail_retention.go). Each job claims its rows in the transaction that acts
 // on them, so with several instances each row is handled once.
 
 // Schedule holds the jobs' periods.
@@ -21,6 +23,11 @@ type Schedule struct {
 	RemindAfter  time.Duration
 	ExpireAfter  time.Duration // 0: never escalate
 	ReopenWithin time.Duration
+	// TriageDigest is the least time between two triage digests to one
+	// admin (0: none are sent).
+	TriageDigest time.Duration
+	// OutboxRetention is how long a sent mail keeps its body (0: for ever).
+	OutboxRetention time.Duration
 }
 
 // WithSchedule sets the jobs' periods.
@@ -34,6 +41,7 @@ const jobBatch = 100
 // JobReport says what one run of the jobs did.
 type JobReport struct {
 	Reminded, Escalated, Closed int
+	Digests, BodiesDropped      int
 }
 
 // RunJobs runs every scheduled job once.
@@ -55,8 +63,15 @@ func (d *Desk) RunJobs(ctx context.Context) (JobReport, error) {
 			return rep, err
 		}
 	}
+	if rep.Digests, err = d.SendTriageDigests(ctx); err != nil {
+		return rep, err
+	}
+	if rep.BodiesDropped, err = d.DropOldMailBodies(ctx); err != nil {
+		return rep, err
+	}
 	if rep != (JobReport{}) {
-		d.log.InfoContext(ctx, "scheduled jobs", slog.Int("reminded", rep.Reminded), slog.Int("escalated", rep.Escalated), slog.Int("closed", rep.Closed))
+		d.log.InfoContext(ctx, "scheduled jobs", slog.Int("reminded", rep.Reminded), slog.Int("escalated", rep.Escalated), slog.Int("closed", rep.Closed),
+			slog.Int("triage_digests", rep.Digests), slog.Int("mail_bodies_dropped", rep.BodiesDropped))
 	}
 	return rep, nil
 }

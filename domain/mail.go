@@ -34,6 +34,9 @@ type Mail struct {
 	ToName string
 	Ticket *Ticket // nil for mail about no ticket
 	Vars   map[string]string
+	// Lines is a list the kind's template shows, one entry a line (the
+	// tickets of a triage digest); nil for most kinds.
+	Lines []MailLine
 	// ReplyTo is set where a flow needs answers at another address (the
 	// approval plus-address).
 	ReplyTo string
@@ -44,6 +47,13 @@ type Mail struct {
 	// Message-ID in place of the random part, so a reply that threads
 	// carries it.
 	Token string
+}
+
+// MailLine is one entry of a mail's list: a ticket and a note about it.
+type MailLine struct {
+	Ref     string // the ticket's ref, TKT-N
+	Subject string
+	Note    string // e.g. the classifier's top guess
 }
 
 // Composer renders a Mail into a complete message ready to send (headers,

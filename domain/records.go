@@ -88,6 +88,9 @@ type OutboxMessage struct {
 	LastError     string
 	CreatedAt     time.Time
 	SentAt        *time.Time
+	// BodyDroppedAt is when OUTBOX_RETENTION dropped the body of this
+	// sent mail: Raw then holds its header section alone.
+	BodyDroppedAt *time.Time
 }
 
 // InboxLogEntry records a mail that made no ticket, and why.

@@ -24,7 +24,8 @@ type Store interface {
 	InboxStore
 	ApprovalStore
 	JobStore
-	ClassifyStore // store_training.go
+	MailVolumeStore // store_mail_volume.go
+	ClassifyStore   // store_training.go
 	AssignStore
 	PortalStore
 	AdminStore       // store_admin.go

@@ -11,7 +11,9 @@ import (
 	htmltemplate "html/template"
 	"io"
 	"net/mail"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -131,6 +133,13 @@ type view struct {
 	Body            string // the ticket's text, for approvers
 	Requester       string
 	Vars            map[string]string
+	Lines           []line // a list: the tickets of a triage digest
+	TriageLink      string // the admin's list of tickets in triage
+}
+
+// line is one entry of a mail's list, as a template sees it.
+type line struct {
+	Ref, Subject, Note, Link string
 }
 
 // Compose renders m. It does no I/O besides reading randomness.
@@ -143,7 +152,12 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 	if err != nil || hasControl(m.To) {
 		return nil, fmt.Errorf("compose %s: %w: recipient %q", m.Kind, domain.ErrInvalid, m.To)
 	}
-	v := view{HelpdeskName: c.cfg.FromName, HelpdeskAddress: c.cfg.HelpdeskAddress, ToName: oneLine(m.ToName), Vars: m.Vars}
+	v := view{HelpdeskName: c.cfg.FromName, HelpdeskAddress: c.cfg.HelpdeskAddress, ToName: oneLine(m.ToName), Vars: m.Vars,
+		TriageLink: c.cfg.BaseURL + "/admin/tickets?status=" + string(domain.StatusTriage)}
+	for _, l := range m.Lines {
+		v.Lines = append(v.Lines, line{Ref: oneLine(l.Ref), Subject: oneLine(l.Subject), Note: oneLine(l.Note),
+			Link: c.cfg.BaseURL + "/admin/tickets/" + url.PathEscape(l.Ref)})
+	}
 	if v.Vars == nil {
 		v.Vars = map[string]string{}
 	}
@@ -166,6 +180,13 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 		if m.InReplyTo != "" {
 			subject = "Re: " + subject
 		}
+	} else if m.Kind == domain.MailTriageNotice {
+		// The digest of what waits in triage, to an admin.
+		n := v.Vars["total"]
+		if n == "" {
+			n = strconv.Itoa(len(m.Lines))
+		}
+		subject = fmt.Sprintf("Triage: %s ticket(s) waiting at %s", oneLine(n), c.cfg.FromName)
 	} else if m.Kind == domain.MailPasswordLink {
 		subject = "Choose a new password for " + c.cfg.FromName
 		if v.Vars["purpose"] == "invite" {

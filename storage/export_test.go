@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/uptrace/bun"
 )
@@ -41,4 +43,44 @@ func (s *Store) InFlightRows(ctx context.Context) (map[string]InFlightForTest, e
 type InFlightForTest struct {
 	Instance string
 	Crashes  int
+}
+
+// QueryPlan returns the plan of query as text: EXPLAIN QUERY PLAN on
+// SQLite, EXPLAIN on PostgreSQL with sequential scans discouraged (an
+// empty test table would otherwise be scanned whatever its indexes).
+func (s *Store) QueryPlan(ctx context.Context, query string) (string, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback()
+	explain := "EXPLAIN QUERY PLAN "
+	if s.Postgres() {
+		if _, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			return "", err
+		}
+		explain = "EXPLAIN "
+	}
+	rows, err := tx.QueryContext(ctx, explain+query)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return "", err
+	}
+	var out strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", err
+		}
+		fmt.Fprintln(&out, vals...)
+	}
+	return out.String(), rows.Err()
 }

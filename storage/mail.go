@@ -26,12 +26,14 @@ type outboxRow struct {
 	LastError     string     `bun:"last_error"`
 	CreatedAt     time.Time  `bun:"created_at"`
 	SentAt        *time.Time `bun:"sent_at"`
+	BodyDroppedAt *time.Time `bun:"body_dropped_at"`
 }
 
 func (r *outboxRow) domain() domain.OutboxMessage {
 	return domain.OutboxMessage{ID: r.ID, TicketID: r.TicketID, Kind: r.Kind, To: r.ToAddr, Subject: r.Subject,
 		MessageID: r.MessageID, Raw: r.Raw, Status: domain.OutboxStatus(r.Status), Attempts: r.Attempts,
-		NextAttemptAt: r.NextAttemptAt.UTC(), LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(), SentAt: utcPtr(r.SentAt)}
+		NextAttemptAt: r.NextAttemptAt.UTC(), LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(), SentAt: utcPtr(r.SentAt),
+		BodyDroppedAt: utcPtr(r.BodyDroppedAt)}
 }
 
 // EnqueueMail inserts m and sets its ID.

@@ -134,7 +134,9 @@ func deskOptions(c *Config) ([]domain.Option, error) {
 	}
 	return []domain.Option{domain.WithIntake(intakePolicy(c)), mail, domain.WithSecretKey(c.SecretKey),
 		domain.WithTrustedAuthserv(c.TrustedAuthservID), domain.WithRefusalsPerHour(c.RefusalsPerHour),
-		domain.WithSchedule(domain.Schedule{RemindAfter: c.ApprovalRemindAfter, ExpireAfter: c.ApprovalExpireAfter, ReopenWithin: c.ReopenWithin})}, nil
+		domain.WithAcksPerSenderPerHour(c.AcksPerSenderPerHour),
+		domain.WithSchedule(domain.Schedule{RemindAfter: c.ApprovalRemindAfter, ExpireAfter: c.ApprovalExpireAfter, ReopenWithin: c.ReopenWithin,
+			TriageDigest: c.TriageDigestInterval, OutboxRetention: c.OutboxRetention})}, nil
 }
 
 // quietLogger is for the admin commands: warnings and errors only, so

@@ -55,6 +55,9 @@ type Config struct {
 	ApprovalExpireAfter   time.Duration
 	ReopenWithin          time.Duration
 	OutboxMaxAttempts     int
+	TriageDigestInterval  time.Duration // least time between two triage digests to one admin
+	AcksPerSenderPerHour  int           // 0: no acknowledgements
+	OutboxRetention       time.Duration // 0: sent mail keeps its body for ever
 	LogLevel              slog.Level
 	LogFormat             string // text or json
 }
@@ -284,6 +287,40 @@ var settings = []setting{
 		c.OutboxMaxAttempts = n
 		return nil
 	}},
+	{"TRIAGE_DIGEST_INTERVAL", fixed(domain.DefaultTriageDigestInterval.String()), false,
+		"at most one mail per admin per this interval lists the tickets waiting in triage, when something new waits (at least 1m)",
+		func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Minute {
+				return fmt.Errorf("%q is not a duration of at least 1m (like 15m or 1h)", v)
+			}
+			c.TriageDigestInterval = d
+			return nil
+		}},
+	{"ACKS_PER_SENDER_PER_HOUR", fixed(strconv.Itoa(domain.DefaultAcksPerSenderPerHour)), false,
+		"acknowledgements mailed to one requester per hour; past it the ticket is made and its history says the acknowledgement was skipped (0: never)",
+		func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 0 || n > 1000000 {
+				return fmt.Errorf("%q is not a whole number from 0 to 1000000", v)
+			}
+			c.AcksPerSenderPerHour = n
+			return nil
+		}},
+	{"OUTBOX_RETENTION", fixed(domain.DefaultOutboxRetention.String()), false,
+		"sent mail keeps its headers but its body is dropped after this long (0: kept for ever; else at least 1h)",
+		func(c *Config, v string) error {
+			if v == "0" {
+				c.OutboxRetention = 0
+				return nil
+			}
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Hour {
+				return fmt.Errorf("%q is not 0 or a duration of at least 1h (like 720h)", v)
+			}
+			c.OutboxRetention = d
+			return nil
+		}},
 	{"LOG_LEVEL", fixed("info"), false, "debug, info, warn or error", func(c *Config, v string) error {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return fmt.Errorf("%q is not debug, info, warn or error", v)

@@ -39,6 +39,9 @@ func TestConfigDefaults(t *testing.T) {
 		{"REOPEN_WITHIN", c.ReopenWithin, 336 * time.Hour},
 		{"OUTBOX_MAX_ATTEMPTS", c.OutboxMaxAttempts, 10},
 		{"REFUSALS_PER_HOUR", c.RefusalsPerHour, 60},
+		{"TRIAGE_DIGEST_INTERVAL", c.TriageDigestInterval, 15 * time.Minute},
+		{"ACKS_PER_SENDER_PER_HOUR", c.AcksPerSenderPerHour, 10},
+		{"OUTBOX_RETENTION", c.OutboxRetention, 720 * time.Hour},
 		{"LOG_FORMAT", c.LogFormat, "text"},
 	}
 	for _, ch := range checks {
@@ -112,6 +115,12 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"REFUSALS_PER_HOUR": "-1"}, "REFUSALS_PER_HOUR:"},
 		{map[string]string{"REFUSALS_PER_HOUR": "lots"}, "REFUSALS_PER_HOUR:"},
 		{map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT:"},
+		{map[string]string{"TRIAGE_DIGEST_INTERVAL": "30s"}, "TRIAGE_DIGEST_INTERVAL: \"30s\" is not a duration of at least 1m"},
+		{map[string]string{"TRIAGE_DIGEST_INTERVAL": "0"}, "TRIAGE_DIGEST_INTERVAL:"},
+		{map[string]string{"ACKS_PER_SENDER_PER_HOUR": "-1"}, "ACKS_PER_SENDER_PER_HOUR:"},
+		{map[string]string{"ACKS_PER_SENDER_PER_HOUR": "many"}, "ACKS_PER_SENDER_PER_HOUR:"},
+		{map[string]string{"OUTBOX_RETENTION": "10m"}, "OUTBOX_RETENTION: \"10m\" is not 0 or a duration of at least 1h"},
+		{map[string]string{"OUTBOX_RETENTION": "forever"}, "OUTBOX_RETENTION:"},
 		{map[string]string{"SECRET_KEY": "short"}, "SECRET_KEY: too short"},
 		{map[string]string{"SECRET_KEY": "a", "SECRET_KEY_FILE": filepath.Join(dir, "k")}, "both set"},
 		{map[string]string{"OPENAI_API_KEY_FILE": filepath.Join(dir, "missing")}, "OPENAI_API_KEY_FILE:"},
@@ -132,6 +141,13 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 	_, err := loadConfig(envOf(nil), nil, map[string]string{"IMAP_URL": "pop3://u:hunter2@x"})
 	if err == nil || !strings.Contains(err.Error(), "--imap-url") || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("bad flag error = %v", err)
+	}
+}
+
+func TestMailVolumeZero(t *testing.T) {
+	c, err := loadConfig(envOf(map[string]string{"OUTBOX_RETENTION": "0", "ACKS_PER_SENDER_PER_HOUR": "0", "TRIAGE_DIGEST_INTERVAL": "1h"}), nil, nil)
+	if err != nil || c.OutboxRetention != 0 || c.AcksPerSenderPerHour != 0 || c.TriageDigestInterval != time.Hour {
+		t.Errorf("loadConfig = %+v, %v; want retention 0, no acks, digest every hour", c, err)
 	}
 }
 

@@ -228,9 +228,15 @@ func (a *app) outboxShow(args []string) error {
 	case m.Status == domain.OutboxQueued || m.Status == domain.OutboxHeld:
 		fmt.Fprintf(w, "next attempt: %s\n", rfc3339(m.NextAttemptAt))
 	}
-	fmt.Fprintf(w, "last error:   %s\n\n", orDash(m.LastError))
+	fmt.Fprintf(w, "last error:   %s\n", orDash(m.LastError))
 	raw := strings.ReplaceAll(string(m.Raw), "\r\n", "\n")
 	head, _, _ := strings.Cut(raw, "\n\n")
+	if m.BodyDroppedAt != nil {
+		// OUTBOX_RETENTION kept the headers alone.
+		fmt.Fprintf(w, "body:         dropped %s after OUTBOX_RETENTION; the headers are kept\n\n%s\n", rfc3339(*m.BodyDroppedAt), strings.TrimRight(head, "\n"))
+		return nil
+	}
+	fmt.Fprintln(w)
 	text, err := textPart(m.Raw)
 	if err != nil {
 		// Not a message we can read: show it as it is.
