@@ -70,11 +70,9 @@ type ThrottleStore interface {
 	// write transactions are serialized already: nothing). It must be
 	// called inside InTx.
 	LockAttempts(ctx context.Context, scope, key string) error
-	// AddAttempt records one attempt of key in scope at at, and forgets the
-	// attempts of that key made before olderThan.
-	AddAttempt(ctx context.Context, scope, key string, at, olderThan time.Time) error
-	// ReserveAttempt is AddAttempt that returns the attempt's id, for
-	// ReleaseAttempt.
+	// ReserveAttempt records one attempt of key in scope at at, forgets the
+	// attempts of that key made before olderThan, and returns the new
+	// attempt's id, for ReleaseAttempt.
 	ReserveAttempt(ctx context.Context, scope, key string, at, olderThan time.Time) (int64, error)
 	// ReleaseAttempt forgets attempt id, one that turned out not to count
 	// (the password was right); a missing one is no error.

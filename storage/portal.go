@@ -162,12 +162,6 @@ type attemptRow struct {
 	At    time.Time `bun:"at"`
 }
 
-// AddAttempt records an attempt and forgets that key's old ones.
-func (s *Store) AddAttempt(ctx context.Context, scope, key string, at, olderThan time.Time) error {
-	_, err := s.ReserveAttempt(ctx, scope, key, at, olderThan)
-	return err
-}
-
 // ReserveAttempt records an attempt, forgets that key's old ones, and
 // returns the new attempt's id.
 func (s *Store) ReserveAttempt(ctx context.Context, scope, key string, at, olderThan time.Time) (int64, error) {
