@@ -1,7 +1,6 @@
 package inbox
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -40,9 +39,6 @@ type IMAPConfig struct {
 	MaxMessageBytes int64
 	// BatchSize is how many mails are committed together (default 200).
 	BatchSize int
-	// ParseBudget bounds the parsing of one mail (default
-	// DefaultParseBudget).
-	ParseBudget time.Duration
 }
 
 // MailboxReader tells how far a mailbox was processed; *domain.Desk is one.
@@ -157,7 +153,7 @@ func NewPoller(cfg IMAPConfig, recv Receiver, mbox MailboxReader, locker domain.
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p := &Poller{cfg: cfg, acct: a, recv: recv, mbox: mbox, locker: locker, parse: Guard(parse, cfg.ParseBudget), log: log, metrics: m,
+	p := &Poller{cfg: cfg, acct: a, recv: recv, mbox: mbox, locker: locker, parse: Guard(parse, DefaultParseBudget), log: log, metrics: m,
 		budget: fetchBudget}
 	p.state.Mailbox = a.key
 	return p, nil
@@ -638,12 +634,7 @@ func readLiteralHeader(lit imap.LiteralReader) ([]byte, error) {
 	if _, err := io.ReadFull(lit, buf); err != nil {
 		return nil, err
 	}
-	for _, sep := range []string{"\r\n\r\n", "\n\n"} {
-		if i := bytes.Index(buf, []byte(sep)); i >= 0 {
-			return bytes.Clone(buf[:i+len(sep)]), nil
-		}
-	}
-	return buf, nil
+	return domain.HeaderSection(buf), nil
 }
 
 // commitBatch fetches and commits batch (whole) and big (their headers),
