@@ -7,20 +7,15 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// htmlToText turns an HTML body into readable plain text: paragraphs and
+// htmlText turns an HTML body into readable plain text: paragraphs and
 // line breaks kept, list items as "- item", link targets kept as
 // "text (url)", blockquotes as "> " lines (so reply stripping treats an HTML
 // quote like a plain one), <hr> as Outlook's "____" separator, and head,
 // script, style and other invisible elements dropped. Entities are decoded
 // by the tokenizer. It streams tokens and keeps no tree, so deep or huge
-// documents cost linear time and constant stack. The output is at most
-// maxTextBytes and one token more.
-func htmlToText(src string) string {
-	return htmlText(src, maxTextBytes)
-}
-
-// htmlText is htmlToText that stops once it has written limit bytes. Its
-// output is within a small multiple of len(src): a tag writes at most a
+// documents cost linear time and constant stack. It stops once it has
+// written limit bytes (the output is at most limit and one token more), and
+// its output is within a small multiple of len(src): a tag writes at most a
 // line break and maxQuoteDepth "> " prefixes, a text token its own bytes.
 func htmlText(src string, limit int) string {
 	z := html.NewTokenizer(strings.NewReader(src))

@@ -7,6 +7,9 @@ import (
 	"time"
 )
 
+// htmlToText is htmlText with the limit Parse gives the body text.
+func htmlToText(src string) string { return htmlText(src, maxTextBytes) }
+
 func TestHTMLToText(t *testing.T) {
 	tests := []struct {
 		name, html, want string
