@@ -28,9 +28,7 @@ type server struct {
 	exited   chan struct{}
 	exitErr  error
 	log      bytes.Buffer // serve's output, for when it dies
-
-	mu      sync.Mutex
-	peakRSS int64 // bytes, the highest VmHWM seen
+	mu       sync.Mutex   // guards log
 }
 
 // buildTicketgate compiles ./cmd/ticketgate into dir and returns the binary.
@@ -108,7 +106,6 @@ func (s *server) start(ctx context.Context) error {
 		pw.Close()
 		close(s.exited)
 	}()
-	go s.sampleRSS()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if s.healthy(ctx, "/readyz") {
@@ -154,34 +151,15 @@ func (s *server) alive() bool {
 	}
 }
 
-// sampleRSS keeps the process's peak resident set (VmHWM, which the
-// kernel keeps itself, so no peak between samples is missed).
-func (s *server) sampleRSS() {
-	t := time.NewTicker(200 * time.Millisecond)
-	defer t.Stop()
-	for {
-		if hwm, err := vmHWM(s.cmd.Process.Pid); err == nil {
-			s.mu.Lock()
-			s.peakRSS = max(s.peakRSS, hwm)
-			s.mu.Unlock()
-		}
-		select {
-		case <-s.exited:
-			return
-		case <-t.C:
-		}
-	}
-}
-
+// peak is serve's peak resident set in bytes: VmHWM, which the kernel
+// keeps for the life of the process, so nothing between reads is missed
+// (0 once the process is gone).
 func (s *server) peak() int64 {
-	if hwm, err := vmHWM(s.cmd.Process.Pid); err == nil {
-		s.mu.Lock()
-		s.peakRSS = max(s.peakRSS, hwm)
-		s.mu.Unlock()
+	hwm, err := vmHWM(s.cmd.Process.Pid)
+	if err != nil {
+		return 0
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.peakRSS
+	return hwm
 }
 
 // vmHWM reads a process's peak resident set size in bytes (Linux).
