@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/julienschmidt/httprouter"
@@ -67,8 +65,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 	var throttled *domain.ThrottledError
 	switch {
 	case errors.As(err, &throttled):
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(throttled.RetryAfter.Seconds()))))
-		again(http.StatusTooManyRequests, fmt.Sprintf("Too many wrong passwords. For your safety, please wait %s and try again.", waitText(throttled.RetryAfter)))
+		again(http.StatusTooManyRequests, fmt.Sprintf("Too many wrong passwords. For your safety, please wait %s and try again.", retryAfter(w, throttled.RetryAfter)))
 		return
 	case errors.Is(err, domain.ErrBadCredentials):
 		again(http.StatusUnprocessableEntity, "Your current password is not right.")

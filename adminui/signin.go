@@ -61,9 +61,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	var throttled *domain.ThrottledError
 	switch {
 	case errors.As(err, &throttled):
-		secs := int(math.Ceil(throttled.RetryAfter.Seconds()))
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. For your safety, please wait %s and try again, or ask for a password link.", waitText(throttled.RetryAfter)))
+		again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. For your safety, please wait %s and try again, or ask for a password link.", retryAfter(w, throttled.RetryAfter)))
 		return
 	case errors.Is(err, domain.ErrBadCredentials):
 		again(http.StatusUnauthorized, "Wrong email or password.")
@@ -80,8 +78,10 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// waitText says a wait in whole minutes, for people.
-func waitText(d time.Duration) string {
+// retryAfter sets a throttled answer's Retry-After header to d and
+// returns d as people read it ("a minute", "12 minutes").
+func retryAfter(w http.ResponseWriter, d time.Duration) string {
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
 	m := int(math.Ceil(d.Minutes()))
 	if m <= 1 {
 		return "a minute"
