@@ -39,17 +39,7 @@ func safeName(name, mt string, n int) string {
 	if name == "" || name == "." || name == ".." {
 		name = "attachment-" + strconv.Itoa(n+1) + extension(mt)
 	}
-	return truncateName(name, 255)
-}
-
-func truncateName(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
+	return truncateUTF8(name, 255)
 }
 
 func extension(mt string) string {

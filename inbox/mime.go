@@ -360,12 +360,11 @@ func charsetReader(name string, input io.Reader) (io.Reader, error) {
 	return bytes.NewReader(out), nil
 }
 
+// truncate cuts s to at most n bytes at a character boundary, marking the
+// cut with "…".
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
+	return truncateUTF8(s, n) + "…"
 }
