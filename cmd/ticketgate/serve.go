@@ -94,27 +94,14 @@ func (a *app) cmdServe(args []string) error {
 	defer stopAssign()
 	stopLinks := startPasswordLinkJob(ctx, desk, passwordLinksEvery, log)
 	defer stopLinks()
-	srv := &http.Server{
-		Handler:           web,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	served := make(chan error, 2)
-	go func() { served <- srv.Serve(ln) }()
-	var metricsSrv *http.Server
+	// The portal's listener, and /metrics on its own with METRICS_ADDR.
+	servers := []httpServer{{"HTTP", newHTTPServer(web, log), ln}}
 	if metricsLn != nil {
-		metricsSrv = &http.Server{
-			Handler:           web.MetricsHandler(),
-			ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout:       10 * time.Second,
-			WriteTimeout:      30 * time.Second,
-			IdleTimeout:       120 * time.Second,
-			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		}
-		go func() { served <- fmt.Errorf("metrics: %w", metricsSrv.Serve(metricsLn)) }()
+		servers = append(servers, httpServer{"metrics", newHTTPServer(web.MetricsHandler(), log), metricsLn})
+	}
+	served := make(chan error, len(servers))
+	for _, s := range servers {
+		go func() { served <- fmt.Errorf("%s server: %w", s.name, s.srv.Serve(s.ln)) }()
 	}
 	fmt.Fprintf(a.stdout, "ticketgate is running at %s (listening on %s). Press Ctrl-C to stop.\n", c.BaseURL, ln.Addr())
 	if metricsLn != nil {
@@ -129,19 +116,16 @@ func (a *app) cmdServe(args []string) error {
 	var serveErr error
 	select {
 	case err := <-served:
-		serveErr = fmt.Errorf("HTTP server: %w", err)
+		serveErr = err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
 	cancel()
 	sctx, scancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer scancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		log.Warn("HTTP shutdown", slog.Any("error", err))
-	}
-	if metricsSrv != nil {
-		if err := metricsSrv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			log.Warn("metrics HTTP shutdown", slog.Any("error", err))
+	for _, s := range servers {
+		if err := s.srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			log.Warn(s.name+" shutdown", slog.Any("error", err))
 		}
 	}
 	waitMail()
@@ -156,4 +140,24 @@ func (a *app) cmdServe(args []string) error {
 	stopOutbox()
 	log.Info("stopped")
 	return serveErr
+}
+
+// httpServer is one of serve's HTTP listeners.
+type httpServer struct {
+	name string
+	srv  *http.Server
+	ln   net.Listener
+}
+
+// newHTTPServer is an HTTP server for h with serve's timeouts, logging
+// through log.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
