@@ -136,7 +136,9 @@ func (w *writer) acked() {
 }
 
 // next returns the next mail of kind k: its envelope sender and bytes.
-func (w *writer) next(k mailKind, helpdesk string) (from string, raw []byte) {
+// The hostile mails are taken in turn by hostileSeq, counted over all
+// connections, so that every one of them is sent.
+func (w *writer) next(k mailKind, helpdesk string, hostileSeq int64) (from string, raw []byte) {
 	w.n++
 	w.pending, w.lastBounce = nil, false
 	id := fmt.Sprintf("<soak-%d-%d@%s>", w.conn, w.n, w.domain)
@@ -150,7 +152,7 @@ func (w *writer) next(k mailKind, helpdesk string) (from string, raw []byte) {
 			"In-Reply-To: %s\r\nReferences: %s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s",
 			orig.from, helpdesk, orig.subject, date, id, orig.messageID, orig.messageID, body)
 	case k == kindHostile:
-		h := w.hostile[w.n%len(w.hostile)]
+		h := w.hostile[hostileSeq%int64(len(w.hostile))]
 		w.lastBounce = strings.HasPrefix(h.name, "delivery-status")
 		from = fmt.Sprintf("attacker%d@%s", w.rng.IntN(50), w.domain)
 		// Our headers go first, so each copy is a new mail from a sender

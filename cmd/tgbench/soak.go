@@ -231,7 +231,7 @@ func sendAll(ctx context.Context, addr, helpdesk string, w *writer, next *atomic
 		case replyEvery > 0 && n%int64(replyEvery) == 0 && len(w.mine) > 0:
 			kind = kindReply
 		}
-		from, raw := w.next(kind, helpdesk)
+		from, raw := w.next(kind, helpdesk, n/max(int64(hostileEvery), 1))
 		ok := false
 		for try := 0; try < 5 && !ok && ctx.Err() == nil; try++ {
 			if c == nil {
