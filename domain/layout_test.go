@@ -2,6 +2,7 @@ package domain
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -44,5 +45,24 @@ func TestDependencyRule(t *testing.T) {
 	}
 	if checked < 5 {
 		t.Fatalf("go list saw only %d packages:\n%s", checked, out)
+	}
+}
+
+// TestProductLeavesOutTestMaterial: the binary does not carry the
+// hostile-mail set, which only tests and tgbench use.
+func TestProductLeavesOutTestMaterial(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	out, err := exec.Command("go", "list", "-deps", "ticketgate/cmd/ticketgate").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	deps := strings.Fields(string(out))
+	if !slices.Contains(deps, "ticketgate/inbox") {
+		t.Fatalf("go list -deps did not list ticketgate/inbox:\n%s", out)
+	}
+	if slices.Contains(deps, "ticketgate/inbox/hostile") {
+		t.Error("ticketgate (cmd/ticketgate) imports ticketgate/inbox/hostile")
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"ticketgate/inbox/hostile"
 )
 
 // maxSeed keeps fuzz seeds small: big inputs slow every mutation.
@@ -46,8 +48,8 @@ func FuzzParse(f *testing.F) {
 	addSeeds(f, "mime-edge", "bounces", "auto-replies")
 	f.Add([]byte("From: a@b.c\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\n--x--"))
 	f.Add([]byte("Subject: =?utf-8?q?=E2=82?=\n\n"))
-	for _, c := range hostileCases() {
-		f.Add(c.make(8)) // the hostile patterns, small
+	for _, c := range hostile.Cases() {
+		f.Add(c.Make(8)) // the hostile patterns, small
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		in, err := Parse(raw)

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"ticketgate/domain"
+	"ticketgate/inbox/hostile"
 	"ticketgate/storage/storagetest"
 )
 
@@ -114,9 +115,9 @@ func TestHostileMailsBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("large inputs")
 	}
-	for _, c := range hostileCases() {
-		t.Run(c.name, func(t *testing.T) {
-			small, big := c.make(c.n), c.make(4*c.n)
+	for _, c := range hostile.Cases() {
+		t.Run(c.Name, func(t *testing.T) {
+			small, big := c.Make(c.N), c.Make(4*c.N)
 			inSmall, allocSmall := parseCost(t, small)
 			in, alloc := parseCost(t, big)
 			checkBounds(t, small, inSmall, outputPerByte)
@@ -158,36 +159,36 @@ func TestHostileMailsBecomeTickets(t *testing.T) {
 		ctx := context.Background()
 		in := newIntake(t, db.URL)
 		cuts := 0
-		for _, c := range hostileCases() {
-			raw := c.make(c.n)
+		for _, c := range hostile.Cases() {
+			raw := c.Make(c.N)
 			m, err := Parse(raw)
 			if err != nil && !errors.Is(err, ErrUnreadable) {
-				t.Fatalf("%s: Parse: %v", c.name, err)
+				t.Fatalf("%s: Parse: %v", c.Name, err)
 			}
 			outs, err := in.desk.Receive(ctx, []domain.Received{{Source: domain.Source{Channel: "smtp"}, Raw: raw, Mail: m, ParseError: err}})
 			if err != nil || len(outs) != 1 {
-				t.Fatalf("%s: Receive = %+v, %v", c.name, outs, err)
+				t.Fatalf("%s: Receive = %+v, %v", c.Name, outs, err)
 			}
 			o := outs[0]
 			switch o.Kind {
 			case domain.OutcomeQuarantined:
-				t.Logf("%s: quarantined: %s", c.name, o.Reason)
+				t.Logf("%s: quarantined: %s", c.Name, o.Reason)
 				continue
 			case domain.OutcomeLogged:
 				if kind, _ := m.Automatic(); kind != domain.AutoNone {
 					continue // a bounce: logged, as automatic mail is
 				}
-				t.Fatalf("%s: logged (%.200s), want a ticket or quarantine", c.name, o.Reason)
+				t.Fatalf("%s: logged (%.200s), want a ticket or quarantine", c.Name, o.Reason)
 			case domain.OutcomeTicket:
 			default:
-				t.Fatalf("%s: outcome %s (%.200s), want a ticket or quarantine", c.name, o.Kind, o.Reason)
+				t.Fatalf("%s: outcome %s (%.200s), want a ticket or quarantine", c.Name, o.Kind, o.Reason)
 			}
 			d, err := in.desk.Ticket(ctx, o.TicketID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(d.Ticket.Body) > maxTextBytes+4096 {
-				t.Errorf("%s: ticket body of %d bytes", c.name, len(d.Ticket.Body))
+				t.Errorf("%s: ticket body of %d bytes", c.Name, len(d.Ticket.Body))
 			}
 			var original *domain.Attachment
 			for i, a := range d.Attachments {
@@ -197,13 +198,13 @@ func TestHostileMailsBecomeTickets(t *testing.T) {
 			}
 			switch {
 			case len(m.Cut) > 0 && (original == nil || original.Size != int64(len(raw)) || original.ContentType != "message/rfc822"):
-				t.Errorf("%s: cut %q, but original.eml is %+v", c.name, m.Cut, original)
+				t.Errorf("%s: cut %q, but original.eml is %+v", c.Name, m.Cut, original)
 			case len(m.Cut) == 0 && original != nil:
-				t.Errorf("%s: nothing cut, but original.eml kept", c.name)
+				t.Errorf("%s: nothing cut, but original.eml kept", c.Name)
 			case len(m.Cut) > 0:
 				cuts++
 				if !strings.Contains(d.Ticket.Body, "[… cut: ") {
-					t.Errorf("%s: cut %q, but no marker in the body", c.name, m.Cut)
+					t.Errorf("%s: cut %q, but no marker in the body", c.Name, m.Cut)
 				}
 			}
 		}
@@ -250,14 +251,14 @@ func TestNewTextLines(t *testing.T) {
 //
 //	go test -run '^$' -bench ParseHostile -benchmem ./inbox/
 func BenchmarkParseHostile(b *testing.B) {
-	for _, c := range hostileCases() {
-		switch c.name {
+	for _, c := range hostile.Cases() {
+		switch c.Name {
 		case "blockquote-unclosed", "folded-subject", "addresses", "mime-parts", "long-line", "base64-text", "quoted-printable", "charsets", "html-links":
 		default:
 			continue
 		}
-		raw := c.make(4 * c.n)
-		b.Run(c.name, func(b *testing.B) {
+		raw := c.Make(4 * c.N)
+		b.Run(c.Name, func(b *testing.B) {
 			b.SetBytes(int64(len(raw)))
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {

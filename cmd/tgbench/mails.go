@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"ticketgate/inbox/hostile"
 )
 
 // texts are ticket texts to write mails with: the shared data set's when
@@ -69,9 +71,18 @@ func findDataset() string {
 	return ""
 }
 
-// hostileMails reads the hostile mails a directory holds (*.eml), in name
-// order.
+// hostileMails is the hostile-mail set of package inbox/hostile, each
+// case at both its sizes, or the *.eml files in dir, in name order.
 func hostileMails(dir string) ([]namedMail, error) {
+	if dir == "" {
+		var out []namedMail
+		for _, c := range hostile.Cases() {
+			for _, n := range []int{c.N, 4 * c.N} {
+				out = append(out, namedMail{name: fmt.Sprintf("%s-%d.eml", c.Name, n), raw: c.Make(n)})
+			}
+		}
+		return out, nil
+	}
 	names, err := filepath.Glob(filepath.Join(dir, "*.eml"))
 	if err != nil {
 		return nil, err

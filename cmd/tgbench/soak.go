@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -43,7 +42,7 @@ func soak(ctx context.Context, args []string) error {
 	hostileEvery := fs.Int("hostile-every", 10, "one mail in this many is hostile (0: none)")
 	replyEvery := fs.Int("reply-every", 5, "one plain mail in this many is the requester's reply to an earlier ticket (0: none)")
 	conns := fs.Int("conns", 8, "SMTP connections sending at once")
-	hostileDir := fs.String("hostile", "", "directory of hostile *.eml (default: made by inbox/testdata/hostile/gen.go)")
+	hostileDir := fs.String("hostile", "", "directory of hostile *.eml (default: the set of package inbox/hostile)")
 	dbURL := fs.String("database-url", "", "database for serve (default: a new SQLite file); a PostgreSQL database must be empty")
 	bin := fs.String("bin", "", "ticketgate binary (default: built from ./cmd/ticketgate)")
 	textsPath := fs.String("texts", "", "CSV whose first column holds ticket texts (default: the shared data set's train.csv, when found)")
@@ -74,13 +73,6 @@ func soak(ctx context.Context, args []string) error {
 	}
 	var hostile []namedMail
 	if *hostileEvery > 0 {
-		if *hostileDir == "" {
-			*hostileDir = filepath.Join(tmp, "hostile")
-			cmd := exec.CommandContext(ctx, "go", "run", "./inbox/testdata/hostile/gen.go", "-out", *hostileDir)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				return fmt.Errorf("make the hostile mails: %w\n%s", err, out)
-			}
-		}
 		if hostile, err = hostileMails(*hostileDir); err != nil {
 			return err
 		}
