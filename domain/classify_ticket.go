@@ -123,7 +123,7 @@ func (d *Desk) triage(ctx context.Context, tx Store, t *Ticket, res Classificati
 	cands := formatCandidates(res.Candidates)
 	detail := triagedPrefix + reason
 	if cands != "" {
-		detail += "; candidates: " + cands
+		detail += triagedCandidates + cands
 	}
 	if err := d.event(ctx, tx, t.ID, EventTriaged, SystemActor.String(), detail); err != nil {
 		return err

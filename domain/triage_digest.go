@@ -97,14 +97,19 @@ func (d *Desk) digestLines(ctx context.Context, tx Store, ts []Ticket) ([]MailLi
 	return lines, nil
 }
 
-// triagedPrefix starts the detail of the event triage writes.
-const triagedPrefix = "left in triage for an admin: "
+// The detail of the event triage writes: triagedPrefix, the reason, and
+// after triagedCandidates the classifier's top candidates, best first. The
+// digest reads its best guess back from there (triageGuess).
+const (
+	triagedPrefix     = "left in triage for an admin: "
+	triagedCandidates = "; candidates: "
+)
 
 // triageGuess is what a digest says of a ticket from the detail triage
 // wrote: the top candidate ("best guess Hardware 0.41 by local"), or the
 // reason when there was none.
 func triageGuess(detail string) string {
-	reason, cands, ok := strings.Cut(strings.TrimPrefix(detail, triagedPrefix), "; candidates: ")
+	reason, cands, ok := strings.Cut(strings.TrimPrefix(detail, triagedPrefix), triagedCandidates)
 	if !ok || cands == "" {
 		return reason
 	}
