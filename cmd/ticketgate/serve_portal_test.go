@@ -52,25 +52,6 @@ func servePortal(t *testing.T, env map[string]string) (*syncBuffer, string, func
 	return out, "http://" + waitFor(t, out, listeningRE)[1], stop
 }
 
-// getWith is get with an Authorization header ("" for none).
-func getWith(t *testing.T, url, auth string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 var metricsAddrRE = regexp.MustCompile(`metrics: http://([0-9.:\[\]]+)/metrics`)
 
 // TestServeMetricsAddr: with METRICS_ADDR, /metrics is served on that

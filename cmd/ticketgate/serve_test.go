@@ -58,7 +58,20 @@ func waitFor(t *testing.T, out interface{ String() string }, re *regexp.Regexp) 
 
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	return getWith(t, url, "")
+}
+
+// getWith is get with an Authorization header ("" for none).
+func getWith(t *testing.T, url, auth string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
