@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"ticketgate/domain"
@@ -24,8 +23,8 @@ const (
 	// decoding, the text, the attachments), never once per line or part.
 	allocPerByte = 12
 	allocSlack   = 4 << 20
-	// growthLimit bounds cost(4n) / cost(n) for allocations and CPU time:
-	// about 4 when linear, 16 when quadratic.
+	// growthLimit bounds alloc(4n) / alloc(n): about 4 when linear, 16
+	// when quadratic.
 	growthLimit = 8
 	// outputPerByte bounds the text returned per byte of these mails
 	// (maxTextPerByte is the bound for any input).
@@ -44,25 +43,6 @@ func parseCost(t *testing.T, raw []byte) (*domain.Inbound, uint64) {
 		t.Fatalf("Parse: %v", err)
 	}
 	return in, after.TotalAlloc - before.TotalAlloc
-}
-
-// parseCPU is the least CPU time of three parses of raw, or 0 when the
-// process's CPU time is unknown.
-func parseCPU(raw []byte) time.Duration {
-	best := time.Duration(0)
-	for i := 0; i < 3; i++ {
-		runtime.GC()
-		start, ok := cpuTime()
-		if !ok {
-			return 0
-		}
-		Parse(raw)
-		end, _ := cpuTime()
-		if d := end - start; i == 0 || d < best {
-			best = d
-		}
-	}
-	return best
 }
 
 // checkBounds checks what Parse made of raw against the limits, with
@@ -109,8 +89,9 @@ func checkBounds(t *testing.T, raw []byte, in *domain.Inbound, perByte int) {
 // TestHostileMailsBounded parses each hostile mail at n and 4n copies of
 // its pattern: its output stays within the limits and a small multiple of
 // its size, Parse allocates a small multiple of it, and the cost of 4n is
-// far below 16 times that of n (quadratic). The CPU ratio (least of three
-// runs) is checked without the race detector only.
+// far below 16 times that of n (quadratic) in bytes allocated. Time is
+// not asserted (a shared machine makes it noise); BenchmarkParseHostile
+// gives MB/s at n and 4n, equal when the parser is linear.
 func TestHostileMailsBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("large inputs")
@@ -129,18 +110,6 @@ func TestHostileMailsBounded(t *testing.T) {
 			}
 			if growth := float64(alloc) / float64(allocSmall); growth > growthLimit {
 				t.Errorf("allocations grew %.1f× for 4× the input (%d → %d bytes)", growth, allocSmall, alloc)
-			}
-			if raceEnabled {
-				return
-			}
-			cpuSmall, cpuBig := parseCPU(small), parseCPU(big)
-			if cpuSmall <= 0 || cpuBig < 20*time.Millisecond {
-				return // unknown, or too quick to tell from noise
-			}
-			growth := float64(cpuBig) / float64(cpuSmall)
-			t.Logf("CPU %v → %v (%.1f×)", cpuSmall, cpuBig, growth)
-			if growth > growthLimit {
-				t.Errorf("CPU time grew %.1f× for 4× the input (%v → %v)", growth, cpuSmall, cpuBig)
 			}
 		})
 	}
@@ -252,20 +221,17 @@ func TestNewTextLines(t *testing.T) {
 //	go test -run '^$' -bench ParseHostile -benchmem ./inbox/
 func BenchmarkParseHostile(b *testing.B) {
 	for _, c := range hostile.Cases() {
-		switch c.Name {
-		case "blockquote-unclosed", "folded-subject", "addresses", "mime-parts", "long-line", "base64-text", "quoted-printable", "charsets", "html-links":
-		default:
-			continue
-		}
-		raw := c.Make(4 * c.N)
-		b.Run(c.Name, func(b *testing.B) {
-			b.SetBytes(int64(len(raw)))
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				if _, err := Parse(raw); err != nil {
-					b.Fatal(err)
+		for _, n := range []int{c.N, 4 * c.N} {
+			raw := c.Make(n)
+			b.Run(c.Name+"/"+strconv.Itoa(n), func(b *testing.B) {
+				b.SetBytes(int64(len(raw)))
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					if _, err := Parse(raw); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
