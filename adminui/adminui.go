@@ -70,6 +70,7 @@ type Handler struct {
 	maxUpload int64
 	mailIn    MailIn
 	parse     func(raw []byte) (*domain.Inbound, error)
+	pages     pagePool // buffers pages are rendered into
 
 	metricsElsewhere bool   // /metrics is not on the portal's router
 	metricsToken     string // Bearer token /metrics requires; "" none

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"ticketgate/domain"
@@ -196,8 +197,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 		h.internalError(w, r, fmt.Errorf("no page template %q", page))
 		return
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+	buf := h.pages.get()
+	defer h.pages.put(buf)
+	if err := t.ExecuteTemplate(buf, "layout", data); err != nil {
 		h.internalError(w, r, fmt.Errorf("render %s: %w", page, err))
 		return
 	}
@@ -205,6 +207,29 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// maxPooledPage is the largest page buffer kept for reuse: a rare huge page
+// (a long ticket) is left to the collector rather than pinned in the pool.
+const maxPooledPage = 256 << 10
+
+// pagePool keeps the buffers pages are rendered into, so that a busy portal
+// reuses a few instead of growing a new one per request.
+type pagePool struct{ p sync.Pool }
+
+func (pp *pagePool) get() *bytes.Buffer {
+	if b, ok := pp.p.Get().(*bytes.Buffer); ok {
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+func (pp *pagePool) put(b *bytes.Buffer) {
+	if b.Cap() > maxPooledPage {
+		return
+	}
+	b.Reset()
+	pp.p.Put(b)
 }
 
 // errorPage is the data of the error page.
