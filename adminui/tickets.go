@@ -139,16 +139,21 @@ func (h *Handler) attachment(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	a, err := h.desk.AttachmentFor(r.Context(), stateOf(r).user, id, attID)
+	a, content, err := h.desk.AttachmentFor(r.Context(), stateOf(r).user, id, attID)
 	if h.lookupFailed(w, r, err) {
 		return
 	}
+	defer content.Close()
 	w.Header().Set("Content-Type", a.ContentType)
 	w.Header().Set("Content-Disposition", contentDisposition(a.Name))
 	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Content-Length", strconv.Itoa(len(a.Content)))
-	w.Write(a.Content)
+	w.Header().Set("Content-Length", strconv.FormatInt(a.Size, 10))
+	if _, err := io.Copy(w, content); err != nil {
+		// The headers are out: the client sees a short body, the log why.
+		h.log.ErrorContext(r.Context(), "attachment download failed", slog.String("request_id", requestID(r.Context())),
+			slog.Int64("attachment", attID), slog.Any("error", err))
+	}
 }
 
 type newTicketPage struct {

@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 )
 
@@ -82,21 +83,22 @@ func (d *Desk) TicketFor(ctx context.Context, u *User, id int64) (*TicketDetail,
 	return td, accessOf(u, &td.Ticket), nil
 }
 
-// AttachmentFor returns attachment attID of ticket ticketID with its
-// content; ErrNotFound when u may not see the ticket or the attachment is
-// not the ticket's.
-func (d *Desk) AttachmentFor(ctx context.Context, u *User, ticketID, attID int64) (*Attachment, error) {
+// AttachmentFor returns attachment attID of ticket ticketID and a reader
+// of its content, which the caller closes; ErrNotFound when u may not see
+// the ticket or the attachment is not the ticket's.
+func (d *Desk) AttachmentFor(ctx context.Context, u *User, ticketID, attID int64) (*Attachment, io.ReadCloser, error) {
 	if _, err := d.visibleTicket(ctx, d.store, u, ticketID); err != nil {
-		return nil, fmt.Errorf("attachment: %w", err)
+		return nil, nil, fmt.Errorf("attachment: %w", err)
 	}
-	a, err := d.store.GetAttachment(ctx, attID)
+	a, rc, err := d.store.OpenAttachment(ctx, attID)
 	if err != nil {
-		return nil, fmt.Errorf("attachment %d: %w", attID, err)
+		return nil, nil, fmt.Errorf("attachment %d: %w", attID, err)
 	}
 	if a.TicketID != ticketID {
-		return nil, fmt.Errorf("attachment %d of %s: %w", attID, FormatRef(ticketID), ErrNotFound)
+		rc.Close()
+		return nil, nil, fmt.Errorf("attachment %d of %s: %w", attID, FormatRef(ticketID), ErrNotFound)
 	}
-	return a, nil
+	return a, rc, nil
 }
 
 // actorOf is the Actor that u's portal actions are recorded as.

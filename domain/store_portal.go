@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -91,8 +92,10 @@ type PortalTicketStore interface {
 	// skipping offset, in order, and how many match in all. f.Limit is
 	// ignored.
 	ListTicketPage(ctx context.Context, f TicketFilter, order TicketOrder, offset, limit int) ([]Ticket, int, error)
-	// GetAttachment returns attachment id with its content.
-	GetAttachment(ctx context.Context, id int64) (*Attachment, error)
+	// OpenAttachment returns attachment id, its Content left nil, and a
+	// reader of its bytes that holds a bounded amount in memory whatever
+	// the size. The caller closes it.
+	OpenAttachment(ctx context.Context, id int64) (*Attachment, io.ReadCloser, error)
 }
 
 // TicketOrder says how ListTicketPage sorts.

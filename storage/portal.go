@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -241,22 +240,4 @@ func (s *Store) ListTicketPage(ctx context.Context, f domain.TicketFilter, order
 		out[i] = rows[i].domain()
 	}
 	return out, int(total), nil
-}
-
-// GetAttachment returns attachment id with its content.
-func (s *Store) GetAttachment(ctx context.Context, id int64) (*domain.Attachment, error) {
-	var r attachmentRow
-	if err := s.idb.NewSelect().Model(&r).Where("id = ?", id).Scan(ctx); err != nil {
-		return nil, mapErr(err, "get attachment %d", id)
-	}
-	a := &domain.Attachment{ID: r.ID, TicketID: r.TicketID, Name: r.Name, ContentType: r.ContentType,
-		Size: r.Size, Content: r.Content, Path: r.Path, CreatedAt: r.CreatedAt.UTC()}
-	if a.Content == nil && a.Path != "" {
-		b, err := s.readAttachmentFile(a.Path)
-		if err != nil {
-			return nil, fmt.Errorf("get attachment %d: %w", id, err)
-		}
-		a.Content = b
-	}
-	return a, nil
 }

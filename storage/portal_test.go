@@ -424,11 +424,11 @@ func TestTicketPagesAndQueueOrder(t *testing.T) {
 		if err := s.AddAttachment(ctx, a); err != nil {
 			t.Fatal(err)
 		}
-		got2, err := s.GetAttachment(ctx, a.ID)
+		got2, err := readAttachment(t, s, a.ID)
 		if err != nil || string(got2.Content) != "\x01\x02\x03" || got2.TicketID != ids[0] {
 			t.Errorf("GetAttachment = %+v, %v", got2, err)
 		}
-		if _, err := s.GetAttachment(ctx, a.ID+100); !errors.Is(err, domain.ErrNotFound) {
+		if _, err := readAttachment(t, s, a.ID+100); !errors.Is(err, domain.ErrNotFound) {
 			t.Errorf("GetAttachment of nothing = %v", err)
 		}
 	})

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"io"
 	"testing"
 
 	"ticketgate/domain"
@@ -23,7 +24,7 @@ func originals(t *testing.T, d *domain.Desk, s *storage.Store, ticketID int64) [
 		if a.Name != "original.eml" {
 			continue
 		}
-		full, err := s.GetAttachment(ctx, a.ID)
+		full, err := readAttachment(t, s, a.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,8 +62,14 @@ func TestReceiveCutMailKeepsOriginal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a, err := d.AttachmentFor(ctx, ann, o.TicketID, got[0].ID); err != nil || string(a.Content) != string(m.Raw) {
-			t.Errorf("the requester's AttachmentFor = %v, %v", a, err)
+		a, rc, err := d.AttachmentFor(ctx, ann, o.TicketID, got[0].ID)
+		if err != nil {
+			t.Fatalf("the requester's AttachmentFor = %v", err)
+		}
+		content, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || string(content) != string(m.Raw) || a.Size != int64(len(m.Raw)) {
+			t.Errorf("the requester's AttachmentFor = %+v, %d bytes, %v", a, len(content), err)
 		}
 
 		// A cut reply in the thread: a comment, and its own original.eml.

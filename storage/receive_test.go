@@ -305,7 +305,7 @@ func TestAttachmentsDir(t *testing.T) {
 		if len(list) != 1 || list[0].Path == "" || list[0].Size != 9 {
 			t.Fatalf("attachments = %+v", list)
 		}
-		got, err := s.GetAttachment(ctx, list[0].ID)
+		got, err := readAttachment(t, s, list[0].ID)
 		if err != nil || string(got.Content) != "\x89PNG fake" {
 			t.Fatalf("GetAttachment = %q, %v", got.Content, err)
 		}
