@@ -84,25 +84,8 @@ type ThrottleStore interface {
 	ClearAttempts(ctx context.Context, scope, key string) error
 }
 
-// PortalTicketStore reads tickets page by page, and attachments with their
-// content.
+// PortalTicketStore reads attachments with their content.
 type PortalTicketStore interface {
-	// ListTicketPage returns at most limit tickets that match f after
-	// skipping offset, in order, and how many match in all. f.Limit is
-	// ignored.
-	ListTicketPage(ctx context.Context, f TicketFilter, order TicketOrder, offset, limit int) ([]Ticket, int, error)
 	// GetAttachment returns attachment id with its content.
 	GetAttachment(ctx context.Context, id int64) (*Attachment, error)
 }
-
-// TicketOrder says how ListTicketPage sorts.
-type TicketOrder int
-
-// Ticket orders.
-const (
-	// NewestFirst sorts by creation, newest first.
-	NewestFirst TicketOrder = iota
-	// OpenFirst puts tickets that need work before the others, and the
-	// oldest of each group first: an agent's queue.
-	OpenFirst
-)
