@@ -16,7 +16,10 @@ type TicketSort string
 // The sorts of the ticket lists. Each ends with the ticket id, so that
 // every ticket has one place in the order, which keyset paging needs.
 const (
-	SortCreated TicketSort = "created" // by id, which follows creation
+	// SortCreated is by id, which follows creation; with a date range
+	// (From, To) by created_at, then id: the same order as long as ids
+	// follow creation, and the one index that serves the range.
+	SortCreated TicketSort = "created"
 	SortUpdated TicketSort = "updated" // by updated_at, then id
 	SortStatus  TicketSort = "status"  // by status, then id
 	SortSubject TicketSort = "subject" // by lower(subject), then id
@@ -125,13 +128,14 @@ func (s Status) QueueDone() bool {
 }
 
 // TicketCursor is a place in a sorted ticket list: the sort key of one
-// ticket and its id. Only the key field of Sort is set (Updated for
-// SortUpdated, Status for SortStatus and SortQueue, Subject for
-// SortSubject; SortCreated needs the id alone).
+// ticket and its id. Only the key field of Sort is set (Created for
+// SortCreated, Updated for SortUpdated, Status for SortStatus and
+// SortQueue, Subject for SortSubject).
 type TicketCursor struct {
 	Sort    TicketSort
 	Asc     bool
 	ID      int64
+	Created time.Time
 	Updated time.Time
 	Status  Status
 	Subject string
@@ -144,6 +148,8 @@ func CursorOf(t *Ticket, sort TicketSort, asc bool) *TicketCursor {
 	}
 	c := &TicketCursor{Sort: sort, Asc: asc && sort != SortQueue, ID: t.ID}
 	switch sort {
+	case SortCreated:
+		c.Created = t.CreatedAt.UTC()
 	case SortUpdated:
 		c.Updated = t.UpdatedAt.UTC()
 	case SortStatus, SortQueue:
@@ -167,6 +173,8 @@ func (c *TicketCursor) String() string {
 	}
 	key := ""
 	switch c.Sort {
+	case SortCreated:
+		key = strconv.FormatInt(c.Created.UnixNano(), 10)
 	case SortUpdated:
 		key = strconv.FormatInt(c.Updated.UnixNano(), 10)
 	case SortStatus, SortQueue:
@@ -217,16 +225,16 @@ func ParseTicketCursor(token string) (*TicketCursor, error) {
 	}
 	key := parts[4]
 	switch c.Sort {
-	case SortCreated:
-		if key != "" {
-			return nil, bad("a key where none belongs")
-		}
-	case SortUpdated:
+	case SortCreated, SortUpdated:
 		ns, err := strconv.ParseInt(key, 10, 64)
 		if err != nil {
 			return nil, bad("no time")
 		}
-		c.Updated = time.Unix(0, ns).UTC()
+		if c.Sort == SortCreated {
+			c.Created = time.Unix(0, ns).UTC()
+		} else {
+			c.Updated = time.Unix(0, ns).UTC()
+		}
 	case SortStatus, SortQueue:
 		if c.Status, err = ParseStatus(key); err != nil {
 			return nil, bad("no status")

@@ -56,7 +56,7 @@ func TestTicketQueryValidate(t *testing.T) {
 // a cursor made from a ticket carries that sort's key.
 func TestTicketCursorRoundTrip(t *testing.T) {
 	tk := &Ticket{ID: 42, Subject: "Printer | jammed é", Status: StatusAssigned,
-		UpdatedAt: time.Date(2026, 11, 2, 3, 4, 5, 123456000, time.UTC)}
+		CreatedAt: time.Date(2026, 11, 1, 3, 4, 5, 7000, time.UTC), UpdatedAt: time.Date(2026, 11, 2, 3, 4, 5, 123456000, time.UTC)}
 	for _, sort := range append(TicketSorts, SortQueue) {
 		for _, asc := range []bool{false, true} {
 			c := CursorOf(tk, sort, asc)
@@ -87,7 +87,7 @@ func TestParseTicketCursorHostile(t *testing.T) {
 	for _, token := range []string{
 		"%%%", "not base64!", enc("garbage"), enc("2|created|d|5|"), enc("1|colour|d|5|"),
 		enc("1|created|x|5|"), enc("1|created|d|0|"), enc("1|created|d|-3|"), enc("1|created|d|9999999999999999999|"),
-		enc("1|created|d|5|key"), enc("1|updated|d|5|yesterday"), enc("1|status|d|5|lost"), enc("1|queue|a|5|assigned"),
+		enc("1|created|d|5|key"), enc("1|created|d|5|"), enc("1|updated|d|5|yesterday"), enc("1|status|d|5|lost"), enc("1|queue|a|5|assigned"),
 		enc("1|subject|d|5|\xff\xfe"), enc("1|subject|d|5|a\x00b"), enc("1|created|d|5"),
 		strings.Repeat("A", maxCursorToken+1),
 	} {

@@ -110,6 +110,8 @@ func TestTicketQueryPlans(t *testing.T) {
 			// their exact count reads anyway.
 			case "category and status", "assignee and status":
 				return sort == domain.SortCreated || sort == domain.SortStatus
+			case "date range":
+				return sort == domain.SortCreated
 			}
 			return false
 		}

@@ -17,11 +17,12 @@ import (
 // condition are written once.
 //
 // Paging is by keyset, never OFFSET: each sort is a list of keys ending
-// with t.id (unique), a page asks for the rows past the cursor's keys with
-// one row-value comparison, "(k, t.id) < (?, ?)", which both engines turn
-// into an index range, so the tenth page costs what the first does. The
-// indexes that serve each filter and sort are in migration
-// 20261207000014_ticket_lists; explain_test.go proves their use.
+// with t.id (unique), and a page asks for the rows past the cursor's keys
+// as an index range (see listParts), so the tenth page costs what the
+// first does. Counts stop at a maximum (count). The indexes that serve
+// each filter and sort are in migration 20261207000014_ticket_lists;
+// explain_test.go proves their use. The text match is whereText
+// (ticket_text.go), on its own for a full-text index to replace.
 
 // queueDone is the SQL of domain.Status.QueueDone on tickets AS t.
 const queueDone = "t.status IN ('resolved', 'closed', 'rejected')"
@@ -61,7 +62,7 @@ func (s *Store) ticketBuilder(q domain.TicketQuery) ticketBuilder {
 // their requesters, for the text) to sq; not the cursor.
 func (b ticketBuilder) filter(sq *bun.SelectQuery) *bun.SelectQuery {
 	q := b.q
-	sq = b.s.whereText(sq, q.Text, q.RefID())
+	sq = b.s.whereText(sq, q.Text)
 	if q.Status != "" {
 		sq = sq.Where("t.status = ?", string(q.Status))
 	}
@@ -116,6 +117,14 @@ func (b ticketBuilder) keys(c *domain.TicketCursor) (keys []string, at []string,
 			args = []any{queueKeyOf(c.Status, c.ID)}
 		}
 	default:
+		if !b.q.From.IsZero() || !b.q.To.IsZero() {
+			// A date range: the creation index serves the range in order.
+			keys, at = []string{"t.created_at", "t.id"}, []string{"?", "?"}
+			if c != nil {
+				args = []any{utc(c.Created), c.ID}
+			}
+			break
+		}
 		keys, at = []string{"t.id"}, []string{"?"}
 		if c != nil {
 			args = []any{c.ID}

@@ -106,7 +106,7 @@ func compareIn(sort domain.TicketSort, asc bool) func(a, b domain.Ticket) int {
 				return t.ID
 			}
 			return cmp.Compare(key(a), key(b))
-		default:
+		default: // by id; with a date range by created_at, then id: the same here
 			c = cmp.Compare(a.ID, b.ID)
 		}
 		if !asc {

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
+
+	"ticketgate/domain"
 )
 
 // whereText adds the text search of a ticket list to q, whose tickets are
@@ -12,14 +14,14 @@ import (
 // or the requester's address. It is the one place the list's text match
 // lives, so that another match (a full-text index) replaces this function
 // alone. This one is LIKE: it reads every ticket, and no index serves it.
-func (s *Store) whereText(q *bun.SelectQuery, text string, refID int64) *bun.SelectQuery {
+func (s *Store) whereText(q *bun.SelectQuery, text string) *bun.SelectQuery {
 	if text == "" {
 		return q
 	}
 	pat := likePattern(text)
 	return q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-		if refID > 0 {
-			q = q.WhereOr("t.id = ?", refID)
+		if id, err := domain.ParseRef(text); err == nil {
+			q = q.WhereOr("t.id = ?", id)
 		}
 		return q.WhereOr(`lower(t.subject) LIKE ? ESCAPE '\'`, pat).
 			WhereOr(`lower(t.body) LIKE ? ESCAPE '\'`, pat).
