@@ -211,7 +211,7 @@ func TestTicketQueryPages(t *testing.T) {
 						t.Fatal(err)
 					}
 					want := expected(d.all, q)
-					for _, size := range []int{1, 3, 7, 100} {
+					for _, size := range []int{2, 7, 100} {
 						got := walk(t, s, q, size, nil)
 						if !slices.Equal(flat(got), want) {
 							t.Errorf("%+v by pages of %d = %v, want %v", q, size, got, want)
