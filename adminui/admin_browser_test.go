@@ -134,7 +134,7 @@ func mailTicket(t *testing.T, f *fixture, from, subject string) *domain.Ticket {
 	if err := c.SendMail(from, []string{"help@company.test"}, strings.NewReader(msg)); err != nil {
 		t.Fatalf("send the mail: %v", err)
 	}
-	ts, err := f.st.ListTickets(context.Background(), domain.TicketFilter{Limit: 1})
+	ts, err := f.st.ListTickets(context.Background(), domain.TicketQuery{Limit: 1})
 	if err != nil || len(ts) == 0 || ts[0].Subject != subject {
 		t.Fatalf("no ticket from the mail: %+v, %v", ts, err)
 	}

@@ -100,7 +100,7 @@ func (f *fixture) mailSnapshot() string {
 	f.t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
-	ts, err := f.st.ListTickets(ctx, domain.TicketFilter{})
+	ts, err := f.st.ListTickets(ctx, domain.TicketQuery{})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -430,7 +430,9 @@ func TestAllTicketsSearch(t *testing.T) {
 			{"assignee=-4", "There is no such assignee.", ""},
 			{"sort=colour", "No sort", ""},
 			{"dir=sideways", "Sort up", ""},
-			{"page=501", "nly the first 500 pages", ""},
+			{"after=bogus", "page link is broken", ""},
+			{"before=" + strings.Repeat("x", 5000), "page link is broken", ""},
+			{"sort=updated&after=" + (&domain.TicketCursor{Sort: domain.SortCreated, ID: 2}).String(), "belongs to another sort", ""},
 			{"q=" + strings.Repeat("x", 201), "longer than 200 characters", ""},
 		} {
 			resp, body := root.get("/admin/tickets?" + c.query)
@@ -530,7 +532,7 @@ func TestAdminMailPages(t *testing.T) {
 		if qs, _ := f.st.ListQuarantine(ctx, 0); len(qs) != 0 {
 			t.Error("the retried mail is still quarantined")
 		}
-		if ts, _ := f.st.ListTickets(ctx, domain.TicketFilter{Limit: 1}); len(ts) != 1 || !strings.Contains(ts[0].Subject, "QMARK") {
+		if ts, _ := f.st.ListTickets(ctx, domain.TicketQuery{Limit: 1}); len(ts) != 1 || !strings.Contains(ts[0].Subject, "QMARK") {
 			t.Errorf("the retried mail made no ticket: %+v", ts)
 		}
 		q := &domain.Quarantined{At: time.Now(), Channel: "imap", Reason: "junk", Raw: []byte("\x00\x01"), Size: 2}

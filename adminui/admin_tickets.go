@@ -14,7 +14,7 @@ import (
 // ticketSearchForm is the query of the admins' ticket list, as typed.
 type ticketSearchForm struct {
 	Q, Status, Category, Assignee, From, To, Sort, Dir string
-	search                                             domain.TicketSearch
+	search                                             domain.TicketQuery
 }
 
 func newTicketSearchForm(r *http.Request) ticketSearchForm {
@@ -42,7 +42,7 @@ func idChoice(v string, none int64, what string) (int64, error) {
 // Validate reads the values into the domain's query; its message speaks
 // to people. The domain checks the rest (AllTickets).
 func (f *ticketSearchForm) Validate() error {
-	s := domain.TicketSearch{Text: f.Q, Sort: domain.TicketSort(f.Sort), Asc: f.Dir == "asc"}
+	s := domain.TicketQuery{Text: f.Q, Sort: domain.TicketSort(f.Sort), Asc: f.Dir == "asc"}
 	var err error
 	if f.Status != "" {
 		if s.Status, err = domain.ParseStatus(f.Status); err != nil {
@@ -73,7 +73,7 @@ func (f *ticketSearchForm) Validate() error {
 	return nil
 }
 
-// values is the form as a query, without the page.
+// values is the form as a query, without the page and its position.
 func (f ticketSearchForm) values() url.Values {
 	v := url.Values{}
 	for k, x := range map[string]string{"q": f.Q, "status": f.Status, "category": f.Category, "assignee": f.Assignee,
@@ -105,7 +105,7 @@ type allTicketsPage struct {
 }
 
 // allTickets is the admins' list of every ticket: search, filters, sort,
-// pages.
+// keyset pages (ticket_pages.go).
 func (h *Handler) allTickets(w http.ResponseWriter, r *http.Request) {
 	f := newTicketSearchForm(r)
 	data := allTicketsPage{Layout: h.layout(r, "All tickets", "admin-tickets"), Form: f, Statuses: domain.Statuses}
@@ -123,7 +123,12 @@ func (h *Handler) allTickets(w http.ResponseWriter, r *http.Request) {
 		fail(err.Error())
 		return
 	}
-	data.Page, err = h.desk.AllTickets(r.Context(), f.search, pageNumber(r))
+	at, err := pageAt(r)
+	if err != nil {
+		fail(adminMessage(err))
+		return
+	}
+	data.Page, err = h.desk.AllTickets(r.Context(), f.search, at)
 	if errors.Is(err, domain.ErrInvalid) {
 		fail(adminMessage(err))
 		return

@@ -95,7 +95,7 @@ func (f *fixture) snapshot() string {
 	for _, m := range ms {
 		fmt.Fprintf(&b, "member %s %v %v %v\n", m.Email, m.CategoryIDs, m.Available, m.AwayUntil)
 	}
-	ts, _ := f.st.ListTickets(ctx, domain.TicketFilter{})
+	ts, _ := f.st.ListTickets(ctx, domain.TicketQuery{})
 	for _, t := range ts {
 		fmt.Fprintf(&b, "ticket %d %d %s %d\n", t.ID, t.CategoryID, t.Status, t.AssigneeID)
 	}

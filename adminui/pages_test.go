@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -123,9 +124,30 @@ func TestMyTicketsListAndFilter(t *testing.T) {
 		if i, j := strings.Index(body, newest), strings.Index(body, "Ben ticket number 05"); j < 0 || i > j {
 			t.Error("not newest first")
 		}
-		_, body = c.get("/tickets?page=2")
-		if !strings.Contains(body, "BENSUBJ2") || !strings.Contains(body, "BENSUBJ3") || !strings.Contains(body, "Page 2 of 2") {
-			t.Error("page 2 lacks the oldest tickets")
+		next := pageLink(body, "next")
+		if next == "" || !strings.Contains(next, "after=") || !strings.Contains(next, "page=2") {
+			t.Fatalf("page 1's Next link = %q", next)
+		}
+		_, body = c.get(next)
+		if !strings.Contains(body, "BENSUBJ2") || !strings.Contains(body, "BENSUBJ3") || !strings.Contains(body, "Page 2 of 2") ||
+			strings.Contains(body, newest) || pageLink(body, "next") != "" {
+			t.Error("page 2 lacks the oldest tickets, or shows the newest, or has a Next link")
+		}
+		_, body = c.get(pageLink(body, "prev"))
+		if !strings.Contains(body, newest) || strings.Contains(body, "BENSUBJ2") || !strings.Contains(body, "Page 1 of 2") || pageLink(body, "prev") != "" {
+			t.Error("page 2's Previous link does not lead to page 1")
+		}
+		// An old link with a page number alone shows the first page; a
+		// broken position says so and shows the first page too.
+		if _, body = c.get("/tickets?page=2"); !strings.Contains(body, newest) || !strings.Contains(body, "Page 1 of 2") {
+			t.Error("?page=2 without a position is not the first page")
+		}
+		for _, bad := range []string{"after=garbage", "before=%00%01", "after=" + strings.Repeat("QUJD", 2000),
+			"after=" + (&domain.TicketCursor{Sort: domain.SortUpdated, ID: 3}).String()} {
+			resp, body := c.get("/tickets?" + bad)
+			if resp.StatusCode != 200 || !strings.Contains(body, "page link") || !strings.Contains(body, newest) {
+				t.Errorf("/tickets?%.30s = %d, want the first page with a message about the page link", bad, resp.StatusCode)
+			}
 		}
 		_, body = c.get("/tickets?status=assigned")
 		if !strings.Contains(body, "BENSUBJ2") || strings.Contains(body, "BENSUBJ3") || strings.Contains(body, "number 01") {
@@ -290,4 +312,15 @@ func TestForgotPasswordOverHTTP(t *testing.T) {
 			t.Error("the log holds the password link's secret")
 		}
 	})
+}
+
+// pageLink returns the href of a list page's Next (rel "next") or
+// Previous ("prev") link, or "".
+func pageLink(body, rel string) string {
+	_, after, ok := strings.Cut(body, `rel="`+rel+`" href="`)
+	if !ok {
+		return ""
+	}
+	href, _, _ := strings.Cut(after, `"`)
+	return html.UnescapeString(href)
 }

@@ -90,6 +90,7 @@ func parseTemplates(static map[string]string) (map[string]*template.Template, er
 		"pageURL": pageURL,
 	}
 	maps.Copy(funcs, adminFuncs()) // Admin: dashboard, tickets, mail.
+	maps.Copy(funcs, ticketPagerFuncs())
 	out := map[string]*template.Template{}
 	for _, p := range pageNames() {
 		name := "templates/" + p + ".html"

@@ -74,7 +74,7 @@ func TestCSRFRejected(t *testing.T) {
 		if tk, _ := f.st.GetTicket(ctx, f.t1.ID); tk.Status != domain.StatusAssigned {
 			t.Errorf("t1 is %s after rejected posts", tk.Status)
 		}
-		if ts, _ := f.st.ListTickets(ctx, domain.TicketFilter{}); len(ts) != 3 {
+		if ts, _ := f.st.ListTickets(ctx, domain.TicketQuery{}); len(ts) != 3 {
 			t.Errorf("%d tickets after rejected posts, want 3", len(ts))
 		}
 		if ms, _ := f.st.ListOutbox(ctx, "", 0); len(ms) != len(outboxBefore) {

@@ -41,7 +41,15 @@ func (h *Handler) myTickets(w http.ResponseWriter, r *http.Request) {
 			data.Base = "/tickets?status=" + string(st)
 		}
 	}
-	p, err := h.desk.MyTickets(r.Context(), stateOf(r).user, data.Status, pageNumber(r))
+	at, err := pageAt(r)
+	if err != nil {
+		data.Error = adminMessage(err)
+	}
+	p, err := h.desk.MyTickets(r.Context(), stateOf(r).user, data.Status, at)
+	if errors.Is(err, domain.ErrInvalid) { // a position of another list: show the first page
+		data.Error = adminMessage(err)
+		p, err = h.desk.MyTickets(r.Context(), stateOf(r).user, data.Status, domain.PageAt{Page: 1})
+	}
 	if err != nil {
 		h.internalError(w, r, err)
 		return
@@ -68,7 +76,15 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) showQueue(w http.ResponseWriter, r *http.Request, status int, until, msg string) {
 	u := stateOf(r).user
 	data := queuePage{Layout: h.layout(r, "My queue", "queue"), Base: "/queue", Until: until, Error: msg}
-	p, err := h.desk.MyQueue(r.Context(), u, pageNumber(r))
+	at, err := pageAt(r)
+	if err != nil && data.Error == "" {
+		data.Error = adminMessage(err)
+	}
+	p, err := h.desk.MyQueue(r.Context(), u, at)
+	if errors.Is(err, domain.ErrInvalid) { // a position of another list: show the first page
+		data.Error = adminMessage(err)
+		p, err = h.desk.MyQueue(r.Context(), u, domain.PageAt{Page: 1})
+	}
 	if err != nil {
 		h.internalError(w, r, err)
 		return

@@ -5,99 +5,18 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"time"
 )
 
-// TicketSort is a column the admins' ticket list sorts by.
-type TicketSort string
-
-// The sorts of the admins' ticket list.
-const (
-	SortCreated TicketSort = "created" // by id, which follows creation
-	SortUpdated TicketSort = "updated"
-	SortStatus  TicketSort = "status"
-	SortSubject TicketSort = "subject"
-)
-
-// TicketSorts lists every sort, the default first.
-var TicketSorts = []TicketSort{SortCreated, SortUpdated, SortStatus, SortSubject}
-
-// MaxSearchPages bounds how deep the admins' list pages: past it, the
-// database would skip more rows than it is worth; a narrower search is the
-// way on.
-const MaxSearchPages = 500
-
-// TicketSearch is the admins' query over all tickets. Zero fields match
-// all.
-type TicketSearch struct {
-	// Text matches a ref ("TKT-12" or "12": that ticket), or a part of the
-	// subject, the text or the requester's address, case-insensitively.
-	Text       string
-	Status     Status
-	CategoryID int64 // NoCategory: tickets without one
-	AssigneeID int64 // Nobody: tickets without an assignee
-	// From and To bound the creation time: From <= created_at < To.
-	From, To time.Time
-	Sort     TicketSort // "" is SortCreated
-	Asc      bool       // oldest or A first; the default is newest or Z first
-}
-
-// NoCategory and Nobody, as TicketSearch's CategoryID and AssigneeID, match
-// tickets without a category or an assignee.
-const (
-	NoCategory int64 = -1
-	Nobody     int64 = -1
-)
-
-// RefID returns the ticket id s.Text names, or 0 when it names none.
-func (s TicketSearch) RefID() int64 {
-	id, err := ParseRef(s.Text)
-	if err != nil {
-		return 0
-	}
-	return id
-}
-
-// Validate checks the query's values; the error wraps ErrInvalid.
-func (s *TicketSearch) Validate() error {
-	s.Text = strings.TrimSpace(s.Text)
-	if len([]rune(s.Text)) > 200 {
-		return fmt.Errorf("%w: the search text is longer than 200 characters", ErrInvalid)
-	}
-	if s.Sort == "" {
-		s.Sort = SortCreated
-	}
-	known := false
-	for _, k := range TicketSorts {
-		known = known || k == s.Sort
-	}
-	if !known {
-		return fmt.Errorf("%w: no sort %q", ErrInvalid, s.Sort)
-	}
-	if !s.From.IsZero() && !s.To.IsZero() && !s.From.Before(s.To) {
-		return fmt.Errorf("%w: the date range ends before it starts", ErrInvalid)
-	}
-	return nil
-}
-
-// AllTickets returns page page of the tickets that match s, for admins.
-// Pages past MaxSearchPages are ErrInvalid.
-func (d *Desk) AllTickets(ctx context.Context, s TicketSearch, page int) (*TicketPage, error) {
-	if err := s.Validate(); err != nil {
-		return nil, err
-	}
-	if page < 1 {
-		page = 1
-	}
-	if page > MaxSearchPages {
-		return nil, fmt.Errorf("%w: only the first %d pages are shown; narrow the search", ErrInvalid, MaxSearchPages)
-	}
-	ts, total, err := d.store.SearchTickets(ctx, s, (page-1)*TicketPageSize, TicketPageSize)
+// AllTickets returns the page of the tickets that match q at at, for
+// admins. The list is keyset-paged: a page link carries the position of
+// its first or last ticket, so a deep page costs what the first one does.
+func (d *Desk) AllTickets(ctx context.Context, q TicketQuery, at PageAt) (*TicketPage, error) {
+	q.Limit = 0
+	p, err := d.ticketPage(ctx, q, at)
 	if err != nil {
 		return nil, fmt.Errorf("search tickets: %w", err)
 	}
-	pages := min(max(1, (total+TicketPageSize-1)/TicketPageSize), MaxSearchPages)
-	return &TicketPage{Tickets: ts, Page: page, Pages: pages, Total: total}, nil
+	return p, nil
 }
 
 // Agents returns every team member with their open tickets and

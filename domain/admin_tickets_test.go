@@ -1,10 +1,8 @@
 package domain
 
 import (
-	"errors"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestAdminActionsFor(t *testing.T) {
@@ -47,39 +45,6 @@ func TestAdminActionsFor(t *testing.T) {
 				t.Errorf("reopen offered on %s: %v", st, err)
 			}
 		}
-	}
-}
-
-func TestTicketSearchValidate(t *testing.T) {
-	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	for _, c := range []struct {
-		s   TicketSearch
-		bad string
-	}{
-		{TicketSearch{}, ""},
-		{TicketSearch{Text: "  TKT-7 ", Sort: SortUpdated}, ""},
-		{TicketSearch{Sort: "colour"}, "no sort"},
-		{TicketSearch{Text: strings.Repeat("é", 201)}, "longer than 200"},
-		{TicketSearch{From: day, To: day}, "ends before it starts"},
-		{TicketSearch{From: day, To: day.AddDate(0, 0, 1)}, ""},
-	} {
-		s := c.s
-		err := s.Validate()
-		switch {
-		case c.bad == "" && err != nil:
-			t.Errorf("Validate(%+v) = %v", c.s, err)
-		case c.bad != "" && (!errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.bad)):
-			t.Errorf("Validate(%+v) = %v, want ErrInvalid with %q", c.s, err, c.bad)
-		}
-		if c.bad == "" && s.Sort == "" {
-			t.Errorf("Validate(%+v) left no sort", c.s)
-		}
-	}
-	if id := (TicketSearch{Text: "tkt-12"}).RefID(); id != 12 {
-		t.Errorf("RefID(tkt-12) = %d", id)
-	}
-	if id := (TicketSearch{Text: "printer"}).RefID(); id != 0 {
-		t.Errorf("RefID(printer) = %d", id)
 	}
 }
 

@@ -111,7 +111,7 @@ func TestAssignWaitingConcurrent(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		ts, err := stores[1].ListTickets(ctx, domain.TicketFilter{})
+		ts, err := stores[1].ListTickets(ctx, domain.TicketQuery{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -128,7 +128,7 @@ func (f *fixture) assign(id int64) *domain.Ticket {
 // openCounts returns how many assigned tickets each assignee has.
 func openCounts(t *testing.T, s *storage.Store) map[string]int {
 	t.Helper()
-	ts, err := s.ListTickets(context.Background(), domain.TicketFilter{Status: domain.StatusAssigned})
+	ts, err := s.ListTickets(context.Background(), domain.TicketQuery{Status: domain.StatusAssigned})
 	if err != nil {
 		t.Fatal(err)
 	}

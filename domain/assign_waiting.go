@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 )
 
@@ -21,11 +20,10 @@ import (
 // tickets are skipped for this run: no transaction, no event. A failure on
 // one ticket does not stop the others; the errors are joined.
 func (d *Desk) AssignWaiting(ctx context.Context) (int, error) {
-	waiting, err := d.store.ListTickets(ctx, TicketFilter{Status: StatusUnassigned})
+	waiting, err := d.store.ListTickets(ctx, TicketQuery{Status: StatusUnassigned, Sort: SortCreated, Asc: true})
 	if err != nil {
 		return 0, fmt.Errorf("assign waiting tickets: %w", err)
 	}
-	slices.Reverse(waiting)  // ListTickets is newest first
 	full := map[int64]bool{} // categories where nobody was free this run
 	assigned := 0
 	var errs []error

@@ -49,7 +49,7 @@ func (d *Desk) markAwayFromAutoReply(ctx context.Context, tx Store, agentEmail s
 	if !m.Available && m.AwayUntil == nil {
 		because = fmt.Sprintf("%s is away (%s)", email, reason)
 	}
-	tickets, err := tx.ListTickets(ctx, TicketFilter{Status: StatusAssigned, AssigneeID: m.UserID})
+	tickets, err := tx.ListTickets(ctx, TicketQuery{Status: StatusAssigned, AssigneeID: m.UserID, Sort: SortCreated})
 	if err != nil {
 		return fmt.Errorf("mark %s away: %w", email, err)
 	}

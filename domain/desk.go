@@ -248,9 +248,12 @@ func (d *Desk) Ticket(ctx context.Context, id int64) (*TicketDetail, error) {
 	return out, nil
 }
 
-// Tickets lists tickets that match f, newest first.
-func (d *Desk) Tickets(ctx context.Context, f TicketFilter) ([]Ticket, error) {
-	ts, err := d.store.ListTickets(ctx, f)
+// Tickets lists the tickets that match q (see TicketQuery).
+func (d *Desk) Tickets(ctx context.Context, q TicketQuery) ([]Ticket, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	ts, err := d.store.ListTickets(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
 	}

@@ -11,43 +11,20 @@ import (
 	"unicode"
 )
 
-// TicketPageSize is how many tickets a portal list shows per page.
-const TicketPageSize = 20
-
-// TicketPage is one page of a ticket list.
-type TicketPage struct {
-	Tickets []Ticket
-	Page    int // 1-based
-	Pages   int // at least 1
-	Total   int
-}
-
-func (d *Desk) ticketPage(ctx context.Context, f TicketFilter, order TicketOrder, page int) (*TicketPage, error) {
-	if page < 1 {
-		page = 1
-	}
-	ts, total, err := d.store.ListTicketPage(ctx, f, order, (page-1)*TicketPageSize, TicketPageSize)
-	if err != nil {
-		return nil, err
-	}
-	pages := max(1, (total+TicketPageSize-1)/TicketPageSize)
-	return &TicketPage{Tickets: ts, Page: page, Pages: pages, Total: total}, nil
-}
-
-// MyTickets returns page page of the tickets u requested, newest first;
-// status "" means every status.
-func (d *Desk) MyTickets(ctx context.Context, u *User, status Status, page int) (*TicketPage, error) {
-	p, err := d.ticketPage(ctx, TicketFilter{RequesterID: u.ID, Status: status}, NewestFirst, page)
+// MyTickets returns the page at at of the tickets u requested, newest
+// first; status "" means every status.
+func (d *Desk) MyTickets(ctx context.Context, u *User, status Status, at PageAt) (*TicketPage, error) {
+	p, err := d.ticketPage(ctx, TicketQuery{RequesterID: u.ID, Status: status}, at)
 	if err != nil {
 		return nil, fmt.Errorf("tickets of %s: %w", u.Email, err)
 	}
 	return p, nil
 }
 
-// MyQueue returns page page of the tickets assigned to u: those still open
-// first, oldest first, then the others, newest first.
-func (d *Desk) MyQueue(ctx context.Context, u *User, page int) (*TicketPage, error) {
-	p, err := d.ticketPage(ctx, TicketFilter{AssigneeID: u.ID}, OpenFirst, page)
+// MyQueue returns the page at at of the tickets assigned to u: those still
+// open first, oldest first, then the others, newest first (SortQueue).
+func (d *Desk) MyQueue(ctx context.Context, u *User, at PageAt) (*TicketPage, error) {
+	p, err := d.ticketPage(ctx, TicketQuery{AssigneeID: u.ID, Sort: SortQueue}, at)
 	if err != nil {
 		return nil, fmt.Errorf("queue of %s: %w", u.Email, err)
 	}

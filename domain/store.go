@@ -99,8 +99,14 @@ type TicketStore interface {
 	// else returns ErrConflict (someone else moved it meanwhile).
 	UpdateTicket(ctx context.Context, t *Ticket, prev Status) error
 	GetTicket(ctx context.Context, id int64) (*Ticket, error)
-	// ListTickets returns tickets that match f, newest first.
-	ListTickets(ctx context.Context, f TicketFilter) ([]Ticket, error)
+	// ListTickets returns the tickets that match q, in q's order, from
+	// q.After (or up to q.Before: the last q.Limit before it, still in q's
+	// order), at most q.Limit (0: all). q must be valid (Validate). Every
+	// ticket list is this one query (see TicketQuery).
+	ListTickets(ctx context.Context, q TicketQuery) ([]Ticket, error)
+	// CountTickets counts the tickets that match q's filters (its cursor,
+	// sort and limit aside), up to max: it reads at most max rows.
+	CountTickets(ctx context.Context, q TicketQuery, max int) (int, error)
 
 	// AppendEvents inserts es, in order, in one statement (their IDs are
 	// left unset: nothing needs them, and multi-row RETURNING order is not
@@ -116,14 +122,6 @@ type TicketStore interface {
 	AddAttachment(ctx context.Context, a *Attachment) error
 	// ListAttachments returns a ticket's attachments without their content.
 	ListAttachments(ctx context.Context, ticketID int64) ([]Attachment, error)
-}
-
-// TicketFilter narrows ListTickets; zero fields match all.
-type TicketFilter struct {
-	Status      Status
-	RequesterID int64
-	AssigneeID  int64
-	Limit       int // 0: no limit
 }
 
 // MailStore keeps the mail records: outbox, inbox log, processed marks.

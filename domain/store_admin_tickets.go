@@ -6,8 +6,8 @@ import (
 )
 
 // AdminTicketStore is what the admin pages read beyond the base stores: the
-// dashboard's figures, the search over all tickets, and the approval
-// replies that went wrong. Every figure is computed by the database.
+// dashboard's figures and the approval replies that went wrong (the list
+// of all tickets is TicketStore.ListTickets). Every figure is computed by the database.
 type AdminTicketStore interface {
 	// CountTicketsByStatus returns how many tickets are in each status
 	// (statuses with none are absent).
@@ -30,9 +30,6 @@ type AdminTicketStore interface {
 	// AgentLoads returns every team member with their open (assigned)
 	// tickets, in member id order; CategoryIDs are left nil.
 	AgentLoads(ctx context.Context) ([]MemberLoad, error)
-	// SearchTickets returns at most limit tickets that match s after
-	// skipping offset, in s's order, and how many match in all.
-	SearchTickets(ctx context.Context, s TicketSearch, offset, limit int) ([]Ticket, int, error)
 	// ApprovalProblems returns, newest first, at most limit events of kind
 	// approval_refused, and of kind auto_reply on tickets awaiting approval,
 	// with their tickets.

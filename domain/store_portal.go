@@ -85,27 +85,10 @@ type ThrottleStore interface {
 	ClearAttempts(ctx context.Context, scope, key string) error
 }
 
-// PortalTicketStore reads tickets page by page, and attachments with their
-// content.
+// PortalTicketStore reads attachments.
 type PortalTicketStore interface {
-	// ListTicketPage returns at most limit tickets that match f after
-	// skipping offset, in order, and how many match in all. f.Limit is
-	// ignored.
-	ListTicketPage(ctx context.Context, f TicketFilter, order TicketOrder, offset, limit int) ([]Ticket, int, error)
 	// OpenAttachment returns attachment id, its Content left nil, and a
 	// reader of its bytes that holds a bounded amount in memory whatever
 	// the size. The caller closes it.
 	OpenAttachment(ctx context.Context, id int64) (*Attachment, io.ReadCloser, error)
 }
-
-// TicketOrder says how ListTicketPage sorts.
-type TicketOrder int
-
-// Ticket orders.
-const (
-	// NewestFirst sorts by creation, newest first.
-	NewestFirst TicketOrder = iota
-	// OpenFirst puts tickets that need work before the others, and the
-	// oldest of each group first: an agent's queue.
-	OpenFirst
-)

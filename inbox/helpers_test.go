@@ -51,7 +51,7 @@ func newIntake(t testing.TB, url string) *intake {
 
 func (in *intake) tickets(t testing.TB) []domain.Ticket {
 	t.Helper()
-	ts, err := in.store.ListTickets(context.Background(), domain.TicketFilter{})
+	ts, err := in.store.ListTickets(context.Background(), domain.TicketQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -279,7 +279,7 @@ func TestReceivePanicGuard(t *testing.T) {
 
 func ticketsOf(t *testing.T, s *storage.Store) []domain.Ticket {
 	t.Helper()
-	ts, err := s.ListTickets(context.Background(), domain.TicketFilter{})
+	ts, err := s.ListTickets(context.Background(), domain.TicketQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}

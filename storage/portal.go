@@ -209,35 +209,3 @@ func (s *Store) ClearAttempts(ctx context.Context, scope, key string) error {
 	_, err := s.idb.NewDelete().Model((*attemptRow)(nil)).Where("scope = ?", scope).Where("key = ?", key).Exec(ctx)
 	return mapErr(err, "clear %s attempts", scope)
 }
-
-// ListTicketPage returns one page of the tickets that match f, and how many
-// match in all.
-func (s *Store) ListTicketPage(ctx context.Context, f domain.TicketFilter, order domain.TicketOrder, offset, limit int) ([]domain.Ticket, int, error) {
-	filter := func(q *bun.SelectQuery) *bun.SelectQuery { return whereTickets(q, f) }
-	total, err := filter(s.idb.NewSelect().TableExpr("tickets AS t")).Count(ctx)
-	if err != nil {
-		return nil, 0, mapErr(err, "count tickets")
-	}
-	var rows []ticketView
-	q := filter(s.ticketQuery(&rows))
-	switch order {
-	case domain.OpenFirst:
-		// Open tickets first, oldest first (a work queue); then the done
-		// ones, most recent first.
-		q = q.OrderExpr("CASE WHEN t.status IN ('resolved', 'closed', 'rejected') THEN 1 ELSE 0 END").
-			OrderExpr("CASE WHEN t.status IN ('resolved', 'closed', 'rejected') THEN -t.id ELSE t.id END")
-	default:
-		q = q.OrderExpr("t.id DESC")
-	}
-	if limit > 0 {
-		q = q.Limit(int64(limit)).Offset(int64(offset))
-	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, 0, mapErr(err, "list tickets")
-	}
-	out := make([]domain.Ticket, len(rows))
-	for i := range rows {
-		out[i] = rows[i].domain()
-	}
-	return out, int(total), nil
-}

@@ -398,7 +398,7 @@ func TestTicketPagesAndQueueOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		p, err := d.MyQueue(ctx, agent, 1)
+		p, err := d.MyQueue(ctx, agent, domain.PageAt{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -411,12 +411,13 @@ func TestTicketPagesAndQueueOrder(t *testing.T) {
 			t.Errorf("queue = %v (total %d, pages %d), want %v", got, p.Total, p.Pages, want)
 		}
 		req, _ := s.GetUserByEmail(ctx, "req@x.test")
-		ts, total, err := s.ListTicketPage(ctx, domain.TicketFilter{RequesterID: req.ID}, domain.NewestFirst, 1, 2)
-		if err != nil || total != 5 || len(ts) != 2 || ts[0].ID != ids[3] || ts[1].ID != ids[2] {
-			t.Errorf("page of 2 after 1 = %v, %d, %v", ts, total, err)
+		after := &domain.TicketCursor{Sort: domain.SortCreated, ID: ids[4]}
+		ts, err := s.ListTickets(ctx, domain.TicketQuery{RequesterID: req.ID, After: after, Limit: 2})
+		if err != nil || len(ts) != 2 || ts[0].ID != ids[3] || ts[1].ID != ids[2] {
+			t.Errorf("page of 2 after the newest = %v, %v", ts, err)
 		}
-		ts, total, _ = s.ListTicketPage(ctx, domain.TicketFilter{RequesterID: req.ID, Status: domain.StatusResolved}, domain.NewestFirst, 0, 10)
-		if total != 2 || len(ts) != 2 {
+		ts, _ = s.ListTickets(ctx, domain.TicketQuery{RequesterID: req.ID, Status: domain.StatusResolved, Limit: 10})
+		if total, _ := s.CountTickets(ctx, domain.TicketQuery{RequesterID: req.ID, Status: domain.StatusResolved}, 10); total != 2 || len(ts) != 2 {
 			t.Errorf("resolved = %d of %d", len(ts), total)
 		}
 

@@ -54,7 +54,7 @@ func TestReceiveNewTicketAndDuplicates(t *testing.T) {
 		if o := receive1(t, d, again); o.Kind != domain.OutcomeDuplicate {
 			t.Fatalf("second copy = %+v, want duplicate", o)
 		}
-		ts, _ := s.ListTickets(ctx, domain.TicketFilter{})
+		ts, _ := s.ListTickets(ctx, domain.TicketQuery{})
 		log, _ := s.ListInboxLog(ctx, 0)
 		if len(ts) != 1 || len(log) != 1 || !strings.Contains(log[0].Reason, "duplicate") {
 			t.Fatalf("%d tickets, log %+v", len(ts), log)
@@ -187,7 +187,7 @@ func TestReceiveAutomatic(t *testing.T) {
 		if got := eventKinds(detail.Events); got != "received,triaged,auto_reply" {
 			t.Errorf("history = %s", got)
 		}
-		ts, _ := s.ListTickets(ctx, domain.TicketFilter{})
+		ts, _ := s.ListTickets(ctx, domain.TicketQuery{})
 		if len(ts) != 1 {
 			t.Errorf("automatic mail made tickets: %d", len(ts))
 		}

@@ -194,7 +194,7 @@ func TestInTxRollsBackEverything(t *testing.T) {
 		if !errors.Is(err, boom) {
 			t.Fatalf("InTx = %v, want boom", err)
 		}
-		ts, _ := s.ListTickets(ctx, domain.TicketFilter{})
+		ts, _ := s.ListTickets(ctx, domain.TicketQuery{})
 		out, _ := s.ListOutbox(ctx, "", 0)
 		_, serr := s.GetSetting(ctx, "k")
 		if len(ts) != 0 || len(out) != 0 || !errors.Is(serr, domain.ErrNotFound) {

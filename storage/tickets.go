@@ -110,7 +110,7 @@ func (s *Store) ticketQuery(rows any) *bun.SelectQuery {
 	return s.idb.NewSelect().Model(rows).ModelTableExpr("tickets AS t").
 		ColumnExpr("t.*").
 		ColumnExpr("r.email AS requester_email, a.email AS assignee_email, c.name AS category_name").
-		Join("JOIN users AS r ON r.id = t.requester_id").
+		Join("LEFT JOIN users AS r ON r.id = t.requester_id"). // LEFT: keeps tickets the outer loop, walked in index order
 		Join("LEFT JOIN users AS a ON a.id = t.assignee_id").
 		Join("LEFT JOIN categories AS c ON c.id = t.category_id")
 }
@@ -123,37 +123,6 @@ func (s *Store) GetTicket(ctx context.Context, id int64) (*domain.Ticket, error)
 	}
 	t := v.domain()
 	return &t, nil
-}
-
-// whereTickets adds f's conditions on tickets AS t to q.
-func whereTickets(q *bun.SelectQuery, f domain.TicketFilter) *bun.SelectQuery {
-	if f.Status != "" {
-		q = q.Where("t.status = ?", string(f.Status))
-	}
-	if f.RequesterID != 0 {
-		q = q.Where("t.requester_id = ?", f.RequesterID)
-	}
-	if f.AssigneeID != 0 {
-		q = q.Where("t.assignee_id = ?", f.AssigneeID)
-	}
-	return q
-}
-
-// ListTickets returns tickets that match f, newest first.
-func (s *Store) ListTickets(ctx context.Context, f domain.TicketFilter) ([]domain.Ticket, error) {
-	var rows []ticketView
-	q := whereTickets(s.ticketQuery(&rows).OrderExpr("t.id DESC"), f)
-	if f.Limit > 0 {
-		q = q.Limit(int64(f.Limit))
-	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, mapErr(err, "list tickets")
-	}
-	out := make([]domain.Ticket, len(rows))
-	for i := range rows {
-		out[i] = rows[i].domain()
-	}
-	return out, nil
 }
 
 type eventRow struct {

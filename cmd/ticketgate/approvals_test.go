@@ -252,7 +252,7 @@ func TestApprovalRejectedAndBadTokens(t *testing.T) {
 				t.Fatalf("%d moved: %s", id, tk.Ticket.Status)
 			}
 		}
-		if ts, _ := f.st.ListTickets(context.Background(), domain.TicketFilter{}); len(ts) != 2 {
+		if ts, _ := f.st.ListTickets(context.Background(), domain.TicketQuery{}); len(ts) != 2 {
 			t.Errorf("a bare APPROVE opened a ticket: %d tickets", len(ts))
 		}
 		// Rejection with a reason ends the ticket and tells the requester.

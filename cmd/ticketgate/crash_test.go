@@ -137,7 +137,7 @@ func countQuarantined(t *testing.T, st *storage.Store) int {
 
 func countTickets(t *testing.T, st *storage.Store) int {
 	t.Helper()
-	ts, err := st.ListTickets(context.Background(), domain.TicketFilter{})
+	ts, err := st.ListTickets(context.Background(), domain.TicketQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestCrashSafetyKill9(t *testing.T) {
 			}
 		}
 		t.Logf("%d mails quarantined by two kills in a row, then retried", len(qs))
-		ts, _ := st.ListTickets(context.Background(), domain.TicketFilter{})
+		ts, _ := st.ListTickets(context.Background(), domain.TicketQuery{})
 		subjects := map[string]bool{}
 		for _, tk := range ts {
 			if subjects[tk.Subject] {

@@ -134,7 +134,7 @@ func TestServe(t *testing.T) {
 			t.Fatalf("send mail to serve: %v", err)
 		}
 		sc.Quit()
-		tickets, _ := st.ListTickets(ctx, domain.TicketFilter{})
+		tickets, _ := st.ListTickets(ctx, domain.TicketQuery{})
 		if len(tickets) != 1 || tickets[0].Subject != "Screen flickers" || tickets[0].Requester != "ann@company.test" {
 			t.Errorf("tickets after mail = %+v", tickets)
 		}

@@ -135,7 +135,7 @@ func (a *app) ticketList(args []string) error {
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
-	var filter domain.TicketFilter
+	var filter domain.TicketQuery
 	if *status != "" {
 		s, err := domain.ParseStatus(*status)
 		if err != nil {

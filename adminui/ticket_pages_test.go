@@ -1,0 +1,83 @@
+package adminui
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"ticketgate/domain"
+)
+
+var adminRowRE = regexp.MustCompile(`<td class="text-nowrap"><a href="/admin/tickets/(TKT-\d+)">`)
+
+// TestAllTicketsKeysetPages: the admins' list walked by its Next links
+// shows every ticket once, in order, with the page numbers and the count;
+// Previous links walk back; the filters and the sort stay in the links.
+func TestAllTicketsKeysetPages(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		for i := 0; i < 45; i++ {
+			if _, err := f.desk.OpenTicket(ctx, domain.NewTicket{Subject: fmt.Sprintf("Paged %02d", 44-i), Body: "b", From: "ben@company.test"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		root := f.signedIn("root")
+		rows := func(body string) []string {
+			var out []string
+			for _, m := range adminRowRE.FindAllStringSubmatch(body, -1) {
+				out = append(out, m[1])
+			}
+			return out
+		}
+		link := "/admin/tickets?q=paged&sort=subject&dir=asc"
+		var pages [][]string
+		var bodies []string
+		for link != "" && len(pages) < 10 {
+			resp, body := root.get(link)
+			if resp.StatusCode != 200 {
+				t.Fatalf("GET %s = %d", link, resp.StatusCode)
+			}
+			pages, bodies = append(pages, rows(body)), append(bodies, body)
+			if want := fmt.Sprintf("45 tickets, page %d of 3.", len(pages)); !strings.Contains(body, want) {
+				t.Errorf("page %d lacks %q", len(pages), want)
+			}
+			link = pageLink(body, "next")
+			if link != "" && (!strings.Contains(link, "q=paged") || !strings.Contains(link, "sort=subject") || !strings.Contains(link, "dir=asc")) {
+				t.Errorf("the Next link %q drops the query", link)
+			}
+		}
+		if len(pages) != 3 || len(pages[0]) != 20 || len(pages[1]) != 20 || len(pages[2]) != 5 {
+			t.Fatalf("pages = %v", pages)
+		}
+		seen := map[string]bool{}
+		for _, p := range pages {
+			for _, ref := range p {
+				if seen[ref] {
+					t.Errorf("%s shown twice", ref)
+				}
+				seen[ref] = true
+			}
+		}
+		// Subjects "Paged 00" to "Paged 44" A to Z: the last opened first.
+		if i, j := strings.Index(bodies[0], "Paged 00"), strings.Index(bodies[0], "Paged 01"); i < 0 || j < i {
+			t.Error("page 1 is not A to Z")
+		}
+		if !strings.Contains(bodies[2], "Paged 44") || !strings.Contains(bodies[2], `Page 3 of 3`) {
+			t.Error("page 3 lacks the last subject or its number")
+		}
+		_, body := root.get(pageLink(bodies[2], "prev"))
+		if strings.Join(rows(body), ",") != strings.Join(pages[1], ",") || !strings.Contains(body, "page 2 of 3") {
+			t.Errorf("Previous from page 3 = %v, want page 2 %v", rows(body), pages[1])
+		}
+	})
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 10000: "10,000", 1234567: "1,234,567", -1000: "-1,000"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,210 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"ticketgate/domain"
+	"ticketgate/storage"
+	"ticketgate/storage/storagetest"
+)
+
+// scanGuarded are the tables no page query may read whole.
+var scanGuarded = map[string]bool{"tickets": true, "events": true, "comments": true}
+
+// assertIndexed fails t when the plan of query (bun's ? arguments) on s
+// reads a whole table of tickets, events or comments (a PlanStep with
+// FullScan: SQLite's "SCAN x" without an index, other than the id-order
+// walk of an ORDER BY id; PostgreSQL's "Seq Scan", other than one a LIMIT
+// cuts off), and returns the plan for more checks (noSort). Any storage
+// test may use it for its own queries; seed enough rows first (and
+// AnalyzeForTest), or the planners rightly prefer to scan a small table.
+func assertIndexed(t testing.TB, s *storage.Store, query string, args ...any) []storage.PlanStep {
+	t.Helper()
+	steps, err := s.ExplainForTest(context.Background(), query, args...)
+	if err != nil {
+		t.Fatalf("explain: %v\n%s", err, query)
+	}
+	for _, st := range steps {
+		if st.FullScan && scanGuarded[st.Table] {
+			t.Errorf("full scan of %s (%s) in\n%s\nplan:\n%s", st.Table, st.Detail, query, planText(steps))
+		}
+	}
+	return steps
+}
+
+// noSort fails t when a plan sorts rows: then every match is read before
+// the first row comes out, and the page is not served by one index walk.
+func noSort(t testing.TB, what string, steps []storage.PlanStep) {
+	t.Helper()
+	for _, st := range steps {
+		if st.Sort {
+			t.Errorf("%s sorts (%s); plan:\n%s", what, st.Detail, planText(steps))
+			return
+		}
+	}
+}
+
+func planText(steps []storage.PlanStep) string {
+	var b strings.Builder
+	for _, st := range steps {
+		fmt.Fprintf(&b, "  %s\n", st.Detail)
+	}
+	return b.String()
+}
+
+// TestTicketQueryPlans: every page query the builder makes (each filter,
+// each sort both ways, the first page, the page after a ticket and the
+// page before one, the requester's list, the agent's queue, and the
+// capped counts) reads tickets through an index, on 30,000 seeded
+// tickets, on both engines: SQLite as it runs (no statistics: ticketgate
+// never runs ANALYZE) and after ANALYZE, PostgreSQL after VACUUM ANALYZE
+// (autovacuum's work). The filters and sorts with an index of their own
+// (see the migration 20261207000014_ticket_lists) must also not sort: a
+// page is one index walk whatever its depth. The text search is left out:
+// the LIKE match reads every ticket by nature (another index replaces it).
+func TestTicketQueryPlans(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		ids, err := s.SeedSpreadForTest(ctx, 30_000, from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A ticket in the middle, whose keys have ties (its status, its
+		// subject, its assignee's queue), for the cursors.
+		mid, err := s.GetTicket(ctx, 15_003)
+		if err != nil {
+			t.Fatal(err)
+		}
+		filters := []struct {
+			name string
+			q    domain.TicketQuery
+		}{
+			{"all", domain.TicketQuery{}},
+			{"status", domain.TicketQuery{Status: domain.StatusAssigned}},
+			{"category", domain.TicketQuery{CategoryID: ids.Category + 1}},
+			{"no category", domain.TicketQuery{CategoryID: domain.NoCategory}},
+			{"assignee", domain.TicketQuery{AssigneeID: ids.Agent + 1}},
+			{"nobody", domain.TicketQuery{AssigneeID: domain.Nobody}},
+			{"requester", domain.TicketQuery{RequesterID: ids.Requester + 7}},
+			{"requester and status", domain.TicketQuery{RequesterID: ids.Requester + 7, Status: domain.StatusResolved}},
+			{"category and status", domain.TicketQuery{CategoryID: ids.Category + 1, Status: domain.StatusAssigned}},
+			{"assignee and status", domain.TicketQuery{AssigneeID: ids.Agent + 1, Status: domain.StatusAssigned}},
+			{"date range", domain.TicketQuery{From: from.Add(100 * time.Hour), To: from.Add(200 * time.Hour)}},
+		}
+		// ownIndex: the filter and sort pairs an index serves in order.
+		ownIndex := func(filter string, sort domain.TicketSort) bool {
+			switch filter {
+			case "all":
+				return true
+			case "status":
+				return sort != domain.SortSubject
+			case "category", "no category", "assignee", "nobody", "requester":
+				return sort == domain.SortCreated
+			// A requester's list with a status reads that requester's
+			// tickets (tickets_requester) and may sort them: as many as
+			// their exact count reads anyway.
+			case "category and status", "assignee and status":
+				return sort == domain.SortCreated || sort == domain.SortStatus
+			case "date range":
+				return sort == domain.SortCreated
+			}
+			return false
+		}
+		type pageQuery struct {
+			name    string
+			q       domain.TicketQuery
+			inOrder bool
+		}
+		var pages []pageQuery
+		for _, f := range filters {
+			for _, sort := range domain.TicketSorts {
+				for _, asc := range []bool{false, true} {
+					c := domain.CursorOf(mid, sort, asc)
+					for _, pos := range []string{"first", "after", "before"} {
+						q := f.q
+						q.Sort, q.Asc, q.Limit = sort, asc, domain.TicketPageSize+1
+						switch pos {
+						case "after":
+							q.After = c
+						case "before":
+							q.Before = c
+						}
+						pages = append(pages, pageQuery{fmt.Sprintf("%s by %s asc=%v, %s", f.name, sort, asc, pos), q, ownIndex(f.name, sort)})
+					}
+				}
+			}
+		}
+		queue := domain.CursorOf(mid, domain.SortQueue, false)
+		for _, pos := range []string{"first", "after", "before"} {
+			q := domain.TicketQuery{AssigneeID: mid.AssigneeID, Sort: domain.SortQueue, Limit: domain.TicketPageSize + 1}
+			switch pos {
+			case "after":
+				q.After = queue
+			case "before":
+				q.Before = queue
+			}
+			pages = append(pages, pageQuery{"agent's queue, " + pos, q, true})
+		}
+		check := func(t *testing.T, strict bool) {
+			for _, p := range pages {
+				list, count := s.TicketListSQLForTest(p.q, domain.TicketCountCap+1)
+				for _, sql := range list {
+					steps := assertIndexed(t, s, sql)
+					if p.inOrder && strict {
+						noSort(t, p.name, steps)
+					}
+				}
+				assertIndexed(t, s, count)
+			}
+		}
+		if !s.Postgres() {
+			t.Run("no statistics", func(t *testing.T) { check(t, true) })
+		}
+		if err := s.AnalyzeForTest(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Run("analyzed", func(t *testing.T) { check(t, true) })
+	})
+}
+
+// scanRecorder is a testing.TB that records failures instead of failing.
+type scanRecorder struct {
+	testing.TB
+	failed []string
+}
+
+func (r *scanRecorder) Errorf(format string, args ...any) {
+	r.failed = append(r.failed, fmt.Sprintf(format, args...))
+}
+
+// TestAssertIndexedSeesScans: the helper catches what it is for, on both
+// engines: the count of the LIKE text search (left out of
+// TestTicketQueryPlans for that reason) and filters no index serves read
+// every row.
+func TestAssertIndexedSeesScans(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		if _, err := s.SeedSpreadForTest(ctx, 5_000, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AnalyzeForTest(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// (The text search's page walks an index in order and filters: its
+		// count is what reads every ticket.)
+		_, count := s.TicketListSQLForTest(domain.TicketQuery{Text: "printer"}, domain.TicketCountCap+1)
+		for _, sql := range append([]string{}, count, "SELECT count(*) FROM tickets AS t WHERE t.class_confidence > ?",
+			"SELECT e.* FROM events AS e WHERE e.actor = 'x' ORDER BY e.at") {
+			r := &scanRecorder{TB: t}
+			assertIndexed(r, s, sql, 0.5)
+			if len(r.failed) == 0 {
+				t.Errorf("assertIndexed passed a query that reads every row:\n%s", sql)
+			}
+		}
+	})
+}
