@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+)
+
+// mailstackPasswords are the mailstack's accounts (its README).
+var mailstackPasswords = map[string]string{
+	"help@company.test": "helpsecret", "hr@company.test": "hrsecret",
+	"alice@company.test": "secret", "bob@company.test": "secret",
+}
+
+// mailstackEnv is the env file of ../shared/mailstack when its Dovecot
+// answers, else nil.
+func mailstackEnv() map[string]string {
+	dir := os.Getenv("MAILSTACK_DIR")
+	if dir == "" {
+		dir = "/tmp/mailstack"
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "env"))
+	if err != nil {
+		return nil
+	}
+	env := map[string]string{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(l), "="); ok {
+			env[k] = v
+		}
+	}
+	addr := net.JoinHostPort(env["IMAP_HOST"], env["IMAP_PORT"])
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return nil
+	}
+	c.Close()
+	return env
+}
+
+// mailstackURL is serve's IMAP_URL for a mailstack user's INBOX.
+func mailstackURL(env map[string]string, user string) string {
+	u := url.URL{Scheme: "imap", User: url.UserPassword(user, mailstackPasswords[user]),
+		Host: net.JoinHostPort(env["IMAP_HOST"], env["IMAP_PORT"]), Path: "/INBOX", RawQuery: "tls=none"}
+	return u.String()
+}
+
+// imapLogin logs in to the mailstack's Dovecot as user.
+func imapLogin(env map[string]string, user string) (*imapclient.Client, error) {
+	pw, ok := mailstackPasswords[user]
+	if !ok {
+		return nil, fmt.Errorf("bench: %s is not a mailstack account (%v)", user, mailstackPasswords)
+	}
+	c, err := imapclient.DialInsecure(net.JoinHostPort(env["IMAP_HOST"], env["IMAP_PORT"]), nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Login(user, pw).Wait(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// emptyMailbox deletes every message of mailbox (creating it if needed).
+func emptyMailbox(c *imapclient.Client, mailbox string) error {
+	if err := c.Create(mailbox, nil).Wait(); err != nil && !strings.Contains(strings.ToLower(err.Error()), "exists") {
+		return fmt.Errorf("create %s: %w", mailbox, err)
+	}
+	sel, err := c.Select(mailbox, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("select %s: %w", mailbox, err)
+	}
+	if sel.NumMessages > 0 {
+		var all imap.SeqSet
+		all.AddRange(1, 0) // 1:*
+		if err := c.Store(all, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
+			return fmt.Errorf("delete the mail of %s: %w", mailbox, err)
+		}
+		if err := c.Expunge().Close(); err != nil {
+			return fmt.Errorf("expunge %s: %w", mailbox, err)
+		}
+	}
+	return c.Unselect().Wait()
+}
+
+// intakeIMAP puts the mails into a folder of the mailstack user, starts
+// serve on the user's (emptied) INBOX, waits until it is idle, then MOVEs
+// them all into the INBOX at once and times serve until every one is
+// processed; then 15 single APPENDs, each timed until its ticket is
+// classified.
+func intakeIMAP(ctx context.Context, srv *server, o *benchOpts, mails int, corpus []labelled, rng *rand.Rand) (*intakeFigures, error) {
+	env := mailstackEnv()
+	c, err := imapLogin(env, o.imapUser)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	const staging = "TgbenchStaging"
+	for _, m := range []string{"INBOX", staging} {
+		if err := emptyMailbox(c, m); err != nil {
+			return nil, err
+		}
+	}
+	fmt.Printf("intake: APPENDing %d mails from %d senders to %s/%s (Dovecot), to be moved to its INBOX at once\n", mails, o.senders, o.imapUser, staging)
+	began := time.Now()
+	var pending []*imapclient.AppendCommand
+	flush := func() error {
+		for _, p := range pending {
+			if _, err := p.Wait(); err != nil {
+				return fmt.Errorf("APPEND: %w", err)
+			}
+		}
+		pending = pending[:0]
+		return nil
+	}
+	for i := range mails {
+		raw := benchMail(rng, corpus, i%o.senders, fmt.Sprintf("bench-%d@%s", i, benchDomain))
+		cmd := c.Append(staging, int64(len(raw)), nil)
+		if _, err := cmd.Write(raw); err != nil {
+			return nil, err
+		}
+		if err := cmd.Close(); err != nil {
+			return nil, err
+		}
+		pending = append(pending, cmd)
+		if len(pending) == 500 {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	fmt.Printf("intake: APPENDed in %.1f s (not counted)\n", time.Since(began).Seconds())
+
+	if err := srv.start(ctx); err != nil {
+		return nil, err
+	}
+	pid := srv.cmd.Process.Pid
+	if err := waitIdle(ctx, pid, 60*time.Second); err != nil {
+		return nil, err
+	}
+	t0, c0, err := processed(ctx, srv, "imap")
+	if err != nil {
+		return nil, err
+	}
+	cpu0, err := cpuTime(pid)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Select(staging, nil).Wait(); err != nil {
+		return nil, err
+	}
+	var all imap.SeqSet
+	all.AddRange(1, 0)
+	start := time.Now()
+	if _, err := c.Move(all, "INBOX").Wait(); err != nil {
+		return nil, fmt.Errorf("MOVE to INBOX: %w", err)
+	}
+	want := float64(mails)
+	if err := waitProcessed(ctx, srv, "imap", t0+want, c0+want, time.Duration(mails)*10*time.Millisecond+5*time.Minute); err != nil {
+		return nil, err
+	}
+	fig := &intakeFigures{Channel: "imap", Mails: mails, Elapsed: time.Since(start)}
+	cpu1, err := cpuTime(pid)
+	if err != nil {
+		return nil, err
+	}
+	fig.CPU, fig.PeakRSS = cpu1-cpu0, srv.peak()
+	fmt.Printf("intake: all processed %.1f s after the MOVE\n", fig.Elapsed.Seconds())
+	if err := c.Unselect().Wait(); err != nil {
+		return nil, err
+	}
+
+	var lat []time.Duration
+	for i := range 15 {
+		t, cl, err := processed(ctx, srv, "imap")
+		if err != nil {
+			return nil, err
+		}
+		raw := benchMail(rng, corpus, rng.IntN(o.senders), fmt.Sprintf("bench-single-%d@%s", i, benchDomain))
+		began := time.Now()
+		cmd := c.Append("INBOX", int64(len(raw)), nil)
+		if _, err := cmd.Write(raw); err != nil {
+			return nil, err
+		}
+		if err := cmd.Close(); err != nil {
+			return nil, err
+		}
+		if _, err := cmd.Wait(); err != nil {
+			return nil, err
+		}
+		if err := waitProcessed(ctx, srv, "imap", t+1, cl+1, time.Minute); err != nil {
+			return nil, err
+		}
+		lat = append(lat, time.Since(began))
+		time.Sleep(300 * time.Millisecond)
+	}
+	if len(lat) == 0 {
+		return nil, errors.New("no single mail timed")
+	}
+	fig.LatencyMed, fig.LatencyMax = median(lat), maxOf(lat)
+	return fig, nil
+}
