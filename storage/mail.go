@@ -39,7 +39,7 @@ func (r *outboxRow) domain() domain.OutboxMessage {
 // EnqueueMail inserts m and sets its ID.
 func (s *Store) EnqueueMail(ctx context.Context, m *domain.OutboxMessage) error {
 	row := &outboxRow{TicketID: m.TicketID, Kind: m.Kind, ToAddr: m.To, Subject: m.Subject, MessageID: m.MessageID,
-		Raw: packRaw(m.Raw), Status: string(m.Status), Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt),
+		Raw: packRaw(m.Kind, m.Raw), Status: string(m.Status), Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt),
 		LastError: m.LastError, CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt)}
 	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
 		return mapErr(err, "enqueue %s mail to %s", m.Kind, m.To)

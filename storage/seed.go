@@ -62,7 +62,7 @@ func (s *Store) SeedRows(ctx context.Context, b *Seed) error {
 		for i := range b.Mail {
 			m := &b.Mail[i]
 			mail[i] = outboxRow{TicketID: m.TicketID, Kind: m.Kind, ToAddr: m.To, Subject: m.Subject, MessageID: m.MessageID,
-				Raw: packRaw(m.Raw), Status: string(m.Status), Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt),
+				Raw: packRaw(m.Kind, m.Raw), Status: string(m.Status), Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt),
 				LastError: m.LastError, CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt), BodyDroppedAt: utcPtr(m.BodyDroppedAt)}
 		}
 		if err := insertChunks(ctx, tx, "outbox", mail); err != nil {

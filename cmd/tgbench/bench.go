@@ -119,14 +119,35 @@ type benchState struct {
 	Category    string         `json:"category"`
 }
 
+// benchResult is what one bench run measured.
+type benchResult struct {
+	state   *benchState
+	machine string
+	pages   []pageFigures
+	peak    int64
+	dbSize  int64
+	sizes   []storage.TableSize
+}
+
 func bench(ctx context.Context, args []string) error {
 	o, err := parseBench(args)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp("", "tgbench-bench-")
+	r, err := runBench(ctx, o)
 	if err != nil {
 		return err
+	}
+	printReport(os.Stdout, o, r)
+	return nil
+}
+
+// runBench seeds (or reuses, with --keep) the database, then measures the
+// pages.
+func runBench(ctx context.Context, o *benchOpts) (*benchResult, error) {
+	tmp, err := os.MkdirTemp("", "tgbench-bench-")
+	if err != nil {
+		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 	if o.dir == "" {
@@ -136,11 +157,11 @@ func bench(ctx context.Context, args []string) error {
 		}
 	}
 	if err := os.MkdirAll(o.dir, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	if o.bin == "" {
 		if o.bin, err = buildTicketgate(ctx, tmp); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if o.textsPath == "" {
@@ -148,7 +169,7 @@ func bench(ctx context.Context, args []string) error {
 	}
 	corpus, err := labelledTexts(o.textsPath)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	statePath := filepath.Join(o.dir, fmt.Sprintf("bench-%s-%d.json", o.db, o.tickets))
@@ -157,7 +178,7 @@ func bench(ctx context.Context, args []string) error {
 		if b, err := os.ReadFile(statePath); err == nil {
 			st = &benchState{}
 			if err := json.Unmarshal(b, st); err != nil {
-				return fmt.Errorf("%s: %w", statePath, err)
+				return nil, fmt.Errorf("%s: %w", statePath, err)
 			}
 			fmt.Printf("bench: reusing the database seeded before (%s); delete %s to seed again\n", redactURL(st.DatabaseURL), statePath)
 		}
@@ -171,54 +192,53 @@ func bench(ctx context.Context, args []string) error {
 	if st == nil {
 		st = &benchState{Tickets: o.tickets, Direct: o.direct}
 		if st.DatabaseURL, err = freshDatabase(ctx, o); err != nil {
-			return err
+			return nil, err
 		}
 		if srv, err = seed(ctx, o, st, env, corpus, tmp); err != nil {
-			return err
+			return nil, err
 		}
 		if o.keep {
 			b, _ := json.MarshalIndent(st, "", "  ")
 			if err := os.WriteFile(statePath, b, 0o644); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	} else {
 		srv, err = newServer(o.bin, append(env, "DATABASE_URL="+st.DatabaseURL, "IMAP_URL="))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := srv.start(ctx); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	defer srv.stop()
 	if err := waitIdle(ctx, srv.cmd.Process.Pid, 60*time.Second); err != nil {
-		return err
+		return nil, err
 	}
 
 	pages, err := measurePages(ctx, o, st, srv)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	peak := srv.peak()
 	if !srv.alive() {
-		return fmt.Errorf("serve died: %v\n%s", srv.exitErr, srv.output())
+		return nil, fmt.Errorf("serve died: %v\n%s", srv.exitErr, srv.output())
 	}
 	store, err := storage.Open(ctx, st.DatabaseURL, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer store.Close()
 	sizes, err := store.TableSizes(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	dbSize, err := databaseSize(ctx, store, st.DatabaseURL)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	printReport(os.Stdout, o, st, machine, pages, peak, dbSize, sizes)
-	return nil
+	return &benchResult{state: st, machine: machine, pages: pages, peak: peak, dbSize: dbSize, sizes: sizes}, nil
 }
 
 // freshDatabase returns the URL of a new, empty database for this run.

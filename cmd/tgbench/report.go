@@ -5,8 +5,6 @@ import (
 	"io"
 	"strings"
 	"time"
-
-	"ticketgate/storage"
 )
 
 // mark is ✓ when a figure meets its target, ✗ when not.
@@ -19,7 +17,8 @@ func mark(ok bool) string {
 
 // printReport prints the run's figures as one Markdown table, the way
 // docs/performance.md keeps them, then where the database's bytes are.
-func printReport(w io.Writer, o *benchOpts, st *benchState, machine string, pages []pageFigures, peak, dbSize int64, sizes []storage.TableSize) {
+func printReport(w io.Writer, o *benchOpts, r *benchResult) {
+	st, machine, pages, peak, dbSize, sizes := r.state, r.machine, r.pages, r.peak, r.dbSize, r.sizes
 	engine := map[string]string{"sqlite": "SQLite", "postgres": "PostgreSQL"}[o.db]
 	how := "through mail"
 	if st.Intake != nil {

@@ -119,7 +119,7 @@ func labels(corpus []labelled) []string {
 
 // seeder writes tickets as the product would have left them, through the
 // storage layer: users, tickets, their events, approvals, acknowledgement,
-// approval and resolution mails (rendered by the real composer; those
+// approval, assignment and resolution mails (rendered by the real composer; those
 // older than OUTBOX_RETENTION keep only their headers, as the product's
 // retention job leaves them), and the processed-mail marks.
 type seeder struct {
@@ -293,6 +293,13 @@ func (sd *seeder) one(b *storage.Seed, i int, at time.Time, open bool) error {
 	t.Status, t.ApprovalLevel, t.AssigneeID, t.Assignee = domain.StatusAssigned, 0, agent.ID, agent.Email
 	step(10 * time.Millisecond)
 	ev(domain.EventAssigned, "system", fmt.Sprintf("assigned to %s (%d open tickets, %d candidates)", agent.Email, sd.rng.IntN(30), len(agents)))
+	// The agent hears of the ticket, the requester of the agent.
+	if err := mail(domain.MailAssigned, agent.Email, agent.Name, ""); err != nil {
+		return err
+	}
+	if err := mail(domain.MailAssignedRequester, req.Email, req.Name, ""); err != nil {
+		return err
+	}
 	t.UpdatedAt = at
 	if open && roll < 0.7 {
 		b.Tickets = append(b.Tickets, t)
