@@ -133,6 +133,7 @@ type seeder struct {
 	user    int64 // next free ids
 	ticket  int64
 	now     time.Time
+	headers map[domain.MailKind]oldTemplate // of oldMail
 }
 
 func newSeeder(ctx context.Context, store *storage.Store, corpus []labelled, cats []domain.Category, agents map[string][]string, rng *rand.Rand) (*seeder, error) {
@@ -142,7 +143,7 @@ func newSeeder(ctx context.Context, store *storage.Store, corpus []labelled, cat
 		return nil, err
 	}
 	sd := &seeder{store: store, comp: comp, corpus: corpus, cats: map[string]domain.Category{}, agents: map[string][]domain.User{},
-		rng: rng, now: time.Now().UTC()}
+		rng: rng, now: time.Now().UTC(), headers: map[domain.MailKind]oldTemplate{}}
 	for _, c := range cats {
 		sd.cats[c.Name] = c
 	}
@@ -181,28 +182,47 @@ func (sd *seeder) ensureSenders(ctx context.Context, n int) error {
 
 // write writes n tickets opened evenly from from to to, in transactions of
 // 5,000 tickets. Tickets older than openAfter are resolved or closed;
-// younger ones are in every status, as a working helpdesk has them.
+// younger ones are in every status, as a working helpdesk has them. One
+// goroutine makes the rows of a batch while the previous one is written.
 func (sd *seeder) write(ctx context.Context, n int, from, to, openAfter time.Time, progress bool) error {
 	const batch = 5000
 	began := time.Now()
-	for done := 0; done < n; {
-		var b storage.Seed
-		k := min(batch, n-done)
-		for i := range k {
-			at := from.Add(time.Duration(float64(to.Sub(from)) * float64(done+i) / float64(n)))
-			if err := sd.one(&b, done+i, at, !at.Before(openAfter)); err != nil {
-				return err
+	batches := make(chan *storage.Seed, 1)
+	made := make(chan error, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(batches)
+		for done := 0; done < n; {
+			b := &storage.Seed{}
+			k := min(batch, n-done)
+			for i := range k {
+				at := from.Add(time.Duration(float64(to.Sub(from)) * float64(done+i) / float64(n)))
+				if err := sd.one(b, done+i, at, !at.Before(openAfter)); err != nil {
+					made <- err
+					return
+				}
+			}
+			done += k
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				return
 			}
 		}
-		if err := sd.store.SeedRows(ctx, &b); err != nil {
+		made <- nil
+	}()
+	done := 0
+	for b := range batches {
+		if err := sd.store.SeedRows(ctx, b); err != nil {
 			return err
 		}
-		done += k
+		done += len(b.Tickets)
 		if progress && (done%100000 == 0 || done == n) {
 			fmt.Printf("seed: %d of %d tickets (%.0f s)\n", done, n, time.Since(began).Seconds())
 		}
 	}
-	return nil
+	return <-made
 }
 
 // retention is OUTBOX_RETENTION's default: mail sent before it keeps its
@@ -235,19 +255,23 @@ func (sd *seeder) one(b *storage.Seed, i int, at time.Time, open bool) error {
 		b.Events = append(b.Events, domain.Event{TicketID: t.ID, At: at, Kind: kind, Actor: actor, Detail: detail})
 	}
 	mail := func(kind domain.MailKind, to, toName string, token string) error {
+		sent := at.Add(2 * time.Second)
+		if sent.Before(sd.now.Add(-retention)) {
+			// Its body was dropped: the headers are all there is to write.
+			m, err := sd.oldMail(kind, to, toName, &t, sent)
+			if err != nil {
+				return err
+			}
+			b.Mail = append(b.Mail, *m)
+			return nil
+		}
 		m, err := sd.comp.Compose(context.Background(), domain.Mail{Kind: kind, To: to, ToName: toName, Ticket: &t,
 			Token: token, InReplyTo: map[bool]string{true: t.MessageID}[kind == domain.MailTicketReceived]})
 		if err != nil {
 			return err
 		}
 		m.TicketID, m.CreatedAt, m.NextAttemptAt = t.ID, at, at
-		sent := at.Add(2 * time.Second)
 		m.Status, m.Attempts, m.SentAt = domain.OutboxSent, 1, &sent
-		if sent.Before(sd.now.Add(-retention)) {
-			m.Raw = domain.HeaderSection(m.Raw)
-			dropped := sent.Add(retention)
-			m.BodyDroppedAt = &dropped
-		}
 		b.Mail = append(b.Mail, *m)
 		return nil
 	}
@@ -320,6 +344,51 @@ func (sd *seeder) one(b *storage.Seed, i int, at time.Time, open bool) error {
 	b.Tickets = append(b.Tickets, t)
 	return nil
 }
+
+// Placeholders of oldMail's header sections.
+const (
+	phID      = 987654321
+	phSubject = "subject-placeholder"
+	phTo      = "to-placeholder@example.invalid"
+	phName    = "Name Placeholder"
+)
+
+var phDate = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// oldMail is a sent mail of kind whose body the retention job dropped:
+// the header section the composer renders for the kind (rendered once
+// with placeholders, which are then replaced: composing a million mails
+// only to drop their bodies would take most of the seeding's time).
+func (sd *seeder) oldMail(kind domain.MailKind, to, toName string, t *domain.Ticket, sent time.Time) (*domain.OutboxMessage, error) {
+	tmpl, ok := sd.headers[kind]
+	if !ok {
+		comp, err := outbox.NewComposer(outbox.ComposerConfig{From: benchHelpdesk, FromName: "IT Helpdesk",
+			HelpdeskAddress: benchHelpdesk, BaseURL: "https://helpdesk.company.test", Now: func() time.Time { return phDate }})
+		if err != nil {
+			return nil, err
+		}
+		ph := *t
+		ph.ID, ph.Subject = phID, phSubject
+		m, err := comp.Compose(context.Background(), domain.Mail{Kind: kind, To: phTo, ToName: phName, Ticket: &ph,
+			Token: "tokenplaceholder", InReplyTo: map[bool]string{true: t.MessageID}[kind == domain.MailTicketReceived]})
+		if err != nil {
+			return nil, err
+		}
+		tmpl = oldTemplate{raw: string(domain.HeaderSection(m.Raw)), subject: m.Subject, messageID: m.MessageID}
+		sd.headers[kind] = tmpl
+	}
+	ref := domain.FormatRef(t.ID)
+	random := fmt.Sprintf("%016x", sd.rng.Uint64())
+	r := strings.NewReplacer(domain.FormatRef(phID), ref, strings.ToLower(domain.FormatRef(phID)), strings.ToLower(ref),
+		phSubject, t.Subject, phTo, to, phName, toName, phDate.Format(time.RFC1123Z), sent.Format(time.RFC1123Z),
+		"tokenplaceholder", random)
+	dropped := sent.Add(retention)
+	return &domain.OutboxMessage{TicketID: t.ID, Kind: string(kind), To: to, Subject: r.Replace(tmpl.subject),
+		MessageID: r.Replace(tmpl.messageID), Raw: []byte(r.Replace(tmpl.raw)), Status: domain.OutboxSent, Attempts: 1,
+		NextAttemptAt: sent, CreatedAt: sent.Add(-2 * time.Second), SentAt: &sent, BodyDroppedAt: &dropped}, nil
+}
+
+type oldTemplate struct{ raw, subject, messageID string }
 
 // seedHistory writes n resolved tickets of the last 180 days: what the
 // helpdesk's classifier learns from.
