@@ -625,7 +625,8 @@ func intakeSMTP(ctx context.Context, srv *server, o *benchOpts, mails int, corpu
 				ok := false
 				for try := 0; try < 5 && !ok; try++ {
 					if cl == nil {
-						if cl, err = smtp.Dial(srv.smtpAddr); err != nil {
+						var derr error
+						if cl, derr = smtp.Dial(srv.smtpAddr); derr != nil {
 							cl = nil
 							time.Sleep(100 * time.Millisecond)
 							continue
