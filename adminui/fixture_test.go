@@ -3,7 +3,6 @@ package adminui
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -186,27 +185,25 @@ func (f *fixture) attachmentID(t *domain.Ticket) int64 {
 	return as[0].ID
 }
 
-// lastMailBody returns the raw text of the newest outbox row to addr.
+// lastMailBody returns the raw text of the newest outbox row to addr, as
+// the store reads it (it keeps the rows packed).
 func (f *fixture) lastMailBody(addr string) string {
 	f.t.Helper()
-	target, err := storage.ParseURL(f.dbURL)
+	ms, err := f.st.ListOutbox(context.Background(), "", 0)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	driver, q := "sqlite", "SELECT raw FROM outbox WHERE to_addr = ? ORDER BY id DESC LIMIT 1"
-	if target.Postgres {
-		driver, q = "pgx", "SELECT raw FROM outbox WHERE to_addr = $1 ORDER BY id DESC LIMIT 1"
+	for _, m := range ms { // newest first
+		if m.To == addr {
+			full, err := f.st.GetOutbox(context.Background(), m.ID)
+			if err != nil {
+				f.t.Fatal(err)
+			}
+			return string(full.Raw)
+		}
 	}
-	db, err := sql.Open(driver, target.DSN)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer db.Close()
-	var raw []byte
-	if err := db.QueryRow(q, addr).Scan(&raw); err != nil {
-		f.t.Fatalf("no mail to %s in the outbox: %v", addr, err)
-	}
-	return string(raw)
+	f.t.Fatalf("no mail to %s in the outbox", addr)
+	return ""
 }
 
 var linkRE = regexp.MustCompile(`https?://\S+/reset/[A-Za-z0-9_.-]+`)

@@ -31,7 +31,7 @@ type outboxRow struct {
 
 func (r *outboxRow) domain() domain.OutboxMessage {
 	return domain.OutboxMessage{ID: r.ID, TicketID: r.TicketID, Kind: r.Kind, To: r.ToAddr, Subject: r.Subject,
-		MessageID: r.MessageID, Raw: r.Raw, Status: domain.OutboxStatus(r.Status), Attempts: r.Attempts,
+		MessageID: r.MessageID, Raw: unpackRaw(r.Raw), Status: domain.OutboxStatus(r.Status), Attempts: r.Attempts,
 		NextAttemptAt: r.NextAttemptAt.UTC(), LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(), SentAt: utcPtr(r.SentAt),
 		BodyDroppedAt: utcPtr(r.BodyDroppedAt)}
 }
@@ -39,7 +39,7 @@ func (r *outboxRow) domain() domain.OutboxMessage {
 // EnqueueMail inserts m and sets its ID.
 func (s *Store) EnqueueMail(ctx context.Context, m *domain.OutboxMessage) error {
 	row := &outboxRow{TicketID: m.TicketID, Kind: m.Kind, ToAddr: m.To, Subject: m.Subject, MessageID: m.MessageID,
-		Raw: m.Raw, Status: string(m.Status), Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt),
+		Raw: packRaw(m.Kind, m.Raw), Status: string(m.Status), Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt),
 		LastError: m.LastError, CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt)}
 	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
 		return mapErr(err, "enqueue %s mail to %s", m.Kind, m.To)

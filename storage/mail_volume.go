@@ -112,7 +112,7 @@ func (s *Store) SentWithBody(ctx context.Context, before time.Time, limit int) (
 
 // DropOutboxBody keeps only headers of sent row id.
 func (s *Store) DropOutboxBody(ctx context.Context, id int64, headers []byte, at time.Time) error {
-	res, err := s.idb.NewUpdate().Model((*outboxRow)(nil)).Set("raw = ?", headers).Set("body_dropped_at = ?", utc(at)).
+	res, err := s.idb.NewUpdate().Model((*outboxRow)(nil)).Set("raw = ?", packWith(packHeaders, headers)).Set("body_dropped_at = ?", utc(at)).
 		Where("id = ?", id).Where("status = 'sent'").Exec(ctx)
 	err = mapErr(mustAffect(res, err), "drop body of outbox message %d", id)
 	if errors.Is(err, domain.ErrNotFound) {

@@ -4,6 +4,7 @@
 // is a test, and nothing in the product depends on it.
 //
 //	go run ./cmd/tgbench soak [flags]   10,000 mails through the SMTP receiver, one in ten hostile
+//	go run ./cmd/tgbench bench [flags]  N tickets through intake, then the portal's pages under load
 //
 // Each subcommand prints its figures and exits non-zero when what it checks
 // does not hold (a mail that is neither a ticket, a comment nor quarantined;
@@ -31,6 +32,9 @@ func main() {
 const usage = `usage: tgbench COMMAND [flags]
 
 commands:
+  bench   seed N tickets through the real intake (or the storage layer), then
+          load the portal's pages, and print the figures of docs/performance.md
+          (tgbench bench -h for its flags)
   soak    send mails through serve's SMTP receiver at full speed, some hostile,
           and check that every one is a ticket, a comment or quarantined
           (tgbench soak -h for its flags)`
@@ -42,6 +46,8 @@ func run(ctx context.Context, args []string) error {
 	switch args[0] {
 	case "soak":
 		return soak(ctx, args[1:])
+	case "bench":
+		return bench(ctx, args[1:])
 	case "-h", "-help", "--help", "help":
 		fmt.Println(usage)
 		return nil

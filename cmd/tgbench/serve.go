@@ -31,12 +31,13 @@ type server struct {
 	mu       sync.Mutex   // guards log
 }
 
-// buildTicketgate compiles ./cmd/ticketgate into dir and returns the binary.
+// buildTicketgate compiles ticketgate/cmd/ticketgate (from anywhere in the
+// module) into dir and returns the binary.
 func buildTicketgate(ctx context.Context, dir string) (string, error) {
 	bin := filepath.Join(dir, "ticketgate")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/ticketgate")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "ticketgate/cmd/ticketgate")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build ticketgate (run tgbench from the repository's root): %w\n%s", err, out)
+		return "", fmt.Errorf("build ticketgate (run tgbench inside the repository): %w\n%s", err, out)
 	}
 	return bin, nil
 }
