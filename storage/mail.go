@@ -48,6 +48,29 @@ func (s *Store) EnqueueMail(ctx context.Context, m *domain.OutboxMessage) error 
 	return nil
 }
 
+// enqueueChunk bounds the rows of one multi-row insert into the outbox
+// (each carries a rendered mail, a few KB).
+const enqueueChunk = 100
+
+// EnqueueMails inserts ms, in order, enqueueChunk rows per statement; their
+// IDs are left unset.
+func (s *Store) EnqueueMails(ctx context.Context, ms []*domain.OutboxMessage) error {
+	for len(ms) > 0 {
+		n := min(len(ms), enqueueChunk)
+		rows := make([]outboxRow, n)
+		for i, m := range ms[:n] {
+			rows[i] = outboxRow{TicketID: m.TicketID, Kind: m.Kind, ToAddr: m.To, Subject: m.Subject, MessageID: m.MessageID,
+				Raw: m.Raw, Status: string(m.Status), Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt),
+				LastError: m.LastError, CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt)}
+		}
+		if _, err := s.idb.NewInsert().Model(&rows).Exec(ctx); err != nil {
+			return mapErr(err, "enqueue %d mails", n)
+		}
+		ms = ms[n:]
+	}
+	return nil
+}
+
 // ListOutbox returns messages, newest first, without their raw bytes.
 func (s *Store) ListOutbox(ctx context.Context, status domain.OutboxStatus, limit int) ([]domain.OutboxMessage, error) {
 	var rows []outboxRow
