@@ -1,7 +1,9 @@
 package domain
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 )
 
@@ -15,16 +17,166 @@ import (
 // acknowledgements counted for ACKS_PER_SENDER_PER_HOUR. A ticket the
 // batch created has no row of either in the database, so its thread is
 // read from what is held alone. Categories are read once per batch.
+//
+// It also remembers what the batch read and did not change since: a
+// ticket (until it is updated), a user (until one is written), and the
+// approvals of a ticket it created (all of them are its own). And it
+// counts the acknowledgements of the last hour to the batch's senders in
+// one query (ackCounts, by prefetch), not one per ticket.
 type batchTx struct {
 	Store
 	events  []*Event
 	mails   []*OutboxMessage
 	created map[int64]bool      // tickets created in this batch
 	cats    map[int64]*Category // GetCategory, once per category
+
+	tickets   map[int64]*Ticket
+	users     map[int64]*User
+	byEmail   map[string]*User
+	approvals map[int64][]Approval // of tickets created in this batch
+
+	// ackCounts is, per sender of the batch, the acknowledgements sent to
+	// them since ackSince, counted when the batch began; nil: not counted.
+	ackCounts map[string]int
+	ackSince  time.Time
 }
 
 func newBatchTx(tx Store) *batchTx {
-	return &batchTx{Store: tx, created: map[int64]bool{}, cats: map[int64]*Category{}}
+	return &batchTx{Store: tx, created: map[int64]bool{}, cats: map[int64]*Category{},
+		tickets: map[int64]*Ticket{}, users: map[int64]*User{}, byEmail: map[string]*User{}, approvals: map[int64][]Approval{}}
+}
+
+// GetTicket reads a ticket once until the batch updates it.
+func (b *batchTx) GetTicket(ctx context.Context, id int64) (*Ticket, error) {
+	if t, ok := b.tickets[id]; ok {
+		c := *t
+		return &c, nil
+	}
+	t, err := b.Store.GetTicket(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c := *t
+	b.tickets[id] = &c
+	return t, nil
+}
+
+// UpdateTicket writes t, and forgets what was read of it.
+func (b *batchTx) UpdateTicket(ctx context.Context, t *Ticket, prev Status) error {
+	delete(b.tickets, t.ID)
+	return b.Store.UpdateTicket(ctx, t, prev)
+}
+
+// GetUser reads a user once until the batch writes one.
+func (b *batchTx) GetUser(ctx context.Context, id int64) (*User, error) {
+	if u, ok := b.users[id]; ok {
+		c := *u
+		return &c, nil
+	}
+	u, err := b.Store.GetUser(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	b.remember(u)
+	return u, nil
+}
+
+// GetUserByEmail reads a user once until the batch writes one; an address
+// with no user is asked again (the batch may create it). A user created
+// changes nothing remembered: it is new, by id and by address.
+func (b *batchTx) GetUserByEmail(ctx context.Context, email string) (*User, error) {
+	if u, ok := b.byEmail[email]; ok {
+		c := *u
+		return &c, nil
+	}
+	u, err := b.Store.GetUserByEmail(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	b.remember(u)
+	return u, nil
+}
+
+func (b *batchTx) remember(u *User) {
+	c := *u
+	b.users[u.ID], b.byEmail[u.Email] = &c, &c
+}
+
+// forgetUsers drops what was read of users, and of tickets (which show
+// users' addresses).
+func (b *batchTx) forgetUsers() {
+	clear(b.users)
+	clear(b.byEmail)
+	clear(b.tickets)
+}
+
+// countAcks counts, in one query, the acknowledgements of the last
+// AckWindow to the senders of items, for CountMailSince.
+func (b *batchTx) countAcks(ctx context.Context, items []Received, now time.Time) error {
+	var tos []string
+	seen := map[string]bool{}
+	for _, it := range items {
+		if it.Mail == nil {
+			continue
+		}
+		if a, err := NormalizeEmail(it.Mail.From); err == nil && !seen[a] {
+			seen[a] = true
+			tos = append(tos, a)
+		}
+	}
+	since := now.Add(-AckWindow)
+	counts, err := b.Store.CountMailSinceTo(ctx, MailTicketReceived, tos, since)
+	if err != nil {
+		return err
+	}
+	for _, a := range tos {
+		if _, ok := counts[a]; !ok {
+			counts[a] = 0
+		}
+	}
+	b.ackCounts, b.ackSince = counts, since
+	return nil
+}
+
+// UpdateUser writes u, and forgets what was read of users and tickets.
+func (b *batchTx) UpdateUser(ctx context.Context, u *User) error {
+	b.forgetUsers()
+	return b.Store.UpdateUser(ctx, u)
+}
+
+// CreateApproval writes a, and keeps it when its ticket is new.
+func (b *batchTx) CreateApproval(ctx context.Context, a *Approval) error {
+	if err := b.Store.CreateApproval(ctx, a); err != nil {
+		return err
+	}
+	if b.created[a.TicketID] {
+		b.approvals[a.TicketID] = append(b.approvals[a.TicketID], *a)
+	}
+	return nil
+}
+
+// DecideApproval writes a's decision; the ticket's approvals are read from
+// the database from then on.
+func (b *batchTx) DecideApproval(ctx context.Context, a *Approval) error {
+	delete(b.created, a.TicketID)
+	delete(b.approvals, a.TicketID)
+	return b.Store.DecideApproval(ctx, a)
+}
+
+// ListApprovals of a ticket the batch created are the ones it made, by
+// level then id.
+func (b *batchTx) ListApprovals(ctx context.Context, ticketID int64) ([]Approval, error) {
+	if !b.created[ticketID] {
+		return b.Store.ListApprovals(ctx, ticketID)
+	}
+	out := slices.Clone(b.approvals[ticketID])
+	slices.SortStableFunc(out, func(x, y Approval) int {
+		if x.Level != y.Level {
+			return cmp.Compare(x.Level, y.Level)
+		}
+		return cmp.Compare(x.ID, y.ID)
+	})
+	return out, nil
 }
 
 // InTx runs fn in the batch's transaction, through the batch.
@@ -78,11 +230,15 @@ func (b *batchTx) TicketMail(ctx context.Context, ticketID int64) ([]OutboxMessa
 	return out, nil
 }
 
-// CountMailSince counts the database's mail and the held.
+// CountMailSince counts the database's mail and the held. The
+// acknowledgements to a sender of the batch were counted when it began.
 func (b *batchTx) CountMailSince(ctx context.Context, kind MailKind, to string, since time.Time) (int, error) {
-	n, err := b.Store.CountMailSince(ctx, kind, to, since)
-	if err != nil {
-		return 0, err
+	n, counted := b.ackCounts[to]
+	if !counted || kind != MailTicketReceived || since.Before(b.ackSince) {
+		var err error
+		if n, err = b.Store.CountMailSince(ctx, kind, to, since); err != nil {
+			return 0, err
+		}
 	}
 	for _, m := range b.mails {
 		if m.Kind == string(kind) && m.To == to && m.CreatedAt.After(since) {

@@ -107,6 +107,11 @@ func (d *Desk) Receive(ctx context.Context, items []Received) ([]Outcome, error)
 		}
 		pre.inline = d.classify != nil && d.classify.inline
 		classified = pre.classified
+		if d.mailing() {
+			if err := tx.countAcks(ctx, items, d.clock.Now()); err != nil {
+				return err
+			}
+		}
 		for i, it := range items {
 			o, err := d.receiveGuarded(ctx, tx, it, pre.at(i))
 			if err != nil {
