@@ -3,7 +3,12 @@ package domain
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,6 +39,14 @@ type batchTx struct {
 	users     map[int64]*User
 	byEmail   map[string]*User
 	approvals map[int64][]Approval // of tickets created in this batch
+	locked    bool                 // the assignment lock is held
+
+	// With a composer that makes Message-IDs beforehand (ids), the
+	// batch's mails are rendered at flush, on all cores: render lists
+	// them with the rows they fill.
+	ids      MessageIDMaker
+	composer Composer
+	render   []pendingMail
 
 	// ackCounts is, per sender of the batch, the acknowledgements sent to
 	// them since ackSince, counted when the batch began; nil: not counted.
@@ -82,8 +95,7 @@ func (b *batchTx) GetUser(ctx context.Context, id int64) (*User, error) {
 }
 
 // GetUserByEmail reads a user once until the batch writes one; an address
-// with no user is asked again (the batch may create it). A user created
-// changes nothing remembered: it is new, by id and by address.
+// with no user is asked again (the batch may create it).
 func (b *batchTx) GetUserByEmail(ctx context.Context, email string) (*User, error) {
 	if u, ok := b.byEmail[email]; ok {
 		c := *u
@@ -135,6 +147,29 @@ func (b *batchTx) countAcks(ctx context.Context, items []Received, now time.Time
 		}
 	}
 	b.ackCounts, b.ackSince = counts, since
+	return nil
+}
+
+// CreateUser writes u and remembers it: it is new, so nothing remembered
+// changes.
+func (b *batchTx) CreateUser(ctx context.Context, u *User) error {
+	if err := b.Store.CreateUser(ctx, u); err != nil {
+		return err
+	}
+	b.remember(u)
+	return nil
+}
+
+// LockAssignment takes the assignment lock once: it is held until the
+// batch's transaction ends.
+func (b *batchTx) LockAssignment(ctx context.Context) error {
+	if b.locked {
+		return nil
+	}
+	if err := b.Store.LockAssignment(ctx); err != nil {
+		return err
+	}
+	b.locked = true
 	return nil
 }
 
@@ -263,13 +298,77 @@ func (b *batchTx) GetCategory(ctx context.Context, id int64) (*Category, error) 
 	return c, nil
 }
 
-// flush writes what the batch held: its events in one insert, its mail in
-// as few as the database allows.
+// pendingMail is a mail to render at flush, and the outbox row it fills.
+type pendingMail struct {
+	m   Mail
+	msg *OutboxMessage
+}
+
+// renderWith makes the batch render its mails with c at flush, when c can
+// make their Message-IDs beforehand.
+func (b *batchTx) renderWith(c Composer) {
+	if ids, ok := c.(MessageIDMaker); ok {
+		b.ids, b.composer = ids, c
+	}
+}
+
+// renderLater returns the outbox row of m, rendered at flush: its
+// Message-ID is made now (the thread's next mail refers to it), and the
+// ticket is taken as it is now, as the mail would have shown it.
+func (b *batchTx) renderLater(m Mail) (*OutboxMessage, error) {
+	id, err := b.ids.MessageID(m)
+	if err != nil {
+		return nil, err
+	}
+	m.MessageID = id
+	if m.Ticket != nil {
+		t := *m.Ticket
+		m.Ticket = &t
+	}
+	msg := &OutboxMessage{Kind: string(m.Kind), To: m.To, MessageID: id}
+	b.render = append(b.render, pendingMail{m: m, msg: msg})
+	return msg, nil
+}
+
+// renderAll renders the pending mails on GOMAXPROCS workers.
+func (b *batchTx) renderAll(ctx context.Context) error {
+	errs := make([]error, len(b.render))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(b.render)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(b.render) {
+					return
+				}
+				p := b.render[i]
+				out, err := b.composer.Compose(ctx, p.m)
+				if err != nil {
+					errs[i] = fmt.Errorf("compose %s mail to %s: %w", p.m.Kind, p.m.To, err)
+					continue
+				}
+				p.msg.To, p.msg.Subject, p.msg.Raw = out.To, out.Subject, out.Raw
+			}
+		}()
+	}
+	wg.Wait()
+	b.render = nil
+	return errors.Join(errs...)
+}
+
+// flush writes what the batch held: its events in one insert, its mail
+// (rendered first) in as few as the database allows.
 func (b *batchTx) flush(ctx context.Context) error {
 	if err := b.Store.AppendEvents(ctx, b.events...); err != nil {
 		return err
 	}
 	b.events = nil
+	if err := b.renderAll(ctx); err != nil {
+		return err
+	}
 	if err := b.Store.EnqueueMails(ctx, b.mails); err != nil {
 		return err
 	}

@@ -101,6 +101,9 @@ func (d *Desk) Receive(ctx context.Context, items []Received) ([]Outcome, error)
 	err := d.store.InTx(ctx, func(ctx context.Context, dbtx Store) error {
 		outs = outs[:0]
 		tx := newBatchTx(dbtx)
+		if d.composer != nil {
+			tx.renderWith(d.composer)
+		}
 		pre, err := d.prefetch(ctx, tx, items)
 		if err != nil {
 			return err
