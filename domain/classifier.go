@@ -38,3 +38,17 @@ type Candidate struct {
 type Classifier interface {
 	Classify(ctx context.Context, subject, body string, categories []Category) (Classification, error)
 }
+
+// InlineClassifier is a Classifier that answers from memory, without I/O
+// and in a fraction of a millisecond (the local model), when Inline says
+// so. Intake classifies the tickets it opens with such a classifier before
+// its batch's transaction, on all cores, and records the classification
+// and its routing (approvals and their mails, or the assignment and its
+// mails, or triage) in that transaction, with the tickets: no transaction
+// per ticket. A classifier that may wait on the network (an
+// OpenAI-compatible one) is not inline: its tickets go to ClassifyLater,
+// so that its latency never holds intake up.
+type InlineClassifier interface {
+	Classifier
+	Inline() bool
+}

@@ -16,6 +16,7 @@ type classifying struct {
 	c             Classifier
 	minConfidence float64
 	queue         chan int64
+	inline        bool // c is an InlineClassifier that says so: intake classifies
 }
 
 // classifyQueueSize bounds ClassifyLater's queue. A ticket that does not
@@ -26,7 +27,9 @@ const classifyQueueSize = 1024
 // minConfidence (or with no category) a ticket stays in triage for an admin.
 func WithClassifier(c Classifier, minConfidence float64) Option {
 	return func(d *Desk) {
-		d.classify = &classifying{c: c, minConfidence: minConfidence, queue: make(chan int64, classifyQueueSize)}
+		ic, ok := c.(InlineClassifier)
+		d.classify = &classifying{c: c, minConfidence: minConfidence, queue: make(chan int64, classifyQueueSize),
+			inline: ok && ic.Inline()}
 	}
 }
 
@@ -52,19 +55,9 @@ func (d *Desk) ClassifyTicket(ctx context.Context, id int64) error {
 	if err != nil {
 		return fmt.Errorf("classify %s: %w", t.Ref(), err)
 	}
-	res, err := d.classify.c.Classify(ctx, t.Subject, t.Body, cats)
+	res, cat, err := d.classifyText(ctx, t.Subject, t.Body, cats)
 	if err != nil {
 		return fmt.Errorf("classify %s: %w", t.Ref(), err)
-	}
-	if res.Method == "" {
-		res.Method = MethodLocal
-	}
-	res.Confidence = min(max(res.Confidence, 0), 1)
-	var cat *Category
-	for i := range cats {
-		if res.Category != "" && strings.EqualFold(cats[i].Name, res.Category) {
-			cat = &cats[i]
-		}
 	}
 	err = d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
 		t, err = tx.GetTicketForUpdate(ctx, id)
@@ -74,22 +67,7 @@ func (d *Desk) ClassifyTicket(ctx context.Context, id int64) error {
 		if t.Status != StatusTriage || t.ClassMethod != "" {
 			return errAlreadyClassified // another worker or instance was first
 		}
-		t.ClassMethod, t.ClassConfidence, t.UpdatedAt = res.Method, res.Confidence, d.clock.Now()
-		if cat == nil || res.Confidence < d.classify.minConfidence {
-			return d.triage(ctx, tx, t, res)
-		}
-		t.CategoryID, t.Category = cat.ID, cat.Name
-		if err := tx.UpdateTicket(ctx, t, StatusTriage); err != nil {
-			return err
-		}
-		detail := fmt.Sprintf("classified as %s by %s, confidence %.2f", cat.Name, res.Method, res.Confidence)
-		if res.Explanation != "" {
-			detail += " — " + res.Explanation
-		}
-		if err := d.event(ctx, tx, t.ID, EventClassified, SystemActor.String(), detail); err != nil {
-			return err
-		}
-		return d.routeClassified(ctx, tx, t)
+		return d.applyClassification(ctx, tx, t, res, cat)
 	})
 	if errors.Is(err, errAlreadyClassified) {
 		return nil
@@ -103,6 +81,50 @@ func (d *Desk) ClassifyTicket(ctx context.Context, id int64) error {
 }
 
 var errAlreadyClassified = errors.New("already classified")
+
+// classifyText asks the classifier about a ticket's subject and body among
+// cats, and returns its answer (method defaulted, confidence within [0, 1])
+// with the category it names, nil when none of cats.
+func (d *Desk) classifyText(ctx context.Context, subject, body string, cats []Category) (Classification, *Category, error) {
+	res, err := d.classify.c.Classify(ctx, subject, body, cats)
+	if err != nil {
+		return res, nil, err
+	}
+	if res.Method == "" {
+		res.Method = MethodLocal
+	}
+	res.Confidence = min(max(res.Confidence, 0), 1)
+	var cat *Category
+	for i := range cats {
+		if res.Category != "" && strings.EqualFold(cats[i].Name, res.Category) {
+			cat = &cats[i]
+		}
+	}
+	return res, cat, nil
+}
+
+// applyClassification records res on t, a ticket in triage that was never
+// classified, inside tx: a confident answer sets its category with a
+// classified event and routes it (routeClassified); one below the minimum
+// confidence, or no category, leaves it in triage (triage).
+func (d *Desk) applyClassification(ctx context.Context, tx Store, t *Ticket, res Classification, cat *Category) error {
+	t.ClassMethod, t.ClassConfidence, t.UpdatedAt = res.Method, res.Confidence, d.clock.Now()
+	if cat == nil || res.Confidence < d.classify.minConfidence {
+		return d.triage(ctx, tx, t, res)
+	}
+	// Not written yet: routing always moves the ticket on from triage
+	// (to awaiting_approval, assigned or unassigned), and that move writes
+	// the category and the method with the status.
+	t.CategoryID, t.Category = cat.ID, cat.Name
+	detail := fmt.Sprintf("classified as %s by %s, confidence %.2f", cat.Name, res.Method, res.Confidence)
+	if res.Explanation != "" {
+		detail += " — " + res.Explanation
+	}
+	if err := d.event(ctx, tx, t.ID, EventClassified, SystemActor.String(), detail); err != nil {
+		return err
+	}
+	return d.routeClassified(ctx, tx, t)
+}
 
 // triage keeps t in triage with what the classifier thought (the ticket
 // now has a method, so it is never classified again automatically). It

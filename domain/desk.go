@@ -102,13 +102,7 @@ func (d *Desk) openTicketFor(ctx context.Context, tx Store, in NewTicket, reques
 	if err != nil {
 		return nil, fmt.Errorf("requester: %w", err)
 	}
-	subject := strings.Join(strings.Fields(cleanText(in.Subject)), " ")
-	if subject == "" {
-		subject = "(no subject)"
-	}
-	if r := []rune(subject); len(r) > MaxSubject {
-		subject = string(r[:MaxSubject])
-	}
+	subject, body := ticketText(in)
 	channel := in.Channel
 	if channel == "" {
 		channel = "mail"
@@ -121,7 +115,7 @@ func (d *Desk) openTicketFor(ctx context.Context, tx Store, in NewTicket, reques
 	now := d.clock.Now()
 	t := &Ticket{
 		Subject:     subject,
-		Body:        cleanText(in.Body),
+		Body:        body,
 		RequesterID: requester.ID,
 		Requester:   requester.Email,
 		MessageID:   in.MessageID,
@@ -148,6 +142,19 @@ func (d *Desk) openTicketFor(ctx context.Context, tx Store, in NewTicket, reques
 	}
 	d.log.InfoContext(ctx, "ticket opened", slog.String("ticket", t.Ref()), slog.String("channel", channel))
 	return t, nil
+}
+
+// ticketText is the subject and body a ticket opened from in keeps: what
+// the classifier reads.
+func ticketText(in NewTicket) (subject, body string) {
+	subject = strings.Join(strings.Fields(cleanText(in.Subject)), " ")
+	if subject == "" {
+		subject = "(no subject)"
+	}
+	if r := []rune(subject); len(r) > MaxSubject {
+		subject = string(r[:MaxSubject])
+	}
+	return subject, cleanText(in.Body)
 }
 
 // cleanText makes s safe to store: valid UTF-8 and no NUL bytes (which

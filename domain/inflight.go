@@ -87,9 +87,7 @@ func (d *Desk) Intake(ctx context.Context, items []Received, parse func(raw []by
 		return nil, err
 	}
 	if !slices.Contains(suspect, true) {
-		for i := range items {
-			parseItem(&items[i], parse)
-		}
+		d.prepare(ctx, items, parse) // parsed (and classified) on all cores
 		return d.Receive(ctx, items)
 	}
 	d.log.WarnContext(ctx, "mail left in flight by a process that stopped abruptly: taking this batch in one mail at a time",

@@ -47,6 +47,9 @@ type Mail struct {
 	// Message-ID in place of the random part, so a reply that threads
 	// carries it.
 	Token string
+	// MessageID, when set, is the Message-ID the mail gets (made by the
+	// composer's MessageIDMaker beforehand); empty, the composer makes one.
+	MessageID string
 }
 
 // MailLine is one entry of a mail's list: a ticket and a note about it.
@@ -60,6 +63,14 @@ type MailLine struct {
 // text and HTML parts). It does no I/O and is safe for concurrent use.
 type Composer interface {
 	Compose(ctx context.Context, m Mail) (*OutboxMessage, error)
+}
+
+// MessageIDMaker is a Composer that can make a mail's Message-ID before
+// rendering it. Intake uses it to render a batch's mails on all cores at
+// the end of the batch (see batchTx): a later mail of a ticket's thread
+// needs the Message-IDs of the earlier ones.
+type MessageIDMaker interface {
+	MessageID(m Mail) (string, error)
 }
 
 // ErrNoComposer is returned when a use case must send mail and the Desk
@@ -78,9 +89,18 @@ func (d *Desk) sendMail(ctx context.Context, tx Store, m Mail) error {
 	if d.composer == nil {
 		return fmt.Errorf("send %s mail: %w", m.Kind, ErrNoComposer)
 	}
-	msg, err := d.composer.Compose(ctx, m)
-	if err != nil {
-		return fmt.Errorf("compose %s mail to %s: %w", m.Kind, m.To, err)
+	var msg *OutboxMessage
+	if b, ok := tx.(*batchTx); ok && b.ids != nil {
+		// Rendered with the batch's other mails when it ends.
+		var err error
+		if msg, err = b.renderLater(m); err != nil {
+			return fmt.Errorf("compose %s mail to %s: %w", m.Kind, m.To, err)
+		}
+	} else {
+		var err error
+		if msg, err = d.composer.Compose(ctx, m); err != nil {
+			return fmt.Errorf("compose %s mail to %s: %w", m.Kind, m.To, err)
+		}
 	}
 	now := d.clock.Now()
 	msg.Status, msg.NextAttemptAt, msg.CreatedAt = OutboxHeld, now, now

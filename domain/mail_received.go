@@ -40,7 +40,9 @@ func WithAcksPerSenderPerHour(n int) Option {
 //
 // It runs once per ticket opened, so it reads nothing back but that count:
 // the ticket was just written (no category yet, no mail sent about it),
-// and its thread is the requester's mail alone.
+// and its thread is the requester's mail alone. In a batch of intake the
+// count comes from the batch, which counted its senders' acknowledgements
+// at once when it began (batchTx.CountMailSince).
 func (d *Desk) mailTicketReceived(ctx context.Context, tx Store, t *Ticket, requester *User) error {
 	if !d.mailing() {
 		return nil

@@ -35,6 +35,9 @@ type Received struct {
 	// Key is the mail's InFlightKey when Intake recorded it in flight:
 	// the transaction that commits the mail removes that record.
 	Key string
+	// class is the mail's classification, made before its transaction
+	// when the Desk classifies at intake (see prepare).
+	class *preClassified
 }
 
 // OutcomeKind says what a received mail became.
@@ -93,11 +96,24 @@ func HashMessageID(raw []byte) string {
 // must be offered again later.
 func (d *Desk) Receive(ctx context.Context, items []Received) ([]Outcome, error) {
 	var outs []Outcome
-	err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+	var classified map[int64]bool
+	d.prepare(ctx, items, nil)
+	err := d.store.InTx(ctx, func(ctx context.Context, dbtx Store) error {
 		outs = outs[:0]
+		tx := newBatchTx(dbtx)
+		if d.composer != nil {
+			tx.renderWith(d.composer)
+		}
 		pre, err := d.prefetch(ctx, tx, items)
 		if err != nil {
 			return err
+		}
+		pre.inline = d.classify != nil && d.classify.inline
+		classified = pre.classified
+		if d.mailing() {
+			if err := tx.countAcks(ctx, items, d.clock.Now()); err != nil {
+				return err
+			}
 		}
 		for i, it := range items {
 			o, err := d.receiveGuarded(ctx, tx, it, pre.at(i))
@@ -106,13 +122,16 @@ func (d *Desk) Receive(ctx context.Context, items []Received) ([]Outcome, error)
 			}
 			outs = append(outs, o)
 		}
-		if err := d.saveMailboxStates(ctx, tx, items); err != nil {
+		if err := tx.flush(ctx); err != nil {
 			return err
 		}
-		return tx.DeleteInFlight(ctx, inFlightKeys(items))
+		if err := d.saveMailboxStates(ctx, dbtx, items); err != nil {
+			return err
+		}
+		return dbtx.DeleteInFlight(ctx, inFlightKeys(items))
 	})
 	if err == nil {
-		d.afterCommit(ctx, outs)
+		d.afterCommit(ctx, outs, classified)
 		return outs, nil
 	}
 	// Each mail is tried once more in a transaction of its own before it
@@ -148,7 +167,7 @@ func (d *Desk) receiveOrQuarantine(ctx context.Context, it Received) ([]Outcome,
 		return tx.DeleteInFlight(ctx, inFlightKeys([]Received{it}))
 	})
 	if err == nil {
-		d.afterCommit(ctx, []Outcome{o})
+		d.afterCommit(ctx, []Outcome{o}, nil)
 		return []Outcome{o}, nil
 	}
 	if ctx.Err() != nil {
@@ -265,10 +284,11 @@ func (d *Desk) saveMailboxStates(ctx context.Context, tx Store, items []Received
 
 // afterCommit runs after a commit: it logs mail that made no ticket and
 // hands new tickets to the classifier, which works outside the transaction
-// and never holds intake up.
-func (d *Desk) afterCommit(ctx context.Context, outs []Outcome) {
+// and never holds intake up, unless the transaction classified them
+// already (classified, by ticket id).
+func (d *Desk) afterCommit(ctx context.Context, outs []Outcome, classified map[int64]bool) {
 	for _, o := range outs {
-		if o.Kind == OutcomeTicket {
+		if o.Kind == OutcomeTicket && !classified[o.TicketID] {
 			d.ClassifyLater(o.TicketID)
 		}
 		if o.Kind == OutcomeLogged || o.Kind == OutcomeDuplicate {
@@ -377,8 +397,7 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 		}
 		return d.logMail(ctx, tx, it, 0, "", why)
 	}
-	t, err := d.openTicketFor(ctx, tx, NewTicket{Subject: in.Subject, Body: firstNonEmpty(in.Text, in.NewText),
-		From: in.From, FromName: in.FromName, MessageID: in.MessageID, Channel: it.Source.Channel}, requester)
+	t, err := d.openTicketFor(ctx, tx, newTicketFrom(it), requester)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -386,6 +405,11 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 		return Outcome{}, err
 	}
 	pre.remember(t.RequesterID, t.Requester)
+	if pre.batch.inline {
+		if err := d.classifyOpened(ctx, tx, it, t, pre.batch); err != nil {
+			return Outcome{}, err
+		}
+	}
 	return Outcome{Kind: OutcomeTicket, TicketID: t.ID}, nil
 }
 
@@ -671,6 +695,14 @@ type prefetched struct {
 type batchCache struct {
 	fresh []bool
 	users map[string]*User // by address; nil value: known not to exist
+
+	// inline is set when the batch's new tickets are classified in its
+	// transaction (see classifyOpened); classified lists them by id, and
+	// cats holds the categories read for a mail prepare did not classify.
+	inline     bool
+	classified map[int64]bool
+	cats       []Category
+	catsLoaded bool
 }
 
 func (d *Desk) prefetch(ctx context.Context, tx Store, items []Received) (*batchCache, error) {
@@ -697,7 +729,7 @@ func (d *Desk) prefetch(ctx context.Context, tx Store, items []Received) (*batch
 	if err != nil {
 		return nil, err
 	}
-	b := &batchCache{fresh: make([]bool, len(items)), users: map[string]*User{}}
+	b := &batchCache{fresh: make([]bool, len(items)), users: map[string]*User{}, classified: map[int64]bool{}}
 	for k, i := range index {
 		b.fresh[i] = inserted[k]
 	}

@@ -128,6 +128,9 @@ type TicketStore interface {
 type MailStore interface {
 	// EnqueueMail inserts m and sets its ID.
 	EnqueueMail(ctx context.Context, m *OutboxMessage) error
+	// EnqueueMails inserts ms, in order, in as few statements as the
+	// database allows; their IDs are left unset.
+	EnqueueMails(ctx context.Context, ms []*OutboxMessage) error
 	// ListOutbox returns messages, newest first; status "" matches all.
 	ListOutbox(ctx context.Context, status OutboxStatus, limit int) ([]OutboxMessage, error)
 

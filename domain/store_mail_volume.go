@@ -23,6 +23,9 @@ type MailVolumeStore interface {
 	// CountMailSince returns how many outbox rows of kind to addr were
 	// created after since.
 	CountMailSince(ctx context.Context, kind MailKind, to string, since time.Time) (int, error)
+	// CountMailSinceTo is CountMailSince for several addresses in one
+	// query; an address with none is left out of the map.
+	CountMailSinceTo(ctx context.Context, kind MailKind, tos []string, since time.Time) (map[string]int, error)
 	// SentWithBody returns up to limit sent rows sent before before whose
 	// body is still kept, oldest first, with their raw bytes. On
 	// PostgreSQL they are locked FOR UPDATE SKIP LOCKED.

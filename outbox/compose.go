@@ -209,20 +209,14 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 		return nil, fmt.Errorf("compose %s: HTML part: %w", m.Kind, err)
 	}
 
-	random, err := c.random(16)
-	if err != nil {
-		return nil, err
-	}
-	if slices.Contains(approvalKinds, m.Kind) && m.Token == "" {
-		return nil, fmt.Errorf("compose %s: %w: an approval mail needs its token", m.Kind, domain.ErrInvalid)
-	}
-	if m.Token != "" {
-		if !validToken(m.Token) {
-			return nil, fmt.Errorf("compose %s: %w: token %q", m.Kind, domain.ErrInvalid, m.Token)
+	msgID := m.MessageID
+	if msgID == "" {
+		if msgID, err = c.MessageID(m); err != nil {
+			return nil, err
 		}
-		random = m.Token
+	} else if !validMsgID(msgID) {
+		return nil, fmt.Errorf("compose %s: %w: Message-ID %q", m.Kind, domain.ErrInvalid, msgID)
 	}
-	msgID := fmt.Sprintf("tkt-%d.%s.%s@%s", ticketID, m.Kind, random, c.domain)
 
 	var h gomail.Header
 	h.SetDate(c.cfg.Now())
@@ -291,6 +285,31 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 	}
 	return &domain.OutboxMessage{TicketID: ticketID, Kind: string(m.Kind), To: to.Address, Subject: subject,
 		MessageID: msgID, Raw: raw.Bytes()}, nil
+}
+
+// MessageID makes the Message-ID of m, which Compose gives it when
+// m.MessageID is empty: "tkt-ID.KIND.RANDOM@DOMAIN", with the approval
+// token in place of the random part on approval mails. It implements
+// domain.MessageIDMaker.
+func (c *Composer) MessageID(m domain.Mail) (string, error) {
+	random, err := c.random(16)
+	if err != nil {
+		return "", err
+	}
+	if slices.Contains(approvalKinds, m.Kind) && m.Token == "" {
+		return "", fmt.Errorf("compose %s: %w: an approval mail needs its token", m.Kind, domain.ErrInvalid)
+	}
+	if m.Token != "" {
+		if !validToken(m.Token) {
+			return "", fmt.Errorf("compose %s: %w: token %q", m.Kind, domain.ErrInvalid, m.Token)
+		}
+		random = m.Token
+	}
+	var ticketID int64
+	if m.Ticket != nil {
+		ticketID = m.Ticket.ID
+	}
+	return fmt.Sprintf("tkt-%d.%s.%s@%s", ticketID, m.Kind, random, c.domain), nil
 }
 
 // validToken accepts what may stand in a Message-ID's left part.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 )
 
@@ -14,15 +15,19 @@ import (
 // parse back, three copies of a 25 MiB mail in memory at once.
 func (s *Store) setBlob(ctx context.Context, table, column string, id int64, b []byte) error {
 	q := "UPDATE " + table + " SET " + column + " = ? WHERE id = ?"
+	args := []any{b, id}
 	if s.Postgres() {
 		q = "UPDATE " + table + " SET " + column + " = $1 WHERE id = $2"
+		// A prepared statement (cached per connection: the text is the
+		// same every time), so the bytes go in binary, not as text.
+		args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
 	}
 	var err error
 	switch db := s.idb.(type) {
 	case bun.Tx:
-		_, err = db.Tx.ExecContext(ctx, q, b, id)
+		_, err = db.Tx.ExecContext(ctx, q, args...)
 	case *bun.DB:
-		_, err = db.DB.ExecContext(ctx, q, b, id)
+		_, err = db.DB.ExecContext(ctx, q, args...)
 	default:
 		return fmt.Errorf("write %s.%s: no driver connection in %T", table, column, s.idb)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"ticketgate/domain"
@@ -86,11 +87,14 @@ func runLife(t *testing.T, d *domain.Desk, items []domain.Received, parse func([
 // countingParser parses "From|Subject|Message-Id" raws, crashes on the
 // ones containing "POISON", and counts its calls per raw.
 type countingParser struct {
+	mu    sync.Mutex // Intake parses a batch on all cores
 	calls map[string]int
 }
 
 func (p *countingParser) parse(raw []byte) (*domain.Inbound, error) {
+	p.mu.Lock()
 	p.calls[string(raw)]++
+	p.mu.Unlock()
 	if strings.Contains(string(raw), "POISON") {
 		panic(crash{})
 	}

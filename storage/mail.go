@@ -3,8 +3,10 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 
 	"ticketgate/domain"
@@ -46,6 +48,78 @@ func (s *Store) EnqueueMail(ctx context.Context, m *domain.OutboxMessage) error 
 	}
 	m.ID = row.ID
 	return nil
+}
+
+// enqueueChunk bounds the rows of one multi-row insert into the outbox.
+const enqueueChunk = 100
+
+// EnqueueMails inserts ms, in order, enqueueChunk rows per statement; their
+// IDs are left unset. Unlike Bun's inserts, which write every value into
+// the SQL text (a rendered mail as hex, twice its size, for the database
+// to parse back), the values go to the driver as parameters; on
+// PostgreSQL the statement is prepared once per connection and size.
+func (s *Store) EnqueueMails(ctx context.Context, ms []*domain.OutboxMessage) error {
+	pg := s.Postgres()
+	for len(ms) > 0 {
+		n := min(len(ms), enqueueChunk)
+		var q strings.Builder
+		q.WriteString("INSERT INTO outbox (ticket_id, kind, to_addr, subject, message_id, raw, status, attempts, " +
+			"next_attempt_at, last_error, created_at, sent_at) VALUES ")
+		args := make([]any, 0, 1+12*n)
+		if pg {
+			args = append(args, pgx.QueryExecModeCacheStatement)
+		}
+		for i, m := range ms[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteByte('(')
+			for j := range 12 {
+				if j > 0 {
+					q.WriteString(", ")
+				}
+				if pg {
+					fmt.Fprintf(&q, "$%d", i*12+j+1)
+				} else {
+					q.WriteByte('?')
+				}
+			}
+			q.WriteByte(')')
+			var ticket, sent any
+			if m.TicketID != 0 {
+				ticket = m.TicketID
+			}
+			if m.SentAt != nil {
+				sent = s.timeArg(*m.SentAt)
+			}
+			args = append(args, ticket, stripNUL(m.Kind), stripNUL(m.To), stripNUL(m.Subject), stripNUL(m.MessageID), m.Raw,
+				stripNUL(string(m.Status)), m.Attempts, s.timeArg(m.NextAttemptAt), stripNUL(m.LastError), s.timeArg(m.CreatedAt), sent)
+		}
+		var err error
+		switch db := s.idb.(type) {
+		case bun.Tx:
+			_, err = db.Tx.ExecContext(ctx, q.String(), args...)
+		case *bun.DB:
+			_, err = db.DB.ExecContext(ctx, q.String(), args...)
+		default:
+			err = fmt.Errorf("no driver connection in %T", s.idb)
+		}
+		if err != nil {
+			return mapErr(err, "enqueue %d mails", n)
+		}
+		ms = ms[n:]
+	}
+	return nil
+}
+
+// timeArg is t as a driver parameter, stored as Bun stores it: on SQLite
+// the very text Bun writes (times are compared as text there).
+func (s *Store) timeArg(t time.Time) any {
+	if s.Postgres() {
+		return t.UTC()
+	}
+	b := s.db.Dialect().AppendTime(nil, t)
+	return string(b[1 : len(b)-1])
 }
 
 // ListOutbox returns messages, newest first, without their raw bytes.

@@ -92,6 +92,32 @@ func (s *Store) CountMailSince(ctx context.Context, kind domain.MailKind, to str
 	return int(n), nil
 }
 
+// CountMailSinceTo is CountMailSince for several addresses at once.
+func (s *Store) CountMailSinceTo(ctx context.Context, kind domain.MailKind, tos []string, since time.Time) (map[string]int, error) {
+	out := map[string]int{}
+	if len(tos) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ToAddr string `bun:"to_addr"`
+		N      int    `bun:"n"`
+	}
+	q := s.idb.NewSelect().Model((*outboxRow)(nil)).ColumnExpr("to_addr, count(*) AS n").
+		Where("to_addr IN (?)", bun.In(tos)).Where("created_at > ?", utc(since)).GroupExpr("to_addr")
+	if kind == domain.MailTicketReceived {
+		q = q.Where("kind = 'ticket_received'")
+	} else {
+		q = q.Where("kind = ?", string(kind))
+	}
+	if err := q.Scan(ctx, &rows); err != nil {
+		return nil, mapErr(err, "count %s mail", kind)
+	}
+	for _, r := range rows {
+		out[r.ToAddr] = r.N
+	}
+	return out, nil
+}
+
 // SentWithBody returns sent rows older than before that still have their
 // body (index outbox_sent_kept), locked on PostgreSQL so that two
 // instances never work on one row.

@@ -17,8 +17,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -127,10 +128,18 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 	var db *bun.DB
 	var gate chan struct{}
 	if t.Postgres {
-		sqldb, err := sql.Open("pgx", t.DSN)
+		cfg, err := pgx.ParseConfig(t.DSN)
 		if err != nil {
 			return nil, fmt.Errorf("DATABASE_URL: %s: %v", t.Display, err)
 		}
+		// Bun writes the values of its queries into the SQL text, so no
+		// two statements are alike: pgx's default (prepare each new text,
+		// then execute it) would cost two round trips and a server-side
+		// prepared statement per statement. The simple protocol sends each
+		// in one. The statements that pass values as parameters (setBlob)
+		// ask for a cached prepared statement themselves.
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+		sqldb := stdlib.OpenDB(*cfg)
 		sqldb.SetMaxOpenConns(20)
 		sqldb.SetMaxIdleConns(5)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)

@@ -75,6 +75,12 @@ func (cl *classification) Classify(ctx context.Context, subject, body string, ca
 	return res, err
 }
 
+// Inline implements domain.InlineClassifier: the local model alone answers
+// from memory, and intake classifies with it; an OpenAI-compatible model
+// asked first may wait on the network, so its tickets are classified after
+// intake's commit (ClassifyLater).
+func (cl *classification) Inline() bool { return cl.classifier == domain.Classifier(cl.local) }
+
 // deskOption makes a Desk classify with cl.
 func (cl *classification) deskOption() domain.Option {
 	return domain.WithClassifier(cl, cl.minConf)

@@ -28,7 +28,7 @@ type dovecot struct {
 	mailbox string
 }
 
-func newDovecotMailbox(t *testing.T) *dovecot {
+func newDovecotMailbox(t testing.TB) *dovecot {
 	t.Helper()
 	if os.Getenv("MAILSTACK") != "1" {
 		t.Skip("MAILSTACK=1 not set: tests against the real mail stack skipped")
@@ -47,7 +47,7 @@ func newDovecotMailbox(t *testing.T) *dovecot {
 	return d
 }
 
-func (d *dovecot) client(t *testing.T) *imapclient.Client {
+func (d *dovecot) client(t testing.TB) *imapclient.Client {
 	t.Helper()
 	c, err := imapclient.DialInsecure(d.addr, nil)
 	if err != nil {

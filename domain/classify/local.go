@@ -22,6 +22,10 @@ type Local struct {
 // NewLocal returns a Local classifier with no model yet.
 func NewLocal(cfg Config) *Local { return &Local{cfg: cfg} }
 
+// Inline implements domain.InlineClassifier: Local answers from memory,
+// so intake classifies with it before committing (see domain.Desk.Receive).
+func (l *Local) Inline() bool { return true }
+
 // Set makes m the model Classify uses from now on.
 func (l *Local) Set(m *Model) { l.current.Store(m) }
 

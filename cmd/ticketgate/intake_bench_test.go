@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"ticketgate/domain"
+	"ticketgate/storage"
+	"ticketgate/storage/storagetest"
+)
+
+// BenchmarkIntakeFull measures intake as an admin sees it: N realistic
+// mails (texts of the shared ticket data set, from 3,000 senders) wait in
+// a Dovecot mailbox of the benchmark's own, and `serve` (in this process,
+// wired as in production: the local classifier, the mail composer, the
+// helpdesk setup of testdata/helpdesk_setup.json with approval levels and
+// a team) starts on a fresh database. The time runs until every mail is a
+// ticket that is fully processed: classified and routed (approval mails,
+// assignment and its mails) or triaged, with its acknowledgement queued.
+// Run with MAILSTACK=1 and the mail stack's env, and TEST_DATABASE_URL for
+// PostgreSQL:
+//
+//	MAILSTACK=1 go test -run '^$' -bench IntakeFull -benchtime 1x ./cmd/ticketgate/
+//
+// BENCH_MAILS sets N (default 2000). It reports mails/s and the process's
+// CPU time (user + system, getrusage) per mail, serve's start included.
+// With no relay configured the mails are held in the outbox, not sent.
+func BenchmarkIntakeFull(b *testing.B) {
+	if os.Getenv("MAILSTACK") != "1" {
+		b.Skip("MAILSTACK=1 not set")
+	}
+	n := 2000
+	if v, err := strconv.Atoi(os.Getenv("BENCH_MAILS")); err == nil && v > 0 {
+		n = v
+	}
+	texts := benchTexts(b)
+	dbs := []struct {
+		name string
+		url  func(b *testing.B) string
+	}{{"sqlite", func(b *testing.B) string { return filepath.Join(b.TempDir(), "bench.db") }}}
+	if os.Getenv("TEST_DATABASE_URL") != "" {
+		dbs = append(dbs, struct {
+			name string
+			url  func(b *testing.B) string
+		}{"postgres", func(b *testing.B) string { return storagetest.PostgresSchema(b) }})
+	}
+	for _, db := range dbs {
+		b.Run(db.name, func(b *testing.B) {
+			var total time.Duration
+			var cpu time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				mb := newDovecotMailbox(b)
+				mb.appendBench(b, texts, n, i)
+				url := db.url(b)
+				st := benchStore(b, url)
+				b.StartTimer()
+				took, used := runIntake(b, st, url, mb, n)
+				b.StopTimer()
+				total += took
+				cpu += used
+			}
+			b.ReportMetric(float64(n*b.N)/total.Seconds(), "mails/s")
+			b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(n*b.N), "cpu-ms/mail")
+			var ru syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+			b.ReportMetric(float64(ru.Maxrss)/1024, "maxrss-MB")
+		})
+	}
+}
+
+// benchStore opens url, migrated, with the helpdesk setup applied, as an
+// admin would prepare it before the first start.
+func benchStore(b *testing.B, url string) *storage.Store {
+	b.Helper()
+	ctx := context.Background()
+	st, err := storage.Open(ctx, url, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	data, err := os.ReadFile("testdata/helpdesk_setup.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := domain.ParseSetup(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := domain.NewDesk(st, nil, nil).ApplySetup(ctx, f, false); err != nil {
+		b.Fatal(err)
+	}
+	return st
+}
+
+// runIntake runs serve on url until the n mails of mb are fully processed,
+// and returns the time and the process's CPU time it took.
+func runIntake(b *testing.B, st *storage.Store, url string, mb *dovecot, n int) (time.Duration, time.Duration) {
+	b.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	env := map[string]string{"DATABASE_URL": url, "HTTP_ADDR": "127.0.0.1:0", "SMTP_LISTEN": "off", "LMTP_LISTEN": "off",
+		"IMAP_URL": mb.url(), "HELPDESK_ADDRESS": "help@company.test", "ADMIN_EMAIL": "admin@company.test", "LOG_LEVEL": "warn"}
+	var out, errOut syncBuffer
+	cpu0 := processCPU()
+	start := time.Now()
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve"}, envOf(env), strings.NewReader(""), &out, &errOut) }()
+	for deadline := start.Add(30 * time.Minute); ; {
+		if time.Now().After(deadline) {
+			b.Fatalf("not done after 30 minutes\n%s", errOut.String())
+		}
+		select {
+		case code := <-done:
+			b.Fatalf("serve exited %d\n%s%s", code, out.String(), errOut.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if fullyProcessed(b, st, mb, n) {
+			break
+		}
+	}
+	took, used := time.Since(start), processCPU()-cpu0
+	cancel()
+	if code := <-done; code != 0 {
+		b.Fatalf("serve exited %d\n%s", code, errOut.String())
+	}
+	byStatus, _ := st.CountTicketsByStatus(context.Background())
+	outbox, _ := st.CountOutbox(context.Background())
+	b.Logf("%d mails in %v (%.0f/s), CPU %.3f ms/mail; tickets %v; outbox %v", n, took.Round(time.Millisecond),
+		float64(n)/took.Seconds(), float64(used)/float64(time.Millisecond)/float64(n), byStatus, outbox)
+	return took, used
+}
+
+// fullyProcessed reports whether the n mails of mb are tickets past
+// intake's work: all committed (the mailbox's state, one row: cheap to ask
+// every 20 ms, so the measure barely measures itself), then none left
+// unclassified.
+func fullyProcessed(b *testing.B, st *storage.Store, mb *dovecot, n int) bool {
+	ctx := context.Background()
+	ms, err := st.GetMailboxState(ctx, "imap://help@company.test@"+mb.addr+"/"+mb.mailbox)
+	if err != nil || ms.LastUID < uint32(n) {
+		return false
+	}
+	left, err := st.UnclassifiedTickets(ctx, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(left) > 0 {
+		return false
+	}
+	byStatus, err := st.CountTicketsByStatus(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	total := 0
+	for _, c := range byStatus {
+		total += c
+	}
+	return total >= n
+}
+
+// processCPU is the CPU time (user and system) this process used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchTexts reads ticket texts from the shared data set (a sibling
+// shared/ folder of the repository), or falls back on a few of our own.
+func benchTexts(b *testing.B) []string {
+	dir, _ := os.Getwd()
+	for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+		fh, err := os.Open(filepath.Join(dir, "shared", "datasets", "it-service-tickets", "train.csv"))
+		if err != nil {
+			continue
+		}
+		defer fh.Close()
+		r := csv.NewReader(fh)
+		var out []string
+		for len(out) < 20000 {
+			rec, err := r.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(rec) > 0 && rec[0] != "text" && strings.TrimSpace(rec[0]) != "" {
+				out = append(out, rec[0])
+			}
+		}
+		return out
+	}
+	return []string{
+		"My laptop does not start since this morning, the power light blinks twice.",
+		"Please give me access to the finance share, my manager approved it.",
+		"The printer on the third floor jams on every second page.",
+		"I need a second monitor and a docking station for the new desk, please order one.",
+		"Outlook asks for my password again and again after the update.",
+		"Could you reset my VPN token? It shows the wrong code.",
+	}
+}
+
+// appendBench puts n mails of texts into the mailbox, from 3,000 senders,
+// pipelined over one connection.
+func (d *dovecot) appendBench(b *testing.B, texts []string, n, round int) {
+	b.Helper()
+	c := d.client(b)
+	defer c.Logout()
+	rng := rand.New(rand.NewPCG(uint64(round), 7))
+	var cmds []*imapclient.AppendCommand
+	wait := func() {
+		for _, cmd := range cmds {
+			if _, err := cmd.Wait(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		cmds = cmds[:0]
+	}
+	date := time.Now().Format(time.RFC1123Z)
+	for i := range n {
+		text := texts[rng.IntN(len(texts))]
+		subject := text
+		if f := strings.Fields(text); len(f) > 8 {
+			subject = strings.Join(f[:8], " ")
+		}
+		sender := rng.IntN(3000)
+		raw := fmt.Appendf(nil, "From: User %d <user%d@company.test>\r\nTo: help@company.test\r\nSubject: %s\r\nDate: %s\r\n"+
+			"Message-ID: <bench-%d-%d-%d@company.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello,\r\n\r\n%s\r\n\r\nThanks\r\n",
+			sender, sender, subject, date, time.Now().UnixNano(), round, i, wrapText(text, 76))
+		cmd := c.Append(d.mailbox, int64(len(raw)), nil)
+		cmd.Write(raw)
+		cmd.Close()
+		cmds = append(cmds, cmd)
+		if len(cmds) == 200 {
+			wait()
+		}
+	}
+	wait()
+}
+
+// wrapText breaks text into lines of at most width bytes at blanks.
+func wrapText(text string, width int) string {
+	var sb strings.Builder
+	n := 0
+	for i, f := range strings.Fields(text) {
+		if i > 0 {
+			if n+1+len(f) > width {
+				sb.WriteString("\r\n")
+				n = 0
+			} else {
+				sb.WriteByte(' ')
+				n++
+			}
+		}
+		sb.WriteString(f)
+		n += len(f)
+	}
+	return sb.String()
+}

@@ -1,0 +1,377 @@
+package domain
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// batchTx is the Store a batch of intake works through inside its
+// transaction. Statements, not mails, are what intake costs, so it holds
+// back what the batch only appends (events and outbox rows) and writes it
+// in a few multi-row inserts when the batch is done (flush), before the
+// commit: the rows commit with the batch exactly as if each had been
+// written at once. The reads of the batch that could see those rows answer
+// from what is held as well: a ticket's mail (its thread), and the
+// acknowledgements counted for ACKS_PER_SENDER_PER_HOUR. A ticket the
+// batch created has no row of either in the database, so its thread is
+// read from what is held alone. Categories are read once per batch.
+//
+// It also remembers what the batch read and did not change since: a
+// ticket (until it is updated), a user (until one is written), and the
+// approvals of a ticket it created (all of them are its own). And it
+// counts the acknowledgements of the last hour to the batch's senders in
+// one query (ackCounts, by prefetch), not one per ticket.
+type batchTx struct {
+	Store
+	events  []*Event
+	mails   []*OutboxMessage
+	created map[int64]bool      // tickets created in this batch
+	cats    map[int64]*Category // GetCategory, once per category
+
+	tickets   map[int64]*Ticket
+	users     map[int64]*User
+	byEmail   map[string]*User
+	approvals map[int64][]Approval // of tickets created in this batch
+	locked    bool                 // the assignment lock is held
+
+	// With a composer that makes Message-IDs beforehand (ids), the
+	// batch's mails are rendered at flush, on all cores: render lists
+	// them with the rows they fill.
+	ids      MessageIDMaker
+	composer Composer
+	render   []pendingMail
+
+	// ackCounts is, per sender of the batch, the acknowledgements sent to
+	// them since ackSince, counted when the batch began; nil: not counted.
+	ackCounts map[string]int
+	ackSince  time.Time
+}
+
+func newBatchTx(tx Store) *batchTx {
+	return &batchTx{Store: tx, created: map[int64]bool{}, cats: map[int64]*Category{},
+		tickets: map[int64]*Ticket{}, users: map[int64]*User{}, byEmail: map[string]*User{}, approvals: map[int64][]Approval{}}
+}
+
+// GetTicket reads a ticket once until the batch updates it.
+func (b *batchTx) GetTicket(ctx context.Context, id int64) (*Ticket, error) {
+	if t, ok := b.tickets[id]; ok {
+		c := *t
+		return &c, nil
+	}
+	t, err := b.Store.GetTicket(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c := *t
+	b.tickets[id] = &c
+	return t, nil
+}
+
+// UpdateTicket writes t, and forgets what was read of it.
+func (b *batchTx) UpdateTicket(ctx context.Context, t *Ticket, prev Status) error {
+	delete(b.tickets, t.ID)
+	return b.Store.UpdateTicket(ctx, t, prev)
+}
+
+// GetUser reads a user once until the batch writes one.
+func (b *batchTx) GetUser(ctx context.Context, id int64) (*User, error) {
+	if u, ok := b.users[id]; ok {
+		c := *u
+		return &c, nil
+	}
+	u, err := b.Store.GetUser(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	b.remember(u)
+	return u, nil
+}
+
+// GetUserByEmail reads a user once until the batch writes one; an address
+// with no user is asked again (the batch may create it).
+func (b *batchTx) GetUserByEmail(ctx context.Context, email string) (*User, error) {
+	if u, ok := b.byEmail[email]; ok {
+		c := *u
+		return &c, nil
+	}
+	u, err := b.Store.GetUserByEmail(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	b.remember(u)
+	return u, nil
+}
+
+func (b *batchTx) remember(u *User) {
+	c := *u
+	b.users[u.ID], b.byEmail[u.Email] = &c, &c
+}
+
+// forgetUsers drops what was read of users, and of tickets (which show
+// users' addresses).
+func (b *batchTx) forgetUsers() {
+	clear(b.users)
+	clear(b.byEmail)
+	clear(b.tickets)
+}
+
+// countAcks counts, in one query, the acknowledgements of the last
+// AckWindow to the senders of items, for CountMailSince.
+func (b *batchTx) countAcks(ctx context.Context, items []Received, now time.Time) error {
+	var tos []string
+	seen := map[string]bool{}
+	for _, it := range items {
+		if it.Mail == nil {
+			continue
+		}
+		if a, err := NormalizeEmail(it.Mail.From); err == nil && !seen[a] {
+			seen[a] = true
+			tos = append(tos, a)
+		}
+	}
+	since := now.Add(-AckWindow)
+	counts, err := b.Store.CountMailSinceTo(ctx, MailTicketReceived, tos, since)
+	if err != nil {
+		return err
+	}
+	for _, a := range tos {
+		if _, ok := counts[a]; !ok {
+			counts[a] = 0
+		}
+	}
+	b.ackCounts, b.ackSince = counts, since
+	return nil
+}
+
+// CreateUser writes u and remembers it: it is new, so nothing remembered
+// changes.
+func (b *batchTx) CreateUser(ctx context.Context, u *User) error {
+	if err := b.Store.CreateUser(ctx, u); err != nil {
+		return err
+	}
+	b.remember(u)
+	return nil
+}
+
+// LockAssignment takes the assignment lock once: it is held until the
+// batch's transaction ends.
+func (b *batchTx) LockAssignment(ctx context.Context) error {
+	if b.locked {
+		return nil
+	}
+	if err := b.Store.LockAssignment(ctx); err != nil {
+		return err
+	}
+	b.locked = true
+	return nil
+}
+
+// UpdateUser writes u, and forgets what was read of users and tickets.
+func (b *batchTx) UpdateUser(ctx context.Context, u *User) error {
+	b.forgetUsers()
+	return b.Store.UpdateUser(ctx, u)
+}
+
+// CreateApproval writes a, and keeps it when its ticket is new.
+func (b *batchTx) CreateApproval(ctx context.Context, a *Approval) error {
+	if err := b.Store.CreateApproval(ctx, a); err != nil {
+		return err
+	}
+	if b.created[a.TicketID] {
+		b.approvals[a.TicketID] = append(b.approvals[a.TicketID], *a)
+	}
+	return nil
+}
+
+// DecideApproval writes a's decision; the ticket's approvals are read from
+// the database from then on.
+func (b *batchTx) DecideApproval(ctx context.Context, a *Approval) error {
+	delete(b.created, a.TicketID)
+	delete(b.approvals, a.TicketID)
+	return b.Store.DecideApproval(ctx, a)
+}
+
+// ListApprovals of a ticket the batch created are the ones it made, by
+// level then id.
+func (b *batchTx) ListApprovals(ctx context.Context, ticketID int64) ([]Approval, error) {
+	if !b.created[ticketID] {
+		return b.Store.ListApprovals(ctx, ticketID)
+	}
+	out := slices.Clone(b.approvals[ticketID])
+	slices.SortStableFunc(out, func(x, y Approval) int {
+		if x.Level != y.Level {
+			return cmp.Compare(x.Level, y.Level)
+		}
+		return cmp.Compare(x.ID, y.ID)
+	})
+	return out, nil
+}
+
+// InTx runs fn in the batch's transaction, through the batch.
+func (b *batchTx) InTx(ctx context.Context, fn func(ctx context.Context, tx Store) error) error {
+	return fn(ctx, b)
+}
+
+// CreateTicket writes the ticket at once (its id is needed), holds its
+// first events, and notes that it is new.
+func (b *batchTx) CreateTicket(ctx context.Context, t *Ticket, events ...*Event) error {
+	if err := b.Store.CreateTicket(ctx, t); err != nil {
+		return err
+	}
+	for _, e := range events {
+		e.TicketID = t.ID
+	}
+	b.events = append(b.events, events...)
+	b.created[t.ID] = true
+	return nil
+}
+
+// AppendEvents holds es until flush.
+func (b *batchTx) AppendEvents(_ context.Context, es ...*Event) error {
+	b.events = append(b.events, es...)
+	return nil
+}
+
+// EnqueueMail holds m until flush; its ID stays unset (nothing in intake
+// reads it).
+func (b *batchTx) EnqueueMail(_ context.Context, m *OutboxMessage) error {
+	b.mails = append(b.mails, m)
+	return nil
+}
+
+// TicketMail is the ticket's mail in the database and held, in order.
+func (b *batchTx) TicketMail(ctx context.Context, ticketID int64) ([]OutboxMessage, error) {
+	var out []OutboxMessage
+	if !b.created[ticketID] {
+		var err error
+		if out, err = b.Store.TicketMail(ctx, ticketID); err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range b.mails {
+		if m.TicketID == ticketID {
+			c := *m
+			c.Raw = nil // as TicketMail reads it
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// CountMailSince counts the database's mail and the held. The
+// acknowledgements to a sender of the batch were counted when it began.
+func (b *batchTx) CountMailSince(ctx context.Context, kind MailKind, to string, since time.Time) (int, error) {
+	n, counted := b.ackCounts[to]
+	if !counted || kind != MailTicketReceived || since.Before(b.ackSince) {
+		var err error
+		if n, err = b.Store.CountMailSince(ctx, kind, to, since); err != nil {
+			return 0, err
+		}
+	}
+	for _, m := range b.mails {
+		if m.Kind == string(kind) && m.To == to && m.CreatedAt.After(since) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// GetCategory reads each category once per batch.
+func (b *batchTx) GetCategory(ctx context.Context, id int64) (*Category, error) {
+	if c, ok := b.cats[id]; ok {
+		cc := *c
+		return &cc, nil
+	}
+	c, err := b.Store.GetCategory(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	cc := *c
+	b.cats[id] = &cc
+	return c, nil
+}
+
+// pendingMail is a mail to render at flush, and the outbox row it fills.
+type pendingMail struct {
+	m   Mail
+	msg *OutboxMessage
+}
+
+// renderWith makes the batch render its mails with c at flush, when c can
+// make their Message-IDs beforehand.
+func (b *batchTx) renderWith(c Composer) {
+	if ids, ok := c.(MessageIDMaker); ok {
+		b.ids, b.composer = ids, c
+	}
+}
+
+// renderLater returns the outbox row of m, rendered at flush: its
+// Message-ID is made now (the thread's next mail refers to it), and the
+// ticket is taken as it is now, as the mail would have shown it.
+func (b *batchTx) renderLater(m Mail) (*OutboxMessage, error) {
+	id, err := b.ids.MessageID(m)
+	if err != nil {
+		return nil, err
+	}
+	m.MessageID = id
+	if m.Ticket != nil {
+		t := *m.Ticket
+		m.Ticket = &t
+	}
+	msg := &OutboxMessage{Kind: string(m.Kind), To: m.To, MessageID: id}
+	b.render = append(b.render, pendingMail{m: m, msg: msg})
+	return msg, nil
+}
+
+// renderAll renders the pending mails on GOMAXPROCS workers.
+func (b *batchTx) renderAll(ctx context.Context) error {
+	errs := make([]error, len(b.render))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(b.render)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(b.render) {
+					return
+				}
+				p := b.render[i]
+				out, err := b.composer.Compose(ctx, p.m)
+				if err != nil {
+					errs[i] = fmt.Errorf("compose %s mail to %s: %w", p.m.Kind, p.m.To, err)
+					continue
+				}
+				p.msg.To, p.msg.Subject, p.msg.Raw = out.To, out.Subject, out.Raw
+			}
+		}()
+	}
+	wg.Wait()
+	b.render = nil
+	return errors.Join(errs...)
+}
+
+// flush writes what the batch held: its events in one insert, its mail
+// (rendered first) in as few as the database allows.
+func (b *batchTx) flush(ctx context.Context) error {
+	if err := b.Store.AppendEvents(ctx, b.events...); err != nil {
+		return err
+	}
+	b.events = nil
+	if err := b.renderAll(ctx); err != nil {
+		return err
+	}
+	if err := b.Store.EnqueueMails(ctx, b.mails); err != nil {
+		return err
+	}
+	b.mails = nil
+	return nil
+}
