@@ -75,6 +75,12 @@ func TestEnqueueMails(t *testing.T) {
 			if !bytes.Equal(full.Raw, want.Raw) {
 				t.Fatalf("row %d: raw of %d bytes differs from the %d enqueued", i, len(full.Raw), len(want.Raw))
 			}
+			// Stored packed, as EnqueueMail stores it: 1,000 equal bytes take
+			// a few dozen.
+			stored, err := s.StoredRawForTest(ctx, r.ID)
+			if err != nil || len(stored) >= len(want.Raw)/4 {
+				t.Fatalf("row %d: %d bytes stored for %d enqueued (%v): not packed", i, len(stored), len(want.Raw), err)
+			}
 		}
 		n, err := s.CountMailSince(ctx, domain.MailTicketReceived, "ann@x.test", now.Add(-time.Second))
 		if err != nil || n != 2 {

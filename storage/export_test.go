@@ -84,3 +84,11 @@ func (s *Store) QueryPlan(ctx context.Context, query string) (string, error) {
 	}
 	return out.String(), rows.Err()
 }
+
+// StoredRawForTest returns outbox row id's raw column as it is stored
+// (packed or not).
+func (s *Store) StoredRawForTest(ctx context.Context, id int64) ([]byte, error) {
+	var raw []byte
+	err := s.idb.NewRaw("SELECT raw FROM outbox WHERE id = ?", id).Scan(ctx, &raw)
+	return raw, err
+}

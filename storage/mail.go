@@ -92,7 +92,7 @@ func (s *Store) EnqueueMails(ctx context.Context, ms []*domain.OutboxMessage) er
 			if m.SentAt != nil {
 				sent = s.timeArg(*m.SentAt)
 			}
-			args = append(args, ticket, stripNUL(m.Kind), stripNUL(m.To), stripNUL(m.Subject), stripNUL(m.MessageID), m.Raw,
+			args = append(args, ticket, stripNUL(m.Kind), stripNUL(m.To), stripNUL(m.Subject), stripNUL(m.MessageID), packRaw(m.Kind, m.Raw),
 				stripNUL(string(m.Status)), m.Attempts, s.timeArg(m.NextAttemptAt), stripNUL(m.LastError), s.timeArg(m.CreatedAt), sent)
 		}
 		var err error
