@@ -30,7 +30,7 @@ type adminData struct {
 	a1                 *domain.Approval
 }
 
-func seedAdminData(t *testing.T, s *storage.Store) *adminData {
+func seedAdminData(t testing.TB, s *storage.Store) *adminData {
 	t.Helper()
 	ctx := context.Background()
 	d := &adminData{hw: &domain.Category{Name: "Hardware"}, net: &domain.Category{Name: "Network"}}

@@ -244,8 +244,25 @@ func (s *Store) FoldDashboard(ctx context.Context) (int, error) {
 		}
 		return nil
 	})
-	return n, mapErr(err, "fold dashboard counts")
+	if err != nil {
+		return 0, mapErr(err, "fold dashboard counts")
+	}
+	if n >= dashboardVacuumAfter {
+		// The folded deltas are dead rows that a reader's scan of
+		// dashboard_deltas would still step over until autovacuum comes
+		// (its launcher visits a database once a minute): vacuum the
+		// small table now. VACUUM runs outside a transaction and blocks
+		// neither inserts nor reads.
+		if _, err := s.db.ExecContext(ctx, "VACUUM dashboard_deltas"); err != nil {
+			return n, mapErr(err, "vacuum dashboard deltas")
+		}
+	}
+	return n, nil
 }
+
+// dashboardVacuumAfter is how many folded deltas make FoldDashboard vacuum
+// their table.
+const dashboardVacuumAfter = 1000
 
 // RecountDashboard rebuilds dashboard_waiting and dashboard_counts from
 // the rows (the migration's backfill). On PostgreSQL it first locks the

@@ -2,11 +2,17 @@ package storage_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -272,5 +278,230 @@ func compareDashboard(t *testing.T, s *storage.Store, since time.Time, when stri
 	}
 	if a, err := s.AgentLoads(ctx); err != nil || !reflect.DeepEqual(a, want.Agents) {
 		t.Errorf("%s: AgentLoads = %v, %v; want %v", when, a, err, want.Agents)
+	}
+}
+
+// countedTables are the tables whose size grows with the helpdesk: no
+// dashboard query may scan them.
+var countedTables = []string{"tickets", "events", "approvals", "outbox", "quarantine"}
+
+// planScans returns the counted tables that plan (PlanForTest's) reads
+// whole: on SQLite a SCAN line (with or without an index), on PostgreSQL a
+// sequential scan, or an index scan without an index condition.
+func planScans(t *testing.T, postgres bool, plan string) []string {
+	t.Helper()
+	var found []string
+	if !postgres {
+		for _, line := range strings.Split(plan, "\n") {
+			f := strings.Fields(line)
+			if len(f) >= 2 && f[0] == "SCAN" && slices.Contains(countedTables, f[1]) {
+				found = append(found, line)
+			}
+		}
+		return found
+	}
+	var root []struct {
+		Plan map[string]any `json:"Plan"`
+	}
+	if err := json.Unmarshal([]byte(plan), &root); err != nil || len(root) != 1 {
+		t.Fatalf("EXPLAIN (FORMAT JSON): %v in %s", err, plan)
+	}
+	var walk func(n map[string]any)
+	walk = func(n map[string]any) {
+		rel, _ := n["Relation Name"].(string)
+		if slices.Contains(countedTables, rel) {
+			typ, _ := n["Node Type"].(string)
+			_, cond := n["Index Cond"]
+			if typ == "Seq Scan" || !cond && typ != "Bitmap Heap Scan" {
+				found = append(found, typ+" on "+rel)
+			}
+		}
+		kids, _ := n["Plans"].([]any)
+		for _, k := range kids {
+			if m, ok := k.(map[string]any); ok {
+				walk(m)
+			}
+		}
+	}
+	walk(root[0].Plan)
+	return found
+}
+
+// TestDashboardPlans: over a seeded database (tens of thousands of
+// tickets, events, approvals waiting, mails and quarantined mails,
+// analyzed), no query of DashboardFigures, AgentLoads, CountOutbox or
+// CountQuarantine scans a table that grows with the helpdesk.
+func TestDashboardPlans(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		n := 30_000
+		if raceEnabled || testing.Short() {
+			n = 5_000
+		}
+		seedDashboardScale(t, s, n)
+		// Fold the seeding's deltas (PostgreSQL: enough to vacuum after).
+		if folded, err := s.FoldDashboard(ctx); err != nil || s.Postgres() && folded == 0 {
+			t.Fatalf("FoldDashboard = %d, %v", folded, err)
+		}
+		var queries []string
+		recording := true
+		s.RecordQueries(func(q string) {
+			if recording {
+				queries = append(queries, q)
+			}
+		})
+		since := t0.AddDate(0, 0, -(domain.DashboardDays - 1)).Truncate(24 * time.Hour)
+		f, err := s.DashboardFigures(ctx, since, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.ApprovalsWaiting < n/4 || len(f.OldestApprovals) != 5 || f.Outbox[domain.OutboxSent] < n || f.Quarantine < n/10 {
+			t.Errorf("seeded figures: %d approvals waiting (oldest %d), outbox %v, quarantine %d",
+				f.ApprovalsWaiting, len(f.OldestApprovals), f.Outbox, f.Quarantine)
+		}
+		if _, err := s.AgentLoads(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CountOutbox(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CountQuarantine(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(queries) < 6 {
+			t.Fatalf("recorded %d queries: %q", len(queries), queries)
+		}
+		recording = false
+		// The detector itself: today's count of tickets by status scans.
+		plan, err := s.PlanForTest(ctx, "SELECT status, COUNT(*) FROM tickets GROUP BY status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(planScans(t, s.Postgres(), plan)) == 0 {
+			t.Errorf("planScans finds no scan in the whole-table count's plan:\n%s", plan)
+		}
+		for _, q := range queries {
+			plan, err := s.PlanForTest(ctx, q)
+			if err != nil {
+				t.Fatalf("plan of %s: %v", q, err)
+			}
+			if scans := planScans(t, s.Postgres(), plan); len(scans) > 0 {
+				t.Errorf("%s\nscans %v; plan:\n%s", q, scans, plan)
+			}
+		}
+	})
+}
+
+// seedDashboardScale adds n tickets to seedAdminData's, each with a
+// received and an assigned event, an approval (waiting on every fourth
+// ticket) and a sent mail, and a quarantined mail per ten tickets, by
+// INSERT … SELECT; then analyzes the database.
+func seedDashboardScale(t testing.TB, s *storage.Store, n int) {
+	t.Helper()
+	ctx := context.Background()
+	d := seedAdminData(t, s)
+	if err := s.SeedTicketsForTest(ctx, n, d.ann.ID, d.hw.ID, d.bob.ID, t0.Add(-40*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"UPDATE tickets SET status = 'awaiting_approval', approval_level = 1, assignee_id = NULL WHERE id % 4 = 0",
+		`INSERT INTO approvals (ticket_id, level, rule, approver, created_at)
+			SELECT id, 1, 'all', 'cfo@x.test', created_at FROM tickets`,
+		`INSERT INTO outbox (ticket_id, kind, to_addr, subject, message_id, raw, status, next_attempt_at, created_at)
+			SELECT id, 'ticket_received', 'ann@x.test', subject, 'seed' || id || '@x.test', ?, 'sent', created_at, created_at
+			FROM tickets`,
+		`INSERT INTO quarantine (at, channel, reason, raw, size) SELECT created_at, 'smtp', 'unreadable', ?, 1
+			FROM tickets WHERE id % 10 = 0`,
+		"ANALYZE",
+	} {
+		var args []any
+		if strings.Contains(q, "?") {
+			args = append(args, []byte("x"))
+		}
+		if err := s.RawExec(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// TestDashboardMediansJob: RefreshDashboard recomputes the medians once
+// per period, on one of two instances sharing the database, and the
+// dashboard shows the snapshot with its time.
+func TestDashboardMediansJob(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		d := seedAdminData(t, s)
+		clock := storagetest.NewClock(t0)
+		one := domain.NewDesk(s, clock, storagetest.Logger(t))
+		two := domain.NewDesk(s, clock, storagetest.Logger(t))
+		db, err := one.Dashboard(ctx)
+		if err != nil || !db.MediansAt.IsZero() || db.AssignedN != 0 {
+			t.Fatalf("before the job: medians at %v over %d, %v", db.MediansAt, db.AssignedN, err)
+		}
+		if did, err := one.RefreshDashboard(ctx); !did || err != nil {
+			t.Fatalf("first refresh = %v, %v; want it to compute", did, err)
+		}
+		if did, err := two.RefreshDashboard(ctx); did || err != nil {
+			t.Fatalf("the other instance's refresh within the period = %v, %v; want nothing done", did, err)
+		}
+		db, err = two.Dashboard(ctx)
+		if err != nil || !db.MediansAt.Equal(t0) || db.ToAssigned != 150*time.Minute || db.AssignedN != 4 || db.ResolvedN != 1 {
+			t.Fatalf("dashboard medians = %v over %d, %d resolved, at %v (%v); want 2h30m over 4, 1, at t0",
+				db.ToAssigned, db.AssignedN, db.ResolvedN, db.MediansAt, err)
+		}
+		// A ticket assigned after 8h arrives: the snapshot shows it after
+		// the period only.
+		tk := &domain.Ticket{Subject: "late", RequesterID: d.ann.ID, Status: domain.StatusAssigned, AssigneeID: d.bob.ID,
+			CategoryID: d.hw.ID, CreatedAt: t0.Add(-10 * time.Hour), UpdatedAt: t0}
+		if err := s.CreateTicket(ctx, tk, &domain.Event{At: t0.Add(-2 * time.Hour), Kind: domain.EventAssigned, Actor: "system"}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(domain.DashboardMediansEvery - time.Second)
+		if did, err := two.RefreshDashboard(ctx); did || err != nil {
+			t.Fatalf("refresh before the period's end = %v, %v", did, err)
+		}
+		if db, _ = one.Dashboard(ctx); db.AssignedN != 4 || db.Open != 7 {
+			t.Errorf("before the period's end: medians over %d (want 4, the snapshot), open %d (want 7: counts are live)", db.AssignedN, db.Open)
+		}
+		clock.Advance(time.Second)
+		if did, err := two.RefreshDashboard(ctx); !did || err != nil {
+			t.Fatalf("refresh at the period's end = %v, %v", did, err)
+		}
+		if db, _ = one.Dashboard(ctx); db.AssignedN != 5 || db.ToAssigned != 3*time.Hour || !db.MediansAt.Equal(clock.Now()) {
+			t.Errorf("after the period: %v over %d at %v; want 3h over 5 at %v", db.ToAssigned, db.AssignedN, db.MediansAt, clock.Now())
+		}
+	})
+}
+
+// BenchmarkDashboard times one Desk.Dashboard call (what the admin page
+// asks) over seedDashboardScale's database: DASHBOARD_BENCH_TICKETS
+// tickets (default 100,000), on SQLite and, with TEST_DATABASE_URL, on
+// PostgreSQL.
+func BenchmarkDashboard(b *testing.B) {
+	n := 100_000
+	if v := os.Getenv("DASHBOARD_BENCH_TICKETS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatalf("DASHBOARD_BENCH_TICKETS: %v", err)
+		}
+	}
+	run := func(b *testing.B, url string) {
+		s := storagetest.Open(b, url)
+		seedDashboardScale(b, s, n)
+		desk := domain.NewDesk(s, storagetest.NewClock(t0), nil)
+		ctx := context.Background()
+		if _, err := desk.RefreshDashboard(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for b.Loop() {
+			if _, err := desk.Dashboard(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("sqlite", func(b *testing.B) { run(b, filepath.Join(b.TempDir(), "bench.db")) })
+	if os.Getenv("TEST_DATABASE_URL") != "" {
+		b.Run("postgres", func(b *testing.B) { run(b, storagetest.PostgresSchema(b)) })
 	}
 }

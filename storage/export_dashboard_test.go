@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"ticketgate/domain"
@@ -182,4 +183,30 @@ func (s *Store) countOutbox(ctx context.Context) (map[domain.OutboxStatus]int, e
 		out[domain.OutboxStatus(r.Status)] = r.N
 	}
 	return out, nil
+}
+
+// PlanForTest returns query's plan as the engine gives it: EXPLAIN QUERY
+// PLAN's detail lines on SQLite, EXPLAIN (FORMAT JSON) on PostgreSQL,
+// with the planner's own choices (no setting discourages any scan).
+func (s *Store) PlanForTest(ctx context.Context, query string) (string, error) {
+	if s.Postgres() {
+		var plan string
+		err := s.db.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+query).Scan(&plan)
+		return plan, err
+	}
+	rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			return "", err
+		}
+		out = append(out, detail)
+	}
+	return strings.Join(out, "\n"), rows.Err()
 }
