@@ -104,7 +104,10 @@ BEGIN
             ('created', to_char(OLD.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), -1),
             ('created', to_char(NEW.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), 1);
     END IF;
-    IF OLD.status IS DISTINCT FROM NEW.status OR OLD.approval_level IS DISTINCT FROM NEW.approval_level THEN
+    -- Only a ticket awaiting approval has waiting approvals: any other
+    -- change leaves the set as it is.
+    IF (OLD.status = 'awaiting_approval' OR NEW.status = 'awaiting_approval')
+            AND (OLD.status IS DISTINCT FROM NEW.status OR OLD.approval_level IS DISTINCT FROM NEW.approval_level) THEN
         DELETE FROM dashboard_waiting WHERE ticket_id = OLD.id;
         INSERT INTO dashboard_waiting (approval_id, ticket_id, created_at)
         SELECT a.id, a.ticket_id, a.created_at FROM approvals AS a
@@ -117,7 +120,7 @@ END $$;
 CREATE TRIGGER dashboard_tickets_upd AFTER UPDATE ON tickets FOR EACH ROW
     WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.category_id IS DISTINCT FROM NEW.category_id
         OR OLD.assignee_id IS DISTINCT FROM NEW.assignee_id OR OLD.created_at IS DISTINCT FROM NEW.created_at
-        OR OLD.approval_level IS DISTINCT FROM NEW.approval_level)
+        OR (OLD.approval_level IS DISTINCT FROM NEW.approval_level AND NEW.status = 'awaiting_approval'))
     EXECUTE FUNCTION dashboard_tickets_upd();
 --bun:split
 -- Events: row triggers whose WHEN keeps every event but a resolution from
@@ -287,7 +290,8 @@ BEGIN
 END;
 --bun:split
 CREATE TRIGGER dashboard_tickets_upd_waiting AFTER UPDATE OF status, approval_level ON tickets
-WHEN OLD.status IS NOT NEW.status OR OLD.approval_level IS NOT NEW.approval_level
+WHEN (OLD.status = 'awaiting_approval' OR NEW.status = 'awaiting_approval')
+    AND (OLD.status IS NOT NEW.status OR OLD.approval_level IS NOT NEW.approval_level)
 BEGIN
     DELETE FROM dashboard_waiting WHERE ticket_id = OLD.id;
     INSERT INTO dashboard_waiting (approval_id, ticket_id, created_at)
