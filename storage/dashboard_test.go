@@ -505,3 +505,85 @@ func BenchmarkDashboard(b *testing.B) {
 		b.Run("postgres", func(b *testing.B) { run(b, storagetest.PostgresSchema(b)) })
 	}
 }
+
+// TestDashboardConcurrentWriters: writers in transactions of their own
+// (as intake, the jobs and the portal of several instances are), with
+// folds running beside them, neither block each other into an error nor
+// lose a change: the figures equal the recomputation afterwards.
+func TestDashboardConcurrentWriters(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		seed := uint64(time.Now().UnixNano())
+		t.Logf("seed %d", seed)
+		base := &dashboardWorld{cats: []int64{0}}
+		for i := range 3 {
+			c := &domain.Category{Name: fmt.Sprintf("Cat %d", i), CreatedAt: t0, UpdatedAt: t0}
+			if err := s.CreateCategory(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			base.cats = append(base.cats, c.ID)
+		}
+		base.requester = mustUser(t, s, "ann@x.test", domain.RoleEmployee).ID
+		for i := range 3 {
+			u := mustUser(t, s, fmt.Sprintf("agent%d@x.test", i), domain.RoleAgent)
+			base.agents = append(base.agents, u.ID)
+			if err := s.SaveTeamMember(ctx, &domain.TeamMember{UserID: u.ID, Available: true, CreatedAt: t0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const writers, batches, batch = 4, 10, 40
+		errs := make(chan error, writers)
+		stop := make(chan struct{})
+		folded := make(chan int)
+		go func() { // an instance's dashboard job
+			total := 0
+			for {
+				select {
+				case <-stop:
+					folded <- total
+					return
+				default:
+				}
+				n, err := s.FoldDashboard(ctx)
+				if err != nil {
+					t.Errorf("FoldDashboard: %v", err)
+				}
+				total += n
+				time.Sleep(time.Millisecond)
+			}
+		}()
+		done := make(chan struct{})
+		for i := range writers {
+			w := *base
+			w.rnd = rand.New(rand.NewPCG(seed, uint64(i)))
+			w.mails = i * 1_000_000 // Message-IDs of their own
+			go func() {
+				defer func() { done <- struct{}{} }()
+				for range batches {
+					if err := s.InTx(ctx, func(ctx context.Context, tx domain.Store) error {
+						for range batch {
+							if err := w.change(ctx, t, tx.(*storage.Store)); err != nil {
+								return err
+							}
+						}
+						return nil
+					}); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		for range writers {
+			<-done
+		}
+		close(stop)
+		t.Logf("folded %d deltas while writing", <-folded)
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		since := t0.AddDate(0, 0, -(domain.DashboardDays - 1)).Truncate(24 * time.Hour)
+		compareDashboard(t, s, since, "after concurrent writers")
+	})
+}
