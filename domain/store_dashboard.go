@@ -12,7 +12,7 @@ import (
 // that RefreshDashboard recomputes on one instance at a time.
 type DashboardStore interface {
 	// DashboardFigures returns the maintained figures as committed now:
-	// Days from since's UTC day on (days with any), the oldest limit
+	// Days of the DashboardDays UTC days from since's (days with any), the oldest limit
 	// waiting approvals, and the last medians snapshot.
 	DashboardFigures(ctx context.Context, since time.Time, limit int) (*DashboardFigures, error)
 	// FoldDashboard folds the changes the writes appended since the last

@@ -34,17 +34,18 @@ type countRow struct {
 	Name       string `bun:"name"` // the category's, for metric ticket
 }
 
-// DashboardFigures reads the dashboard: the counts (one statement), the
-// team, the oldest waiting approvals (an index walk of limit rows) and the
-// medians snapshot.
+// DashboardFigures reads the dashboard: the counts (one statement; the
+// days of the window only, domain.DashboardDays from since), the team, the
+// oldest waiting approvals (an index walk of limit rows) and the medians
+// snapshot.
 func (s *Store) DashboardFigures(ctx context.Context, since time.Time, limit int) (*domain.DashboardFigures, error) {
 	var rows []countRow
 	err := s.idb.NewRaw(`SELECT x.metric, x.k, x.category_id, x.assignee_id, x.n, COALESCE(c.name, '') AS name FROM (
 			SELECT metric, k, category_id, assignee_id, SUM(n) AS n FROM (`+dashboardCounts+`) AS u
-			WHERE metric NOT IN ('created', 'resolved') OR k >= ?
+			WHERE metric NOT IN ('created', 'resolved') OR k >= ? AND k < ?
 			GROUP BY metric, k, category_id, assignee_id HAVING SUM(n) <> 0
 		) AS x LEFT JOIN categories AS c ON x.metric = 'ticket' AND c.id = x.category_id`,
-		utc(since).Format(time.DateOnly)).Scan(ctx, &rows)
+		utc(since).Format(time.DateOnly), utc(since).AddDate(0, 0, domain.DashboardDays).Format(time.DateOnly)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, mapErr(err, "dashboard counts")
 	}
@@ -169,9 +170,12 @@ func (s *Store) oldestWaiting(ctx context.Context, limit int) ([]domain.WaitingA
 		approvalRow `bun:",extend"`
 		Subject     string `bun:"subject"`
 	}
-	if err := s.idb.NewRaw(`SELECT a.*, t.subject FROM dashboard_waiting AS w
-		JOIN approvals AS a ON a.id = w.approval_id JOIN tickets AS t ON t.id = a.ticket_id
-		ORDER BY w.created_at, w.approval_id LIMIT ?`, limit).Scan(ctx, &rows); err != nil {
+	// The LIMIT inside, on the one table its index orders, whatever
+	// the planner thinks of the joins.
+	if err := s.idb.NewRaw(`SELECT a.*, t.subject FROM (
+			SELECT approval_id, created_at FROM dashboard_waiting ORDER BY created_at, approval_id LIMIT ?
+		) AS w JOIN approvals AS a ON a.id = w.approval_id JOIN tickets AS t ON t.id = a.ticket_id
+		ORDER BY w.created_at, w.approval_id`, limit).Scan(ctx, &rows); err != nil {
 		return nil, mapErr(err, "oldest waiting approvals")
 	}
 	out := make([]domain.WaitingApproval, len(rows))
