@@ -11,8 +11,10 @@ const DashboardDays = 30
 
 // Dashboard is the admins' overview: where the open tickets are, the flow
 // of the last DashboardDays days, what waits for approvers, how fast tickets
-// move, who carries the load, and the mail queues. Every figure is computed
-// by the database (AdminTicketStore) at the time of the call.
+// move, who carries the load, and the mail queues. The counts are exact as
+// of the call (the database keeps them as it writes); the medians are the
+// snapshot taken at MediansAt (RefreshDashboard, at most DashboardMediansEvery
+// old while serve runs).
 type Dashboard struct {
 	At time.Time
 	// ByStatus counts the open tickets of each open status, in the order
@@ -34,6 +36,7 @@ type Dashboard struct {
 	// how many (0: no median).
 	ToAssigned, ToResolved time.Duration
 	AssignedN, ResolvedN   int
+	MediansAt              time.Time // zero: not computed yet
 	Agents                 []MemberLoad
 	Outbox                 map[OutboxStatus]int
 	Quarantine             int
@@ -45,32 +48,28 @@ type StatusCount struct {
 	Count  int
 }
 
-// Dashboard computes the admins' overview.
+// Dashboard reads the admins' overview: a few rows, whatever the number
+// of tickets (DashboardStore).
 func (d *Desk) Dashboard(ctx context.Context) (*Dashboard, error) {
 	now := d.clock.Now().UTC()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	since := today.AddDate(0, 0, -(DashboardDays - 1))
-	db := &Dashboard{At: now}
-	byStatus, err := d.store.CountTicketsByStatus(ctx)
+	since := dashboardSince(now)
+	f, err := d.store.DashboardFigures(ctx, since, dashboardOldest)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
+	db := &Dashboard{At: now, ByCategory: f.ByCategory, ApprovalsWaiting: f.ApprovalsWaiting,
+		OldestApprovals: f.OldestApprovals, Agents: f.Agents, Outbox: f.Outbox, Quarantine: f.Quarantine,
+		ToAssigned: f.Medians.ToAssigned, AssignedN: f.Medians.AssignedN,
+		ToResolved: f.Medians.ToResolved, ResolvedN: f.Medians.ResolvedN, MediansAt: f.Medians.At}
 	for _, s := range Statuses {
 		if s.IsOpen() {
-			db.ByStatus = append(db.ByStatus, StatusCount{Status: s, Count: byStatus[s]})
-			db.Open += byStatus[s]
+			db.ByStatus = append(db.ByStatus, StatusCount{Status: s, Count: f.ByStatus[s]})
+			db.Open += f.ByStatus[s]
 		}
-	}
-	if db.ByCategory, err = d.store.CountOpenByCategory(ctx); err != nil {
-		return nil, fmt.Errorf("dashboard: %w", err)
-	}
-	days, err := d.store.DailyCounts(ctx, since)
-	if err != nil {
-		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	// Every day of the window, the ones without tickets too.
 	byDay := map[string]DayCount{}
-	for _, dc := range days {
+	for _, dc := range f.Days {
 		byDay[dc.Day.UTC().Format(time.DateOnly)] = dc
 	}
 	for i := 0; i < DashboardDays; i++ {
@@ -79,23 +78,17 @@ func (d *Desk) Dashboard(ctx context.Context) (*Dashboard, error) {
 		dc.Day = day
 		db.Days = append(db.Days, dc)
 	}
-	if db.ApprovalsWaiting, db.OldestApprovals, err = d.store.WaitingApprovals(ctx, 5); err != nil {
-		return nil, fmt.Errorf("dashboard: %w", err)
-	}
-	if db.ToAssigned, db.AssignedN, err = d.store.MedianTime(ctx, EventAssigned, since); err != nil {
-		return nil, fmt.Errorf("dashboard: %w", err)
-	}
-	if db.ToResolved, db.ResolvedN, err = d.store.MedianTime(ctx, EventResolved, since); err != nil {
-		return nil, fmt.Errorf("dashboard: %w", err)
-	}
-	if db.Agents, err = d.store.AgentLoads(ctx); err != nil {
-		return nil, fmt.Errorf("dashboard: %w", err)
-	}
-	if db.Outbox, err = d.store.CountOutbox(ctx); err != nil {
-		return nil, fmt.Errorf("dashboard: %w", err)
-	}
-	if db.Quarantine, err = d.store.CountQuarantine(ctx); err != nil {
-		return nil, fmt.Errorf("dashboard: %w", err)
-	}
 	return db, nil
+}
+
+// dashboardOldest is how many of the oldest waiting approvals the
+// dashboard lists.
+const dashboardOldest = 5
+
+// dashboardSince is the first day of the dashboard's window at now: the
+// midnight UTC DashboardDays-1 days before today's.
+func dashboardSince(now time.Time) time.Time {
+	now = now.UTC()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	return today.AddDate(0, 0, -(DashboardDays - 1))
 }

@@ -30,6 +30,7 @@ type Store interface {
 	PortalStore
 	AdminStore       // store_admin.go
 	AdminTicketStore // store_admin_tickets.go
+	DashboardStore   // store_dashboard.go
 }
 
 // UserStore keeps users.

@@ -6,27 +6,10 @@ import (
 )
 
 // AdminTicketStore is what the admin pages read beyond the base stores: the
-// dashboard's figures and the approval replies that went wrong (the list
-// of all tickets is TicketStore.ListTickets). Every figure is computed by the database.
+// team's loads and the approval replies that went wrong (the list of all
+// tickets is TicketStore.ListTickets; the dashboard has its own store,
+// store_dashboard.go).
 type AdminTicketStore interface {
-	// CountTicketsByStatus returns how many tickets are in each status
-	// (statuses with none are absent).
-	CountTicketsByStatus(ctx context.Context) (map[Status]int, error)
-	// CountOpenByCategory returns how many open tickets (see Status.IsOpen)
-	// each category has, most first, then by name; tickets without a
-	// category count under CategoryID 0 and Category "".
-	CountOpenByCategory(ctx context.Context) ([]CategoryCount, error)
-	// DailyCounts returns, for each UTC day from since's day on that has
-	// any, how many tickets were created and how many resolved events were
-	// written, oldest day first.
-	DailyCounts(ctx context.Context, since time.Time) ([]DayCount, error)
-	// WaitingApprovals returns how many approvals wait for a decision (pending,
-	// of the level their ticket is awaiting), and the oldest limit of them.
-	WaitingApprovals(ctx context.Context, limit int) (int, []WaitingApproval, error)
-	// MedianTime returns the median time from a ticket's creation to its
-	// first event of kind, over the tickets created at or after since that
-	// have one, and how many there are (0: no median).
-	MedianTime(ctx context.Context, kind EventKind, since time.Time) (time.Duration, int, error)
 	// AgentLoads returns every team member with their open (assigned)
 	// tickets, in member id order; CategoryIDs are left nil.
 	AgentLoads(ctx context.Context) ([]MemberLoad, error)

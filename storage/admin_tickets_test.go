@@ -30,7 +30,7 @@ type adminData struct {
 	a1                 *domain.Approval
 }
 
-func seedAdminData(t *testing.T, s *storage.Store) *adminData {
+func seedAdminData(t testing.TB, s *storage.Store) *adminData {
 	t.Helper()
 	ctx := context.Background()
 	d := &adminData{hw: &domain.Category{Name: "Hardware"}, net: &domain.Category{Name: "Network"}}
@@ -142,7 +142,11 @@ func TestDashboardFigures(t *testing.T) {
 	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		d := seedAdminData(t, s)
-		db, err := domain.NewDesk(s, clockAt(t0), storagetest.Logger(t)).Dashboard(ctx)
+		desk := domain.NewDesk(s, clockAt(t0), storagetest.Logger(t))
+		if _, err := desk.RefreshDashboard(ctx); err != nil {
+			t.Fatal(err)
+		}
+		db, err := desk.Dashboard(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -109,12 +109,6 @@ func (s *Store) DeleteQuarantine(ctx context.Context, id int64) error {
 	return mapErr(mustAffect(res, err), "delete quarantined mail %d", id)
 }
 
-// CountQuarantine returns how many mails are in quarantine.
-func (s *Store) CountQuarantine(ctx context.Context) (int, error) {
-	n, err := s.idb.NewSelect().Model((*quarantineRow)(nil)).Count(ctx)
-	return int(n), mapErr(err, "count quarantine")
-}
-
 // DeleteProcessed forgets the processed mark of messageID.
 func (s *Store) DeleteProcessed(ctx context.Context, messageID string) error {
 	_, err := s.idb.NewDelete().Model((*processedRow)(nil)).Where("message_id = ?", messageID).Exec(ctx)

@@ -124,23 +124,6 @@ func (s *Store) RequeueOutbox(ctx context.Context, id int64, from, to domain.Out
 	return int(n), mapErr(err, "requeue outbox")
 }
 
-// CountOutbox returns how many rows are in each status.
-func (s *Store) CountOutbox(ctx context.Context) (map[domain.OutboxStatus]int, error) {
-	var rows []struct {
-		Status string `bun:"status"`
-		N      int    `bun:"n"`
-	}
-	if err := s.idb.NewSelect().Model((*outboxRow)(nil)).ColumnExpr("status, COUNT(*) AS n").
-		Group("status").Scan(ctx, &rows); err != nil {
-		return nil, mapErr(err, "count outbox")
-	}
-	out := map[domain.OutboxStatus]int{}
-	for _, r := range rows {
-		out[domain.OutboxStatus(r.Status)] = r.N
-	}
-	return out, nil
-}
-
 // TicketMail returns the mails of a ticket, oldest first, without raw bytes.
 func (s *Store) TicketMail(ctx context.Context, ticketID int64) ([]domain.OutboxMessage, error) {
 	var rows []outboxRow

@@ -14,7 +14,7 @@ import (
 
 var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 
-func mustUser(t *testing.T, s *storage.Store, email string, role domain.Role) *domain.User {
+func mustUser(t testing.TB, s *storage.Store, email string, role domain.Role) *domain.User {
 	t.Helper()
 	u := &domain.User{Email: email, Role: role, CreatedAt: t0, UpdatedAt: t0}
 	if err := s.CreateUser(context.Background(), u); err != nil {

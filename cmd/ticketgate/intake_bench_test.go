@@ -139,8 +139,11 @@ func runIntake(b *testing.B, st *storage.Store, url string, mb *dovecot, n int) 
 	if code := <-done; code != 0 {
 		b.Fatalf("serve exited %d\n%s", code, errOut.String())
 	}
-	byStatus, _ := st.CountTicketsByStatus(context.Background())
-	outbox, _ := st.CountOutbox(context.Background())
+	var byStatus map[domain.Status]int
+	var outbox map[domain.OutboxStatus]int
+	if f, err := st.DashboardFigures(context.Background(), time.Now(), 0); err == nil {
+		byStatus, outbox = f.ByStatus, f.Outbox
+	}
 	b.Logf("%d mails in %v (%.0f/s), CPU %.3f ms/mail; tickets %v; outbox %v", n, took.Round(time.Millisecond),
 		float64(n)/took.Seconds(), float64(used)/float64(time.Millisecond)/float64(n), byStatus, outbox)
 	return took, used
@@ -163,12 +166,12 @@ func fullyProcessed(b *testing.B, st *storage.Store, mb *dovecot, n int) bool {
 	if len(left) > 0 {
 		return false
 	}
-	byStatus, err := st.CountTicketsByStatus(ctx)
+	f, err := st.DashboardFigures(ctx, time.Now(), 0)
 	if err != nil {
 		b.Fatal(err)
 	}
 	total := 0
-	for _, c := range byStatus {
+	for _, c := range f.ByStatus {
 		total += c
 	}
 	return total >= n

@@ -49,6 +49,7 @@ func commands() []command {
 		{"setup", "keep categories, users and team members in a file: setup apply|export", (*app).cmdSetup},
 		{"inbox", "mail in: inbox import FILE.eml…|log|quarantine list|show|retry ID", (*app).cmdInbox},
 		{"outbox", "outgoing mail: outbox list|show|retry|discard", (*app).cmdOutbox},
+		{"dashboard", "print the admins' dashboard figures: dashboard [--recount]", (*app).cmdDashboard},
 		{"classify", "classify a text, or evaluate the classifier: classify TEXT | classify eval", (*app).cmdClassify},
 		{"version", "print the version", (*app).cmdVersion},
 	}

@@ -94,6 +94,8 @@ func (a *app) cmdServe(args []string) error {
 	defer stopAssign()
 	stopLinks := startPasswordLinkJob(ctx, desk, passwordLinksEvery, log)
 	defer stopLinks()
+	stopDashboard := startDashboardJob(ctx, desk, dashboardEvery, log)
+	defer stopDashboard()
 	// The portal's listener, and /metrics on its own with METRICS_ADDR.
 	servers := []httpServer{{"HTTP", newHTTPServer(web, log), ln}}
 	if metricsLn != nil {
@@ -137,6 +139,7 @@ func (a *app) cmdServe(args []string) error {
 	stopJobs()
 	stopAssign()
 	stopLinks()
+	stopDashboard()
 	stopOutbox()
 	log.Info("stopped")
 	return serveErr

@@ -139,6 +139,21 @@ func TestServe(t *testing.T) {
 			t.Errorf("tickets after mail = %+v", tickets)
 		}
 
+		// serve runs the dashboard's job: the medians snapshot is taken.
+		desk := domain.NewDesk(st, nil, nil)
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			d, err := desk.Dashboard(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !d.MediansAt.IsZero() && d.Open == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("serve's dashboard job took no medians snapshot in 20 s (open %d)", d.Open)
+			}
+		}
+
 		cancel()
 		select {
 		case code := <-done:
