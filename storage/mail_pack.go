@@ -45,17 +45,21 @@ const (
 //go:embed mail_pack/*.eml
 var packFS embed.FS
 
-var (
-	// packDicts[n] is dictionary n (packDicts[0] is none).
-	packDicts = [][]byte{nil}
-	// packKinds maps a mail kind to its dictionary's number.
-	packKinds = map[string]byte{}
-	// packWriters[n] pools DEFLATE writers primed with dictionary n.
-	packWriters []sync.Pool
-	packReaders = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
-)
+// mailPacker holds the dictionaries and the DEFLATE writers and readers
+// primed with them. It is built once, from the embedded files, on first
+// use (packer), and never changes after.
+type mailPacker struct {
+	dicts   [][]byte        // dicts[n] is dictionary n (dicts[0] is none)
+	kinds   map[string]byte // a mail kind's dictionary number
+	writers []sync.Pool     // writers[n]: *flate.Writer primed with dicts[n]
+	readers sync.Pool       // flate readers, reset with a dictionary per use
+}
 
-func init() {
+// packer returns the one mailPacker. The embedded files are part of the
+// binary, so a broken one is a bug of the build: it panics, and
+// TestPackDictionaries catches it before any release.
+var packer = sync.OnceValue(func() *mailPacker {
+	p := &mailPacker{dicts: [][]byte{nil}, kinds: map[string]byte{}}
 	entries, err := fs.ReadDir(packFS, "mail_pack")
 	if err != nil {
 		panic(err)
@@ -70,13 +74,13 @@ func init() {
 		if err != nil {
 			panic(err)
 		}
-		packDicts = append(packDicts, b)
-		packKinds[kind] = byte(n)
+		p.dicts = append(p.dicts, b)
+		p.kinds[kind] = byte(n)
 	}
-	packWriters = make([]sync.Pool, len(packDicts))
-	for n := range packWriters {
-		dict := packDicts[n]
-		packWriters[n].New = func() any {
+	p.writers = make([]sync.Pool, len(p.dicts))
+	for n := range p.writers {
+		dict := p.dicts[n]
+		p.writers[n].New = func() any {
 			w, err := flate.NewWriterDict(nil, packLevel, dict)
 			if err != nil {
 				panic(err) // only for a bad level
@@ -84,7 +88,9 @@ func init() {
 			return w
 		}
 	}
-}
+	p.readers.New = func() any { return flate.NewReader(bytes.NewReader(nil)) }
+	return p
+})
 
 // packRaw returns raw packed with the dictionary of mail kind (none for
 // a kind without one). nil stays nil.
@@ -92,7 +98,7 @@ func packRaw(kind string, raw []byte) []byte {
 	if raw == nil {
 		return nil
 	}
-	return packWith(packKinds[kind], raw)
+	return packWith(packer().kinds[kind], raw)
 }
 
 func packWith(dict byte, raw []byte) []byte {
@@ -101,12 +107,13 @@ func packWith(dict byte, raw []byte) []byte {
 	b.WriteString(packMarker)
 	b.WriteByte(packVersion)
 	b.WriteByte(dict)
-	w := packWriters[dict].Get().(*flate.Writer)
+	p := packer()
+	w := p.writers[dict].Get().(*flate.Writer)
 	w.Reset(&b)
 	// Writes to a bytes.Buffer do not fail.
 	w.Write(raw)
 	w.Close()
-	packWriters[dict].Put(w)
+	p.writers[dict].Put(w)
 	return b.Bytes()
 }
 
@@ -115,14 +122,15 @@ func packWith(dict byte, raw []byte) []byte {
 // dictionary this build does not know) is returned as it is rather than
 // lost: a send then fails on it visibly.
 func unpackRaw(stored []byte) []byte {
+	p := packer()
 	h := len(packMarker) + 2
 	if len(stored) < h || string(stored[:len(packMarker)]) != packMarker || stored[h-2] != packVersion ||
-		int(stored[h-1]) >= len(packDicts) {
+		int(stored[h-1]) >= len(p.dicts) {
 		return stored
 	}
-	r := packReaders.Get().(io.ReadCloser)
-	defer packReaders.Put(r)
-	if err := r.(flate.Resetter).Reset(bytes.NewReader(stored[h:]), packDicts[stored[h-1]]); err != nil {
+	r := p.readers.Get().(io.ReadCloser)
+	defer p.readers.Put(r)
+	if err := r.(flate.Resetter).Reset(bytes.NewReader(stored[h:]), p.dicts[stored[h-1]]); err != nil {
 		return stored
 	}
 	out, err := io.ReadAll(r)

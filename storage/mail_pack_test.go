@@ -11,7 +11,7 @@ import (
 func TestPackRawRoundTrip(t *testing.T) {
 	msg := []byte("From: \"IT Helpdesk\" <help@example.com>\r\nSubject: [TKT-9] printer\r\n\r\nHello,\r\nthe printer jams.\r\n")
 	for _, kind := range []string{"ticket_received", "assigned", "no such kind"} {
-		for _, raw := range [][]byte{msg, {}, bytes.Repeat([]byte("x"), 100000), packDicts[1]} {
+		for _, raw := range [][]byte{msg, {}, bytes.Repeat([]byte("x"), 100000), packer().dicts[1]} {
 			packed := packRaw(kind, raw)
 			if !bytes.HasPrefix(packed, []byte(packMarker)) {
 				t.Fatalf("packed value lacks the marker: %q", packed[:min(8, len(packed))])
@@ -43,15 +43,15 @@ func TestPackRawRoundTrip(t *testing.T) {
 // Every kind the composer renders has its dictionary, and a mail of the
 // kind like the dictionary's packs to a small part of its size.
 func TestPackDictionaries(t *testing.T) {
-	for kind, n := range packKinds {
-		msg := bytes.ReplaceAll(packDicts[n], []byte("TKT-1000"), []byte("TKT-48213"))
+	for kind, n := range packer().kinds {
+		msg := bytes.ReplaceAll(packer().dicts[n], []byte("TKT-1000"), []byte("TKT-48213"))
 		msg = bytes.ReplaceAll(msg, []byte("user@example.com"), []byte("jane.doe@company.test"))
 		if p := packRaw(kind, msg); len(p)*5 > len(msg) {
 			t.Errorf("%s: %d bytes packed to %d", kind, len(msg), len(p))
 		}
 	}
-	if len(packKinds) != 13 {
-		t.Errorf("%d dictionaries, want one for each of the 13 kinds the composer renders", len(packKinds))
+	if len(packer().kinds) != 13 {
+		t.Errorf("%d dictionaries, want one for each of the 13 kinds the composer renders", len(packer().kinds))
 	}
 }
 
@@ -92,7 +92,7 @@ func TestPackDictionariesUnchanged(t *testing.T) {
 // benchMessage is an acknowledgement like the dictionary's, of another
 // ticket, requester and subject.
 func benchMessage() []byte {
-	msg := bytes.ReplaceAll(packDicts[1], []byte("TKT-1000"), []byte("TKT-48213"))
+	msg := bytes.ReplaceAll(packer().dicts[1], []byte("TKT-1000"), []byte("TKT-48213"))
 	msg = bytes.ReplaceAll(msg, []byte("laptop does not start after the update"), []byte("outlook keeps asking for my password since monday"))
 	return bytes.ReplaceAll(msg, []byte("user@example.com"), []byte("jane.doe@company.test"))
 }
