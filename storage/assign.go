@@ -63,12 +63,29 @@ type memberLoadRow struct {
 	OpenTickets    int        `bun:"open_tickets"`
 }
 
+// openTicketsOf is the SQL of member tm's assigned tickets. On SQLite the
+// dashboard's counts are kept exact by triggers in the writing transaction
+// (migration 20261207000016), so the load is a sum over a few rows of
+// dashboard_counts (one per category the member has tickets in) instead of
+// a count of the member's tickets, which grows with the helpdesk and ran
+// once per candidate of every assignment. On PostgreSQL the counts lag in
+// dashboard_deltas until folded, and a sum over those would read every
+// delta not yet folded: there the count walks the (assignee_id, status)
+// index.
+func (s *Store) openTicketsOf(tm string) string {
+	if s.Postgres() {
+		return "(SELECT count(*) FROM tickets AS t WHERE t.assignee_id = " + tm + ".user_id AND t.status = 'assigned')"
+	}
+	return "(SELECT COALESCE(SUM(dc.n), 0) FROM dashboard_counts AS dc WHERE dc.metric = 'ticket' AND dc.k = 'assigned' AND dc.assignee_id = " +
+		tm + ".user_id)"
+}
+
 // TeamLoad returns the members of a category with their open tickets.
 func (s *Store) TeamLoad(ctx context.Context, categoryID int64) ([]domain.MemberLoad, error) {
 	var rows []memberLoadRow
 	err := s.idb.NewRaw(`SELECT tm.id, tm.user_id, tm.available, tm.away_until, tm.last_assigned_at, tm.created_at,
 			u.email, u.name, u.disabled,
-			(SELECT count(*) FROM tickets AS t WHERE t.assignee_id = tm.user_id AND t.status = 'assigned') AS open_tickets
+			`+s.openTicketsOf("tm")+` AS open_tickets
 		FROM team_members AS tm
 		JOIN team_member_categories AS tmc ON tmc.team_member_id = tm.id
 		JOIN users AS u ON u.id = tm.user_id
