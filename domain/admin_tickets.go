@@ -17,10 +17,23 @@ const (
 	SortUpdated TicketSort = "updated"
 	SortStatus  TicketSort = "status"
 	SortSubject TicketSort = "subject"
+	// SortRelevance ranks the matches of the search text (see
+	// MaxRankedMatches); it is the default when there is a text.
+	SortRelevance TicketSort = "relevance"
 )
 
 // TicketSorts lists every sort, the default first.
-var TicketSorts = []TicketSort{SortCreated, SortUpdated, SortStatus, SortSubject}
+var TicketSorts = []TicketSort{SortCreated, SortUpdated, SortStatus, SortSubject, SortRelevance}
+
+// MaxRankedMatches bounds the list in order of relevance: the newest
+// MaxRankedMatches tickets whose text matches are ranked (so a common word
+// costs no more than a rare one), and the list ends there. Sorting by
+// another column lists every match.
+const MaxRankedMatches = 1000
+
+// MaxSearchCount bounds the count of the tickets a text matches: past it
+// the count says "more than" (TicketPage.More).
+const MaxSearchCount = 10_000
 
 // MaxSearchPages bounds how deep the admins' list pages: past it, the
 // database would skip more rows than it is worth; a narrower search is the
@@ -30,15 +43,16 @@ const MaxSearchPages = 500
 // TicketSearch is the admins' query over all tickets. Zero fields match
 // all.
 type TicketSearch struct {
-	// Text matches a ref ("TKT-12" or "12": that ticket), or a part of the
-	// subject, the text or the requester's address, case-insensitively.
+	// Text is a search in the syntax of ParseSearch: words and phrases of
+	// the subject, the text and the comments, exclusions, a ref, a
+	// requester's address.
 	Text       string
 	Status     Status
 	CategoryID int64 // NoCategory: tickets without one
 	AssigneeID int64 // Nobody: tickets without an assignee
 	// From and To bound the creation time: From <= created_at < To.
 	From, To time.Time
-	Sort     TicketSort // "" is SortCreated
+	Sort     TicketSort // "" is SortRelevance with a Text, else SortCreated
 	Asc      bool       // oldest or A first; the default is newest or Z first
 }
 
@@ -61,11 +75,14 @@ func (s TicketSearch) RefID() int64 {
 // Validate checks the query's values; the error wraps ErrInvalid.
 func (s *TicketSearch) Validate() error {
 	s.Text = strings.TrimSpace(s.Text)
-	if len([]rune(s.Text)) > 200 {
-		return fmt.Errorf("%w: the search text is longer than 200 characters", ErrInvalid)
+	if _, err := ParseSearch(s.Text); err != nil {
+		return err
 	}
 	if s.Sort == "" {
 		s.Sort = SortCreated
+		if s.Text != "" {
+			s.Sort = SortRelevance
+		}
 	}
 	known := false
 	for _, k := range TicketSorts {
@@ -96,8 +113,16 @@ func (d *Desk) AllTickets(ctx context.Context, s TicketSearch, page int) (*Ticke
 	if err != nil {
 		return nil, fmt.Errorf("search tickets: %w", err)
 	}
-	pages := min(max(1, (total+TicketPageSize-1)/TicketPageSize), MaxSearchPages)
-	return &TicketPage{Tickets: ts, Page: page, Pages: pages, Total: total}, nil
+	more := s.Text != "" && total > MaxSearchCount
+	if more {
+		total = MaxSearchCount
+	}
+	last := MaxSearchPages
+	if s.Text != "" && s.Sort == SortRelevance {
+		last = MaxRankedMatches / TicketPageSize
+	}
+	pages := min(max(1, (total+TicketPageSize-1)/TicketPageSize), last)
+	return &TicketPage{Tickets: ts, Page: page, Pages: pages, Total: total, More: more}, nil
 }
 
 // Agents returns every team member with their open tickets and

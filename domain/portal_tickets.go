@@ -20,6 +20,9 @@ type TicketPage struct {
 	Page    int // 1-based
 	Pages   int // at least 1
 	Total   int
+	// More: the matches of a search text are more than Total (which is
+	// then MaxSearchCount): they were not all counted.
+	More bool
 }
 
 func (d *Desk) ticketPage(ctx context.Context, f TicketFilter, order TicketOrder, page int) (*TicketPage, error) {

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -175,29 +174,25 @@ func (s *Store) AgentLoads(ctx context.Context) ([]domain.MemberLoad, error) {
 	return out, nil
 }
 
-// likePattern makes a case-insensitive LIKE pattern that matches text
-// anywhere, with LIKE's wildcards in text taken literally (ESCAPE '\').
-func likePattern(text string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(strings.ToLower(text)) + "%"
-}
-
 // SearchTickets returns one page of the tickets that match q, and how many
-// match. Paging is by offset, which the domain bounds (MaxSearchPages);
+// match. A text is searched in the full-text index (whereMatches), and
+// its matches are counted up to domain.MaxSearchCount + 1; in order of
+// relevance (orderByRank) the list ends after domain.MaxRankedMatches.
+// Other paging is by offset, which the domain bounds (MaxSearchPages);
 // each sort has an index to walk (id, updated_at, status), so a page of
 // an unfiltered list reads only its rows and those it skips.
 func (s *Store) SearchTickets(ctx context.Context, q domain.TicketSearch, offset, limit int) ([]domain.Ticket, int, error) {
-	filter := func(sq *bun.SelectQuery) *bun.SelectQuery {
-		if q.Text != "" {
-			pat := likePattern(q.Text)
-			sq = sq.WhereGroup(" AND ", func(sq *bun.SelectQuery) *bun.SelectQuery {
-				if id := q.RefID(); id > 0 {
-					sq = sq.WhereOr("t.id = ?", id)
-				}
-				return sq.WhereOr(`lower(t.subject) LIKE ? ESCAPE '\'`, pat).
-					WhereOr(`lower(t.body) LIKE ? ESCAPE '\'`, pat).
-					WhereOr(`r.email LIKE ? ESCAPE '\'`, pat)
-			})
+	var m domain.SearchQuery
+	if q.Text != "" {
+		var err error
+		if m, err = domain.ParseSearch(q.Text); err != nil {
+			return nil, 0, mapErr(err, "search tickets")
+		}
+	}
+	ranked := q.Text != "" && (q.Sort == domain.SortRelevance || q.Sort == "")
+	filter := func(sq *bun.SelectQuery, match bool) *bun.SelectQuery {
+		if q.Text != "" && match {
+			sq = s.whereMatches(sq, m)
 		}
 		if q.Status != "" {
 			sq = sq.Where("t.status = ?", string(q.Status))
@@ -222,26 +217,55 @@ func (s *Store) SearchTickets(ctx context.Context, q domain.TicketSearch, offset
 		}
 		return sq
 	}
-	count := s.idb.NewSelect().TableExpr("tickets AS t")
-	if q.Text != "" {
-		count = count.Join("JOIN users AS r ON r.id = t.requester_id")
-	}
-	total, err := filter(count).Count(ctx)
-	if err != nil {
-		return nil, 0, mapErr(err, "count tickets")
+	// A text without other conditions is counted and paged in the index
+	// alone, and only its page's tickets are read.
+	inIndex := q.Text != "" && indexOnly(m) && q.Status == "" && q.CategoryID == 0 && q.AssigneeID == 0 &&
+		q.From.IsZero() && q.To.IsZero()
+	var total int
+	count := filter(s.idb.NewSelect().TableExpr("tickets AS t"), true)
+	switch {
+	case inIndex:
+		var err error
+		if total, err = s.countMatches(ctx, m, domain.MaxSearchCount+1); err != nil {
+			return nil, 0, err
+		}
+	case q.Text != "":
+		count = count.ColumnExpr("1").Limit(domain.MaxSearchCount + 1)
+		if err := s.idb.NewRaw("SELECT count(*) FROM (?) AS x", count).Scan(ctx, &total); err != nil {
+			return nil, 0, mapErr(err, "count tickets")
+		}
+	default:
+		n, err := count.Count(ctx)
+		if err != nil {
+			return nil, 0, mapErr(err, "count tickets")
+		}
+		total = int(n)
 	}
 	dir := " DESC"
 	if q.Asc {
 		dir = " ASC"
 	}
 	var rows []ticketView
-	sq := filter(s.ticketQuery(&rows))
-	switch q.Sort {
-	case domain.SortUpdated:
+	sq := filter(s.ticketQuery(&rows), !ranked)
+	if ranked && offset >= domain.MaxRankedMatches {
+		return nil, total, nil
+	}
+	switch {
+	case inIndex && (ranked || q.Sort == domain.SortCreated):
+		sq = s.ticketQuery(&rows).Join("JOIN (?) AS mp ON mp.id = t.id", s.matchPage(m, ranked, q.Asc, offset, limit))
+		if ranked {
+			sq = sq.OrderExpr("mp.score DESC").OrderExpr("t.id DESC")
+		} else {
+			sq = sq.OrderExpr("t.id" + dir)
+		}
+		offset = 0
+	case ranked:
+		sq = s.orderByRank(sq, m)
+	case q.Sort == domain.SortUpdated:
 		sq = sq.OrderExpr("t.updated_at" + dir).OrderExpr("t.id" + dir)
-	case domain.SortStatus:
+	case q.Sort == domain.SortStatus:
 		sq = sq.OrderExpr("t.status" + dir).OrderExpr("t.id" + dir)
-	case domain.SortSubject:
+	case q.Sort == domain.SortSubject:
 		sq = sq.OrderExpr("lower(t.subject)" + dir).OrderExpr("t.id" + dir)
 	default:
 		sq = sq.OrderExpr("t.id" + dir)
