@@ -103,12 +103,16 @@ func (s *Store) orderByRank(q *bun.SelectQuery, m domain.SearchQuery) *bun.Selec
 // rankWindow is a subquery of the ids and scores (higher is better) of
 // the domain.MaxRankedMatches newest tickets whose text matches m's terms
 // and exclusions, and its arguments: the rank function runs on those
-// only, however common the words.
+// only, however common the words. On PostgreSQL the window orders by
+// ticket_id + 0, which no index gives: the matches come from the GIN
+// index and a top-N sort picks the newest, rather than a backward walk of
+// the primary key that reads and unpacks every document until enough
+// match (tens of thousands for a word in a few percent of the tickets).
 func (s *Store) rankWindow(m domain.SearchQuery) (string, []any) {
 	text := s.textQuery(m.Terms, m.Not)
 	if s.Postgres() {
 		return "SELECT w.ticket_id AS id, ts_rank_cd(" + tsRankWeights + ", w.doc, ?::tsquery, 1) AS score FROM " +
-				"(SELECT ts.ticket_id, ts.doc FROM ticket_search AS ts WHERE ts.doc @@ ?::tsquery ORDER BY ts.ticket_id DESC LIMIT ?) AS w",
+				"(SELECT ts.ticket_id, ts.doc FROM ticket_search AS ts WHERE ts.doc @@ ?::tsquery ORDER BY ts.ticket_id + 0 DESC LIMIT ?) AS w",
 			[]any{text, text, domain.MaxRankedMatches}
 	}
 	return "SELECT rowid AS id, -bm25(ticket_search, " + fts5Weights + ") AS score FROM ticket_search " +
