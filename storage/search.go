@@ -91,11 +91,16 @@ func (s *Store) orderByRank(q *bun.SelectQuery, m domain.SearchQuery) *bun.Selec
 		join = "LEFT JOIN"
 	}
 	q = q.Join(join+" ("+ranked+") AS sr ON sr.id = t.id", args...)
+	cond, condArgs := "sr.id IS NOT NULL", []any{}
 	if len(m.Emails) > 0 {
-		q = q.Where("t.requester_id IN (SELECT u.id FROM users AS u WHERE u.email IN (?))", bun.In(m.Emails))
+		cond += " AND t.requester_id IN (SELECT u.id FROM users AS u WHERE u.email IN (?))"
+		condArgs = append(condArgs, bun.In(m.Emails))
 	}
 	if m.Ref > 0 {
-		q = q.Where("(t.id = ? OR sr.id IS NOT NULL)", m.Ref).OrderExpr("CASE WHEN t.id = ? THEN 0 ELSE 1 END", m.Ref)
+		q = q.Where("(t.id = ? OR ("+cond+"))", append([]any{m.Ref}, condArgs...)...).
+			OrderExpr("CASE WHEN t.id = ? THEN 0 ELSE 1 END", m.Ref)
+	} else if len(m.Emails) > 0 {
+		q = q.Where(cond, condArgs...)
 	}
 	return q.OrderExpr("sr.score DESC").OrderExpr("t.id DESC")
 }

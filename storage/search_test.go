@@ -105,6 +105,8 @@ func TestSearchSyntax(t *testing.T) {
 			{jam.Ref(), domain.SortCreated, r(jam)},
 			{strings.ToLower(jam.Ref()) + " mouse", domain.SortCreated, r(wheel, jam)},
 			{jam.Ref() + " mouse", "", r(jam, wheel)},
+			{jam.Ref() + " bob@x.test print", "", r(jam, outOf)},
+			{jam.Ref() + " bob@x.test print", domain.SortCreated, r(outOf, jam)},
 			{"404", "", r(wheel)},
 			{fmt.Sprint(jam.ID), "", r(jam)},
 			{"?!", domain.SortCreated, ""},
