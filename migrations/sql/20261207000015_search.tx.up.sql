@@ -103,10 +103,12 @@ CREATE TRIGGER ticket_search_comment_delete AFTER DELETE ON events FOR EACH ROW
 WHEN (OLD.kind = 'commented') EXECUTE FUNCTION ticket_search_changed();
 {{else}}
 -- SQLite: FTS5 without a copy of the text (content='', with deletes), its
--- unicode61 tokenizer folding case and accents (remove_diacritics 2), and
--- prefix indexes of 2 and 3 characters for the prefix queries.
+-- unicode61 tokenizer folding case and accents (remove_diacritics 2). No
+-- prefix index: it would write every word two or three times more on
+-- every new ticket, for prefix queries that read a few neighbouring terms
+-- of the index anyway.
 CREATE VIRTUAL TABLE ticket_search USING fts5(subject, body, comments, content = '', contentless_delete = 1,
-    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
+    tokenize = 'unicode61 remove_diacritics 2');
 --bun:split
 INSERT INTO ticket_search (rowid, subject, body, comments)
 SELECT t.id, substr(t.subject, 1, 65536), substr(t.body, 1, 65536), COALESCE((SELECT substr(group_concat(e.detail, ' ' ORDER BY e.id), 1, 65536)
