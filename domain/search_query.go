@@ -18,9 +18,9 @@ const (
 	MaxPhraseWords = 8   // words of one phrase; the rest is left out
 	MaxSearchWord  = 40  // characters of a word; a longer one is cut and matched as a prefix
 	MaxSearchMails = 4   // requester addresses
-	// MinPrefix is the length from which a word also matches the longer
-	// words it begins ("print" finds "printer"); shorter ones match whole
-	// words unless typed with a star ("pc*").
+	// MinPrefix is the length from which the last word typed also
+	// matches the longer words it begins ("print" finds "printer");
+	// other words match whole words unless typed with a star ("pc*").
 	MinPrefix = 3
 )
 
@@ -94,8 +94,9 @@ func (q SearchQuery) String() string {
 
 // ParseSearch reads the admins' search syntax:
 //
-//	printer toner     tickets with both words (each also as a prefix: "print"
-//	                  finds "printer"; words shorter than MinPrefix match whole)
+//	printer toner     tickets with both words; the last word typed, of
+//	                  MinPrefix letters or more, is also a prefix ("print"
+//	                  finds "printer"), the others are whole words
 //	"paper jam"       the words in this order, whole
 //	pc*               a prefix, whatever its length
 //	-toner -"out of"  tickets without the word or the phrase
@@ -123,6 +124,7 @@ func ParseSearch(text string) (SearchQuery, error) {
 		return q, nil
 	}
 	full := func() bool { return len(q.Terms)+len(q.Not) >= MaxSearchTerms }
+	var auto *[]SearchTerm // the list whose last term is the last word typed
 	for i := 0; i < len(text) && !full(); {
 		c := text[i]
 		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' {
@@ -147,7 +149,8 @@ func ParseSearch(text string) (SearchQuery, error) {
 				prefix = true
 				i++
 			}
-			q.add(neg, SearchWords(inner), prefix, false)
+			q.add(neg, SearchWords(inner), prefix)
+			auto = nil
 			continue
 		}
 		start := i
@@ -158,6 +161,7 @@ func ParseSearch(text string) (SearchQuery, error) {
 		if chunk == "" {
 			continue
 		}
+		auto = nil
 		star := strings.HasSuffix(chunk, "*")
 		word := strings.TrimRight(chunk, "*")
 		if !neg && strings.Contains(word, "@") && len(q.Emails) < MaxSearchMails {
@@ -172,7 +176,20 @@ func ParseSearch(text string) (SearchQuery, error) {
 				continue
 			}
 		}
-		q.add(neg, SearchWords(word), star, true)
+		if q.add(neg, SearchWords(word), star) {
+			auto = &q.Terms
+			if neg {
+				auto = &q.Not
+			}
+		}
+	}
+	// The last word typed, unquoted, is a prefix: what is being typed.
+	if auto != nil {
+		t := &(*auto)[len(*auto)-1]
+		last := t.Words[len(t.Words)-1]
+		if utf8.RuneCountInString(last) >= MinPrefix && strings.IndexFunc(last, unicode.IsLetter) >= 0 {
+			t.Prefix = true
+		}
 	}
 	return q, nil
 }
@@ -181,21 +198,17 @@ func isSpaceByte(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
 }
 
-// add appends a term of words (an exclusion when neg). star asks a prefix
-// match of the last word; auto gives one to a last word of MinPrefix
-// letters or more (not to a number, nor inside quotes).
-func (q *SearchQuery) add(neg bool, words []string, star, auto bool) {
+// add appends a term of words (an exclusion when neg), if there is a
+// word, and reports whether it did. star asks a prefix match of the last
+// word.
+func (q *SearchQuery) add(neg bool, words []string, star bool) bool {
 	if len(words) == 0 {
-		return
+		return false
 	}
 	if len(words) > MaxPhraseWords {
 		words = words[:MaxPhraseWords]
 	}
-	last := words[len(words)-1]
 	prefix := star
-	if auto && utf8.RuneCountInString(last) >= MinPrefix && strings.IndexFunc(last, unicode.IsLetter) >= 0 {
-		prefix = true
-	}
 	for i, w := range words {
 		if utf8.RuneCountInString(w) > MaxSearchWord {
 			words[i] = string([]rune(w)[:MaxSearchWord])
@@ -214,6 +227,7 @@ func (q *SearchQuery) add(neg bool, words []string, star, auto bool) {
 	} else {
 		q.Terms = append(q.Terms, t)
 	}
+	return true
 }
 
 // SearchWords folds s into the words the search index holds: lower case,
