@@ -401,7 +401,7 @@ func TestAllTicketsSearch(t *testing.T) {
 		has("/admin/tickets", []string{"ANNSUBJ1", "BENSUBJ2", "BENSUBJ3", "3 tickets"}, nil)
 		has("/admin/tickets?q=annsubj", []string{"ANNSUBJ1", "1 ticket."}, []string{"BENSUBJ2"})
 		has("/admin/tickets?q=BENBODY2", []string{"BENSUBJ2"}, []string{"ANNSUBJ1", "BENSUBJ3"})
-		has("/admin/tickets?q=ben%40company", []string{"BENSUBJ2", "BENSUBJ3"}, []string{"ANNSUBJ1"})
+		has("/admin/tickets?q=ben%40company.test", []string{"BENSUBJ2", "BENSUBJ3"}, []string{"ANNSUBJ1"})
 		has("/admin/tickets?q="+f.t3.Ref(), []string{"BENSUBJ3"}, []string{"ANNSUBJ1"})
 		has("/admin/tickets?status=unassigned", []string{"BENSUBJ3"}, []string{"ANNSUBJ1", "BENSUBJ2"})
 		has(fmt.Sprintf("/admin/tickets?assignee=%d", f.users["carl"].ID), []string{"BENSUBJ2"}, []string{"ANNSUBJ1", "BENSUBJ3"})
@@ -421,8 +421,14 @@ func TestAllTicketsSearch(t *testing.T) {
 		if strings.Index(body, "ANNSUBJ1") < strings.Index(body, "BENSUBJ3") || !strings.Contains(body, "sort=created") {
 			t.Error("the default is not newest first")
 		}
+		// A search is in order of relevance; sorted by a column, it links
+		// back to that order.
+		has("/admin/tickets?q=bensubj2", []string{"BENSUBJ2", "In order of relevance."}, []string{"sort-relevance"})
+		has("/admin/tickets?q=bensubj2&sort=updated", []string{"BENSUBJ2", `id="sort-relevance"`, "sort=relevance"}, nil)
+		has("/admin/tickets", nil, []string{"sort-relevance", "In order of relevance"})
 		for _, c := range []struct{ query, msg, input string }{
 			{"status=lost", "There is no status", ""},
+			{"sort=relevance", "There is no relevance without a search text", ""},
 			{"from=2026-13-01", "Give the first day as a date", "2026-13-01"},
 			{"to=yesterday", "Give the last day as a date", "yesterday"},
 			{"from=2026-11-20&to=2026-11-10", "The date range ends before it starts.", "2026-11-20"},

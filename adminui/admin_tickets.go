@@ -102,13 +102,17 @@ type allTicketsPage struct {
 	Base     string
 	Headers  map[string]sortHeader
 	Error    string
+	// RankedMatches is domain.MaxRankedMatches, for the note of a list
+	// cut in order of relevance.
+	RankedMatches int
 }
 
 // allTickets is the admins' list of every ticket: search, filters, sort,
 // keyset pages (ticket_pages.go).
 func (h *Handler) allTickets(w http.ResponseWriter, r *http.Request) {
 	f := newTicketSearchForm(r)
-	data := allTicketsPage{Layout: h.layout(r, "All tickets", "admin-tickets"), Form: f, Statuses: domain.Statuses}
+	data := allTicketsPage{Layout: h.layout(r, "All tickets", "admin-tickets"), Form: f, Statuses: domain.Statuses,
+		RankedMatches: domain.MaxRankedMatches}
 	var err error
 	if data.Choices, err = h.desk.AdminTicketChoices(r.Context()); err != nil {
 		h.internalError(w, r, err)
@@ -157,6 +161,16 @@ func (h *Handler) allTickets(w http.ResponseWriter, r *http.Request) {
 		}
 		hd.URL = "/admin/tickets?" + v.Encode()
 		data.Headers[string(key)] = hd
+	}
+	if f.search.Text != "" { // a link back to the default order of a search
+		v := f.values()
+		v.Set("sort", string(domain.SortRelevance))
+		v.Del("dir")
+		hd := sortHeader{Label: "Relevance", URL: "/admin/tickets?" + v.Encode()}
+		if f.search.DefaultSort() == domain.SortRelevance {
+			hd.Mark, hd.Aria = " ▼", "descending"
+		}
+		data.Headers[string(domain.SortRelevance)] = hd
 	}
 	h.render(w, r, http.StatusOK, "admin_tickets", data)
 }

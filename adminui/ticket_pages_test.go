@@ -31,47 +31,58 @@ func TestAllTicketsKeysetPages(t *testing.T) {
 			}
 			return out
 		}
-		link := "/admin/tickets?q=paged&sort=subject&dir=asc"
-		var pages [][]string
-		var bodies []string
-		for link != "" && len(pages) < 10 {
-			resp, body := root.get(link)
-			if resp.StatusCode != 200 {
-				t.Fatalf("GET %s = %d", link, resp.StatusCode)
-			}
-			pages, bodies = append(pages, rows(body)), append(bodies, body)
-			if want := fmt.Sprintf("45 tickets, page %d of 3.", len(pages)); !strings.Contains(body, want) {
-				t.Errorf("page %d lacks %q", len(pages), want)
-			}
-			link = pageLink(body, "next")
-			if link != "" && (!strings.Contains(link, "q=paged") || !strings.Contains(link, "sort=subject") || !strings.Contains(link, "dir=asc")) {
-				t.Errorf("the Next link %q drops the query", link)
-			}
-		}
-		if len(pages) != 3 || len(pages[0]) != 20 || len(pages[1]) != 20 || len(pages[2]) != 5 {
-			t.Fatalf("pages = %v", pages)
-		}
-		seen := map[string]bool{}
-		for _, p := range pages {
-			for _, ref := range p {
-				if seen[ref] {
-					t.Errorf("%s shown twice", ref)
-				}
-				seen[ref] = true
-			}
-		}
-		// Subjects "Paged 00" to "Paged 44" A to Z: the last opened first.
-		if i, j := strings.Index(bodies[0], "Paged 00"), strings.Index(bodies[0], "Paged 01"); i < 0 || j < i {
-			t.Error("page 1 is not A to Z")
-		}
-		if !strings.Contains(bodies[2], "Paged 44") || !strings.Contains(bodies[2], `Page 3 of 3`) {
-			t.Error("page 3 lacks the last subject or its number")
-		}
-		_, body := root.get(pageLink(bodies[2], "prev"))
-		if strings.Join(rows(body), ",") != strings.Join(pages[1], ",") || !strings.Contains(body, "page 2 of 3") {
-			t.Errorf("Previous from page 3 = %v, want page 2 %v", rows(body), pages[1])
+		// By subject, A to Z (keyset pages), and in order of relevance, the
+		// default of a search (positions in the ranked list).
+		for _, start := range []string{"/admin/tickets?q=paged&sort=subject&dir=asc", "/admin/tickets?q=paged"} {
+			walkPages(t, root, start, rows)
 		}
 	})
+}
+
+// walkPages walks the admins' list of the 45 "Paged" tickets from link by
+// its Next links, then one Previous link.
+func walkPages(t *testing.T, root *client, link string, rows func(string) []string) {
+	t.Helper()
+	bySubject := strings.Contains(link, "sort=subject")
+	var pages [][]string
+	var bodies []string
+	for link != "" && len(pages) < 10 {
+		resp, body := root.get(link)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s = %d", link, resp.StatusCode)
+		}
+		pages, bodies = append(pages, rows(body)), append(bodies, body)
+		if want := fmt.Sprintf("45 tickets, page %d of 3.", len(pages)); !strings.Contains(body, want) {
+			t.Errorf("page %d lacks %q", len(pages), want)
+		}
+		link = pageLink(body, "next")
+		if link != "" && (!strings.Contains(link, "q=paged") || bySubject != strings.Contains(link, "sort=subject") || bySubject != strings.Contains(link, "dir=asc")) {
+			t.Errorf("the Next link %q drops the query", link)
+		}
+	}
+	if len(pages) != 3 || len(pages[0]) != 20 || len(pages[1]) != 20 || len(pages[2]) != 5 {
+		t.Fatalf("pages = %v", pages)
+	}
+	seen := map[string]bool{}
+	for _, p := range pages {
+		for _, ref := range p {
+			if seen[ref] {
+				t.Errorf("%s shown twice", ref)
+			}
+			seen[ref] = true
+		}
+	}
+	// Subjects "Paged 00" to "Paged 44" A to Z: the last opened first.
+	if i, j := strings.Index(bodies[0], "Paged 00"), strings.Index(bodies[0], "Paged 01"); bySubject && (i < 0 || j < i) {
+		t.Error("page 1 is not A to Z")
+	}
+	if len(seen) != 45 || (bySubject && !strings.Contains(bodies[2], "Paged 44")) || !strings.Contains(bodies[2], `Page 3 of 3`) {
+		t.Error("page 3 lacks the last subject or its number")
+	}
+	_, body := root.get(pageLink(bodies[2], "prev"))
+	if strings.Join(rows(body), ",") != strings.Join(pages[1], ",") || !strings.Contains(body, "page 2 of 3") {
+		t.Errorf("Previous from page 3 = %v, want page 2 %v", rows(body), pages[1])
+	}
 }
 
 func TestThousands(t *testing.T) {

@@ -27,10 +27,20 @@ const (
 	// first, oldest first, then the done ones (resolved, closed,
 	// rejected), newest first. Asc does not apply.
 	SortQueue TicketSort = "queue"
+	// SortRelevance ranks the matches of the search text, the best first
+	// (see MaxRankedMatches); it is the default when there is a text.
+	// Asc does not apply.
+	SortRelevance TicketSort = "relevance"
 )
 
 // TicketSorts lists the sorts of the admins' list, the default first.
 var TicketSorts = []TicketSort{SortCreated, SortUpdated, SortStatus, SortSubject}
+
+// MaxRankedMatches bounds a list in order of relevance: the newest
+// MaxRankedMatches tickets whose text matches are ranked (so a common word
+// costs no more than a rare one), and the list ends there. Sorting by
+// another column lists every match.
+const MaxRankedMatches = 1000
 
 // NoCategory and Nobody, as TicketQuery's CategoryID and AssigneeID, match
 // tickets without a category or an assignee.
@@ -39,17 +49,19 @@ const (
 	Nobody     int64 = -1
 )
 
-// TicketCountCap is how far a ticket list counts its matches: past it the
-// list says "10,000+" instead of a number, so that no request counts more
-// than this many rows.
+// TicketCountCap is how far a ticket list counts its matches, with a
+// search text or without: past it the list says "10,000+" instead of a
+// number (TicketPage.Capped), so that no request counts more than this
+// many rows.
 const TicketCountCap = 10_000
 
 // TicketQuery is every ticket list: the admins' search, a requester's
 // tickets, an agent's queue, the command line and the jobs. Zero fields
 // match all; the zero query lists every ticket, newest first.
 type TicketQuery struct {
-	// Text matches a ref ("TKT-12" or "12": that ticket), or a part of the
-	// subject, the text or the requester's address, case-insensitively.
+	// Text is a search in the syntax of ParseSearch: words and phrases of
+	// the subject, the text and the comments (the full-text index),
+	// exclusions, a ref, a requester's address.
 	Text        string
 	Status      Status
 	CategoryID  int64 // NoCategory: tickets without one
@@ -57,7 +69,7 @@ type TicketQuery struct {
 	RequesterID int64
 	// From and To bound the creation time: From <= created_at < To.
 	From, To time.Time
-	Sort     TicketSort // "" is SortCreated
+	Sort     TicketSort // "" is SortRelevance with a Text, else SortCreated
 	Asc      bool       // oldest or A first; the default is newest or Z first
 	// After starts the list after that ticket (the next page); Before
 	// ends it before that ticket (the previous page: the Limit tickets
@@ -80,16 +92,17 @@ func (q TicketQuery) RefID() int64 {
 // error wraps ErrInvalid and speaks to people.
 func (q *TicketQuery) Validate() error {
 	q.Text = strings.TrimSpace(q.Text)
-	if len([]rune(q.Text)) > 200 {
-		return fmt.Errorf("%w: the search text is longer than 200 characters", ErrInvalid)
+	if _, err := ParseSearch(q.Text); err != nil {
+		return err
 	}
-	if q.Sort == "" {
-		q.Sort = SortCreated
-	}
+	q.Sort = q.DefaultSort()
 	if !knownSort(q.Sort) {
 		return fmt.Errorf("%w: no sort %q", ErrInvalid, q.Sort)
 	}
-	if q.Sort == SortQueue {
+	if q.Sort == SortRelevance && q.Text == "" {
+		return fmt.Errorf("%w: there is no relevance without a search text", ErrInvalid)
+	}
+	if q.Sort == SortQueue || q.Sort == SortRelevance {
 		q.Asc = false
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
@@ -109,8 +122,20 @@ func (q *TicketQuery) Validate() error {
 	return nil
 }
 
+// DefaultSort is q.Sort, or when unset the default: SortRelevance with a
+// text, else SortCreated.
+func (q TicketQuery) DefaultSort() TicketSort {
+	switch {
+	case q.Sort != "":
+		return q.Sort
+	case q.Text != "":
+		return SortRelevance
+	}
+	return SortCreated
+}
+
 func knownSort(s TicketSort) bool {
-	if s == SortQueue {
+	if s == SortQueue || s == SortRelevance {
 		return true
 	}
 	for _, k := range TicketSorts {
@@ -130,7 +155,12 @@ func (s Status) QueueDone() bool {
 // TicketCursor is a place in a sorted ticket list: the sort key of one
 // ticket and its id. Only the key field of Sort is set (Created for
 // SortCreated, Updated for SortUpdated, Status for SortStatus and
-// SortQueue, Subject for SortSubject).
+// SortQueue, Subject for SortSubject, Pos for SortRelevance).
+//
+// A list in order of relevance has no key to resume from (a score moves
+// as the index's statistics do), so its cursor is the ticket's position
+// in the ranked list, 0 first: a page is an offset within the ranked
+// window, which MaxRankedMatches bounds.
 type TicketCursor struct {
 	Sort    TicketSort
 	Asc     bool
@@ -139,14 +169,16 @@ type TicketCursor struct {
 	Updated time.Time
 	Status  Status
 	Subject string
+	Pos     int
 }
 
-// CursorOf returns t's place in a list sorted by sort.
+// CursorOf returns t's place in a list sorted by sort; for
+// SortRelevance the caller sets Pos.
 func CursorOf(t *Ticket, sort TicketSort, asc bool) *TicketCursor {
 	if sort == "" {
 		sort = SortCreated
 	}
-	c := &TicketCursor{Sort: sort, Asc: asc && sort != SortQueue, ID: t.ID}
+	c := &TicketCursor{Sort: sort, Asc: asc && sort != SortQueue && sort != SortRelevance, ID: t.ID}
 	switch sort {
 	case SortCreated:
 		c.Created = t.CreatedAt.UTC()
@@ -181,6 +213,8 @@ func (c *TicketCursor) String() string {
 		key = string(c.Status)
 	case SortSubject:
 		key = c.Subject
+	case SortRelevance:
+		key = strconv.Itoa(c.Pos)
 	}
 	return base64.RawURLEncoding.EncodeToString([]byte("1|" + string(c.Sort) + "|" + dir + "|" + strconv.FormatInt(c.ID, 10) + "|" + key))
 }
@@ -217,7 +251,7 @@ func ParseTicketCursor(token string) (*TicketCursor, error) {
 	default:
 		return nil, bad("unknown direction")
 	}
-	if c.Asc && c.Sort == SortQueue {
+	if c.Asc && (c.Sort == SortQueue || c.Sort == SortRelevance) {
 		return nil, bad("unknown direction")
 	}
 	if c.ID, err = strconv.ParseInt(parts[3], 10, 64); err != nil || c.ID <= 0 {
@@ -244,6 +278,10 @@ func ParseTicketCursor(token string) (*TicketCursor, error) {
 			return nil, bad("no subject")
 		}
 		c.Subject = key
+	case SortRelevance:
+		if c.Pos, err = strconv.Atoi(key); err != nil || c.Pos < 0 || c.Pos >= MaxRankedMatches {
+			return nil, bad("no position")
+		}
 	}
 	return c, nil
 }
@@ -263,9 +301,12 @@ type PageAt struct {
 type TicketPage struct {
 	Tickets []Ticket
 	Page    int // 1-based, for display
-	Pages   int // 0 when the count is capped (unknown)
+	Pages   int // 0 when the count is capped (unknown), unless Cut
 	Total   int // how many match, at most TicketCountCap
 	Capped  bool
+	// Cut: the list is in order of relevance and ends at MaxRankedMatches
+	// of more matches; another sort lists them all.
+	Cut bool
 	// Next and Prev are the positions of the following and the previous
 	// page; nil when there is none.
 	Next, Prev *TicketCursor
@@ -286,6 +327,22 @@ func (d *Desk) ticketPage(ctx context.Context, q TicketQuery, at PageAt) (*Ticke
 		return nil, err
 	}
 	p := &TicketPage{Page: max(at.Page, 1)}
+	// start is the position of ts[0] in the list, which a cursor of
+	// SortRelevance carries (see TicketCursor).
+	start := 0
+	switch {
+	case q.After != nil:
+		start = q.After.Pos + 1
+	case q.Before != nil:
+		start = q.Before.Pos - len(ts)
+	}
+	cursor := func(i int) *TicketCursor {
+		c := CursorOf(&ts[i], q.Sort, q.Asc)
+		if q.Sort == SortRelevance {
+			c.Pos = start + i
+		}
+		return c
+	}
 	switch {
 	case q.Before != nil && len(ts) <= TicketPageSize:
 		// Nothing precedes these: the first page, whole.
@@ -293,20 +350,20 @@ func (d *Desk) ticketPage(ctx context.Context, q TicketQuery, at PageAt) (*Ticke
 		if ts, err = d.store.ListTickets(ctx, q); err != nil {
 			return nil, err
 		}
-		p.Page = 1
+		p.Page, start = 1, 0
 		fallthrough
 	case q.Before == nil:
 		if len(ts) > TicketPageSize {
 			ts = ts[:TicketPageSize]
-			p.Next = CursorOf(&ts[len(ts)-1], q.Sort, q.Asc)
+			p.Next = cursor(len(ts) - 1)
 		}
 		if q.After != nil && len(ts) > 0 {
-			p.Prev = CursorOf(&ts[0], q.Sort, q.Asc)
+			p.Prev = cursor(0)
 		}
 	default: // before a cursor, with more before
-		ts = ts[1:]
-		p.Prev = CursorOf(&ts[0], q.Sort, q.Asc)
-		p.Next = CursorOf(&ts[len(ts)-1], q.Sort, q.Asc)
+		ts, start = ts[1:], start+1
+		p.Prev = cursor(0)
+		p.Next = cursor(len(ts) - 1)
 	}
 	if p.Prev == nil {
 		p.Page = 1
@@ -319,7 +376,11 @@ func (d *Desk) ticketPage(ctx context.Context, q TicketQuery, at PageAt) (*Ticke
 		return nil, err
 	}
 	p.Total, p.Capped = min(n, TicketCountCap), n > TicketCountCap
-	if !p.Capped {
+	p.Cut = q.Sort == SortRelevance && n > MaxRankedMatches
+	switch {
+	case p.Cut:
+		p.Pages = max((MaxRankedMatches+TicketPageSize-1)/TicketPageSize, p.Page)
+	case !p.Capped:
 		p.Pages = max(1, (p.Total+TicketPageSize-1)/TicketPageSize, p.Page)
 	}
 	return p, nil

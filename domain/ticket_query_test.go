@@ -28,6 +28,9 @@ func TestTicketQueryValidate(t *testing.T) {
 		{TicketQuery{Sort: SortUpdated, Asc: true, After: upd}, "another sort"},
 		{TicketQuery{Sort: SortStatus, After: upd}, "another sort"},
 		{TicketQuery{Sort: SortQueue, Asc: true}, ""},
+		{TicketQuery{Text: "printer", Asc: true}, ""},
+		{TicketQuery{Sort: SortRelevance}, "no relevance without a search text"},
+		{TicketQuery{Text: `"unclosed`}, ""},
 	} {
 		q := c.q
 		err := q.Validate()
@@ -40,8 +43,11 @@ func TestTicketQueryValidate(t *testing.T) {
 		if c.bad == "" && q.Sort == "" {
 			t.Errorf("Validate(%+v) left no sort", c.q)
 		}
-		if q.Sort == SortQueue && q.Asc {
-			t.Errorf("Validate(%+v) kept Asc on the queue sort", c.q)
+		if (q.Sort == SortQueue || q.Sort == SortRelevance) && q.Asc {
+			t.Errorf("Validate(%+v) kept Asc on the %s sort", c.q, q.Sort)
+		}
+		if c.bad == "" && c.q.Sort == "" && (q.Sort == SortRelevance) != (q.Text != "") {
+			t.Errorf("Validate(%+v) chose the sort %s", c.q, q.Sort)
 		}
 	}
 	if id := (TicketQuery{Text: "tkt-12"}).RefID(); id != 12 {
@@ -57,7 +63,7 @@ func TestTicketQueryValidate(t *testing.T) {
 func TestTicketCursorRoundTrip(t *testing.T) {
 	tk := &Ticket{ID: 42, Subject: "Printer | jammed é", Status: StatusAssigned,
 		CreatedAt: time.Date(2026, 11, 1, 3, 4, 5, 7000, time.UTC), UpdatedAt: time.Date(2026, 11, 2, 3, 4, 5, 123456000, time.UTC)}
-	for _, sort := range append(TicketSorts, SortQueue) {
+	for _, sort := range append(TicketSorts, SortQueue, SortRelevance) {
 		for _, asc := range []bool{false, true} {
 			c := CursorOf(tk, sort, asc)
 			got, err := ParseTicketCursor(c.String())
@@ -89,6 +95,7 @@ func TestParseTicketCursorHostile(t *testing.T) {
 		enc("1|created|x|5|"), enc("1|created|d|0|"), enc("1|created|d|-3|"), enc("1|created|d|9999999999999999999|"),
 		enc("1|created|d|5|key"), enc("1|created|d|5|"), enc("1|updated|d|5|yesterday"), enc("1|status|d|5|lost"), enc("1|queue|a|5|assigned"),
 		enc("1|subject|d|5|\xff\xfe"), enc("1|subject|d|5|a\x00b"), enc("1|created|d|5"),
+		enc("1|relevance|d|5|-1"), enc("1|relevance|d|5|1000"), enc("1|relevance|a|5|3"), enc("1|relevance|d|5|x"),
 		strings.Repeat("A", maxCursorToken+1),
 	} {
 		c, err := ParseTicketCursor(token)

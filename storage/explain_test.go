@@ -64,8 +64,9 @@ func planText(steps []storage.PlanStep) string {
 // never runs ANALYZE) and after ANALYZE, PostgreSQL after VACUUM ANALYZE
 // (autovacuum's work). The filters and sorts with an index of their own
 // (see the migration 20261207000014_ticket_lists) must also not sort: a
-// page is one index walk whatever its depth. The text search is left out:
-// the LIKE match reads every ticket by nature (another index replaces it).
+// page is one index walk whatever its depth. A search (the full-text
+// index, alone or beside a status) is checked by every sort and in order
+// of relevance, for no full scan; it may sort its matches.
 func TestTicketQueryPlans(t *testing.T) {
 	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -95,6 +96,10 @@ func TestTicketQueryPlans(t *testing.T) {
 			{"category and status", domain.TicketQuery{CategoryID: ids.Category + 1, Status: domain.StatusAssigned}},
 			{"assignee and status", domain.TicketQuery{AssigneeID: ids.Agent + 1, Status: domain.StatusAssigned}},
 			{"date range", domain.TicketQuery{From: from.Add(100 * time.Hour), To: from.Add(200 * time.Hour)}},
+			// A search, every ticket matching: the index alone, or as a
+			// subquery beside a filter.
+			{"text", domain.TicketQuery{Text: "printer"}},
+			{"text and status", domain.TicketQuery{Text: "printer", Status: domain.StatusAssigned}},
 		}
 		// ownIndex: the filter and sort pairs an index serves in order.
 		ownIndex := func(filter string, sort domain.TicketSort) bool {
@@ -137,6 +142,22 @@ func TestTicketQueryPlans(t *testing.T) {
 						pages = append(pages, pageQuery{fmt.Sprintf("%s by %s asc=%v, %s", f.name, sort, asc, pos), q, ownIndex(f.name, sort)})
 					}
 				}
+			}
+		}
+		// In order of relevance: positions in the ranked window.
+		for _, f := range filters[len(filters)-2:] {
+			c := domain.CursorOf(mid, domain.SortRelevance, false)
+			c.Pos = 40
+			for _, pos := range []string{"first", "after", "before"} {
+				q := f.q
+				q.Sort, q.Limit = domain.SortRelevance, domain.TicketPageSize+1
+				switch pos {
+				case "after":
+					q.After = c
+				case "before":
+					q.Before = c
+				}
+				pages = append(pages, pageQuery{f.name + " by relevance, " + pos, q, false})
 			}
 		}
 		queue := domain.CursorOf(mid, domain.SortQueue, false)
@@ -183,9 +204,9 @@ func (r *scanRecorder) Errorf(format string, args ...any) {
 }
 
 // TestAssertIndexedSeesScans: the helper catches what it is for, on both
-// engines: the count of the LIKE text search (left out of
-// TestTicketQueryPlans for that reason) and filters no index serves read
-// every row.
+// engines: a LIKE match anywhere in the text (what the text search was
+// before the full-text index) and filters no index serves read every row;
+// the search's count, in the full-text index, passes.
 func TestAssertIndexedSeesScans(t *testing.T) {
 	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -195,10 +216,10 @@ func TestAssertIndexedSeesScans(t *testing.T) {
 		if err := s.AnalyzeForTest(ctx); err != nil {
 			t.Fatal(err)
 		}
-		// (The text search's page walks an index in order and filters: its
-		// count is what reads every ticket.)
 		_, count := s.TicketListSQLForTest(domain.TicketQuery{Text: "printer"}, domain.TicketCountCap+1)
-		for _, sql := range append([]string{}, count, "SELECT count(*) FROM tickets AS t WHERE t.class_confidence > ?",
+		assertIndexed(t, s, count)
+		like := "SELECT count(*) FROM (SELECT 1 FROM tickets AS t WHERE lower(t.body) LIKE '%printer%' LIMIT 10001) AS m"
+		for _, sql := range append([]string{}, like, "SELECT count(*) FROM tickets AS t WHERE t.class_confidence > ?",
 			"SELECT e.* FROM events AS e WHERE e.actor = 'x' ORDER BY e.at") {
 			r := &scanRecorder{TB: t}
 			assertIndexed(r, s, sql, 0.5)

@@ -170,8 +170,11 @@ func (n pgPlanNode) walk(limited bool, out *[]PlanStep) {
 // queries the pages run.
 func (s *Store) TicketListSQLForTest(q domain.TicketQuery, max int) (list []string, count string) {
 	var rows []ticketView
-	b := s.ticketBuilder(q)
-	for _, part := range b.listParts(&rows) {
+	b, err := s.ticketBuilder(q)
+	if err != nil {
+		panic(err)
+	}
+	for _, part := range b.pages(&rows) {
 		list = append(list, part.String())
 	}
 	return list, b.count(max).String()

@@ -35,6 +35,8 @@ func TestSeedRowsAndTableSizes(t *testing.T) {
 				Subject: "s", MessageID: fmt.Sprintf("out%d@x.test", i), Raw: raw, Status: domain.OutboxHeld, NextAttemptAt: t0, CreatedAt: t0})
 			b.Processed = append(b.Processed, domain.ProcessedMail{MessageID: fmt.Sprintf("m%d@x.test", i), TicketID: id, At: t0})
 		}
+		b.Events = append(b.Events, domain.Event{TicketID: tid + 1, At: t0, Kind: domain.EventCommented, Actor: "req@x.test",
+			Detail: "the toner smudges"})
 		if err := s.SeedRows(ctx, &b); err != nil {
 			t.Fatal(err)
 		}
@@ -53,6 +55,19 @@ func TestSeedRowsAndTableSizes(t *testing.T) {
 		if err != nil || !bytes.Equal(m.Raw, raw) {
 			t.Fatalf("seeded mail reads back as %d bytes (%v), want %d", len(m.Raw), err, len(raw))
 		}
+		// The search index's triggers fired on the seeded rows: their
+		// subjects, texts and comments are found.
+		for text, want := range map[string]int{"printer": 3, "jams": 3, "toner": 1, "printer -smudges": 2} {
+			q := domain.TicketQuery{Text: text}
+			if err := q.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			ts, err := s.ListTickets(ctx, q)
+			n, cerr := s.CountTickets(ctx, q, 100)
+			if err != nil || cerr != nil || len(ts) != want || n != want {
+				t.Errorf("search %q in the seeded tickets: %d tickets, count %d (%v, %v); want %d", text, len(ts), n, err, cerr, want)
+			}
+		}
 		// The next ticket made the ordinary way gets the next id.
 		tk := &domain.Ticket{Subject: "after", RequesterID: uid, Status: domain.StatusTriage, CreatedAt: t0, UpdatedAt: t0}
 		if err := s.CreateTicket(ctx, tk); err != nil || tk.ID != tid+3 {
@@ -70,7 +85,7 @@ func TestSeedRowsAndTableSizes(t *testing.T) {
 				t.Errorf("tickets: %+v, want its table and indexes measured", sz)
 			}
 		}
-		if rows["tickets"] != 4 || rows["outbox"] != 3 || rows["events"] != 3 || rows["processed_mail"] != 3 {
+		if rows["tickets"] != 4 || rows["outbox"] != 3 || rows["events"] != 4 || rows["processed_mail"] != 3 {
 			t.Errorf("rows = %v", rows)
 		}
 		if n, err := s.DatabaseSize(ctx); err != nil || n <= 0 {

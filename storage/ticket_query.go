@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -21,8 +22,17 @@ import (
 // as an index range (see listParts), so the tenth page costs what the
 // first does. Counts stop at a maximum (count). The indexes that serve
 // each filter and sort are in migration 20261207000014_ticket_lists;
-// explain_test.go proves their use. The text match is whereText
-// (ticket_text.go), on its own for a full-text index to replace.
+// explain_test.go proves their use.
+//
+// A search text is parsed (domain.ParseSearch) and matched in the
+// full-text index (search.go, migration 20261207000015_search):
+// whereMatches is the condition on t, in every list and count. Sorted by
+// a column, a search is paged by keyset like any list. In order of
+// relevance (domain.SortRelevance) it is ranked by orderByRank or
+// matchPage among the domain.MaxRankedMatches newest matches, and paged by
+// an offset within that window (rankedPage): a score is no key to resume
+// from, and the window bounds the offset. A text with no other condition
+// is paged and counted in the index alone (inIndex).
 
 // queueDone is the SQL of domain.Status.QueueDone on tickets AS t.
 const queueDone = "t.status IN ('resolved', 'closed', 'rejected')"
@@ -46,23 +56,47 @@ func queueKeyOf(st domain.Status, id int64) int64 {
 type ticketBuilder struct {
 	s *Store
 	q domain.TicketQuery
+	m domain.SearchQuery // q.Text parsed
 }
 
-func (s *Store) ticketBuilder(q domain.TicketQuery) ticketBuilder {
-	if q.Sort == "" {
-		q.Sort = domain.SortCreated
-	}
-	if q.Sort == domain.SortQueue {
+func (s *Store) ticketBuilder(q domain.TicketQuery) (ticketBuilder, error) {
+	q.Sort = q.DefaultSort()
+	if q.Sort == domain.SortQueue || q.Sort == domain.SortRelevance {
 		q.Asc = false
 	}
-	return ticketBuilder{s: s, q: q}
+	b := ticketBuilder{s: s, q: q}
+	if q.Text != "" {
+		var err error
+		if b.m, err = domain.ParseSearch(q.Text); err != nil {
+			return b, err
+		}
+	} else if q.Sort == domain.SortRelevance {
+		return b, fmt.Errorf("%w: there is no relevance without a search text", domain.ErrInvalid)
+	}
+	return b, nil
 }
 
-// filter adds the query's conditions on tickets AS t (and users AS r,
-// their requesters, for the text) to sq; not the cursor.
-func (b ticketBuilder) filter(sq *bun.SelectQuery) *bun.SelectQuery {
+// inIndex reports whether the query is a search text alone, whose words
+// the index matches by itself (indexOnly): its pages and count are read
+// in the index, and only the page's tickets are read.
+func (b ticketBuilder) inIndex() bool {
 	q := b.q
-	sq = b.s.whereText(sq, q.Text)
+	return q.Text != "" && indexOnly(b.m) && q.Status == "" && q.CategoryID == 0 && q.AssigneeID == 0 &&
+		q.RequesterID == 0 && q.From.IsZero() && q.To.IsZero()
+}
+
+// filter adds the query's conditions on tickets AS t to sq, the text's
+// match (whereMatches) included; not the cursor.
+func (b ticketBuilder) filter(sq *bun.SelectQuery) *bun.SelectQuery {
+	if b.q.Text != "" {
+		sq = b.s.whereMatches(sq, b.m)
+	}
+	return b.conds(sq)
+}
+
+// conds adds the query's conditions but the text's to sq.
+func (b ticketBuilder) conds(sq *bun.SelectQuery) *bun.SelectQuery {
+	q := b.q
 	if q.Status != "" {
 		sq = sq.Where("t.status = ?", string(q.Status))
 	}
@@ -157,6 +191,16 @@ func (b ticketBuilder) listParts(rows *[]ticketView) []*bun.SelectQuery {
 		cmp, dir = " < ", " DESC"
 	}
 	keys, at, args := b.keys(c)
+	if b.inIndex() && len(keys) == 1 && keys[0] == "t.id" {
+		// By id, the index gives the matches in order from the cursor.
+		var after int64
+		if c != nil {
+			after = c.ID
+		}
+		sq := b.s.ticketQuery(rows).Join("JOIN (?) AS mp ON mp.id = t.id", b.s.matchIDs(b.m, desc, after, q.Limit)).
+			OrderExpr("t.id" + dir)
+		return []*bun.SelectQuery{sq}
+	}
 	page := func(order []string, where string, args ...any) *bun.SelectQuery {
 		sq := b.filter(b.s.ticketQuery(rows))
 		if where != "" {
@@ -186,19 +230,66 @@ func (b ticketBuilder) listParts(rows *[]ticketView) []*bun.SelectQuery {
 	}
 }
 
+// rankedPage returns the page query of a list in order of relevance (see
+// TicketCursor): the tickets at positions offset to offset+limit of the
+// ranked list, from After's position + 1 or up to Before's, best first;
+// nil when the page is past the ranked window (domain.MaxRankedMatches).
+func (b ticketBuilder) rankedPage(rows *[]ticketView) *bun.SelectQuery {
+	q := b.q
+	offset, limit := 0, q.Limit
+	switch {
+	case q.After != nil:
+		offset = q.After.Pos + 1
+	case q.Before != nil:
+		end := min(q.Before.Pos, domain.MaxRankedMatches)
+		if limit <= 0 || limit > end {
+			limit = end
+		}
+		offset = end - limit
+	}
+	if offset >= domain.MaxRankedMatches || (q.Before != nil && limit == 0) {
+		return nil
+	}
+	if limit <= 0 || limit > domain.MaxRankedMatches-offset {
+		limit = domain.MaxRankedMatches - offset
+	}
+	if b.inIndex() {
+		return b.s.ticketQuery(rows).Join("JOIN (?) AS mp ON mp.id = t.id", b.s.matchPage(b.m, offset, limit)).
+			OrderExpr("mp.score DESC").OrderExpr("t.id DESC")
+	}
+	return b.s.orderByRank(b.conds(b.s.ticketQuery(rows)), b.m).Limit(int64(limit)).Offset(int64(offset))
+}
+
 // count returns the query that counts the matches up to max: the LIMIT
-// inside stops the reading there. The requesters are joined for the
-// text; a join nothing reads is dropped by both planners.
+// inside stops the reading there.
 func (b ticketBuilder) count(max int) *bun.SelectQuery {
-	inner := b.filter(b.s.idb.NewSelect().TableExpr("tickets AS t").ColumnExpr("1").
-		Join("LEFT JOIN users AS r ON r.id = t.requester_id")).Limit(int64(max))
+	if b.inIndex() {
+		return b.s.countMatches(b.m, max)
+	}
+	inner := b.filter(b.s.idb.NewSelect().TableExpr("tickets AS t").ColumnExpr("1")).Limit(int64(max))
 	return b.s.idb.NewSelect().TableExpr("(?) AS m", inner).ColumnExpr("count(*)")
+}
+
+// pages returns the queries of ListTickets, to run in turn (listParts, or
+// rankedPage: none past the ranked window).
+func (b ticketBuilder) pages(rows *[]ticketView) []*bun.SelectQuery {
+	if b.q.Sort != domain.SortRelevance {
+		return b.listParts(rows)
+	}
+	if sq := b.rankedPage(rows); sq != nil {
+		return []*bun.SelectQuery{sq}
+	}
+	return nil
 }
 
 // ListTickets returns the tickets that match q (see domain.TicketStore).
 func (s *Store) ListTickets(ctx context.Context, q domain.TicketQuery) ([]domain.Ticket, error) {
+	b, err := s.ticketBuilder(q)
+	if err != nil {
+		return nil, mapErr(err, "list tickets")
+	}
 	var all, rows []ticketView
-	for _, part := range s.ticketBuilder(q).listParts(&rows) {
+	for _, part := range b.pages(&rows) {
 		rows = nil
 		if err := part.Scan(ctx); err != nil {
 			return nil, mapErr(err, "list tickets")
@@ -209,7 +300,7 @@ func (s *Store) ListTickets(ctx context.Context, q domain.TicketQuery) ([]domain
 			break
 		}
 	}
-	if q.Before != nil {
+	if q.Before != nil && b.q.Sort != domain.SortRelevance {
 		slices.Reverse(all)
 	}
 	out := make([]domain.Ticket, len(all))
@@ -221,8 +312,12 @@ func (s *Store) ListTickets(ctx context.Context, q domain.TicketQuery) ([]domain
 
 // CountTickets counts q's matches up to max (see domain.TicketStore).
 func (s *Store) CountTickets(ctx context.Context, q domain.TicketQuery, max int) (int, error) {
+	b, err := s.ticketBuilder(q)
+	if err != nil {
+		return 0, mapErr(err, "count tickets")
+	}
 	var n int
-	if err := s.ticketBuilder(q).count(max).Scan(ctx, &n); err != nil {
+	if err := b.count(max).Scan(ctx, &n); err != nil {
 		return 0, mapErr(err, "count tickets")
 	}
 	return n, nil

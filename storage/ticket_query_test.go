@@ -434,6 +434,45 @@ func TestTicketPageLinks(t *testing.T) {
 		if _, err := desk.AllTickets(ctx, domain.TicketQuery{Sort: domain.SortUpdated}, domain.PageAt{After: p1.Next}); !errors.Is(err, domain.ErrInvalid) {
 			t.Errorf("a subject position on the updated sort = %v, want ErrInvalid", err)
 		}
+
+		// In order of relevance (the default with a text) the pages are
+		// positions in the ranked list: they walk it whole, forward and
+		// back, as the list without a limit gives it.
+		q = domain.TicketQuery{Text: "body"}
+		all, err := s.ListTickets(ctx, domain.TicketQuery{Text: "body"})
+		if err != nil || len(all) != 45 {
+			t.Fatalf("ranked list = %d tickets, %v", len(all), err)
+		}
+		ranked := idsOf(all)
+		p1 = page(domain.PageAt{})
+		check("ranked first page", p1, 1, ranked[:20], false, true)
+		if p1.Next.Sort != domain.SortRelevance || p1.Next.Pos != 19 {
+			t.Errorf("ranked next = %+v, want position 19", p1.Next)
+		}
+		p2 = page(domain.PageAt{After: p1.Next, Page: 2})
+		check("ranked next", p2, 2, ranked[20:40], true, true)
+		p3 = page(domain.PageAt{After: p2.Next, Page: 3})
+		check("ranked next again", p3, 3, ranked[40:], true, false)
+		check("ranked previous of the last", page(domain.PageAt{Before: p3.Prev, Page: 2}), 2, ranked[20:40], true, true)
+		check("ranked previous of the second", page(domain.PageAt{Before: p2.Prev, Page: 1}), 1, ranked[:20], false, true)
+		near := &domain.TicketCursor{Sort: domain.SortRelevance, ID: ranked[4], Pos: 4}
+		check("ranked previous near the top", page(domain.PageAt{Before: near, Page: 2}), 1, ranked[:20], false, true)
+		// A text alone by creation is paged in the search index by id.
+		q = domain.TicketQuery{Text: "body", Sort: domain.SortCreated}
+		byID := slices.Clone(ranked)
+		slices.Sort(byID)
+		slices.Reverse(byID)
+		p1 = page(domain.PageAt{})
+		check("search by creation", p1, 1, byID[:20], false, true)
+		p2 = page(domain.PageAt{After: p1.Next, Page: 2})
+		check("search by creation, next", p2, 2, byID[20:40], true, true)
+		p3 = page(domain.PageAt{After: p2.Next, Page: 3})
+		check("search by creation, next again", p3, 3, byID[40:], true, false)
+		check("search by creation, previous of the last", page(domain.PageAt{Before: p3.Prev, Page: 2}), 2, byID[20:40], true, true)
+		check("search by creation, previous of the second", page(domain.PageAt{Before: p2.Prev, Page: 1}), 1, byID[:20], false, true)
+		if _, err := desk.AllTickets(ctx, domain.TicketQuery{Sort: domain.SortRelevance}, domain.PageAt{}); !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("relevance without a text = %v, want ErrInvalid", err)
+		}
 	})
 }
 
@@ -451,6 +490,22 @@ func TestTicketCountCapped(t *testing.T) {
 		p, err := desk.AllTickets(ctx, domain.TicketQuery{}, domain.PageAt{})
 		if err != nil || p.Total != domain.TicketCountCap || !p.Capped || p.Pages != 0 || len(p.Tickets) != domain.TicketPageSize || p.Next == nil {
 			t.Errorf("all tickets = total %d, capped %v, pages %d, %d tickets, %v", p.Total, p.Capped, p.Pages, len(p.Tickets), err)
+		}
+		// A text every ticket matches: its count stops at the cap too, and
+		// in order of relevance the list ends after MaxRankedMatches.
+		p, err = desk.AllTickets(ctx, domain.TicketQuery{Text: "printer"}, domain.PageAt{})
+		ranked := domain.MaxRankedMatches / domain.TicketPageSize
+		if err != nil || p.Total != domain.TicketCountCap || !p.Capped || !p.Cut || p.Pages != ranked || len(p.Tickets) != domain.TicketPageSize || p.Next == nil {
+			t.Fatalf("search = total %d, capped %v, cut %v, pages %d, %d tickets, %v", p.Total, p.Capped, p.Cut, p.Pages, len(p.Tickets), err)
+		}
+		end := &domain.TicketCursor{Sort: domain.SortRelevance, ID: p.Tickets[0].ID, Pos: domain.MaxRankedMatches - domain.TicketPageSize - 1}
+		p, err = desk.AllTickets(ctx, domain.TicketQuery{Text: "printer"}, domain.PageAt{After: end, Page: ranked})
+		if err != nil || len(p.Tickets) != domain.TicketPageSize || p.Next != nil || p.Prev == nil || p.Page != ranked {
+			t.Errorf("last ranked page = %d tickets, next %v, page %d, %v; want %d tickets and no next", len(p.Tickets), p.Next, p.Page, err, domain.TicketPageSize)
+		}
+		p, err = desk.AllTickets(ctx, domain.TicketQuery{Text: "printer", Sort: domain.SortCreated}, domain.PageAt{})
+		if err != nil || !p.Capped || p.Cut || p.Pages != 0 || p.Next == nil {
+			t.Errorf("search by creation = capped %v, cut %v, pages %d, next %v, %v", p.Capped, p.Cut, p.Pages, p.Next, err)
 		}
 		req := &domain.User{ID: ids.Requester, Email: "req0@seed.test"}
 		p, err = desk.MyTickets(ctx, req, "", domain.PageAt{})
