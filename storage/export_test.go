@@ -92,3 +92,26 @@ func (s *Store) StoredRawForTest(ctx context.Context, id int64) ([]byte, error) 
 	err := s.idb.NewRaw("SELECT raw FROM outbox WHERE id = ?", id).Scan(ctx, &raw)
 	return raw, err
 }
+
+// ExecForTest runs a statement, for tests that write what no use case
+// writes (a ticket deleted, a bulk change).
+func (s *Store) ExecForTest(ctx context.Context, query string, args ...any) error {
+	_, err := s.idb.NewRaw(query, args...).Exec(ctx)
+	return err
+}
+
+// MemberLoadsFromScratchForTest counts every team member's assigned
+// tickets from the tickets, by user id.
+func (s *Store) MemberLoadsFromScratchForTest(ctx context.Context) (map[int64]int, error) {
+	var rows []struct {
+		UserID int64 `bun:"user_id"`
+		N      int   `bun:"n"`
+	}
+	err := s.idb.NewRaw(`SELECT tm.user_id, (SELECT count(*) FROM tickets AS t
+		WHERE t.assignee_id = tm.user_id AND t.status = 'assigned') AS n FROM team_members AS tm`).Scan(ctx, &rows)
+	out := map[int64]int{}
+	for _, r := range rows {
+		out[r.UserID] = r.N
+	}
+	return out, err
+}
