@@ -80,7 +80,7 @@ func (s *Store) TeamLoads(ctx context.Context) ([]domain.MemberLoad, error) {
 	var rows []memberLoadRow
 	err := s.idb.NewRaw(`SELECT tm.id, tm.user_id, tm.available, tm.away_until, tm.last_assigned_at, tm.created_at,
 			u.email, u.name, u.disabled,
-			(SELECT count(*) FROM tickets AS t WHERE t.assignee_id = tm.user_id AND t.status = 'assigned') AS open_tickets
+			`+s.openTicketsOf("tm")+` AS open_tickets
 		FROM team_members AS tm
 		JOIN users AS u ON u.id = tm.user_id
 		ORDER BY tm.id`).Scan(ctx, &rows)
@@ -101,13 +101,8 @@ func (s *Store) TeamLoads(ctx context.Context) ([]domain.MemberLoad, error) {
 		if ids == nil {
 			ids = []int64{}
 		}
-		out[i] = domain.MemberLoad{
-			Member: domain.TeamMember{ID: r.ID, UserID: r.UserID, Email: r.Email, Name: r.Name, Available: r.Available,
-				AwayUntil: utcPtr(r.AwayUntil), LastAssignedAt: utcPtr(r.LastAssignedAt), CreatedAt: r.CreatedAt.UTC(),
-				CategoryIDs: ids},
-			Disabled: r.Disabled,
-			Open:     r.OpenTickets,
-		}
+		out[i] = r.load(r.OpenTickets)
+		out[i].Member.CategoryIDs = ids
 	}
 	return out, nil
 }

@@ -63,12 +63,22 @@ type memberLoadRow struct {
 	OpenTickets    int        `bun:"open_tickets"`
 }
 
+// load returns the member of r with open tickets (CategoryIDs left nil).
+func (r memberLoadRow) load(open int) domain.MemberLoad {
+	return domain.MemberLoad{
+		Member: domain.TeamMember{ID: r.ID, UserID: r.UserID, Email: r.Email, Name: r.Name, Available: r.Available,
+			AwayUntil: utcPtr(r.AwayUntil), LastAssignedAt: utcPtr(r.LastAssignedAt), CreatedAt: r.CreatedAt.UTC()},
+		Disabled: r.Disabled, Open: open,
+	}
+}
+
 // openTicketsOf is the SQL of member tm's assigned tickets. On SQLite the
 // dashboard's counts are kept exact by triggers in the writing transaction
 // (migration 20261207000016), so the load is a sum over a few rows of
 // dashboard_counts (one per category the member has tickets in) instead of
 // a count of the member's tickets, which grows with the helpdesk and ran
-// once per candidate of every assignment. On PostgreSQL the counts lag in
+// once per candidate of every assignment and per member on the team page.
+// On PostgreSQL the counts lag in
 // dashboard_deltas until folded, and a sum over those would read every
 // delta not yet folded: there the count walks the (assignee_id, status)
 // index.
@@ -96,12 +106,7 @@ func (s *Store) TeamLoad(ctx context.Context, categoryID int64) ([]domain.Member
 	}
 	out := make([]domain.MemberLoad, len(rows))
 	for i, r := range rows {
-		out[i] = domain.MemberLoad{
-			Member: domain.TeamMember{ID: r.ID, UserID: r.UserID, Email: r.Email, Name: r.Name, Available: r.Available,
-				AwayUntil: utcPtr(r.AwayUntil), LastAssignedAt: utcPtr(r.LastAssignedAt), CreatedAt: r.CreatedAt.UTC()},
-			Disabled: r.Disabled,
-			Open:     r.OpenTickets,
-		}
+		out[i] = r.load(r.OpenTickets)
 	}
 	return out, nil
 }

@@ -139,11 +139,7 @@ func (s *Store) teamWithLoads(ctx context.Context, assigned map[int64]int) ([]do
 	}
 	out := make([]domain.MemberLoad, len(rows))
 	for i, r := range rows {
-		out[i] = domain.MemberLoad{
-			Member: domain.TeamMember{ID: r.ID, UserID: r.UserID, Email: r.Email, Name: r.Name, Available: r.Available,
-				AwayUntil: utcPtr(r.AwayUntil), LastAssignedAt: utcPtr(r.LastAssignedAt), CreatedAt: r.CreatedAt.UTC()},
-			Disabled: r.Disabled, Open: assigned[r.UserID],
-		}
+		out[i] = r.load(assigned[r.UserID])
 	}
 	return out, nil
 }

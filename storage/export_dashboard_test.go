@@ -160,11 +160,7 @@ func (s *Store) agentLoads(ctx context.Context) ([]domain.MemberLoad, error) {
 	}
 	out := make([]domain.MemberLoad, len(rows))
 	for i, r := range rows {
-		out[i] = domain.MemberLoad{
-			Member: domain.TeamMember{ID: r.ID, UserID: r.UserID, Email: r.Email, Name: r.Name, Available: r.Available,
-				AwayUntil: utcPtr(r.AwayUntil), LastAssignedAt: utcPtr(r.LastAssignedAt), CreatedAt: r.CreatedAt.UTC()},
-			Disabled: r.Disabled, Open: r.OpenTickets,
-		}
+		out[i] = r.load(r.OpenTickets)
 	}
 	return out, nil
 }
