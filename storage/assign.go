@@ -72,35 +72,30 @@ func (r memberLoadRow) load(open int) domain.MemberLoad {
 	}
 }
 
-// openTicketsOf is the SQL of member tm's assigned tickets. On SQLite the
-// dashboard's counts are kept exact by triggers in the writing transaction
-// (migration 20261207000016), so the load is a sum over a few rows of
-// dashboard_counts (one per category the member has tickets in) instead of
-// a count of the member's tickets, which grows with the helpdesk and ran
-// once per candidate of every assignment and per member on the team page.
-// On PostgreSQL the counts lag in
-// dashboard_deltas until folded, and a sum over those would read every
-// delta not yet folded: there the count walks the (assignee_id, status)
-// index.
+// openTicketsOf is the SQL of member tm's assigned tickets: a sum over the
+// dashboard's counts (migration 20261207000016), one row per category the
+// member has tickets in, instead of a count of the member's tickets, which
+// grows with the helpdesk and ran once per candidate of every assignment
+// and per member on the team page. SQLite keeps dashboard_counts exact in
+// the writing transaction. On PostgreSQL the changes not yet folded wait
+// in dashboard_deltas; the one statement adds the member's rows of both
+// tables from one snapshot, so it sees exactly what is committed, and the
+// partial index dashboard_deltas_assigned (migration 20261207000017) finds
+// the member's unfolded rows among at most a few seconds of changes.
 func (s *Store) openTicketsOf(tm string) string {
-	if s.Postgres() {
-		return "(SELECT count(*) FROM tickets AS t WHERE t.assignee_id = " + tm + ".user_id AND t.status = 'assigned')"
+	sum := func(table string) string {
+		return "SELECT n FROM " + table + " AS dc WHERE dc.metric = 'ticket' AND dc.k = 'assigned' AND dc.assignee_id = " + tm + ".user_id"
 	}
-	return "(SELECT COALESCE(SUM(dc.n), 0) FROM dashboard_counts AS dc WHERE dc.metric = 'ticket' AND dc.k = 'assigned' AND dc.assignee_id = " +
-		tm + ".user_id)"
+	if s.Postgres() {
+		return "(SELECT COALESCE(SUM(n), 0) FROM (" + sum("dashboard_counts") + " UNION ALL " + sum("dashboard_deltas") + ") AS d)"
+	}
+	return "(SELECT COALESCE(SUM(n), 0) FROM (" + sum("dashboard_counts") + ") AS d)"
 }
 
 // TeamLoad returns the members of a category with their open tickets.
 func (s *Store) TeamLoad(ctx context.Context, categoryID int64) ([]domain.MemberLoad, error) {
 	var rows []memberLoadRow
-	err := s.idb.NewRaw(`SELECT tm.id, tm.user_id, tm.available, tm.away_until, tm.last_assigned_at, tm.created_at,
-			u.email, u.name, u.disabled,
-			`+s.openTicketsOf("tm")+` AS open_tickets
-		FROM team_members AS tm
-		JOIN team_member_categories AS tmc ON tmc.team_member_id = tm.id
-		JOIN users AS u ON u.id = tm.user_id
-		WHERE tmc.category_id = ?
-		ORDER BY tm.id`, categoryID).Scan(ctx, &rows)
+	err := s.idb.NewRaw(s.teamLoadSQL(), categoryID).Scan(ctx, &rows)
 	if err != nil {
 		return nil, mapErr(err, "team load of category %d", categoryID)
 	}
@@ -109,6 +104,18 @@ func (s *Store) TeamLoad(ctx context.Context, categoryID int64) ([]domain.Member
 		out[i] = r.load(r.OpenTickets)
 	}
 	return out, nil
+}
+
+// teamLoadSQL is TeamLoad's statement, with the category as its argument.
+func (s *Store) teamLoadSQL() string {
+	return `SELECT tm.id, tm.user_id, tm.available, tm.away_until, tm.last_assigned_at, tm.created_at,
+			u.email, u.name, u.disabled,
+			` + s.openTicketsOf("tm") + ` AS open_tickets
+		FROM team_members AS tm
+		JOIN team_member_categories AS tmc ON tmc.team_member_id = tm.id
+		JOIN users AS u ON u.id = tm.user_id
+		WHERE tmc.category_id = ?
+		ORDER BY tm.id`
 }
 
 // MarkAssigned sets a member's last assignment time.

@@ -271,3 +271,8 @@ func (s *Store) SeedSpreadForTest(ctx context.Context, n int, from time.Time) (S
 	}
 	return ids, nil
 }
+
+// TeamLoadSQLForTest returns the statement TeamLoad runs for a category.
+func (s *Store) TeamLoadSQLForTest(categoryID int64) string {
+	return s.idb.NewRaw(s.teamLoadSQL(), categoryID).String()
+}

@@ -108,3 +108,27 @@ func TestMemberLoadsEqualCounts(t *testing.T) {
 		check(600)
 	})
 }
+
+// Assignment reads every candidate's load under the assignment lock: the
+// statement reads the dashboard's counts, never the tickets, so its cost
+// does not grow with the helpdesk (on PostgreSQL it once counted each
+// candidate's tickets and slowed intake to 64 mails/s at 10,000 assigned).
+func TestTeamLoadReadsNoTickets(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		steps, err := s.ExplainForTest(ctx, s.TeamLoadSQLForTest(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := map[string]bool{}
+		for _, st := range steps {
+			read[st.Table] = true
+		}
+		if read["tickets"] {
+			t.Errorf("TeamLoad reads tickets: %+v", steps)
+		}
+		if !read["dashboard_counts"] {
+			t.Errorf("TeamLoad does not read dashboard_counts: %+v", steps)
+		}
+	})
+}

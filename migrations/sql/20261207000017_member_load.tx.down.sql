@@ -1,0 +1,5 @@
+{{if .Postgres}}
+DROP INDEX dashboard_deltas_assigned
+{{else}}
+SELECT 1
+{{end}}
