@@ -252,28 +252,40 @@ func topRightSingular(a []sparse, cols, dim int, seed uint64) []float32 {
 	return out
 }
 
-// gramProduct returns AᵀA·q for q of cols × l (row-major), splitting the
-// rows of a over the cores; the partial sums are added in a fixed order,
-// so the result does not depend on scheduling.
+// gramBlock is how many rows of a gramProduct takes at once: their
+// products with q (gramBlock × l) are its only scratch besides the result.
+const gramBlock = 256
+
+// gramProduct returns AᵀA·q for q of cols × l (row-major). It takes the
+// rows of a (each with its ids sorted) in blocks: t = A_block·q, a row of
+// t per row of a, on all cores; then z += A_blockᵀ·t with the columns of z
+// split over the cores, each entry summed in row order. So the result does
+// not depend on scheduling, and the memory it needs is z and one block of
+// t, not a cols × l partial sum per core (which made training's peak: four
+// of them at 11 MB each for 10,000 tickets).
 func gramProduct(a []sparse, q []float64, cols, l int) []float64 {
-	outs := make([][]float64, chunkCount(len(a)))
-	forChunks(len(a), func(part, lo, hi int) {
-		z := make([]float64, cols*l)
-		t := make([]float64, l)
-		for _, d := range a[lo:hi] {
-			clear(t)
+	z := make([]float64, cols*l)
+	t := make([]float64, min(gramBlock, len(a))*l)
+	for lo := 0; lo < len(a); lo += gramBlock {
+		block := a[lo:min(lo+gramBlock, len(a))]
+		parallelFor(len(block), func(i int) {
+			ti := t[i*l : (i+1)*l]
+			clear(ti)
+			d := block[i]
 			for j, id := range d.idx {
-				axpy(float64(d.val[j]), q[int(id)*l:int(id+1)*l], t)
+				axpy(float64(d.val[j]), q[int(id)*l:int(id+1)*l], ti)
 			}
-			for j, id := range d.idx {
-				axpy(float64(d.val[j]), t, z[int(id)*l:int(id+1)*l])
+		})
+		forChunks(cols, func(_, clo, chi int) {
+			for i, d := range block {
+				ti := t[i*l : (i+1)*l]
+				j, _ := slices.BinarySearch(d.idx, int32(clo))
+				for ; j < len(d.idx) && int(d.idx[j]) < chi; j++ {
+					id := int(d.idx[j])
+					axpy(float64(d.val[j]), ti, z[id*l:(id+1)*l])
+				}
 			}
-		}
-		outs[part] = z
-	})
-	z := outs[0]
-	for _, o := range outs[1:] {
-		axpy(1, o, z)
+		})
 	}
 	return z
 }
@@ -391,8 +403,14 @@ func (n *dense) fitNet(embs [][]float32, ys []int, idx []int, cfg Config) bool {
 	}
 	// The embeddings, computed once; documents without any basis word
 	// are left out.
-	var emb []float32
-	var lab []int
+	used := 0
+	for _, i := range idx {
+		if embs[i] != nil {
+			used++
+		}
+	}
+	emb := make([]float32, 0, used*dim) // sized once: no copies left behind growing it
+	lab := make([]int, 0, used)
 	for _, i := range idx {
 		if embs[i] != nil {
 			emb = append(emb, embs[i]...)

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 )
 
 // Example is one labelled text the model learns from.
@@ -157,24 +156,8 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 	}
 	plain := make([][]string, len(examples))
 	parallelFor(len(examples), func(i int) { plain[i] = plainWords(examples[i].Text) })
-	// The linear model and the dense one are independent until their
-	// scores are added: they are built side by side.
-	var wg sync.WaitGroup
-	var basis *dense
-	var embs [][]float32
-	if cfg.Dense > 0 && tickets >= cfg.DenseMin {
-		wg.Go(func() {
-			// The embedding is unsupervised: it is computed from every
-			// example, the held-out ones included.
-			basis, embs = newDense(plain, len(m.labels), cfg.DenseMinDF, cfg.Dense, cfg.Seed)
-			if basis != nil && !basis.fitNet(embs, ys, trainIdx, cfg) {
-				basis = nil
-			}
-		})
-	}
 	docs := m.buildVocabulary(examples, plain)
 	if len(m.names) == 0 {
-		wg.Wait()
 		return nil, fmt.Errorf("%w: no words in %d examples", ErrNoExamples, len(examples))
 	}
 	if cfg.Solver == "svm" {
@@ -182,7 +165,19 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 	} else {
 		m.fit(docs, ys, trainIdx)
 	}
-	wg.Wait()
+	// The dense model after the linear one, not beside it: each runs on
+	// all cores already, and side by side their scratch memory (the
+	// vocabulary's maps, the basis's products) added up to training's peak.
+	var basis *dense
+	var embs [][]float32
+	if cfg.Dense > 0 && tickets >= cfg.DenseMin {
+		// The embedding is unsupervised: it is computed from every
+		// example, the held-out ones included.
+		basis, embs = newDense(plain, len(m.labels), cfg.DenseMinDF, cfg.Dense, cfg.Seed)
+		if basis != nil && !basis.fitNet(embs, ys, trainIdx, cfg) {
+			basis = nil
+		}
+	}
 	m.net = basis
 	if calibrate {
 		// The model learnt without the held-out twentieth is the model:
