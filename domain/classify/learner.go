@@ -26,7 +26,10 @@ type LearnerOptions struct {
 	// tickets are checked (default 10s).
 	Poll time.Duration
 	// RetrainAfter is how many newly confirmed tickets trigger retraining
-	// (default 25).
+	// (default 25), or a twentieth of the tickets the model learnt from
+	// when that is more: training costs in proportion to what it reads (up
+	// to MaxExamples), and 25 more tickets among 50,000 change nothing, so
+	// a busy helpdesk does not retrain every poll.
 	RetrainAfter int64
 	// MaxExamples caps the confirmed tickets learned from, newest first
 	// (default 50,000: a few seconds of training).
@@ -59,6 +62,7 @@ type Learner struct {
 
 	version   int64 // of the last successful training
 	confirmed int64
+	learned   int // confirmed tickets the last model learnt from
 	trained   bool
 }
 
@@ -117,7 +121,7 @@ func (l *Learner) Retrain(ctx context.Context) (TrainStats, error) {
 		return st, fmt.Errorf("retrain: %w", err)
 	}
 	l.local.Set(m)
-	l.version, l.confirmed, l.trained = st.Version, st.Confirmed, true
+	l.version, l.confirmed, l.learned, l.trained = st.Version, st.Confirmed, len(tickets), true
 	st.Examples, st.Took = len(examples), time.Since(start)
 	l.log.InfoContext(ctx, "classifier trained", slog.Int("examples", st.Examples), slog.Int("categories", st.Categories),
 		slog.Int64("confirmed_tickets", st.Confirmed), slog.Int64("categories_version", st.Version),
@@ -179,13 +183,23 @@ func (l *Learner) step(ctx context.Context) {
 			l.warn(ctx, err)
 			return
 		}
-		if v == l.version && n-l.confirmed < l.opts.RetrainAfter && n >= l.confirmed {
+		if v == l.version && n-l.confirmed < l.retrainAfter() && n >= l.confirmed {
 			return
 		}
 	}
 	if _, err := l.Retrain(ctx); err != nil {
 		l.warn(ctx, err)
 	}
+}
+
+// retrainShare: a model is trained again once the confirmed tickets grew
+// by a twentieth of those it learnt from (LearnerOptions.RetrainAfter).
+const retrainShare = 20
+
+// retrainAfter is how many newly confirmed tickets make the model out of
+// date.
+func (l *Learner) retrainAfter() int64 {
+	return max(l.opts.RetrainAfter, int64(l.learned/retrainShare))
 }
 
 func (l *Learner) warn(ctx context.Context, err error) {

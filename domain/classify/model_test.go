@@ -3,6 +3,7 @@ package classify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"sync"
@@ -289,5 +290,40 @@ func TestCalibrationError(t *testing.T) {
 		if got := CalibrationError(tt.conf, tt.correct); math.Abs(got-tt.want) > 1e-9 {
 			t.Errorf("CalibrationError(%v, %v) = %v, want %v", tt.conf, tt.correct, got, tt.want)
 		}
+	}
+}
+
+// A model of 1,000 tickets is retrained after a twentieth more (50), not
+// after RetrainAfter (2): training reads up to MaxExamples tickets, and a
+// busy helpdesk would otherwise retrain at every poll.
+func TestLearnerRetrainsInProportion(t *testing.T) {
+	src := &fakeSource{cats: testCategories[:2], version: 1}
+	add := func(n int) {
+		src.mu.Lock()
+		defer src.mu.Unlock()
+		for range n {
+			i := len(src.confirmed)
+			src.confirmed = append(src.confirmed, domain.TrainingExample{Subject: fmt.Sprintf("toner %d", i),
+				Body: "printer out of toner", Category: testCategories[i%2].Name})
+		}
+	}
+	add(1000)
+	trainings := 0
+	ln := NewLearner(src, NewLocal(DefaultConfig()), LearnerOptions{RetrainAfter: 2,
+		OnTrained: func(TrainStats) { trainings++ }})
+	ctx := context.Background()
+	ln.step(ctx)
+	if trainings != 1 {
+		t.Fatalf("%d trainings at start", trainings)
+	}
+	add(49)
+	ln.step(ctx)
+	if trainings != 1 {
+		t.Fatalf("retrained after 49 new tickets on 1,000")
+	}
+	add(1)
+	ln.step(ctx)
+	if trainings != 2 {
+		t.Fatalf("not retrained after 50 new tickets on 1,000")
 	}
 }
