@@ -68,7 +68,7 @@ func (l *logBuffer) String() string {
 // Each ticket has one attachment. t2 and t3 carry markers that must never
 // appear on a page of a user who may not see them.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	dbURL  string
 	st     *storage.Store
 	desk   *domain.Desk
@@ -90,7 +90,7 @@ var ticketMarkers = map[string][]string{
 	"t3": {"BENSUBJ3", "BENBODY3", "benfile3.txt"},
 }
 
-func newFixture(t *testing.T, db storagetest.DB) *fixture {
+func newFixture(t testing.TB, db storagetest.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{t: t, dbURL: db.URL, users: map[string]*domain.User{}, logs: &logBuffer{t: t}}
@@ -225,7 +225,7 @@ func (f *fixture) passwordLink(addr string) string {
 // client is a browser without JavaScript: cookies, no automatic
 // redirects, and the CSRF token of the last page it read.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	f    *fixture
 	http *http.Client
 	csrf string
