@@ -325,7 +325,7 @@ func (s *Store) ListTickets(ctx context.Context, q domain.TicketQuery) ([]domain
 // on every page.
 func (s *Store) countsByFilter(status domain.Status, categoryID, assigneeID int64) *bun.SelectQuery {
 	part := func(table string) *bun.SelectQuery {
-		q := s.idb.NewSelect().TableExpr(table+" AS dc").Column("n").Where("dc.metric = 'ticket'")
+		q := s.idb.NewSelect().TableExpr(table + " AS dc").Column("n").Where("dc.metric = 'ticket'")
 		if status != "" {
 			q.Where("dc.k = ?", string(status))
 		}
