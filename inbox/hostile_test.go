@@ -54,6 +54,21 @@ func checkGrowth(t *testing.T, what string, small, big uint64) {
 	}
 }
 
+// benchSizes runs f on input(n) for each of sizes, in MB/s: equal figures
+// when f is linear in its input.
+func benchSizes(b *testing.B, sizes []int, input func(n int) string, f func(string)) {
+	for _, n := range sizes {
+		in := input(n)
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				f(in)
+			}
+		})
+	}
+}
+
 // parseCost parses raw and returns what Parse allocated.
 func parseCost(t *testing.T, raw []byte) (*domain.Inbound, uint64) {
 	t.Helper()

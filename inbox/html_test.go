@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -68,16 +67,7 @@ func TestHTMLToTextDeep(t *testing.T) {
 //
 //	go test -run '^$' -bench HTMLToTextDeep -benchmem ./inbox/
 func BenchmarkHTMLToTextDeep(b *testing.B) {
-	for _, n := range []int{25000, 100000} {
-		src := deepHTML(n)
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			b.SetBytes(int64(len(src)))
-			b.ReportAllocs()
-			for b.Loop() {
-				htmlToText(src)
-			}
-		})
-	}
+	benchSizes(b, []int{25000, 100000}, deepHTML, func(src string) { htmlToText(src) })
 }
 
 // TestHTMLToTextQuoteDepth: quotes deeper than maxQuoteDepth are written

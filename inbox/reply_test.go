@@ -1,7 +1,6 @@
 package inbox
 
 import (
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -79,14 +78,5 @@ func TestNewTextLinear(t *testing.T) {
 //
 //	go test -run '^$' -bench NewTextLinear -benchmem ./inbox/
 func BenchmarkNewTextLinear(b *testing.B) {
-	for _, n := range []int{5000, 20000} {
-		body := attributionLines(n)
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			for b.Loop() {
-				NewText(body)
-			}
-		})
-	}
+	benchSizes(b, []int{5000, 20000}, attributionLines, func(body string) { NewText(body) })
 }
