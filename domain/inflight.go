@@ -22,6 +22,13 @@ package domain
 //
 // The cost is one extra statement and commit per batch (the claim), and
 // one delete inside the commit that takes the batch in.
+//
+// A row whose mail never comes back would stay for ever: an SMTP sender
+// that gave up after a crash (or after a database outage answered 451), a
+// mailbox whose UIDVALIDITY changed (its mails come back under new keys).
+// Such a row can matter no more once the mail is past any redelivery, so
+// serve's scheduled jobs remove rows untouched for InFlightHorizon
+// (PruneInFlight).
 
 import (
 	"context"
@@ -31,6 +38,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"time"
 )
 
 // MaxCrashes is how many process lives may die while holding one mail; the
@@ -196,6 +204,26 @@ func (d *Desk) takeSuspect(ctx context.Context, it Received) (Outcome, bool, err
 	d.log.ErrorContext(ctx, "mail quarantined without parsing: the process died while processing it",
 		slog.String("key", it.Key), slog.Int("crashes", crashes), slog.String("outcome", string(o.Kind)))
 	return o, true, nil
+}
+
+// InFlightHorizon is how long a mail's in-flight row is kept after it was
+// claimed or last taken. Past it the mail is not coming back: MTAs give a
+// mail up after 4 to 5 days by default (Postfix's maximal_queue_lifetime,
+// sendmail's queuereturn, Exim's retry rules), and an IMAP mail still in
+// its mailbox is taken again at the next start, which renews its row.
+// Only a mailbox left unread for longer than the horizon with a mail that
+// crashed a process in it loses that count.
+const InFlightHorizon = 7 * 24 * time.Hour
+
+// PruneInFlight removes the in-flight rows of mails last claimed or taken
+// more than InFlightHorizon ago, and returns how many it removed. Serve's
+// scheduled jobs run it (RunJobs).
+func (d *Desk) PruneInFlight(ctx context.Context) (int, error) {
+	n, err := d.store.PruneInFlight(ctx, d.clock.Now().Add(-InFlightHorizon))
+	if err != nil {
+		return 0, fmt.Errorf("prune mail in flight: %w", err)
+	}
+	return n, nil
 }
 
 // ReleaseInFlight forgets the mails this process life holds in flight; a

@@ -15,8 +15,10 @@ import (
 // is escalated to the admins by mail (0: never); a resolved ticket closes
 // after REOPEN_WITHIN; the admins get a triage digest at most every
 // TRIAGE_DIGEST_INTERVAL (triage_digest.go); sent mail loses its body after
-// OUTBOX_RETENTION (mail_retention.go). Each job claims its rows in the transaction that acts
-// on them, so with several instances each row is handled once.
+// OUTBOX_RETENTION (mail_retention.go); the in-flight rows of mails that are
+// not coming back go after InFlightHorizon (inflight.go). Each job claims
+// its rows in the transaction that acts on them, so with several instances
+// each row is handled once.
 
 // Schedule holds the jobs' periods.
 type Schedule struct {
@@ -42,6 +44,7 @@ const jobBatch = 100
 type JobReport struct {
 	Reminded, Escalated, Closed int
 	Digests, BodiesDropped      int
+	InFlightPruned              int
 }
 
 // RunJobs runs every scheduled job once.
@@ -69,9 +72,13 @@ func (d *Desk) RunJobs(ctx context.Context) (JobReport, error) {
 	if rep.BodiesDropped, err = d.DropOldMailBodies(ctx); err != nil {
 		return rep, err
 	}
+	if rep.InFlightPruned, err = d.PruneInFlight(ctx); err != nil {
+		return rep, err
+	}
 	if rep != (JobReport{}) {
 		d.log.InfoContext(ctx, "scheduled jobs", slog.Int("reminded", rep.Reminded), slog.Int("escalated", rep.Escalated), slog.Int("closed", rep.Closed),
-			slog.Int("triage_digests", rep.Digests), slog.Int("mail_bodies_dropped", rep.BodiesDropped))
+			slog.Int("triage_digests", rep.Digests), slog.Int("mail_bodies_dropped", rep.BodiesDropped),
+			slog.Int("in_flight_pruned", rep.InFlightPruned))
 	}
 	return rep, nil
 }

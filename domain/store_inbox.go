@@ -79,7 +79,8 @@ type InFlight struct {
 }
 
 // InFlightStore keeps the mails in flight. Rows are written and removed
-// only by Desk.Intake and Desk.Receive, in the transactions they run.
+// by Desk.Intake and Desk.Receive, in the transactions they run, and the
+// rows whose mail is not coming back by Desk.PruneInFlight.
 type InFlightStore interface {
 	// ClaimInFlight records keys as held by instance (no crashes yet), in
 	// one statement, and returns the rows that were there already (a mail
@@ -95,4 +96,7 @@ type InFlightStore interface {
 	// ReleaseInFlight removes every row instance holds: a process that stops
 	// gracefully did not crash on them.
 	ReleaseInFlight(ctx context.Context, instance string) error
+	// PruneInFlight removes every row claimed or last taken before before,
+	// whoever holds it, and returns how many it removed.
+	PruneInFlight(ctx context.Context, before time.Time) (int, error)
 }

@@ -69,8 +69,16 @@ func corpusFiles(t testing.TB, folder string) []string {
 	return files
 }
 
-// within runs f and fails the test if it panics or takes longer than d.
-func within(t *testing.T, d time.Duration, name string, f func()) {
+// hangLimit is how long a parse or text function may run before a test
+// calls it a hang. It is no speed bound (a shared machine makes time
+// noise): it is orders of magnitude over what any of them takes, so a
+// test that hangs fails with the input's name instead of at go test's
+// timeout. Their speed is measured by benchmarks, and their linearity
+// checked by allocation ratios (hostile_test.go).
+const hangLimit = time.Minute
+
+// finishes runs f and fails the test if it panics or hangs.
+func finishes(t *testing.T, name string, f func()) {
 	t.Helper()
 	done := make(chan any, 1)
 	go func() {
@@ -82,12 +90,12 @@ func within(t *testing.T, d time.Duration, name string, f func()) {
 		if r != nil {
 			t.Fatalf("%s: panic: %v", name, r)
 		}
-	case <-time.After(d):
-		t.Fatalf("%s: still running after %v", name, d)
+	case <-time.After(hangLimit):
+		t.Fatalf("%s: still running after %v", name, hangLimit)
 	}
 }
 
-// parseWithin parses a corpus file under the per-file time limit.
+// parseWithin parses a corpus file, failing on a panic or a hang.
 func parseWithin(t *testing.T, path string) (*domain.Inbound, error) {
 	t.Helper()
 	raw, err := os.ReadFile(path)
@@ -96,7 +104,7 @@ func parseWithin(t *testing.T, path string) (*domain.Inbound, error) {
 	}
 	var in *domain.Inbound
 	var perr error
-	within(t, 2*time.Second, filepath.Base(path), func() { in, perr = Parse(raw) })
+	finishes(t, filepath.Base(path), func() { in, perr = Parse(raw) })
 	return in, perr
 }
 
@@ -142,24 +150,20 @@ func TestCorpusReplies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			limit := 2 * time.Second
-			if strings.Contains(name, "pathological") || strings.Contains(name, "long_quote") {
-				limit = time.Second
-			}
 			var got string
 			switch {
 			case strings.HasSuffix(name, ".eml"):
 				var in *domain.Inbound
 				var perr error
-				within(t, limit, name, func() { in, perr = Parse(raw) })
+				finishes(t, name, func() { in, perr = Parse(raw) })
 				if perr != nil {
 					t.Fatalf("Parse: %v", perr)
 				}
 				got = in.NewText
 			case strings.HasSuffix(name, ".html"):
-				within(t, limit, name, func() { got = NewText(htmlToText(string(raw))) })
+				finishes(t, name, func() { got = NewText(htmlToText(string(raw))) })
 			default:
-				within(t, limit, name, func() { got = NewText(string(raw)) })
+				finishes(t, name, func() { got = NewText(string(raw)) })
 			}
 			checked++
 			dir := filepath.Dir(path)
@@ -364,4 +368,21 @@ func TestCorpusMIMEEdge(t *testing.T) {
 		})
 	}
 	t.Logf("mime-edge: %d parsed, %d quarantined, %d TNEF streams refused, of %d", parsed, quarantined, tnef, len(files))
+}
+
+// BenchmarkNewTextCorpus: NewText on the corpus's replies built to be slow
+// (a pathological one and a long quote), in MB/s.
+func BenchmarkNewTextCorpus(b *testing.B) {
+	for _, name := range []string{"email_reply_parser--pathological.txt", "email_reply_parser--email_long_quote.txt"} {
+		raw, err := os.ReadFile(filepath.Join(corpus(b), "replies", name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				NewText(string(raw))
+			}
+		})
+	}
 }

@@ -31,18 +31,54 @@ const (
 	outputPerByte = 4
 )
 
-// parseCost parses raw and returns what Parse allocated.
-func parseCost(t *testing.T, raw []byte) (*domain.Inbound, uint64) {
-	t.Helper()
+// allocated returns the bytes f allocated on the heap.
+func allocated(f func()) uint64 {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	in, err := Parse(raw)
+	f()
 	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// checkGrowth fails the test when what a function allocated for an input
+// four times as large (big) grew past growthLimit times what it allocated
+// for the small one: linear work allocates about 4 times as much,
+// quadratic 16 times.
+func checkGrowth(t *testing.T, what string, small, big uint64) {
+	t.Helper()
+	growth := float64(big) / float64(max(small, 1))
+	t.Logf("%s: allocated %d bytes for n, %d for 4n (%.1f×)", what, small, big, growth)
+	if growth > growthLimit {
+		t.Errorf("%s: allocations grew %.1f× for 4× the input (%d → %d bytes)", what, growth, small, big)
+	}
+}
+
+// benchSizes runs f on input(n) for each of sizes, in MB/s: equal figures
+// when f is linear in its input.
+func benchSizes(b *testing.B, sizes []int, input func(n int) string, f func(string)) {
+	for _, n := range sizes {
+		in := input(n)
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				f(in)
+			}
+		})
+	}
+}
+
+// parseCost parses raw and returns what Parse allocated.
+func parseCost(t *testing.T, raw []byte) (*domain.Inbound, uint64) {
+	t.Helper()
+	var in *domain.Inbound
+	var err error
+	alloc := allocated(func() { in, err = Parse(raw) })
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
-	return in, after.TotalAlloc - before.TotalAlloc
+	return in, alloc
 }
 
 // checkBounds checks what Parse made of raw against the limits, with
@@ -108,9 +144,7 @@ func TestHostileMailsBounded(t *testing.T) {
 			if limit := uint64(allocPerByte*len(big) + allocSlack); alloc > limit {
 				t.Errorf("Parse allocated %d bytes for %d (limit %d)", alloc, len(big), limit)
 			}
-			if growth := float64(alloc) / float64(allocSmall); growth > growthLimit {
-				t.Errorf("allocations grew %.1f× for 4× the input (%d → %d bytes)", growth, allocSmall, alloc)
-			}
+			checkGrowth(t, "Parse", allocSmall, alloc)
 		})
 	}
 }

@@ -12,22 +12,25 @@ import (
 )
 
 // TestGuardedParse: a parser that panics or does not finish in time gives
-// an error naming why; one that works is untouched.
+// an error naming why; one that works is untouched. Only the blocking
+// parser has a short budget: a real parse on a busy machine may take a
+// while, and how long is no concern of this test.
 func TestGuardedParse(t *testing.T) {
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
 	tests := []struct {
-		name  string
-		parse ParseFunc
-		want  string
+		name   string
+		parse  ParseFunc
+		budget time.Duration
+		want   string
 	}{
-		{"works", Parse, ""},
-		{"panics", func([]byte) (*domain.Inbound, error) { panic("index out of range") }, "parser panic: index out of range"},
-		{"blocks", func([]byte) (*domain.Inbound, error) { <-release; return nil, nil }, "parsing took longer than 50ms"},
+		{"works", Parse, hangLimit, ""},
+		{"panics", func([]byte) (*domain.Inbound, error) { panic("index out of range") }, hangLimit, "parser panic: index out of range"},
+		{"blocks", func([]byte) (*domain.Inbound, error) { <-release; return nil, nil }, 50 * time.Millisecond, "parsing took longer than 50ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in, err := Guard(tt.parse, 50*time.Millisecond)(rawMail("b@x.test", "ann@company.test", "Hi"))
+			in, err := Guard(tt.parse, tt.budget)(rawMail("b@x.test", "ann@company.test", "Hi"))
 			switch {
 			case tt.want == "" && (err != nil || in == nil || in.Subject != "Hi"):
 				t.Errorf("parse = %+v, %v", in, err)
@@ -41,7 +44,9 @@ func TestGuardedParse(t *testing.T) {
 // TestListenerQuarantinesSlowAndPanickingMail: over SMTP, a mail whose
 // parse blocks past the budget and one whose parse panics are quarantined
 // with the reason (and answered 250: they are committed); the mails after
-// them become tickets.
+// them become tickets. The budget is the listener's one setting for every
+// mail, so it is far above what parsing the others takes on a busy
+// machine; the slow one blocks until the test ends.
 func TestListenerQuarantinesSlowAndPanickingMail(t *testing.T) {
 	in := newIntake(t, filepath.Join(t.TempDir(), "t.db"))
 	release := make(chan struct{})
@@ -57,7 +62,7 @@ func TestListenerQuarantinesSlowAndPanickingMail(t *testing.T) {
 		return Parse(raw)
 	}
 	l := NewListener(ListenerConfig{Addr: "127.0.0.1:0", Policy: domain.IntakePolicy{HelpdeskAddress: "help@company.test"},
-		MaxMessageBytes: 1 << 20, ParseBudget: 100 * time.Millisecond}, in.desk, parse, nil, nil)
+		MaxMessageBytes: 1 << 20, ParseBudget: 2 * time.Second}, in.desk, parse, nil, nil)
 	if err := l.Listen(); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +80,7 @@ func TestListenerQuarantinesSlowAndPanickingMail(t *testing.T) {
 	qs, _ := in.store.ListQuarantine(context.Background(), 0)
 	var slow, panicked bool
 	for _, q := range qs {
-		slow = slow || strings.Contains(q.Reason, "parsing took longer than 100ms")
+		slow = slow || strings.Contains(q.Reason, "parsing took longer than 2s")
 		panicked = panicked || strings.Contains(q.Reason, "parser panic: assignment to entry in nil map")
 	}
 	if len(qs) != 2 || !slow || !panicked {

@@ -35,6 +35,44 @@ type dashboardWorld struct {
 	mails      int
 }
 
+// newDashboardWorld makes cats categories, a requester, and agents
+// agents of whom the first members are team members (available).
+func newDashboardWorld(t *testing.T, s *storage.Store, cats, agents, members int) *dashboardWorld {
+	t.Helper()
+	ctx := context.Background()
+	w := &dashboardWorld{cats: []int64{0}}
+	for i := range cats {
+		c := &domain.Category{Name: fmt.Sprintf("Cat %d", i), CreatedAt: t0, UpdatedAt: t0}
+		if err := s.CreateCategory(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		w.cats = append(w.cats, c.ID)
+	}
+	w.requester = mustUser(t, s, "ann@x.test", domain.RoleEmployee).ID
+	for i := range agents {
+		u := mustUser(t, s, fmt.Sprintf("agent%d@x.test", i), domain.RoleAgent)
+		w.agents = append(w.agents, u.ID)
+		if i < members {
+			if err := s.SaveTeamMember(ctx, &domain.TeamMember{UserID: u.ID, Available: true, CreatedAt: t0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return w
+}
+
+// changes makes n random changes in one transaction.
+func (w *dashboardWorld) changes(ctx context.Context, t *testing.T, s *storage.Store, n int) error {
+	return s.InTx(ctx, func(ctx context.Context, tx domain.Store) error {
+		for range n {
+			if err := w.change(ctx, t, tx.(*storage.Store)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func (w *dashboardWorld) pick(ids []int64) int64 { return ids[w.rnd.IntN(len(ids))] }
 
 // at is a random time of the 40 days before t0: some fall before the
@@ -182,35 +220,12 @@ func TestDashboardRandomChanges(t *testing.T) {
 		ctx := context.Background()
 		seed := uint64(time.Now().UnixNano())
 		t.Logf("seed %d", seed)
-		w := &dashboardWorld{rnd: rand.New(rand.NewPCG(seed, 13)), cats: []int64{0}}
-		for i := range 4 {
-			c := &domain.Category{Name: fmt.Sprintf("Cat %d", i), CreatedAt: t0, UpdatedAt: t0}
-			if err := s.CreateCategory(ctx, c); err != nil {
-				t.Fatal(err)
-			}
-			w.cats = append(w.cats, c.ID)
-		}
-		w.requester = mustUser(t, s, "ann@x.test", domain.RoleEmployee).ID
-		for i := range 5 {
-			u := mustUser(t, s, fmt.Sprintf("agent%d@x.test", i), domain.RoleAgent)
-			w.agents = append(w.agents, u.ID)
-			if i < 3 { // agents 3 and 4 are not team members
-				if err := s.SaveTeamMember(ctx, &domain.TeamMember{UserID: u.ID, Available: true, CreatedAt: t0}); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		w := newDashboardWorld(t, s, 4, 5, 3) // agents 3 and 4 are not team members
+		w.rnd = rand.New(rand.NewPCG(seed, 13))
 		since := t0.AddDate(0, 0, -(domain.DashboardDays - 1)).Truncate(24 * time.Hour)
 		const changes, batch = 10_000, 250
 		for done := 0; done < changes; done += batch {
-			if err := s.InTx(ctx, func(ctx context.Context, tx domain.Store) error {
-				for range batch {
-					if err := w.change(ctx, t, tx.(*storage.Store)); err != nil {
-						return err
-					}
-				}
-				return nil
-			}); err != nil {
+			if err := w.changes(ctx, t, s, batch); err != nil {
 				t.Fatalf("after %d changes: %v", done, err)
 			}
 			if (done/batch)%8 == 3 {
@@ -520,22 +535,7 @@ func TestDashboardConcurrentWriters(t *testing.T) {
 		ctx := context.Background()
 		seed := uint64(time.Now().UnixNano())
 		t.Logf("seed %d", seed)
-		base := &dashboardWorld{cats: []int64{0}}
-		for i := range 3 {
-			c := &domain.Category{Name: fmt.Sprintf("Cat %d", i), CreatedAt: t0, UpdatedAt: t0}
-			if err := s.CreateCategory(ctx, c); err != nil {
-				t.Fatal(err)
-			}
-			base.cats = append(base.cats, c.ID)
-		}
-		base.requester = mustUser(t, s, "ann@x.test", domain.RoleEmployee).ID
-		for i := range 3 {
-			u := mustUser(t, s, fmt.Sprintf("agent%d@x.test", i), domain.RoleAgent)
-			base.agents = append(base.agents, u.ID)
-			if err := s.SaveTeamMember(ctx, &domain.TeamMember{UserID: u.ID, Available: true, CreatedAt: t0}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		base := newDashboardWorld(t, s, 3, 3, 3)
 		const writers, batches, batch = 4, 10, 40
 		errs := make(chan error, writers)
 		stop := make(chan struct{})
@@ -565,14 +565,7 @@ func TestDashboardConcurrentWriters(t *testing.T) {
 			go func() {
 				defer func() { done <- struct{}{} }()
 				for range batches {
-					if err := s.InTx(ctx, func(ctx context.Context, tx domain.Store) error {
-						for range batch {
-							if err := w.change(ctx, t, tx.(*storage.Store)); err != nil {
-								return err
-							}
-						}
-						return nil
-					}); err != nil {
+					if err := w.changes(ctx, t, s, batch); err != nil {
 						errs <- err
 						return
 					}

@@ -95,3 +95,13 @@ func (s *Store) ReleaseInFlight(ctx context.Context, instance string) error {
 	_, err := s.idb.NewDelete().Model((*inFlightRow)(nil)).Where("instance = ?", instance).Exec(ctx)
 	return mapErr(err, "release mails in flight")
 }
+
+// PruneInFlight removes the rows claimed or last taken before before.
+func (s *Store) PruneInFlight(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.idb.NewDelete().Model((*inFlightRow)(nil)).Where("at < ?", utc(before)).Exec(ctx)
+	if err != nil {
+		return 0, mapErr(err, "prune mails in flight")
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"ticketgate/domain"
 	"ticketgate/storage"
@@ -288,4 +289,59 @@ func ticketsOf(t *testing.T, s *storage.Store) []domain.Ticket {
 		t.Fatal(err)
 	}
 	return ts
+}
+
+// TestPruneInFlight: a row whose mail never came back (its process life
+// died, and its SMTP sender gave up) is removed by the scheduled jobs once
+// it is InFlightHorizon old; a younger one, of a mail that may still come
+// back, is kept with its crash count. The stale mail, should it come back
+// after all, is taken in as a new one.
+func TestPruneInFlight(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		dies := func([]byte) (*domain.Inbound, error) { panic(crash{}) }
+		smtp := func(raw string) []domain.Received {
+			return []domain.Received{{Source: domain.Source{Channel: "smtp"}, Raw: []byte(raw)}}
+		}
+		lifeAt := func(at time.Time) *domain.Desk {
+			return domain.NewDesk(s, clockAt(at), storagetest.Logger(t),
+				domain.WithIntake(domain.IntakePolicy{HelpdeskAddress: "help@company.test", AllowedDomains: []string{"company.test"}}))
+		}
+		stale := smtp("ann@company.test|Gone|gone@x.test")
+		recent := smtp("ann@company.test|Recent|recent@x.test")
+		if _, died := runLife(t, lifeAt(t0.Add(-domain.InFlightHorizon-time.Hour)), stale, dies); !died {
+			t.Fatal("the first life did not die")
+		}
+		if _, died := runLife(t, lifeAt(t0.Add(-domain.InFlightHorizon+time.Hour)), recent, dies); !died {
+			t.Fatal("the second life did not die")
+		}
+		if rows, _ := s.InFlightRows(ctx); len(rows) != 2 {
+			t.Fatalf("%d rows in flight, want 2", len(rows))
+		}
+
+		now := lifeAt(t0)
+		rep, err := now.RunJobs(ctx)
+		if err != nil || rep.InFlightPruned != 1 {
+			t.Fatalf("RunJobs = %+v, %v; want 1 row pruned", rep, err)
+		}
+		rows, _ := s.InFlightRows(ctx)
+		recentKey := domain.InFlightKey(recent[0].Source, recent[0].Raw)
+		if _, ok := rows[recentKey]; len(rows) != 1 || !ok {
+			t.Fatalf("rows left = %+v, want only the recent mail's", rows)
+		}
+		if rep, err := now.RunJobs(ctx); err != nil || rep.InFlightPruned != 0 {
+			t.Errorf("second RunJobs = %+v, %v; want nothing pruned", rep, err)
+		}
+
+		// Both mails come back: the recent one is taken in as a mail a
+		// dead life held, the stale one as a new mail.
+		p := &countingParser{calls: map[string]int{}}
+		outs, _ := runLife(t, now, append(recent, stale...), p.parse)
+		if len(outs) != 2 || outs[0].Kind != domain.OutcomeTicket || outs[1].Kind != domain.OutcomeTicket {
+			t.Fatalf("outcomes = %+v, want two tickets", outs)
+		}
+		if rows, _ := s.InFlightRows(ctx); len(rows) != 0 {
+			t.Errorf("rows left after both were committed: %+v", rows)
+		}
+	})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"ticketgate/domain"
+	"ticketgate/internal/benchmail"
 	"ticketgate/storage"
 )
 
@@ -165,7 +166,7 @@ func runBench(ctx context.Context, o *benchOpts) (*benchResult, error) {
 		}
 	}
 	if o.textsPath == "" {
-		o.textsPath = findDataset()
+		o.textsPath = benchmail.Dataset()
 	}
 	corpus, err := labelledTexts(o.textsPath)
 	if err != nil {
@@ -573,14 +574,10 @@ func waitProcessed(ctx context.Context, srv *server, channel string, tickets, cl
 // benchMail is one new-ticket mail from sender i.
 func benchMail(rng *rand.Rand, corpus []labelled, sender int, id string) []byte {
 	text := corpus[rng.IntN(len(corpus))].text
-	subject := text
-	if f := strings.Fields(text); len(f) > 8 {
-		subject = strings.Join(f[:8], " ")
-	}
 	from := senderAddr(sender)
 	return fmt.Appendf(nil, "From: User %d <%s>\r\nTo: IT Helpdesk <%s>\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s>\r\n"+
-		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello,\r\n\r\n%s\r\n\r\nThanks\r\nUser %d\r\n",
-		sender, from, benchHelpdesk, subject, time.Now().Format(time.RFC1123Z), id, wrap(text, 76), sender)
+		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%sUser %d\r\n",
+		sender, from, benchHelpdesk, benchmail.Subject(text), time.Now().Format(time.RFC1123Z), id, benchmail.Body(text), sender)
 }
 
 // intakeSMTP starts serve, sends mails over 8 SMTP connections and waits
@@ -702,7 +699,7 @@ type labelled struct{ text, label string }
 func labelledTexts(path string) ([]labelled, error) {
 	if path == "" {
 		var out []labelled
-		for i, t := range fallbackTexts {
+		for i, t := range benchmail.FallbackTexts() {
 			out = append(out, labelled{t, []string{"Hardware", "Access", "Hardware", "Purchase", "Access", "Access"}[i%6]})
 		}
 		return out, nil

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ticketgate/internal/benchmail"
 )
 
 // TestBenchSmall runs the bench command end to end at a tiny size (200
@@ -17,7 +19,7 @@ func TestBenchSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs serve")
 	}
-	if findDataset() == "" {
+	if benchmail.Dataset() == "" {
 		t.Skip("the shared data set is not there")
 	}
 	o, err := parseBench([]string{"--tickets", "200", "--senders", "50", "--duration", "300ms", "--serial", "100ms",

@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -13,63 +11,8 @@ import (
 	"time"
 
 	"ticketgate/inbox/hostile"
+	"ticketgate/internal/benchmail"
 )
-
-// texts are ticket texts to write mails with: the shared data set's when
-// it is there (one line each), else a few of our own.
-func texts(path string) ([]string, error) {
-	if path == "" {
-		return fallbackTexts, nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	var out []string
-	for len(out) < 20000 {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		if len(rec) > 0 && rec[0] != "text" && strings.TrimSpace(rec[0]) != "" {
-			out = append(out, rec[0])
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no texts", path)
-	}
-	return out, nil
-}
-
-var fallbackTexts = []string{
-	"My laptop does not start since this morning, the power light blinks twice.",
-	"Please give me access to the finance share, my manager approved it.",
-	"The printer on the third floor jams on every second page.",
-	"I need a second monitor and a docking station for the new desk.",
-	"Outlook asks for my password again and again after the update.",
-	"Could you reset my VPN token? It shows the wrong code.",
-}
-
-// findDataset looks for the shared ticket data set above the working
-// directory (the repository's sibling shared/ folder).
-func findDataset() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for ; dir != "/" && dir != "."; dir = filepath.Dir(dir) {
-		p := filepath.Join(filepath.Dir(dir), "shared", "datasets", "it-service-tickets", "train.csv")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // hostileMails is the hostile-mail set of package inbox/hostile, each
 // case at both its sizes, or the *.eml files in dir, in name order.
@@ -176,37 +119,13 @@ func (w *writer) next(k mailKind, helpdesk string, hostileSeq int64) (from strin
 	}
 	from = fmt.Sprintf("user%d@%s", w.rng.IntN(3000), w.domain)
 	text := w.texts[w.rng.IntN(len(w.texts))]
-	subject := text
-	if f := strings.Fields(text); len(f) > 8 {
-		subject = strings.Join(f[:8], " ")
-	}
+	subject := benchmail.Subject(text)
 	raw = fmt.Appendf(nil, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: %s\r\n"+
-		"Content-Type: text/plain; charset=utf-8\r\n\r\nHello,\r\n\r\n%s\r\n\r\nThanks\r\n", from, helpdesk, subject, date, id, wrap(text, 76))
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n%s", from, helpdesk, subject, date, id, benchmail.Body(text))
 	if k == kindNew {
 		w.pending = &sent{from: from, messageID: id, subject: subject}
 	}
 	return from, raw
-}
-
-// wrap breaks text into lines of at most width bytes at blanks, as a mail
-// client does.
-func wrap(text string, width int) string {
-	var b strings.Builder
-	n := 0
-	for i, f := range strings.Fields(text) {
-		if i > 0 {
-			if n+1+len(f) > width {
-				b.WriteString("\r\n")
-				n = 0
-			} else {
-				b.WriteByte(' ')
-				n++
-			}
-		}
-		b.WriteString(f)
-		n += len(f)
-	}
-	return b.String()
 }
 
 // splitLongLines breaks lines longer than limit bytes, as a relaying MTA

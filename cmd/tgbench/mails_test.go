@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"ticketgate/domain"
 )
 
 func TestSplitLongLines(t *testing.T) {
@@ -19,15 +21,6 @@ func TestSplitLongLines(t *testing.T) {
 	}
 }
 
-func TestWrap(t *testing.T) {
-	text := strings.Repeat("word ", 100)
-	for _, line := range strings.Split(wrap(text, 76), "\r\n") {
-		if len(line) > 76 {
-			t.Errorf("line of %d bytes: %q", len(line), line)
-		}
-	}
-}
-
 func TestCounter(t *testing.T) {
 	text := "# HELP x\nticketgate_mails_received_total{channel=\"smtp\",outcome=\"ticket\"} 12\n" +
 		"ticketgate_mails_received_total{channel=\"smtp\",outcome=\"comment\"} 3\n"
@@ -36,5 +29,22 @@ func TestCounter(t *testing.T) {
 	}
 	if got := counter(text, "ticketgate_mails_received_total", `channel="imap",outcome="ticket"`); got != 0 {
 		t.Errorf("counter of a missing series = %v, want 0", got)
+	}
+}
+
+// TestBenchSetupParses: the bench's setup file is one ticketgate accepts,
+// with every label a category and three team members each.
+func TestBenchSetupParses(t *testing.T) {
+	corpus, err := labelledTexts("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, agents := benchSetup(corpus)
+	f, err := domain.ParseSetup(data)
+	if err != nil {
+		t.Fatalf("ParseSetup: %v\n%s", err, data)
+	}
+	if len(f.Categories) != len(agents) || len(f.TeamMembers) != 3*len(agents) || len(f.Users) != 1+3*len(agents) {
+		t.Errorf("%d categories, %d team members, %d users for %d labels", len(f.Categories), len(f.TeamMembers), len(f.Users), len(agents))
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"ticketgate/domain"
+	"ticketgate/internal/benchmail"
 	"ticketgate/outbox"
 	"ticketgate/storage"
 )
@@ -46,38 +47,15 @@ var benchCategories = map[string]benchCategory{
 // levels), the admin, and three agents per category. It returns the
 // agents of each category too.
 func benchSetup(corpus []labelled) ([]byte, map[string][]string) {
-	type level struct {
-		Rule      string   `json:"rule"`
-		Approvers []string `json:"approvers"`
-	}
-	type category struct {
-		Name        string   `json:"name"`
-		Description string   `json:"description"`
-		Keywords    []string `json:"keywords"`
-		Levels      []level  `json:"approval_levels,omitempty"`
-	}
-	type user struct {
-		Email string `json:"email"`
-		Name  string `json:"name"`
-		Role  string `json:"role"`
-	}
-	type member struct {
-		Email      string   `json:"email"`
-		Categories []string `json:"categories"`
-	}
-	var f struct {
-		Categories []category `json:"categories"`
-		Users      []user     `json:"users"`
-		Members    []member   `json:"team_members"`
-	}
-	f.Users = append(f.Users, user{benchAdmin, "Ada Admin", "admin"})
+	var f domain.SetupFile
+	f.Users = append(f.Users, domain.SetupUser{Email: benchAdmin, Name: "Ada Admin", Role: "admin"})
 	agents := map[string][]string{}
 	for i, name := range labels(corpus) {
 		bc, ok := benchCategories[name]
 		if !ok {
 			bc = benchCategory{description: name}
 		}
-		c := category{Name: name, Description: bc.description, Keywords: bc.keywords}
+		c := domain.SetupCategory{Name: name, Description: bc.description, Keywords: bc.keywords}
 		if c.Keywords == nil {
 			c.Keywords = []string{}
 		}
@@ -86,14 +64,14 @@ func benchSetup(corpus []labelled) ([]byte, map[string][]string) {
 			if len(l) == 1 {
 				rule = "any"
 			}
-			c.Levels = append(c.Levels, level{rule, l})
+			c.ApprovalLevels = append(c.ApprovalLevels, domain.SetupLevel{Rule: rule, Approvers: l})
 		}
 		f.Categories = append(f.Categories, c)
 		for j := range 3 {
 			a := fmt.Sprintf("agent%d.%d@%s", i, j, benchDomain)
 			agents[name] = append(agents[name], a)
-			f.Users = append(f.Users, user{a, fmt.Sprintf("Agent %d.%d", i, j), "agent"})
-			f.Members = append(f.Members, member{a, []string{name}})
+			f.Users = append(f.Users, domain.SetupUser{Email: a, Name: fmt.Sprintf("Agent %d.%d", i, j), Role: "agent"})
+			f.TeamMembers = append(f.TeamMembers, domain.SetupTeamMember{Email: a, Categories: []string{name}})
 		}
 	}
 	b, _ := json.MarshalIndent(f, "", " ")
@@ -239,10 +217,7 @@ func (sd *seeder) one(b *storage.Seed, i int, at time.Time, open bool) error {
 		}
 	}
 	req := sd.senders[i%len(sd.senders)]
-	subject := row.text
-	if f := strings.Fields(row.text); len(f) > 8 {
-		subject = strings.Join(f[:8], " ")
-	}
+	subject := benchmail.Subject(row.text)
 	t := domain.Ticket{ID: sd.ticket, Subject: subject, Body: "Hello,\n\n" + row.text + "\n\nThanks\n" + req.Name,
 		RequesterID: req.ID, Requester: req.Email, CategoryID: cat.ID, Category: cat.Name, ClassMethod: domain.MethodLocal,
 		ClassConfidence: 0.55 + 0.44*sd.rng.Float64(), MessageID: fmt.Sprintf("seed-%d@%s", sd.ticket, benchDomain),

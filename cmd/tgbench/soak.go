@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"ticketgate/internal/benchmail"
 )
 
 // soakSetup is a small real helpdesk: categories, so every plain mail is
@@ -65,9 +67,9 @@ func soak(ctx context.Context, args []string) error {
 		}
 	}
 	if *textsPath == "" {
-		*textsPath = findDataset()
+		*textsPath = benchmail.Dataset()
 	}
-	tx, err := texts(*textsPath)
+	tx, err := benchmail.Texts(*textsPath)
 	if err != nil {
 		return err
 	}

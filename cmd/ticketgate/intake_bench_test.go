@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -17,6 +15,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"ticketgate/domain"
+	"ticketgate/internal/benchmail"
 	"ticketgate/storage"
 	"ticketgate/storage/storagetest"
 )
@@ -45,7 +44,10 @@ func BenchmarkIntakeFull(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("BENCH_MAILS")); err == nil && v > 0 {
 		n = v
 	}
-	texts := benchTexts(b)
+	texts, err := benchmail.Texts(benchmail.Dataset())
+	if err != nil {
+		b.Fatal(err)
+	}
 	dbs := []struct {
 		name string
 		url  func(b *testing.B) string
@@ -184,42 +186,6 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// benchTexts reads ticket texts from the shared data set (a sibling
-// shared/ folder of the repository), or falls back on a few of our own.
-func benchTexts(b *testing.B) []string {
-	dir, _ := os.Getwd()
-	for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-		fh, err := os.Open(filepath.Join(dir, "shared", "datasets", "it-service-tickets", "train.csv"))
-		if err != nil {
-			continue
-		}
-		defer fh.Close()
-		r := csv.NewReader(fh)
-		var out []string
-		for len(out) < 20000 {
-			rec, err := r.Read()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(rec) > 0 && rec[0] != "text" && strings.TrimSpace(rec[0]) != "" {
-				out = append(out, rec[0])
-			}
-		}
-		return out
-	}
-	return []string{
-		"My laptop does not start since this morning, the power light blinks twice.",
-		"Please give me access to the finance share, my manager approved it.",
-		"The printer on the third floor jams on every second page.",
-		"I need a second monitor and a docking station for the new desk, please order one.",
-		"Outlook asks for my password again and again after the update.",
-		"Could you reset my VPN token? It shows the wrong code.",
-	}
-}
-
 // appendBench puts n mails of texts into the mailbox, from 3,000 senders,
 // pipelined over one connection.
 func (d *dovecot) appendBench(b *testing.B, texts []string, n, round int) {
@@ -239,14 +205,10 @@ func (d *dovecot) appendBench(b *testing.B, texts []string, n, round int) {
 	date := time.Now().Format(time.RFC1123Z)
 	for i := range n {
 		text := texts[rng.IntN(len(texts))]
-		subject := text
-		if f := strings.Fields(text); len(f) > 8 {
-			subject = strings.Join(f[:8], " ")
-		}
 		sender := rng.IntN(3000)
 		raw := fmt.Appendf(nil, "From: User %d <user%d@company.test>\r\nTo: help@company.test\r\nSubject: %s\r\nDate: %s\r\n"+
-			"Message-ID: <bench-%d-%d-%d@company.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello,\r\n\r\n%s\r\n\r\nThanks\r\n",
-			sender, sender, subject, date, time.Now().UnixNano(), round, i, wrapText(text, 76))
+			"Message-ID: <bench-%d-%d-%d@company.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s",
+			sender, sender, benchmail.Subject(text), date, time.Now().UnixNano(), round, i, benchmail.Body(text))
 		cmd := c.Append(d.mailbox, int64(len(raw)), nil)
 		cmd.Write(raw)
 		cmd.Close()
@@ -256,24 +218,4 @@ func (d *dovecot) appendBench(b *testing.B, texts []string, n, round int) {
 		}
 	}
 	wait()
-}
-
-// wrapText breaks text into lines of at most width bytes at blanks.
-func wrapText(text string, width int) string {
-	var sb strings.Builder
-	n := 0
-	for i, f := range strings.Fields(text) {
-		if i > 0 {
-			if n+1+len(f) > width {
-				sb.WriteString("\r\n")
-				n = 0
-			} else {
-				sb.WriteByte(' ')
-				n++
-			}
-		}
-		sb.WriteString(f)
-		n += len(f)
-	}
-	return sb.String()
 }

