@@ -21,7 +21,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"ticketgate/domain"
-	"ticketgate/internal/benchmail"
+	"ticketgate/cmd/internal/benchmail"
 	"ticketgate/storage"
 )
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"ticketgate/internal/benchmail"
+	"ticketgate/cmd/internal/benchmail"
 )
 
 // TestBenchSmall runs the bench command end to end at a tiny size (200

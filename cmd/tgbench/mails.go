@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"ticketgate/inbox/hostile"
-	"ticketgate/internal/benchmail"
+	"ticketgate/cmd/internal/benchmail"
 )
 
 // hostileMails is the hostile-mail set of package inbox/hostile, each

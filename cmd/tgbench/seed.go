@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"ticketgate/domain"
-	"ticketgate/internal/benchmail"
+	"ticketgate/cmd/internal/benchmail"
 	"ticketgate/outbox"
 	"ticketgate/storage"
 )

@@ -16,7 +16,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"ticketgate/internal/benchmail"
+	"ticketgate/cmd/internal/benchmail"
 )
 
 // soakSetup is a small real helpdesk: categories, so every plain mail is

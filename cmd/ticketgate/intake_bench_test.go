@@ -15,7 +15,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"ticketgate/domain"
-	"ticketgate/internal/benchmail"
+	"ticketgate/cmd/internal/benchmail"
 	"ticketgate/storage"
 	"ticketgate/storage/storagetest"
 )
