@@ -128,6 +128,9 @@ func (s *Store) ListOutbox(ctx context.Context, status domain.OutboxStatus, limi
 	q := s.idb.NewSelect().Model(&rows).ExcludeColumn("raw").OrderExpr("id DESC")
 	if status != "" {
 		q = q.Where("status = ?", string(status))
+		if status != domain.OutboxSent {
+			q = q.Where("status <> 'sent'") // outbox_unsent's condition, for the planners
+		}
 	}
 	if limit > 0 {
 		q = q.Limit(int64(limit))
