@@ -115,3 +115,11 @@ func (s *Store) MemberLoadsFromScratchForTest(ctx context.Context) (map[int64]in
 	}
 	return out, err
 }
+
+// OutboxColumnsForTest returns the subject and message_id columns of
+// outbox row id as stored.
+func (s *Store) OutboxColumnsForTest(ctx context.Context, id int64) (subject, messageID string, err error) {
+	err = s.idb.NewSelect().Model((*outboxRow)(nil)).Column("subject", "message_id").Where("id = ?", id).
+		Scan(ctx, &subject, &messageID)
+	return subject, messageID, err
+}

@@ -136,10 +136,23 @@ func (s *Store) TicketByMessageID(ctx context.Context, messageID string) (int64,
 	if !ok {
 		return 0, fmt.Errorf("ticket of message %s: %w", messageID, domain.ErrNotFound)
 	}
-	err = s.idb.NewSelect().Model((*outboxRow)(nil)).Column("ticket_id").
-		Where("ticket_id = ?", ticket).Where("message_id = ?", messageID).
-		Where("kind NOT IN (?)", bun.In(approvalKinds)).Limit(1).Scan(ctx, &id)
-	return id, mapErr(err, "ticket of message %s", messageID)
+	// Most rows keep their Message-ID in their mail alone (mail_headers.go).
+	var rows []outboxRow
+	err = s.idb.NewSelect().Model(&rows).Column("message_id", "raw").
+		Where("ticket_id = ?", ticket).Where("message_id IN ('', ?)", messageID).
+		Where("kind NOT IN (?)", bun.In(approvalKinds)).Scan(ctx)
+	if err != nil {
+		return 0, mapErr(err, "ticket of message %s", messageID)
+	}
+	for _, r := range rows {
+		if r.MessageID == messageID {
+			return ticket, nil
+		}
+		if _, id := mailHeaders(unpackRaw(r.Raw)); r.MessageID == "" && id == messageID {
+			return ticket, nil
+		}
+	}
+	return 0, fmt.Errorf("ticket of message %s: %w", messageID, domain.ErrNotFound)
 }
 
 // messageIDTicket returns the ticket number N of a Message-ID of ours,

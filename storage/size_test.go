@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"ticketgate/domain"
 	"ticketgate/storage"
@@ -126,6 +127,101 @@ func TestSizeQueryPlans(t *testing.T) {
 			if !strings.Contains(plan, st.index) {
 				t.Errorf("%s: plan of %s does not use %s:\n%s", st.what, q, st.index, plan)
 			}
+		}
+	})
+}
+
+// A composed mail's subject and Message-ID are stored once, in the mail:
+// the row's columns stay empty, and every read gives them back (a row, a
+// list, a ticket's mail, a claim, the retention job's rows, after its body
+// is dropped, and a reply's reference). A row written with its columns
+// (before this, or a message without those headers) reads as written.
+func TestOutboxHeadersStoredOnce(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		tk, err := newDesk(t, s).OpenTicket(ctx, domain.NewTicket{Subject: "Imprimante", From: "ann@company.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject := fmt.Sprintf("Re: [TKT-%d] Imprimante bloquée — page 2", tk.ID)
+		mail := func(random string) *domain.OutboxMessage {
+			id := fmt.Sprintf("tkt-%d.assigned.%s@company.test", tk.ID, random)
+			raw := fmt.Sprintf("From: IT Helpdesk <help@company.test>\r\nSubject: =?utf-8?q?Re=3A_[TKT-%d]_Imprimante_bloqu=C3=A9e_?=\r\n"+
+				" =?utf-8?q?=E2=80=94_page_2?=\r\nMessage-Id: <%s>\r\n\r\nBonjour.\r\n", tk.ID, id)
+			return &domain.OutboxMessage{TicketID: tk.ID, Kind: string(domain.MailAssigned), To: "bob@company.test",
+				Subject: subject, MessageID: id, Raw: []byte(raw), Status: domain.OutboxQueued, NextAttemptAt: t0, CreatedAt: t0}
+		}
+		one, batch := mail("one"), mail("batch")
+		if err := s.EnqueueMail(ctx, one); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.EnqueueMails(ctx, []*domain.OutboxMessage{batch}); err != nil {
+			t.Fatal(err)
+		}
+		old := enqueue(t, s, domain.OutboxQueued, t0) // raw "raw": subject "s" kept
+		ms, err := s.TicketMail(ctx, tk.ID)
+		if err != nil || len(ms) != 2 {
+			t.Fatalf("TicketMail = %d rows, %v", len(ms), err)
+		}
+		batch.ID = ms[1].ID
+		check := func(what string, got domain.OutboxMessage, want *domain.OutboxMessage) {
+			t.Helper()
+			if got.Subject != want.Subject || got.MessageID != want.MessageID {
+				t.Errorf("%s: subject %q, Message-ID %q; want %q, %q", what, got.Subject, got.MessageID, want.Subject, want.MessageID)
+			}
+		}
+		for _, m := range []*domain.OutboxMessage{one, batch} {
+			if subj, id, err := s.OutboxColumnsForTest(ctx, m.ID); err != nil || subj != "" || id != "" {
+				t.Errorf("row %d stores subject %q, Message-ID %q (%v); want both left to the mail", m.ID, subj, id, err)
+			}
+			got, err := s.GetOutbox(ctx, m.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("GetOutbox", *got, m)
+			if found, err := s.TicketByMessageID(ctx, m.MessageID); err != nil || found != tk.ID {
+				t.Errorf("TicketByMessageID(%q) = %d, %v; want %d", m.MessageID, found, err, tk.ID)
+			}
+		}
+		if subj, id, _ := s.OutboxColumnsForTest(ctx, old.ID); subj != "s" || id != old.MessageID {
+			t.Errorf("a mail without those headers stores %q, %q; want them as given", subj, id)
+		}
+		check("TicketMail", ms[0], one)
+		check("TicketMail", ms[1], batch)
+		list, err := s.ListOutbox(ctx, "", 10)
+		if err != nil || len(list) != 3 {
+			t.Fatalf("ListOutbox = %d rows, %v", len(list), err)
+		}
+		check("ListOutbox", list[0], old)
+		check("ListOutbox", list[1], batch)
+		if list[1].Raw != nil || ms[0].Raw != nil {
+			t.Error("a list returned raw bytes")
+		}
+		claimed, err := s.ClaimOutbox(ctx, t0, t0.Add(time.Minute), 10)
+		if err != nil || len(claimed) != 3 {
+			t.Fatalf("ClaimOutbox = %d rows, %v", len(claimed), err)
+		}
+		check("ClaimOutbox", claimed[0], one)
+		sent := t0.Add(time.Minute)
+		one.Status, one.SentAt = domain.OutboxSent, &sent
+		if err := s.UpdateOutbox(ctx, one); err != nil {
+			t.Fatal(err)
+		}
+		kept, err := s.SentWithBody(ctx, t0.Add(time.Hour), 10)
+		if err != nil || len(kept) != 1 {
+			t.Fatalf("SentWithBody = %d rows, %v", len(kept), err)
+		}
+		check("SentWithBody", kept[0], one)
+		if err := s.DropOutboxBody(ctx, one.ID, domain.HeaderSection(one.Raw), sent); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetOutbox(ctx, one.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("GetOutbox after the body was dropped", *got, one)
+		if found, err := s.TicketByMessageID(ctx, one.MessageID); err != nil || found != tk.ID {
+			t.Errorf("TicketByMessageID after the body was dropped = %d, %v", found, err)
 		}
 	})
 }
