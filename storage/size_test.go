@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -224,4 +226,38 @@ func TestOutboxHeadersStoredOnce(t *testing.T) {
 			t.Errorf("TicketByMessageID after the body was dropped = %d, %v", found, err)
 		}
 	})
+}
+
+// On SQLite the WAL file shrinks back after a burst of writes: a
+// transaction of 12 MB grows it, and once a checkpoint has copied it into
+// the database the next write cuts it back to journal_size_limit (4 MiB),
+// where SQLite would keep all 12 MB for good.
+func TestSQLiteWALShrinks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ticketgate.db")
+	s := storagetest.Open(t, path)
+	ctx := context.Background()
+	walSize := func() int64 {
+		t.Helper()
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	if err := s.RawExec(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+		INSERT INTO settings (key, value) SELECT 'k' || i, hex(randomblob(2000)) FROM n`); err != nil {
+		t.Fatal(err)
+	}
+	if got := walSize(); got < 10<<20 {
+		t.Fatalf("the WAL holds %d bytes after a transaction of 12 MB; want more than 10 MB", got)
+	}
+	if err := s.RawExec(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RawExec(ctx, "INSERT INTO settings (key, value) VALUES ('after', 'the burst')"); err != nil {
+		t.Fatal(err)
+	}
+	if got := walSize(); got > 4<<20 {
+		t.Errorf("the WAL holds %d bytes after a checkpoint and a small write; want at most 4 MiB", got)
+	}
 }
