@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
+
+	"ticketgate/migrations"
 )
 
 // RawExec runs one SQL statement, for tests that need to set up what no
@@ -122,4 +124,10 @@ func (s *Store) OutboxColumnsForTest(ctx context.Context, id int64) (subject, me
 	err = s.idb.NewSelect().Model((*outboxRow)(nil)).Column("subject", "message_id").Where("id = ?", id).
 		Scan(ctx, &subject, &messageID)
 	return subject, messageID, err
+}
+
+// MigratorUpToForTest is a Migrator that knows the migrations up to last
+// only (see migrations.NewUpTo).
+func (s *Store) MigratorUpToForTest(last string) (*migrations.Migrator, error) {
+	return migrations.NewUpTo(s.db, last)
 }

@@ -261,3 +261,72 @@ func TestSQLiteWALShrinks(t *testing.T) {
 		t.Errorf("the WAL holds %d bytes after a checkpoint and a small write; want at most 4 MiB", got)
 	}
 }
+
+// A database written before the size migration upgrades with its rows
+// readable: an outbox row with its subject and Message-ID in their columns
+// (and its mail unpacked) is listed as it was and found by a reply's
+// reference, an approval problem is still listed, and the migration goes
+// down and up again.
+func TestSizeMigrationKeepsRows(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		ctx := context.Background()
+		s, err := storage.Open(ctx, db.URL, storagetest.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		before, err := s.MigratorUpToForTest("20261207000016")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := before.Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+		tk, err := newDesk(t, s).OpenTicket(ctx, domain.NewTicket{Subject: "Printer", From: "ann@company.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject := fmt.Sprintf("Re: [TKT-%d] Printer", tk.ID)
+		mid := fmt.Sprintf("tkt-%d.assigned.old@company.test", tk.ID)
+		raw := fmt.Sprintf("Subject: %s\r\nMessage-Id: <%s>\r\n\r\nHello.\r\n", subject, mid)
+		if err := s.RawExec(ctx, `INSERT INTO outbox (ticket_id, kind, to_addr, subject, message_id, raw, status, attempts,
+			next_attempt_at, last_error, created_at) VALUES (?, 'assigned', 'bob@company.test', ?, ?, ?, 'held', 0, ?, '', ?)`,
+			tk.ID, subject, mid, []byte(raw), t0, t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AppendEvents(ctx, &domain.Event{TicketID: tk.ID, At: t0, Kind: domain.EventApprovalRefused,
+			Actor: "eve@company.test", Detail: "a valid token from another sender"}); err != nil {
+			t.Fatal(err)
+		}
+		readable := func(when string) {
+			t.Helper()
+			if got, err := s.TicketByMessageID(ctx, mid); err != nil || got != tk.ID {
+				t.Errorf("%s: TicketByMessageID = %d, %v; want %d", when, got, err, tk.ID)
+			}
+			ms, err := s.ListOutbox(ctx, domain.OutboxHeld, 10)
+			if err != nil || len(ms) != 1 || ms[0].Subject != subject || ms[0].MessageID != mid {
+				t.Errorf("%s: ListOutbox(held) = %+v, %v; want the row with its subject and Message-ID", when, ms, err)
+			}
+			if ps, err := s.ApprovalProblems(ctx, 10); err != nil || len(ps) != 1 {
+				t.Errorf("%s: ApprovalProblems = %+v, %v; want the refused approval", when, ps, err)
+			}
+		}
+		up, err := s.Migrate(ctx)
+		if err != nil || len(up) != 1 || !strings.Contains(up[0], "20261207000019") {
+			t.Fatalf("Migrate = %v, %v; want the size migration", up, err)
+		}
+		readable("after the migration")
+		m, err := s.Migrator()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if down, err := m.Down(ctx); err != nil || len(down) != 1 {
+			t.Fatalf("Down = %v, %v", down, err)
+		}
+		readable("after the migration went down")
+		if _, err := m.Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+		readable("after it went up again")
+	})
+}
