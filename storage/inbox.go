@@ -148,7 +148,7 @@ func (s *Store) TicketByMessageID(ctx context.Context, messageID string) (int64,
 		if r.MessageID == messageID {
 			return ticket, nil
 		}
-		if _, id := mailHeaders(unpackRaw(r.Raw)); r.MessageID == "" && id == messageID {
+		if _, id := fromHeaders("", "", r.Raw); r.MessageID == "" && id == messageID {
 			return ticket, nil
 		}
 	}

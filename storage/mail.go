@@ -35,10 +35,17 @@ type outboxRow struct {
 // subject and Message-ID read from the mail where the row leaves them
 // empty (see mail_headers.go).
 func (r *outboxRow) domain() domain.OutboxMessage {
-	raw := unpackRaw(r.Raw)
-	subject, messageID := fromHeaders(r.Subject, r.MessageID, raw)
+	m := r.withoutRaw()
+	m.Raw = unpackRaw(r.Raw)
+	return m
+}
+
+// withoutRaw is domain without the mail, which is inflated only as far
+// as its headers when the row leaves its subject or Message-ID to them.
+func (r *outboxRow) withoutRaw() domain.OutboxMessage {
+	subject, messageID := fromHeaders(r.Subject, r.MessageID, r.Raw)
 	return domain.OutboxMessage{ID: r.ID, TicketID: r.TicketID, Kind: r.Kind, To: r.ToAddr, Subject: subject,
-		MessageID: messageID, Raw: raw, Status: domain.OutboxStatus(r.Status), Attempts: r.Attempts,
+		MessageID: messageID, Status: domain.OutboxStatus(r.Status), Attempts: r.Attempts,
 		NextAttemptAt: r.NextAttemptAt.UTC(), LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(), SentAt: utcPtr(r.SentAt),
 		BodyDroppedAt: utcPtr(r.BodyDroppedAt)}
 }
@@ -153,8 +160,7 @@ func (s *Store) ListOutbox(ctx context.Context, status domain.OutboxStatus, limi
 func withoutRaw(rows []outboxRow) []domain.OutboxMessage {
 	out := make([]domain.OutboxMessage, len(rows))
 	for i := range rows {
-		out[i] = rows[i].domain()
-		out[i].Raw = nil
+		out[i] = rows[i].withoutRaw()
 	}
 	return out
 }

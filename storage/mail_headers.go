@@ -1,12 +1,10 @@
 package storage
 
 import (
-	"bufio"
 	"bytes"
-
-	gomessage "github.com/emersion/go-message"
-	gomail "github.com/emersion/go-message/mail"
-	"github.com/emersion/go-message/textproto"
+	"io"
+	"mime"
+	"strings"
 )
 
 // An outbox row's subject and Message-ID are also in its rendered mail,
@@ -14,27 +12,68 @@ import (
 // them once: its subject and message_id columns are empty when the mail's
 // own Subject and Message-ID headers say the same (always, for mail the
 // composer rendered), and are read back from the mail then. A value the
-// headers do not give back exactly (a row written before, or a message
-// without those headers) is stored as it is. So an empty column means
-// "as in the mail": a row given an empty subject for a mail whose header
-// has one reads that header's.
+// headers do not give back exactly (a row written before, a subject in a
+// charset other than UTF-8, or a message without those headers) is stored
+// as it is. So an empty column means "as in the mail": a row given an
+// empty subject for a mail whose header has one reads that header's.
+//
+// Writes check what reads will find with the same function (mailHeaders),
+// so what it does not understand costs bytes, never a wrong value.
 
-// mailHeaders returns the decoded Subject and the Message-ID (without
-// angle brackets) of a message's header section; empty when missing or
-// unreadable.
+// mailHeaders returns the Subject (RFC 2047 words decoded) and the
+// Message-ID (without angle brackets) of a message's header section: the
+// first of each, unfolded; empty when missing.
 func mailHeaders(raw []byte) (subject, messageID string) {
-	th, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(headerSection(raw))))
-	if err != nil {
-		return "", ""
-	}
-	h := gomail.Header{Header: gomessage.Header{Header: th}}
-	if s, err := h.Subject(); err == nil {
-		subject = s
-	}
-	if id, err := h.MessageID(); err == nil {
-		messageID = id
+	hs := headerSection(raw)
+	var gotSubject, gotID bool
+	for len(hs) > 0 && !(gotSubject && gotID) {
+		line := hs
+		if i := bytes.IndexByte(hs, '\n'); i >= 0 {
+			line, hs = hs[:i+1], hs[i+1:]
+		} else {
+			hs = nil
+		}
+		var name string
+		switch {
+		case !gotSubject && hasPrefixFold(line, "subject:"):
+			name, gotSubject = "subject:", true
+		case !gotID && hasPrefixFold(line, "message-id:"):
+			name, gotID = "message-id:", true
+		default:
+			continue
+		}
+		// The value and its continuation lines, unfolded: a line break
+		// before white space is taken out (RFC 5322 §2.2.3).
+		var v strings.Builder
+		v.Write(trimEOL(line[len(name):]))
+		for len(hs) > 0 && (hs[0] == ' ' || hs[0] == '\t') {
+			next := hs
+			if i := bytes.IndexByte(hs, '\n'); i >= 0 {
+				next, hs = hs[:i+1], hs[i+1:]
+			} else {
+				hs = nil
+			}
+			v.Write(trimEOL(next))
+		}
+		value := strings.TrimSpace(v.String())
+		if name == "subject:" {
+			if d, err := new(mime.WordDecoder).DecodeHeader(value); err == nil {
+				subject = d
+			}
+		} else if len(value) > 2 && value[0] == '<' && value[len(value)-1] == '>' {
+			messageID = value[1 : len(value)-1]
+		}
 	}
 	return subject, messageID
+}
+
+func hasPrefixFold(line []byte, prefix string) bool {
+	return len(line) >= len(prefix) && strings.EqualFold(string(line[:len(prefix)]), prefix)
+}
+
+func trimEOL(line []byte) []byte {
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	return bytes.TrimSuffix(line, []byte("\r"))
 }
 
 // headerSection is raw up to and including the blank line that ends its
@@ -63,13 +102,13 @@ func storedHeaders(subject, messageID string, raw []byte) (string, string) {
 	return subject, messageID
 }
 
-// fromHeaders fills an empty subject or Message-ID of a row from its
-// (unpacked) mail.
-func fromHeaders(subject, messageID string, raw []byte) (string, string) {
+// fromHeaders fills an empty subject or Message-ID of a row from its mail
+// as stored (packed or not), inflating no more than its header section.
+func fromHeaders(subject, messageID string, stored []byte) (string, string) {
 	if subject != "" && messageID != "" {
 		return subject, messageID
 	}
-	s, id := mailHeaders(raw)
+	s, id := mailHeaders(unpackHeaders(stored))
 	if subject == "" {
 		subject = s
 	}
@@ -77,4 +116,29 @@ func fromHeaders(subject, messageID string, raw []byte) (string, string) {
 		messageID = id
 	}
 	return subject, messageID
+}
+
+// unpackHeaders is unpackRaw up to the end of the message's header section
+// (or a little past it): the rest is not inflated.
+func unpackHeaders(stored []byte) []byte {
+	r, ok := packedReader(stored)
+	if !ok {
+		return stored
+	}
+	defer packer().readers.Put(r)
+	var out []byte
+	buf := make([]byte, 1024)
+	for {
+		n, err := r.Read(buf)
+		out = append(out, buf[:n]...)
+		if bytes.Contains(out, []byte("\r\n\r\n")) || bytes.Contains(out, []byte("\n\n")) {
+			return out
+		}
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			return stored
+		}
+	}
 }
