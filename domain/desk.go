@@ -92,12 +92,18 @@ func (d *Desk) OpenTicket(ctx context.Context, in NewTicket) (*Ticket, error) {
 
 // openTicket is OpenTicket inside the caller's transaction.
 func (d *Desk) openTicket(ctx context.Context, tx Store, in NewTicket) (*Ticket, error) {
-	return d.openTicketFor(ctx, tx, in, nil)
+	return d.openTicketFor(ctx, tx, in, nil, false)
 }
 
 // openTicketFor is openTicket for a requester already looked up (nil: look
-// up or create by in.From).
-func (d *Desk) openTicketFor(ctx context.Context, tx Store, in NewTicket, requester *User) (*Ticket, error) {
+// up or create by in.From). With classifyNow the caller classifies the
+// ticket in the same transaction (intake with an inline classifier,
+// classifyOpened): its history then starts with received and goes on with
+// what the classification wrote (classified and the move it makes, or
+// triaged with the reason), without a triaged event saying it waits for
+// an admin, which it never did. Otherwise the ticket waits in triage and
+// its history says so.
+func (d *Desk) openTicketFor(ctx context.Context, tx Store, in NewTicket, requester *User, classifyNow bool) (*Ticket, error) {
 	from, err := NormalizeEmail(in.From)
 	if err != nil {
 		return nil, fmt.Errorf("requester: %w", err)
@@ -126,12 +132,13 @@ func (d *Desk) openTicketFor(ctx context.Context, tx Store, in NewTicket, reques
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.CreateTicket(ctx, t,
-		&Event{At: now, Kind: EventReceived, Actor: requester.Email,
-			Detail: fmt.Sprintf("received from %s by %s", requester.Email, channel)},
-		&Event{At: now, Kind: kind, Actor: SystemActor.String(),
-			Detail: "waiting in triage for an admin to pick a category"},
-	); err != nil {
+	events := []*Event{{At: now, Kind: EventReceived, Actor: requester.Email,
+		Detail: fmt.Sprintf("received from %s by %s", requester.Email, channel)}}
+	if !classifyNow {
+		events = append(events, &Event{At: now, Kind: kind, Actor: SystemActor.String(),
+			Detail: "waiting in triage for an admin to pick a category"})
+	}
+	if err := tx.CreateTicket(ctx, t, events...); err != nil {
 		return nil, err
 	}
 	if err := d.addAttachments(ctx, tx, t.ID, in.Attachments); err != nil {

@@ -397,7 +397,7 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 		}
 		return d.logMail(ctx, tx, it, 0, "", why)
 	}
-	t, err := d.openTicketFor(ctx, tx, newTicketFrom(it), requester)
+	t, err := d.openTicketFor(ctx, tx, newTicketFrom(it), requester, pre.batch.inline)
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -29,7 +29,8 @@ type OutboxStore interface {
 	DeleteOutbox(ctx context.Context, id int64) error
 	// RequeueOutbox moves rows in status from ("" for any status but
 	// sent) to status to, due at now, with their attempts reset and their
-	// last error kept; it returns how many. id 0 means every such row.
+	// last error kept; it returns how many. id 0 means every such row. A
+	// sent row is never moved, whatever from says.
 	RequeueOutbox(ctx context.Context, id int64, from, to OutboxStatus, now time.Time) (int, error)
 	// CountOutbox returns how many rows are in each status.
 	CountOutbox(ctx context.Context) (map[OutboxStatus]int, error)

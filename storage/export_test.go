@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
+
+	"ticketgate/migrations"
 )
 
 // RawExec runs one SQL statement, for tests that need to set up what no
@@ -114,4 +116,18 @@ func (s *Store) MemberLoadsFromScratchForTest(ctx context.Context) (map[int64]in
 		out[r.UserID] = r.N
 	}
 	return out, err
+}
+
+// OutboxColumnsForTest returns the subject and message_id columns of
+// outbox row id as stored.
+func (s *Store) OutboxColumnsForTest(ctx context.Context, id int64) (subject, messageID string, err error) {
+	err = s.idb.NewSelect().Model((*outboxRow)(nil)).Column("subject", "message_id").Where("id = ?", id).
+		Scan(ctx, &subject, &messageID)
+	return subject, messageID, err
+}
+
+// MigratorUpToForTest is a Migrator that knows the migrations up to last
+// only (see migrations.NewUpTo).
+func (s *Store) MigratorUpToForTest(last string) (*migrations.Migrator, error) {
+	return migrations.NewUpTo(s.db, last)
 }

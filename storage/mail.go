@@ -31,16 +31,29 @@ type outboxRow struct {
 	BodyDroppedAt *time.Time `bun:"body_dropped_at"`
 }
 
+// domain is the row as the domain sees it: its mail unpacked, and its
+// subject and Message-ID read from the mail where the row leaves them
+// empty (see mail_headers.go).
 func (r *outboxRow) domain() domain.OutboxMessage {
-	return domain.OutboxMessage{ID: r.ID, TicketID: r.TicketID, Kind: r.Kind, To: r.ToAddr, Subject: r.Subject,
-		MessageID: r.MessageID, Raw: unpackRaw(r.Raw), Status: domain.OutboxStatus(r.Status), Attempts: r.Attempts,
+	m := r.withoutRaw()
+	m.Raw = unpackRaw(r.Raw)
+	return m
+}
+
+// withoutRaw is domain without the mail, which is inflated only as far
+// as its headers when the row leaves its subject or Message-ID to them.
+func (r *outboxRow) withoutRaw() domain.OutboxMessage {
+	subject, messageID := fromHeaders(r.Subject, r.MessageID, r.Raw)
+	return domain.OutboxMessage{ID: r.ID, TicketID: r.TicketID, Kind: r.Kind, To: r.ToAddr, Subject: subject,
+		MessageID: messageID, Status: domain.OutboxStatus(r.Status), Attempts: r.Attempts,
 		NextAttemptAt: r.NextAttemptAt.UTC(), LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(), SentAt: utcPtr(r.SentAt),
 		BodyDroppedAt: utcPtr(r.BodyDroppedAt)}
 }
 
 // EnqueueMail inserts m and sets its ID.
 func (s *Store) EnqueueMail(ctx context.Context, m *domain.OutboxMessage) error {
-	row := &outboxRow{TicketID: m.TicketID, Kind: m.Kind, ToAddr: m.To, Subject: m.Subject, MessageID: m.MessageID,
+	subject, messageID := storedHeaders(m.Subject, m.MessageID, m.Raw)
+	row := &outboxRow{TicketID: m.TicketID, Kind: m.Kind, ToAddr: m.To, Subject: subject, MessageID: messageID,
 		Raw: packRaw(m.Kind, m.Raw), Status: string(m.Status), Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt),
 		LastError: m.LastError, CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt)}
 	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
@@ -92,7 +105,8 @@ func (s *Store) EnqueueMails(ctx context.Context, ms []*domain.OutboxMessage) er
 			if m.SentAt != nil {
 				sent = s.timeArg(*m.SentAt)
 			}
-			args = append(args, ticket, stripNUL(m.Kind), stripNUL(m.To), stripNUL(m.Subject), stripNUL(m.MessageID), packRaw(m.Kind, m.Raw),
+			subject, messageID := storedHeaders(stripNUL(m.Subject), stripNUL(m.MessageID), m.Raw)
+			args = append(args, ticket, stripNUL(m.Kind), stripNUL(m.To), subject, messageID, packRaw(m.Kind, m.Raw),
 				stripNUL(string(m.Status)), m.Attempts, s.timeArg(m.NextAttemptAt), stripNUL(m.LastError), s.timeArg(m.CreatedAt), sent)
 		}
 		var err error
@@ -122,12 +136,16 @@ func (s *Store) timeArg(t time.Time) any {
 	return string(b[1 : len(b)-1])
 }
 
-// ListOutbox returns messages, newest first, without their raw bytes.
+// ListOutbox returns messages, newest first, without their raw bytes
+// (read for their subjects and Message-IDs).
 func (s *Store) ListOutbox(ctx context.Context, status domain.OutboxStatus, limit int) ([]domain.OutboxMessage, error) {
 	var rows []outboxRow
-	q := s.idb.NewSelect().Model(&rows).ExcludeColumn("raw").OrderExpr("id DESC")
+	q := s.idb.NewSelect().Model(&rows).OrderExpr("id DESC")
 	if status != "" {
 		q = q.Where("status = ?", string(status))
+		if status != domain.OutboxSent {
+			q = q.Where("status <> 'sent'") // outbox_unsent's condition, for the planners
+		}
 	}
 	if limit > 0 {
 		q = q.Limit(int64(limit))
@@ -135,11 +153,16 @@ func (s *Store) ListOutbox(ctx context.Context, status domain.OutboxStatus, limi
 	if err := q.Scan(ctx); err != nil {
 		return nil, mapErr(err, "list outbox")
 	}
+	return withoutRaw(rows), nil
+}
+
+// withoutRaw is rows as the domain sees them, without their mail.
+func withoutRaw(rows []outboxRow) []domain.OutboxMessage {
 	out := make([]domain.OutboxMessage, len(rows))
 	for i := range rows {
-		out[i] = rows[i].domain()
+		out[i] = rows[i].withoutRaw()
 	}
-	return out, nil
+	return out
 }
 
 type inboxLogRow struct {

@@ -122,20 +122,32 @@ func packWith(dict byte, raw []byte) []byte {
 // dictionary this build does not know) is returned as it is rather than
 // lost: a send then fails on it visibly.
 func unpackRaw(stored []byte) []byte {
-	p := packer()
-	h := len(packMarker) + 2
-	if len(stored) < h || string(stored[:len(packMarker)]) != packMarker || stored[h-2] != packVersion ||
-		int(stored[h-1]) >= len(p.dicts) {
+	r, ok := packedReader(stored)
+	if !ok {
 		return stored
 	}
-	r := p.readers.Get().(io.ReadCloser)
-	defer p.readers.Put(r)
-	if err := r.(flate.Resetter).Reset(bytes.NewReader(stored[h:]), p.dicts[stored[h-1]]); err != nil {
-		return stored
-	}
+	defer packer().readers.Put(r)
 	out, err := io.ReadAll(r)
 	if err != nil {
 		return stored
 	}
 	return out
+}
+
+// packedReader returns a reader of the message a packed value holds, to
+// be put back in packer().readers; false when stored is not packed (or
+// not in a form this build reads).
+func packedReader(stored []byte) (io.ReadCloser, bool) {
+	p := packer()
+	h := len(packMarker) + 2
+	if len(stored) < h || string(stored[:len(packMarker)]) != packMarker || stored[h-2] != packVersion ||
+		int(stored[h-1]) >= len(p.dicts) {
+		return nil, false
+	}
+	r := p.readers.Get().(io.ReadCloser)
+	if err := r.(flate.Resetter).Reset(bytes.NewReader(stored[h:]), p.dicts[stored[h-1]]); err != nil {
+		p.readers.Put(r)
+		return nil, false
+	}
+	return r, true
 }

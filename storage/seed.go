@@ -61,7 +61,8 @@ func (s *Store) SeedRows(ctx context.Context, b *Seed) error {
 		mail := make([]outboxRow, len(b.Mail))
 		for i := range b.Mail {
 			m := &b.Mail[i]
-			mail[i] = outboxRow{TicketID: m.TicketID, Kind: m.Kind, ToAddr: m.To, Subject: m.Subject, MessageID: m.MessageID,
+			subject, messageID := storedHeaders(m.Subject, m.MessageID, m.Raw)
+			mail[i] = outboxRow{TicketID: m.TicketID, Kind: m.Kind, ToAddr: m.To, Subject: subject, MessageID: messageID,
 				Raw: packRaw(m.Kind, m.Raw), Status: string(m.Status), Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt),
 				LastError: m.LastError, CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt), BodyDroppedAt: utcPtr(m.BodyDroppedAt)}
 		}

@@ -89,6 +89,9 @@ func ParseURL(raw string) (Target, error) {
 	return Target{}, fmt.Errorf("DATABASE_URL: unknown scheme %q (want a file path, sqlite://path or postgres://…)", scheme)
 }
 
+// walSizeLimit is SQLite's journal_size_limit, in bytes.
+const walSizeLimit = 4 << 20
+
 func sqliteTarget(path string) (Target, error) {
 	if path == ":memory:" {
 		return Target{}, errors.New("DATABASE_URL: :memory: is not supported (each connection would see another database); use a file")
@@ -98,6 +101,13 @@ func sqliteTarget(path string) (Target, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// The WAL file keeps the size of the largest stretch of writes
+	// between two checkpoints (a batch of intake, a seeding, a migration)
+	// for good: SQLite overwrites it rather than shrinking it. Past this
+	// size it is cut back each time a checkpoint lets it start over, so
+	// the database takes what its pages need plus a few MB (the WAL of
+	// wal_autocheckpoint's 1,000 pages).
+	q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walSizeLimit))
 	q.Set("_txlock", "immediate")
 	q.Set("_time_format", "sqlite")
 	// The driver opens a URI (RFC 3986, as SQLite reads it): "?" would
