@@ -54,4 +54,10 @@
 // certificate (system roots plus TLS_CA_FILE); ?tls=none allows plaintext;
 // smtps://…[:465] is implicit TLS. AUTH PLAIN is used when offered, else AUTH
 // LOGIN. Every step (connect, TLS, each command, the data) has a timeout.
+//
+// With SMTPConfig.SASL the relay is logged in to with OAuth2 instead
+// (XOAUTH2 or OAUTHBEARER, see domain/mailauth), with a fresh token for each
+// session. A refused token or a grant that must be reauthorized is a
+// temporary error: the mail stays queued, whatever reply code the relay
+// gave, because a new token (or a reconnected mailbox) can send it.
 package outbox

@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -51,6 +52,8 @@ type recordingServer struct {
 	authUser string           // user that authenticated last
 	auth     map[string]string
 	mechs    []string
+	// oauth checks a bearer token for user (XOAUTH2, OAUTHBEARER).
+	oauth func(user, token string) error
 }
 
 // countingListener counts the connections the server accepts.
@@ -75,11 +78,12 @@ type serverOpts struct {
 	cert      *tls.Certificate
 	users     map[string]string // AUTH accounts; nil: no AUTH
 	authMechs []string          // default PLAIN and LOGIN
+	oauth     func(user, token string) error
 }
 
 func startServer(t *testing.T, o serverOpts) *recordingServer {
 	t.Helper()
-	rs := &recordingServer{t: t, rcptErr: map[string]fault{}, dataErr: map[string]fault{}, auth: o.users, mechs: o.authMechs}
+	rs := &recordingServer{t: t, rcptErr: map[string]fault{}, dataErr: map[string]fault{}, auth: o.users, mechs: o.authMechs, oauth: o.oauth}
 	if rs.mechs == nil {
 		rs.mechs = []string{sasl.Plain, sasl.Login}
 	}
@@ -158,7 +162,7 @@ func (s *recSession) apply(f fault) error {
 }
 
 func (s *recSession) AuthMechanisms() []string {
-	if s.rs.auth == nil {
+	if s.rs.auth == nil && s.rs.oauth == nil {
 		return nil
 	}
 	return s.rs.mechs
@@ -179,6 +183,15 @@ func (s *recSession) Auth(mech string) (sasl.Server, error) {
 		return sasl.NewPlainServer(func(_, user, pass string) error { return check(user, pass) }), nil
 	case sasl.Login:
 		return &loginServer{check: check}, nil
+	case sasl.OAuthBearer:
+		return sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
+			if s.checkToken(mech, o.Username, o.Token) != nil {
+				return &sasl.OAuthBearerError{Status: "invalid_token", Schemes: "bearer"}
+			}
+			return nil
+		}), nil
+	case "XOAUTH2":
+		return &xoauth2Server{check: func(user, token string) error { return s.checkToken(mech, user, token) }}, nil
 	}
 	return nil, smtp.ErrAuthUnknownMechanism
 }
@@ -220,6 +233,46 @@ func (s *recSession) Data(r io.Reader) error {
 
 func (s *recSession) Reset()        { s.from, s.to = "", nil }
 func (s *recSession) Logout() error { return nil }
+
+func (s *recSession) checkToken(mech, user, token string) error {
+	if s.rs.oauth == nil || s.rs.oauth(user, token) != nil {
+		return smtp.ErrAuthFailed
+	}
+	s.rs.mu.Lock()
+	s.rs.authUser = user + " " + mech
+	s.rs.mu.Unlock()
+	return nil
+}
+
+// xoauth2Server is the server side of XOAUTH2 as Gmail answers it: a
+// refused token gets a JSON error challenge, and the client's empty answer
+// to it the failure.
+type xoauth2Server struct {
+	check  func(user, token string) error
+	failed error
+}
+
+func (x *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
+	if x.failed != nil {
+		if len(resp) != 0 {
+			return nil, true, errors.New("XOAUTH2: want an empty response to the error")
+		}
+		return nil, true, x.failed
+	}
+	if resp == nil {
+		return []byte{}, false, nil
+	}
+	user, rest, ok1 := strings.Cut(string(resp), "\x01auth=Bearer ")
+	token, end, ok2 := strings.Cut(rest, "\x01")
+	if !ok1 || !ok2 || !strings.HasPrefix(user, "user=") || end != "\x01" {
+		return nil, true, errors.New("XOAUTH2: malformed initial response")
+	}
+	if err := x.check(strings.TrimPrefix(user, "user="), token); err != nil {
+		x.failed = err
+		return []byte(`{"status":"400","schemes":"Bearer","scope":"https://mail.google.com/"}`), false, nil
+	}
+	return nil, true, nil
+}
 
 // loginServer is the server side of AUTH LOGIN, which go-sasl has only as a
 // client.
