@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"ticketgate/domain/mailauth"
 	"ticketgate/domain/mailauth/mailauthtest"
@@ -293,7 +295,11 @@ func TestPollerOAuth2NeedsReauthorization(t *testing.T) {
 	d.appendMails(t, "revoked", 0, 3)
 	in := newIntake(t, filepath.Join(t.TempDir(), "t.db"))
 	cfg := IMAPConfig{URL: d.url(), SASL: mailauth.Login{User: oauthUser, Tokens: del.Source(store, mailauth.SourceOptions{})}.Factory()}
-	poller, err := NewPoller(cfg, in.desk, in.desk, in.store, Parse, nil, slog.New(slog.NewTextHandler(testLogWriter{t}, nil)))
+	m, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	poller, err := NewPoller(cfg, in.desk, in.desk, in.store, Parse, m, slog.New(slog.NewTextHandler(testLogWriter{t}, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,6 +318,10 @@ func TestPollerOAuth2NeedsReauthorization(t *testing.T) {
 	}
 	if ps := poller.State(); !strings.Contains(ps.LastError, "invalid_grant") {
 		t.Errorf("poller state %+v", ps)
+	}
+	var g dto.Metric
+	if err := m.reauth.Write(&g); err != nil || g.GetGauge().GetValue() != 1 {
+		t.Errorf("ticketgate_imap_needs_reauthorization = %v (%v), want 1", g.GetGauge().GetValue(), err)
 	}
 	s := &imapServer{addr: d.addr, user: oauthUser, pass: oauthPassword}
 	msgs := s.messages(t, d.mailbox)
