@@ -146,9 +146,9 @@ func (s *syncBuffer) String() string {
 
 // connectDelegated runs the authorization-code flow with PKCE as an
 // admin's browser would, and keeps the grant in a memory store.
-func connectDelegated(t *testing.T, d *mailauth.Delegated) *mailauth.MemoryStore {
+func connectDelegated(t *testing.T, d *mailauth.Delegated, user string) *mailauth.MemoryStore {
 	t.Helper()
-	a, err := d.Start(oauthUser)
+	a, err := d.Start(user)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestPollerOAuth2Dovecot(t *testing.T) {
 			var issued func() int // tokens the provider issued to the poller
 			if mech == mailauth.XOAuth2 {
 				del := gen.Delegated("http://portal.test/admin/mailboxes/oauth/callback")
-				src = del.Source(connectDelegated(t, del), opt)
+				src = del.Source(connectDelegated(t, del, oauthUser), opt)
 				issued = func() int { return p.Stats().Refreshes }
 			} else {
 				src = gen.ClientCredentials(opt)
@@ -285,7 +285,7 @@ func TestPollerOAuth2NeedsReauthorization(t *testing.T) {
 	p := d.provider
 	gen := mailauth.Generic{AuthURL: p.AuthURL(), TokenURL: p.TokenURL(), ClientID: "tg", ClientSecret: "tg-client-secret"}
 	del := gen.Delegated("http://portal.test/admin/mailboxes/oauth/callback")
-	store := connectDelegated(t, del)
+	store := connectDelegated(t, del, oauthUser)
 	p.SetInvalidGrant(true) // consent revoked; the stored access token is gone too
 	cur, _ := store.Load(context.Background())
 	expired := cur

@@ -14,13 +14,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"ticketgate/domain/mailauth/mailauthtest"
 )
 
 // A recording SMTP server for tests (after foxcpp/maddy's
@@ -184,14 +185,9 @@ func (s *recSession) Auth(mech string) (sasl.Server, error) {
 	case sasl.Login:
 		return &loginServer{check: check}, nil
 	case sasl.OAuthBearer:
-		return sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
-			if s.checkToken(mech, o.Username, o.Token) != nil {
-				return &sasl.OAuthBearerError{Status: "invalid_token", Schemes: "bearer"}
-			}
-			return nil
-		}), nil
+		return mailauthtest.NewOAuthBearerServer(func(user, token string) error { return s.checkToken(mech, user, token) }), nil
 	case "XOAUTH2":
-		return &xoauth2Server{check: func(user, token string) error { return s.checkToken(mech, user, token) }}, nil
+		return mailauthtest.NewXOAuth2Server(func(user, token string) error { return s.checkToken(mech, user, token) }), nil
 	}
 	return nil, smtp.ErrAuthUnknownMechanism
 }
@@ -242,36 +238,6 @@ func (s *recSession) checkToken(mech, user, token string) error {
 	s.rs.authUser = user + " " + mech
 	s.rs.mu.Unlock()
 	return nil
-}
-
-// xoauth2Server is the server side of XOAUTH2 as Gmail answers it: a
-// refused token gets a JSON error challenge, and the client's empty answer
-// to it the failure.
-type xoauth2Server struct {
-	check  func(user, token string) error
-	failed error
-}
-
-func (x *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
-	if x.failed != nil {
-		if len(resp) != 0 {
-			return nil, true, errors.New("XOAUTH2: want an empty response to the error")
-		}
-		return nil, true, x.failed
-	}
-	if resp == nil {
-		return []byte{}, false, nil
-	}
-	user, rest, ok1 := strings.Cut(string(resp), "\x01auth=Bearer ")
-	token, end, ok2 := strings.Cut(rest, "\x01")
-	if !ok1 || !ok2 || !strings.HasPrefix(user, "user=") || end != "\x01" {
-		return nil, true, errors.New("XOAUTH2: malformed initial response")
-	}
-	if err := x.check(strings.TrimPrefix(user, "user="), token); err != nil {
-		x.failed = err
-		return []byte(`{"status":"400","schemes":"Bearer","scope":"https://mail.google.com/"}`), false, nil
-	}
-	return nil, true, nil
 }
 
 // loginServer is the server side of AUTH LOGIN, which go-sasl has only as a
