@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
+	"time"
 )
 
 // sealV1 is the version byte of AES-256-GCM under the HKDF-SHA256 key.
@@ -68,6 +69,56 @@ func (s *Sealer) Open(sealed []byte, label string) ([]byte, error) {
 	out, err := s.aead.Open(nil, sealed[1:1+n], sealed[1+n:], additional(sealV1, label))
 	if err != nil {
 		return nil, ErrUnsealable
+	}
+	return out, nil
+}
+
+// SealedToken is a StoredToken as a database row keeps it: both tokens
+// sealed, the times and the version in clear (the store compares and
+// orders by them).
+type SealedToken struct {
+	AccessToken  []byte // nil when there is none
+	RefreshToken []byte
+	Expiry       time.Time
+	LeaseUntil   time.Time
+	Version      int64
+}
+
+// SealToken seals t's tokens for the record named by label (e.g.
+// "mailbox:help@company.test"); each token gets its own label suffix, so
+// the two cannot be swapped.
+func (s *Sealer) SealToken(t StoredToken, label string) (SealedToken, error) {
+	out := SealedToken{Expiry: t.Expiry, LeaseUntil: t.LeaseUntil, Version: t.Version}
+	var err error
+	if t.AccessToken != "" {
+		if out.AccessToken, err = s.Seal([]byte(t.AccessToken), label+":access_token"); err != nil {
+			return SealedToken{}, err
+		}
+	}
+	if t.RefreshToken != "" {
+		if out.RefreshToken, err = s.Seal([]byte(t.RefreshToken), label+":refresh_token"); err != nil {
+			return SealedToken{}, err
+		}
+	}
+	return out, nil
+}
+
+// OpenToken opens what SealToken sealed under the same label.
+func (s *Sealer) OpenToken(t SealedToken, label string) (StoredToken, error) {
+	out := StoredToken{Expiry: t.Expiry, LeaseUntil: t.LeaseUntil, Version: t.Version}
+	if t.AccessToken != nil {
+		b, err := s.Open(t.AccessToken, label+":access_token")
+		if err != nil {
+			return StoredToken{}, err
+		}
+		out.AccessToken = string(b)
+	}
+	if t.RefreshToken != nil {
+		b, err := s.Open(t.RefreshToken, label+":refresh_token")
+		if err != nil {
+			return StoredToken{}, err
+		}
+		out.RefreshToken = string(b)
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
 )
 
 func TestSealOpen(t *testing.T) {
@@ -47,5 +48,34 @@ func TestSealOpen(t *testing.T) {
 	}
 	if _, err := NewSealer([]byte("short")); err == nil {
 		t.Error("a 5-byte SECRET_KEY was accepted")
+	}
+}
+
+func TestSealToken(t *testing.T) {
+	s, _ := NewSealer([]byte("a SECRET_KEY of some length"))
+	tok := StoredToken{AccessToken: "at-1", RefreshToken: "rt-1", Expiry: time.Now().Add(time.Hour).Round(0), Version: 7}
+	sealed, err := s.SealToken(tok, "mailbox:help@company.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(sealed.AccessToken, []byte("at-1")) || bytes.Contains(sealed.RefreshToken, []byte("rt-1")) || sealed.Version != 7 {
+		t.Errorf("sealed %+v", sealed)
+	}
+	got, err := s.OpenToken(sealed, "mailbox:help@company.test")
+	if err != nil || got != tok {
+		t.Fatalf("OpenToken = %v, %v; want %v", got, err, tok)
+	}
+	swapped := sealed
+	swapped.AccessToken, swapped.RefreshToken = sealed.RefreshToken, sealed.AccessToken
+	if _, err := s.OpenToken(swapped, "mailbox:help@company.test"); !errors.Is(err, ErrUnsealable) {
+		t.Error("the access and refresh tokens could be swapped")
+	}
+	if _, err := s.OpenToken(sealed, "mailbox:hr@company.test"); !errors.Is(err, ErrUnsealable) {
+		t.Error("a token opened under another mailbox")
+	}
+	// A grant without an access token yet keeps none.
+	part, _ := s.SealToken(StoredToken{RefreshToken: "rt-2"}, "m")
+	if got, err := s.OpenToken(part, "m"); err != nil || got.AccessToken != "" || got.RefreshToken != "rt-2" || part.AccessToken != nil {
+		t.Errorf("refresh token only: %v, %v", got, err)
 	}
 }
