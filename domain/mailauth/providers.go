@@ -62,6 +62,10 @@ type Microsoft365 struct {
 	Tenant       string
 	ClientID     string
 	ClientSecret string
+	// CertificatePEM, for app-only access, replaces the client secret: the
+	// certificate uploaded to the app registration and its RSA private key,
+	// in one PEM file.
+	CertificatePEM []byte
 }
 
 // Microsoft 365's scopes.
@@ -84,11 +88,16 @@ func (m Microsoft365) Generic() Generic {
 		Scopes: []string{"offline_access", MicrosoftIMAPScope, MicrosoftSMTPScope}}
 }
 
-// AppOnly is the source of app-only tokens (client credentials).
-func (m Microsoft365) AppOnly(opt SourceOptions) *FetchSource {
+// AppOnly is the source of app-only tokens (client credentials, with the
+// certificate when there is one, else the secret).
+func (m Microsoft365) AppOnly(opt SourceOptions) (*FetchSource, error) {
 	g := m.Generic()
 	g.Scopes = []string{MicrosoftAppOnlyScope}
-	return g.ClientCredentials(opt)
+	if m.CertificatePEM != nil {
+		g.ClientSecret = ""
+		return g.ClientCertificate(m.CertificatePEM, opt)
+	}
+	return g.ClientCredentials(opt), nil
 }
 
 // Delegated is the authorization-code flow with PKCE for a user's mailbox

@@ -15,8 +15,10 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"math"
@@ -31,6 +33,10 @@ import (
 // Client is an OAuth2 client the provider knows.
 type Client struct {
 	ID, Secret string
+	// Certificate, when set, lets the client prove itself with a signed
+	// assertion (RFC 7523, Microsoft's certificate credential) instead of
+	// the secret.
+	Certificate *x509.Certificate
 	// Email is the account its app-only (client credentials) tokens are
 	// for, as introspection reports it.
 	Email string
@@ -50,6 +56,7 @@ type Stats struct {
 	Codes             int // authorization codes exchanged
 	JWTs              int // JWT bearer grants
 	Introspections    int
+	Assertions        int // clients that proved themselves with a certificate
 	RefreshReuses     int // refresh tokens presented again after their use
 	InvalidGrants     int // invalid_grant answers
 }
@@ -77,6 +84,7 @@ type Provider struct {
 	access       map[string]*grant
 	refresh      map[string]*grant
 	codes        map[string]*pendingCode
+	jtis         map[string]bool // client assertions seen
 	stats        Stats
 	now          func() time.Time
 
@@ -88,7 +96,7 @@ type Provider struct {
 // rotate; user is who signs in at the authorize endpoint.
 func New(user string, clients ...Client) *Provider {
 	p := &Provider{lifetime: time.Hour, user: user, clients: map[string]Client{}, accounts: map[string]ServiceAccount{},
-		access: map[string]*grant{}, refresh: map[string]*grant{}, codes: map[string]*pendingCode{}, now: time.Now}
+		access: map[string]*grant{}, refresh: map[string]*grant{}, codes: map[string]*pendingCode{}, jtis: map[string]bool{}, now: time.Now}
 	for _, c := range clients {
 		p.clients[c.ID] = c
 	}
@@ -202,8 +210,12 @@ func (p *Provider) issue(w http.ResponseWriter, email string, withRefresh bool) 
 	json.NewEncoder(w).Encode(resp)
 }
 
-// client authenticates the OAuth2 client by HTTP Basic or form parameters.
+// client authenticates the OAuth2 client by HTTP Basic, form parameters
+// or a signed client assertion.
 func (p *Provider) client(r *http.Request) (Client, bool) {
+	if r.PostForm.Get("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
+		return p.assertedClient(r)
+	}
 	id, secret, ok := r.BasicAuth()
 	if ok {
 		id, _ = url.QueryUnescape(id)
@@ -320,6 +332,42 @@ func (p *Provider) jwtGrant(w http.ResponseWriter, assertion string) {
 	}
 	p.stats.JWTs++
 	p.issue(w, claims.Sub, false)
+}
+
+// assertedClient checks a client assertion: RS256 by the key of the
+// client's certificate, named by its SHA-1 thumbprint, with iss and sub
+// the client id, aud this token endpoint, not expired, jti never seen.
+func (p *Provider) assertedClient(r *http.Request) (Client, bool) {
+	c, known := p.clients[r.PostForm.Get("client_id")]
+	parts := strings.Split(r.PostForm.Get("client_assertion"), ".")
+	if !known || c.Certificate == nil || len(parts) != 3 {
+		return Client{}, false
+	}
+	var header struct{ Alg, X5t string }
+	var claims struct {
+		Iss, Sub, Aud, Jti string
+		Exp                int64
+	}
+	hb, err1 := base64.RawURLEncoding.DecodeString(parts[0])
+	cb, err2 := base64.RawURLEncoding.DecodeString(parts[1])
+	sig, err3 := base64.RawURLEncoding.DecodeString(parts[2])
+	if err1 != nil || err2 != nil || err3 != nil || json.Unmarshal(hb, &header) != nil || json.Unmarshal(cb, &claims) != nil {
+		return Client{}, false
+	}
+	thumb := sha1.Sum(c.Certificate.Raw)
+	key, isRSA := c.Certificate.PublicKey.(*rsa.PublicKey)
+	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	if header.Alg != "RS256" || header.X5t != base64.RawURLEncoding.EncodeToString(thumb[:]) || !isRSA ||
+		rsa.VerifyPKCS1v15(key, crypto.SHA256, sum[:], sig) != nil {
+		return Client{}, false
+	}
+	if claims.Iss != c.ID || claims.Sub != c.ID || claims.Aud != "http://"+r.Host+"/token" ||
+		claims.Exp < p.now().Unix() || claims.Jti == "" || p.jtis[claims.Jti] {
+		return Client{}, false
+	}
+	p.jtis[claims.Jti] = true
+	p.stats.Assertions++
+	return c, true
 }
 
 func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) {
