@@ -1,6 +1,7 @@
 // Package outbox sends mail out: composing each mail (go-message), the
 // durable send queue worker over the outbox table, and the SMTP client
-// (go-smtp). It imports domain only; cmd/ticketgate wires it into serve.
+// (go-smtp). It imports domain only (and domain/mailauth, whose OAuth2 logins
+// the SMTP client can use); cmd/ticketgate wires it into serve.
 //
 // # Composition
 //
