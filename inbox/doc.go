@@ -1,6 +1,7 @@
 // Package inbox takes mail in: the IMAP poller (go-imap v2), the built-in
 // SMTP/LMTP receiver (go-smtp), and MIME parsing into what domain decides on
-// (go-message). It imports domain only; cmd/ticketgate wires it into serve.
+// (go-message). It imports domain only (and domain/mailauth, whose OAuth2
+// logins the poller can use); cmd/ticketgate wires it into serve.
 package inbox
 
 // # Parsing

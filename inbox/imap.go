@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-sasl"
 
 	"ticketgate/domain"
+	"ticketgate/domain/mailauth"
 )
 
 // IMAPConfig configures the poller.
@@ -39,6 +40,12 @@ type IMAPConfig struct {
 	MaxMessageBytes int64
 	// BatchSize is how many mails are committed together (default 200).
 	BatchSize int
+	// SASL, when set, logs in with OAuth2 (XOAUTH2 or OAUTHBEARER, with a
+	// fresh token per login) instead of the URL's password; the URL still
+	// names the user, which is part of the mailbox's key. A session ends
+	// shortly before the token it logged in with expires, and the next
+	// login carries a fresh one (Exchange Online ends such sessions itself).
+	SASL mailauth.ClientFactory
 }
 
 // MailboxReader tells how far a mailbox was processed; *domain.Desk is one.
@@ -108,6 +115,10 @@ type PollerState struct {
 	LastErrorAt time.Time
 	LastError   string
 	Backlog     int // mails found and not yet committed
+	// NeedsReauthorization: the OAuth2 provider refused the grant; only
+	// connecting the mailbox again helps. The poller keeps trying, at the
+	// slowest pace of its backoff.
+	NeedsReauthorization bool
 }
 
 // Poller takes mail in from one IMAP mailbox, exactly once: a mail is
@@ -199,7 +210,11 @@ func (p *Poller) Run(ctx context.Context) error {
 		}
 		if err != nil {
 			p.failed(err)
-			sleep(ctx, bo.next())
+			d := bo.next()
+			if errors.Is(err, mailauth.ErrNeedsReauthorization) {
+				d = max(d, bo.max) // no storm of refused grants
+			}
+			sleep(ctx, d)
 			continue
 		}
 		bo.reset()
@@ -238,6 +253,7 @@ func (p *Poller) failed(err error) {
 	p.update(func(s *PollerState) {
 		changed = s.LastError != msg || s.Connected
 		s.Connected, s.LastError, s.LastErrorAt = false, msg, time.Now().UTC()
+		s.NeedsReauthorization = errors.Is(err, mailauth.ErrNeedsReauthorization)
 	})
 	if changed {
 		p.log.Error("IMAP: polling failed; retrying with backoff", slog.String("mailbox", p.acct.key), slog.String("error", msg))
@@ -249,19 +265,30 @@ func (p *Poller) succeeded() {
 	p.update(func(s *PollerState) {
 		recovered = !s.Connected
 		s.Connected, s.LastSuccess = true, time.Now().UTC()
-		s.LastError = ""
+		s.LastError, s.NeedsReauthorization = "", false
 	})
 	if recovered {
 		p.log.Info("IMAP: connected", slog.String("mailbox", p.acct.key))
 	}
 }
 
-// session polls over one connection until an error, a lost lock or ctx.
+// session polls over one connection until an error, a lost lock, ctx, or
+// (returning nil) the expiry of the OAuth2 token it logged in with.
 func (p *Poller) session(ctx context.Context, lock domain.Lock) error {
 	newMail := make(chan struct{}, 1)
-	c, err := p.connect(newMail)
+	c, expiry, err := p.connect(ctx, newMail)
 	if err != nil {
 		return err
+	}
+	var relogin <-chan time.Time
+	if !expiry.IsZero() {
+		// Log in again a little before the token expires: a minute, or a
+		// fifth of its life when that is shorter; never within a second,
+		// so a token already at its end cannot spin the loop.
+		left := time.Until(expiry)
+		t := time.NewTimer(max(left-min(time.Minute, left/5), time.Second))
+		defer t.Stop()
+		relogin = t.C
 	}
 	// go-imap's client takes no context: close it when ctx ends or the
 	// lock is lost, which makes any command in flight fail.
@@ -293,10 +320,15 @@ func (p *Poller) session(ctx context.Context, lock domain.Lock) error {
 			return err
 		}
 		p.succeeded()
-		if err := p.wait(ctx, c, lock, newMail); err != nil {
+		again, err := p.wait(ctx, c, lock, newMail, relogin)
+		if err != nil {
 			return err
 		}
 		if ctx.Err() != nil {
+			return nil
+		}
+		if again {
+			p.log.Debug("IMAP: the OAuth2 token expires; logging in again", slog.String("mailbox", p.acct.key))
 			return nil
 		}
 		select {
@@ -307,8 +339,9 @@ func (p *Poller) session(ctx context.Context, lock domain.Lock) error {
 	}
 }
 
-// connect dials and logs in.
-func (p *Poller) connect(newMail chan struct{}) (*imapclient.Client, error) {
+// connect dials and logs in; with OAuth2 it returns when the token used
+// expires (zero otherwise).
+func (p *Poller) connect(ctx context.Context, newMail chan struct{}) (*imapclient.Client, time.Time, error) {
 	opts := &imapclient.Options{
 		TLSConfig: p.tlsConfig(),
 		Dialer:    &net.Dialer{Timeout: 15 * time.Second},
@@ -337,22 +370,30 @@ func (p *Poller) connect(newMail chan struct{}) (*imapclient.Client, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", p.acct.addr, err)
+		return nil, time.Time{}, fmt.Errorf("connect to %s: %w", p.acct.addr, err)
 	}
 	if err := c.WaitGreeting(); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("connect to %s: %w", p.acct.addr, err)
+		return nil, time.Time{}, fmt.Errorf("connect to %s: %w", p.acct.addr, err)
 	}
-	if c.Caps().Has(imap.AuthCap(sasl.Plain)) {
+	var expiry time.Time
+	switch {
+	case p.cfg.SASL != nil:
+		var mech sasl.Client
+		mech, expiry, err = p.cfg.SASL(ctx, func(m string) bool { return c.Caps().Has(imap.AuthCap(m)) })
+		if err == nil {
+			err = c.Authenticate(mech)
+		}
+	case c.Caps().Has(imap.AuthCap(sasl.Plain)):
 		err = c.Authenticate(sasl.NewPlainClient("", p.acct.user, p.acct.pass))
-	} else {
+	default:
 		err = c.Login(p.acct.user, p.acct.pass).Wait()
 	}
 	if err != nil {
 		c.Close()
-		return nil, fmt.Errorf("log in to %s as %s: %w", p.acct.addr, p.acct.user, err)
+		return nil, time.Time{}, fmt.Errorf("log in to %s as %s: %w", p.acct.addr, p.acct.user, err)
 	}
-	return c, nil
+	return c, expiry, nil
 }
 
 func isNetError(err error) bool {
@@ -373,37 +414,42 @@ func (p *Poller) tlsConfig() *tls.Config {
 }
 
 // wait blocks until new mail may be there: IDLE when the server has it,
-// else the poll interval.
-func (p *Poller) wait(ctx context.Context, c *imapclient.Client, lock domain.Lock, newMail chan struct{}) error {
+// else the poll interval. It reports whether relogin fired.
+func (p *Poller) wait(ctx context.Context, c *imapclient.Client, lock domain.Lock, newMail chan struct{}, relogin <-chan time.Time) (bool, error) {
 	timer := time.NewTimer(p.cfg.PollInterval)
 	defer timer.Stop()
+	again := false
 	if !c.Caps().Has(imap.CapIdle) {
 		select {
 		case <-ctx.Done():
 		case <-lock.Lost():
 		case <-timer.C:
+		case <-relogin:
+			again = true
 		}
-		return nil
+		return again, nil
 	}
 	idle, err := c.Idle()
 	if err != nil {
-		return fmt.Errorf("idle: %w", err)
+		return false, fmt.Errorf("idle: %w", err)
 	}
 	select {
 	case <-ctx.Done():
 		idle.Close()
-		return nil
+		return false, nil
 	case <-lock.Lost():
 	case <-newMail:
 	case <-timer.C:
+	case <-relogin:
+		again = true
 	}
 	if err := idle.Close(); err != nil {
-		return fmt.Errorf("end idle: %w", err)
+		return false, fmt.Errorf("end idle: %w", err)
 	}
 	if err := idle.Wait(); err != nil {
-		return fmt.Errorf("idle: %w", err)
+		return false, fmt.Errorf("idle: %w", err)
 	}
-	return nil
+	return again, nil
 }
 
 // drain takes in every mail not yet committed, then flags what was

@@ -15,6 +15,7 @@ type Metrics struct {
 	lastSuccess prometheus.Gauge
 	lastError   prometheus.Gauge
 	backlog     prometheus.Gauge
+	reauth      prometheus.Gauge
 }
 
 // NewMetrics registers intake's metrics on reg.
@@ -32,8 +33,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "When the IMAP poller last failed."}),
 		backlog: prometheus.NewGauge(prometheus.GaugeOpts{Name: "ticketgate_imap_backlog",
 			Help: "Mails found in the mailbox and not committed yet."}),
+		reauth: prometheus.NewGauge(prometheus.GaugeOpts{Name: "ticketgate_imap_needs_reauthorization",
+			Help: "1 while the OAuth2 provider refuses the mailbox's grant: an admin must connect it again."}),
 	}
-	for _, c := range []prometheus.Collector{m.mails, m.connected, m.polling, m.lastSuccess, m.lastError, m.backlog} {
+	for _, c := range []prometheus.Collector{m.mails, m.connected, m.polling, m.lastSuccess, m.lastError, m.backlog, m.reauth} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -66,4 +69,5 @@ func (m *Metrics) pollerState(s PollerState) {
 		m.lastError.Set(float64(s.LastErrorAt.Unix()))
 	}
 	m.backlog.Set(float64(s.Backlog))
+	m.reauth.Set(b(s.NeedsReauthorization))
 }

@@ -1,6 +1,7 @@
 // Package outbox sends mail out: composing each mail (go-message), the
 // durable send queue worker over the outbox table, and the SMTP client
-// (go-smtp). It imports domain only; cmd/ticketgate wires it into serve.
+// (go-smtp). It imports domain only (and domain/mailauth, whose OAuth2 logins
+// the SMTP client can use); cmd/ticketgate wires it into serve.
 //
 // # Composition
 //
@@ -54,4 +55,10 @@
 // certificate (system roots plus TLS_CA_FILE); ?tls=none allows plaintext;
 // smtps://…[:465] is implicit TLS. AUTH PLAIN is used when offered, else AUTH
 // LOGIN. Every step (connect, TLS, each command, the data) has a timeout.
+//
+// With SMTPConfig.SASL the relay is logged in to with OAuth2 instead
+// (XOAUTH2 or OAUTHBEARER, see domain/mailauth), with a fresh token for each
+// session. A refused token or a grant that must be reauthorized is a
+// temporary error: the mail stays queued, whatever reply code the relay
+// gave, because a new token (or a reconnected mailbox) can send it.
 package outbox

@@ -15,6 +15,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"ticketgate/domain/mailauth"
 )
 
 // Default timeouts of the SMTP client: every step of a session is bounded,
@@ -37,6 +39,9 @@ type SMTPConfig struct {
 	LocalName   string
 	StepTimeout time.Duration // 0: DefaultStepTimeout
 	DataTimeout time.Duration // 0: DefaultDataTimeout
+	// SASL, when set, authenticates with OAuth2 (XOAUTH2 or OAUTHBEARER,
+	// a fresh token per session) instead of the URL's user and password.
+	SASL mailauth.ClientFactory
 }
 
 // SMTP is a Transport over go-smtp.
@@ -48,6 +53,7 @@ type SMTP struct {
 	user     string
 	pass     string
 	auth     bool
+	sasl     mailauth.ClientFactory
 	tls      *tls.Config
 	local    string
 	step     time.Duration
@@ -61,7 +67,7 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	if err != nil {
 		return nil, errors.New("SMTP_URL: not a URL")
 	}
-	s := &SMTP{host: u.Hostname(), local: cfg.LocalName, step: cfg.StepTimeout, data: cfg.DataTimeout}
+	s := &SMTP{host: u.Hostname(), local: cfg.LocalName, step: cfg.StepTimeout, data: cfg.DataTimeout, sasl: cfg.SASL}
 	port := u.Port()
 	switch u.Scheme {
 	case "smtp":
@@ -170,7 +176,12 @@ func (s *SMTP) Dial(ctx context.Context) (Conn, error) {
 		}
 	}
 	conn.SetDeadline(time.Time{})
-	if s.auth {
+	if s.sasl != nil {
+		if err := s.oauth(ctx, c); err != nil {
+			c.Close()
+			return nil, err
+		}
+	} else if s.auth {
 		var mech sasl.Client
 		switch {
 		case c.SupportsAuth("PLAIN"):
@@ -187,6 +198,20 @@ func (s *SMTP) Dial(ctx context.Context) (Conn, error) {
 		}
 	}
 	return &smtpConn{c: c, raw: conn, relay: s}, nil
+}
+
+// oauth authenticates with a fresh OAuth2 token. A refused token is a
+// temporary error (the next session gets a new token), not the 535 it
+// came as: the mail waits; so does a grant that needs reauthorization.
+func (s *SMTP) oauth(ctx context.Context, c *smtp.Client) error {
+	mech, _, err := s.sasl(ctx, c.SupportsAuth)
+	if err != nil {
+		return fmt.Errorf("OAuth2 AUTH at %s: %w", s, err)
+	}
+	if err := c.Auth(mech); err != nil {
+		return fmt.Errorf("OAuth2 AUTH at %s: %v", s, err)
+	}
+	return nil
 }
 
 // errNoSTARTTLS marks a relay that cannot encrypt; it is a configuration

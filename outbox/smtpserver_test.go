@@ -20,6 +20,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"ticketgate/domain/mailauth/mailauthtest"
 )
 
 // A recording SMTP server for tests (after foxcpp/maddy's
@@ -51,6 +53,8 @@ type recordingServer struct {
 	authUser string           // user that authenticated last
 	auth     map[string]string
 	mechs    []string
+	// oauth checks a bearer token for user (XOAUTH2, OAUTHBEARER).
+	oauth func(user, token string) error
 }
 
 // countingListener counts the connections the server accepts.
@@ -75,11 +79,12 @@ type serverOpts struct {
 	cert      *tls.Certificate
 	users     map[string]string // AUTH accounts; nil: no AUTH
 	authMechs []string          // default PLAIN and LOGIN
+	oauth     func(user, token string) error
 }
 
 func startServer(t *testing.T, o serverOpts) *recordingServer {
 	t.Helper()
-	rs := &recordingServer{t: t, rcptErr: map[string]fault{}, dataErr: map[string]fault{}, auth: o.users, mechs: o.authMechs}
+	rs := &recordingServer{t: t, rcptErr: map[string]fault{}, dataErr: map[string]fault{}, auth: o.users, mechs: o.authMechs, oauth: o.oauth}
 	if rs.mechs == nil {
 		rs.mechs = []string{sasl.Plain, sasl.Login}
 	}
@@ -158,7 +163,7 @@ func (s *recSession) apply(f fault) error {
 }
 
 func (s *recSession) AuthMechanisms() []string {
-	if s.rs.auth == nil {
+	if s.rs.auth == nil && s.rs.oauth == nil {
 		return nil
 	}
 	return s.rs.mechs
@@ -179,6 +184,10 @@ func (s *recSession) Auth(mech string) (sasl.Server, error) {
 		return sasl.NewPlainServer(func(_, user, pass string) error { return check(user, pass) }), nil
 	case sasl.Login:
 		return &loginServer{check: check}, nil
+	case sasl.OAuthBearer:
+		return mailauthtest.NewOAuthBearerServer(func(user, token string) error { return s.checkToken(mech, user, token) }), nil
+	case "XOAUTH2":
+		return mailauthtest.NewXOAuth2Server(func(user, token string) error { return s.checkToken(mech, user, token) }), nil
 	}
 	return nil, smtp.ErrAuthUnknownMechanism
 }
@@ -220,6 +229,16 @@ func (s *recSession) Data(r io.Reader) error {
 
 func (s *recSession) Reset()        { s.from, s.to = "", nil }
 func (s *recSession) Logout() error { return nil }
+
+func (s *recSession) checkToken(mech, user, token string) error {
+	if s.rs.oauth == nil || s.rs.oauth(user, token) != nil {
+		return smtp.ErrAuthFailed
+	}
+	s.rs.mu.Lock()
+	s.rs.authUser = user + " " + mech
+	s.rs.mu.Unlock()
+	return nil
+}
 
 // loginServer is the server side of AUTH LOGIN, which go-sasl has only as a
 // client.
