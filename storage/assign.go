@@ -91,16 +91,22 @@ func (s *Store) openTicketsOf(tm string) string {
 }
 
 // TeamLoad returns the members of a category with their open tickets.
+// Its statement is prepared once (stmt_cache.go). The category is +?, not
+// a bare ?: with the sqlite_stat4 statistics ANALYZE keeps, SQLite
+// prepares a statement again whenever a new value is bound to a bare
+// parameter compared with an indexed column (the value might change the
+// plan), which cost as much as the query here; the plan over this small
+// table is the same for every category.
 func (s *Store) TeamLoad(ctx context.Context, categoryID int64) ([]domain.MemberLoad, error) {
 	var rows []memberLoadRow
-	err := s.idb.NewRaw(`SELECT tm.id, tm.user_id, tm.available, tm.away_until, tm.last_assigned_at, tm.created_at,
+	err := s.scanCached(ctx, &rows, `SELECT tm.id, tm.user_id, tm.available, tm.away_until, tm.last_assigned_at, tm.created_at,
 			u.email, u.name, u.disabled,
 			`+s.openTicketsOf("tm")+` AS open_tickets
 		FROM team_members AS tm
 		JOIN team_member_categories AS tmc ON tmc.team_member_id = tm.id
 		JOIN users AS u ON u.id = tm.user_id
-		WHERE tmc.category_id = ?
-		ORDER BY tm.id`, categoryID).Scan(ctx, &rows)
+		WHERE tmc.category_id = +?
+		ORDER BY tm.id`, categoryID)
 	if err != nil {
 		return nil, mapErr(err, "team load of category %d", categoryID)
 	}
