@@ -50,6 +50,10 @@ type Store struct {
 	attachmentsDir string // ATTACHMENTS_DIR: attachment bytes kept as files there
 
 	stmts *stmtCache // prepared statements of the hot paths, shared by tx-bound copies
+
+	// searchLater: this transaction (SQLite) indexes the tickets it
+	// creates for search at its end (search_later.go).
+	searchLater bool
 }
 
 var (
@@ -264,8 +268,12 @@ func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx *Store) 
 		}
 	}
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(ctx, &Store{db: s.db, idb: tx, inTx: true, log: s.log, localLocks: s.localLocks, writeGate: s.writeGate,
-			attachmentsDir: s.attachmentsDir, stmts: s.stmts})
+		st := &Store{db: s.db, idb: tx, inTx: true, log: s.log, localLocks: s.localLocks, writeGate: s.writeGate,
+			attachmentsDir: s.attachmentsDir, stmts: s.stmts}
+		if err := fn(ctx, st); err != nil {
+			return err
+		}
+		return st.indexLater(ctx)
 	})
 }
 

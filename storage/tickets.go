@@ -83,6 +83,9 @@ func (s *Store) ticketArgs(r *ticketRow, created bool) []any {
 // round trips are what intake costs there; SQLite, in process, takes two.
 func (s *Store) CreateTicket(ctx context.Context, t *domain.Ticket, events ...*domain.Event) error {
 	row := toTicketRow(t)
+	if err := s.deferSearch(ctx); err != nil {
+		return mapErr(err, "create ticket")
+	}
 	if !s.Postgres() || len(events) == 0 {
 		rows, err := s.queryCached(ctx, insertTicketSQL, s.ticketArgs(row, true)...)
 		if err == nil {
