@@ -21,6 +21,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
 	"ticketgate/storage"
+	"ticketgate/storage/storagetest"
 )
 
 // BenchmarkIntakeAtScale measures full intake (as BenchmarkIntakeFull)
@@ -33,7 +34,8 @@ import (
 // BENCH_DB names a SQLite database to start from, such as the one
 // `tgbench bench --direct --keep --tickets 100000 --dir D` leaves
 // (D/bench-100000.db); it is copied, never changed. Without it a fresh
-// database with testdata/helpdesk_setup.json is used. BENCH_MAILS sets N
+// database with testdata/helpdesk_setup.json is used; BENCH_DB=postgres
+// makes that fresh database a schema of TEST_DATABASE_URL's. BENCH_MAILS sets N
 // (default 5000). With -cpuprofile it shows where intake's CPU goes at
 // that size:
 //
@@ -53,7 +55,10 @@ func BenchmarkIntakeAtScale(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		url := filepath.Join(b.TempDir(), "bench.db")
-		if src := os.Getenv("BENCH_DB"); src != "" {
+		if src := os.Getenv("BENCH_DB"); src == "postgres" {
+			url = storagetest.PostgresSchema(b)
+			benchStore(b, url).Close()
+		} else if src != "" {
 			for _, suffix := range []string{"", "-wal"} {
 				if err := copyFile(src+suffix, url+suffix); err != nil && !(suffix != "" && os.IsNotExist(err)) {
 					b.Fatal(err)
