@@ -117,10 +117,10 @@ func (s *Store) TeamLoad(ctx context.Context, categoryID int64) ([]domain.Member
 	return out, nil
 }
 
-// MarkAssigned sets a member's last assignment time.
+// MarkAssigned sets a member's last assignment time (a statement prepared
+// once: stmt_cache.go).
 func (s *Store) MarkAssigned(ctx context.Context, memberID int64, at time.Time) error {
-	res, err := s.idb.NewUpdate().Model((*teamMemberRow)(nil)).
-		Set("last_assigned_at = ?", utc(at)).Where("id = ?", memberID).Exec(ctx)
+	res, err := s.execCached(ctx, "UPDATE team_members SET last_assigned_at = ? WHERE id = ?", s.timeArg(at), memberID)
 	return mapErr(mustAffect(res, err), "mark team member %d assigned", memberID)
 }
 

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -136,6 +137,20 @@ func (s *Store) scanCached(ctx context.Context, dest any, query string, args ...
 		return err
 	}
 	return s.db.ScanRows(ctx, rows, dest)
+}
+
+// scanID reads the id an INSERT … RETURNING id returned, and closes rows.
+func scanID(rows *sql.Rows, id *int64) error {
+	var err error
+	if rows.Next() {
+		err = rows.Scan(id)
+	} else if err = rows.Err(); err == nil {
+		err = errors.New("no id returned")
+	}
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // nullInt is n as a driver value, NULL for 0 (Bun's nullzero).

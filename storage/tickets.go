@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -89,14 +88,7 @@ func (s *Store) CreateTicket(ctx context.Context, t *domain.Ticket, events ...*d
 	if !s.Postgres() || len(events) == 0 {
 		rows, err := s.queryCached(ctx, insertTicketSQL, s.ticketArgs(row, true)...)
 		if err == nil {
-			if rows.Next() {
-				err = rows.Scan(&t.ID)
-			} else if err = rows.Err(); err == nil {
-				err = errors.New("no id returned")
-			}
-			if cerr := rows.Close(); err == nil {
-				err = cerr
-			}
+			err = scanID(rows, &t.ID)
 		}
 		if err != nil {
 			return mapErr(err, "create ticket")
@@ -235,7 +227,18 @@ func (s *Store) CreateApproval(ctx context.Context, a *domain.Approval) error {
 	}
 	row := &approvalRow{TicketID: a.TicketID, Level: a.Level, Rule: string(a.Rule), Approver: a.Approver,
 		Decision: string(decision), Via: string(a.Via), Comment: a.Comment, DecidedAt: utcPtr(a.DecidedAt), CreatedAt: utc(a.CreatedAt)}
-	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
+	var decided any
+	if row.DecidedAt != nil {
+		decided = s.timeArg(*row.DecidedAt)
+	}
+	// Prepared once (stmt_cache.go): intake asks each ticket's approvals.
+	rows, err := s.queryCached(ctx, "INSERT INTO approvals (ticket_id, level, rule, approver, decision, via, comment, decided_at, created_at) "+
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", row.TicketID, row.Level, stripNUL(row.Rule), stripNUL(row.Approver),
+		stripNUL(row.Decision), stripNUL(row.Via), stripNUL(row.Comment), decided, s.timeArg(row.CreatedAt))
+	if err == nil {
+		err = scanID(rows, &row.ID)
+	}
+	if err != nil {
 		return mapErr(err, "create approval for %s", domain.FormatRef(a.TicketID))
 	}
 	a.ID, a.Decision = row.ID, decision
