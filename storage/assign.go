@@ -93,9 +93,15 @@ func (s *Store) openTicketsOf(tm string) string {
 }
 
 // TeamLoad returns the members of a category with their open tickets.
+// Its statement is prepared once (stmt_cache.go). The category is +?, not
+// a bare ?: with the sqlite_stat4 statistics ANALYZE keeps, SQLite
+// prepares a statement again whenever a new value is bound to a bare
+// parameter compared with an indexed column (the value might change the
+// plan), which cost as much as the query here; the plan over this small
+// table is the same for every category.
 func (s *Store) TeamLoad(ctx context.Context, categoryID int64) ([]domain.MemberLoad, error) {
 	var rows []memberLoadRow
-	err := s.idb.NewRaw(s.teamLoadSQL(), categoryID).Scan(ctx, &rows)
+	err := s.scanCached(ctx, &rows, s.teamLoadSQL(), categoryID)
 	if err != nil {
 		return nil, mapErr(err, "team load of category %d", categoryID)
 	}
@@ -114,14 +120,14 @@ func (s *Store) teamLoadSQL() string {
 		FROM team_members AS tm
 		JOIN team_member_categories AS tmc ON tmc.team_member_id = tm.id
 		JOIN users AS u ON u.id = tm.user_id
-		WHERE tmc.category_id = ?
+		WHERE tmc.category_id = +?
 		ORDER BY tm.id`
 }
 
-// MarkAssigned sets a member's last assignment time.
+// MarkAssigned sets a member's last assignment time (a statement prepared
+// once: stmt_cache.go).
 func (s *Store) MarkAssigned(ctx context.Context, memberID int64, at time.Time) error {
-	res, err := s.idb.NewUpdate().Model((*teamMemberRow)(nil)).
-		Set("last_assigned_at = ?", utc(at)).Where("id = ?", memberID).Exec(ctx)
+	res, err := s.execCached(ctx, "UPDATE team_members SET last_assigned_at = ? WHERE id = ?", s.timeArg(at), memberID)
 	return mapErr(mustAffect(res, err), "mark team member %d assigned", memberID)
 }
 

@@ -96,3 +96,14 @@ func (s *Store) SearchIndexSizeForTest(ctx context.Context) (int64, error) {
 	err := s.db.QueryRowContext(ctx, q).Scan(&n)
 	return n, err
 }
+
+// SearchLaterForTest lists ticket_search_later (SQLite; nil on
+// PostgreSQL), in this Store's transaction if it has one.
+func (s *Store) SearchLaterForTest(ctx context.Context) ([]int64, error) {
+	if s.Postgres() {
+		return nil, nil
+	}
+	var ids []int64
+	err := s.idb.NewRaw("SELECT ticket_id FROM ticket_search_later ORDER BY ticket_id").Scan(ctx, &ids)
+	return ids, err
+}

@@ -3,7 +3,10 @@ package storage
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -71,8 +74,13 @@ const enqueueChunk = 100
 // the SQL text (a rendered mail as hex, twice its size, for the database
 // to parse back), the values go to the driver as parameters; on
 // PostgreSQL the statement is prepared once per connection and size.
+//
+// The mails are packed (mail_pack.go) first, on all cores: packing is
+// DEFLATE, and inside the transaction it was the longest part of the
+// insert.
 func (s *Store) EnqueueMails(ctx context.Context, ms []*domain.OutboxMessage) error {
 	pg := s.Postgres()
+	packed := packAll(ms)
 	for len(ms) > 0 {
 		n := min(len(ms), enqueueChunk)
 		var q strings.Builder
@@ -106,7 +114,7 @@ func (s *Store) EnqueueMails(ctx context.Context, ms []*domain.OutboxMessage) er
 				sent = s.timeArg(*m.SentAt)
 			}
 			subject, messageID := storedHeaders(stripNUL(m.Subject), stripNUL(m.MessageID), m.Raw)
-			args = append(args, ticket, stripNUL(m.Kind), stripNUL(m.To), subject, messageID, packRaw(m.Kind, m.Raw),
+			args = append(args, ticket, stripNUL(m.Kind), stripNUL(m.To), subject, messageID, packed[i],
 				stripNUL(string(m.Status)), m.Attempts, s.timeArg(m.NextAttemptAt), stripNUL(m.LastError), s.timeArg(m.CreatedAt), sent)
 		}
 		var err error
@@ -121,9 +129,29 @@ func (s *Store) EnqueueMails(ctx context.Context, ms []*domain.OutboxMessage) er
 		if err != nil {
 			return mapErr(err, "enqueue %d mails", n)
 		}
-		ms = ms[n:]
+		ms, packed = ms[n:], packed[n:]
 	}
 	return nil
+}
+
+// packAll packs the raw mail of ms on GOMAXPROCS workers, in order.
+func packAll(ms []*domain.OutboxMessage) [][]byte {
+	out := make([][]byte, len(ms))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(ms)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(ms) {
+					return
+				}
+				out[i] = packRaw(ms[i].Kind, ms[i].Raw)
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // timeArg is t as a driver parameter, stored as Bun stores it: on SQLite

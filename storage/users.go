@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -50,9 +51,16 @@ func (s *Store) UpdateUser(ctx context.Context, u *domain.User) error {
 }
 
 // GetUser returns user id.
+// Its statement is prepared once (stmt_cache.go): intake reads the
+// assignee of each ticket it assigns.
 func (s *Store) GetUser(ctx context.Context, id int64) (*domain.User, error) {
 	var row userRow
-	if err := s.idb.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
+	err := s.scanCached(ctx, &row, "SELECT id, email, name, role, password_hash, must_change_password, disabled, created_at, updated_at "+
+		"FROM users WHERE id = ?", id)
+	if err == nil && row.ID == 0 {
+		err = sql.ErrNoRows
+	}
+	if err != nil {
 		return nil, mapErr(err, "get user %d", id)
 	}
 	u := row.domain()

@@ -1,0 +1,162 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/uptrace/bun"
+)
+
+// stmtCache holds the prepared statements of the hot paths of intake
+// (statements written with ? placeholders, values passed to the driver),
+// shared by a Store and its transaction-bound copies.
+//
+// Bun writes values into the SQL text, so each of its statements is
+// prepared anew; on SQLite preparing parses the statement and compiles the
+// program of every trigger it fires (full-text search, the dashboard's
+// counts), which cost more than running it. A statement prepared here is
+// compiled once per connection: database/sql keeps it per connection, and
+// a transaction reuses the one of its connection (sql.Tx.StmtContext). On
+// PostgreSQL pgx keeps a prepared statement per connection itself
+// (QueryExecModeCacheStatement), so nothing is held here.
+type stmtCache struct {
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+// close closes the statements; the Store is closing.
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.stmts {
+		st.Close()
+	}
+	c.stmts = nil
+}
+
+// prepared is query prepared on the database (SQLite).
+func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	c := s.stmts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := s.db.DB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if c.stmts == nil {
+		c.stmts = map[string]*sql.Stmt{}
+	}
+	c.stmts[query] = st
+	return st, nil
+}
+
+// pgPlaceholders writes query's ? placeholders as $1, $2, …; the queries
+// of this file hold no other question mark.
+func pgPlaceholders(query string) string {
+	var b strings.Builder
+	n := 0
+	for {
+		i := strings.IndexByte(query, '?')
+		if i < 0 {
+			b.WriteString(query)
+			return b.String()
+		}
+		n++
+		b.WriteString(query[:i])
+		b.WriteString("$" + strconv.Itoa(n))
+		query = query[i+1:]
+	}
+}
+
+// execCached runs a statement of the cache with args, in this Store's
+// transaction if it has one.
+func (s *Store) execCached(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s.Postgres() {
+		args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
+		switch db := s.idb.(type) {
+		case bun.Tx:
+			return db.Tx.ExecContext(ctx, pgPlaceholders(query), args...)
+		case *bun.DB:
+			return db.DB.ExecContext(ctx, pgPlaceholders(query), args...)
+		}
+		return nil, fmt.Errorf("no driver connection in %T", s.idb)
+	}
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	switch db := s.idb.(type) {
+	case bun.Tx:
+		return db.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	case *bun.DB:
+		return st.ExecContext(ctx, args...)
+	}
+	return nil, fmt.Errorf("no driver connection in %T", s.idb)
+}
+
+// queryCached is execCached for a statement that returns rows; the caller
+// closes them.
+func (s *Store) queryCached(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s.Postgres() {
+		args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
+		switch db := s.idb.(type) {
+		case bun.Tx:
+			return db.Tx.QueryContext(ctx, pgPlaceholders(query), args...)
+		case *bun.DB:
+			return db.DB.QueryContext(ctx, pgPlaceholders(query), args...)
+		}
+		return nil, fmt.Errorf("no driver connection in %T", s.idb)
+	}
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	switch db := s.idb.(type) {
+	case bun.Tx:
+		return db.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	case *bun.DB:
+		return st.QueryContext(ctx, args...)
+	}
+	return nil, fmt.Errorf("no driver connection in %T", s.idb)
+}
+
+// scanCached runs a query of the cache and scans its rows into dest as
+// Bun's Scan would.
+func (s *Store) scanCached(ctx context.Context, dest any, query string, args ...any) error {
+	rows, err := s.queryCached(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	return s.db.ScanRows(ctx, rows, dest)
+}
+
+// scanID reads the id an INSERT … RETURNING id returned, and closes rows.
+func scanID(rows *sql.Rows, id *int64) error {
+	var err error
+	if rows.Next() {
+		err = rows.Scan(id)
+	} else if err = rows.Err(); err == nil {
+		err = errors.New("no id returned")
+	}
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// nullInt is n as a driver value, NULL for 0 (Bun's nullzero).
+func nullInt(n int64) any {
+	if n == 0 {
+		return nil
+	}
+	return n
+}
