@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
+	"ticketgate/cmd/internal/benchmail"
 	"ticketgate/storage"
 	"ticketgate/storage/storagetest"
 )
@@ -50,7 +51,10 @@ func BenchmarkIntakeAtScale(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("BENCH_MAILS")); err == nil && v > 0 {
 		n = v
 	}
-	texts := benchTexts(b)
+	texts, err := benchmail.Texts(benchmail.Dataset())
+	if err != nil {
+		b.Fatal(err)
+	}
 	var total, cpu time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -139,14 +143,10 @@ func (m *memMailbox) fill(b *testing.B, texts []string, n, round int) {
 	date := time.Now().Format(time.RFC1123Z)
 	for i := range n {
 		text := texts[rng.IntN(len(texts))]
-		subject := text
-		if f := strings.Fields(text); len(f) > 8 {
-			subject = strings.Join(f[:8], " ")
-		}
 		sender := rng.IntN(3000)
 		raw := fmt.Appendf(nil, "From: User %d <user%d@company.test>\r\nTo: help@company.test\r\nSubject: %s\r\nDate: %s\r\n"+
-			"Message-ID: <scale-%d-%d-%d@company.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello,\r\n\r\n%s\r\n\r\nThanks\r\n",
-			sender, sender, subject, date, time.Now().UnixNano(), round, i, wrapText(text, 76))
+			"Message-ID: <scale-%d-%d-%d@company.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s",
+			sender, sender, benchmail.Subject(text), date, time.Now().UnixNano(), round, i, benchmail.Body(text))
 		if _, err := m.user.Append("INBOX", literal{bytes.NewReader(raw), int64(len(raw))}, &imap.AppendOptions{}); err != nil {
 			b.Fatal(err)
 		}
