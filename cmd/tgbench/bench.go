@@ -20,8 +20,8 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"ticketgate/domain"
 	"ticketgate/cmd/internal/benchmail"
+	"ticketgate/domain"
 	"ticketgate/storage"
 )
 

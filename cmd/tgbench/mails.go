@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"ticketgate/inbox/hostile"
 	"ticketgate/cmd/internal/benchmail"
+	"ticketgate/inbox/hostile"
 )
 
 // hostileMails is the hostile-mail set of package inbox/hostile, each

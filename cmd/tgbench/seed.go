@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"ticketgate/domain"
 	"ticketgate/cmd/internal/benchmail"
+	"ticketgate/domain"
 	"ticketgate/outbox"
 	"ticketgate/storage"
 )

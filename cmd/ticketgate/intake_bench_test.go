@@ -14,8 +14,8 @@ import (
 
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"ticketgate/domain"
 	"ticketgate/cmd/internal/benchmail"
+	"ticketgate/domain"
 	"ticketgate/storage"
 	"ticketgate/storage/storagetest"
 )
