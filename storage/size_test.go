@@ -275,7 +275,7 @@ func TestSizeMigrationKeepsRows(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		before, err := s.MigratorUpToForTest("20261207000017")
+		before, err := s.MigratorUpToForTest("20261207000018")
 		if err != nil {
 			t.Fatal(err)
 		}
