@@ -77,56 +77,56 @@ func pgPlaceholders(query string) string {
 	}
 }
 
-// execCached runs a statement of the cache with args, in this Store's
-// transaction if it has one.
-func (s *Store) execCached(ctx context.Context, query string, args ...any) (sql.Result, error) {
+// conn is what runs a statement with its SQL: a *sql.DB or a *sql.Tx.
+type conn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// runCached runs a statement of the cache with args, in this Store's
+// transaction if it has one: on PostgreSQL by its SQL through pgx's
+// statement cache (direct), on SQLite as this connection's prepared
+// statement (prepared).
+func runCached[R any](ctx context.Context, s *Store, query string, args []any,
+	direct func(c conn, query string, args []any) (R, error), prepared func(st *sql.Stmt, args []any) (R, error)) (R, error) {
+	var none R
 	if s.Postgres() {
 		args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
 		switch db := s.idb.(type) {
 		case bun.Tx:
-			return db.Tx.ExecContext(ctx, pgPlaceholders(query), args...)
+			return direct(db.Tx, pgPlaceholders(query), args)
 		case *bun.DB:
-			return db.DB.ExecContext(ctx, pgPlaceholders(query), args...)
+			return direct(db.DB, pgPlaceholders(query), args)
 		}
-		return nil, fmt.Errorf("no driver connection in %T", s.idb)
+		return none, fmt.Errorf("no driver connection in %T", s.idb)
 	}
 	st, err := s.prepared(ctx, query)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	switch db := s.idb.(type) {
 	case bun.Tx:
-		return db.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+		return prepared(db.Tx.StmtContext(ctx, st), args)
 	case *bun.DB:
-		return st.ExecContext(ctx, args...)
+		return prepared(st, args)
 	}
-	return nil, fmt.Errorf("no driver connection in %T", s.idb)
+	return none, fmt.Errorf("no driver connection in %T", s.idb)
+}
+
+// execCached runs a statement of the cache with args, in this Store's
+// transaction if it has one.
+func (s *Store) execCached(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return runCached(ctx, s, query, args,
+		func(c conn, q string, a []any) (sql.Result, error) { return c.ExecContext(ctx, q, a...) },
+		func(st *sql.Stmt, a []any) (sql.Result, error) { return st.ExecContext(ctx, a...) })
 }
 
 // queryCached is execCached for a statement that returns rows; the caller
 // closes them.
 func (s *Store) queryCached(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if s.Postgres() {
-		args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
-		switch db := s.idb.(type) {
-		case bun.Tx:
-			return db.Tx.QueryContext(ctx, pgPlaceholders(query), args...)
-		case *bun.DB:
-			return db.DB.QueryContext(ctx, pgPlaceholders(query), args...)
-		}
-		return nil, fmt.Errorf("no driver connection in %T", s.idb)
-	}
-	st, err := s.prepared(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	switch db := s.idb.(type) {
-	case bun.Tx:
-		return db.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)
-	case *bun.DB:
-		return st.QueryContext(ctx, args...)
-	}
-	return nil, fmt.Errorf("no driver connection in %T", s.idb)
+	return runCached(ctx, s, query, args,
+		func(c conn, q string, a []any) (*sql.Rows, error) { return c.QueryContext(ctx, q, a...) },
+		func(st *sql.Stmt, a []any) (*sql.Rows, error) { return st.QueryContext(ctx, a...) })
 }
 
 // scanCached runs a query of the cache and scans its rows into dest as
