@@ -123,19 +123,9 @@ func runIntake(b *testing.B, st *storage.Store, url string, mb *dovecot, n int) 
 	start := time.Now()
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"serve"}, envOf(env), strings.NewReader(""), &out, &errOut) }()
-	for deadline := start.Add(30 * time.Minute); ; {
-		if time.Now().After(deadline) {
-			b.Fatalf("not done after 30 minutes\n%s", errOut.String())
-		}
-		select {
-		case code := <-done:
-			b.Fatalf("serve exited %d\n%s%s", code, out.String(), errOut.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if fullyProcessed(b, st, mb, n) {
-			break
-		}
-	}
+	waitServing(b, start, done, &out, &errOut, func() bool {
+		return fullyProcessed(b, st, "imap://help@company.test@"+mb.addr+"/"+mb.mailbox, n)
+	})
 	took, used := time.Since(start), processCPU()-cpu0
 	cancel()
 	if code := <-done; code != 0 {
@@ -151,13 +141,29 @@ func runIntake(b *testing.B, st *storage.Store, url string, mb *dovecot, n int) 
 	return took, used
 }
 
-// fullyProcessed reports whether the n mails of mb are tickets past
-// intake's work: all committed (the mailbox's state, one row: cheap to ask
-// every 20 ms, so the measure barely measures itself), then none left
-// unclassified.
-func fullyProcessed(b *testing.B, st *storage.Store, mb *dovecot, n int) bool {
+// waitServing waits, from start, until done() while serve (its exit code
+// on exited, its output in out and errOut) runs, for at most 30 minutes.
+func waitServing(b *testing.B, start time.Time, exited <-chan int, out, errOut *syncBuffer, done func() bool) {
+	b.Helper()
+	for deadline := start.Add(30 * time.Minute); !done(); {
+		if time.Now().After(deadline) {
+			b.Fatalf("not done after 30 minutes\n%s", errOut.String())
+		}
+		select {
+		case code := <-exited:
+			b.Fatalf("serve exited %d\n%s%s", code, out.String(), errOut.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// fullyProcessed reports whether the n mails of the mailbox key are
+// tickets past intake's work: all committed (the mailbox's state, one
+// row: cheap to ask every 20 ms, so the measure barely measures itself),
+// then none left unclassified.
+func fullyProcessed(b *testing.B, st *storage.Store, key string, n int) bool {
 	ctx := context.Background()
-	ms, err := st.GetMailboxState(ctx, "imap://help@company.test@"+mb.addr+"/"+mb.mailbox)
+	ms, err := st.GetMailboxState(ctx, key)
 	if err != nil || ms.LastUID < uint32(n) {
 		return false
 	}

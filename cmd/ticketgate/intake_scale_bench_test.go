@@ -188,28 +188,9 @@ func runIntakeMem(b *testing.B, st *storage.Store, url string, m *memMailbox, fi
 	start := time.Now()
 	b.StartTimer()
 	fill()
-	key := "imap://help@company.test@" + m.addr + "/INBOX"
-	for deadline := start.Add(30 * time.Minute); ; {
-		if time.Now().After(deadline) {
-			b.Fatalf("not done after 30 minutes\n%s", errOut.String())
-		}
-		select {
-		case code := <-done:
-			b.Fatalf("serve exited %d\n%s%s", code, out.String(), errOut.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		ms, err := st.GetMailboxState(ctx, key)
-		if err != nil || ms.LastUID < uint32(n) {
-			continue
-		}
-		left, err := st.UnclassifiedTickets(ctx, 1)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(left) == 0 {
-			break
-		}
-	}
+	waitServing(b, start, done, &out, &errOut, func() bool {
+		return fullyProcessed(b, st, "imap://help@company.test@"+m.addr+"/INBOX", n)
+	})
 	took, used := time.Since(start), processCPU()-cpu0
 	b.StopTimer()
 	cancel()
