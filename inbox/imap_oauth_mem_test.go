@@ -100,14 +100,7 @@ func TestPollerOAuth2Memory(t *testing.T) {
 				SASL: mailauth.Login{User: "help@company.test", Tokens: del.Source(store, mailauth.SourceOptions{Skew: 500 * time.Millisecond})}.Factory()}
 			in := newIntake(t, filepath.Join(t.TempDir(), "t.db"))
 			var logs syncBuffer
-			poller, err := NewPoller(cfg, in.desk, in.desk, in.store, Parse, nil, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan struct{})
-			go func() { defer close(done); poller.Run(ctx) }()
-			defer func() { cancel(); <-done }()
+			poller := startPollerWith(t, in, cfg, nil, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))).p
 			t.Cleanup(func() {
 				if t.Failed() {
 					t.Logf("poller log:\n%s", logs.String())

@@ -204,14 +204,7 @@ func TestPollerOAuth2Dovecot(t *testing.T) {
 			in := newIntake(t, filepath.Join(t.TempDir(), "t.db"))
 			cfg := IMAPConfig{URL: d.url(), PollInterval: time.Minute,
 				SASL: mailauth.Login{User: oauthUser, Tokens: tokens, Mechanism: mech}.Factory()}
-			poller, err := NewPoller(cfg, in.desk, in.desk, in.store, Parse, nil, log)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan struct{})
-			go func() { defer close(done); poller.Run(ctx) }()
-			defer func() { cancel(); <-done }()
+			poller := startPollerWith(t, in, cfg, nil, log).p
 
 			// Three waves; each after a refresh, so the mail comes in
 			// over logins with different tokens.
@@ -299,20 +292,14 @@ func TestPollerOAuth2NeedsReauthorization(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	poller, err := NewPoller(cfg, in.desk, in.desk, in.store, Parse, m, slog.New(slog.NewTextHandler(testLogWriter{t}, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); poller.Run(ctx) }()
+	rp := startPollerWith(t, in, cfg, m, slog.New(slog.NewTextHandler(testLogWriter{t}, nil)))
+	poller := rp.p
 	eventually(t, "needs reauthorization", func() bool { return poller.State().NeedsReauthorization })
 	// A backoff from 1 s would have retried by now; the poller waits its
 	// longest (a minute). Only a count is asserted: a slow machine can only
 	// make fewer retries.
 	time.Sleep(2 * time.Second)
-	cancel()
-	<-done
+	rp.stop()
 	if n := p.Stats().InvalidGrants; n != 1 {
 		t.Errorf("%d refused refreshes, want 1 (no retry storm)", n)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,7 +36,14 @@ func startPoller(t *testing.T, in *intake, cfg IMAPConfig) *runningPoller {
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 200 * time.Millisecond
 	}
-	p, err := NewPoller(cfg, in.desk, in.desk, in.store, Parse, nil, storagetest.Logger(t))
+	return startPollerWith(t, in, cfg, nil, storagetest.Logger(t))
+}
+
+// startPollerWith runs a poller of cfg as it is, with metrics m (may be
+// nil) and log, until the test ends or stop.
+func startPollerWith(t *testing.T, in *intake, cfg IMAPConfig, m *Metrics, log *slog.Logger) *runningPoller {
+	t.Helper()
+	p, err := NewPoller(cfg, in.desk, in.desk, in.store, Parse, m, log)
 	if err != nil {
 		t.Fatal(err)
 	}
