@@ -131,3 +131,8 @@ func (s *Store) OutboxColumnsForTest(ctx context.Context, id int64) (subject, me
 func (s *Store) MigratorUpToForTest(last string) (*migrations.Migrator, error) {
 	return migrations.NewUpTo(s.db, last)
 }
+
+// RawForTest scans the rows of a statement into out.
+func (s *Store) RawForTest(ctx context.Context, query string, out any) error {
+	return s.db.NewRaw(query).Scan(ctx, out)
+}

@@ -330,3 +330,29 @@ func TestSizeMigrationKeepsRows(t *testing.T) {
 		readable("after it went up again")
 	})
 }
+
+// AutovacuumOff says what the server says (serve warns when it is off);
+// Analyze runs on both engines.
+func TestAutovacuumOffAndAnalyze(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		off, err := s.AutovacuumOff(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := false
+		if s.Postgres() {
+			var v []string
+			if err := s.RawForTest(ctx, "SHOW autovacuum", &v); err != nil {
+				t.Fatal(err)
+			}
+			want = len(v) == 1 && v[0] == "off"
+		}
+		if off != want {
+			t.Errorf("AutovacuumOff = %v, want %v", off, want)
+		}
+		if err := s.Analyze(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -64,3 +64,27 @@ func (s *Store) DatabaseSize(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// AutovacuumOff reports whether the PostgreSQL server runs without
+// autovacuum (false on SQLite). Its planner then works from statistics of
+// whenever someone last ran ANALYZE: after a burst of intake it can take
+// "All tickets" filtered by status for a handful of rows and sort tens of
+// thousands (measured: 276 ms a page instead of 0.4 ms at 100,000
+// tickets).
+func (s *Store) AutovacuumOff(ctx context.Context) (bool, error) {
+	if !s.Postgres() {
+		return false, nil
+	}
+	var v string
+	if err := s.idb.NewRaw("SHOW autovacuum").Scan(ctx, &v); err != nil {
+		return false, mapErr(err, "show autovacuum")
+	}
+	return v == "off", nil
+}
+
+// Analyze gathers the planner's statistics of every table (ANALYZE), as
+// autovacuum does by itself when it runs.
+func (s *Store) Analyze(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, "ANALYZE")
+	return mapErr(err, "analyze")
+}

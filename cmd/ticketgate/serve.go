@@ -35,6 +35,10 @@ func (a *app) cmdServe(args []string) error {
 		return err
 	}
 	defer st.Close()
+	if off, err := st.AutovacuumOff(a.ctx); err == nil && off {
+		log.Warn("autovacuum is off on this PostgreSQL server: the planner's statistics go stale as tickets come in, " +
+			"and list pages slow down; turn it on, or run ANALYZE regularly")
+	}
 
 	password, err := desk.EnsureFirstAdmin(a.ctx, c.AdminEmail)
 	if err != nil {
