@@ -167,7 +167,7 @@ func (d *Desk) applyMailboxes(ctx context.Context, tx Store, f *SetupFile, prune
 			if err := tx.CreateMailbox(ctx, &want); err != nil {
 				return fmt.Errorf("create mailbox %s: %w", want.Address, err)
 			}
-			rep.add(&rep.Created, "mailbox %s: created (%s)", want.Address, mailboxAuthWords(&want))
+			rep.add(&rep.Created, "mailbox %s: created (%s)", want.Address, want.AuthWords())
 			continue
 		case err != nil:
 			return err
@@ -201,17 +201,14 @@ func (d *Desk) applyMailboxes(ctx context.Context, tx Store, f *SetupFile, prune
 	return nil
 }
 
-// mailboxAuthWords says how m logs in, for reports and lists.
-func mailboxAuthWords(m *Mailbox) string {
+// AuthWords says how m logs in, for reports and lists: "password", or
+// "oauth2 microsoft365 delegated".
+func (m *Mailbox) AuthWords() string {
 	if m.Auth != AuthOAuth2 {
 		return "password"
 	}
 	return fmt.Sprintf("oauth2 %s %s", m.OAuth2.Provider, m.OAuth2.Grant)
 }
-
-// AuthWords says how m logs in: "password", or "oauth2 microsoft365
-// delegated".
-func (m *Mailbox) AuthWords() string { return mailboxAuthWords(m) }
 
 // exportMailboxes adds the database's mailboxes to f, by reference only.
 func (d *Desk) exportMailboxes(ctx context.Context, f *SetupFile, categories map[int64]string) error {
