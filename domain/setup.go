@@ -11,11 +11,13 @@ import (
 )
 
 // SetupFile is the helpdesk's setup as a file (DESIGN.md "Setup as a file"):
-// categories, users (never passwords) and team members.
+// categories, users (never passwords), team members and mailboxes (secrets
+// only by reference).
 type SetupFile struct {
 	Categories  []SetupCategory   `json:"categories"`
 	Users       []SetupUser       `json:"users"`
 	TeamMembers []SetupTeamMember `json:"team_members"`
+	Mailboxes   []SetupMailbox    `json:"mailboxes,omitempty"`
 }
 
 // SetupCategory is a category in a setup file.
@@ -109,8 +111,10 @@ func ParseSetup(data []byte) (*SetupFile, error) {
 			err = decodeList(dec, data, key, &f.Users, func(u *SetupUser, l int) { u.line = l })
 		case "team_members":
 			err = decodeList(dec, data, key, &f.TeamMembers, func(m *SetupTeamMember, l int) { m.line = l })
+		case "mailboxes":
+			err = decodeList(dec, data, key, &f.Mailboxes, func(m *SetupMailbox, l int) { m.line = l })
 		default:
-			return nil, &SetupError{Line: keyLine, Err: fmt.Errorf("%w: unknown key %q (want categories, users, team_members)", ErrInvalid, key)}
+			return nil, &SetupError{Line: keyLine, Err: fmt.Errorf("%w: unknown key %q (want categories, users, team_members, mailboxes)", ErrInvalid, key)}
 		}
 		if err != nil {
 			return nil, err
@@ -156,7 +160,7 @@ func decodeList[T any](dec *json.Decoder, data []byte, key string, out *[]T, set
 				l = line + bytes.Count(raw[:min(int(te.Offset), len(raw))], []byte("\n"))
 				err = fmt.Errorf("%s: want %s, not a JSON %s", te.Field, te.Type, te.Value)
 			} else {
-				err = errors.New(strings.TrimPrefix(err.Error(), "json: "))
+				err = errors.New(strings.TrimPrefix(err.Error(), "json: ") + inlineSecretHint(err.Error()))
 			}
 			return &SetupError{Line: l, Where: fmt.Sprintf("%s[%d]", key, i), Err: fmt.Errorf("%w: %v", ErrInvalid, err)}
 		}
@@ -244,7 +248,7 @@ func (f *SetupFile) validate() error {
 			return &SetupError{Line: sm.line, Where: where, Err: fmt.Errorf("%w: %s is a team member but listed as an employee in users (line %d): make them an agent or admin", ErrInvalid, addr, u.line)}
 		}
 	}
-	return nil
+	return f.validateMailboxes()
 }
 
 func (f *SetupFile) user(email string) (SetupUser, bool) {

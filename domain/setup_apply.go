@@ -24,7 +24,8 @@ func (r *SetupReport) add(counter *int, format string, args ...any) {
 // ApplySetup makes the database hold what f says, in one transaction:
 // what f names is created or updated (a category's approval levels are
 // replaced as a whole), what it leaves out is left alone unless prune is
-// set. Pruning deletes categories and team members the file leaves out and
+// set. Pruning deletes categories, team members and mailboxes the file
+// leaves out and
 // disables the users it leaves out (users are never deleted: tickets name
 // them). It refuses to leave the helpdesk without an enabled admin. On any
 // error nothing changes.
@@ -43,6 +44,9 @@ func (d *Desk) ApplySetup(ctx context.Context, f *SetupFile, prune bool) (*Setup
 			return err
 		}
 		if err := d.applyTeam(ctx, tx, f, prune, rep); err != nil {
+			return err
+		}
+		if err := d.applyMailboxes(ctx, tx, f, prune, rep); err != nil {
 			return err
 		}
 		adminsAfter, err := enabledAdmins(ctx, tx)
@@ -279,10 +283,11 @@ func sameTime(a, b *time.Time) bool {
 	return a.Equal(*b)
 }
 
-// ExportSetup returns the database's categories, users and team members in
-// the setup file's form; ApplySetup of it changes nothing.
+// ExportSetup returns the database's categories, users, team members and
+// mailboxes in the setup file's form; ApplySetup of it changes nothing. A
+// mailbox's secrets appear only as the references it was given.
 func (d *Desk) ExportSetup(ctx context.Context) (*SetupFile, error) {
-	f := &SetupFile{Categories: []SetupCategory{}, Users: []SetupUser{}, TeamMembers: []SetupTeamMember{}}
+	f := &SetupFile{Categories: []SetupCategory{}, Users: []SetupUser{}, TeamMembers: []SetupTeamMember{}, Mailboxes: []SetupMailbox{}}
 	cats, err := d.store.ListCategories(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("export setup: %w", err)
@@ -310,6 +315,9 @@ func (d *Desk) ExportSetup(ctx context.Context) (*SetupFile, error) {
 			sm.Categories = append(sm.Categories, names[id])
 		}
 		f.TeamMembers = append(f.TeamMembers, sm)
+	}
+	if err := d.exportMailboxes(ctx, f, names); err != nil {
+		return nil, fmt.Errorf("export setup: %w", err)
 	}
 	return f, nil
 }

@@ -31,6 +31,7 @@ type Store interface {
 	AdminStore       // store_admin.go
 	AdminTicketStore // store_admin_tickets.go
 	DashboardStore   // store_dashboard.go
+	MailboxStore     // store_mailboxes.go
 }
 
 // UserStore keeps users.

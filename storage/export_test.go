@@ -136,3 +136,11 @@ func (s *Store) MigratorUpToForTest(last string) (*migrations.Migrator, error) {
 func (s *Store) RawForTest(ctx context.Context, query string, out any) error {
 	return s.db.NewRaw(query).Scan(ctx, out)
 }
+
+// MailboxTokenColumns returns a mailbox's token columns as stored, for
+// tests that check the tokens are sealed.
+func (s *Store) MailboxTokenColumns(ctx context.Context, id int64) (access, refresh []byte, err error) {
+	var row mailboxTokenRow
+	err = s.idb.NewSelect().Model(&row).Column("access_token", "refresh_token").Where("id = ?", id).Scan(ctx)
+	return row.AccessToken, row.RefreshToken, err
+}

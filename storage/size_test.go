@@ -311,15 +311,15 @@ func TestSizeMigrationKeepsRows(t *testing.T) {
 				t.Errorf("%s: ApprovalProblems = %+v, %v; want the refused approval", when, ps, err)
 			}
 		}
-		up, err := s.Migrate(ctx)
-		if err != nil || len(up) != 1 || !strings.Contains(up[0], "20261207000019") {
-			t.Fatalf("Migrate = %v, %v; want the size migration", up, err)
-		}
-		readable("after the migration")
-		m, err := s.Migrator()
+		m, err := s.MigratorUpToForTest("20261207000019")
 		if err != nil {
 			t.Fatal(err)
 		}
+		up, err := m.Up(ctx)
+		if err != nil || len(up) != 1 || !strings.Contains(up[0], "20261207000019") {
+			t.Fatalf("Up = %v, %v; want the size migration", up, err)
+		}
+		readable("after the migration")
 		if down, err := m.Down(ctx); err != nil || len(down) != 1 {
 			t.Fatalf("Down = %v, %v", down, err)
 		}

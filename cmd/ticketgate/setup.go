@@ -23,7 +23,7 @@ func (a *app) cmdSetup(args []string) error {
 }
 
 func (a *app) setupApply(args []string) error {
-	f := a.newFlags("setup apply", "setup apply FILE.json [--prune]\n\nCreates or updates what the file names; with --prune also removes categories and\nteam members it leaves out and disables users it leaves out. '-' reads standard input.")
+	f := a.newFlags("setup apply", "setup apply FILE.json [--prune]\n\nCreates or updates what the file names; with --prune also removes categories and\nteam members and mailboxes it leaves out and disables users it leaves out. '-'\nreads standard input.")
 	prune := f.Bool("prune", false, "remove (or, for users, disable) what the file leaves out")
 	f.markOwn()
 	pos, err := f.parse(args)
@@ -69,7 +69,7 @@ func (a *app) setupApply(args []string) error {
 }
 
 func (a *app) setupExport(args []string) error {
-	f := a.newFlags("setup export", "setup export\n\nPrints categories, users (never passwords) and team members as a setup file.")
+	f := a.newFlags("setup export", "setup export\n\nPrints categories, users (never passwords), team members and mailboxes (secrets\nonly as the references they were given) as a setup file.")
 	f.markOwn()
 	_, _, st, d, err := a.prepare(f, args)
 	if err != nil {

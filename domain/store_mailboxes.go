@@ -1,0 +1,27 @@
+package domain
+
+import (
+	"context"
+	"time"
+)
+
+// MailboxStore keeps the mailboxes (their settings and the poller's state;
+// an OAuth2 mailbox's tokens are kept beside the row by the storage's
+// token store, not through this interface).
+type MailboxStore interface {
+	// CreateMailbox inserts m and sets its ID; ErrConflict if the address
+	// is taken.
+	CreateMailbox(ctx context.Context, m *Mailbox) error
+	// UpdateMailbox writes m's settings (not its state, not its tokens).
+	UpdateMailbox(ctx context.Context, m *Mailbox) error
+	// DeleteMailbox removes it with its tokens.
+	DeleteMailbox(ctx context.Context, id int64) error
+	// GetMailboxByAddress takes a normalized address.
+	GetMailboxByAddress(ctx context.Context, address string) (*Mailbox, error)
+	// ListMailboxes returns every mailbox in address order.
+	ListMailboxes(ctx context.Context) ([]Mailbox, error)
+	// SetMailboxState records the poller's view: state, the last error
+	// ("" when ok) and when. StateAt changes only with the state or the
+	// error, so it says since when the mailbox is in it.
+	SetMailboxState(ctx context.Context, id int64, state MailboxStatus, lastError string, at time.Time) error
+}
