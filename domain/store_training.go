@@ -1,6 +1,9 @@
 package domain
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // TrainingExample is a ticket whose category was confirmed, as the local
 // classifier learns from it.
@@ -22,6 +25,10 @@ type ClassifyStore interface {
 	// CountTrainingExamples counts the tickets TrainingExamples would
 	// return without a limit.
 	CountTrainingExamples(ctx context.Context) (int64, error)
+	// CountTrainingExamplesSince counts those of them last changed at or
+	// after since: the tickets confirmed since then (and confirmed ones
+	// changed again). It reads the tickets changed since, not all of them.
+	CountTrainingExamplesSince(ctx context.Context, since time.Time) (int64, error)
 	// UnclassifiedTickets returns up to limit tickets in triage that no
 	// classifier has looked at yet (no method), oldest first.
 	UnclassifiedTickets(ctx context.Context, limit int) ([]Ticket, error)

@@ -302,5 +302,23 @@ func TestTrainingExamples(t *testing.T) {
 		if err != nil {
 			t.Errorf("GetTicketForUpdate: %v", err)
 		}
+		// All four were changed at t0: four since t0, none since a second
+		// later; then one resolved later counts alone, and a ticket changed
+		// later that is not confirmed does not.
+		if n, err := s.CountTrainingExamplesSince(ctx, t0); err != nil || n != 4 {
+			t.Errorf("CountTrainingExamplesSince(t0) = %d, %v; want 4", n, err)
+		}
+		later := t0.Add(time.Second)
+		if n, err := s.CountTrainingExamplesSince(ctx, later); err != nil || n != 0 {
+			t.Errorf("CountTrainingExamplesSince(t0+1s) = %d, %v; want 0", n, err)
+		}
+		mk("resolved later", domain.StatusResolved, hw.ID, domain.MethodLocal, bob.ID)
+		mk("changed later, not confirmed", domain.StatusUnassigned, hw.ID, domain.MethodLocal, 0)
+		if err := s.ExecForTest(ctx, "UPDATE tickets SET updated_at = ? WHERE subject LIKE '% later%'", later.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.CountTrainingExamplesSince(ctx, later); err != nil || n != 1 {
+			t.Errorf("CountTrainingExamplesSince(t0+1s) after one resolution = %d, %v; want 1", n, err)
+		}
 	})
 }

@@ -229,3 +229,23 @@ func TestAssertIndexedSeesScans(t *testing.T) {
 		}
 	})
 }
+
+// The learner's poll counts the tickets confirmed since its last training
+// through the index of the update time, not over every ticket.
+func TestConfirmedSincePlan(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		if _, err := s.SeedSpreadForTest(ctx, 5_000, from); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AnalyzeForTest(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var latest []time.Time
+		if err := s.RawForTest(ctx, "SELECT max(updated_at) FROM tickets", &latest); err != nil || len(latest) != 1 {
+			t.Fatalf("latest update: %v %v", latest, err)
+		}
+		assertIndexed(t, s, s.ConfirmedSinceSQLForTest(latest[0].Add(-time.Hour)))
+	})
+}

@@ -276,3 +276,9 @@ func (s *Store) SeedSpreadForTest(ctx context.Context, n int, from time.Time) (S
 func (s *Store) TeamLoadSQLForTest(categoryID int64) string {
 	return s.idb.NewRaw(s.teamLoadSQL(), categoryID).String()
 }
+
+// ConfirmedSinceSQLForTest returns the query CountTrainingExamplesSince
+// counts.
+func (s *Store) ConfirmedSinceSQLForTest(since time.Time) string {
+	return s.confirmedSince(since).String()
+}

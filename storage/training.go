@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -59,6 +60,22 @@ func (s *Store) CountTrainingExamples(ctx context.Context) (int64, error) {
 		return 0, mapErr(err, "count training examples")
 	}
 	return int64(n), nil
+}
+
+// CountTrainingExamplesSince counts confirmed tickets changed at or after
+// since: a walk of the tickets_updated index from since, whatever the
+// size of the helpdesk.
+func (s *Store) CountTrainingExamplesSince(ctx context.Context, since time.Time) (int64, error) {
+	n, err := s.confirmedSince(since).Count(ctx)
+	if err != nil {
+		return 0, mapErr(err, "count training examples since %s", since.UTC().Format(time.RFC3339))
+	}
+	return int64(n), nil
+}
+
+// confirmedSince selects the confirmed tickets changed at or after since.
+func (s *Store) confirmedSince(since time.Time) *bun.SelectQuery {
+	return confirmed(s.idb.NewSelect().TableExpr("tickets AS t").ColumnExpr("t.id").Where("t.updated_at >= ?", utc(since)))
 }
 
 // UnclassifiedTickets returns triage tickets no classifier has looked at,

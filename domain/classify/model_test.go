@@ -195,12 +195,15 @@ func TestLocalColdStart(t *testing.T) {
 	}
 }
 
-// fakeSource is a Source in memory.
+// fakeSource is a Source in memory. Tests append to confirmed; an example
+// counts as changed when a count first sees it after TrainingExamples did
+// not (its time is the time of that count).
 type fakeSource struct {
 	mu        sync.Mutex
 	cats      []domain.Category
 	version   int64
 	confirmed []domain.TrainingExample
+	seen      []time.Time // per example of confirmed: when first counted; zero: read by a training
 }
 
 func (f *fakeSource) ListCategories(context.Context) ([]domain.Category, error) {
@@ -216,7 +219,24 @@ func (f *fakeSource) CategoriesVersion(context.Context) (int64, error) {
 func (f *fakeSource) TrainingExamples(_ context.Context, limit int) ([]domain.TrainingExample, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	for len(f.seen) < len(f.confirmed) {
+		f.seen = append(f.seen, time.Time{})
+	}
 	return append([]domain.TrainingExample(nil), f.confirmed...), nil
+}
+func (f *fakeSource) CountTrainingExamplesSince(_ context.Context, since time.Time) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for len(f.seen) < len(f.confirmed) {
+		f.seen = append(f.seen, time.Now())
+	}
+	var n int64
+	for _, at := range f.seen {
+		if !at.IsZero() && !at.Before(since) {
+			n++
+		}
+	}
+	return n, nil
 }
 func (f *fakeSource) CountTrainingExamples(context.Context) (int64, error) {
 	f.mu.Lock()
