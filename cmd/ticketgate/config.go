@@ -407,8 +407,10 @@ func lookup(s setting, lookupEnv func(string) (string, bool), dotenv, flags map[
 }
 
 // readDotenv reads KEY=VALUE lines from path; a missing file is no error.
-// Lines may start with "export "; values may be in single or double quotes;
-// # starts a comment line.
+// Lines may start with "export "; values may be in single or double quotes
+// (taken as they are inside); # starts a comment, on a line of its own or
+// after a value and a space (VALUE # note), as in other .env readers: a #
+// inside a word (pass#word) or inside quotes is the value's.
 func readDotenv(path string) (map[string]string, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -431,13 +433,27 @@ func readDotenv(path string) (map[string]string, error) {
 		if !ok || k == "" || strings.ContainsAny(k, " \t") {
 			return nil, fmt.Errorf("%s:%d: want KEY=VALUE", path, n)
 		}
-		v = strings.TrimSpace(v)
-		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-			v = v[1 : len(v)-1]
-		}
-		out[k] = v
+		out[k] = dotenvValue(strings.TrimSpace(v))
 	}
 	return out, sc.Err()
+}
+
+// dotenvValue is a .env value as written after the =: the text inside its
+// quotes, or the text before an inline comment (" #" or a tab and #).
+func dotenvValue(v string) string {
+	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') {
+		if end := strings.IndexByte(v[1:], v[0]); end >= 0 {
+			if rest := strings.TrimSpace(v[end+2:]); rest == "" || strings.HasPrefix(rest, "#") {
+				return v[1 : end+1]
+			}
+		}
+	}
+	for i := 1; i < len(v); i++ {
+		if v[i] == '#' && (v[i-1] == ' ' || v[i-1] == '\t') {
+			return strings.TrimSpace(v[:i])
+		}
+	}
+	return v
 }
 
 func durationInto(field func(*Config) *time.Duration) func(*Config, string) error {

@@ -174,3 +174,20 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+// A .env value ends before an inline comment, unless the # is part of a
+// word or inside quotes.
+func TestDotenvValues(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".env")
+	os.WriteFile(path, []byte("A=plain # a note\nB=pass#word\nC=\"quoted # kept\" # note\nD='single'\nE=tab\t# note\nF=\"unclosed # x\nG=\n"), 0o600)
+	got, err := readDotenv(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"A": "plain", "B": "pass#word", "C": "quoted # kept", "D": "single", "E": "tab", "F": "\"unclosed", "G": ""}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %q, want %q", k, got[k], w)
+		}
+	}
+}
