@@ -142,7 +142,9 @@ type line struct {
 	Ref, Subject, Note, Link string
 }
 
-// Compose renders m. It does no I/O besides reading randomness.
+// Compose renders m. It does no I/O besides reading randomness. What the
+// mail says and its subject come from viewOf; its headers from header;
+// the MIME message from assemble.
 func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMessage, error) {
 	tt, ht := c.text[m.Kind], c.html[m.Kind]
 	if tt == nil || ht == nil {
@@ -152,6 +154,38 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 	if err != nil || hasControl(m.To) {
 		return nil, fmt.Errorf("compose %s: %w: recipient %q", m.Kind, domain.ErrInvalid, m.To)
 	}
+	v, ticketID := c.viewOf(m)
+	var text, html bytes.Buffer
+	if err := tt.Execute(&text, v); err != nil {
+		return nil, fmt.Errorf("compose %s: text part: %w", m.Kind, err)
+	}
+	if err := ht.Execute(&html, v); err != nil {
+		return nil, fmt.Errorf("compose %s: HTML part: %w", m.Kind, err)
+	}
+	msgID := m.MessageID
+	if msgID == "" {
+		if msgID, err = c.MessageID(m); err != nil {
+			return nil, err
+		}
+	} else if !validMsgID(msgID) {
+		return nil, fmt.Errorf("compose %s: %w: Message-ID %q", m.Kind, domain.ErrInvalid, msgID)
+	}
+	h, err := c.header(m, v, to.Address, msgID)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := assemble(h, text.Bytes(), html.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("compose %s: %w", m.Kind, err)
+	}
+	return &domain.OutboxMessage{TicketID: ticketID, Kind: string(m.Kind), To: to.Address, Subject: v.Title,
+		MessageID: msgID, Raw: raw}, nil
+}
+
+// viewOf is what m's templates see, its subject (Title) included, and the
+// ticket it is about (0: none). The subject is the threading policy: one
+// subject per ticket thread, an approval's its own thread.
+func (c *Composer) viewOf(m domain.Mail) (view, int64) {
 	v := view{HelpdeskName: c.cfg.FromName, HelpdeskAddress: c.cfg.HelpdeskAddress, ToName: oneLine(m.ToName), Vars: m.Vars,
 		TriageLink: c.cfg.BaseURL + "/admin/tickets?status=" + string(domain.StatusTriage)}
 	for _, l := range m.Lines {
@@ -200,28 +234,15 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 		subject = "Your message to " + c.cfg.FromName
 	}
 	v.Title = subject
+	return v, ticketID
+}
 
-	var text, html bytes.Buffer
-	if err := tt.Execute(&text, v); err != nil {
-		return nil, fmt.Errorf("compose %s: text part: %w", m.Kind, err)
-	}
-	if err := ht.Execute(&html, v); err != nil {
-		return nil, fmt.Errorf("compose %s: HTML part: %w", m.Kind, err)
-	}
-
-	msgID := m.MessageID
-	if msgID == "" {
-		if msgID, err = c.MessageID(m); err != nil {
-			return nil, err
-		}
-	} else if !validMsgID(msgID) {
-		return nil, fmt.Errorf("compose %s: %w: Message-ID %q", m.Kind, domain.ErrInvalid, msgID)
-	}
-
+// header is the header of m, rendered as v, to address to with msgID.
+func (c *Composer) header(m domain.Mail, v view, to, msgID string) (gomail.Header, error) {
 	var h gomail.Header
 	h.SetDate(c.cfg.Now())
 	h.SetAddressList("From", []*gomail.Address{{Name: c.cfg.FromName, Address: c.cfg.From}})
-	h.SetAddressList("To", []*gomail.Address{{Name: v.ToName, Address: to.Address}})
+	h.SetAddressList("To", []*gomail.Address{{Name: v.ToName, Address: to}})
 	replyTo := m.ReplyTo
 	if replyTo == "" && !strings.EqualFold(c.cfg.From, c.cfg.HelpdeskAddress) {
 		replyTo = c.cfg.HelpdeskAddress // answers must reach the helpdesk to thread
@@ -229,22 +250,22 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 	if replyTo != "" {
 		rt, err := mail.ParseAddress(replyTo)
 		if err != nil || hasControl(replyTo) {
-			return nil, fmt.Errorf("compose %s: %w: reply-to %q", m.Kind, domain.ErrInvalid, replyTo)
+			return h, fmt.Errorf("compose %s: %w: reply-to %q", m.Kind, domain.ErrInvalid, replyTo)
 		}
 		h.SetAddressList("Reply-To", []*gomail.Address{{Name: c.cfg.FromName, Address: rt.Address}})
 	}
-	h.SetSubject(subject)
+	h.SetSubject(v.Title)
 	h.SetMessageID(msgID)
 	if m.InReplyTo != "" {
 		if !validMsgID(m.InReplyTo) {
-			return nil, fmt.Errorf("compose %s: %w: In-Reply-To %q", m.Kind, domain.ErrInvalid, m.InReplyTo)
+			return h, fmt.Errorf("compose %s: %w: In-Reply-To %q", m.Kind, domain.ErrInvalid, m.InReplyTo)
 		}
 		h.SetMsgIDList("In-Reply-To", []string{m.InReplyTo})
 	}
 	var refs []string
 	for _, r := range m.References {
 		if !validMsgID(r) {
-			return nil, fmt.Errorf("compose %s: %w: reference %q", m.Kind, domain.ErrInvalid, r)
+			return h, fmt.Errorf("compose %s: %w: reference %q", m.Kind, domain.ErrInvalid, r)
 		}
 		refs = append(refs, r)
 	}
@@ -253,38 +274,42 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 	h.Set("X-Auto-Response-Suppress", "All")
 	boundary, err := c.random(12)
 	if err != nil {
-		return nil, err
+		return h, err
 	}
 	h.SetContentType("multipart/alternative", map[string]string{"boundary": "tg-" + boundary})
+	return h, nil
+}
 
+// assemble is the multipart/alternative message of header h with a text
+// and an HTML part, each UTF-8 and quoted-printable.
+func assemble(h gomail.Header, text, html []byte) ([]byte, error) {
 	var raw bytes.Buffer
 	w, err := message.CreateWriter(&raw, h.Header)
 	if err != nil {
-		return nil, fmt.Errorf("compose %s: %w", m.Kind, err)
+		return nil, err
 	}
 	for _, part := range []struct {
 		mediaType string
 		body      []byte
-	}{{"text/plain", text.Bytes()}, {"text/html", html.Bytes()}} {
+	}{{"text/plain", text}, {"text/html", html}} {
 		var ph message.Header
 		ph.SetContentType(part.mediaType, map[string]string{"charset": "utf-8"})
 		ph.Set("Content-Transfer-Encoding", "quoted-printable")
 		pw, err := w.CreatePart(ph)
 		if err != nil {
-			return nil, fmt.Errorf("compose %s: %w", m.Kind, err)
+			return nil, err
 		}
 		if _, err := pw.Write(crlf(part.body)); err != nil {
-			return nil, fmt.Errorf("compose %s: %w", m.Kind, err)
+			return nil, err
 		}
 		if err := pw.Close(); err != nil {
-			return nil, fmt.Errorf("compose %s: %w", m.Kind, err)
+			return nil, err
 		}
 	}
 	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("compose %s: %w", m.Kind, err)
+		return nil, err
 	}
-	return &domain.OutboxMessage{TicketID: ticketID, Kind: string(m.Kind), To: to.Address, Subject: subject,
-		MessageID: msgID, Raw: raw.Bytes()}, nil
+	return raw.Bytes(), nil
 }
 
 // MessageID makes the Message-ID of m, which Compose gives it when
