@@ -42,14 +42,17 @@ type MailIn interface {
 
 // MailInState is mail intake at one moment.
 type MailInState struct {
-	// IMAP is the poller's state; nil when IMAP_URL is unset.
-	IMAP *IMAPState
+	// IMAP are the pollers' states, one per mailbox polled (IMAP_URL's
+	// and each enabled mailbox of the table with an IMAP URL); none when
+	// no mailbox is polled.
+	IMAP []IMAPState
 	// Receivers are the SMTP and LMTP receivers this instance runs.
 	Receivers []ReceiverState
 }
 
-// IMAPState is what admins see of the IMAP poller.
+// IMAPState is what admins see of one IMAP poller.
 type IMAPState struct {
+	Name        string // the mailbox's address
 	Mailbox     string // the URL without its password
 	Polling     bool   // this instance holds the mailbox (one instance polls it)
 	Connected   bool
@@ -57,6 +60,9 @@ type IMAPState struct {
 	LastErrorAt time.Time
 	LastError   string
 	Backlog     int
+	// NeedsReauthorization: the OAuth2 provider refused the grant; the
+	// mailbox must be connected again.
+	NeedsReauthorization bool
 }
 
 // ReceiverState is one SMTP or LMTP receiver.

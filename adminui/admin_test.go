@@ -584,13 +584,14 @@ func TestDashboardPage(t *testing.T) {
 		}
 		at := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
 		f.h.mailIn = fakeMailIn{MailInState{
-			IMAP: &IMAPState{Mailbox: "imaps://help@mail.test/INBOX", Polling: true, LastSuccess: at, LastErrorAt: at,
+			IMAP: []IMAPState{{Name: "help@mail.test", Mailbox: "imaps://help@mail.test/INBOX", Polling: true, LastSuccess: at, LastErrorAt: at,
 				LastError: "dial tcp: connection refused"},
+				{Name: "hr@mail.test", Mailbox: "imaps://hr@mail.test/INBOX", Polling: true, Connected: true, LastSuccess: at}},
 			Receivers: []ReceiverState{{Protocol: "SMTP", Addr: "127.0.0.1:2525", Listening: true}},
 		}}
 		_, body = root.get("/admin")
 		for _, want := range []string{"imaps://help@mail.test/INBOX", "not connected", "connection refused", "27 Nov 2026 08:00 UTC",
-			"SMTP receiver on 127.0.0.1:2525", "listening"} {
+			"SMTP receiver on 127.0.0.1:2525", "listening", "hr@mail.test</span> (IMAP imaps://hr@mail.test/INBOX): <span class=\"text-success\">connected"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("dashboard's mail health lacks %q", want)
 			}

@@ -46,6 +46,14 @@ type IMAPConfig struct {
 	// shortly before the token it logged in with expires, and the next
 	// login carries a fresh one (Exchange Online ends such sessions itself).
 	SASL mailauth.ClientFactory
+	// Name is the mailbox's name in the metrics' mailbox label and in the
+	// state (its address); "" names it by its key.
+	Name string
+	// Report, when set, is told each change of the poller's health, from
+	// the poller's goroutine: nil when a poll succeeds after a start or a
+	// failure, the error when polling fails with another error than the
+	// last. It must not block for long (a database write is fine).
+	Report func(err error)
 }
 
 // MailboxReader tells how far a mailbox was processed; *domain.Desk is one.
@@ -108,8 +116,9 @@ func parseIMAPURL(raw string) (account, error) {
 
 // PollerState is what admins see of the poller.
 type PollerState struct {
-	Mailbox     string
-	Polling     bool // this instance holds the mailbox's lock
+	Mailbox     string // the key: the URL without its password
+	Name        string // IMAPConfig.Name, or the key
+	Polling     bool   // this instance holds the mailbox's lock
 	Connected   bool
 	LastSuccess time.Time
 	LastErrorAt time.Time
@@ -166,12 +175,18 @@ func NewPoller(cfg IMAPConfig, recv Receiver, mbox MailboxReader, locker domain.
 	}
 	p := &Poller{cfg: cfg, acct: a, recv: recv, mbox: mbox, locker: locker, parse: Guard(parse, DefaultParseBudget), log: log, metrics: m,
 		budget: fetchBudget}
-	p.state.Mailbox = a.key
+	if cfg.Name == "" {
+		p.cfg.Name = a.key
+	}
+	p.state.Mailbox, p.state.Name = a.key, p.cfg.Name
 	return p, nil
 }
 
 // Mailbox is the mailbox's key: its URL without the password.
 func (p *Poller) Mailbox() string { return p.acct.key }
+
+// Name is IMAPConfig.Name, or the key when it was not given.
+func (p *Poller) Name() string { return p.cfg.Name }
 
 // State returns the poller's state now.
 func (p *Poller) State() PollerState {
@@ -185,7 +200,7 @@ func (p *Poller) update(f func(s *PollerState)) {
 	f(&p.state)
 	s := p.state
 	p.mu.Unlock()
-	p.metrics.pollerState(s)
+	p.metrics.pollerState(p.cfg.Name, s)
 }
 
 // Run polls until ctx ends.
@@ -257,6 +272,9 @@ func (p *Poller) failed(err error) {
 	})
 	if changed {
 		p.log.Error("IMAP: polling failed; retrying with backoff", slog.String("mailbox", p.acct.key), slog.String("error", msg))
+		if p.cfg.Report != nil {
+			p.cfg.Report(err)
+		}
 	}
 }
 
@@ -269,6 +287,9 @@ func (p *Poller) succeeded() {
 	})
 	if recovered {
 		p.log.Info("IMAP: connected", slog.String("mailbox", p.acct.key))
+		if p.cfg.Report != nil {
+			p.cfg.Report(nil)
+		}
 	}
 }
 

@@ -307,7 +307,7 @@ func TestPollerOAuth2NeedsReauthorization(t *testing.T) {
 		t.Errorf("poller state %+v", ps)
 	}
 	var g dto.Metric
-	if err := m.reauth.Write(&g); err != nil || g.GetGauge().GetValue() != 1 {
+	if err := m.reauth.WithLabelValues(poller.Name()).Write(&g); err != nil || g.GetGauge().GetValue() != 1 {
 		t.Errorf("ticketgate_imap_needs_reauthorization = %v (%v), want 1", g.GetGauge().GetValue(), err)
 	}
 	s := &imapServer{addr: d.addr, user: oauthUser, pass: oauthPassword}

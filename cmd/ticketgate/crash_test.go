@@ -241,7 +241,7 @@ func TestCrashSafetyKill9(t *testing.T) {
 	})
 }
 
-var pollingRE = regexp.MustCompile(`(?m)^ticketgate_imap_polling 1$`)
+var pollingRE = regexp.MustCompile(`(?m)^ticketgate_imap_polling\{mailbox="[^"]*"\} 1$`)
 
 // TestTwoInstancesOneMailbox runs two serve processes on one PostgreSQL
 // database and one mailbox: one polls; when it is killed the other takes

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,6 +15,7 @@ import (
 
 	"ticketgate/adminui"
 	"ticketgate/domain"
+	"ticketgate/domain/mailauth"
 	"ticketgate/inbox"
 	"ticketgate/storage"
 )
@@ -22,34 +25,92 @@ func intakePolicy(c *Config) domain.IntakePolicy {
 	return domain.IntakePolicy{HelpdeskAddress: c.HelpdeskAddress, AllowedDomains: c.AllowedSenderDomains}
 }
 
-// mailIn is what serve runs to take mail in: the IMAP poller and the
-// SMTP/LMTP receivers that the configuration asks for.
+// mailIn is what serve runs to take mail in: one IMAP poller per mailbox
+// (IMAP_URL's and each enabled mailbox of the table with an IMAP URL) and
+// the SMTP/LMTP receivers that the configuration asks for.
 type mailIn struct {
-	poller    *inbox.Poller
+	pollers []*inbox.Poller
+	// notes say, for people, which mailboxes of the table are not polled
+	// and why.
+	notes     []string
 	listeners []*inbox.Listener
 	stopped   []atomic.Bool // per listener: its Run returned
 }
 
 // newMailIn builds the intake and binds the receivers' addresses, so a bad
-// address stops serve before anything runs.
-func newMailIn(c *Config, st *storage.Store, desk *domain.Desk, reg prometheus.Registerer, log *slog.Logger) (*mailIn, error) {
+// address stops serve before anything runs. A mailbox of the table that
+// cannot be polled (a secret missing, a duplicate) goes to state error
+// and is left out; the others run.
+func newMailIn(ctx context.Context, c *Config, lookupEnv func(string) (string, bool), st *storage.Store, desk *domain.Desk,
+	reg prometheus.Registerer, log *slog.Logger) (*mailIn, error) {
 	m, err := inbox.NewMetrics(reg)
 	if err != nil {
 		return nil, err
 	}
 	mi := &mailIn{}
+	boxes, err := st.ListMailboxes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var tlsCfg *tls.Config
+	if c.IMAPURL != "" || slices.ContainsFunc(boxes, func(m domain.Mailbox) bool { return m.Enabled && m.IMAPURL != "" }) {
+		if tlsCfg, err = mailTLS(c); err != nil {
+			return nil, err
+		}
+	}
+	base := inbox.IMAPConfig{TLS: tlsCfg, DoneMailbox: c.IMAPDoneMailbox, QuarantineMailbox: c.IMAPQuarantineMailbox,
+		PollInterval: c.IMAPPollInterval, MaxMessageBytes: c.MaxMessageBytes, BatchSize: c.IMAPBatchSize}
+	imapLog := log.With(slog.String("component", "imap"))
+	// Who polls what: one poller per IMAP mailbox and per name.
+	byKey, byName := map[string]string{}, map[string]bool{}
+	add := func(p *inbox.Poller) {
+		mi.pollers = append(mi.pollers, p)
+		byKey[p.Mailbox()], byName[p.Name()] = p.Name(), true
+	}
 	if c.IMAPURL != "" {
-		tlsCfg, err := mailTLS(c)
+		cfg := base
+		cfg.URL, cfg.Name = c.IMAPURL, c.HelpdeskAddress
+		p, err := inbox.NewPoller(cfg, desk, desk, st, parseMail, m, imapLog)
 		if err != nil {
 			return nil, err
 		}
-		mi.poller, err = inbox.NewPoller(inbox.IMAPConfig{
-			URL: c.IMAPURL, TLS: tlsCfg, DoneMailbox: c.IMAPDoneMailbox, QuarantineMailbox: c.IMAPQuarantineMailbox,
-			PollInterval: c.IMAPPollInterval, MaxMessageBytes: c.MaxMessageBytes, BatchSize: c.IMAPBatchSize,
-		}, desk, desk, st, parseMail, m, log.With(slog.String("component", "imap")))
-		if err != nil {
-			return nil, err
+		add(p)
+	}
+	secrets := mailboxSecrets{lookupEnv: lookupEnv, baseURL: c.BaseURL}
+	if c.SecretKey != "" {
+		if secrets.sealer, err = mailauth.NewSealer([]byte(c.SecretKey)); err != nil {
+			return nil, fmt.Errorf("SECRET_KEY: %v", err)
 		}
+	}
+	for i := range boxes {
+		mb := &boxes[i]
+		switch {
+		case !mb.Enabled:
+			mi.notes = append(mi.notes, "not polling "+mb.Address+": disabled")
+			continue
+		case mb.IMAPURL == "":
+			continue // its mail comes through the receivers
+		}
+		cfg, err := secrets.imapConfig(mb, st, base)
+		var p *inbox.Poller
+		if err == nil {
+			cfg.Report = stateWriter(st, mb.ID, mb.Address, imapLog)
+			p, err = inbox.NewPoller(cfg, desk, desk, st, parseMail, m, imapLog)
+		}
+		if err == nil && byKey[p.Mailbox()] != "" {
+			err = fmt.Errorf("%s polls the IMAP mailbox %s already", byKey[p.Mailbox()], p.Mailbox())
+		} else if err == nil && byName[p.Name()] {
+			err = fmt.Errorf("IMAP_URL polls the mailbox of HELPDESK_ADDRESS, %s, already", p.Name())
+		}
+		if err != nil {
+			mi.notes = append(mi.notes, fmt.Sprintf("not polling %s: %v", mb.Address, err))
+			log.Error("mailbox not polled", slog.String("mailbox", mb.Address), slog.String("error", err.Error()))
+			if werr := writeMailboxState(st, mb.ID, domain.MailboxError, "not polled: "+err.Error()); werr != nil {
+				log.Warn("mailbox state not saved", slog.String("mailbox", mb.Address), slog.Any("error", werr))
+			}
+			continue
+		}
+		add(p)
 	}
 	// One bound for both receivers: what it protects is this process.
 	sessions := inbox.NewSessionLimit(c.SMTPMaxSessions)
@@ -76,9 +137,10 @@ func newMailIn(c *Config, st *storage.Store, desk *domain.Desk, reg prometheus.R
 // describe says, for people, where mail comes in.
 func (mi *mailIn) describe(c *Config) []string {
 	var out []string
-	if mi.poller != nil {
-		out = append(out, "polling IMAP mailbox "+mi.poller.Mailbox())
+	for _, p := range mi.pollers {
+		out = append(out, fmt.Sprintf("polling IMAP mailbox %s (%s)", p.Mailbox(), p.Name()))
 	}
+	out = append(out, mi.notes...)
 	for _, l := range mi.listeners {
 		proto := "SMTP"
 		if l.LMTP() {
@@ -107,8 +169,8 @@ func (mi *mailIn) run(ctx context.Context, log *slog.Logger) (wait func()) {
 			}
 		}()
 	}
-	if mi.poller != nil {
-		start("imap", mi.poller.Run)
+	for _, p := range mi.pollers {
+		start("imap "+p.Name(), p.Run)
 	}
 	for i, l := range mi.listeners {
 		start("receiver", func(ctx context.Context) error {
@@ -123,10 +185,11 @@ func (mi *mailIn) run(ctx context.Context, log *slog.Logger) (wait func()) {
 // (adminui.MailIn).
 func (mi *mailIn) MailInState() adminui.MailInState {
 	var s adminui.MailInState
-	if mi.poller != nil {
-		p := mi.poller.State()
-		s.IMAP = &adminui.IMAPState{Mailbox: p.Mailbox, Polling: p.Polling, Connected: p.Connected,
-			LastSuccess: p.LastSuccess, LastErrorAt: p.LastErrorAt, LastError: p.LastError, Backlog: p.Backlog}
+	for _, poller := range mi.pollers {
+		p := poller.State()
+		s.IMAP = append(s.IMAP, adminui.IMAPState{Name: p.Name, Mailbox: p.Mailbox, Polling: p.Polling, Connected: p.Connected,
+			LastSuccess: p.LastSuccess, LastErrorAt: p.LastErrorAt, LastError: p.LastError, Backlog: p.Backlog,
+			NeedsReauthorization: p.NeedsReauthorization})
 	}
 	for i, l := range mi.listeners {
 		proto := "SMTP"

@@ -24,14 +24,14 @@ func TestMailInState(t *testing.T) {
 	}
 	st := storagetest.Open(t, t.TempDir()+"/state.db")
 	desk := domain.NewDesk(st, nil, storagetest.Logger(t))
-	mi, err := newMailIn(c, st, desk, prometheus.NewRegistry(), storagetest.Logger(t))
+	mi, err := newMailIn(context.Background(), c, envOf(nil), st, desk, prometheus.NewRegistry(), storagetest.Logger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	wait := mi.run(ctx, storagetest.Logger(t))
 	s := mi.MailInState()
-	if s.IMAP != nil || len(s.Receivers) != 1 || s.Receivers[0].Protocol != "SMTP" || !s.Receivers[0].Listening ||
+	if len(s.IMAP) != 0 || len(s.Receivers) != 1 || s.Receivers[0].Protocol != "SMTP" || !s.Receivers[0].Listening ||
 		!strings.HasPrefix(s.Receivers[0].Addr, "127.0.0.1:") || strings.HasSuffix(s.Receivers[0].Addr, ":0") {
 		t.Errorf("while running: %+v", s)
 	}

@@ -56,7 +56,7 @@ func (a *app) cmdServe(args []string) error {
 	stopClassify := cls.start(st, desk)
 	defer stopClassify() // after the HTTP server, before the database
 	// Mail intake first: the dashboard shows its state.
-	mail, err := newMailIn(c, st, desk, reg, log)
+	mail, err := newMailIn(a.ctx, c, a.lookupEnv, st, desk, reg, log)
 	if err != nil {
 		return err
 	}
