@@ -4,10 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"io"
-	"log"
 	"log/slog"
-	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,6 +18,7 @@ import (
 
 	"ticketgate/domain/mailauth"
 	"ticketgate/domain/mailauth/mailauthtest"
+	"ticketgate/inbox/imaptest"
 )
 
 // oauthSession is an in-memory IMAP session that logs in with XOAUTH2 or
@@ -59,21 +57,10 @@ func newMemOAuthServer(t *testing.T, provider *mailauthtest.Provider, mechs ...s
 	u.Create("INBOX", nil)
 	u.Create("Help", nil)
 	mem.AddUser(u)
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return &oauthSession{SessionIMAP4rev2: mem.NewSession().(imapserver.SessionIMAP4rev2), provider: provider, mechs: mechs}, nil, nil
-		},
-		InsecureAuth: true,
-		Logger:       log.New(io.Discard, "", 0),
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return &imapServer{addr: ln.Addr().String(), user: "help@company.test", pass: "helpsecret", memUser: u, mailbox: "Help"}
+	addr := imaptest.Serve(t, func() imapserver.Session {
+		return &oauthSession{SessionIMAP4rev2: mem.NewSession().(imapserver.SessionIMAP4rev2), provider: provider, mechs: mechs}
+	}, nil)
+	return &imapServer{addr: addr, user: "help@company.test", pass: "helpsecret", memUser: u, mailbox: "Help"}
 }
 
 // TestPollerOAuth2Memory is TestPollerOAuth2Dovecot on go-imap's memory

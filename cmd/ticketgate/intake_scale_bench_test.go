@@ -6,9 +6,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
-	"log"
 	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,10 +15,10 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
 	"ticketgate/cmd/internal/benchmail"
+	"ticketgate/inbox/imaptest"
 	"ticketgate/storage"
 	"ticketgate/storage/storagetest"
 )
@@ -114,22 +112,8 @@ func newMemMailbox(b *testing.B) *memMailbox {
 	u := imapmemserver.NewUser("help@company.test", "helpsecret")
 	u.Create("INBOX", nil)
 	mem.AddUser(u)
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
-		},
-		TLSConfig:    &tls.Config{},
-		InsecureAuth: true,
-		Logger:       log.New(io.Discard, "", 0),
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go srv.Serve(ln)
-	b.Cleanup(func() { srv.Close() })
-	return &memMailbox{addr: ln.Addr().String(), user: u}
+	addr := imaptest.Serve(b, mem.NewSession, &tls.Config{})
+	return &memMailbox{addr: addr, user: u}
 }
 
 func (m *memMailbox) url() string {

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"os"
 	"path/filepath"
@@ -21,6 +19,7 @@ import (
 
 	"ticketgate/domain"
 	"ticketgate/domain/mailauth/mailauthtest"
+	"ticketgate/inbox/imaptest"
 	"ticketgate/storage/storagetest"
 )
 
@@ -79,21 +78,9 @@ func newMemAccounts(t *testing.T, provider *mailauthtest.Provider) *imapAccounts
 		u.Create("INBOX", nil)
 		mem.AddUser(u)
 	}
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return &bearerSession{SessionIMAP4rev2: mem.NewSession().(imapserver.SessionIMAP4rev2), provider: provider, password: a.password}, nil, nil
-		},
-		InsecureAuth: true,
-		Logger:       log.New(io.Discard, "", 0),
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	a.addr = ln.Addr().String()
+	a.addr = imaptest.Serve(t, func() imapserver.Session {
+		return &bearerSession{SessionIMAP4rev2: mem.NewSession().(imapserver.SessionIMAP4rev2), provider: provider, password: a.password}
+	}, nil)
 	return a
 }
 
