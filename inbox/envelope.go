@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"ticketgate/domain"
 )
@@ -130,8 +131,15 @@ func (p *parser) headerText(v, what string) string {
 	return p.displayText(decodeWords(v, p.warn), what)
 }
 
-// displayText cuts a decoded header value at maxHeaderText bytes.
+// displayText cuts a decoded header value at maxHeaderText bytes. Raw
+// 8-bit bytes the decoding let through (net/mail takes a display name from
+// an address's comment as it is: "a@b (\xf7)") are read as windows-1252,
+// as in every other header.
 func (p *parser) displayText(s, what string) string {
+	if !utf8.ValidString(s) {
+		p.warn("header with raw 8-bit bytes read as windows-1252")
+		s = latin1(s)
+	}
 	if len(s) <= maxHeaderText {
 		return s
 	}
