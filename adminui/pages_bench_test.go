@@ -6,9 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -25,10 +23,7 @@ import (
 //
 //	go test ./adminui -run x -bench Pages -benchmem -cpuprofile cpu.out
 func BenchmarkPages(b *testing.B) {
-	n := 20_000
-	if v, err := strconv.Atoi(os.Getenv("BENCH_TICKETS")); err == nil && v > 0 {
-		n = v
-	}
+	n := storagetest.Size(b, "BENCH_TICKETS", 20_000)
 	f := newFixture(b, storagetest.DB{Name: "sqlite", URL: filepath.Join(b.TempDir(), "ticketgate.db")})
 	seedPagesBench(b, f, n)
 	c := f.signedIn("root")

@@ -94,10 +94,7 @@ func TestAdminListsAtScale(t *testing.T) {
 //
 //	go test -run '^$' -bench AdminLists -benchtime 100x ./storage/
 func BenchmarkAdminLists(b *testing.B) {
-	n := 100_000
-	if v := benchEnvInt("BENCH_ADMIN_TICKETS"); v > 0 {
-		n = v
-	}
+	n := storagetest.Size(b, "BENCH_ADMIN_TICKETS", 100_000)
 	benchEach(b, func(b *testing.B, s *storage.Store) {
 		ctx := context.Background()
 		d := seedAdminData(b, s)

@@ -11,7 +11,6 @@ import (
 	"reflect"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -498,13 +497,7 @@ func TestDashboardMediansJob(t *testing.T) {
 // tickets (default 100,000), on SQLite and, with TEST_DATABASE_URL, on
 // PostgreSQL.
 func BenchmarkDashboard(b *testing.B) {
-	n := 100_000
-	if v := os.Getenv("DASHBOARD_BENCH_TICKETS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatalf("DASHBOARD_BENCH_TICKETS: %v", err)
-		}
-	}
+	n := storagetest.Size(b, "DASHBOARD_BENCH_TICKETS", 100_000)
 	run := func(b *testing.B, url string) {
 		s := storagetest.Open(b, url)
 		seedDashboardScale(b, s, n)

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -516,10 +515,7 @@ func TestSearchPlan(t *testing.T) {
 // size of the index is logged. Seeding takes a while: run it alone, with
 // -run '^$' -bench BenchmarkSearch -benchtime 200x.
 func BenchmarkSearch(b *testing.B) {
-	n := 100_000
-	if v := benchEnvInt("BENCH_SEARCH_TICKETS"); v > 0 {
-		n = v
-	}
+	n := storagetest.Size(b, "BENCH_SEARCH_TICKETS", 100_000)
 	benchEach(b, func(b *testing.B, s *storage.Store) {
 		ctx := context.Background()
 		u := &domain.User{Email: "ann@x.test", Role: domain.RoleEmployee, CreatedAt: t0, UpdatedAt: t0}
@@ -573,14 +569,4 @@ func benchEach(b *testing.B, fn func(b *testing.B, s *storage.Store)) {
 	if os.Getenv("TEST_DATABASE_URL") != "" {
 		b.Run("postgres", func(b *testing.B) { fn(b, storagetest.Open(b, storagetest.PostgresSchema(b))) })
 	}
-}
-
-// benchEnvInt reads a positive number from the environment, 0 when unset
-// or not one.
-func benchEnvInt(name string) int {
-	n, err := strconv.Atoi(os.Getenv(name))
-	if err != nil || n < 0 {
-		return 0
-	}
-	return n
 }

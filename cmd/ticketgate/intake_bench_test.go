@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -40,10 +39,7 @@ func BenchmarkIntakeFull(b *testing.B) {
 	if os.Getenv("MAILSTACK") != "1" {
 		b.Skip("MAILSTACK=1 not set")
 	}
-	n := 2000
-	if v, err := strconv.Atoi(os.Getenv("BENCH_MAILS")); err == nil && v > 0 {
-		n = v
-	}
+	n := storagetest.Size(b, "BENCH_MAILS", 2000)
 	texts, err := benchmail.Texts(benchmail.Dataset())
 	if err != nil {
 		b.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -45,10 +44,7 @@ import (
 // CPU time per mail is the process's (getrusage): serve, and the in-memory
 // IMAP server's share (a few percent, see the profile).
 func BenchmarkIntakeAtScale(b *testing.B) {
-	n := 5000
-	if v, err := strconv.Atoi(os.Getenv("BENCH_MAILS")); err == nil && v > 0 {
-		n = v
-	}
+	n := storagetest.Size(b, "BENCH_MAILS", 5000)
 	texts, err := benchmail.Texts(benchmail.Dataset())
 	if err != nil {
 		b.Fatal(err)
