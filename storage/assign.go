@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"ticketgate/domain"
 )
 
@@ -83,13 +85,9 @@ func (r memberLoadRow) load(open int) domain.MemberLoad {
 // partial index dashboard_deltas_assigned (migration 20261207000017) finds
 // the member's unfolded rows among at most a few seconds of changes.
 func (s *Store) openTicketsOf(tm string) string {
-	sum := func(table string) string {
-		return "SELECT n FROM " + table + " AS dc WHERE dc.metric = 'ticket' AND dc.k = 'assigned' AND dc.assignee_id = " + tm + ".user_id"
-	}
-	if s.Postgres() {
-		return "(SELECT COALESCE(SUM(n), 0) FROM (" + sum("dashboard_counts") + " UNION ALL " + sum("dashboard_deltas") + ") AS d)"
-	}
-	return "(SELECT COALESCE(SUM(n), 0) FROM (" + sum("dashboard_counts") + ") AS d)"
+	return "(" + s.ticketCounts(func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("dc.k = ?", string(domain.StatusAssigned)).Where("dc.assignee_id = ?", bun.Ident(tm+".user_id"))
+	}).String() + ")"
 }
 
 // TeamLoad returns the members of a category with their open tickets.

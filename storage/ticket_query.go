@@ -315,17 +315,13 @@ func (s *Store) ListTickets(ctx context.Context, q domain.TicketQuery) ([]domain
 	return out, nil
 }
 
-// countsByFilter sums the dashboard's ticket counts (migration
-// 20261207000016: one row per status, category and assignee, 0 for none)
-// that match a status ("" any), category and assignee (0 any; NoCategory
-// and Nobody: none). On PostgreSQL the deltas not yet folded are added in
-// the same statement, so the sum is exactly what is committed, as in
-// openTicketsOf. "All tickets" and its status, category and queue filters
+// countsByFilter sums the dashboard's ticket counts (ticketCounts) that
+// match a status ("" any), category and assignee (0 any; NoCategory and
+// Nobody: none). "All tickets" and its status, category and queue filters
 // read a few dozen rows instead of counting up to TicketCountCap tickets
 // on every page.
 func (s *Store) countsByFilter(status domain.Status, categoryID, assigneeID int64) *bun.SelectQuery {
-	part := func(table string) *bun.SelectQuery {
-		q := s.idb.NewSelect().TableExpr(table + " AS dc").Column("n").Where("dc.metric = 'ticket'")
+	return s.ticketCounts(func(q *bun.SelectQuery) *bun.SelectQuery {
 		if status != "" {
 			q.Where("dc.k = ?", string(status))
 		}
@@ -341,6 +337,20 @@ func (s *Store) countsByFilter(status domain.Status, categoryID, assigneeID int6
 			}
 		}
 		return q
+	})
+}
+
+// ticketCounts is the query of the number of tickets among the
+// dashboard's counts (migration 20261207000016: one row per status,
+// category and assignee, 0 for none, metric 'ticket', alias dc) that
+// filter keeps. On PostgreSQL the changes not yet folded wait in
+// dashboard_deltas: the one statement adds both tables from one snapshot,
+// so the sum is exactly what is committed. Ticket counts and members'
+// loads (openTicketsOf) are read this way, at a cost that does not grow
+// with the helpdesk.
+func (s *Store) ticketCounts(filter func(*bun.SelectQuery) *bun.SelectQuery) *bun.SelectQuery {
+	part := func(table string) *bun.SelectQuery {
+		return filter(s.idb.NewSelect().TableExpr(table + " AS dc").Column("n").Where("dc.metric = 'ticket'"))
 	}
 	sum := part("dashboard_counts")
 	if s.Postgres() {
