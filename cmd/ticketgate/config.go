@@ -393,17 +393,27 @@ func lookup(s setting, lookupEnv func(string) (string, bool), dotenv, flags map[
 			if ok && v != "" {
 				return "", "", false, fmt.Errorf("%s and %s_FILE are both set: keep one", s.name, s.name)
 			}
-			b, err := os.ReadFile(path)
+			v, err := readSecretFile(path)
 			if err != nil {
 				return "", "", false, fmt.Errorf("%s_FILE: %v", s.name, err)
 			}
-			return strings.TrimRight(string(b), "\r\n"), " (from " + s.name + "_FILE)", true, nil
+			return v, " (from " + s.name + "_FILE)", true, nil
 		}
 	}
 	if !ok || v == "" {
 		return "", "", false, nil
 	}
 	return v, "", true, nil
+}
+
+// readSecretFile is the secret a NAME_FILE (or a mailbox's *_file) names:
+// the file's content without its trailing line break.
+func readSecretFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
 }
 
 // readDotenv reads KEY=VALUE lines from path; a missing file is no error.

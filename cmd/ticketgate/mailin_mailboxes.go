@@ -41,11 +41,10 @@ func (s mailboxSecrets) read(ref domain.SecretRef, what string) (string, error) 
 		}
 		return v, nil
 	case ref.File != "":
-		b, err := os.ReadFile(ref.File)
+		v, err := readSecretFile(ref.File)
 		if err != nil {
 			return "", fmt.Errorf("%s: %v", what, err)
 		}
-		v := strings.TrimRight(string(b), "\r\n")
 		if v == "" {
 			return "", fmt.Errorf("%s: the file %s is empty", what, ref.File)
 		}
