@@ -378,3 +378,14 @@ func (o *MailboxOAuth2) normalize() error {
 	}
 	return nil
 }
+
+// MailboxCheck is one step of testing a mailbox's connection (`ticketgate
+// mailbox test`, the admin page's "Test connection"): getting a token,
+// logging in over IMAP, logging in over SMTP.
+type MailboxCheck struct {
+	Step string // what was tried: "OAuth2 token", "IMAP login", "SMTP login"
+	OK   bool
+	// Detail says what happened in words an admin understands ("the
+	// tenant does not exist: check oauth2.tenant"); never a secret.
+	Detail string
+}
