@@ -190,7 +190,7 @@ func (t *mailboxTester) imapOf(m *domain.Mailbox, login mailauth.Login, loginErr
 	cfg := &inbox.IMAPConfig{Name: m.Address}
 	if m.Auth == domain.AuthOAuth2 {
 		if loginErr != nil {
-			return nil, errors.New("no OAuth2 token (see above)")
+			return nil, errors.New("not tried: no OAuth2 login (see the OAuth2 token step)")
 		}
 		u.User = url.User(user)
 		cfg.SASL = login.Factory()
@@ -214,7 +214,7 @@ func (t *mailboxTester) smtpOf(m *domain.Mailbox, login mailauth.Login, loginErr
 	cfg := &outbox.SMTPConfig{}
 	if m.Auth == domain.AuthOAuth2 {
 		if loginErr != nil {
-			return nil, errors.New("no OAuth2 token (see above)")
+			return nil, errors.New("not tried: no OAuth2 login (see the OAuth2 token step)")
 		}
 		u.User = url.User(user)
 		login.User = user
@@ -253,6 +253,8 @@ func testMailbox(ctx context.Context, p mailboxProbe, timeout time.Duration) []d
 		defer cancel()
 		return f(sctx)
 	}
+	// A login that needs the token is not tried without one.
+	var noToken error
 	if p.oauth {
 		var tok mailauth.Token
 		err := p.tokenErr
@@ -264,6 +266,7 @@ func testMailbox(ctx context.Context, p mailboxProbe, timeout time.Duration) []d
 		}
 		if err != nil {
 			fail(stepToken, err)
+			noToken = errors.New("not tried: no OAuth2 token (see the OAuth2 token step)")
 		} else {
 			detail := "the provider gave an access token"
 			if !tok.Expiry.IsZero() {
@@ -275,6 +278,9 @@ func testMailbox(ctx context.Context, p mailboxProbe, timeout time.Duration) []d
 	if p.imap != nil || p.imapErr != nil {
 		var info string
 		err := p.imapErr
+		if err == nil && p.imap.SASL != nil {
+			err = noToken
+		}
 		if err == nil {
 			err = step(func(ctx context.Context) (err error) {
 				info, err = inbox.CheckIMAP(ctx, *p.imap)
@@ -290,6 +296,9 @@ func testMailbox(ctx context.Context, p mailboxProbe, timeout time.Duration) []d
 	}
 	var relay string
 	err := p.smtpErr
+	if err == nil && p.smtp.SASL != nil {
+		err = noToken
+	}
 	if err == nil {
 		err = step(func(ctx context.Context) error {
 			cfg := *p.smtp
