@@ -319,7 +319,7 @@ func testMailbox(ctx context.Context, p mailboxProbe, timeout time.Duration) []d
 		fail(stepSMTP, err)
 	} else {
 		out = append(out, domain.MailboxCheck{Step: stepSMTP, OK: true,
-			Detail: fmt.Sprintf("logged in at %s (%s): EHLO, TLS and AUTH worked; nothing was sent", relay, p.smtpVia)})
+			Detail: fmt.Sprintf("%s at %s (%s) worked; nothing was sent", smtpSteps(*p.smtp), relay, p.smtpVia)})
 	}
 	return out
 }
@@ -334,4 +334,29 @@ func redactedURL(raw string) string {
 		u.User = url.User(u.User.Username())
 	}
 	return u.String()
+}
+
+// smtpSteps says what an SMTP session of cfg goes through: "EHLO,
+// STARTTLS, AUTH".
+func smtpSteps(cfg outbox.SMTPConfig) string {
+	steps := []string{"EHLO"}
+	u, err := url.Parse(cfg.URL)
+	if err != nil {
+		return steps[0]
+	}
+	switch {
+	case u.Scheme == "smtps":
+		steps = []string{"TLS", "EHLO"}
+	case u.Query().Get("tls") != "none":
+		steps = append(steps, "STARTTLS")
+	}
+	switch {
+	case cfg.SASL != nil:
+		steps = append(steps, "AUTH (OAuth2)")
+	case u.User != nil:
+		steps = append(steps, "AUTH")
+	default:
+		steps = append(steps, "no AUTH (the relay takes mail without a login)")
+	}
+	return strings.Join(steps, ", ")
 }

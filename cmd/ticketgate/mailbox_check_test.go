@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/big"
 	"net"
 	"net/http"
@@ -281,14 +282,14 @@ func TestMailboxTestMemory(t *testing.T) {
 
 		expect(test("HR@company.test", 0),
 			want{stepIMAP, true, "opened the folder " + a.folder + ": 0 mail(s)"},
-			want{stepSMTP, true, "EHLO, TLS and AUTH worked; nothing was sent"})
+			want{stepSMTP, true, "EHLO, AUTH at smtp://" + relay.addr + "?tls=none (the mailbox's smtp_url) worked; nothing was sent"})
 		expect(test("wrong@company.test", 1),
 			want{stepIMAP, false, "check the user name and the password"},
 			want{stepSMTP, true, "SMTP_URL's relay"})
 		expect(test("it@company.test", 0),
 			want{stepToken, true, "the provider gave an access token, valid until"},
 			want{stepIMAP, true, "opened the folder"},
-			want{stepSMTP, true, "the mailbox's smtp_url"})
+			want{stepSMTP, true, "EHLO, AUTH (OAuth2) at smtp://" + relay.addr + "?tls=none (the mailbox's smtp_url)"})
 		expect(test("badsecret@company.test", 1),
 			want{stepToken, false, "the client secret (or certificate) is wrong"},
 			want{stepIMAP, false, "no OAuth2 token"},
@@ -362,6 +363,162 @@ func TestMailboxTesterUnknown(t *testing.T) {
 		}
 		if _, err := hook(context.Background(), "not an address"); !errors.Is(err, domain.ErrInvalid) {
 			t.Errorf("Test(not an address) = %v, want ErrInvalid", err)
+		}
+	})
+}
+
+// startProviderAt serves p at addr, where the mail stack's Dovecot asks;
+// another test may hold the port for a while, so it retries for a minute.
+func startProviderAt(t *testing.T, p *mailauthtest.Provider, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		err := p.Start(addr)
+		if err == nil {
+			t.Cleanup(func() { p.Close() })
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve the test OAuth2 provider at %s, where Dovecot asks: %v", addr, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestMailboxTestDovecot: `ticketgate mailbox test` against the mail
+// stack (MAILSTACK=1): Dovecot and Mailpit. A password mailbox passes
+// every step (STARTTLS and AUTH at Mailpit with TLS_CA_FILE); a wrong
+// password fails the IMAP step with words; an OAuth2 app-only mailbox
+// gets its token from the test provider, which Dovecot asks to check it,
+// and logs in; a wrong client secret (invalid_client) and a revoked grant
+// (invalid_grant) fail the token step with words; Dovecot's IMAPS port
+// fails without TLS_CA_FILE, naming it, and passes with it.
+func TestMailboxTestDovecot(t *testing.T) {
+	if os.Getenv("MAILSTACK") != "1" {
+		t.Skip("MAILSTACK=1 not set: tests against the real mail stack skipped")
+	}
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		const clientSecret, hrPassword, wrong = "dovecot-client-secret-3c", "hrsecret", "not-the-password-0f"
+		const secretKey = "0123456789abcdef0123456789abcdef-dovecot"
+		op := os.Getenv("OAUTH2_PORT")
+		if op == "" {
+			op = "9099"
+		}
+		p := mailauthtest.New("alice@company.test", mailauthtest.Client{ID: "tg-check", Secret: clientSecret, Email: "alice@company.test"})
+		startProviderAt(t, p, net.JoinHostPort("127.0.0.1", op))
+		a := dovecotAccounts(t)
+		for _, u := range []string{"hr@company.test", "alice@company.test"} {
+			a.prepare(t, u)
+		}
+		smtpHost, smtpPort := os.Getenv("SMTP_HOST"), os.Getenv("SMTP_PORT")
+		if smtpHost == "" {
+			smtpHost, smtpPort = "127.0.0.1", "1025"
+		}
+		imapsPort := os.Getenv("IMAPS_PORT")
+		if imapsPort == "" {
+			imapsPort = "1993"
+		}
+		caFile := os.Getenv("TLS_CA_FILE")
+		if caFile == "" {
+			caFile = "/tmp/mailstack/tls/cert.pem"
+		}
+		mailpit := net.JoinHostPort(smtpHost, smtpPort)
+		boxes := []string{
+			fmt.Sprintf(`{"address": "hr@company.test", "imap_url": %q, "imap_password_env": "HR_PASSWORD",
+			  "smtp_url": "smtp://hr%%40company.test@%s", "smtp_password_env": "HR_PASSWORD"}`, a.url("hr@company.test", ""), mailpit),
+			fmt.Sprintf(`{"address": "wrong@company.test", "imap_url": %q, "imap_password_env": "WRONG_PASSWORD"}`, a.url("alice@company.test", "")),
+			fmt.Sprintf(`{"address": "oauth@company.test", "imap_url": %q, "auth": "oauth2", "oauth2": {"provider": "generic",
+			  "grant": "app_only", "client_id": "tg-check", "client_secret_env": "CLIENT_SECRET", "token_url": %q}}`,
+				a.url("alice@company.test", ""), p.TokenURL()),
+			fmt.Sprintf(`{"address": "badclient@company.test", "imap_url": %q, "auth": "oauth2", "oauth2": {"provider": "generic",
+			  "grant": "app_only", "client_id": "tg-check", "client_secret_env": "WRONG_PASSWORD", "token_url": %q}}`,
+				a.url("alice@company.test", ""), p.TokenURL()),
+			fmt.Sprintf(`{"address": "revoked@company.test", "imap_url": %q, "auth": "oauth2", "oauth2": {"provider": "generic",
+			  "grant": "delegated", "client_id": "tg-check", "client_secret_env": "CLIENT_SECRET", "token_url": %q, "auth_url": %q,
+			  "mechanism": "xoauth2"}}`, a.url("alice@company.test", ""), p.TokenURL(), p.AuthURL()),
+			fmt.Sprintf(`{"address": "tls@company.test", "imap_url": "imaps://help%%40company.test@127.0.0.1:%s/INBOX", "imap_password_env": "HELP_PASSWORD"}`, imapsPort),
+		}
+		file := filepath.Join(t.TempDir(), "setup.json")
+		if err := os.WriteFile(file, []byte(`{"mailboxes": [`+strings.Join(boxes, ",\n")+`]}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env := map[string]string{"DATABASE_URL": db.URL, "HELPDESK_ADDRESS": "help@company.test", "SECRET_KEY": secretKey,
+			"SMTP_URL": "smtp://" + mailpit, "TLS_CA_FILE": caFile,
+			"HR_PASSWORD": hrPassword, "HELP_PASSWORD": "helpsecret", "WRONG_PASSWORD": wrong, "CLIENT_SECRET": clientSecret}
+		if out, errOut, code := runCLI(t, env, "", "setup", "apply", file); code != 0 {
+			t.Fatalf("setup apply: %d %q %q", code, out, errOut)
+		}
+		var outputs []string
+		test := func(env map[string]string, address string, wantCode int) []domain.MailboxCheck {
+			t.Helper()
+			out, errOut, code := runCLI(t, env, "", "mailbox", "test", address, "--json", "--timeout", "15s")
+			outputs = append(outputs, out, errOut)
+			var r mailboxTestResult
+			if err := json.Unmarshal([]byte(out), &r); err != nil {
+				t.Fatalf("mailbox test %s: %v in %q (stderr %q)", address, err, out, errOut)
+			}
+			if code != wantCode {
+				t.Errorf("mailbox test %s: exit %d, want %d: %+v", address, code, wantCode, r)
+			}
+			var checks []domain.MailboxCheck
+			for _, c := range r.Checks {
+				checks = append(checks, domain.MailboxCheck{Step: c.Step, OK: c.OK, Detail: c.Detail})
+			}
+			return checks
+		}
+		expect := func(address string, got []domain.MailboxCheck, wants ...domain.MailboxCheck) {
+			t.Helper()
+			if len(got) != len(wants) {
+				t.Errorf("%s: checks %+v, want %d", address, got, len(wants))
+				return
+			}
+			for i, w := range wants {
+				if got[i].Step != w.Step || got[i].OK != w.OK || !strings.Contains(got[i].Detail, w.Detail) {
+					t.Errorf("%s: check %d = %+v, want %s ok=%v saying %q", address, i, got[i], w.Step, w.OK, w.Detail)
+				}
+			}
+		}
+		expect("hr@", test(env, "hr@company.test", 0),
+			domain.MailboxCheck{Step: stepIMAP, OK: true, Detail: "opened the folder " + a.folder},
+			domain.MailboxCheck{Step: stepSMTP, OK: true, Detail: "EHLO, STARTTLS, AUTH at smtp://" + mailpit + " (the mailbox's smtp_url)"})
+		expect("wrong@", test(env, "wrong@company.test", 1),
+			domain.MailboxCheck{Step: stepIMAP, OK: false, Detail: "check the user name and the password"},
+			domain.MailboxCheck{Step: stepSMTP, OK: true, Detail: "SMTP_URL's relay"})
+		expect("oauth@", test(env, "oauth@company.test", 0),
+			domain.MailboxCheck{Step: stepToken, OK: true, Detail: "the provider gave an access token"},
+			domain.MailboxCheck{Step: stepIMAP, OK: true, Detail: "opened the folder " + a.folder},
+			domain.MailboxCheck{Step: stepSMTP, OK: true, Detail: "SMTP_URL's relay"})
+		if s := p.Stats(); s.ClientCredentials == 0 || s.Introspections == 0 {
+			t.Errorf("provider stats %+v: want a token issued and Dovecot asking about it", s)
+		}
+		expect("badclient@", test(env, "badclient@company.test", 1),
+			domain.MailboxCheck{Step: stepToken, OK: false, Detail: "the client secret (or certificate) is wrong"},
+			domain.MailboxCheck{Step: stepIMAP, OK: false, Detail: "not tried"},
+			domain.MailboxCheck{Step: stepSMTP, OK: true})
+		expect("tls@ with TLS_CA_FILE", test(env, "tls@company.test", 0),
+			domain.MailboxCheck{Step: stepIMAP, OK: true, Detail: "imaps://"},
+			domain.MailboxCheck{Step: stepSMTP, OK: true})
+		noCA := maps.Clone(env)
+		delete(noCA, "TLS_CA_FILE")
+		expect("tls@ without TLS_CA_FILE", test(noCA, "tls@company.test", 1),
+			domain.MailboxCheck{Step: stepIMAP, OK: false, Detail: "set TLS_CA_FILE"},
+			domain.MailboxCheck{Step: stepSMTP, OK: false, Detail: "set TLS_CA_FILE"})
+
+		// A connected grant, then refused: the stored access token has
+		// expired, the refresh gets invalid_grant.
+		p.SetLifetime(time.Second)
+		connectDelegated(t, db.URL, "revoked@company.test", secretKey, p, "tg-check", clientSecret, "alice@company.test")
+		p.SetInvalidGrant(true)
+		expect("revoked@", test(env, "revoked@company.test", 1),
+			domain.MailboxCheck{Step: stepToken, OK: false, Detail: "connect the mailbox again"},
+			domain.MailboxCheck{Step: stepIMAP, OK: false, Detail: "not tried"},
+			domain.MailboxCheck{Step: stepSMTP, OK: true})
+
+		all := strings.Join(outputs, "\n")
+		for _, secret := range []string{clientSecret, hrPassword, wrong, "helpsecret", secretKey} {
+			if strings.Contains(all, secret) {
+				t.Errorf("mailbox test's output shows a secret (%.4s…)", secret)
+			}
 		}
 	})
 }
