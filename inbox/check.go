@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/emersion/go-imap/v2"
@@ -53,9 +52,6 @@ func CheckIMAP(ctx context.Context, cfg IMAPConfig) (string, error) {
 		}
 		return r.info, r.err
 	case <-ctx.Done():
-		return "", fmt.Errorf("connect to %s: %w", a.addr, errors.Join(ctx.Err(), errTimeout))
+		return "", fmt.Errorf("connect to %s: no answer in time: %w", a.addr, ctx.Err())
 	}
 }
-
-// errTimeout marks a check that ran out of time.
-var errTimeout = errors.New("no answer in time")
