@@ -23,6 +23,9 @@ const (
 	MailTriageNotice     MailKind = "triage_notice"     // to admins
 	MailPasswordLink     MailKind = "password_link"     // invitation or password reset
 	MailApprovalExpired  MailKind = "approval_expired"  // to admins: an approval waited too long
+	// MailMailboxReauth: to admins, once, when a mailbox's OAuth2 grant was
+	// refused and it must be connected again.
+	MailMailboxReauth MailKind = "mailbox_reauthorization"
 )
 
 // Mail is a mail to send, before it is rendered. Vars carry what the kind's

@@ -22,6 +22,14 @@ type MailboxStore interface {
 	ListMailboxes(ctx context.Context) ([]Mailbox, error)
 	// SetMailboxState records the poller's view: state, the last error
 	// ("" when ok) and when. StateAt changes only with the state or the
-	// error, so it says since when the mailbox is in it.
+	// error, so it says since when the mailbox is in it. State ok also
+	// forgets that admins were told the mailbox needs reauthorization
+	// (ClaimMailboxReauthNotice may claim again).
 	SetMailboxState(ctx context.Context, id int64, state MailboxStatus, lastError string, at time.Time) error
+	// ClaimMailboxReauthNotice records at as when admins were told that
+	// mailbox id must be connected again, if nobody was told since it last
+	// worked: a compare-and-set, so of several instances (or a restart)
+	// one claims it. It reports whether this call claimed it; ErrNotFound
+	// when there is no such mailbox.
+	ClaimMailboxReauthNotice(ctx context.Context, id int64, at time.Time) (bool, error)
 }

@@ -393,6 +393,10 @@ func (p *Poller) connect(ctx context.Context, newMail chan struct{}) (*imapclien
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("connect to %s: %w", p.acct.addr, err)
 	}
+	// The greeting and the login take no context: ctx ending closes the
+	// connection, which ends them.
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
 	if err := c.WaitGreeting(); err != nil {
 		c.Close()
 		return nil, time.Time{}, fmt.Errorf("connect to %s: %w", p.acct.addr, err)

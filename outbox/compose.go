@@ -44,6 +44,7 @@ var composedKinds = []domain.MailKind{
 	domain.MailTriageNotice,
 	domain.MailAssigned,
 	domain.MailAssignedRequester,
+	domain.MailMailboxReauth,
 }
 
 // approvalKinds are mails to approvers: threads of their own, answered by
@@ -135,6 +136,7 @@ type view struct {
 	Vars            map[string]string
 	Lines           []line // a list: the tickets of a triage digest
 	TriageLink      string // the admin's list of tickets in triage
+	MailboxesLink   string // the admin page of mailboxes (Mail → Mailboxes)
 }
 
 // line is one entry of a mail's list, as a template sees it.
@@ -187,7 +189,8 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 // subject per ticket thread, an approval's its own thread.
 func (c *Composer) viewOf(m domain.Mail) (view, int64) {
 	v := view{HelpdeskName: c.cfg.FromName, HelpdeskAddress: c.cfg.HelpdeskAddress, ToName: oneLine(m.ToName), Vars: m.Vars,
-		TriageLink: c.cfg.BaseURL + "/admin/tickets?status=" + string(domain.StatusTriage)}
+		TriageLink:    c.cfg.BaseURL + "/admin/tickets?status=" + string(domain.StatusTriage),
+		MailboxesLink: c.cfg.BaseURL + "/admin/mailboxes"}
 	for _, l := range m.Lines {
 		v.Lines = append(v.Lines, line{Ref: oneLine(l.Ref), Subject: oneLine(l.Subject), Note: oneLine(l.Note),
 			Link: c.cfg.BaseURL + "/admin/tickets/" + url.PathEscape(l.Ref)})
@@ -221,6 +224,8 @@ func (c *Composer) viewOf(m domain.Mail) (view, int64) {
 			n = strconv.Itoa(len(m.Lines))
 		}
 		subject = fmt.Sprintf("Triage: %s ticket(s) waiting at %s", oneLine(n), c.cfg.FromName)
+	} else if m.Kind == domain.MailMailboxReauth {
+		subject = fmt.Sprintf("Mailbox %s must be connected again (%s)", oneLine(v.Vars["mailbox"]), c.cfg.FromName)
 	} else if m.Kind == domain.MailPasswordLink {
 		subject = "Choose a new password for " + c.cfg.FromName
 		if v.Vars["purpose"] == "invite" {

@@ -154,6 +154,12 @@ func TestComposeGolden(t *testing.T) {
 			wantText: []string{"9 ticket(s) wait in triage", `- TKT-42 "Écran cassé – need a new monitor": best guess Hardware 0.41`,
 				"https://help.company.test/admin/tickets/TKT-42", `- TKT-43 "<b>VPN</b> Bcc: x@evil.test": no category fits`,
 				"... and 7 more.", "https://help.company.test/admin/tickets?status=triage"}},
+		{name: "mailbox_reauthorization", mail: domain.Mail{Kind: domain.MailMailboxReauth, To: "root@company.test", ToName: "Root",
+			Vars: map[string]string{"mailbox": "help@company.test", "reason": "OAuth2 refresh: the provider answered HTTP 400 invalid_grant: AADSTS50173: The provided grant has expired due to it being revoked",
+				"advice": "The grant was revoked or has expired: connect the mailbox again."}},
+			wantSubject: "Mailbox help@company.test must be connected again (ACME IT Helpdesk)",
+			wantText: []string{"The mailbox help@company.test must be connected again", "What the provider said: OAuth2 refresh: the provider answered HTTP 400 invalid_grant: AADSTS50173",
+				"The grant was revoked or has expired", "https://help.company.test/admin/mailboxes", "stays in the mailbox, unread"}},
 		{name: "password_link", mail: domain.Mail{Kind: domain.MailPasswordLink, To: "ann@company.test", ToName: "Ann Lee",
 			Vars: map[string]string{"link": "https://help.company.test/password/abc.def", "purpose": "reset", "expires": "1 hour", "name": "Ann Lee"}},
 			wantSubject: "Choose a new password for ACME IT Helpdesk",
@@ -331,7 +337,8 @@ func TestEveryKindComposes(t *testing.T) {
 	c := testComposer(t, "help@company.test")
 	kinds := []domain.MailKind{domain.MailTicketReceived, domain.MailApprovalNeeded, domain.MailApprovalReminder,
 		domain.MailRejected, domain.MailAssigned, domain.MailAssignedRequester, domain.MailComment, domain.MailResolved,
-		domain.MailRefusal, domain.MailUnreadableReply, domain.MailTriageNotice, domain.MailPasswordLink, domain.MailApprovalExpired}
+		domain.MailRefusal, domain.MailUnreadableReply, domain.MailTriageNotice, domain.MailPasswordLink, domain.MailApprovalExpired,
+		domain.MailMailboxReauth}
 	for _, k := range kinds {
 		m := domain.Mail{Kind: k, To: "ann@company.test", Ticket: assignedTicket, Vars: map[string]string{}}
 		if k == domain.MailApprovalNeeded || k == domain.MailApprovalReminder {

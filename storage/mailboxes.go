@@ -168,10 +168,14 @@ func (s *Store) SetMailboxState(ctx context.Context, id int64, state domain.Mail
 	if _, err := domain.ParseMailboxStatus(string(state)); err != nil {
 		return err
 	}
-	res, err := s.idb.NewUpdate().Model((*mailboxRow)(nil)).
+	q := s.idb.NewUpdate().Model((*mailboxRow)(nil)).
 		Set("state_at = CASE WHEN state = ? AND last_error = ? THEN state_at ELSE ? END", string(state), lastError, utc(at)).
 		Set("state = ?", string(state)).
-		Set("last_error = ?", lastError).
-		Where("id = ?", id).Exec(ctx)
+		Set("last_error = ?", lastError)
+	if state == domain.MailboxOK {
+		// Working again: the next refusal is news for the admins.
+		q = q.Set("reauth_notified_at = NULL")
+	}
+	res, err := q.Where("id = ?", id).Exec(ctx)
 	return mapErr(mustAffect(res, err), "set mailbox %d state", id)
 }

@@ -30,7 +30,7 @@ func TestUnknownCommandAndHelp(t *testing.T) {
 	}
 	for _, cmd := range [][]string{{"serve", "--help"}, {"migrate", "--help"}, {"user", "add", "--help"}, {"user", "reset-password", "--help"},
 		{"user", "list", "--help"}, {"ticket", "list", "--help"}, {"ticket", "show", "--help"}, {"setup", "apply", "--help"},
-		{"setup", "export", "--help"}, {"mailbox", "list", "--help"}, {"version", "--help"}} {
+		{"setup", "export", "--help"}, {"mailbox", "list", "--help"}, {"mailbox", "test", "--help"}, {"version", "--help"}} {
 		_, errOut, code := runCLI(t, nil, "", cmd...)
 		if code != 0 || !strings.Contains(errOut, "Usage: ticketgate "+cmd[0]) || !strings.Contains(errOut, "--database-url") {
 			t.Errorf("%v: code %d, help %q", cmd, code, errOut)

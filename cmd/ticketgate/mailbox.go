@@ -9,13 +9,15 @@ import (
 
 func (a *app) cmdMailbox(args []string) error {
 	if len(args) == 0 {
-		return usagef("want list")
+		return usagef("want list or test")
 	}
 	switch args[0] {
 	case "list":
 		return a.mailboxList(args[1:])
+	case "test":
+		return a.mailboxTest(args[1:])
 	}
-	return usagef("unknown action %q: want list", args[0])
+	return usagef("unknown action %q: want list or test", args[0])
 }
 
 // mailboxJSON is a mailbox in `mailbox list --json`: settings and state,

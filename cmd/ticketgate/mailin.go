@@ -47,6 +47,9 @@ func newMailIn(ctx context.Context, c *Config, lookupEnv func(string) (string, b
 	if err != nil {
 		return nil, err
 	}
+	if err := reg.Register(mailboxStates{st: st, log: log}); err != nil {
+		return nil, err
+	}
 	mi := &mailIn{}
 	boxes, err := st.ListMailboxes(ctx)
 	if err != nil {
@@ -94,7 +97,7 @@ func newMailIn(ctx context.Context, c *Config, lookupEnv func(string) (string, b
 		cfg, err := secrets.imapConfig(mb, st, base)
 		var p *inbox.Poller
 		if err == nil {
-			cfg.Report = stateWriter(st, mb.ID, mb.Address, imapLog)
+			cfg.Report = reauthNotifier(desk, mb.ID, mb.Address, stateWriter(st, mb.ID, mb.Address, imapLog), imapLog)
 			p, err = inbox.NewPoller(cfg, desk, desk, st, parseMail, m, imapLog)
 		}
 		if err == nil && byKey[p.Mailbox()] != "" {

@@ -47,7 +47,7 @@ func commands() []command {
 		{"user", "manage users: user add|reset-password|list", (*app).cmdUser},
 		{"ticket", "read tickets: ticket list|show", (*app).cmdTicket},
 		{"setup", "keep categories, users, team members and mailboxes in a file: setup apply|export", (*app).cmdSetup},
-		{"mailbox", "the mailboxes mail comes in and goes out through: mailbox list", (*app).cmdMailbox},
+		{"mailbox", "the mailboxes mail comes in and goes out through: mailbox list|test ADDRESS", (*app).cmdMailbox},
 		{"inbox", "mail in: inbox import FILE.eml…|log|quarantine list|show|retry ID", (*app).cmdInbox},
 		{"outbox", "outgoing mail: outbox list|show|retry|discard", (*app).cmdOutbox},
 		{"dashboard", "print the admins' dashboard figures: dashboard [--recount]", (*app).cmdDashboard},
