@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 )
@@ -251,4 +252,25 @@ func (d *Desk) MailboxesNeedingReauthorization(ctx context.Context) ([]string, e
 		}
 	}
 	return out, nil
+}
+
+// Mailbox returns the mailbox at address (any case); ErrNotFound when
+// there is none.
+func (d *Desk) Mailbox(ctx context.Context, address string) (*Mailbox, error) {
+	m, err := d.store.GetMailboxByAddress(ctx, address)
+	if err != nil {
+		return nil, fmt.Errorf("get mailbox %s: %w", address, err)
+	}
+	return m, nil
+}
+
+// MailboxCategories are the categories a mailbox's default category is
+// chosen from, by name.
+func (d *Desk) MailboxCategories(ctx context.Context) ([]Category, error) {
+	cats, err := d.store.ListCategories(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list categories: %w", err)
+	}
+	slices.SortFunc(cats, func(a, b Category) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	return cats, nil
 }
