@@ -300,8 +300,12 @@ func mailboxAnchor(address string) string {
 	return "mailbox-" + strings.NewReplacer("@", "-at-", ".", "-").Replace(address)
 }
 
-func (h *Handler) adminMailboxEnable(w http.ResponseWriter, r *http.Request)  { h.setMailboxEnabled(w, r, true) }
-func (h *Handler) adminMailboxDisable(w http.ResponseWriter, r *http.Request) { h.setMailboxEnabled(w, r, false) }
+func (h *Handler) adminMailboxEnable(w http.ResponseWriter, r *http.Request) {
+	h.setMailboxEnabled(w, r, true)
+}
+func (h *Handler) adminMailboxDisable(w http.ResponseWriter, r *http.Request) {
+	h.setMailboxEnabled(w, r, false)
+}
 
 func (h *Handler) setMailboxEnabled(w http.ResponseWriter, r *http.Request, on bool) {
 	if !h.adminDone(w, r, h.desk.SetMailboxEnabled(r.Context(), adminActor(r), mailboxAddress(r), on)) {
