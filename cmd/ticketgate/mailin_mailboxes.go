@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"ticketgate/adminui"
 	"ticketgate/domain"
 	"ticketgate/domain/mailauth"
 	"ticketgate/inbox"
@@ -87,7 +88,7 @@ func (s mailboxSecrets) imapConfig(m *domain.Mailbox, st *storage.Store, base in
 }
 
 // callbackPath is where a provider sends the admin back after "Connect".
-const callbackPath = "/admin/mailboxes/oauth/callback"
+const callbackPath = adminui.MailboxCallbackPath
 
 // login is m's OAuth2 login: the token source of its provider and grant
 // (a delegated grant's tokens kept sealed in its row) and its mechanism.

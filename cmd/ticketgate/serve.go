@@ -62,7 +62,8 @@ func (a *app) cmdServe(args []string) error {
 	}
 	web, err := adminui.New(adminui.Deps{Desk: desk, Log: log, Registry: reg,
 		BaseURL: c.BaseURL, SiteName: c.HelpdeskName, MaxUploadBytes: c.MaxMessageBytes,
-		MailIn: mail, Parse: inbox.Parse, MetricsElsewhere: c.MetricsAddr != "", MetricsToken: c.MetricsToken})
+		MailIn: mail, Parse: inbox.Parse, MetricsElsewhere: c.MetricsAddr != "", MetricsToken: c.MetricsToken,
+		MailboxOAuth: &mailboxConnector{st: st, secrets: mail.secrets, resume: mail.wakers.resume, now: time.Now}})
 	if err != nil {
 		return err
 	}
