@@ -183,6 +183,9 @@ func TestAdminMailboxesPage(t *testing.T) {
 		if strings.Contains(body, "SECRETMARK") {
 			t.Error("the Mailboxes page shows a secret")
 		}
+		if _, body := root.get("/admin/mail/outbox"); !strings.Contains(body, `href="/admin/mail/mailboxes">Mailboxes</a>`) {
+			t.Error("the mail pages' tabs do not lead to Mailboxes")
+		}
 		if _, body := root.get("/admin/mail/mailboxes/new"); strings.Contains(body, `type="password"`) || !strings.Contains(body, `name="imap_password_env"`) {
 			t.Error("the mailbox form asks for a secret's value, or lacks the reference fields")
 		}

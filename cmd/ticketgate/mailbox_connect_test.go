@@ -183,7 +183,9 @@ func testServeReconnect(t *testing.T, db storagetest.DB, a *imapAccounts, p *mai
 	if s := br.text("#reauth-banner"); !strings.Contains(s, user+" must be connected again") {
 		t.Errorf("the banner says %q", s)
 	}
+	br.shot("dashboard-reauth")
 	br.run("follow Reconnect", chromedp.Click(chromedp.CSS("#reauth-link")), chromedp.WaitVisible(chromedp.CSS("#mailboxes-table")))
+	br.shot("mailboxes-reauth")
 	if s := br.text("main"); !strings.Contains(s, "must be connected again") || !strings.Contains(s, "invalid_grant") {
 		t.Errorf("the Mailboxes page says:\n%s", s)
 	}
@@ -193,6 +195,7 @@ func testServeReconnect(t *testing.T, db storagetest.DB, a *imapAccounts, p *mai
 	if s := br.text("main"); !strings.Contains(s, "The mailbox is connected.") {
 		t.Errorf("after the provider, the page says:\n%s", s)
 	}
+	br.shot("mailboxes-connected")
 	if s := p.Stats(); s.Codes != 2 {
 		t.Errorf("provider %+v: want the second authorization code exchanged", s)
 	}
@@ -313,6 +316,25 @@ func (c *chromium) text(sel string) string {
 		c.t.Fatalf("read %s: %v (at %s)", sel, err, c.location())
 	}
 	return s
+}
+
+// shot saves a screenshot of the page as name.png in $SCREENSHOT_DIR,
+// when it is set, to look at.
+func (c *chromium) shot(name string) {
+	c.t.Helper()
+	dir := os.Getenv("SCREENSHOT_DIR")
+	if dir == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		c.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		c.t.Errorf("save screenshot: %v", err)
+	}
 }
 
 // waitLocation waits until the tab is at want (fragment aside).
