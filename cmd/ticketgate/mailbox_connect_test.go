@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -350,5 +351,124 @@ func (c *chromium) waitLocation(want string) {
 			c.t.Fatalf("at %s, want %s", loc, want)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestMailboxConnector: Start's pending flow opens only for the session it
+// was sealed for and only for 10 minutes; a good callback stores the
+// grant (Connected turns true) and Resume wakes the mailbox's poller;
+// without SECRET_KEY, Connect says what to set.
+func TestMailboxConnector(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		ctx := context.Background()
+		p := newConnectProvider(t, "127.0.0.1:0")
+		st := storagetest.Open(t, db.URL)
+		m := &domain.Mailbox{Address: "alice@company.test", IMAPURL: "imap://alice@company.test@127.0.0.1:1/INBOX?tls=none", Enabled: true,
+			Auth: domain.AuthOAuth2, OAuth2: domain.MailboxOAuth2{Provider: domain.ProviderGeneric, Grant: domain.GrantDelegated,
+				ClientID: "tg-connect", ClientSecret: domain.SecretRef{Env: "CONNECT_CLIENT_SECRET"}, AuthURL: p.AuthURL(), TokenURL: p.TokenURL()}}
+		if err := m.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateMailbox(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		sealer, _ := mailauth.NewSealer([]byte("0123456789abcdef0123456789abcdef-unit"))
+		now := time.Now()
+		var woken []string
+		c := &mailboxConnector{st: st, now: func() time.Time { return now }, resume: func(a string) { woken = append(woken, a) },
+			secrets: mailboxSecrets{lookupEnv: envOf(map[string]string{"CONNECT_CLIENT_SECRET": connectClientSecret}), sealer: sealer,
+				baseURL: "http://portal.test"}}
+		if ok, err := c.Connected(ctx, m.Address); ok || err != nil {
+			t.Errorf("Connected before connecting = %v, %v", ok, err)
+		}
+		// start returns the pending flow and the provider's answer to it.
+		start := func(bind string) ([]byte, url.Values) {
+			t.Helper()
+			authURL, pending, err := c.Start(ctx, m.Address, bind)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u, _ := url.Parse(authURL); u.Query().Get("redirect_uri") != "http://portal.test"+callbackPath ||
+				u.Query().Get("code_challenge_method") != "S256" || u.Query().Get("login_hint") != "alice@company.test" {
+				t.Errorf("authorization URL %s", authURL)
+			}
+			if strings.Contains(string(pending), "alice") {
+				t.Error("the pending flow is not sealed")
+			}
+			hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			resp, err := hc.Get(authURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			back, _ := url.Parse(resp.Header.Get("Location"))
+			return pending, back.Query()
+		}
+		pending, q := start("session-1")
+		if _, err := c.Finish(ctx, pending, "session-2", q.Get("state"), q.Get("code")); !errors.Is(err, mailauth.ErrStateMismatch) {
+			t.Errorf("Finish in another session: %v, want ErrStateMismatch", err)
+		}
+		if _, err := c.Finish(ctx, pending, "session-1", "forged", q.Get("code")); !errors.Is(err, mailauth.ErrStateMismatch) {
+			t.Errorf("Finish with another state: %v, want ErrStateMismatch", err)
+		}
+		now = now.Add(connectTTL + time.Second)
+		if _, err := c.Finish(ctx, pending, "session-1", q.Get("state"), q.Get("code")); !errors.Is(err, mailauth.ErrStateMismatch) {
+			t.Errorf("Finish after %s: %v, want ErrStateMismatch", connectTTL, err)
+		}
+		pending, q = start("session-1")
+		addr, err := c.Finish(ctx, pending, "session-1", q.Get("state"), q.Get("code"))
+		if err != nil || addr != m.Address {
+			t.Fatalf("Finish = %q, %v", addr, err)
+		}
+		if ok, err := c.Connected(ctx, m.Address); !ok || err != nil {
+			t.Errorf("Connected after connecting = %v, %v", ok, err)
+		}
+		if tok, err := st.MailboxTokens(m, sealer).Load(ctx); err != nil || tok.RefreshToken == "" {
+			t.Errorf("stored grant: %v", err)
+		}
+		c.Resume(m.Address)
+		if len(woken) != 1 || woken[0] != m.Address {
+			t.Errorf("Resume woke %v", woken)
+		}
+
+		c.secrets.sealer = nil
+		if _, _, err := c.Start(ctx, m.Address, "session-1"); err == nil || !strings.Contains(err.Error(), "SECRET_KEY") {
+			t.Errorf("Start without SECRET_KEY: %v", err)
+		}
+	})
+}
+
+// TestWakersResume: waking a mailbox's poller also gives it a fresh state
+// writer, so its next report is written even if it repeats the last one.
+func TestWakersResume(t *testing.T) {
+	var w wakers
+	made := 0
+	var got []string
+	report, wake := w.resumable("hr@company.test", func() func(error) {
+		made++
+		n := made
+		var last error
+		return func(err error) {
+			if err != last {
+				got = append(got, fmt.Sprintf("writer %d: %v", n, err))
+			}
+			last = err
+		}
+	})
+	refused := errors.New("refused")
+	report(refused)
+	report(refused) // a repeat: not written
+	w.resume("hr@company.test")
+	w.resume("hr@company.test") // one wake-up pending at most
+	w.resume("it@company.test") // no poller: nothing
+	<-wake
+	select {
+	case <-wake:
+		t.Error("two wake-ups pending")
+	default:
+	}
+	report(refused) // the same error after reconnecting: written
+	if want := []string{"writer 1: refused", "writer 3: refused"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("reports %q, want %q", got, want)
 	}
 }
