@@ -107,9 +107,9 @@ func checkMailbox(ctx context.Context, tx Store, m *Mailbox) error {
 	return nil
 }
 
-// CreateMailbox adds mailbox m (in state new). What is wrong with it, an
-// address taken by another mailbox included, is a FieldErrors; nothing is
-// saved then.
+// CreateMailbox adds mailbox m (in state new). What is wrong with it is a
+// FieldErrors; nothing is saved then. An address taken by another mailbox
+// is both ErrConflict and a FieldErrors on "address".
 func (d *Desk) CreateMailbox(ctx context.Context, actor Actor, m Mailbox) (*Mailbox, error) {
 	if err := mustBeAdmin(actor, "create mailbox"); err != nil {
 		return nil, err
@@ -121,7 +121,7 @@ func (d *Desk) CreateMailbox(ctx context.Context, actor Actor, m Mailbox) (*Mail
 			return err
 		}
 		if _, err := tx.GetMailboxByAddress(ctx, m.Address); err == nil {
-			return taken
+			return ErrConflict
 		} else if !isNotFound(err) {
 			return err
 		}
@@ -130,8 +130,10 @@ func (d *Desk) CreateMailbox(ctx context.Context, actor Actor, m Mailbox) (*Mail
 		return tx.CreateMailbox(ctx, &m)
 	})
 	switch {
-	case errors.Is(err, ErrConflict): // the same address added at the same moment
-		return nil, taken
+	case errors.Is(err, ErrConflict):
+		// Taken (or added by another admin at the same moment): both a
+		// conflict and the form's message.
+		return nil, fmt.Errorf("create mailbox %s: %w (%w)", m.Address, ErrConflict, taken)
 	case err != nil:
 		return nil, fmt.Errorf("create mailbox: %w", err)
 	}

@@ -42,7 +42,7 @@ func TestAdminMailboxes(t *testing.T) {
 		again.Address = "hr@company.test"
 		_, err = d.CreateMailbox(ctx, admin, again)
 		var fe domain.FieldErrors
-		if !errors.As(err, &fe) || !strings.Contains(fe["address"], "Another mailbox") {
+		if !errors.As(err, &fe) || !strings.Contains(fe["address"], "Another mailbox") || !errors.Is(err, domain.ErrConflict) {
 			t.Errorf("CreateMailbox of a taken address: %v, want a FieldErrors on address", err)
 		}
 
