@@ -91,10 +91,6 @@ func (h *Handler) adminMailboxCallback(w http.ResponseWriter, r *http.Request) {
 	h.setCookie(w, oauthCookieName, "", -1) // one use, whatever happens
 	q := r.URL.Query()
 	fail := func(status int, msg string) { h.showMailboxes(w, r, status, msg, nil) }
-	if code := q.Get("error"); code != "" {
-		fail(http.StatusBadRequest, "The provider did not connect the mailbox: "+providerWords(code, q.Get("error_description")))
-		return
-	}
 	c, err := r.Cookie(h.cookieName(oauthCookieName))
 	var pending []byte
 	if err == nil {
@@ -103,6 +99,12 @@ func (h *Handler) adminMailboxCallback(w http.ResponseWriter, r *http.Request) {
 	if err != nil || len(pending) == 0 {
 		fail(http.StatusBadRequest, "This sign-in at the provider was not started here, or took longer than 10 minutes: "+
 			"press Connect again on the mailbox's row.")
+		return
+	}
+	// The provider's refusal (its words are shown only to an admin who
+	// started a sign-in: a link cannot put them on the page).
+	if code := q.Get("error"); code != "" {
+		fail(http.StatusBadRequest, "The provider did not connect the mailbox: "+providerWords(code, q.Get("error_description")))
 		return
 	}
 	addr, err := h.mailboxOAuth.Finish(r.Context(), pending, stateOf(r).session.ID, q.Get("state"), q.Get("code"))

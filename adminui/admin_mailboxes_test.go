@@ -344,6 +344,10 @@ func TestAdminMailboxConnect(t *testing.T) {
 		}
 		// No flow started: refused.
 		callback(root, "state=good-state&code=the-code", http.StatusBadRequest, "was not started here")
+		callback(root, "error=access_denied&error_description=Call+0800+FAKE", http.StatusBadRequest, "was not started here")
+		if _, body := root.get(MailboxCallbackPath + "?error=access_denied&error_description=Call+0800+FAKE"); strings.Contains(body, "FAKE") {
+			t.Error("a link puts a provider's words on the page without a sign-in started")
+		}
 		// The provider's refusal, in words.
 		connect(root)
 		callback(root, "state=good-state&error=access_denied&error_description=The+user+said+no", http.StatusBadRequest,
