@@ -31,6 +31,11 @@ var adminNotices = map[string]string{
 	"deadretry":    "Every dead mail will be sent again.",
 	"qretry":       "The mail was taken in again.",
 	"qdelete":      "The quarantined mail was deleted.",
+	"mbsaved":      "The mailbox is saved. A running server reads mailbox settings when it starts: restart it to poll with the new ones.",
+	"mbenabled":    "The mailbox is enabled. A running server starts polling it at its next start.",
+	"mbdisabled":   "The mailbox is disabled. A running server stops polling it at its next start.",
+	"mbdeleted":    "The mailbox is deleted. The mail in it stays on its server.",
+	"mbconnected":  "The mailbox is connected. Its mail is read again now.",
 }
 
 // MailIn reports how mail intake is doing right now, for the dashboard.
@@ -85,6 +90,9 @@ type dashboardPage struct {
 	Queued     int // outbox rows by status
 	Held       int
 	Dead       int
+	// Reauth are the enabled mailboxes whose OAuth2 grant was refused:
+	// the banner asks to connect them again.
+	Reauth []string
 }
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -94,6 +102,10 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := dashboardPage{Layout: h.layout(r, "Dashboard", "admin"), D: d}
+	if data.Reauth, err = h.desk.MailboxesNeedingReauthorization(r.Context()); err != nil {
+		h.internalError(w, r, err)
+		return
+	}
 	if h.mailIn != nil {
 		data.Mail, data.HasMailIn = h.mailIn.MailInState(), true
 	}

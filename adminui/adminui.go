@@ -50,6 +50,13 @@ type Deps struct {
 	// MetricsElsewhere takes /metrics off the portal (404 there): the
 	// caller serves MetricsHandler on a listener of its own (METRICS_ADDR).
 	MetricsElsewhere bool
+	// TestMailbox tests a mailbox's connection for the Mailboxes page's
+	// "Test connection"; nil hides the button.
+	TestMailbox MailboxTester
+	// MailboxOAuth connects delegated OAuth2 mailboxes (Connect and
+	// Reconnect on the Mailboxes page, and the provider's callback); nil
+	// hides the buttons.
+	MailboxOAuth MailboxOAuth
 	// MetricsToken, when set, is the Bearer token /metrics requires
 	// (METRICS_TOKEN); without it or with another one the answer is 401.
 	MetricsToken string
@@ -72,6 +79,9 @@ type Handler struct {
 	parse     func(raw []byte) (*domain.Inbound, error)
 	pages     pagePool // buffers pages are rendered into
 
+	testMailbox  MailboxTester // nil: no "Test connection"
+	mailboxOAuth MailboxOAuth  // nil: no Connect
+
 	metricsElsewhere bool   // /metrics is not on the portal's router
 	metricsToken     string // Bearer token /metrics requires; "" none
 }
@@ -88,7 +98,8 @@ func New(d Deps) (*Handler, error) {
 	}
 	h := &Handler{desk: d.Desk, log: d.Log, reg: d.Registry, metrics: m,
 		baseURL: strings.TrimRight(d.BaseURL, "/"), site: d.SiteName, maxUpload: d.MaxUploadBytes,
-		mailIn: d.MailIn, parse: d.Parse, metricsElsewhere: d.MetricsElsewhere, metricsToken: d.MetricsToken}
+		mailIn: d.MailIn, parse: d.Parse, metricsElsewhere: d.MetricsElsewhere, metricsToken: d.MetricsToken,
+		testMailbox: d.TestMailbox, mailboxOAuth: d.MailboxOAuth}
 	if h.baseURL == "" {
 		h.baseURL = "http://localhost:8080"
 	}

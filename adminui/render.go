@@ -32,7 +32,8 @@ func pageNames() []string {
 	pages = append(pages, "admin_users", "admin_user", "admin_password", "admin_categories", "admin_category", "admin_team", "admin_member")
 	// Admin: dashboard, tickets, mail.
 	pages = append(pages, "admin_dashboard", "admin_tickets", "admin_ticket",
-		"admin_outbox", "admin_inbox", "admin_quarantine", "admin_quarantined", "admin_approvals")
+		"admin_outbox", "admin_inbox", "admin_quarantine", "admin_quarantined", "admin_approvals",
+		"admin_mailboxes", "admin_mailbox", "admin_mailbox_delete")
 	return pages
 }
 
@@ -91,6 +92,7 @@ func parseTemplates(static map[string]string) (map[string]*template.Template, er
 	}
 	maps.Copy(funcs, adminFuncs()) // Admin: dashboard, tickets, mail.
 	maps.Copy(funcs, ticketPagerFuncs())
+	maps.Copy(funcs, mailboxFuncs())
 	out := map[string]*template.Template{}
 	for _, p := range pageNames() {
 		name := "templates/" + p + ".html"

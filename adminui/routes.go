@@ -91,6 +91,16 @@ func (h *Handler) routes() http.Handler {
 	admin(http.MethodPost, "/admin/mail/quarantine/:id/retry", "admin_quarantine_retry", h.retryQuarantined)
 	admin(http.MethodPost, "/admin/mail/quarantine/:id/delete", "admin_quarantine_delete", h.deleteQuarantined)
 	admin(http.MethodGet, "/admin/mail/approvals", "admin_approvals", h.approvalProblems)
+	admin(http.MethodGet, "/admin/mail/mailboxes", "admin_mailboxes", h.adminMailboxes)
+	admin(http.MethodGet, "/admin/mail/mailboxes/:address", "admin_mailbox", h.adminMailbox)      // :address or "new"
+	admin(http.MethodPost, "/admin/mail/mailboxes/:address", "admin_mailbox", h.adminMailboxSave) // :address or "new"
+	admin(http.MethodPost, "/admin/mail/mailboxes/:address/enable", "admin_mailbox_enable", h.adminMailboxEnable)
+	admin(http.MethodPost, "/admin/mail/mailboxes/:address/disable", "admin_mailbox_disable", h.adminMailboxDisable)
+	admin(http.MethodGet, "/admin/mail/mailboxes/:address/delete", "admin_mailbox_delete", h.adminMailboxDeletePage)
+	admin(http.MethodPost, "/admin/mail/mailboxes/:address/delete", "admin_mailbox_delete", h.adminMailboxDelete)
+	admin(http.MethodPost, "/admin/mail/mailboxes/:address/test", "admin_mailbox_test", h.adminMailboxTest)
+	admin(http.MethodPost, "/admin/mail/mailboxes/:address/connect", "admin_mailbox_connect", h.adminMailboxConnect)
+	admin(http.MethodGet, MailboxCallbackPath, "admin_mailbox_callback", h.adminMailboxCallback)
 	return r
 }
 

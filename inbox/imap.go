@@ -54,6 +54,12 @@ type IMAPConfig struct {
 	// failure, the error when polling fails with another error than the
 	// last. It must not block for long (a database write is fine).
 	Report func(err error)
+	// Wake, when set, cuts short the wait after a failure: an admin has
+	// just connected the mailbox again, so the poller tries now, with a
+	// fresh backoff, instead of at its next retry (up to a minute away
+	// after a refused grant). A wake-up while polling is kept for the
+	// next wait.
+	Wake <-chan struct{}
 }
 
 // MailboxReader tells how far a mailbox was processed; *domain.Desk is one.
@@ -229,12 +235,31 @@ func (p *Poller) Run(ctx context.Context) error {
 			if errors.Is(err, mailauth.ErrNeedsReauthorization) {
 				d = max(d, bo.max) // no storm of refused grants
 			}
-			sleep(ctx, d)
+			if p.pause(ctx, d) {
+				bo.reset()
+			}
 			continue
 		}
 		bo.reset()
 	}
 	return nil
+}
+
+// pause sleeps d after a failure, or until ctx ends or a wake-up comes
+// (which it reports). Woken, the poller forgets its last error, so that
+// the next attempt's outcome is reported even if it is the same error.
+func (p *Poller) pause(ctx context.Context, d time.Duration) (woken bool) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	case <-p.cfg.Wake: // nil without Wake: never ready
+		p.log.Info("IMAP: woken to try again now", slog.String("mailbox", p.acct.key))
+		p.update(func(s *PollerState) { s.LastError, s.NeedsReauthorization = "", false })
+		return true
+	}
+	return false
 }
 
 // acquire waits for the mailbox's lock.

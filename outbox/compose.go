@@ -190,7 +190,7 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 func (c *Composer) viewOf(m domain.Mail) (view, int64) {
 	v := view{HelpdeskName: c.cfg.FromName, HelpdeskAddress: c.cfg.HelpdeskAddress, ToName: oneLine(m.ToName), Vars: m.Vars,
 		TriageLink:    c.cfg.BaseURL + "/admin/tickets?status=" + string(domain.StatusTriage),
-		MailboxesLink: c.cfg.BaseURL + "/admin/mailboxes"}
+		MailboxesLink: c.cfg.BaseURL + "/admin/mail/mailboxes"}
 	for _, l := range m.Lines {
 		v.Lines = append(v.Lines, line{Ref: oneLine(l.Ref), Subject: oneLine(l.Subject), Note: oneLine(l.Note),
 			Link: c.cfg.BaseURL + "/admin/tickets/" + url.PathEscape(l.Ref)})

@@ -159,7 +159,7 @@ func TestComposeGolden(t *testing.T) {
 				"advice": "The grant was revoked or has expired: connect the mailbox again."}},
 			wantSubject: "Mailbox help@company.test must be connected again (ACME IT Helpdesk)",
 			wantText: []string{"The mailbox help@company.test must be connected again", "What the provider said: OAuth2 refresh: the provider answered HTTP 400 invalid_grant: AADSTS50173",
-				"The grant was revoked or has expired", "https://help.company.test/admin/mailboxes", "stays in the mailbox, unread"}},
+				"The grant was revoked or has expired", "https://help.company.test/admin/mail/mailboxes", "stays in the mailbox, unread"}},
 		{name: "password_link", mail: domain.Mail{Kind: domain.MailPasswordLink, To: "ann@company.test", ToName: "Ann Lee",
 			Vars: map[string]string{"link": "https://help.company.test/password/abc.def", "purpose": "reset", "expires": "1 hour", "name": "Ann Lee"}},
 			wantSubject: "Choose a new password for ACME IT Helpdesk",

@@ -35,6 +35,10 @@ type mailIn struct {
 	notes     []string
 	listeners []*inbox.Listener
 	stopped   []atomic.Bool // per listener: its Run returned
+	// secrets read the table's mailboxes' secrets (Connect uses them too);
+	// wakers wake their pollers once an admin connected them again.
+	secrets mailboxSecrets
+	wakers  wakers
 }
 
 // newMailIn builds the intake and binds the receivers' addresses, so a bad
@@ -85,6 +89,7 @@ func newMailIn(ctx context.Context, c *Config, lookupEnv func(string) (string, b
 			return nil, fmt.Errorf("SECRET_KEY: %v", err)
 		}
 	}
+	mi.secrets = secrets
 	for i := range boxes {
 		mb := &boxes[i]
 		switch {
@@ -97,7 +102,9 @@ func newMailIn(ctx context.Context, c *Config, lookupEnv func(string) (string, b
 		cfg, err := secrets.imapConfig(mb, st, base)
 		var p *inbox.Poller
 		if err == nil {
-			cfg.Report = reauthNotifier(desk, mb.ID, mb.Address, stateWriter(st, mb.ID, mb.Address, imapLog), imapLog)
+			cfg.Report, cfg.Wake = mi.wakers.resumable(mb.Address, func() func(error) {
+				return reauthNotifier(desk, mb.ID, mb.Address, stateWriter(st, mb.ID, mb.Address, imapLog), imapLog)
+			})
 			p, err = inbox.NewPoller(cfg, desk, desk, st, parseMail, m, imapLog)
 		}
 		if err == nil && byKey[p.Mailbox()] != "" {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"ticketgate/adminui"
 	"ticketgate/domain"
 	"ticketgate/domain/mailauth"
 	"ticketgate/inbox"
@@ -62,10 +63,7 @@ func (s mailboxSecrets) imapConfig(m *domain.Mailbox, st *storage.Store, base in
 	if err != nil {
 		return cfg, errors.New("imap_url: not a URL")
 	}
-	user := m.Address
-	if u.User != nil && u.User.Username() != "" {
-		user = u.User.Username()
-	}
+	user := loginUser(m, m.IMAPURL)
 	switch m.Auth {
 	case domain.AuthOAuth2:
 		u.User = url.User(user)
@@ -87,19 +85,42 @@ func (s mailboxSecrets) imapConfig(m *domain.Mailbox, st *storage.Store, base in
 }
 
 // callbackPath is where a provider sends the admin back after "Connect".
-const callbackPath = "/admin/mailboxes/oauth/callback"
+const callbackPath = adminui.MailboxCallbackPath
 
 // login is m's OAuth2 login: the token source of its provider and grant
 // (a delegated grant's tokens kept sealed in its row) and its mechanism.
 func (s mailboxSecrets) login(m *domain.Mailbox, user, host string, port int, st *storage.Store) (mailauth.Login, error) {
-	o := m.OAuth2
-	mech, err := mailauth.ParseMechanism(o.Mechanism)
+	mech, err := mailauth.ParseMechanism(m.OAuth2.Mechanism)
 	if err != nil {
 		return mailauth.Login{}, fmt.Errorf("oauth2: %w", err)
 	}
-	secret, err := s.read(o.ClientSecret, "client_secret")
+	var opt mailauth.SourceOptions
+	src, delegated, err := s.grant(m, opt)
 	if err != nil {
 		return mailauth.Login{}, err
+	}
+	if delegated != nil {
+		if s.sealer == nil {
+			return mailauth.Login{}, errNoSecretKey
+		}
+		src = connectFirst{delegated.Source(st.MailboxTokens(m, s.sealer), opt)}
+	}
+	return mailauth.Login{User: user, Tokens: src, Mechanism: mech, Host: host, Port: port}, nil
+}
+
+// errNoSecretKey: a delegated grant cannot be kept without SECRET_KEY.
+var errNoSecretKey = errors.New("SECRET_KEY is not set: a delegated OAuth2 grant's tokens are kept sealed with it; set SECRET_KEY")
+
+// grant builds m's OAuth2 provider with its secrets read: the token
+// source of an app-only grant, or the authorization-code flow of a
+// delegated one (with m's scopes, when given; its redirect URI is
+// BASE_URL + callbackPath). Shared by the pollers and by Connect
+// (mailbox_connect.go).
+func (s mailboxSecrets) grant(m *domain.Mailbox, opt mailauth.SourceOptions) (mailauth.TokenSource, *mailauth.Delegated, error) {
+	o := m.OAuth2
+	secret, err := s.read(o.ClientSecret, "client_secret")
+	if err != nil {
+		return nil, nil, err
 	}
 	readFile := func(path, what string) ([]byte, error) {
 		if path == "" {
@@ -112,7 +133,6 @@ func (s mailboxSecrets) login(m *domain.Mailbox, user, host string, port int, st
 		return b, nil
 	}
 	redirect := strings.TrimSuffix(s.baseURL, "/") + callbackPath
-	var opt mailauth.SourceOptions
 	var src mailauth.TokenSource
 	var delegated *mailauth.Delegated
 	appOnly := o.Grant == domain.GrantAppOnly
@@ -127,7 +147,7 @@ func (s mailboxSecrets) login(m *domain.Mailbox, user, host string, port int, st
 	case domain.ProviderMicrosoft365:
 		pem, err := readFile(o.CertificateFile, "certificate_file")
 		if err != nil {
-			return mailauth.Login{}, err
+			return nil, nil, err
 		}
 		ms := mailauth.Microsoft365{Tenant: o.Tenant, ClientID: o.ClientID, ClientSecret: secret, CertificatePEM: pem}
 		switch {
@@ -146,33 +166,27 @@ func (s mailboxSecrets) login(m *domain.Mailbox, user, host string, port int, st
 			src, err = ms.AppOnly(opt)
 		}
 		if err != nil {
-			return mailauth.Login{}, fmt.Errorf("certificate_file: %w", err)
+			return nil, nil, fmt.Errorf("certificate_file: %w", err)
 		}
 	case domain.ProviderGoogle:
 		if appOnly {
 			key, err := readFile(o.ServiceAccountFile, "service_account_file")
 			if err != nil {
-				return mailauth.Login{}, err
+				return nil, nil, err
 			}
 			if src, err = (mailauth.Google{ServiceAccountJSON: key}).ServiceAccount(m.Address, opt); err != nil {
-				return mailauth.Login{}, fmt.Errorf("service_account_file: %w", err)
+				return nil, nil, fmt.Errorf("service_account_file: %w", err)
 			}
 		} else {
 			delegated = mailauth.Google{ClientID: o.ClientID, ClientSecret: secret}.Delegated(redirect)
 		}
 	default:
-		return mailauth.Login{}, fmt.Errorf("oauth2: provider %q: want generic, microsoft365 or google", o.Provider)
+		return nil, nil, fmt.Errorf("oauth2: provider %q: want generic, microsoft365 or google", o.Provider)
 	}
-	if delegated != nil {
-		if s.sealer == nil {
-			return mailauth.Login{}, errors.New("SECRET_KEY is not set: a delegated OAuth2 grant's tokens are kept sealed with it; set SECRET_KEY")
-		}
-		if len(o.Scopes) > 0 {
-			delegated.Config.Scopes = o.Scopes
-		}
-		src = connectFirst{delegated.Source(st.MailboxTokens(m, s.sealer), opt)}
+	if delegated != nil && len(o.Scopes) > 0 {
+		delegated.Config.Scopes = o.Scopes
 	}
-	return mailauth.Login{User: user, Tokens: src, Mechanism: mech, Host: host, Port: port}, nil
+	return src, delegated, nil
 }
 
 // connectFirst makes "never connected" a reason to wait for an admin, as

@@ -60,9 +60,15 @@ func (a *app) cmdServe(args []string) error {
 	if err != nil {
 		return err
 	}
+	tester, err := newMailboxTester(c, a.lookupEnv, st)
+	if err != nil {
+		return err
+	}
 	web, err := adminui.New(adminui.Deps{Desk: desk, Log: log, Registry: reg,
 		BaseURL: c.BaseURL, SiteName: c.HelpdeskName, MaxUploadBytes: c.MaxMessageBytes,
-		MailIn: mail, Parse: inbox.Parse, MetricsElsewhere: c.MetricsAddr != "", MetricsToken: c.MetricsToken})
+		MailIn: mail, Parse: inbox.Parse, MetricsElsewhere: c.MetricsAddr != "", MetricsToken: c.MetricsToken,
+		MailboxOAuth: &mailboxConnector{st: st, secrets: mail.secrets, resume: mail.wakers.resume, now: time.Now},
+		TestMailbox:  tester.Test})
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ func (s *serveProc) output() string { return s.out.String() + s.errOut.String() 
 // tokens kept sealed by the token store), whose provider then answers
 // invalid_grant to every refresh: the mailbox goes to
 // needs_reauthorization, every admin gets exactly one mail (two admins,
-// two mails; an agent none) linking to BASE_URL/admin/mailboxes with the
+// two mails; an agent none) linking to BASE_URL/admin/mail/mailboxes with the
 // provider's words; a second serve on the same database (beside the first
 // on PostgreSQL, after it on SQLite, where one process uses the database)
 // sends none more, nor does a restart; serve keeps running and exits
@@ -211,7 +211,7 @@ func TestServeReauthorization(t *testing.T) {
 		for _, n := range ns {
 			to[n.To]++
 			raw := string(n.Raw)
-			for _, want := range []string{"broken@company.test", "invalid_grant", "https://help.company.test/admin/mailboxes"} {
+			for _, want := range []string{"broken@company.test", "invalid_grant", "https://help.company.test/admin/mail/mailboxes"} {
 				if !strings.Contains(raw, want) {
 					t.Errorf("the mail to %s does not say %q:\n%s", n.To, want, raw)
 				}
