@@ -179,7 +179,7 @@ func testServeReconnect(t *testing.T, db storagetest.DB, a *imapAccounts, p *mai
 	br := startChromium(t, chromium)
 	br.run("sign in", chromedp.Navigate(baseURL+"/signin"), chromedp.WaitVisible(chromedp.CSS("#email")),
 		chromedp.SendKeys(chromedp.CSS("#email"), "root@company.test"), chromedp.SendKeys(chromedp.CSS("#password"), "root's long passphrase"),
-		chromedp.Click(chromedp.CSS("main button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("nav")))
+		chromedp.Click(chromedp.CSS("main button[type=submit]")), chromedp.WaitVisible(chromedp.CSS(`form[action="/signout"]`)))
 	br.run("dashboard", chromedp.Navigate(baseURL+"/admin"), chromedp.WaitVisible(chromedp.CSS("#reauth-banner")))
 	if s := br.text("#reauth-banner"); !strings.Contains(s, user+" must be connected again") {
 		t.Errorf("the banner says %q", s)
