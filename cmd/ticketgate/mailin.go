@@ -94,6 +94,7 @@ func newMailIn(ctx context.Context, c *Config, lookupEnv func(string) (string, b
 		cfg, err := secrets.imapConfig(mb, st, base)
 		var p *inbox.Poller
 		if err == nil {
+			cfg.Address = mb.Address // its new tickets are this mailbox's
 			cfg.Report = stateWriter(st, mb.ID, mb.Address, imapLog)
 			p, err = inbox.NewPoller(cfg, desk, desk, st, parseMail, m, imapLog)
 		}
@@ -121,7 +122,7 @@ func newMailIn(ctx context.Context, c *Config, lookupEnv func(string) (string, b
 		if l.addr == "off" || l.addr == "" {
 			continue
 		}
-		ln := inbox.NewListener(inbox.ListenerConfig{Addr: l.addr, LMTP: l.lmtp, Policy: intakePolicy(c),
+		ln := inbox.NewListener(inbox.ListenerConfig{Addr: l.addr, LMTP: l.lmtp, Policy: intakePolicy(c), Mailboxes: desk,
 			MaxMessageBytes: c.MaxMessageBytes, Domain: domain.EmailDomain(c.HelpdeskAddress),
 			Sessions: sessions, MaxCommands: c.SMTPMaxCommands},
 			desk, parseMail, m, log.With(slog.String("component", map[bool]string{false: "smtp", true: "lmtp"}[l.lmtp])))
@@ -146,7 +147,7 @@ func (mi *mailIn) describe(c *Config) []string {
 		if l.LMTP() {
 			proto = "LMTP"
 		}
-		out = append(out, fmt.Sprintf("receiving %s on %s for %s", proto, l.Addr(), c.HelpdeskAddress))
+		out = append(out, fmt.Sprintf("receiving %s on %s for %s and the enabled mailboxes", proto, l.Addr(), c.HelpdeskAddress))
 	}
 	return out
 }
