@@ -226,3 +226,18 @@ func (d *Desk) mailboxName(t *Ticket) string {
 	}
 	return d.intake.HelpdeskAddress
 }
+
+// ActiveMailbox returns the enabled mailbox of address addr, from the
+// Desk's copy of the mailboxes (read again after mailboxCacheTTL): what the
+// outbox sends a mailbox's mail through. ok is false for a mailbox that is
+// disabled or deleted, whose mail then goes out as the default mailbox's.
+func (d *Desk) ActiveMailbox(ctx context.Context, addr string) (m Mailbox, ok bool, err error) {
+	set, err := d.mailboxes(ctx)
+	if err != nil {
+		return Mailbox{}, false, err
+	}
+	if row := set.byAddr[addr]; row != nil && row.Enabled {
+		return *row, true, nil
+	}
+	return Mailbox{}, false, nil
+}
