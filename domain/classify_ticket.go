@@ -51,7 +51,7 @@ func (d *Desk) ClassifyTicket(ctx context.Context, id int64) error {
 	if t.Status != StatusTriage || t.ClassMethod != "" {
 		return nil
 	}
-	boxes, err := d.mailboxes(ctx)
+	boxes, err := d.mailboxes(ctx, d.store)
 	if err != nil {
 		return fmt.Errorf("classify %s: %w", t.Ref(), err)
 	}

@@ -57,7 +57,7 @@ func (d *Desk) prepare(ctx context.Context, items []Received, parse func(raw []b
 		if cats, err = d.store.ListCategories(ctx); err != nil {
 			inline = false // the transaction classifies, or fails and says why
 		}
-		if boxes, err = d.mailboxes(ctx); err != nil {
+		if boxes, err = d.mailboxes(ctx, d.store); err != nil {
 			inline = false
 		}
 	}

@@ -96,7 +96,7 @@ func (d *Desk) sendMail(ctx context.Context, tx Store, m Mail) error {
 	}
 	if m.From == "" && m.Ticket != nil {
 		// Mail about a ticket goes out from the mailbox it came in on.
-		m.From, m.FromName = d.sender(ctx, m.Ticket)
+		m.From, m.FromName = d.sender(ctx, tx, m.Ticket)
 	}
 	var msg *OutboxMessage
 	if b, ok := tx.(*batchTx); ok && b.ids != nil {

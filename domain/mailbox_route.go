@@ -60,18 +60,19 @@ func (d *Desk) InvalidateMailboxes() {
 	d.boxes.mu.Unlock()
 }
 
-// mailboxes returns the Desk's copy of the mailboxes, read again when
-// older than mailboxCacheTTL. When reading fails, the last copy serves (a
-// mailbox table that cannot be read must not stop intake); without one,
-// the error is returned.
-func (d *Desk) mailboxes(ctx context.Context) (*mailboxSet, error) {
+// mailboxes returns the Desk's copy of the mailboxes, read again through
+// st (the caller's transaction, or the store: a transaction never waits
+// for a second connection) when older than mailboxCacheTTL. When reading
+// fails, the last copy serves (a mailbox table that cannot be read must
+// not stop intake); without one, the error is returned.
+func (d *Desk) mailboxes(ctx context.Context, st MailboxStore) (*mailboxSet, error) {
 	c := &d.boxes
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.set != nil && time.Since(c.loaded) < mailboxCacheTTL {
 		return c.set, nil
 	}
-	boxes, err := d.store.ListMailboxes(ctx)
+	boxes, err := st.ListMailboxes(ctx)
 	if err != nil {
 		if c.set != nil {
 			d.log.WarnContext(ctx, "mailboxes not read again; using the last copy", slog.Any("error", err))
@@ -135,7 +136,7 @@ func (d *Desk) RecipientMailbox(ctx context.Context, addr string) (mailbox strin
 	if d.intake.HelpdeskAddress != "" && SameMailbox(a, d.intake.HelpdeskAddress) {
 		return "", true, nil
 	}
-	set, err := d.mailboxes(ctx)
+	set, err := d.mailboxes(ctx, d.store)
 	if err != nil {
 		return "", false, err
 	}
@@ -149,11 +150,11 @@ func (d *Desk) RecipientMailbox(ctx context.Context, addr string) (mailbox strin
 // display name, or "" for the default (HELPDESK_ADDRESS's, MAIL_FROM
 // through SMTP_URL) when the ticket came in on the default mailbox or its
 // mailbox is disabled or deleted.
-func (d *Desk) sender(ctx context.Context, t *Ticket) (addr, name string) {
+func (d *Desk) sender(ctx context.Context, st MailboxStore, t *Ticket) (addr, name string) {
 	if t == nil || t.Mailbox == "" {
 		return "", ""
 	}
-	set, err := d.mailboxes(ctx)
+	set, err := d.mailboxes(ctx, st)
 	if err != nil {
 		d.log.WarnContext(ctx, "mailboxes unreadable: mail goes out from the default address",
 			slog.String("ticket", t.Ref()), slog.Any("error", err))
@@ -168,8 +169,8 @@ func (d *Desk) sender(ctx context.Context, t *Ticket) (addr, name string) {
 
 // replyAddress is the address replies about t come back to: its mailbox's,
 // or HELPDESK_ADDRESS.
-func (d *Desk) replyAddress(ctx context.Context, t *Ticket) string {
-	if addr, _ := d.sender(ctx, t); addr != "" {
+func (d *Desk) replyAddress(ctx context.Context, st MailboxStore, t *Ticket) string {
+	if addr, _ := d.sender(ctx, st, t); addr != "" {
 		return addr
 	}
 	return d.intake.HelpdeskAddress
@@ -232,7 +233,7 @@ func (d *Desk) mailboxName(t *Ticket) string {
 // outbox sends a mailbox's mail through. ok is false for a mailbox that is
 // disabled or deleted, whose mail then goes out as the default mailbox's.
 func (d *Desk) ActiveMailbox(ctx context.Context, addr string) (m Mailbox, ok bool, err error) {
-	set, err := d.mailboxes(ctx)
+	set, err := d.mailboxes(ctx, d.store)
 	if err != nil {
 		return Mailbox{}, false, err
 	}

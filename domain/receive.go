@@ -757,7 +757,7 @@ func (d *Desk) prefetch(ctx context.Context, tx Store, items []Received) (*batch
 	if err != nil {
 		return nil, err
 	}
-	boxes, err := d.mailboxes(ctx)
+	boxes, err := d.mailboxes(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
