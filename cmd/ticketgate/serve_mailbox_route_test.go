@@ -42,14 +42,19 @@ type mailSink interface {
 type relayServer struct {
 	name, addr string
 	user, pass string
-	mu         sync.Mutex
-	mails      []sentMail
-	logins     int
+	// verify, when set, also takes XOAUTH2 with a token it accepts.
+	verify func(user, token string) error
+	mu     sync.Mutex
+	mails  []sentMail
+	logins int
 }
 
 func startRelay(t *testing.T, name, user, pass string) *relayServer {
+	return startRelayWith(t, &relayServer{name: name, user: user, pass: pass})
+}
+
+func startRelayWith(t *testing.T, r *relayServer) *relayServer {
 	t.Helper()
-	r := &relayServer{name: name, user: user, pass: pass}
 	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &relaySession{r: r}, nil }))
 	s.Domain, s.AllowInsecureAuth = "relay.test", true
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -69,9 +74,26 @@ type relaySession struct {
 	to     []string
 }
 
-func (s *relaySession) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (s *relaySession) AuthMechanisms() []string {
+	if s.r.verify != nil {
+		return []string{sasl.Plain, "XOAUTH2"}
+	}
+	return []string{sasl.Plain}
+}
 
 func (s *relaySession) Auth(mech string) (sasl.Server, error) {
+	if mech == "XOAUTH2" && s.r.verify != nil {
+		return mailauthtest.NewXOAuth2Server(func(user, token string) error {
+			if err := s.r.verify(user, token); err != nil {
+				return smtp.ErrAuthFailed
+			}
+			s.authed = true
+			s.r.mu.Lock()
+			s.r.logins++
+			s.r.mu.Unlock()
+			return nil
+		}), nil
+	}
 	return sasl.NewPlainServer(func(_, user, pass string) error {
 		if s.r.pass == "" || user != s.r.user || pass != s.r.pass {
 			return smtp.ErrAuthFailed
