@@ -97,7 +97,7 @@ func (d *Desk) mailApprover(ctx context.Context, tx Store, t *Ticket, a *Approva
 		return err
 	}
 	tok := approvalToken(key, a.ID, a.Approver)
-	replyTo := approvalReplyTo(d.intake.HelpdeskAddress, tok)
+	replyTo := approvalReplyTo(d.replyAddress(ctx, tx, full), tok)
 	subject := url.PathEscape("Re: Approval needed: [" + full.Ref() + "] " + full.Subject)
 	vars := map[string]string{
 		"Token":       tok,

@@ -160,7 +160,7 @@ func (d *Desk) mailApproverProblem(ctx context.Context, tx Store, t *Ticket, a *
 	root := d.approvalMessageID(t.ID, tok)
 	return d.sendMail(ctx, tx, Mail{Kind: MailUnreadableReply, To: a.Approver, Ticket: t,
 		Vars:    map[string]string{"Problem": problem, "Instructions": instructions},
-		ReplyTo: approvalReplyTo(d.intake.HelpdeskAddress, tok), InReplyTo: root, References: []string{root}})
+		ReplyTo: approvalReplyTo(d.replyAddress(ctx, tx, t), tok), InReplyTo: root, References: []string{root}})
 }
 
 // approvalOf returns the approval whose genuine token a mail carries, or

@@ -102,6 +102,7 @@ func newMailIn(ctx context.Context, c *Config, lookupEnv func(string) (string, b
 		cfg, err := secrets.imapConfig(mb, st, base)
 		var p *inbox.Poller
 		if err == nil {
+			cfg.Address = mb.Address // its new tickets are this mailbox's
 			cfg.Report, cfg.Wake = mi.wakers.resumable(mb.Address, func() func(error) {
 				return reauthNotifier(desk, mb.ID, mb.Address, stateWriter(st, mb.ID, mb.Address, imapLog), imapLog)
 			})
@@ -131,7 +132,7 @@ func newMailIn(ctx context.Context, c *Config, lookupEnv func(string) (string, b
 		if l.addr == "off" || l.addr == "" {
 			continue
 		}
-		ln := inbox.NewListener(inbox.ListenerConfig{Addr: l.addr, LMTP: l.lmtp, Policy: intakePolicy(c),
+		ln := inbox.NewListener(inbox.ListenerConfig{Addr: l.addr, LMTP: l.lmtp, Policy: intakePolicy(c), Mailboxes: desk,
 			MaxMessageBytes: c.MaxMessageBytes, Domain: domain.EmailDomain(c.HelpdeskAddress),
 			Sessions: sessions, MaxCommands: c.SMTPMaxCommands},
 			desk, parseMail, m, log.With(slog.String("component", map[bool]string{false: "smtp", true: "lmtp"}[l.lmtp])))
@@ -156,7 +157,7 @@ func (mi *mailIn) describe(c *Config) []string {
 		if l.LMTP() {
 			proto = "LMTP"
 		}
-		out = append(out, fmt.Sprintf("receiving %s on %s for %s", proto, l.Addr(), c.HelpdeskAddress))
+		out = append(out, fmt.Sprintf("receiving %s on %s for %s and the enabled mailboxes", proto, l.Addr(), c.HelpdeskAddress))
 	}
 	return out
 }

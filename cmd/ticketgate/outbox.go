@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"ticketgate/domain"
+	"ticketgate/domain/mailauth"
 	"ticketgate/outbox"
 	"ticketgate/storage"
 )
@@ -35,7 +36,11 @@ func mailOption(c *Config) (domain.Option, error) {
 // startOutbox starts the outbox worker when SMTP_URL is set (after turning
 // held mail back to queued) and returns a function that stops it and waits
 // for it. Without a relay mail stays held and nothing runs.
-func startOutbox(ctx context.Context, c *Config, st *storage.Store, desk *domain.Desk, log *slog.Logger, reg prometheus.Registerer) (func(), error) {
+//
+// Each mailbox of the table sends its mail through its own relay when it
+// has an smtp_url (mailboxSenders).
+func startOutbox(ctx context.Context, c *Config, lookupEnv func(string) (string, bool), st *storage.Store, desk *domain.Desk,
+	log *slog.Logger, reg prometheus.Registerer) (func(), error) {
 	metrics, err := outbox.NewMetrics(reg)
 	if err != nil {
 		return nil, fmt.Errorf("outbox metrics: %w", err)
@@ -56,8 +61,16 @@ func startOutbox(ctx context.Context, c *Config, st *storage.Store, desk *domain
 	if n > 0 {
 		log.Info("held mail queued", slog.Int("count", n))
 	}
-	w := outbox.NewWorker(outbox.WorkerConfig{Store: st, Transport: relay, From: c.MailFrom,
-		MaxAttempts: c.OutboxMaxAttempts, Log: log.With(slog.String("component", "outbox")), Metrics: metrics})
+	outLog := log.With(slog.String("component", "outbox"))
+	senders := &mailboxSenders{desk: desk, st: st, secrets: mailboxSecrets{lookupEnv: lookupEnv, baseURL: c.BaseURL},
+		caFile: c.TLSCAFile, local: domain.EmailDomain(c.HelpdeskAddress), relay: relay, log: outLog}
+	if c.SecretKey != "" {
+		if senders.secrets.sealer, err = mailauth.NewSealer([]byte(c.SecretKey)); err != nil {
+			return nil, fmt.Errorf("SECRET_KEY: %v", err)
+		}
+	}
+	w := outbox.NewWorker(outbox.WorkerConfig{Store: st, Transport: relay, From: c.MailFrom, Senders: senders,
+		MaxAttempts: c.OutboxMaxAttempts, Log: outLog, Metrics: metrics})
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
