@@ -118,7 +118,12 @@ func (a *app) openDesk(c *Config, log *slog.Logger, opts ...domain.Option) (*sto
 	if len(applied) > 0 {
 		log.Info("database migrated", slog.String("applied", strings.Join(applied, ", ")))
 	}
-	base, err := deskOptions(c)
+	def, err := defaultRelayMailbox(a.ctx, c, st)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	base, err := deskOptions(c, c.SMTPURL != "" || def != nil)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
@@ -126,9 +131,11 @@ func (a *app) openDesk(c *Config, log *slog.Logger, opts ...domain.Option) (*sto
 	return st, domain.NewDesk(st, nil, log, append(base, opts...)...), nil
 }
 
-// deskOptions are the Desk's settings that come from the configuration.
-func deskOptions(c *Config) ([]domain.Option, error) {
-	mail, err := mailOption(c)
+// deskOptions are the Desk's settings that come from the configuration;
+// relay says whether mail has a relay to go out through (see
+// defaultRelayMailbox), so is queued rather than held.
+func deskOptions(c *Config, relay bool) ([]domain.Option, error) {
+	mail, err := mailOption(c, relay)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,19 +24,40 @@ import (
 
 // mailOption is the Desk's Composer, built from the configuration: every
 // command's Desk renders mail the same way, and writes it queued when a
-// relay is configured, held otherwise.
-func mailOption(c *Config) (domain.Option, error) {
+// relay is configured (relay), held otherwise.
+func mailOption(c *Config, relay bool) (domain.Option, error) {
 	comp, err := outbox.NewComposer(outbox.ComposerConfig{From: c.MailFrom, FromName: c.HelpdeskName,
 		HelpdeskAddress: c.HelpdeskAddress, BaseURL: c.BaseURL})
 	if err != nil {
 		return nil, err
 	}
-	return domain.WithComposer(comp, c.SMTPURL != ""), nil
+	return domain.WithComposer(comp, relay), nil
 }
 
-// startOutbox starts the outbox worker when SMTP_URL is set (after turning
-// held mail back to queued) and returns a function that stops it and waits
-// for it. Without a relay mail stays held and nothing runs.
+// defaultRelayMailbox is the row of the mailboxes table that stands for
+// SMTP_URL when SMTP_URL is not set: HELPDESK_ADDRESS's mailbox, enabled
+// and with an smtp_url (a Microsoft 365 or Google mailbox has no password
+// to put in SMTP_URL). nil when SMTP_URL is set or there is no such row.
+func defaultRelayMailbox(ctx context.Context, c *Config, st domain.MailboxStore) (*domain.Mailbox, error) {
+	if c.SMTPURL != "" {
+		return nil, nil
+	}
+	m, err := st.GetMailboxByAddress(ctx, c.HelpdeskAddress)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case !m.Enabled || m.SMTPURL == "":
+		return nil, nil
+	}
+	return m, nil
+}
+
+// startOutbox starts the outbox worker when there is a relay (SMTP_URL, or
+// the smtp_url of HELPDESK_ADDRESS's row of the mailboxes table), after
+// turning held mail back to queued, and returns a function that stops it
+// and waits for it. Without a relay mail stays held and nothing runs.
 //
 // Each mailbox of the table sends its mail through its own relay when it
 // has an smtp_url (mailboxSenders).
@@ -45,29 +67,39 @@ func startOutbox(ctx context.Context, c *Config, lookupEnv func(string) (string,
 	if err != nil {
 		return nil, fmt.Errorf("outbox metrics: %w", err)
 	}
-	if c.SMTPURL == "" {
-		log.Warn("SMTP_URL is not set: outgoing mail is held until serve runs with a relay")
-		return func() {}, nil
-	}
-	relay, err := outbox.NewSMTP(outbox.SMTPConfig{URL: c.SMTPURL, CAFile: c.TLSCAFile,
-		LocalName: domain.EmailDomain(c.HelpdeskAddress)})
+	def, err := defaultRelayMailbox(ctx, c, st)
 	if err != nil {
 		return nil, err
 	}
+	if c.SMTPURL == "" && def == nil {
+		log.Warn("SMTP_URL is not set: outgoing mail is held until serve runs with a relay")
+		return func() {}, nil
+	}
+	outLog := log.With(slog.String("component", "outbox"))
+	senders := &mailboxSenders{desk: desk, st: st, secrets: mailboxSecrets{lookupEnv: lookupEnv, baseURL: c.BaseURL},
+		caFile: c.TLSCAFile, local: domain.EmailDomain(c.HelpdeskAddress), log: outLog}
+	if c.SecretKey != "" {
+		if senders.secrets.sealer, err = mailauth.NewSealer([]byte(c.SecretKey)); err != nil {
+			return nil, fmt.Errorf("SECRET_KEY: %v", err)
+		}
+	}
+	var relay *outbox.SMTP
+	if def != nil {
+		relay, err = senders.build(def)
+	} else {
+		relay, err = outbox.NewSMTP(outbox.SMTPConfig{URL: c.SMTPURL, CAFile: c.TLSCAFile,
+			LocalName: domain.EmailDomain(c.HelpdeskAddress)})
+	}
+	if err != nil {
+		return nil, err
+	}
+	senders.relay = relay
 	n, err := desk.ReleaseHeldMail(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if n > 0 {
 		log.Info("held mail queued", slog.Int("count", n))
-	}
-	outLog := log.With(slog.String("component", "outbox"))
-	senders := &mailboxSenders{desk: desk, st: st, secrets: mailboxSecrets{lookupEnv: lookupEnv, baseURL: c.BaseURL},
-		caFile: c.TLSCAFile, local: domain.EmailDomain(c.HelpdeskAddress), relay: relay, log: outLog}
-	if c.SecretKey != "" {
-		if senders.secrets.sealer, err = mailauth.NewSealer([]byte(c.SecretKey)); err != nil {
-			return nil, fmt.Errorf("SECRET_KEY: %v", err)
-		}
 	}
 	w := outbox.NewWorker(outbox.WorkerConfig{Store: st, Transport: relay, From: c.MailFrom, Senders: senders,
 		MaxAttempts: c.OutboxMaxAttempts, Log: outLog, Metrics: metrics})

@@ -85,10 +85,7 @@ func (s *mailboxSenders) build(m *domain.Mailbox) (*outbox.SMTP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mailbox %s: smtp_url: not a URL", m.Address)
 	}
-	user := m.Address
-	if u.User != nil && u.User.Username() != "" {
-		user = u.User.Username()
-	}
+	user := loginUser(m, m.SMTPURL)
 	cfg := outbox.SMTPConfig{CAFile: s.caFile, LocalName: s.local}
 	switch m.Auth {
 	case domain.AuthOAuth2:
