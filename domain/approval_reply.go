@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Answering approvals by mail (DESIGN.md "Approvals"). A reply counts only
+// Answering approvals by mail (docs/design.md "Approvals"). A reply counts only
 // if it carries a genuine token of an approval still open AND comes from
 // that approval's approver by SameMailbox (and, with TRUSTED_AUTHSERV_ID,
 // passes DMARC or DKIM there, see authPass). A genuine token from anyone else changes nothing and is

@@ -9,7 +9,7 @@ import (
 // MailKind names a mail the product sends; each kind has its own template.
 type MailKind string
 
-// The mails of DESIGN.md "Mail out".
+// The mails of docs/design.md "Mail out".
 const (
 	MailTicketReceived   MailKind = "ticket_received"   // to the requester
 	MailApprovalNeeded   MailKind = "approval_needed"   // to each approver of a level

@@ -303,7 +303,7 @@ func (d *Desk) afterCommit(ctx context.Context, outs []Outcome, classified map[i
 	}
 }
 
-// receiveOne decides what one mail means, in DESIGN.md's order, and
+// receiveOne decides what one mail means, in docs/design.md's order, and
 // commits its effect inside tx.
 //
 // pre holds what prefetch read and wrote for the batch: the mail's

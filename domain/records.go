@@ -64,7 +64,7 @@ type Attachment struct {
 // OutboxStatus is where an outgoing mail is.
 type OutboxStatus string
 
-// Outbox statuses of DESIGN.md "Mail out".
+// Outbox statuses of docs/design.md "Mail out".
 const (
 	OutboxQueued OutboxStatus = "queued"
 	OutboxHeld   OutboxStatus = "held" // no relay configured: kept until there is one

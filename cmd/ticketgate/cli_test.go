@@ -127,7 +127,7 @@ func TestSetupCommands(t *testing.T) {
 	})
 }
 
-// designExample is DESIGN.md's example setup file.
+// designExample is docs/design.md's example setup file.
 var designExample = mustRead("../../domain/testdata/design_setup.json")
 
 func mustRead(path string) string {
@@ -148,7 +148,7 @@ func keys(m map[string]any) []string {
 }
 
 // TestTicketJSON seeds tickets through the domain and reads them back
-// through the commands, checking DESIGN.md's field names and types.
+// through the commands, checking docs/design.md's field names and types.
 func TestTicketJSON(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		ctx := context.Background()

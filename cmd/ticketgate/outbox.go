@@ -138,7 +138,7 @@ func (a *app) cmdOutbox(args []string) error {
 	return usagef("unknown action %q: want list, show, retry or discard", args[0])
 }
 
-// outboxJSON is a mail as `outbox list --json` prints it (DESIGN.md "JSON
+// outboxJSON is a mail as `outbox list --json` prints it (docs/design.md "JSON
 // of the commands").
 type outboxJSON struct {
 	ID            int64   `json:"id"`

@@ -25,7 +25,7 @@ func (a *app) cmdTicket(args []string) error {
 	return usagef("unknown action %q: want list or show", args[0])
 }
 
-// ticketJSON is a ticket as `ticket list --json` prints it (DESIGN.md
+// ticketJSON is a ticket as `ticket list --json` prints it (docs/design.md
 // "JSON of the commands"): other tools read these names.
 type ticketJSON struct {
 	ID             int64               `json:"id"`
