@@ -165,33 +165,6 @@ func (h *Handler) layout(r *http.Request, title, nav string) Layout {
 	return l
 }
 
-// notice is the success message a redirect asks for with ?ok=code; only
-// these fixed texts can be shown, so a link cannot put words on the page.
-func notice(code string) string {
-	switch code {
-	case "password":
-		return "Your password is set."
-	case "comment":
-		return "Your comment was added."
-	case "reopened":
-		return "The ticket is open again."
-	case "resolved":
-		return "The ticket is resolved."
-	case "created":
-		return "Your ticket is open. We will keep you posted by mail."
-	case "nofiles":
-		return "Your ticket is open, but its attachments could not be stored. Please send them by replying to the ticket's mail."
-	case "away":
-		return "Your availability is saved."
-	case "signedout":
-		return "You are signed out."
-	}
-	if n, ok := adminNotices[code]; ok { // Admin: dashboard, tickets, mail.
-		return n
-	}
-	return adminSetupNotice(code)
-}
-
 // render writes page with data and status. The page is rendered into a
 // buffer first: a template error becomes a clean 500, never half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
