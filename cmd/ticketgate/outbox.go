@@ -198,12 +198,12 @@ func (a *app) outboxList(args []string) error {
 	if *limit < 0 {
 		return usagef("--limit must not be negative")
 	}
-	_, _, store, d, err := a.prepare(f, nil)
+	e, err := a.open(f, nil)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	ms, err := d.Outbox(a.ctx, st, *limit)
+	defer e.Close()
+	ms, err := e.d.Outbox(a.ctx, st, *limit)
 	if err != nil {
 		return err
 	}
@@ -247,16 +247,16 @@ func parseOutboxID(pos []string) (int64, error) {
 
 func (a *app) outboxShow(args []string) error {
 	f := a.newFlags("outbox show", "outbox show ID")
-	pos, _, store, d, err := a.prepare(f, args)
+	e, err := a.open(f, args)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	id, err := parseOutboxID(pos)
+	defer e.Close()
+	id, err := parseOutboxID(e.args)
 	if err != nil {
 		return err
 	}
-	m, err := d.OutboxMessage(a.ctx, id)
+	m, err := e.d.OutboxMessage(a.ctx, id)
 	if err != nil {
 		return err
 	}
@@ -318,27 +318,27 @@ func (a *app) outboxRetry(args []string) error {
 	f := a.newFlags("outbox retry", "outbox retry ID | outbox retry --dead")
 	dead := f.Bool("dead", false, "retry every dead mail")
 	f.markOwn()
-	pos, _, store, d, err := a.prepare(f, args)
+	e, err := a.open(f, args)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer e.Close()
 	if *dead {
-		if len(pos) != 0 {
+		if len(e.args) != 0 {
 			return usagef("give an id or --dead, not both")
 		}
-		n, err := d.RetryDeadMail(a.ctx)
+		n, err := e.d.RetryDeadMail(a.ctx)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(a.stdout, "%d dead mail(s) queued again\n", n)
 		return nil
 	}
-	id, err := parseOutboxID(pos)
+	id, err := parseOutboxID(e.args)
 	if err != nil {
 		return err
 	}
-	if err := d.RetryMail(a.ctx, id); err != nil {
+	if err := e.d.RetryMail(a.ctx, id); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "mail %d queued again\n", id)
@@ -347,16 +347,16 @@ func (a *app) outboxRetry(args []string) error {
 
 func (a *app) outboxDiscard(args []string) error {
 	f := a.newFlags("outbox discard", "outbox discard ID")
-	pos, _, store, d, err := a.prepare(f, args)
+	e, err := a.open(f, args)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	id, err := parseOutboxID(pos)
+	defer e.Close()
+	id, err := parseOutboxID(e.args)
 	if err != nil {
 		return err
 	}
-	if err := d.DiscardMail(a.ctx, id); err != nil {
+	if err := e.d.DiscardMail(a.ctx, id); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "mail %d discarded\n", id)

@@ -154,19 +154,19 @@ func (a *app) ticketList(args []string) error {
 		return usagef("--limit must not be negative")
 	}
 	filter.Limit = *limit
-	_, c, st, d, err := a.prepare(f, nil)
+	e, err := a.open(f, nil)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	tickets, err := d.Tickets(a.ctx, filter)
+	defer e.Close()
+	tickets, err := e.d.Tickets(a.ctx, filter)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
 		out := make([]ticketJSON, len(tickets))
 		for i := range tickets {
-			out[i] = toTicketJSON(&tickets[i], c.HelpdeskAddress)
+			out[i] = toTicketJSON(&tickets[i], e.c.HelpdeskAddress)
 		}
 		return writeJSON(a.stdout, out)
 	}
@@ -201,17 +201,17 @@ func (a *app) ticketShow(args []string) error {
 	if err != nil {
 		return usagef("%v", strings.TrimPrefix(err.Error(), domain.ErrInvalid.Error()+": "))
 	}
-	_, c, st, d, err := a.prepare(f, nil)
+	e, err := a.open(f, nil)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	detail, err := d.Ticket(a.ctx, id)
+	defer e.Close()
+	detail, err := e.d.Ticket(a.ctx, id)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(a.stdout, toDetailJSON(detail, c.HelpdeskAddress))
+		return writeJSON(a.stdout, toDetailJSON(detail, e.c.HelpdeskAddress))
 	}
 	t := detail.Ticket
 	w := a.stdout
@@ -225,7 +225,7 @@ func (a *app) ticketShow(args []string) error {
 		fmt.Fprintf(w, " (%s, confidence %.2f)", t.ClassMethod, t.ClassConfidence)
 	}
 	fmt.Fprintf(w, "\nrequester:  %s\nassignee:   %s\nmailbox:    %s\ncreated:    %s\nupdated:    %s\n\n%s\n",
-		t.Requester, orDash(t.Assignee), cmp.Or(t.Mailbox, c.HelpdeskAddress), rfc3339(t.CreatedAt), rfc3339(t.UpdatedAt), strings.TrimSpace(t.Body))
+		t.Requester, orDash(t.Assignee), cmp.Or(t.Mailbox, e.c.HelpdeskAddress), rfc3339(t.CreatedAt), rfc3339(t.UpdatedAt), strings.TrimSpace(t.Body))
 	if len(detail.Attachments) > 0 {
 		fmt.Fprintln(w, "\nAttachments:")
 		for _, at := range detail.Attachments {
@@ -246,8 +246,8 @@ func (a *app) ticketShow(args []string) error {
 		}
 	}
 	fmt.Fprintln(w, "\nHistory:")
-	for _, e := range detail.Events {
-		fmt.Fprintf(w, "  %s  %-18s %s: %s\n", e.At.UTC().Format("2006-01-02 15:04:05"), e.Kind, e.Actor, e.Detail)
+	for _, ev := range detail.Events {
+		fmt.Fprintf(w, "  %s  %-18s %s: %s\n", ev.At.UTC().Format("2006-01-02 15:04:05"), ev.Kind, ev.Actor, ev.Detail)
 	}
 	return nil
 }
