@@ -53,6 +53,7 @@ type Layout struct {
 // is an error then rather than at the first request.
 func parseTemplates(static map[string]string) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
+		"ticketRows": newTicketRows,
 		"static": func(name string) (string, error) {
 			v, ok := static[name]
 			if !ok {
@@ -290,4 +291,17 @@ func staticVersions() (map[string]string, error) {
 		return nil
 	})
 	return out, err
+}
+
+// ticketRows is what the "ticketrows" partial shows: the rows of a ticket
+// list, each linking to Link+ref, with the requester and assignee columns
+// the list asks for.
+type ticketRows struct {
+	Tickets             []domain.Ticket
+	Link                string
+	Requester, Assignee bool
+}
+
+func newTicketRows(ts []domain.Ticket, link string, requester, assignee bool) ticketRows {
+	return ticketRows{Tickets: ts, Link: link, Requester: requester, Assignee: assignee}
 }
