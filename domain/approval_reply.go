@@ -20,7 +20,7 @@ import (
 // WithTrustedAuthserv makes approval replies also need a DMARC or DKIM pass
 // for the sender's domain, and no fail, in the topmost
 // Authentication-Results headers of this authserv-id (TRUSTED_AUTHSERV_ID;
-// see authres.go for which headers count).
+// see intake_authres.go for which headers count).
 func WithTrustedAuthserv(id string) Option {
 	return func(d *Desk) { d.authservID = strings.ToLower(strings.TrimSpace(id)) }
 }

@@ -16,7 +16,7 @@ import (
 // after REOPEN_WITHIN; the admins get a triage digest at most every
 // TRIAGE_DIGEST_INTERVAL (triage_digest.go); sent mail loses its body after
 // OUTBOX_RETENTION (mail_retention.go); the in-flight rows of mails that are
-// not coming back go after InFlightHorizon (inflight.go). Each job claims
+// not coming back go after InFlightHorizon (intake_inflight.go). Each job claims
 // its rows in the transaction that acts on them, so with several instances
 // each row is handled once.
 
