@@ -147,3 +147,45 @@ func (s *Store) ListCategories(ctx context.Context) ([]domain.Category, error) {
 	}
 	return out, nil
 }
+
+// CategoryTicketCounts returns how many tickets each category has.
+func (s *Store) CategoryTicketCounts(ctx context.Context) (map[int64]int, error) {
+	var rows []struct {
+		CategoryID int64 `bun:"category_id"`
+		N          int   `bun:"n"`
+	}
+	err := s.idb.NewSelect().TableExpr("tickets").ColumnExpr("category_id, count(*) AS n").
+		Where("category_id IS NOT NULL").Group("category_id").Scan(ctx, &rows)
+	if err != nil {
+		return nil, mapErr(err, "count tickets per category")
+	}
+	out := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		out[r.CategoryID] = r.N
+	}
+	return out, nil
+}
+
+// MoveCategoryTickets moves every ticket of category from to category to;
+// see domain.AdminStore. The ids are read first, then changed by one
+// UPDATE, inside one transaction.
+func (s *Store) MoveCategoryTickets(ctx context.Context, from, to int64, method string, confidence float64, at time.Time) ([]int64, error) {
+	var ids []int64
+	err := s.tx(ctx, func(ctx context.Context, tx *Store) error {
+		if err := tx.idb.NewSelect().Model((*ticketRow)(nil)).Column("id").Where("category_id = ?", from).
+			Order("id").Scan(ctx, &ids); err != nil {
+			return mapErr(err, "tickets of category %d", from)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		_, err := tx.idb.NewUpdate().Model((*ticketRow)(nil)).
+			Set("category_id = ?", to).Set("class_method = ?", method).Set("class_confidence = ?", confidence).
+			Set("updated_at = ?", utc(at)).Where("category_id = ?", from).Exec(ctx)
+		return mapErr(err, "move tickets of category %d to %d", from, to)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}

@@ -127,3 +127,36 @@ func (s *Store) DeleteTeamMember(ctx context.Context, id int64) error {
 	res, err := s.idb.NewDelete().Model((*teamMemberRow)(nil)).Where("id = ?", id).Exec(ctx)
 	return mapErr(mustAffect(res, err), "delete team member %d", id)
 }
+
+// TeamLoads returns every team member with their categories, open tickets
+// and whether their account is disabled.
+func (s *Store) TeamLoads(ctx context.Context) ([]domain.MemberLoad, error) {
+	var rows []memberLoadRow
+	err := s.idb.NewRaw(`SELECT tm.id, tm.user_id, tm.available, tm.away_until, tm.last_assigned_at, tm.created_at,
+			u.email, u.name, u.disabled,
+			`+s.openTicketsOf("tm")+` AS open_tickets
+		FROM team_members AS tm
+		JOIN users AS u ON u.id = tm.user_id
+		ORDER BY tm.id`).Scan(ctx, &rows)
+	if err != nil {
+		return nil, mapErr(err, "team loads")
+	}
+	members, err := s.ListTeamMembers(ctx) // their categories, in one more query
+	if err != nil {
+		return nil, err
+	}
+	cats := make(map[int64][]int64, len(members))
+	for _, m := range members {
+		cats[m.ID] = m.CategoryIDs
+	}
+	out := make([]domain.MemberLoad, len(rows))
+	for i, r := range rows {
+		ids := cats[r.ID]
+		if ids == nil {
+			ids = []int64{}
+		}
+		out[i] = r.load(r.OpenTickets)
+		out[i].Member.CategoryIDs = ids
+	}
+	return out, nil
+}

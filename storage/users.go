@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -114,4 +115,28 @@ func (s *Store) UsersByEmail(ctx context.Context, emails []string) ([]domain.Use
 		out[i] = rows[i].domain()
 	}
 	return out, nil
+}
+
+// SearchUsers returns a page of the users that match q; see
+// domain.AdminStore. Text matches a substring of the address or the name,
+// case-insensitively (% and _ in it are literal).
+func (s *Store) SearchUsers(ctx context.Context, q domain.UserQuery, offset, limit int) ([]domain.User, int, error) {
+	var rows []userRow
+	sel := s.idb.NewSelect().Model(&rows)
+	if q.Role != "" {
+		sel = sel.Where("role = ?", string(q.Role))
+	}
+	if t := strings.TrimSpace(q.Text); t != "" {
+		pattern := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(t)) + "%"
+		sel = sel.Where(`(lower(email) LIKE ? ESCAPE '\' OR lower(name) LIKE ? ESCAPE '\')`, pattern, pattern)
+	}
+	total, err := sel.Order("id").Limit(int64(limit)).Offset(int64(offset)).ScanAndCount(ctx)
+	if err != nil {
+		return nil, 0, mapErr(err, "search users")
+	}
+	out := make([]domain.User, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	return out, int(total), nil
 }
