@@ -137,6 +137,7 @@ func (d *Desk) CreateMailbox(ctx context.Context, actor Actor, m Mailbox) (*Mail
 	case err != nil:
 		return nil, fmt.Errorf("create mailbox: %w", err)
 	}
+	d.InvalidateMailboxes() // routing and senders see the change at once
 	d.log.InfoContext(ctx, "mailbox created", slog.String("mailbox", m.Address), slog.String("auth", m.AuthWords()),
 		slog.Bool("enabled", m.Enabled), slog.String("by", actor.String()))
 	return &m, nil
@@ -168,6 +169,7 @@ func (d *Desk) UpdateMailbox(ctx context.Context, actor Actor, address string, m
 	if err != nil {
 		return nil, fmt.Errorf("update mailbox %s: %w", address, err)
 	}
+	d.InvalidateMailboxes() // routing and senders see the change at once
 	d.log.InfoContext(ctx, "mailbox changed", slog.String("mailbox", m.Address), slog.String("auth", m.AuthWords()),
 		slog.Bool("enabled", m.Enabled), slog.String("by", actor.String()))
 	return &m, nil
@@ -194,6 +196,7 @@ func (d *Desk) SetMailboxEnabled(ctx context.Context, actor Actor, address strin
 	if err != nil {
 		return fmt.Errorf("set mailbox %s enabled: %w", address, err)
 	}
+	d.InvalidateMailboxes() // routing and senders see the change at once
 	d.log.InfoContext(ctx, "mailbox "+map[bool]string{true: "enabled", false: "disabled"}[on], slog.String("mailbox", addr),
 		slog.String("by", actor.String()))
 	return nil
@@ -217,6 +220,7 @@ func (d *Desk) DeleteMailbox(ctx context.Context, actor Actor, address string) e
 	if err != nil {
 		return fmt.Errorf("delete mailbox %s: %w", address, err)
 	}
+	d.InvalidateMailboxes() // routing and senders see the change at once
 	d.log.InfoContext(ctx, "mailbox deleted", slog.String("mailbox", addr), slog.String("by", actor.String()))
 	return nil
 }

@@ -61,6 +61,7 @@ func (d *Desk) ApplySetup(ctx context.Context, f *SetupFile, prune bool) (*Setup
 	if err != nil {
 		return nil, fmt.Errorf("apply setup: %w", err)
 	}
+	d.InvalidateMailboxes()
 	return rep, nil
 }
 

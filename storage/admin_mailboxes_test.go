@@ -147,3 +147,48 @@ func TestAdminMailboxes(t *testing.T) {
 		}
 	})
 }
+
+// TestMailboxChangesRouteAtOnce: the Desk's copy of the mailboxes (kept
+// up to 15 s for intake's sake) is dropped by the Desk's own changes, so
+// a mailbox an admin adds, disables or deletes on the page is routed by
+// the receivers of the same process at once.
+func TestMailboxChangesRouteAtOnce(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		d := domain.NewDesk(s, fixedClock{}, storagetest.Logger(t),
+			domain.WithIntake(domain.IntakePolicy{HelpdeskAddress: "help@company.test"}))
+		routed := func() bool {
+			t.Helper()
+			_, ok, err := d.RecipientMailbox(ctx, "facilities@company.test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if routed() { // the copy is now read, and holds no such mailbox
+			t.Fatal("facilities@ is routed before it exists")
+		}
+		m := domain.Mailbox{Address: "facilities@company.test", Enabled: true}
+		if _, err := d.CreateMailbox(ctx, admin, m); err != nil {
+			t.Fatal(err)
+		}
+		if !routed() {
+			t.Error("a mailbox just created is not routed")
+		}
+		if err := d.SetMailboxEnabled(ctx, admin, "facilities@company.test", false); err != nil {
+			t.Fatal(err)
+		}
+		if routed() {
+			t.Error("a mailbox just disabled is still routed")
+		}
+		if err := d.SetMailboxEnabled(ctx, admin, "facilities@company.test", true); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.DeleteMailbox(ctx, admin, "facilities@company.test"); err != nil {
+			t.Fatal(err)
+		}
+		if routed() {
+			t.Error("a mailbox just deleted is still routed")
+		}
+	})
+}
