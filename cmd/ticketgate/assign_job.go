@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -42,17 +41,7 @@ func startPeriodic(ctx context.Context, name string, every time.Duration, log *s
 // receives (nil: never).
 func startPeriodicWake(ctx context.Context, name string, every time.Duration, wake <-chan struct{}, log *slog.Logger, fn func(context.Context) error) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	log = log.With(slog.String("job", name))
-	once := func() {
-		defer func() {
-			if v := recover(); v != nil {
-				log.Error("job panicked", slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
-			}
-		}()
-		if err := fn(ctx); err != nil && ctx.Err() == nil {
-			log.Error("job failed", slog.Any("error", err))
-		}
-	}
+	once := func() { supervise(ctx, log, "job "+name, fn) }
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		tick := time.NewTicker(every)

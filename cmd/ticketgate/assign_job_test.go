@@ -120,7 +120,7 @@ func TestPeriodicSurvivesPanics(t *testing.T) {
 		t.Error("the job ran after stop returned")
 	}
 	out := logs.String()
-	for _, want := range []string{"job panicked", "boom", "assign_job.go", "job failed", "temporary trouble", "job=test"} {
+	for _, want := range []string{"worker panicked", "boom", "assign_job.go", "worker stopped", "temporary trouble", `worker="job test"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math"
 	"os"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -103,18 +102,7 @@ func (cl *classification) start(st *storage.Store, desk *domain.Desk) (stop func
 		"classifier training": learner.Run,
 		"classifier":          func(ctx context.Context) error { return desk.RunClassifier(ctx, classifySweep) },
 	} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					cl.log.Error(name+" panic", slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
-				}
-			}()
-			if err := run(ctx); err != nil {
-				cl.log.Error(name+" stopped", slog.Any("error", err))
-			}
-		}()
+		wg.Go(func() { supervise(ctx, cl.log, name, run) })
 	}
 	return func() { cancel(); wg.Wait() }
 }

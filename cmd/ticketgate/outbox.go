@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,18 +104,7 @@ func startOutbox(ctx context.Context, c *Config, lookupEnv func(string) (string,
 		MaxAttempts: c.OutboxMaxAttempts, Log: outLog, Metrics: metrics})
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer func() {
-			if p := recover(); p != nil {
-				log.Error("outbox worker panicked", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
-			}
-		}()
-		if err := w.Run(ctx); err != nil {
-			log.Error("outbox worker stopped", slog.Any("error", err))
-		}
-	}()
+	wg.Go(func() { supervise(ctx, log, "outbox", w.Run) })
 	log.Info("sending mail", slog.String("relay", relay.String()))
 	return func() { cancel(); wg.Wait() }, nil
 }
