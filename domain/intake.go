@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -62,20 +60,6 @@ type Outcome struct {
 	Kind     OutcomeKind
 	TicketID int64 // the ticket it made or joined, if any
 	Reason   string
-}
-
-// IntakePolicy says which mail may open tickets.
-type IntakePolicy struct {
-	// HelpdeskAddress is where employees write; mail from it (or its plus
-	// addresses) is our own and never makes a ticket.
-	HelpdeskAddress string
-	// AllowedDomains may open tickets; "*" allows every domain.
-	AllowedDomains []string
-}
-
-// WithIntake sets the intake policy.
-func WithIntake(p IntakePolicy) Option {
-	return func(d *Desk) { d.intake = p }
 }
 
 // HashMessageID is the stable Message-ID given to a mail that has none, or
@@ -506,77 +490,6 @@ func (d *Desk) logMail(ctx context.Context, tx Store, it Received, ticketID int6
 // someone outside the ticket, say), kept in the history for the record.
 const EventMailIgnored EventKind = "mail_ignored"
 
-// threadTicket finds the ticket whose thread the mail answers, from its
-// In-Reply-To and References (newest first). Only Message-IDs that exist
-// in our records count: refs are guessable, threads are not.
-func (d *Desk) threadTicket(ctx context.Context, tx Store, in *Inbound) (int64, error) {
-	refs := slices.Clone(in.InReplyTo)
-	for i := len(in.References) - 1; i >= 0; i-- {
-		refs = append(refs, in.References[i])
-	}
-	seen := map[string]bool{}
-	for _, ref := range refs {
-		if ref == "" || seen[ref] || ref == in.MessageID {
-			continue
-		}
-		seen[ref] = true
-		id, err := tx.TicketByMessageID(ctx, ref)
-		if err == nil {
-			return id, nil
-		}
-		if !isNotFound(err) {
-			return 0, err
-		}
-	}
-	return 0, nil
-}
-
-var subjectRefRE = regexp.MustCompile(`(?i)\[` + RefPrefix + `(\d{1,18})\]`)
-
-// subjectRef returns n of a "[TKT-n]" tag in subject, or 0.
-func subjectRef(subject string) int64 {
-	m := subjectRefRE.FindStringSubmatch(subject)
-	if m == nil {
-		return 0
-	}
-	n, _ := strconv.ParseInt(m[1], 10, 64)
-	return n
-}
-
-// participant returns addr as an actor, and whether it takes part in t:
-// its requester, its assignee or an enabled admin, each by SameMailbox (a
-// plus address of an admin is that admin).
-func (d *Desk) participant(ctx context.Context, tx Store, t *Ticket, addr string) (Actor, bool, error) {
-	if addr == "" {
-		return Actor{}, false, nil
-	}
-	admin, err := d.isAdminMailbox(ctx, tx, addr)
-	if err != nil {
-		return Actor{}, false, err
-	}
-	return Actor{Email: addr, Admin: admin}, admin || SameMailbox(addr, t.Requester) || SameMailbox(addr, t.Assignee), nil
-}
-
-// isAdminMailbox reports whether addr is the mailbox of an enabled admin:
-// the user with that address, or else the user with the address without
-// its plus tag.
-func (d *Desk) isAdminMailbox(ctx context.Context, tx Store, addr string) (bool, error) {
-	lookups := []string{addr}
-	if base, ok := mailboxKey(addr); ok && base != addr {
-		lookups = append(lookups, base)
-	}
-	for _, a := range lookups {
-		u, err := tx.GetUserByEmail(ctx, a)
-		if err != nil && !isNotFound(err) {
-			return false, err
-		}
-		if u != nil && u.IsAdmin() && !u.Disabled && SameMailbox(u.Email, addr) {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // mailReply acts on a reply about t from actor, who takes part in it: a
 // comment, or the agent's DONE, or the requester's REOPEN.
 func (d *Desk) mailReply(ctx context.Context, tx Store, it Received, t *Ticket, actor Actor, how string) (Outcome, error) {
@@ -611,55 +524,6 @@ func (d *Desk) mailReply(ctx context.Context, tx Store, it Received, t *Ticket, 
 		return Outcome{Kind: OutcomeComment, TicketID: t.ID, Reason: "reopened by mail"}, nil
 	}
 	return Outcome{Kind: OutcomeComment, TicketID: t.ID, Reason: how}, nil
-}
-
-// senderPolicy says why from may not open a ticket ("" when it may), and
-// returns the sender's user when there is one.
-func (d *Desk) senderPolicy(ctx context.Context, tx Store, from string, pre *prefetched) (*User, string, error) {
-	if from == "" {
-		return nil, "no sender address", nil
-	}
-	if d.ownAddress(from, pre.batch.boxes) {
-		return nil, "sent by one of the helpdesk's own addresses (a mail loop)", nil
-	}
-	if !d.domainAllowed(EmailDomain(from)) {
-		return nil, outsidePolicy(from), nil
-	}
-	u, err := pre.user(ctx, tx, from)
-	switch {
-	case isNotFound(err):
-		return nil, "", nil
-	case err != nil:
-		return nil, "", err
-	case u.Disabled:
-		return u, fmt.Sprintf("sender %s is a disabled user", from), nil
-	}
-	return u, "", nil
-}
-
-func outsidePolicy(from string) string {
-	return fmt.Sprintf("sender %s is outside ALLOWED_SENDER_DOMAINS", from)
-}
-
-func (d *Desk) domainAllowed(domain string) bool {
-	allowed := d.intake.AllowedDomains
-	if len(allowed) == 0 && d.intake.HelpdeskAddress != "" {
-		allowed = []string{EmailDomain(d.intake.HelpdeskAddress)}
-	}
-	for _, a := range allowed {
-		if a == "*" || strings.EqualFold(a, domain) {
-			return true
-		}
-	}
-	return len(allowed) == 0
-}
-
-// IsHelpdeskAddress reports whether addr is the helpdesk address or one of
-// its plus addresses. (The receivers also take mail for the mailboxes of
-// the table: see Desk.RecipientMailbox.)
-func (p IntakePolicy) IsHelpdeskAddress(addr string) bool {
-	a, err := NormalizeEmail(addr)
-	return err == nil && p.HelpdeskAddress != "" && SameMailbox(a, p.HelpdeskAddress)
 }
 
 // mailAttachments is what a mail leaves on its ticket: its attachments,
@@ -702,103 +566,4 @@ func (d *Desk) MailboxState(ctx context.Context, mailbox string) (*MailboxState,
 		return nil, fmt.Errorf("mailbox state: %w", err)
 	}
 	return st, nil
-}
-
-// prefetched is what Receive reads and writes for a whole batch at once,
-// since statements, not mails, are what intake costs: the processed marks
-// of every mail in one insert, and the senders' users in one query.
-type prefetched struct {
-	batch *batchCache
-	fresh bool // this mail's processed mark was new
-}
-
-type batchCache struct {
-	fresh []bool
-	users map[string]*User // by address; nil value: known not to exist
-
-	// boxes are the mailboxes (the Desk's cached copy), for routing and
-	// for telling our own addresses.
-	boxes *mailboxSet
-	// routeNow is set in the batch's transaction (not in the one-mail
-	// retries): a new ticket of a mailbox with a default category is
-	// routed there at once.
-	routeNow bool
-
-	// inline is set when the batch's new tickets are classified in its
-	// transaction (see classifyOpened); classified lists them by id, and
-	// cats holds the categories read for a mail prepare did not classify.
-	inline     bool
-	classified map[int64]bool
-	cats       []Category
-	catsLoaded bool
-}
-
-func (d *Desk) prefetch(ctx context.Context, tx Store, items []Received) (*batchCache, error) {
-	now := d.clock.Now()
-	var marks []*ProcessedMail
-	var index []int
-	emails := map[string]bool{}
-	for i := range items {
-		in := items[i].Mail
-		if in == nil {
-			continue
-		}
-		if in.MessageID == "" {
-			in.MessageID = HashMessageID(items[i].Raw)
-		}
-		src := items[i].Source
-		marks = append(marks, &ProcessedMail{Mailbox: src.Mailbox, UIDValidity: src.UIDValidity, UID: src.UID, MessageID: in.MessageID, At: now})
-		index = append(index, i)
-		if in.From != "" {
-			emails[in.From] = true
-		}
-	}
-	inserted, err := tx.RecordProcessedBatch(ctx, marks)
-	if err != nil {
-		return nil, err
-	}
-	boxes, err := d.mailboxes(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	b := &batchCache{fresh: make([]bool, len(items)), users: map[string]*User{}, classified: map[int64]bool{}, boxes: boxes}
-	for k, i := range index {
-		b.fresh[i] = inserted[k]
-	}
-	list := make([]string, 0, len(emails))
-	for e := range emails {
-		list = append(list, e)
-		b.users[e] = nil
-	}
-	users, err := tx.UsersByEmail(ctx, list)
-	if err != nil {
-		return nil, err
-	}
-	for i := range users {
-		b.users[users[i].Email] = &users[i]
-	}
-	return b, nil
-}
-
-// at is the prefetched state of item i.
-func (b *batchCache) at(i int) *prefetched {
-	return &prefetched{batch: b, fresh: b.fresh[i]}
-}
-
-// user returns the user with address email, from the batch when it knows.
-func (p *prefetched) user(ctx context.Context, tx Store, email string) (*User, error) {
-	if u, known := p.batch.users[email]; known {
-		if u == nil {
-			return nil, fmt.Errorf("user %s: %w", email, ErrNotFound)
-		}
-		return u, nil
-	}
-	return tx.GetUserByEmail(ctx, email)
-}
-
-// remember notes that a requester exists now (created for this batch).
-func (p *prefetched) remember(id int64, email string) {
-	if u, known := p.batch.users[email]; !known || u == nil {
-		p.batch.users[email] = &User{ID: id, Email: email, Role: RoleEmployee}
-	}
 }
