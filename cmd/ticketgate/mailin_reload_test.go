@@ -1,10 +1,17 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"ticketgate/domain"
+	"ticketgate/storage/storagetest"
 )
 
 // TestPlanPollers: the wanted pollers against the running ones give the
@@ -70,4 +77,121 @@ func TestPollerFingerprint(t *testing.T) {
 			t.Errorf("fingerprint changed by %s: %v, want %v", tc.name, got, tc.restart)
 		}
 	}
+}
+
+// TestMailInFollowsTable: the intake's pollers (the admin dashboard's
+// list, adminui.MailInState) follow the mailboxes table at each check:
+// hr@ added is listed and polling, IMAP_URL's help@ beside it; disabled,
+// hr@ leaves the list and its poller has returned (its series gone);
+// added again after a delete it is polled again; each check that found
+// the table changed tells the functions registered with onChange, and a
+// check that found nothing changed does not. On go-imap's memory server,
+// SQLite and PostgreSQL; the checks are called by the test, not by the
+// clock.
+func TestMailInFollowsTable(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		a := newMemAccounts(t, nil)
+		a.prepare(t, "help@company.test")
+		a.prepare(t, "hr@company.test")
+		env := envOf(map[string]string{"DATABASE_URL": db.URL, "HELPDESK_ADDRESS": "help@company.test",
+			"IMAP_URL": a.url("help@company.test", "helpsecret"), "SMTP_LISTEN": "off", "HR_IMAP_PASSWORD": "hrsecret"})
+		c, err := loadConfig(env, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := storagetest.Open(t, db.URL)
+		desk := domain.NewDesk(st, nil, storagetest.Logger(t))
+		reg := prometheus.NewRegistry()
+		mi, err := newMailIn(ctx, c, env, st, desk, reg, storagetest.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var told [][]string
+		mi.table.onChange(func(_ context.Context, boxes []domain.Mailbox) {
+			var addrs []string
+			for _, m := range boxes {
+				addrs = append(addrs, m.Address)
+			}
+			told = append(told, addrs)
+		})
+		polling := func() map[string]bool {
+			got := map[string]bool{}
+			for _, p := range mi.MailInState().IMAP {
+				got[p.Name] = p.Polling
+			}
+			return got
+		}
+		waitPolling := func(want map[string]bool) {
+			t.Helper()
+			eventually(t, fmt.Sprintf("pollers %v", want), func() bool { return reflect.DeepEqual(polling(), want) })
+		}
+		hrSeries := func() bool {
+			mfs, err := reg.Gather()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, mf := range mfs {
+				for _, m := range mf.GetMetric() {
+					for _, l := range m.GetLabel() {
+						if l.GetName() == "mailbox" && l.GetValue() == "hr@company.test" {
+							return true
+						}
+					}
+				}
+			}
+			return false
+		}
+		pctx, stop := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); mi.pollers[0].Run(pctx) }()
+		defer func() { stop(); mi.table.stopAll(); wg.Wait() }()
+
+		mi.table.check(pctx) // the first: an empty table
+		if len(told) != 1 || len(told[0]) != 0 {
+			t.Errorf("told %v after the first check, want one empty list", told)
+		}
+		waitPolling(map[string]bool{"help@company.test": true})
+
+		admin := domain.Actor{Email: "admin@company.test", Admin: true}
+		hr := domain.Mailbox{Address: "hr@company.test", IMAPURL: a.url("hr@company.test", ""), Auth: domain.AuthPassword,
+			IMAPPassword: domain.SecretRef{Env: "HR_IMAP_PASSWORD"}, Enabled: true}
+		if _, err := desk.CreateMailbox(ctx, admin, hr); err != nil {
+			t.Fatal(err)
+		}
+		mi.table.check(pctx)
+		waitPolling(map[string]bool{"help@company.test": true, "hr@company.test": true})
+		mi.table.check(pctx) // nothing changed
+		if len(told) != 2 || !reflect.DeepEqual(told[1], []string{"hr@company.test"}) {
+			t.Errorf("told %v, want the empty table, then hr@", told)
+		}
+
+		if err := desk.SetMailboxEnabled(ctx, admin, hr.Address, false); err != nil {
+			t.Fatal(err)
+		}
+		mi.table.check(pctx) // returns once hr@'s poller has stopped
+		if got := polling(); !reflect.DeepEqual(got, map[string]bool{"help@company.test": true}) {
+			t.Errorf("pollers after hr@ was disabled: %v, want help@ only", got)
+		}
+		if hrSeries() {
+			t.Error("the metrics keep a series of the disabled hr@")
+		}
+		if got := strings.Join(mi.describe(c), "\n"); !strings.Contains(got, "not polling hr@company.test: disabled") {
+			t.Errorf("describe = %q, want hr@ not polled, disabled", got)
+		}
+
+		if err := desk.DeleteMailbox(ctx, admin, hr.Address); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := desk.CreateMailbox(ctx, admin, hr); err != nil {
+			t.Fatal(err)
+		}
+		mi.table.check(pctx)
+		waitPolling(map[string]bool{"help@company.test": true, "hr@company.test": true})
+		if len(told) != 4 {
+			t.Errorf("told %d times, want 4 (start, added, disabled, added again)", len(told))
+		}
+	})
 }
