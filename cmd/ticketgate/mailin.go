@@ -110,9 +110,7 @@ func (mi *mailIn) describe(c *Config) []string {
 	for _, p := range append(slices.Clone(mi.pollers), mi.table.polling()...) {
 		out = append(out, fmt.Sprintf("polling IMAP mailbox %s (%s)", p.Mailbox(), p.Name()))
 	}
-	mi.table.mu.Lock()
-	out = append(out, mi.table.notes...)
-	mi.table.mu.Unlock()
+	out = append(out, mi.table.notPolled()...)
 	for _, l := range mi.listeners {
 		proto := "SMTP"
 		if l.LMTP() {

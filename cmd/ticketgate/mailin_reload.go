@@ -87,7 +87,9 @@ type tablePoller struct {
 
 // onChange registers f, called (from the reconciler's goroutine) with the
 // mailboxes after each reconcile that found the table changed, the first
-// at start included. It is how other parts of serve follow the table.
+// at start included; register before mailIn.run. It is how other
+// parts of serve follow the table (the outbound side's per-mailbox
+// settings, say). f should return promptly: the next check waits for it.
 func (t *tablePollers) onChange(f func(ctx context.Context, boxes []domain.Mailbox)) {
 	t.changed = append(t.changed, f)
 }
@@ -343,6 +345,14 @@ func (t *tablePollers) taken(p *inbox.Poller) error {
 		}
 	}
 	return nil
+}
+
+// notPolled says, for people, which mailboxes of the table are not polled
+// and why.
+func (t *tablePollers) notPolled() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.notes)
 }
 
 // polling returns the table's running pollers in address order.
