@@ -82,8 +82,9 @@ func TestPollerFingerprint(t *testing.T) {
 // TestMailInFollowsTable: the intake's pollers (the admin dashboard's
 // list, adminui.MailInState) follow the mailboxes table at each check:
 // hr@ added is listed and polling, IMAP_URL's help@ beside it; disabled,
-// hr@ leaves the list and its poller has returned (its series gone);
-// added again after a delete it is polled again; each check that found
+// hr@ leaves the list and its poller has returned (its series and its
+// wake-up gone); added again after a delete it is polled again, with a
+// wake-up; each check that found
 // the table changed tells the functions registered with onChange, and a
 // check that found nothing changed does not. On go-imap's memory server,
 // SQLite and PostgreSQL; the checks are called by the test, not by the
@@ -143,6 +144,11 @@ func TestMailInFollowsTable(t *testing.T) {
 			}
 			return false
 		}
+		hasWaker := func() bool {
+			mi.wakers.mu.Lock()
+			defer mi.wakers.mu.Unlock()
+			return mi.wakers.by["hr@company.test"] != nil
+		}
 		pctx, stop := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		wg.Add(1)
@@ -178,6 +184,9 @@ func TestMailInFollowsTable(t *testing.T) {
 		if hrSeries() {
 			t.Error("the metrics keep a series of the disabled hr@")
 		}
+		if hasWaker() {
+			t.Error("the disabled hr@ keeps a wake-up")
+		}
 		if got := strings.Join(mi.describe(c), "\n"); !strings.Contains(got, "not polling hr@company.test: disabled") {
 			t.Errorf("describe = %q, want hr@ not polled, disabled", got)
 		}
@@ -190,6 +199,9 @@ func TestMailInFollowsTable(t *testing.T) {
 		}
 		mi.table.check(pctx)
 		waitPolling(map[string]bool{"help@company.test": true, "hr@company.test": true})
+		if !hasWaker() {
+			t.Error("hr@ polled again has no wake-up for Reconnect")
+		}
 		if len(told) != 4 {
 			t.Errorf("told %d times, want 4 (start, added, disabled, added again)", len(told))
 		}
