@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -38,7 +40,8 @@ func TestServeMailboxReloadDovecot(t *testing.T) {
 // comes then stays unseen; enabled again, that mail becomes a ticket;
 // its password reference changed to a wrong password puts it in state
 // error with the server's answer, and to a variable that is not set in
-// state error with that reason; deleted, it is no longer polled. help@
+// state error with that reason; deleted, it is no longer polled, and
+// added back by `setup apply` it takes the mail that waited in. help@
 // keeps taking mail in throughout and its poller is never restarted.
 func testServeMailboxReload(t *testing.T, db storagetest.DB, a *imapAccounts) {
 	ctx := context.Background()
@@ -178,6 +181,18 @@ func testServeMailboxReload(t *testing.T, db storagetest.DB, a *imapAccounts) {
 	if n := a.unseen(t, "hr@company.test"); n != 1 {
 		t.Errorf("%d unseen mails in the deleted mailbox, want 1", n)
 	}
+	// Added back by `setup apply` while serve runs: the mail that waited
+	// becomes a ticket.
+	file := filepath.Join(t.TempDir(), "setup.json")
+	box := fmt.Sprintf(`{"mailboxes": [{"address": "hr@company.test", "imap_url": %q, "imap_password_env": "HR_IMAP_PASSWORD"}]}`,
+		a.url("hr@company.test", ""))
+	if err := os.WriteFile(file, []byte(box), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := runCLI(t, env, "", "setup", "apply", file); code != 0 {
+		t.Fatalf("setup apply: %d %q %q", code, out, errOut)
+	}
+	ticket("hr after delete " + tok)
 
 	// IMAP_URL's poller ran throughout: never stopped or started again.
 	if m := series("ticketgate_imap_connected", "help@company.test").FindStringSubmatch(metrics()); m == nil || m[1] != "1" {
