@@ -16,28 +16,6 @@ import (
 // tickets in admin_tickets.go, the mail pages in admin_mail.go. Every one
 // is adminOnly (routes.go): to anyone but an admin they do not exist.
 
-// adminNotices are the success messages of the admin pages' redirects
-// (see notice).
-var adminNotices = map[string]string{
-	"categorized":  "The category is saved.",
-	"decided":      "The decision is recorded.",
-	"reassigned":   "The ticket has its new assignee.",
-	"adminresolve": "The ticket is resolved.",
-	"closed":       "The ticket is closed.",
-	"adminreopen":  "The ticket is open again.",
-	"admincomment": "Your comment was added.",
-	"mailretry":    "The mail will be sent again.",
-	"maildiscard":  "The mail was discarded; it will not be sent.",
-	"deadretry":    "Every dead mail will be sent again.",
-	"qretry":       "The mail was taken in again.",
-	"qdelete":      "The quarantined mail was deleted.",
-	"mbsaved":      "The mailbox is saved. Every running server polls it with the new settings within a few seconds.",
-	"mbenabled":    "The mailbox is enabled. Every running server starts polling it within a few seconds.",
-	"mbdisabled":   "The mailbox is disabled. Every running server stops polling it within a few seconds; its mail stays on its server.",
-	"mbdeleted":    "The mailbox is deleted. The mail in it stays on its server.",
-	"mbconnected":  "The mailbox is connected. Its mail is read again now.",
-}
-
 // MailIn reports how mail intake is doing right now, for the dashboard.
 // cmd wires it from the IMAP poller and the SMTP/LMTP receivers; it must be
 // safe for concurrent use.

@@ -40,31 +40,6 @@ func asFieldErrors(err error) (domain.FieldErrors, bool) {
 	return fe, ok
 }
 
-// adminSetupNotice is the success message of the admin pages' ?ok= codes.
-func adminSetupNotice(code string) string {
-	switch code {
-	case "usersaved":
-		return "The user is saved."
-	case "invited":
-		return "The invitation is on its way: the user chooses a password with the link in it (valid 1 hour)."
-	case "disabled":
-		return "The user is disabled and signed out everywhere."
-	case "enabled":
-		return "The user is enabled again."
-	case "catsaved":
-		return "The category is saved. The classifier learns the change."
-	case "catdeleted":
-		return "The category is deleted."
-	case "catmerged":
-		return "The category is merged: its tickets moved, each with a recategorized event."
-	case "membersaved":
-		return "The team member is saved."
-	case "memberremoved":
-		return "The team member is off the team. Their tickets stay with them."
-	}
-	return ""
-}
-
 type usersPage struct {
 	Layout
 	Roles []domain.Role

@@ -53,6 +53,7 @@ type Layout struct {
 // is an error then rather than at the first request.
 func parseTemplates(static map[string]string) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
+		"ticketRows": newTicketRows,
 		"static": func(name string) (string, error) {
 			v, ok := static[name]
 			if !ok {
@@ -163,33 +164,6 @@ func (h *Handler) layout(r *http.Request, title, nav string) Layout {
 	}
 	l.Notice = notice(r.URL.Query().Get("ok"))
 	return l
-}
-
-// notice is the success message a redirect asks for with ?ok=code; only
-// these fixed texts can be shown, so a link cannot put words on the page.
-func notice(code string) string {
-	switch code {
-	case "password":
-		return "Your password is set."
-	case "comment":
-		return "Your comment was added."
-	case "reopened":
-		return "The ticket is open again."
-	case "resolved":
-		return "The ticket is resolved."
-	case "created":
-		return "Your ticket is open. We will keep you posted by mail."
-	case "nofiles":
-		return "Your ticket is open, but its attachments could not be stored. Please send them by replying to the ticket's mail."
-	case "away":
-		return "Your availability is saved."
-	case "signedout":
-		return "You are signed out."
-	}
-	if n, ok := adminNotices[code]; ok { // Admin: dashboard, tickets, mail.
-		return n
-	}
-	return adminSetupNotice(code)
 }
 
 // render writes page with data and status. The page is rendered into a
@@ -317,4 +291,17 @@ func staticVersions() (map[string]string, error) {
 		return nil
 	})
 	return out, err
+}
+
+// ticketRows is what the "ticketrows" partial shows: the rows of a ticket
+// list, each linking to Link+ref, with the requester and assignee columns
+// the list asks for.
+type ticketRows struct {
+	Tickets             []domain.Ticket
+	Link                string
+	Requester, Assignee bool
+}
+
+func newTicketRows(ts []domain.Ticket, link string, requester, assignee bool) ticketRows {
+	return ticketRows{Tickets: ts, Link: link, Requester: requester, Assignee: assignee}
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Approvals (DESIGN.md "Approvals"): a category's levels are asked in
+// Approvals (docs/design.md "Approvals"): a category's levels are asked in
 // order. Level n's approvers get a row each, snapshotted from the category
 // when the level is mailed, so a ticket keeps the approvers it was sent to;
 // the requester is skipped, and a level left empty goes to the admins (any
@@ -97,7 +97,7 @@ func (d *Desk) mailApprover(ctx context.Context, tx Store, t *Ticket, a *Approva
 		return err
 	}
 	tok := approvalToken(key, a.ID, a.Approver)
-	replyTo := approvalReplyTo(d.intake.HelpdeskAddress, tok)
+	replyTo := approvalReplyTo(d.replyAddress(ctx, tx, full), tok)
 	subject := url.PathEscape("Re: Approval needed: [" + full.Ref() + "] " + full.Subject)
 	vars := map[string]string{
 		"Token":       tok,
@@ -127,7 +127,7 @@ func (d *Desk) mailApprover(ctx context.Context, tx Store, t *Ticket, a *Approva
 }
 
 // approvalMessageID is the Message-ID of the approval mail with token tok:
-// DESIGN.md's form, with the token as its unique part.
+// docs/design.md's form, with the token as its unique part.
 func (d *Desk) approvalMessageID(ticketID int64, tok string) string {
 	return fmt.Sprintf("tkt-%d.%s.%s@%s", ticketID, MailApprovalNeeded, tok, EmailDomain(d.intake.HelpdeskAddress))
 }

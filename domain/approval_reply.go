@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Answering approvals by mail (DESIGN.md "Approvals"). A reply counts only
+// Answering approvals by mail (docs/design.md "Approvals"). A reply counts only
 // if it carries a genuine token of an approval still open AND comes from
 // that approval's approver by SameMailbox (and, with TRUSTED_AUTHSERV_ID,
 // passes DMARC or DKIM there, see authPass). A genuine token from anyone else changes nothing and is
@@ -160,7 +160,7 @@ func (d *Desk) mailApproverProblem(ctx context.Context, tx Store, t *Ticket, a *
 	root := d.approvalMessageID(t.ID, tok)
 	return d.sendMail(ctx, tx, Mail{Kind: MailUnreadableReply, To: a.Approver, Ticket: t,
 		Vars:    map[string]string{"Problem": problem, "Instructions": instructions},
-		ReplyTo: approvalReplyTo(d.intake.HelpdeskAddress, tok), InReplyTo: root, References: []string{root}})
+		ReplyTo: approvalReplyTo(d.replyAddress(ctx, tx, t), tok), InReplyTo: root, References: []string{root}})
 }
 
 // approvalOf returns the approval whose genuine token a mail carries, or

@@ -1,6 +1,6 @@
 package domain
 
-// Assignment (DESIGN.md "Assignment"; decisions in docs/assignment.md).
+// Assignment (docs/design.md "Assignment"; decisions in docs/assignment.md).
 //
 // A ticket ready for work goes to a team member of its category who is
 // available at that moment: not marked away, or away with an AwayUntil

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Sign-in throttling (DESIGN.md "Security"; see throttle.go): after
+// Sign-in throttling (docs/design.md "Security"; see throttle.go): after
 // SignInAccountLimit failures for one account, or SignInAddressLimit from
 // one client address, within SignInWindow, further tries are refused until
 // the oldest failure leaves the window. Each try is counted before its

@@ -6,7 +6,7 @@ import (
 )
 
 // AutoKind says what kind of automatic mail an Inbound is. Automatic mail
-// never opens or reopens a ticket (DESIGN.md "Mail in", item 1).
+// never opens or reopens a ticket (docs/design.md "Mail in", item 1).
 type AutoKind string
 
 // The kinds of automatic mail, as Inbound.Automatic reports them.
@@ -66,7 +66,7 @@ var vendorAutoReplyMarkers = []string{
 }
 
 // Automatic says whether the mail was sent by a machine and what kind it is,
-// with a short human reason for the inbox log. It follows DESIGN.md "Mail
+// with a short human reason for the inbox log. It follows docs/design.md "Mail
 // in" item 1. Delivery reports come first (they often also carry
 // Auto-Submitted), then read receipts and feedback reports, then mailer
 // daemons, then RFC 3834 and vendor auto-reply markers, then list mail, and

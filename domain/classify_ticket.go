@@ -51,6 +51,14 @@ func (d *Desk) ClassifyTicket(ctx context.Context, id int64) error {
 	if t.Status != StatusTriage || t.ClassMethod != "" {
 		return nil
 	}
+	boxes, err := d.mailboxes(ctx, d.store)
+	if err != nil {
+		return fmt.Errorf("classify %s: %w", t.Ref(), err)
+	}
+	if def := d.defaultCategoryOf(t.Mailbox, boxes); def != nil {
+		// Its mailbox names the category: the classifier is not asked.
+		return d.categorizeByMailbox(ctx, id, *def)
+	}
 	cats, err := d.store.ListCategories(ctx)
 	if err != nil {
 		return fmt.Errorf("classify %s: %w", t.Ref(), err)
@@ -81,6 +89,28 @@ func (d *Desk) ClassifyTicket(ctx context.Context, id int64) error {
 }
 
 var errAlreadyClassified = errors.New("already classified")
+
+// categorizeByMailbox sends ticket id, in triage and never classified, to
+// its mailbox's default category (applyDefaultCategory), in a transaction.
+func (d *Desk) categorizeByMailbox(ctx context.Context, id, categoryID int64) error {
+	err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+		t, err := tx.GetTicketForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		if t.Status != StatusTriage || t.ClassMethod != "" {
+			return errAlreadyClassified
+		}
+		return d.applyDefaultCategory(ctx, tx, t, categoryID)
+	})
+	if errors.Is(err, errAlreadyClassified) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("categorize %s by its mailbox: %w", FormatRef(id), err)
+	}
+	return nil
+}
 
 // classifyText asks the classifier about a ticket's subject and body among
 // cats, and returns its answer (method defaulted, confidence within [0, 1])

@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// Commands by mail (DESIGN.md "Approvals" and "Agents and requesters by
+// Commands by mail (docs/design.md "Approvals" and "Agents and requesters by
 // mail"): the first non-empty line of a reply's new text must be one of a
 // few words, alone or followed by punctuation (. ! , : - —) and an optional
 // comment, in any case. "No problem, go ahead" or "Let me check" are no

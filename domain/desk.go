@@ -29,6 +29,8 @@ type Desk struct {
 
 	classify *classifying // see WithClassifier
 
+	boxes mailboxCache // the mailboxes, for routing (mailbox_route.go)
+
 	linkRequested chan struct{} // see PasswordLinksRequested
 
 	// instance names this process life in the rows of mails in flight
@@ -69,6 +71,9 @@ type NewTicket struct {
 	FromName  string
 	MessageID string // of the mail, without angle brackets; "" from the portal
 	Channel   string // how it came: imap, smtp, lmtp, import, portal
+	// Mailbox is the address of the mailbox it came in on ("" the default
+	// one, HELPDESK_ADDRESS's); see Ticket.Mailbox.
+	Mailbox string
 	// Attachments are stored with the ticket, in its transaction.
 	Attachments []InboundAttachment
 }
@@ -125,6 +130,7 @@ func (d *Desk) openTicketFor(ctx context.Context, tx Store, in NewTicket, reques
 		RequesterID: requester.ID,
 		Requester:   requester.Email,
 		MessageID:   in.MessageID,
+		Mailbox:     in.Mailbox,
 		CreatedAt:   now,
 		UpdatedAt:   now,
 	}

@@ -51,10 +51,14 @@ func (d *Desk) prepare(ctx context.Context, items []Received, parse func(raw []b
 		return
 	}
 	var cats []Category
+	var boxes *mailboxSet
 	if inline {
 		var err error
 		if cats, err = d.store.ListCategories(ctx); err != nil {
 			inline = false // the transaction classifies, or fails and says why
+		}
+		if boxes, err = d.mailboxes(ctx, d.store); err != nil {
+			inline = false
 		}
 	}
 	var big sync.RWMutex // a large mail is parsed alone
@@ -70,7 +74,8 @@ func (d *Desk) prepare(ctx context.Context, items []Received, parse func(raw []b
 				big.RUnlock()
 			}
 		}
-		if inline && it.class == nil && mayOpenTicket(it) {
+		// A mailbox with a default category needs no classification.
+		if inline && it.class == nil && mayOpenTicket(it) && d.defaultCategoryOf(d.mailboxOf(it.Source.Address), boxes) == nil {
 			subject, body := ticketText(newTicketFrom(*it))
 			if res, cat, err := d.classifyText(ctx, subject, body, cats); err == nil {
 				it.class = &preClassified{res: res, cat: cat}

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Scheduled jobs (DESIGN.md "Approvals" and the status table): an approver
+// Scheduled jobs (docs/design.md "Approvals" and the status table): an approver
 // who has not answered after APPROVAL_REMIND_AFTER gets one reminder in the
 // approval's own thread; a level still waiting after APPROVAL_EXPIRE_AFTER
 // is escalated to the admins by mail (0: never); a resolved ticket closes

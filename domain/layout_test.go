@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestDependencyRule enforces DESIGN.md's layout: domain imports none of
+// TestDependencyRule enforces docs/design.md's layout: domain imports none of
 // our packages, and the adapters (storage, inbox, outbox, adminui) never
 // import each other. Only cmd wires them together.
 func TestDependencyRule(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 // MailKind names a mail the product sends; each kind has its own template.
 type MailKind string
 
-// The mails of DESIGN.md "Mail out".
+// The mails of docs/design.md "Mail out".
 const (
 	MailTicketReceived   MailKind = "ticket_received"   // to the requester
 	MailApprovalNeeded   MailKind = "approval_needed"   // to each approver of a level
@@ -43,6 +43,11 @@ type Mail struct {
 	// ReplyTo is set where a flow needs answers at another address (the
 	// approval plus-address).
 	ReplyTo string
+	// From and FromName are the mailbox the mail goes out from, its
+	// address and display name; "" for the default (MAIL_FROM and
+	// HELPDESK_NAME). sendMail sets them from the ticket's mailbox.
+	From     string
+	FromName string
 	// InReplyTo and References thread the mail; empty starts a thread.
 	InReplyTo  string
 	References []string
@@ -92,6 +97,10 @@ func (d *Desk) sendMail(ctx context.Context, tx Store, m Mail) error {
 	if d.composer == nil {
 		return fmt.Errorf("send %s mail: %w", m.Kind, ErrNoComposer)
 	}
+	if m.From == "" && m.Ticket != nil {
+		// Mail about a ticket goes out from the mailbox it came in on.
+		m.From, m.FromName = d.sender(ctx, tx, m.Ticket)
+	}
 	var msg *OutboxMessage
 	if b, ok := tx.(*batchTx); ok && b.ids != nil {
 		// Rendered with the batch's other mails when it ends.
@@ -113,5 +122,6 @@ func (d *Desk) sendMail(ctx context.Context, tx Store, m Mail) error {
 	if m.Ticket != nil {
 		msg.TicketID = m.Ticket.ID
 	}
+	msg.Mailbox = m.From
 	return tx.EnqueueMail(ctx, msg)
 }

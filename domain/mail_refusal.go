@@ -42,7 +42,7 @@ var robotLocalParts = []string{"mailer-daemon", "postmaster", "noreply", "no-rep
 // last RefusalWindow (both recorded in tx, so they hold across instances),
 // never to robot addresses (MAILER-DAEMON, postmaster, no-reply…). The
 // mail-in pipeline calls it only for mail that is not an auto-reply, bounce
-// or list mail (those are never answered; DESIGN.md "Mail in" step 1), so
+// or list mail (those are never answered; docs/design.md "Mail in" step 1), so
 // refuseSender does not see auto-replies.
 //
 // The refusal carries nothing of the refused mail: a forged sender must not

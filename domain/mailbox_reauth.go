@@ -20,7 +20,10 @@ import (
 // Composer.
 //
 // The mail goes out like every other, from the helpdesk's address
-// (MAIL_FROM through SMTP_URL's relay).
+// (MAIL_FROM through the default relay), unless the refused mailbox is the
+// helpdesk address's own row, whose relay may be the default one (see
+// cmd/ticketgate's defaultRelayMailbox): then it goes out through another
+// mailbox that works (state ok, a relay of its own), when there is one.
 func (d *Desk) NotifyMailboxReauthorization(ctx context.Context, id int64, address, reason, advice string) (int, error) {
 	if !d.mailing() {
 		return 0, nil
@@ -36,6 +39,7 @@ func (d *Desk) NotifyMailboxReauthorization(ctx context.Context, id int64, addre
 		if err != nil {
 			return err
 		}
+		from, fromName := d.workingMailboxBeside(ctx, tx, address)
 		for _, a := range admins {
 			if a.Disabled {
 				continue
@@ -44,7 +48,7 @@ func (d *Desk) NotifyMailboxReauthorization(ctx context.Context, id int64, addre
 			//   mailbox  the mailbox's address
 			//   reason   the provider's words ("OAuth2 refresh: … invalid_grant: …")
 			//   advice   what to do about it ("" : reconnect it)
-			err := d.sendMail(ctx, tx, Mail{Kind: MailMailboxReauth, To: a.Email, ToName: a.Name,
+			err := d.sendMail(ctx, tx, Mail{Kind: MailMailboxReauth, To: a.Email, ToName: a.Name, From: from, FromName: fromName,
 				Vars: map[string]string{"mailbox": address, "reason": reason, "advice": advice}})
 			if err != nil {
 				return err
@@ -60,4 +64,29 @@ func (d *Desk) NotifyMailboxReauthorization(ctx context.Context, id int64, addre
 		d.log.InfoContext(ctx, "admins told that a mailbox must be connected again", "mailbox", address, "mails", n)
 	}
 	return n, nil
+}
+
+// workingMailboxBeside is the mailbox a mail about the refused mailbox
+// goes out from: "" (the default) unless refused is the helpdesk address,
+// then the first other enabled mailbox in state ok with a relay of its
+// own, if any.
+func (d *Desk) workingMailboxBeside(ctx context.Context, st MailboxStore, refused string) (addr, name string) {
+	if !SameMailbox(refused, d.intake.HelpdeskAddress) {
+		return "", ""
+	}
+	set, err := d.mailboxes(ctx, st)
+	if err != nil {
+		return "", ""
+	}
+	var best *Mailbox
+	for _, m := range set.byAddr {
+		if m.Enabled && m.State == MailboxOK && m.SMTPURL != "" && !SameMailbox(m.Address, refused) &&
+			(best == nil || m.Address < best.Address) {
+			best = m
+		}
+	}
+	if best == nil {
+		return "", ""
+	}
+	return best.Address, best.Name
 }

@@ -16,8 +16,13 @@ import (
 
 // Source says where a mail came from.
 type Source struct {
-	Channel     string // imap, smtp, lmtp, import
-	Mailbox     string // IMAP mailbox key ("" for other channels)
+	Channel string // imap, smtp, lmtp, import
+	Mailbox string // IMAP mailbox key ("" for other channels)
+	// Address is the address the mail was received for: the IMAP
+	// poller's mailbox, or the receiver's recipient; "" (or
+	// HELPDESK_ADDRESS) for the default mailbox. A new ticket keeps it
+	// (Ticket.Mailbox).
+	Address     string
 	UIDValidity uint32
 	UID         uint32
 	// Rescan is set while a mailbox is read again from the start (its
@@ -109,6 +114,7 @@ func (d *Desk) Receive(ctx context.Context, items []Received) ([]Outcome, error)
 			return err
 		}
 		pre.inline = d.classify != nil && d.classify.inline
+		pre.routeNow = true
 		classified = pre.classified
 		if d.mailing() {
 			if err := tx.countAcks(ctx, items, d.clock.Now()); err != nil {
@@ -297,7 +303,7 @@ func (d *Desk) afterCommit(ctx context.Context, outs []Outcome, classified map[i
 	}
 }
 
-// receiveOne decides what one mail means, in DESIGN.md's order, and
+// receiveOne decides what one mail means, in docs/design.md's order, and
 // commits its effect inside tx.
 //
 // pre holds what prefetch read and wrote for the batch: the mail's
@@ -397,7 +403,14 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 		}
 		return d.logMail(ctx, tx, it, 0, "", why)
 	}
-	t, err := d.openTicketFor(ctx, tx, newTicketFrom(it), requester, pre.batch.inline)
+	nt := newTicketFrom(it)
+	nt.Mailbox = d.mailboxOf(it.Source.Address)
+	// A mailbox's default category routes its new tickets in this
+	// transaction (in the batch's; the one-mail retries leave it to
+	// ClassifyTicket, which applies it the same way).
+	def := d.defaultCategoryOf(nt.Mailbox, pre.batch.boxes)
+	byMailbox := def != nil && pre.batch.routeNow
+	t, err := d.openTicketFor(ctx, tx, nt, requester, pre.batch.inline || byMailbox)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -405,7 +418,13 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 		return Outcome{}, err
 	}
 	pre.remember(t.RequesterID, t.Requester)
-	if pre.batch.inline {
+	switch {
+	case byMailbox:
+		if err := d.applyDefaultCategory(ctx, tx, t, *def); err != nil {
+			return Outcome{}, err
+		}
+		pre.batch.classified[t.ID] = true
+	case pre.batch.inline:
 		if err := d.classifyOpened(ctx, tx, it, t, pre.batch); err != nil {
 			return Outcome{}, err
 		}
@@ -418,7 +437,7 @@ func (d *Desk) followUp(ctx context.Context, tx Store, it Received, old *Ticket)
 	in := it.Mail
 	body := fmt.Sprintf("Follow-up to %s (closed).\n\n%s", old.Ref(), firstNonEmpty(in.NewText, in.Text))
 	t, err := d.openTicket(ctx, tx, NewTicket{Subject: in.Subject, Body: body, From: in.From, FromName: in.FromName,
-		MessageID: in.MessageID, Channel: it.Source.Channel})
+		MessageID: in.MessageID, Channel: it.Source.Channel, Mailbox: old.Mailbox})
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -600,8 +619,8 @@ func (d *Desk) senderPolicy(ctx context.Context, tx Store, from string, pre *pre
 	if from == "" {
 		return nil, "no sender address", nil
 	}
-	if d.intake.HelpdeskAddress != "" && SameMailbox(from, d.intake.HelpdeskAddress) {
-		return nil, "sent by the helpdesk address itself (a mail loop)", nil
+	if d.ownAddress(from, pre.batch.boxes) {
+		return nil, "sent by one of the helpdesk's own addresses (a mail loop)", nil
 	}
 	if !d.domainAllowed(EmailDomain(from)) {
 		return nil, outsidePolicy(from), nil
@@ -636,7 +655,8 @@ func (d *Desk) domainAllowed(domain string) bool {
 }
 
 // IsHelpdeskAddress reports whether addr is the helpdesk address or one of
-// its plus addresses; the receivers accept mail only for those.
+// its plus addresses. (The receivers also take mail for the mailboxes of
+// the table: see Desk.RecipientMailbox.)
 func (p IntakePolicy) IsHelpdeskAddress(addr string) bool {
 	a, err := NormalizeEmail(addr)
 	return err == nil && p.HelpdeskAddress != "" && SameMailbox(a, p.HelpdeskAddress)
@@ -696,6 +716,14 @@ type batchCache struct {
 	fresh []bool
 	users map[string]*User // by address; nil value: known not to exist
 
+	// boxes are the mailboxes (the Desk's cached copy), for routing and
+	// for telling our own addresses.
+	boxes *mailboxSet
+	// routeNow is set in the batch's transaction (not in the one-mail
+	// retries): a new ticket of a mailbox with a default category is
+	// routed there at once.
+	routeNow bool
+
 	// inline is set when the batch's new tickets are classified in its
 	// transaction (see classifyOpened); classified lists them by id, and
 	// cats holds the categories read for a mail prepare did not classify.
@@ -729,7 +757,11 @@ func (d *Desk) prefetch(ctx context.Context, tx Store, items []Received) (*batch
 	if err != nil {
 		return nil, err
 	}
-	b := &batchCache{fresh: make([]bool, len(items)), users: map[string]*User{}, classified: map[int64]bool{}}
+	boxes, err := d.mailboxes(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	b := &batchCache{fresh: make([]bool, len(items)), users: map[string]*User{}, classified: map[int64]bool{}, boxes: boxes}
 	for k, i := range index {
 		b.fresh[i] = inserted[k]
 	}

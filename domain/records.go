@@ -64,7 +64,7 @@ type Attachment struct {
 // OutboxStatus is where an outgoing mail is.
 type OutboxStatus string
 
-// Outbox statuses of DESIGN.md "Mail out".
+// Outbox statuses of docs/design.md "Mail out".
 const (
 	OutboxQueued OutboxStatus = "queued"
 	OutboxHeld   OutboxStatus = "held" // no relay configured: kept until there is one
@@ -91,6 +91,10 @@ type OutboxMessage struct {
 	// BodyDroppedAt is when OUTBOX_RETENTION dropped the body of this
 	// sent mail: Raw then holds its header section alone.
 	BodyDroppedAt *time.Time
+	// Mailbox is the address of the mailbox the mail goes out from and
+	// through (its SMTP settings); "" for the default one (MAIL_FROM
+	// through SMTP_URL).
+	Mailbox string
 }
 
 // InboxLogEntry records a mail that made no ticket, and why.

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// SetupFile is the helpdesk's setup as a file (DESIGN.md "Setup as a file"):
+// SetupFile is the helpdesk's setup as a file (docs/design.md "Setup as a file"):
 // categories, users (never passwords), team members and mailboxes (secrets
 // only by reference).
 type SetupFile struct {

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// designExample is DESIGN.md's example setup file.
+// designExample is docs/design.md's example setup file.
 var designExample = mustRead("testdata/design_setup.json")
 
 func mustRead(path string) string {

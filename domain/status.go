@@ -2,7 +2,7 @@ package domain
 
 import "fmt"
 
-// Status is where a ticket is in its life (DESIGN.md "Ticket statuses").
+// Status is where a ticket is in its life (docs/design.md "Ticket statuses").
 type Status string
 
 // The ticket statuses.
@@ -40,7 +40,7 @@ func (s Status) IsOpen() bool {
 // EventKind names an entry of a ticket's history.
 type EventKind string
 
-// Event kinds of DESIGN.md; later features add their own.
+// Event kinds of docs/design.md; later features add their own.
 const (
 	EventReceived          EventKind = "received"
 	EventClassified        EventKind = "classified"
@@ -74,7 +74,7 @@ type transition struct {
 	who  who
 }
 
-// transitions is DESIGN.md's status table, row by row; nothing else is legal.
+// transitions is docs/design.md's status table, row by row; nothing else is legal.
 // The empty "from" is a new ticket's first status.
 var transitions = map[Status]map[Status]transition{
 	"": {

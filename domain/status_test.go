@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// designTable is DESIGN.md's "leaves to" column, written out again here so
+// designTable is docs/design.md's "leaves to" column, written out again here so
 // that a change to the transition table has to be made twice, on purpose.
 var designTable = map[Status][]Status{
 	"":                     {StatusTriage, StatusAwaitingApproval, StatusUnassigned, StatusAssigned},

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Throttling (DESIGN.md "Security"): every throttled use case reserves its
+// Throttling (docs/design.md "Security"): every throttled use case reserves its
 // attempt before doing the work it throttles (checking a password, queueing
 // a password link). The reservation is one transaction that locks the keys,
 // counts the attempts in the window and, when every limit has room, records

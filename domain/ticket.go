@@ -33,6 +33,10 @@ type Ticket struct {
 	// MessageID is the Message-ID of the mail that opened the ticket (without
 	// angle brackets), the root of its mail thread; "" for portal tickets.
 	MessageID string
+	// Mailbox is the normalized address of the mailbox the ticket came in
+	// on (issue 14); "" for the default mailbox, HELPDESK_ADDRESS's. Mail
+	// about the ticket goes out from it. It never changes.
+	Mailbox string
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -14,7 +14,7 @@ import (
 	"sync"
 )
 
-// Approval tokens (DESIGN.md "Approvals"): "apr-<approval id>-<mac>", where
+// Approval tokens (docs/design.md "Approvals"): "apr-<approval id>-<mac>", where
 // mac is an HMAC-SHA256 with the server secret of the approval's id and
 // approver, in 26 lower-case base32 characters (128 bits). Nothing is
 // stored: a token is valid for the approval and approver it names, and a

@@ -13,7 +13,7 @@ import (
 // Role is what a user may do in the portal.
 type Role string
 
-// The roles of DESIGN.md "Who uses it".
+// The roles of docs/design.md "Who uses it".
 const (
 	RoleEmployee Role = "employee"
 	RoleAgent    Role = "agent"

@@ -46,6 +46,10 @@ type IMAPConfig struct {
 	// shortly before the token it logged in with expires, and the next
 	// login carries a fresh one (Exchange Online ends such sessions itself).
 	SASL mailauth.ClientFactory
+	// Address is the address mail in this mailbox was sent to, which new
+	// tickets keep (domain.Source.Address); "" for the default mailbox of
+	// HELPDESK_ADDRESS.
+	Address string
 	// Name is the mailbox's name in the metrics' mailbox label and in the
 	// state (its address); "" names it by its key.
 	Name string
@@ -764,7 +768,7 @@ func (p *Poller) commitBatch(ctx context.Context, c *imapclient.Client, uidValid
 		if !ok {
 			continue // expunged meanwhile
 		}
-		src := domain.Source{Channel: "imap", Mailbox: p.acct.key, UIDValidity: uidValidity, UID: uint32(u), Rescan: rescan}
+		src := domain.Source{Channel: "imap", Mailbox: p.acct.key, Address: p.cfg.Address, UIDValidity: uidValidity, UID: uint32(u), Rescan: rescan}
 		it := domain.Received{Source: src, Raw: raw}
 		if isOver {
 			it.ParseError = fmt.Errorf("larger than MAX_MESSAGE_BYTES (%d bytes); only its header is kept here, the mail stays in the IMAP account", tooBig)

@@ -52,14 +52,10 @@ func newOAuthDovecot(t *testing.T) *oauthDovecot {
 	if host == "" {
 		host, port = "127.0.0.1", "1143"
 	}
-	op := os.Getenv("OAUTH2_PORT")
-	if op == "" {
-		op = "9099"
-	}
 	d := &oauthDovecot{addr: net.JoinHostPort(host, port), mailbox: fmt.Sprintf("OAuth%d", time.Now().UnixNano())}
 	d.provider = mailauthtest.New(oauthUser, mailauthtest.Client{ID: "tg", Secret: "tg-client-secret", Email: oauthUser})
-	if err := d.provider.Start(net.JoinHostPort("127.0.0.1", op)); err != nil {
-		t.Fatalf("serve the test OAuth2 provider where Dovecot asks (OAUTH2_PORT %s): %v", op, err)
+	if err := d.provider.StartShared(mailauthtest.DovecotAddr(), 3*time.Minute); err != nil {
+		t.Fatalf("serve the test OAuth2 provider where Dovecot asks (OAUTH2_PORT): %v", err)
 	}
 	t.Cleanup(func() { d.provider.Close() })
 	c := d.client(t)

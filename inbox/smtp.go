@@ -24,7 +24,11 @@ type ListenerConfig struct {
 	LMTP bool
 	// Policy says which recipients are ours: the helpdesk address and its
 	// plus addresses.
-	Policy          domain.IntakePolicy
+	Policy domain.IntakePolicy
+	// Mailboxes, when set, also takes the addresses of the other
+	// mailboxes (issue 14) and says which mailbox a recipient is for;
+	// *domain.Desk is one. Nil: only Policy's address.
+	Mailboxes       RecipientRouter
 	MaxMessageBytes int64
 	// Domain is the name the server greets with.
 	Domain string
@@ -155,6 +159,25 @@ func (l *Listener) Run(ctx context.Context) error {
 	}
 }
 
+// RecipientRouter says whether mail for a recipient is ours and for which
+// mailbox ("" the default one, HELPDESK_ADDRESS's); *domain.Desk is one.
+type RecipientRouter interface {
+	RecipientMailbox(ctx context.Context, addr string) (mailbox string, ok bool, err error)
+}
+
+// route says whether to is ours, and for which mailbox.
+func (l *Listener) route(to string) (string, bool, error) {
+	if l.cfg.Policy.IsHelpdeskAddress(to) {
+		return "", true, nil
+	}
+	if l.cfg.Mailboxes == nil {
+		return "", false, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return l.cfg.Mailboxes.RecipientMailbox(ctx, to)
+}
+
 type backend struct{ l *Listener }
 
 func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
@@ -169,9 +192,11 @@ type session struct {
 	from   string
 	size   int64 // the SIZE the client declared (RFC 1870), 0 if none
 	rcpts  []string
+	// mailbox is the mailbox the mail is for: its first recipient's.
+	mailbox string
 }
 
-func (s *session) Reset() { s.from, s.size, s.rcpts = "", 0, nil }
+func (s *session) Reset() { s.from, s.size, s.rcpts, s.mailbox = "", 0, nil, "" }
 
 func (s *session) Logout() error { return nil }
 
@@ -184,9 +209,23 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if !s.l.cfg.Policy.IsHelpdeskAddress(to) {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1},
-			Message: "No such recipient here: this server only takes mail for " + s.l.cfg.Policy.HelpdeskAddress}
+	mailbox, ok, err := s.l.route(to)
+	if err != nil {
+		s.l.log.Error("recipient not checked", slog.String("remote", s.remote), slog.Any("error", err))
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
+			Message: "Temporary failure checking the recipient, please retry"}
+	}
+	if !ok {
+		msg := "No such recipient here: this server only takes mail for " + s.l.cfg.Policy.HelpdeskAddress
+		if s.l.cfg.Mailboxes != nil {
+			msg = "No such recipient here: this server only takes mail for the helpdesk's mailboxes"
+		}
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: msg}
+	}
+	if len(s.rcpts) == 0 {
+		// One mail is one intake: it belongs to the mailbox of its first
+		// recipient (a mail to help@ and hr@ at once is one ticket).
+		s.mailbox = mailbox
 	}
 	s.rcpts = append(s.rcpts, to)
 	return nil
@@ -227,7 +266,7 @@ func (s *session) Data(r io.Reader) error {
 	}
 	// The bytes are the same when the MTA retries (same envelope, same
 	// data): they are the mail's identity while it is in flight.
-	src := domain.Source{Channel: s.l.proto()}
+	src := domain.Source{Channel: s.l.proto(), Address: s.mailbox}
 	item := domain.Received{Source: src, Raw: buf.Bytes()}
 	outs, err := s.l.recv.Intake(context.Background(), []domain.Received{item}, s.l.parse)
 	if err != nil || len(outs) != 1 {

@@ -188,7 +188,15 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 // ticket it is about (0: none). The subject is the threading policy: one
 // subject per ticket thread, an approval's its own thread.
 func (c *Composer) viewOf(m domain.Mail) (view, int64) {
-	v := view{HelpdeskName: c.cfg.FromName, HelpdeskAddress: c.cfg.HelpdeskAddress, ToName: oneLine(m.ToName), Vars: m.Vars,
+	name, addr := c.cfg.FromName, c.cfg.HelpdeskAddress
+	if m.From != "" {
+		// A mailbox of its own (issue 14): the mail speaks for it.
+		addr = m.From
+		if m.FromName != "" {
+			name = oneLine(m.FromName)
+		}
+	}
+	v := view{HelpdeskName: name, HelpdeskAddress: addr, ToName: oneLine(m.ToName), Vars: m.Vars,
 		TriageLink:    c.cfg.BaseURL + "/admin/tickets?status=" + string(domain.StatusTriage),
 		MailboxesLink: c.cfg.BaseURL + "/admin/mail/mailboxes"}
 	for _, l := range m.Lines {
@@ -246,18 +254,29 @@ func (c *Composer) viewOf(m domain.Mail) (view, int64) {
 func (c *Composer) header(m domain.Mail, v view, to, msgID string) (gomail.Header, error) {
 	var h gomail.Header
 	h.SetDate(c.cfg.Now())
-	h.SetAddressList("From", []*gomail.Address{{Name: c.cfg.FromName, Address: c.cfg.From}})
+	// The From of a mailbox's mail is that mailbox (whose address is
+	// polled), with its display name when it has one (v.HelpdeskName);
+	// else MAIL_FROM, whose answers must reach HELPDESK_ADDRESS.
+	from, helpdesk := c.cfg.From, c.cfg.HelpdeskAddress
+	if m.From != "" {
+		a, err := mail.ParseAddress(m.From)
+		if err != nil || hasControl(m.From) {
+			return h, fmt.Errorf("compose %s: %w: from %q", m.Kind, domain.ErrInvalid, m.From)
+		}
+		from, helpdesk = a.Address, a.Address
+	}
+	h.SetAddressList("From", []*gomail.Address{{Name: v.HelpdeskName, Address: from}})
 	h.SetAddressList("To", []*gomail.Address{{Name: v.ToName, Address: to}})
 	replyTo := m.ReplyTo
-	if replyTo == "" && !strings.EqualFold(c.cfg.From, c.cfg.HelpdeskAddress) {
-		replyTo = c.cfg.HelpdeskAddress // answers must reach the helpdesk to thread
+	if replyTo == "" && !strings.EqualFold(from, helpdesk) {
+		replyTo = helpdesk // answers must reach the helpdesk to thread
 	}
 	if replyTo != "" {
 		rt, err := mail.ParseAddress(replyTo)
 		if err != nil || hasControl(replyTo) {
 			return h, fmt.Errorf("compose %s: %w: reply-to %q", m.Kind, domain.ErrInvalid, replyTo)
 		}
-		h.SetAddressList("Reply-To", []*gomail.Address{{Name: c.cfg.FromName, Address: rt.Address}})
+		h.SetAddressList("Reply-To", []*gomail.Address{{Name: v.HelpdeskName, Address: rt.Address}})
 	}
 	h.SetSubject(v.Title)
 	h.SetMessageID(msgID)

@@ -39,12 +39,27 @@ const (
 	DefaultLease     = 10 * time.Minute
 )
 
+// Senders picks, for each mailbox (issue 14), the relay its mail goes
+// through and its envelope sender. Implementations keep one Transport per
+// mailbox, so a batch opens at most one session per mailbox.
+type Senders interface {
+	// Sender returns the transport and envelope sender of the mail of
+	// mailbox (an OutboxMessage's Mailbox, never ""); ok false sends it
+	// as the default mailbox's (WorkerConfig.Transport and From): a
+	// mailbox disabled or deleted since the mail was queued.
+	Sender(ctx context.Context, mailbox string) (t Transport, from string, ok bool)
+}
+
 // WorkerConfig wires a Worker.
 type WorkerConfig struct {
 	Store     domain.OutboxStore // a mail going dead writes its ticket's mail_failed event in UpdateOutbox
 	Transport Transport
 	// From is the envelope sender (MAIL FROM): MAIL_FROM, where bounces go.
-	From        string
+	From string
+	// Senders, when set, sends the mail of each mailbox but the default
+	// through that mailbox's relay and login (see Senders); nil: all mail
+	// through Transport.
+	Senders     Senders
 	MaxAttempts int          // OUTBOX_MAX_ATTEMPTS; 0 means DefaultMaxAttempts
 	Clock       domain.Clock // nil: the system clock
 	Log         *slog.Logger // nil: discard
@@ -150,12 +165,20 @@ func (w *Worker) SendDue(ctx context.Context) (int, error) {
 	if len(batch) == 0 {
 		return 0, nil
 	}
-	var conn Conn
-	var dialErr error
+	// One session per relay (the default one and each mailbox's), opened
+	// at its first mail, closed at the end of the batch.
+	type session struct {
+		conn    Conn
+		dialErr error
+	}
+	sessions := map[Transport]*session{}
+	var order []*session
 	defer func() {
-		if conn != nil {
-			if err := conn.Close(); err != nil {
-				w.cfg.Log.Debug("outbox: close session", slog.Any("error", err))
+		for _, s := range order {
+			if s.conn != nil {
+				if err := s.conn.Close(); err != nil {
+					w.cfg.Log.Debug("outbox: close session", slog.Any("error", err))
+				}
 			}
 		}
 	}()
@@ -167,21 +190,29 @@ func (w *Worker) SendDue(ctx context.Context) (int, error) {
 			w.release(ctx, batch[i:])
 			return len(batch), ctx.Err()
 		}
-		if conn == nil || !conn.Usable() {
-			if conn != nil {
-				conn.Close()
-				conn = nil
+		tr, from := w.sender(ctx, m)
+		s := sessions[tr]
+		if s == nil {
+			s = &session{}
+			sessions[tr] = s
+			order = append(order, s)
+		}
+		if s.conn == nil || !s.conn.Usable() {
+			if s.conn != nil {
+				s.conn.Close()
+				s.conn = nil
 			}
-			// One failed dial per batch: the rest of it fails the same way.
-			if dialErr == nil {
-				conn, dialErr = w.cfg.Transport.Dial(ctx)
+			// One failed dial per relay and batch: the rest of its mail
+			// fails the same way.
+			if s.dialErr == nil {
+				s.conn, s.dialErr = tr.Dial(ctx)
 			}
 		}
 		var sendErr error
-		if dialErr != nil {
-			sendErr = dialErr
+		if s.dialErr != nil {
+			sendErr = s.dialErr
 		} else {
-			sendErr = conn.Send(ctx, w.cfg.From, m.To, m.Raw)
+			sendErr = s.conn.Send(ctx, from, m.To, m.Raw)
 		}
 		if sendErr != nil && ctx.Err() != nil {
 			w.release(ctx, batch[i:])
@@ -190,6 +221,17 @@ func (w *Worker) SendDue(ctx context.Context) (int, error) {
 		w.record(ctx, m, sendErr)
 	}
 	return len(batch), nil
+}
+
+// sender is the relay and envelope sender of m: its mailbox's, or the
+// default's.
+func (w *Worker) sender(ctx context.Context, m *domain.OutboxMessage) (Transport, string) {
+	if m.Mailbox != "" && w.cfg.Senders != nil {
+		if tr, from, ok := w.cfg.Senders.Sender(ctx, m.Mailbox); ok {
+			return tr, from
+		}
+	}
+	return w.cfg.Transport, w.cfg.From
 }
 
 // record writes the outcome of one attempt (see the package comment).

@@ -209,7 +209,7 @@ func TestFirstAdminAndUsers(t *testing.T) {
 	})
 }
 
-// designExample is DESIGN.md's example setup file.
+// designExample is docs/design.md's example setup file.
 var designExample = mustRead("../domain/testdata/design_setup.json")
 
 func mustRead(path string) string {

@@ -120,7 +120,7 @@ func (s *Store) DeleteProcessed(ctx context.Context, messageID string) error {
 // TicketByMessageID finds the ticket of a thread by one of its Message-IDs:
 // the requester's mail that opened it (tickets_message_id), or a mail we
 // sent about it. Ours name their ticket (tkt-N.KIND.RANDOM@domain,
-// DESIGN.md), so they are looked for among ticket N's mail alone
+// docs/design.md), so they are looked for among ticket N's mail alone
 // (outbox_ticket): no index of every Message-ID we ever sent is needed.
 func (s *Store) TicketByMessageID(ctx context.Context, messageID string) (int64, error) {
 	var id int64

@@ -32,6 +32,7 @@ type outboxRow struct {
 	CreatedAt     time.Time  `bun:"created_at"`
 	SentAt        *time.Time `bun:"sent_at"`
 	BodyDroppedAt *time.Time `bun:"body_dropped_at"`
+	Mailbox       string     `bun:"mailbox"`
 }
 
 // domain is the row as the domain sees it: its mail unpacked, and its
@@ -50,7 +51,7 @@ func (r *outboxRow) withoutRaw() domain.OutboxMessage {
 	return domain.OutboxMessage{ID: r.ID, TicketID: r.TicketID, Kind: r.Kind, To: r.ToAddr, Subject: subject,
 		MessageID: messageID, Status: domain.OutboxStatus(r.Status), Attempts: r.Attempts,
 		NextAttemptAt: r.NextAttemptAt.UTC(), LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(), SentAt: utcPtr(r.SentAt),
-		BodyDroppedAt: utcPtr(r.BodyDroppedAt)}
+		BodyDroppedAt: utcPtr(r.BodyDroppedAt), Mailbox: r.Mailbox}
 }
 
 // EnqueueMail inserts m and sets its ID.
@@ -58,7 +59,7 @@ func (s *Store) EnqueueMail(ctx context.Context, m *domain.OutboxMessage) error 
 	subject, messageID := storedHeaders(m.Subject, m.MessageID, m.Raw)
 	row := &outboxRow{TicketID: m.TicketID, Kind: m.Kind, ToAddr: m.To, Subject: subject, MessageID: messageID,
 		Raw: packRaw(m.Kind, m.Raw), Status: string(m.Status), Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt),
-		LastError: m.LastError, CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt)}
+		LastError: m.LastError, CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt), Mailbox: m.Mailbox}
 	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
 		return mapErr(err, "enqueue %s mail to %s", m.Kind, m.To)
 	}
@@ -85,8 +86,8 @@ func (s *Store) EnqueueMails(ctx context.Context, ms []*domain.OutboxMessage) er
 		n := min(len(ms), enqueueChunk)
 		var q strings.Builder
 		q.WriteString("INSERT INTO outbox (ticket_id, kind, to_addr, subject, message_id, raw, status, attempts, " +
-			"next_attempt_at, last_error, created_at, sent_at) VALUES ")
-		args := make([]any, 0, 1+12*n)
+			"next_attempt_at, last_error, created_at, sent_at, mailbox) VALUES ")
+		args := make([]any, 0, 1+13*n)
 		if pg {
 			args = append(args, pgx.QueryExecModeCacheStatement)
 		}
@@ -95,12 +96,12 @@ func (s *Store) EnqueueMails(ctx context.Context, ms []*domain.OutboxMessage) er
 				q.WriteString(", ")
 			}
 			q.WriteByte('(')
-			for j := range 12 {
+			for j := range 13 {
 				if j > 0 {
 					q.WriteString(", ")
 				}
 				if pg {
-					fmt.Fprintf(&q, "$%d", i*12+j+1)
+					fmt.Fprintf(&q, "$%d", i*13+j+1)
 				} else {
 					q.WriteByte('?')
 				}
@@ -115,7 +116,7 @@ func (s *Store) EnqueueMails(ctx context.Context, ms []*domain.OutboxMessage) er
 			}
 			subject, messageID := storedHeaders(stripNUL(m.Subject), stripNUL(m.MessageID), m.Raw)
 			args = append(args, ticket, stripNUL(m.Kind), stripNUL(m.To), subject, messageID, packed[i],
-				stripNUL(string(m.Status)), m.Attempts, s.timeArg(m.NextAttemptAt), stripNUL(m.LastError), s.timeArg(m.CreatedAt), sent)
+				stripNUL(string(m.Status)), m.Attempts, s.timeArg(m.NextAttemptAt), stripNUL(m.LastError), s.timeArg(m.CreatedAt), sent, stripNUL(m.Mailbox))
 		}
 		var err error
 		switch db := s.idb.(type) {

@@ -114,3 +114,58 @@ func TestNotifyMailboxReauthorization(t *testing.T) {
 		}
 	})
 }
+
+// TestReauthMailGoesThroughAWorkingMailbox: when the refused mailbox is
+// the helpdesk address's own row (whose relay may be the default one), the
+// admins' mail goes out from another mailbox that works and has a relay
+// of its own; when another mailbox is refused, from the default.
+func TestReauthMailGoesThroughAWorkingMailbox(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		ctx := context.Background()
+		st := storagetest.Open(t, db.URL)
+		c := &recordingComposer{}
+		d := domain.NewDesk(st, fixedClock{}, storagetest.Logger(t), domain.WithComposer(c, true),
+			domain.WithIntake(domain.IntakePolicy{HelpdeskAddress: "help@company.test"}))
+		root := domain.User{Email: "root@x.test", Role: domain.RoleAdmin, CreatedAt: t0, UpdatedAt: t0}
+		if err := st.CreateUser(ctx, &root); err != nil {
+			t.Fatal(err)
+		}
+		boxes := map[string]*domain.Mailbox{}
+		for _, addr := range []string{"help@company.test", "facilities@company.test", "hr@company.test"} {
+			mb := oauthMailbox(addr)
+			mb.Name = "Desk " + addr
+			mb.CreatedAt, mb.UpdatedAt = t0, t0
+			if err := mb.Normalize(); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.CreateMailbox(ctx, &mb); err != nil {
+				t.Fatal(err)
+			}
+			boxes[addr] = &mb
+		}
+		// facilities@ is in error: not a working mailbox; hr@ works.
+		if err := st.SetMailboxState(ctx, boxes["facilities@company.test"].ID, domain.MailboxError, "timeout", t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetMailboxState(ctx, boxes["hr@company.test"].ID, domain.MailboxOK, "", t0); err != nil {
+			t.Fatal(err)
+		}
+		d.InvalidateMailboxes()
+		for _, tc := range []struct{ refused, from string }{
+			{"help@company.test", "hr@company.test"},
+			{"facilities@company.test", ""},
+		} {
+			c.mails = nil
+			mb := boxes[tc.refused]
+			if err := st.SetMailboxState(ctx, mb.ID, domain.MailboxNeedsReauthorization, "invalid_grant", t0); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := d.NotifyMailboxReauthorization(ctx, mb.ID, mb.Address, "invalid_grant", ""); err != nil || n != 1 {
+				t.Fatalf("%s refused: %d mails, %v", tc.refused, n, err)
+			}
+			if len(c.mails) != 1 || c.mails[0].From != tc.from {
+				t.Errorf("%s refused: the admins' mail goes out from %q; want %q", tc.refused, c.mails[0].From, tc.from)
+			}
+		}
+	})
+}

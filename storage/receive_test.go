@@ -75,7 +75,7 @@ func TestReceivePolicy(t *testing.T) {
 			from, want string
 		}{
 			{"eve@elsewhere.test", "outside ALLOWED_SENDER_DOMAINS"},
-			{"help+apr-x@company.test", "helpdesk address itself"},
+			{"help+apr-x@company.test", "helpdesk's own addresses"},
 			{"", "no sender address"},
 		} {
 			o := receive1(t, d, mail("p-"+tt.from+"@x", tt.from, "hello", "hi"))

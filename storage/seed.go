@@ -64,7 +64,8 @@ func (s *Store) SeedRows(ctx context.Context, b *Seed) error {
 			subject, messageID := storedHeaders(m.Subject, m.MessageID, m.Raw)
 			mail[i] = outboxRow{TicketID: m.TicketID, Kind: m.Kind, ToAddr: m.To, Subject: subject, MessageID: messageID,
 				Raw: packRaw(m.Kind, m.Raw), Status: string(m.Status), Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt),
-				LastError: m.LastError, CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt), BodyDroppedAt: utcPtr(m.BodyDroppedAt)}
+				LastError: m.LastError, CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt), BodyDroppedAt: utcPtr(m.BodyDroppedAt),
+				Mailbox: m.Mailbox}
 		}
 		if err := insertChunks(ctx, tx, "outbox", mail); err != nil {
 			return err

@@ -26,6 +26,7 @@ type ticketRow struct {
 	ApprovalLevel   int       `bun:"approval_level,nullzero"`
 	AssigneeID      int64     `bun:"assignee_id,nullzero"`
 	MessageID       string    `bun:"message_id"`
+	Mailbox         string    `bun:"mailbox"`
 	CreatedAt       time.Time `bun:"created_at"`
 	UpdatedAt       time.Time `bun:"updated_at"`
 }
@@ -42,7 +43,7 @@ type ticketView struct {
 func toTicketRow(t *domain.Ticket) *ticketRow {
 	return &ticketRow{ID: t.ID, Subject: t.Subject, Body: t.Body, RequesterID: t.RequesterID, CategoryID: t.CategoryID,
 		ClassMethod: t.ClassMethod, ClassConfidence: t.ClassConfidence, Status: string(t.Status),
-		ApprovalLevel: t.ApprovalLevel, AssigneeID: t.AssigneeID, MessageID: t.MessageID,
+		ApprovalLevel: t.ApprovalLevel, AssigneeID: t.AssigneeID, MessageID: t.MessageID, Mailbox: t.Mailbox,
 		CreatedAt: utc(t.CreatedAt), UpdatedAt: utc(t.UpdatedAt)}
 }
 
@@ -50,7 +51,7 @@ func (v *ticketView) domain() domain.Ticket {
 	return domain.Ticket{ID: v.ID, Subject: v.Subject, Body: v.Body, RequesterID: v.RequesterID, Requester: v.RequesterEmail,
 		CategoryID: v.CategoryID, Category: v.CategoryName, ClassMethod: v.ClassMethod, ClassConfidence: v.ClassConfidence,
 		Status: domain.Status(v.Status), ApprovalLevel: v.ApprovalLevel, AssigneeID: v.AssigneeID, Assignee: v.AssigneeEmail,
-		MessageID: v.MessageID, CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC()}
+		MessageID: v.MessageID, Mailbox: v.Mailbox, CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC()}
 }
 
 // The statements that write a ticket, prepared once (stmt_cache.go): on
@@ -58,21 +59,21 @@ func (v *ticketView) domain() domain.Ticket {
 // triggers of tickets at every write. Their values are ticketArgs'.
 const (
 	insertTicketSQL = "INSERT INTO tickets (subject, body, category_id, class_method, class_confidence, status, " +
-		"approval_level, assignee_id, message_id, updated_at, requester_id, created_at) " +
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+		"approval_level, assignee_id, message_id, updated_at, requester_id, created_at, mailbox) " +
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
 	updateTicketSQL = "UPDATE tickets SET subject = ?, body = ?, category_id = ?, class_method = ?, class_confidence = ?, " +
 		"status = ?, approval_level = ?, assignee_id = ?, message_id = ?, updated_at = ? WHERE id = ? AND status = ?"
 )
 
 // ticketArgs are r's values in the order of updateTicketSQL's SET, and with
-// created, insertTicketSQL's two more, as Bun would write them (strings
+// created, insertTicketSQL's three more, as Bun would write them (strings
 // without NUL, zero ids and levels NULL, times as Bun stores them).
 func (s *Store) ticketArgs(r *ticketRow, created bool) []any {
 	args := make([]any, 0, 14)
 	args = append(args, stripNUL(r.Subject), stripNUL(r.Body), nullInt(r.CategoryID), stripNUL(r.ClassMethod), r.ClassConfidence,
 		stripNUL(r.Status), nullInt(int64(r.ApprovalLevel)), nullInt(r.AssigneeID), stripNUL(r.MessageID), s.timeArg(r.UpdatedAt))
 	if created {
-		args = append(args, r.RequesterID, s.timeArg(r.CreatedAt))
+		args = append(args, r.RequesterID, s.timeArg(r.CreatedAt), stripNUL(r.Mailbox))
 	}
 	return args
 }

@@ -133,21 +133,21 @@ func (a *app) cmdClassify(args []string) error {
 		return usagef("want the text to classify")
 	}
 	text := strings.Join(pos, " ")
-	_, c, st, _, err := a.prepare(f, nil)
+	e, err := a.open(f, nil)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	log := a.quietLogger(c)
-	cl := newClassification(c, log)
-	cats, err := st.ListCategories(a.ctx)
+	defer e.Close()
+	log := a.quietLogger(e.c)
+	cl := newClassification(e.c, log)
+	cats, err := e.st.ListCategories(a.ctx)
 	if err != nil {
 		return err
 	}
 	if len(cats) == 0 {
 		return errors.New("no categories: add some with `ticketgate setup apply FILE.json`")
 	}
-	if _, err := classify.NewLearner(st, cl.local, classify.LearnerOptions{Log: log}).Retrain(a.ctx); err != nil {
+	if _, err := classify.NewLearner(e.st, cl.local, classify.LearnerOptions{Log: log}).Retrain(a.ctx); err != nil {
 		return err
 	}
 	subject, body := splitSubject(text)
@@ -158,8 +158,8 @@ func (a *app) cmdClassify(args []string) error {
 	w := a.stdout
 	fmt.Fprintf(w, "category:    %s\n", orDash(res.Category))
 	fmt.Fprintf(w, "confidence:  %.2f", res.Confidence)
-	if res.Category != "" && res.Confidence < c.ClassifyMinConfidence {
-		fmt.Fprintf(w, " (below CLASSIFY_MIN_CONFIDENCE %.2f: the ticket would wait in triage)", c.ClassifyMinConfidence)
+	if res.Category != "" && res.Confidence < e.c.ClassifyMinConfidence {
+		fmt.Fprintf(w, " (below CLASSIFY_MIN_CONFIDENCE %.2f: the ticket would wait in triage)", e.c.ClassifyMinConfidence)
 	}
 	fmt.Fprintf(w, "\nmethod:      %s\nexplanation: %s\n", res.Method, res.Explanation)
 	if len(res.Candidates) > 0 {
@@ -251,18 +251,18 @@ func (a *app) classifyEval(args []string) error {
 		examples, keywords = classify.SeedExamples(cats), classify.Keywords(cats)
 	default:
 		source = "database"
-		_, _, st, _, err := a.prepare(f, nil)
+		e, err := a.open(f, nil)
 		if err != nil {
 			return err
 		}
-		defer st.Close()
-		if cats, err = st.ListCategories(a.ctx); err != nil {
+		defer e.Close()
+		if cats, err = e.st.ListCategories(a.ctx); err != nil {
 			return err
 		}
 		if len(cats) == 0 {
 			return errors.New("no categories in the database: use --train or --keywords-only, or `setup apply` first")
 		}
-		tickets, err := st.TrainingExamples(a.ctx, 0)
+		tickets, err := e.st.TrainingExamples(a.ctx, 0)
 		if err != nil {
 			return err
 		}

@@ -118,7 +118,12 @@ func (a *app) openDesk(c *Config, log *slog.Logger, opts ...domain.Option) (*sto
 	if len(applied) > 0 {
 		log.Info("database migrated", slog.String("applied", strings.Join(applied, ", ")))
 	}
-	base, err := deskOptions(c)
+	def, err := defaultRelayMailbox(a.ctx, c, st)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	base, err := deskOptions(c, c.SMTPURL != "" || def != nil)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
@@ -126,9 +131,11 @@ func (a *app) openDesk(c *Config, log *slog.Logger, opts ...domain.Option) (*sto
 	return st, domain.NewDesk(st, nil, log, append(base, opts...)...), nil
 }
 
-// deskOptions are the Desk's settings that come from the configuration.
-func deskOptions(c *Config) ([]domain.Option, error) {
-	mail, err := mailOption(c)
+// deskOptions are the Desk's settings that come from the configuration;
+// relay says whether mail has a relay to go out through (see
+// defaultRelayMailbox), so is queued rather than held.
+func deskOptions(c *Config, relay bool) ([]domain.Option, error) {
+	mail, err := mailOption(c, relay)
 	if err != nil {
 		return nil, err
 	}
@@ -149,19 +156,33 @@ func (a *app) quietLogger(c *Config) *slog.Logger {
 	return a.logger(&q)
 }
 
-// prepare parses a command's flags and opens the database.
-func (a *app) prepare(f *flags, args []string) ([]string, *Config, *storage.Store, *domain.Desk, error) {
+// cmdEnv is what an admin command works with: its positional arguments,
+// the configuration, and the database with the Desk over it. Close it
+// when done.
+type cmdEnv struct {
+	args []string
+	c    *Config
+	st   *storage.Store
+	d    *domain.Desk
+}
+
+// Close closes the database.
+func (e *cmdEnv) Close() error { return e.st.Close() }
+
+// open parses a command's flags, reads the configuration and opens the
+// database (migrated) with a Desk that logs warnings and errors only.
+func (a *app) open(f *flags, args []string) (*cmdEnv, error) {
 	pos, err := f.parse(args)
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return nil, err
 	}
 	c, err := a.config(f)
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return nil, err
 	}
 	st, d, err := a.openDesk(c, a.quietLogger(c))
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return nil, err
 	}
-	return pos, c, st, d, nil
+	return &cmdEnv{args: pos, c: c, st: st, d: d}, nil
 }

@@ -127,7 +127,7 @@ func TestSetupCommands(t *testing.T) {
 	})
 }
 
-// designExample is DESIGN.md's example setup file.
+// designExample is docs/design.md's example setup file.
 var designExample = mustRead("../../domain/testdata/design_setup.json")
 
 func mustRead(path string) string {
@@ -148,7 +148,7 @@ func keys(m map[string]any) []string {
 }
 
 // TestTicketJSON seeds tickets through the domain and reads them back
-// through the commands, checking DESIGN.md's field names and types.
+// through the commands, checking docs/design.md's field names and types.
 func TestTicketJSON(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		ctx := context.Background()
@@ -197,14 +197,14 @@ func TestTicketJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &list); err != nil || len(list) != 2 {
 			t.Fatalf("ticket list --json = %s (%v)", out, err)
 		}
-		listKeys := []string{"approval_level", "assignee", "category", "classification", "created_at", "id", "ref", "requester", "status", "subject", "updated_at"}
+		listKeys := []string{"approval_level", "assignee", "category", "classification", "created_at", "id", "mailbox", "ref", "requester", "status", "subject", "updated_at"}
 		if got := keys(list[0]); !slices.Equal(got, listKeys) {
 			t.Errorf("list fields = %v, want %v", got, listKeys)
 		}
 		newest := list[0]
 		if newest["id"] != float64(tk.ID) || newest["ref"] != tk.Ref() || newest["status"] != "awaiting_approval" ||
 			newest["approval_level"] != float64(1) || newest["category"] != "Hardware Request" || newest["requester"] != "ann@company.test" ||
-			newest["assignee"] != nil || newest["subject"] != "New laptop" {
+			newest["assignee"] != nil || newest["subject"] != "New laptop" || newest["mailbox"] != "help@localhost" {
 			t.Errorf("newest ticket = %v", newest)
 		}
 		if c, _ := newest["classification"].(map[string]any); c["method"] != "local" || c["confidence"] != 0.82 {

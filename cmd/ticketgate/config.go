@@ -18,7 +18,7 @@ import (
 	"ticketgate/storage"
 )
 
-// Config is every setting of DESIGN.md's configuration table, parsed once.
+// Config is every setting of docs/design.md's configuration table, parsed once.
 type Config struct {
 	DatabaseURL           string
 	HTTPAddr              string

@@ -22,19 +22,19 @@ func (a *app) cmdDashboard(args []string) error {
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	_, _, st, d, err := a.prepare(f, nil)
+	e, err := a.open(f, nil)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer e.Close()
 	if *recount {
 		start := time.Now()
-		if err := d.RecountDashboard(a.ctx); err != nil {
+		if err := e.d.RecountDashboard(a.ctx); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.stdout, "Recounted the dashboard in %v.\n\n", time.Since(start).Round(time.Millisecond))
 	}
-	db, err := d.Dashboard(a.ctx)
+	db, err := e.d.Dashboard(a.ctx)
 	if err != nil {
 		return err
 	}

@@ -31,24 +31,24 @@ func (a *app) cmdInbox(args []string) error {
 func (a *app) inboxImport(args []string) error {
 	f := a.newFlags("inbox import", "inbox import FILE.eml… ('-' reads one mail from standard input)\n\nRuns each mail through the same pipeline as mail received by IMAP or SMTP.")
 	f.markOwn()
-	files, c, st, d, err := a.prepare(f, args)
+	e, err := a.open(f, args)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if len(files) == 0 {
+	defer e.Close()
+	if len(e.args) == 0 {
 		return usagef("want at least one file")
 	}
 	defer func() {
-		if err := releaseInFlight(d); err != nil {
+		if err := releaseInFlight(e.d); err != nil {
 			fmt.Fprintf(a.stderr, "warning: %v\n", err)
 		}
 	}()
 	var failed int
-	for _, name := range files {
+	for _, name := range e.args {
 		var raw []byte
 		if name == "-" {
-			raw, err = io.ReadAll(io.LimitReader(a.stdin, c.MaxMessageBytes+1))
+			raw, err = io.ReadAll(io.LimitReader(a.stdin, e.c.MaxMessageBytes+1))
 		} else {
 			raw, err = os.ReadFile(name)
 		}
@@ -57,22 +57,22 @@ func (a *app) inboxImport(args []string) error {
 			failed++
 			continue
 		}
-		if int64(len(raw)) > c.MaxMessageBytes {
-			fmt.Fprintf(a.stderr, "%s: larger than MAX_MESSAGE_BYTES (%d bytes)\n", name, c.MaxMessageBytes)
+		if int64(len(raw)) > e.c.MaxMessageBytes {
+			fmt.Fprintf(a.stderr, "%s: larger than MAX_MESSAGE_BYTES (%d bytes)\n", name, e.c.MaxMessageBytes)
 			failed++
 			continue
 		}
 		// Recorded in flight by the hash of the file: a file that crashed
 		// this command twice is quarantined the third time.
 		item := domain.Received{Source: domain.Source{Channel: "import"}, Raw: raw}
-		outs, err := d.Intake(a.ctx, []domain.Received{item}, inbox.Guard(parseMail, 0))
+		outs, err := e.d.Intake(a.ctx, []domain.Received{item}, inbox.Guard(parseMail, 0))
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		fmt.Fprintf(a.stdout, "%s: %s\n", name, describeOutcome(outs[0]))
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d files could not be read", failed, len(files))
+		return fmt.Errorf("%d of %d files could not be read", failed, len(e.args))
 	}
 	return nil
 }
@@ -106,22 +106,22 @@ func (a *app) inboxLog(args []string) error {
 	limit := f.Int("limit", 100, "at most this many, newest first (0: all)")
 	asJSON := f.Bool("json", false, "print a JSON array")
 	f.markOwn()
-	_, _, st, d, err := a.prepare(f, args)
+	e, err := a.open(f, args)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	entries, err := d.InboxLog(a.ctx, *limit)
+	defer e.Close()
+	entries, err := e.d.InboxLog(a.ctx, *limit)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
 		out := make([]inboxLogJSON, len(entries))
-		for i, e := range entries {
-			out[i] = inboxLogJSON{ID: e.ID, At: rfc3339(e.At), Channel: e.Channel, MessageID: e.MessageID, From: e.From,
-				Subject: e.Subject, Reason: e.Reason}
-			if e.TicketID != 0 {
-				ref := domain.FormatRef(e.TicketID)
+		for i, en := range entries {
+			out[i] = inboxLogJSON{ID: en.ID, At: rfc3339(en.At), Channel: en.Channel, MessageID: en.MessageID, From: en.From,
+				Subject: en.Subject, Reason: en.Reason}
+			if en.TicketID != 0 {
+				ref := domain.FormatRef(en.TicketID)
 				out[i].Ticket = &ref
 			}
 		}
@@ -129,9 +129,9 @@ func (a *app) inboxLog(args []string) error {
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "AT\tCHANNEL\tFROM\tTICKET\tSUBJECT\tREASON")
-	for _, e := range entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format("2006-01-02 15:04"), e.Channel, orDash(e.From),
-			orDash(ticketRefOrEmpty(e.TicketID)), e.Subject, e.Reason)
+	for _, en := range entries {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", en.At.UTC().Format("2006-01-02 15:04"), en.Channel, orDash(en.From),
+			orDash(ticketRefOrEmpty(en.TicketID)), en.Subject, en.Reason)
 	}
 	return tw.Flush()
 }
@@ -151,23 +151,23 @@ func (a *app) inboxQuarantine(args []string) error {
 	f := a.newFlags("inbox quarantine "+verb, "inbox quarantine list | show ID [--raw] | retry ID\n\nMail that could not be read or processed, kept whole with the reason.")
 	raw := f.Bool("raw", false, "with show: print the whole mail as received")
 	f.markOwn()
-	pos, _, st, d, err := a.prepare(f, args[1:])
+	e, err := a.open(f, args[1:])
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer e.Close()
 	id := int64(0)
 	if verb != "list" {
-		if len(pos) != 1 {
+		if len(e.args) != 1 {
 			return usagef("want one quarantine ID")
 		}
-		if id, err = strconv.ParseInt(pos[0], 10, 64); err != nil || id <= 0 {
-			return usagef("%q is not a quarantine ID", pos[0])
+		if id, err = strconv.ParseInt(e.args[0], 10, 64); err != nil || id <= 0 {
+			return usagef("%q is not a quarantine ID", e.args[0])
 		}
 	}
 	switch verb {
 	case "list":
-		qs, err := d.Quarantine(a.ctx, 0)
+		qs, err := e.d.Quarantine(a.ctx, 0)
 		if err != nil {
 			return err
 		}
@@ -179,7 +179,7 @@ func (a *app) inboxQuarantine(args []string) error {
 		}
 		return tw.Flush()
 	case "show":
-		q, err := d.QuarantinedMail(a.ctx, id)
+		q, err := e.d.QuarantinedMail(a.ctx, id)
 		if err != nil {
 			return err
 		}
@@ -194,7 +194,7 @@ func (a *app) inboxQuarantine(args []string) error {
 		fmt.Fprintf(a.stdout, "message-id: %s\nsize:       %d bytes\nreason:     %s\n\n%s\n", q.MessageID, q.Size, q.Reason, headerOf(q.Raw))
 		return nil
 	case "retry":
-		out, err := d.RetryQuarantined(a.ctx, id, inbox.Parse)
+		out, err := e.d.RetryQuarantined(a.ctx, id, inbox.Parse)
 		if err != nil {
 			return err
 		}

@@ -35,7 +35,7 @@ func TestMailVolumeJobs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		opts, err := deskOptions(c)
+		opts, err := deskOptions(c, c.SMTPURL != "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -41,12 +41,12 @@ func (a *app) mailboxList(args []string) error {
 	f := a.newFlags("mailbox list", "mailbox list [--json]\n\nThe mailboxes the helpdesk reads and sends through (setup file key \"mailboxes\"), with how they log in and the poller's state.")
 	asJSON := f.Bool("json", false, "print a JSON array")
 	f.markOwn()
-	_, _, st, d, err := a.prepare(f, args)
+	e, err := a.open(f, args)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	boxes, err := d.Mailboxes(a.ctx)
+	defer e.Close()
+	boxes, err := e.d.Mailboxes(a.ctx)
 	if err != nil {
 		return err
 	}

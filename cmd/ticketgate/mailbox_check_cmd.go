@@ -32,25 +32,25 @@ func (a *app) mailboxTest(args []string) error {
 	asJSON := f.Bool("json", false, "print a JSON object")
 	timeout := f.Duration("timeout", defaultCheckTimeout, "how long each step may take")
 	f.markOwn()
-	pos, c, st, _, err := a.prepare(f, args)
+	e, err := a.open(f, args)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if len(pos) != 1 {
+	defer e.Close()
+	if len(e.args) != 1 {
 		return usagef("want one ADDRESS")
 	}
 	if *timeout <= 0 || *timeout > 10*time.Minute {
 		return usagef("--timeout %s: want between 1s and 10m", *timeout)
 	}
-	tester, err := newMailboxTester(c, a.lookupEnv, st)
+	tester, err := newMailboxTester(e.c, a.lookupEnv, e.st)
 	if err != nil {
 		return err
 	}
 	tester.timeout = *timeout
-	checks, err := tester.Test(a.ctx, pos[0])
+	checks, err := tester.Test(a.ctx, e.args[0])
 	if errors.Is(err, domain.ErrNotFound) {
-		return fmt.Errorf("no mailbox %s (see `ticketgate mailbox list`)", pos[0])
+		return fmt.Errorf("no mailbox %s (see `ticketgate mailbox list`)", e.args[0])
 	} else if err != nil {
 		return err
 	}
@@ -59,8 +59,8 @@ func (a *app) mailboxTest(args []string) error {
 		ok = ok && ch.OK
 	}
 	if *asJSON {
-		out := mailboxTestJSON{Address: pos[0], OK: ok, Checks: []mailboxCheckJSON{}}
-		if addr, err := domain.NormalizeEmail(pos[0]); err == nil {
+		out := mailboxTestJSON{Address: e.args[0], OK: ok, Checks: []mailboxCheckJSON{}}
+		if addr, err := domain.NormalizeEmail(e.args[0]); err == nil {
 			out.Address = addr
 		}
 		for _, ch := range checks {

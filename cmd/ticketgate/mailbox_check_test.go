@@ -367,24 +367,6 @@ func TestMailboxTesterUnknown(t *testing.T) {
 	})
 }
 
-// startProviderAt serves p at addr, where the mail stack's Dovecot asks;
-// another test may hold the port for a while, so it retries for a minute.
-func startProviderAt(t *testing.T, p *mailauthtest.Provider, addr string) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		err := p.Start(addr)
-		if err == nil {
-			t.Cleanup(func() { p.Close() })
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve the test OAuth2 provider at %s, where Dovecot asks: %v", addr, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
 // TestMailboxTestDovecot: `ticketgate mailbox test` against the mail
 // stack (MAILSTACK=1): Dovecot and Mailpit. A password mailbox passes
 // every step (STARTTLS and AUTH at Mailpit with TLS_CA_FILE); a wrong
@@ -400,12 +382,11 @@ func TestMailboxTestDovecot(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		const clientSecret, hrPassword, wrong = "dovecot-client-secret-3c", "hrsecret", "not-the-password-0f"
 		const secretKey = "0123456789abcdef0123456789abcdef-dovecot"
-		op := os.Getenv("OAUTH2_PORT")
-		if op == "" {
-			op = "9099"
-		}
 		p := mailauthtest.New("alice@company.test", mailauthtest.Client{ID: "tg-check", Secret: clientSecret, Email: "alice@company.test"})
-		startProviderAt(t, p, net.JoinHostPort("127.0.0.1", op))
+		if err := p.StartShared(mailauthtest.DovecotAddr(), 3*time.Minute); err != nil {
+			t.Fatalf("serve the test OAuth2 provider where Dovecot asks: %v", err)
+		}
+		t.Cleanup(func() { p.Close() })
 		a := dovecotAccounts(t)
 		for _, u := range []string{"hr@company.test", "alice@company.test"} {
 			a.prepare(t, u)

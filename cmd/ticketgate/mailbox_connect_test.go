@@ -46,27 +46,19 @@ func TestServeReconnectDovecot(t *testing.T) {
 		t.Skip("MAILSTACK=1 not set: tests against the real mail stack skipped")
 	}
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
-		testServeReconnect(t, db, dovecotAccounts(t), newConnectProvider(t, "127.0.0.1:9099"))
+		testServeReconnect(t, db, dovecotAccounts(t), newConnectProvider(t, mailauthtest.DovecotAddr()))
 	})
 }
 
 const connectClientSecret = "connect-client-secret-77aa"
 
 // newConnectProvider starts the test provider on addr; another test may
-// hold 9099 for a moment, so the listen is retried for up to a minute.
+// hold Dovecot's port for a while, so the listen is retried (StartShared).
 func newConnectProvider(t *testing.T, addr string) *mailauthtest.Provider {
 	t.Helper()
 	p := mailauthtest.New("alice@company.test", mailauthtest.Client{ID: "tg-connect", Secret: connectClientSecret})
-	deadline := time.Now().Add(time.Minute)
-	for {
-		err := p.Start(addr)
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("start the OAuth2 provider on %s: %v", addr, err)
-		}
-		time.Sleep(500 * time.Millisecond)
+	if err := p.StartShared(addr, 3*time.Minute); err != nil {
+		t.Fatalf("start the OAuth2 provider on %s: %v", addr, err)
 	}
 	t.Cleanup(func() { p.Close() })
 	return p
@@ -179,7 +171,7 @@ func testServeReconnect(t *testing.T, db storagetest.DB, a *imapAccounts, p *mai
 	br := startChromium(t, chromium)
 	br.run("sign in", chromedp.Navigate(baseURL+"/signin"), chromedp.WaitVisible(chromedp.CSS("#email")),
 		chromedp.SendKeys(chromedp.CSS("#email"), "root@company.test"), chromedp.SendKeys(chromedp.CSS("#password"), "root's long passphrase"),
-		chromedp.Click(chromedp.CSS("main button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("nav")))
+		chromedp.Click(chromedp.CSS("main button[type=submit]")), chromedp.WaitVisible(chromedp.CSS(`form[action="/signout"]`)))
 	br.run("dashboard", chromedp.Navigate(baseURL+"/admin"), chromedp.WaitVisible(chromedp.CSS("#reauth-banner")))
 	if s := br.text("#reauth-banner"); !strings.Contains(s, user+" must be connected again") {
 		t.Errorf("the banner says %q", s)

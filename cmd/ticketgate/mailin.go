@@ -82,6 +82,8 @@ func newMailIn(ctx context.Context, c *Config, lookupEnv func(string) (string, b
 	// The table's pollers start with the intake (run): its first reconcile.
 	mi.table = &tablePollers{st: st, desk: desk, secrets: secrets, wakers: &mi.wakers, metrics: m, log: imapLog,
 		base: base, baseErr: tlsErr, fixed: mi.pollers, running: map[string]*tablePoller{}}
+	// The Desk's copy of the mailboxes (routing, senders) follows too.
+	mi.table.onChange(func(context.Context, []domain.Mailbox) { desk.InvalidateMailboxes() })
 	// One bound for both receivers: what it protects is this process.
 	sessions := inbox.NewSessionLimit(c.SMTPMaxSessions)
 	for _, l := range []struct {
@@ -91,7 +93,7 @@ func newMailIn(ctx context.Context, c *Config, lookupEnv func(string) (string, b
 		if l.addr == "off" || l.addr == "" {
 			continue
 		}
-		ln := inbox.NewListener(inbox.ListenerConfig{Addr: l.addr, LMTP: l.lmtp, Policy: intakePolicy(c),
+		ln := inbox.NewListener(inbox.ListenerConfig{Addr: l.addr, LMTP: l.lmtp, Policy: intakePolicy(c), Mailboxes: desk,
 			MaxMessageBytes: c.MaxMessageBytes, Domain: domain.EmailDomain(c.HelpdeskAddress),
 			Sessions: sessions, MaxCommands: c.SMTPMaxCommands},
 			desk, parseMail, m, log.With(slog.String("component", map[bool]string{false: "smtp", true: "lmtp"}[l.lmtp])))
@@ -116,7 +118,7 @@ func (mi *mailIn) describe(c *Config) []string {
 		if l.LMTP() {
 			proto = "LMTP"
 		}
-		out = append(out, fmt.Sprintf("receiving %s on %s for %s", proto, l.Addr(), c.HelpdeskAddress))
+		out = append(out, fmt.Sprintf("receiving %s on %s for %s and the enabled mailboxes", proto, l.Addr(), c.HelpdeskAddress))
 	}
 	return out
 }

@@ -313,6 +313,7 @@ func (t *tablePollers) build(mb *domain.Mailbox) (*inbox.Poller, error) {
 		return nil, err
 	}
 	id, address, log := mb.ID, mb.Address, t.log
+	cfg.Address = address // its new tickets are this mailbox's
 	cfg.Report, cfg.Wake = t.wakers.resumable(address, func() func(error) {
 		return reauthNotifier(t.desk, id, address, stateWriter(t.st, id, address, log), log)
 	})

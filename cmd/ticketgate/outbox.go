@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,39 +17,83 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"ticketgate/domain"
+	"ticketgate/domain/mailauth"
 	"ticketgate/outbox"
 	"ticketgate/storage"
 )
 
 // mailOption is the Desk's Composer, built from the configuration: every
 // command's Desk renders mail the same way, and writes it queued when a
-// relay is configured, held otherwise.
-func mailOption(c *Config) (domain.Option, error) {
+// relay is configured (relay), held otherwise.
+func mailOption(c *Config, relay bool) (domain.Option, error) {
 	comp, err := outbox.NewComposer(outbox.ComposerConfig{From: c.MailFrom, FromName: c.HelpdeskName,
 		HelpdeskAddress: c.HelpdeskAddress, BaseURL: c.BaseURL})
 	if err != nil {
 		return nil, err
 	}
-	return domain.WithComposer(comp, c.SMTPURL != ""), nil
+	return domain.WithComposer(comp, relay), nil
 }
 
-// startOutbox starts the outbox worker when SMTP_URL is set (after turning
-// held mail back to queued) and returns a function that stops it and waits
-// for it. Without a relay mail stays held and nothing runs.
-func startOutbox(ctx context.Context, c *Config, st *storage.Store, desk *domain.Desk, log *slog.Logger, reg prometheus.Registerer) (func(), error) {
+// defaultRelayMailbox is the row of the mailboxes table that stands for
+// SMTP_URL when SMTP_URL is not set: HELPDESK_ADDRESS's mailbox, enabled
+// and with an smtp_url (a Microsoft 365 or Google mailbox has no password
+// to put in SMTP_URL). nil when SMTP_URL is set or there is no such row.
+func defaultRelayMailbox(ctx context.Context, c *Config, st domain.MailboxStore) (*domain.Mailbox, error) {
+	if c.SMTPURL != "" {
+		return nil, nil
+	}
+	m, err := st.GetMailboxByAddress(ctx, c.HelpdeskAddress)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case !m.Enabled || m.SMTPURL == "":
+		return nil, nil
+	}
+	return m, nil
+}
+
+// startOutbox starts the outbox worker when there is a relay (SMTP_URL, or
+// the smtp_url of HELPDESK_ADDRESS's row of the mailboxes table), after
+// turning held mail back to queued, and returns a function that stops it
+// and waits for it. Without a relay mail stays held and nothing runs.
+//
+// Each mailbox of the table sends its mail through its own relay when it
+// has an smtp_url (mailboxSenders).
+func startOutbox(ctx context.Context, c *Config, lookupEnv func(string) (string, bool), st *storage.Store, desk *domain.Desk,
+	log *slog.Logger, reg prometheus.Registerer) (func(), error) {
 	metrics, err := outbox.NewMetrics(reg)
 	if err != nil {
 		return nil, fmt.Errorf("outbox metrics: %w", err)
 	}
-	if c.SMTPURL == "" {
-		log.Warn("SMTP_URL is not set: outgoing mail is held until serve runs with a relay")
-		return func() {}, nil
-	}
-	relay, err := outbox.NewSMTP(outbox.SMTPConfig{URL: c.SMTPURL, CAFile: c.TLSCAFile,
-		LocalName: domain.EmailDomain(c.HelpdeskAddress)})
+	def, err := defaultRelayMailbox(ctx, c, st)
 	if err != nil {
 		return nil, err
 	}
+	if c.SMTPURL == "" && def == nil {
+		log.Warn("SMTP_URL is not set: outgoing mail is held until serve runs with a relay")
+		return func() {}, nil
+	}
+	outLog := log.With(slog.String("component", "outbox"))
+	senders := &mailboxSenders{desk: desk, st: st, secrets: mailboxSecrets{lookupEnv: lookupEnv, baseURL: c.BaseURL},
+		caFile: c.TLSCAFile, local: domain.EmailDomain(c.HelpdeskAddress), log: outLog}
+	if c.SecretKey != "" {
+		if senders.secrets.sealer, err = mailauth.NewSealer([]byte(c.SecretKey)); err != nil {
+			return nil, fmt.Errorf("SECRET_KEY: %v", err)
+		}
+	}
+	var relay *outbox.SMTP
+	if def != nil {
+		relay, err = senders.build(def)
+	} else {
+		relay, err = outbox.NewSMTP(outbox.SMTPConfig{URL: c.SMTPURL, CAFile: c.TLSCAFile,
+			LocalName: domain.EmailDomain(c.HelpdeskAddress)})
+	}
+	if err != nil {
+		return nil, err
+	}
+	senders.relay = relay
 	n, err := desk.ReleaseHeldMail(ctx)
 	if err != nil {
 		return nil, err
@@ -56,8 +101,8 @@ func startOutbox(ctx context.Context, c *Config, st *storage.Store, desk *domain
 	if n > 0 {
 		log.Info("held mail queued", slog.Int("count", n))
 	}
-	w := outbox.NewWorker(outbox.WorkerConfig{Store: st, Transport: relay, From: c.MailFrom,
-		MaxAttempts: c.OutboxMaxAttempts, Log: log.With(slog.String("component", "outbox")), Metrics: metrics})
+	w := outbox.NewWorker(outbox.WorkerConfig{Store: st, Transport: relay, From: c.MailFrom, Senders: senders,
+		MaxAttempts: c.OutboxMaxAttempts, Log: outLog, Metrics: metrics})
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -93,7 +138,7 @@ func (a *app) cmdOutbox(args []string) error {
 	return usagef("unknown action %q: want list, show, retry or discard", args[0])
 }
 
-// outboxJSON is a mail as `outbox list --json` prints it (DESIGN.md "JSON
+// outboxJSON is a mail as `outbox list --json` prints it (docs/design.md "JSON
 // of the commands").
 type outboxJSON struct {
 	ID            int64   `json:"id"`
@@ -153,12 +198,12 @@ func (a *app) outboxList(args []string) error {
 	if *limit < 0 {
 		return usagef("--limit must not be negative")
 	}
-	_, _, store, d, err := a.prepare(f, nil)
+	e, err := a.open(f, nil)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	ms, err := d.Outbox(a.ctx, st, *limit)
+	defer e.Close()
+	ms, err := e.d.Outbox(a.ctx, st, *limit)
 	if err != nil {
 		return err
 	}
@@ -202,16 +247,16 @@ func parseOutboxID(pos []string) (int64, error) {
 
 func (a *app) outboxShow(args []string) error {
 	f := a.newFlags("outbox show", "outbox show ID")
-	pos, _, store, d, err := a.prepare(f, args)
+	e, err := a.open(f, args)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	id, err := parseOutboxID(pos)
+	defer e.Close()
+	id, err := parseOutboxID(e.args)
 	if err != nil {
 		return err
 	}
-	m, err := d.OutboxMessage(a.ctx, id)
+	m, err := e.d.OutboxMessage(a.ctx, id)
 	if err != nil {
 		return err
 	}
@@ -273,27 +318,27 @@ func (a *app) outboxRetry(args []string) error {
 	f := a.newFlags("outbox retry", "outbox retry ID | outbox retry --dead")
 	dead := f.Bool("dead", false, "retry every dead mail")
 	f.markOwn()
-	pos, _, store, d, err := a.prepare(f, args)
+	e, err := a.open(f, args)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer e.Close()
 	if *dead {
-		if len(pos) != 0 {
+		if len(e.args) != 0 {
 			return usagef("give an id or --dead, not both")
 		}
-		n, err := d.RetryDeadMail(a.ctx)
+		n, err := e.d.RetryDeadMail(a.ctx)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(a.stdout, "%d dead mail(s) queued again\n", n)
 		return nil
 	}
-	id, err := parseOutboxID(pos)
+	id, err := parseOutboxID(e.args)
 	if err != nil {
 		return err
 	}
-	if err := d.RetryMail(a.ctx, id); err != nil {
+	if err := e.d.RetryMail(a.ctx, id); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "mail %d queued again\n", id)
@@ -302,16 +347,16 @@ func (a *app) outboxRetry(args []string) error {
 
 func (a *app) outboxDiscard(args []string) error {
 	f := a.newFlags("outbox discard", "outbox discard ID")
-	pos, _, store, d, err := a.prepare(f, args)
+	e, err := a.open(f, args)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	id, err := parseOutboxID(pos)
+	defer e.Close()
+	id, err := parseOutboxID(e.args)
 	if err != nil {
 		return err
 	}
-	if err := d.DiscardMail(a.ctx, id); err != nil {
+	if err := e.d.DiscardMail(a.ctx, id); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "mail %d discarded\n", id)

@@ -151,7 +151,7 @@ func TestServeReleasesHeldMail(t *testing.T) {
 		}
 		relayed := mailDesk(t, st, nil, true)
 		reg := prometheus.NewRegistry()
-		stop, err := startOutbox(ctx, cfg, st, relayed, storagetest.Logger(t), reg)
+		stop, err := startOutbox(ctx, cfg, os.LookupEnv, st, relayed, storagetest.Logger(t), reg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -30,7 +30,7 @@ func refusalDesk(t *testing.T, st *storage.Store, clock domain.Clock, env map[st
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts, err := deskOptions(c)
+	opts, err := deskOptions(c, c.SMTPURL != "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,7 +89,7 @@ func (a *app) cmdServe(args []string) error {
 			metricsLn.Close()
 		}
 	}
-	stopOutbox, err := startOutbox(a.ctx, c, st, desk, log, reg)
+	stopOutbox, err := startOutbox(a.ctx, c, a.lookupEnv, st, desk, log, reg)
 	if err != nil {
 		closeListeners()
 		return err

@@ -48,12 +48,12 @@ func (a *app) setupApply(args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	_, _, st, d, err := a.prepare(f, nil)
+	e, err := a.open(f, nil)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	rep, err := d.ApplySetup(a.ctx, file, *prune)
+	defer e.Close()
+	rep, err := e.d.ApplySetup(a.ctx, file, *prune)
 	if err != nil {
 		var se *domain.SetupError
 		if errors.As(err, &se) {
@@ -71,12 +71,12 @@ func (a *app) setupApply(args []string) error {
 func (a *app) setupExport(args []string) error {
 	f := a.newFlags("setup export", "setup export\n\nPrints categories, users (never passwords), team members and mailboxes (secrets\nonly as the references they were given) as a setup file.")
 	f.markOwn()
-	_, _, st, d, err := a.prepare(f, args)
+	e, err := a.open(f, args)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	file, err := d.ExportSetup(a.ctx)
+	defer e.Close()
+	file, err := e.d.ExportSetup(a.ctx)
 	if err != nil {
 		return err
 	}

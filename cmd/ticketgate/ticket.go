@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,7 +25,7 @@ func (a *app) cmdTicket(args []string) error {
 	return usagef("unknown action %q: want list or show", args[0])
 }
 
-// ticketJSON is a ticket as `ticket list --json` prints it (DESIGN.md
+// ticketJSON is a ticket as `ticket list --json` prints it (docs/design.md
 // "JSON of the commands"): other tools read these names.
 type ticketJSON struct {
 	ID             int64               `json:"id"`
@@ -36,8 +37,11 @@ type ticketJSON struct {
 	Classification *classificationJSON `json:"classification"`
 	Requester      string              `json:"requester"`
 	Assignee       *string             `json:"assignee"`
-	CreatedAt      string              `json:"created_at"`
-	UpdatedAt      string              `json:"updated_at"`
+	// Mailbox is the address the ticket came in on: HELPDESK_ADDRESS for
+	// the default mailbox (never null: every ticket came in somewhere).
+	Mailbox   string `json:"mailbox"`
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
 }
 
 type classificationJSON struct {
@@ -86,9 +90,12 @@ func optString(s string) *string {
 	return &s
 }
 
-func toTicketJSON(t *domain.Ticket) ticketJSON {
+// toTicketJSON is t as JSON; helpdesk is HELPDESK_ADDRESS, the address of
+// the default mailbox.
+func toTicketJSON(t *domain.Ticket, helpdesk string) ticketJSON {
 	j := ticketJSON{ID: t.ID, Ref: t.Ref(), Subject: t.Subject, Status: string(t.Status), Category: optString(t.Category),
-		Requester: t.Requester, Assignee: optString(t.Assignee), CreatedAt: rfc3339(t.CreatedAt), UpdatedAt: rfc3339(t.UpdatedAt)}
+		Requester: t.Requester, Assignee: optString(t.Assignee), Mailbox: cmp.Or(t.Mailbox, helpdesk),
+		CreatedAt: rfc3339(t.CreatedAt), UpdatedAt: rfc3339(t.UpdatedAt)}
 	if t.ApprovalLevel > 0 {
 		lvl := t.ApprovalLevel
 		j.ApprovalLevel = &lvl
@@ -99,8 +106,8 @@ func toTicketJSON(t *domain.Ticket) ticketJSON {
 	return j
 }
 
-func toDetailJSON(d *domain.TicketDetail) ticketDetailJSON {
-	j := ticketDetailJSON{ticketJSON: toTicketJSON(&d.Ticket), Body: d.Ticket.Body,
+func toDetailJSON(d *domain.TicketDetail, helpdesk string) ticketDetailJSON {
+	j := ticketDetailJSON{ticketJSON: toTicketJSON(&d.Ticket, helpdesk), Body: d.Ticket.Body,
 		Events: []eventJSON{}, Approvals: []approvalJSON{}, Attachments: []attachmentJSON{}}
 	for _, e := range d.Events {
 		j.Events = append(j.Events, eventJSON{At: rfc3339(e.At), Kind: string(e.Kind), Actor: e.Actor, Detail: e.Detail})
@@ -147,19 +154,19 @@ func (a *app) ticketList(args []string) error {
 		return usagef("--limit must not be negative")
 	}
 	filter.Limit = *limit
-	_, _, st, d, err := a.prepare(f, nil)
+	e, err := a.open(f, nil)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	tickets, err := d.Tickets(a.ctx, filter)
+	defer e.Close()
+	tickets, err := e.d.Tickets(a.ctx, filter)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
 		out := make([]ticketJSON, len(tickets))
 		for i := range tickets {
-			out[i] = toTicketJSON(&tickets[i])
+			out[i] = toTicketJSON(&tickets[i], e.c.HelpdeskAddress)
 		}
 		return writeJSON(a.stdout, out)
 	}
@@ -194,17 +201,17 @@ func (a *app) ticketShow(args []string) error {
 	if err != nil {
 		return usagef("%v", strings.TrimPrefix(err.Error(), domain.ErrInvalid.Error()+": "))
 	}
-	_, _, st, d, err := a.prepare(f, nil)
+	e, err := a.open(f, nil)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	detail, err := d.Ticket(a.ctx, id)
+	defer e.Close()
+	detail, err := e.d.Ticket(a.ctx, id)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(a.stdout, toDetailJSON(detail))
+		return writeJSON(a.stdout, toDetailJSON(detail, e.c.HelpdeskAddress))
 	}
 	t := detail.Ticket
 	w := a.stdout
@@ -217,8 +224,8 @@ func (a *app) ticketShow(args []string) error {
 	if t.ClassMethod != "" {
 		fmt.Fprintf(w, " (%s, confidence %.2f)", t.ClassMethod, t.ClassConfidence)
 	}
-	fmt.Fprintf(w, "\nrequester:  %s\nassignee:   %s\ncreated:    %s\nupdated:    %s\n\n%s\n",
-		t.Requester, orDash(t.Assignee), rfc3339(t.CreatedAt), rfc3339(t.UpdatedAt), strings.TrimSpace(t.Body))
+	fmt.Fprintf(w, "\nrequester:  %s\nassignee:   %s\nmailbox:    %s\ncreated:    %s\nupdated:    %s\n\n%s\n",
+		t.Requester, orDash(t.Assignee), cmp.Or(t.Mailbox, e.c.HelpdeskAddress), rfc3339(t.CreatedAt), rfc3339(t.UpdatedAt), strings.TrimSpace(t.Body))
 	if len(detail.Attachments) > 0 {
 		fmt.Fprintln(w, "\nAttachments:")
 		for _, at := range detail.Attachments {
@@ -239,8 +246,8 @@ func (a *app) ticketShow(args []string) error {
 		}
 	}
 	fmt.Fprintln(w, "\nHistory:")
-	for _, e := range detail.Events {
-		fmt.Fprintf(w, "  %s  %-18s %s: %s\n", e.At.UTC().Format("2006-01-02 15:04:05"), e.Kind, e.Actor, e.Detail)
+	for _, ev := range detail.Events {
+		fmt.Fprintf(w, "  %s  %-18s %s: %s\n", ev.At.UTC().Format("2006-01-02 15:04:05"), ev.Kind, ev.Actor, ev.Detail)
 	}
 	return nil
 }

@@ -39,12 +39,12 @@ func (a *app) userAdd(args []string) error {
 	if err != nil {
 		return usagef("--role: %v", strings.TrimPrefix(err.Error(), domain.ErrInvalid.Error()+": "))
 	}
-	_, _, st, d, err := a.prepare(f, nil)
+	e, err := a.open(f, nil)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	u, password, err := d.AddUser(a.ctx, *email, *name, r)
+	defer e.Close()
+	u, password, err := e.d.AddUser(a.ctx, *email, *name, r)
 	if err != nil {
 		return err
 	}
@@ -62,12 +62,12 @@ func (a *app) userResetPassword(args []string) error {
 	if *email == "" {
 		return usagef("--email is required")
 	}
-	_, _, st, d, err := a.prepare(f, nil)
+	e, err := a.open(f, nil)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	password, err := d.ResetPassword(a.ctx, *email)
+	defer e.Close()
+	password, err := e.d.ResetPassword(a.ctx, *email)
 	if err != nil {
 		return err
 	}
@@ -90,12 +90,12 @@ func (a *app) userList(args []string) error {
 		}
 		filter.Role = r
 	}
-	_, _, st, d, err := a.prepare(f, nil)
+	e, err := a.open(f, nil)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	users, err := d.Users(a.ctx, filter)
+	defer e.Close()
+	users, err := e.d.Users(a.ctx, filter)
 	if err != nil {
 		return err
 	}

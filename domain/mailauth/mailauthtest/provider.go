@@ -25,6 +25,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -155,6 +156,30 @@ func (p *Provider) Start(addr string) error {
 	p.srv = &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go p.srv.Serve(ln)
 	return nil
+}
+
+// DovecotAddr is where the mail stack's Dovecot asks to introspect
+// tokens: 127.0.0.1 and $OAUTH2_PORT, 9099 unless set.
+func DovecotAddr() string {
+	port := os.Getenv("OAUTH2_PORT")
+	if port == "" {
+		port = "9099"
+	}
+	return net.JoinHostPort("127.0.0.1", port)
+}
+
+// StartShared starts p on addr, a port that tests of other packages,
+// running at the same time, may hold for a while (DovecotAddr): the
+// listen is retried until it works or within has passed.
+func (p *Provider) StartShared(addr string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		err := p.Start(addr)
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // URL is the base URL of a started provider.

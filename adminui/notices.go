@@ -1,0 +1,49 @@
+package adminui
+
+// notices are the success messages a redirect asks for with ?ok=code: the
+// page after a POST shows the one its code names. Only these fixed texts
+// can be shown, so a link cannot put words on the page.
+var notices = map[string]string{
+	// Everyone: sign-in, profile, own tickets.
+	"password":  "Your password is set.",
+	"signedout": "You are signed out.",
+	"away":      "Your availability is saved.",
+	"comment":   "Your comment was added.",
+	"reopened":  "The ticket is open again.",
+	"resolved":  "The ticket is resolved.",
+	"created":   "Your ticket is open. We will keep you posted by mail.",
+	"nofiles":   "Your ticket is open, but its attachments could not be stored. Please send them by replying to the ticket's mail.",
+
+	// Admins: tickets, mail, mailboxes.
+	"categorized":  "The category is saved.",
+	"decided":      "The decision is recorded.",
+	"reassigned":   "The ticket has its new assignee.",
+	"adminresolve": "The ticket is resolved.",
+	"closed":       "The ticket is closed.",
+	"adminreopen":  "The ticket is open again.",
+	"admincomment": "Your comment was added.",
+	"mailretry":    "The mail will be sent again.",
+	"maildiscard":  "The mail was discarded; it will not be sent.",
+	"deadretry":    "Every dead mail will be sent again.",
+	"qretry":       "The mail was taken in again.",
+	"qdelete":      "The quarantined mail was deleted.",
+	"mbsaved":      "The mailbox is saved. Every running server polls it with the new settings within a few seconds.",
+	"mbenabled":    "The mailbox is enabled. Every running server starts polling it within a few seconds.",
+	"mbdisabled":   "The mailbox is disabled. Every running server stops polling it within a few seconds; its mail stays on its server.",
+	"mbdeleted":    "The mailbox is deleted. The mail in it stays on its server.",
+	"mbconnected":  "The mailbox is connected. Its mail is read again now.",
+
+	// Admins: users, categories, team.
+	"usersaved":     "The user is saved.",
+	"invited":       "The invitation is on its way: the user chooses a password with the link in it (valid 1 hour).",
+	"disabled":      "The user is disabled and signed out everywhere.",
+	"enabled":       "The user is enabled again.",
+	"catsaved":      "The category is saved. The classifier learns the change.",
+	"catdeleted":    "The category is deleted.",
+	"catmerged":     "The category is merged: its tickets moved, each with a recategorized event.",
+	"membersaved":   "The team member is saved.",
+	"memberremoved": "The team member is off the team. Their tickets stay with them.",
+}
+
+// notice is the success message of ?ok=code, "" for an unknown code.
+func notice(code string) string { return notices[code] }

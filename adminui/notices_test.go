@@ -1,0 +1,43 @@
+package adminui
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestEveryNoticeCodeHasText: every ?ok=code a handler or template
+// redirects to has its message in notices; a code without one would show
+// nothing after the action.
+func TestEveryNoticeCodeHasText(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, _ := filepath.Glob("templates/*.html")
+	code := regexp.MustCompile(`[?&]ok=([a-z]+)`)
+	seen := 0
+	for _, f := range append(files, tmpl...) {
+		if f == "notices.go" || strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range code.FindAllSubmatch(b, -1) {
+			seen++
+			if notice(string(m[1])) == "" {
+				t.Errorf("%s redirects to ?ok=%s, which has no message in notices", f, m[1])
+			}
+		}
+	}
+	if seen < 10 {
+		t.Fatalf("found only %d ?ok= codes in the sources: the scan is broken", seen)
+	}
+	if notice("<script>") != "" || notice("") != "" {
+		t.Error("an unknown code shows a message")
+	}
+}

@@ -1,0 +1,3 @@
+ALTER TABLE outbox DROP COLUMN mailbox;
+--bun:split
+ALTER TABLE tickets DROP COLUMN mailbox;
