@@ -177,7 +177,9 @@ func (t *tablePollers) check(ctx context.Context) {
 	}
 	changed := !t.read || v != t.version
 	t.read, t.version = true, v
-	if t.reconcile(ctx, boxes) {
+	// A mailbox that could not be polled is tried again at a change of
+	// the table, not at each full read: no error logged every minute.
+	if t.reconcile(ctx, boxes, changed) {
 		changed = true
 	}
 	if changed {
@@ -188,8 +190,9 @@ func (t *tablePollers) check(ctx context.Context) {
 }
 
 // reconcile makes the running pollers those boxes want and reports
-// whether it changed any.
-func (t *tablePollers) reconcile(ctx context.Context, boxes []domain.Mailbox) bool {
+// whether it changed any; retry says to try again the mailboxes that
+// could not be polled.
+func (t *tablePollers) reconcile(ctx context.Context, boxes []domain.Mailbox, retry bool) bool {
 	want := map[string]string{}
 	byAddr := map[string]*domain.Mailbox{}
 	var notes []string
@@ -205,7 +208,7 @@ func (t *tablePollers) reconcile(ctx context.Context, boxes []domain.Mailbox) bo
 	t.mu.Lock()
 	running := map[string]runningPoller{}
 	for addr, r := range t.running {
-		running[addr] = runningPoller{fingerprint: r.fingerprint, polled: r.p != nil}
+		running[addr] = runningPoller{fingerprint: r.fingerprint, polled: r.p != nil || !retry}
 	}
 	t.mu.Unlock()
 	plan := planPollers(want, running)

@@ -86,7 +86,8 @@ func TestPollerFingerprint(t *testing.T) {
 // wake-up gone); added again after a delete it is polled again, with a
 // wake-up; each check that found
 // the table changed tells the functions registered with onChange, and a
-// check that found nothing changed does not. On go-imap's memory server,
+// check that found nothing changed does not; a mailbox that cannot be
+// polled is in state error and not tried again until the table changes. On go-imap's memory server,
 // SQLite and PostgreSQL; the checks are called by the test, not by the
 // clock.
 func TestMailInFollowsTable(t *testing.T) {
@@ -204,6 +205,29 @@ func TestMailInFollowsTable(t *testing.T) {
 		}
 		if len(told) != 4 {
 			t.Errorf("told %d times, want 4 (start, added, disabled, added again)", len(told))
+		}
+
+		// A mailbox that cannot be polled: state error, a line saying why,
+		// and not tried again (nor told) while the table stays the same,
+		// full reads included.
+		it := domain.Mailbox{Address: "it@company.test", IMAPURL: a.url("it@company.test", ""), Auth: domain.AuthPassword,
+			IMAPPassword: domain.SecretRef{Env: "IT_NOT_SET"}, Enabled: true}
+		if _, err := desk.CreateMailbox(ctx, admin, it); err != nil {
+			t.Fatal(err)
+		}
+		mi.table.check(pctx)
+		const why = "not polling it@company.test: imap_password: the environment variable IT_NOT_SET is not set"
+		if got := strings.Join(mi.describe(c), "\n"); !strings.Contains(got, why) {
+			t.Errorf("describe = %q, want %q", got, why)
+		}
+		if m, err := st.GetMailboxByAddress(ctx, it.Address); err != nil || m.State != domain.MailboxError {
+			t.Errorf("it@ = %+v, %v, want state error", m, err)
+		}
+		for range mailboxesReadEvery {
+			mi.table.check(pctx)
+		}
+		if len(told) != 5 {
+			t.Errorf("told %d times, want 5 (it@ added, then nothing)", len(told))
 		}
 	})
 }
