@@ -249,7 +249,7 @@ func TestAdminMailboxesPage(t *testing.T) {
 			t.Error("disable left it enabled")
 		}
 		_, body = root.get("/admin/mail/mailboxes?ok=mbdisabled")
-		if !strings.Contains(body, "The mailbox is disabled") || !strings.Contains(body, `action="/admin/mail/mailboxes/facilities@company.test/enable"`) {
+		if !strings.Contains(body, "The mailbox is disabled. Every running server stops polling it within a few seconds") || !strings.Contains(body, `action="/admin/mail/mailboxes/facilities@company.test/enable"`) {
 			t.Error("after disable, the page lacks the notice or the Enable button")
 		}
 		if resp, _ := root.post("/admin/mail/mailboxes/facilities@company.test/enable", nil); resp.StatusCode != http.StatusSeeOther {

@@ -27,9 +27,9 @@ var notices = map[string]string{
 	"deadretry":    "Every dead mail will be sent again.",
 	"qretry":       "The mail was taken in again.",
 	"qdelete":      "The quarantined mail was deleted.",
-	"mbsaved":      "The mailbox is saved. A running server reads mailbox settings when it starts: restart it to poll with the new ones.",
-	"mbenabled":    "The mailbox is enabled. A running server starts polling it at its next start.",
-	"mbdisabled":   "The mailbox is disabled. A running server stops polling it at its next start.",
+	"mbsaved":      "The mailbox is saved. Every running server polls it with the new settings within a few seconds.",
+	"mbenabled":    "The mailbox is enabled. Every running server starts polling it within a few seconds.",
+	"mbdisabled":   "The mailbox is disabled. Every running server stops polling it within a few seconds; its mail stays on its server.",
 	"mbdeleted":    "The mailbox is deleted. The mail in it stays on its server.",
 	"mbconnected":  "The mailbox is connected. Its mail is read again now.",
 

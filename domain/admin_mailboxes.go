@@ -47,10 +47,10 @@ func (d *Desk) Mailboxes(ctx context.Context) ([]MailboxListing, error) {
 
 // The administration of mailboxes ("Mail → Mailboxes"): admins only. A
 // mailbox holds references to its secrets, never a secret, so the audit
-// lines below name only the address, the login kind and who acted. A
-// running serve reads the mailboxes when it starts: changes reach its
-// pollers at its next start (connecting an OAuth2 mailbox excepted, which
-// wakes the poller at once; see docs/mailboxes.md).
+// lines below name only the address, the login kind and who acted. Every
+// running serve follows the table: a change reaches its pollers within a
+// few seconds (cmd/ticketgate/mailin_reload.go), and connecting an OAuth2
+// mailbox wakes its poller at once; see docs/mailboxes.md.
 
 // mailboxFields are the setting names Normalize's errors start with, each
 // the field of the admin's form it belongs to.

@@ -31,7 +31,9 @@ import (
 // The mailboxes are read from the store at most once per
 // mailboxCacheTTL, not per mail: intake's hot path with IMAP_URL alone
 // costs no query for them. A Desk's own changes to mailboxes drop the
-// cache (InvalidateMailboxes); another process's are seen within the TTL.
+// cache (InvalidateMailboxes); another process's are seen within the TTL,
+// or sooner in serve, which drops the cache each time it sees the table
+// change (cmd/ticketgate/mailin_reload.go, every 5 s).
 
 // mailboxCacheTTL is how long the Desk trusts its copy of the mailboxes.
 const mailboxCacheTTL = 15 * time.Second

@@ -32,4 +32,21 @@ type MailboxStore interface {
 	// one claims it. It reports whether this call claimed it; ErrNotFound
 	// when there is no such mailbox.
 	ClaimMailboxReauthNotice(ctx context.Context, id int64, at time.Time) (bool, error)
+	// MailboxesVersion is a cheap summary of the table, for a running
+	// serve to ask every few seconds whether the mailboxes changed: one
+	// small query, no row read. Any create, update (settings or enabled)
+	// or delete changes it, provided updated_at moves forward; the poller's
+	// state and the tokens do not.
+	MailboxesVersion(ctx context.Context) (MailboxesVersion, error)
+}
+
+// MailboxesVersion summarizes the mailboxes table: a create changes Count
+// and MaxID, a delete Count, an update LastUpdate. Two versions are equal
+// when nothing was added, removed or changed in between (barring a writer
+// whose clock goes back, which the reloader covers by reading the table
+// in full now and then).
+type MailboxesVersion struct {
+	Count      int
+	MaxID      int64
+	LastUpdate time.Time // the greatest updated_at; zero when Count is 0
 }

@@ -75,3 +75,16 @@ func (m *Metrics) pollerState(mailbox string, s PollerState) {
 	m.backlog.WithLabelValues(mailbox).Set(float64(s.Backlog))
 	m.reauth.WithLabelValues(mailbox).Set(b(s.NeedsReauthorization))
 }
+
+// Forget removes the pollers' series of mailbox, once its poller has
+// stopped for good (its mailbox disabled or deleted while serve runs), so
+// that /metrics no longer shows it. A poller that starts again for it
+// sets them anew.
+func (m *Metrics) Forget(mailbox string) {
+	if m == nil {
+		return
+	}
+	for _, g := range []*prometheus.GaugeVec{m.connected, m.polling, m.lastSuccess, m.lastError, m.backlog, m.reauth} {
+		g.DeleteLabelValues(mailbox)
+	}
+}

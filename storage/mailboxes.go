@@ -179,3 +179,20 @@ func (s *Store) SetMailboxState(ctx context.Context, id int64, state domain.Mail
 	res, err := q.Where("id = ?", id).Exec(ctx)
 	return mapErr(mustAffect(res, err), "set mailbox %d state", id)
 }
+
+// MailboxesVersion summarizes the table in one aggregate query; see
+// domain.MailboxStore.
+func (s *Store) MailboxesVersion(ctx context.Context) (domain.MailboxesVersion, error) {
+	var v domain.MailboxesVersion
+	var last bun.NullTime
+	err := s.idb.NewSelect().Model((*mailboxRow)(nil)).
+		ColumnExpr("count(*), coalesce(max(id), 0), max(updated_at)").
+		Scan(ctx, &v.Count, &v.MaxID, &last)
+	if err != nil {
+		return v, mapErr(err, "mailboxes version")
+	}
+	if !last.IsZero() {
+		v.LastUpdate = last.Time.UTC()
+	}
+	return v, nil
+}

@@ -189,3 +189,11 @@ func (w *wakers) resume(address string) {
 		wake()
 	}
 }
+
+// forget drops the wake-up of the poller of the mailbox at address, once
+// that poller has stopped (its mailbox disabled, changed or deleted).
+func (w *wakers) forget(address string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.by, address)
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -26,13 +25,12 @@ func intakePolicy(c *Config) domain.IntakePolicy {
 }
 
 // mailIn is what serve runs to take mail in: one IMAP poller per mailbox
-// (IMAP_URL's and each enabled mailbox of the table with an IMAP URL) and
+// (IMAP_URL's, and each enabled mailbox of the table with an IMAP URL,
+// kept in step with the table while serve runs: mailin_reload.go) and
 // the SMTP/LMTP receivers that the configuration asks for.
 type mailIn struct {
-	pollers []*inbox.Poller
-	// notes say, for people, which mailboxes of the table are not polled
-	// and why.
-	notes     []string
+	pollers   []*inbox.Poller // IMAP_URL's
+	table     *tablePollers
 	listeners []*inbox.Listener
 	stopped   []atomic.Bool // per listener: its Run returned
 	// secrets read the table's mailboxes' secrets (Connect uses them too);
@@ -42,9 +40,8 @@ type mailIn struct {
 }
 
 // newMailIn builds the intake and binds the receivers' addresses, so a bad
-// address stops serve before anything runs. A mailbox of the table that
-// cannot be polled (a secret missing, a duplicate) goes to state error
-// and is left out; the others run.
+// address stops serve before anything runs. The pollers of the table are
+// started by run.
 func newMailIn(ctx context.Context, c *Config, lookupEnv func(string) (string, bool), st *storage.Store, desk *domain.Desk,
 	reg prometheus.Registerer, log *slog.Logger) (*mailIn, error) {
 	m, err := inbox.NewMetrics(reg)
@@ -59,21 +56,13 @@ func newMailIn(ctx context.Context, c *Config, lookupEnv func(string) (string, b
 	if err != nil {
 		return nil, err
 	}
-	var tlsCfg *tls.Config
-	if c.IMAPURL != "" || slices.ContainsFunc(boxes, func(m domain.Mailbox) bool { return m.Enabled && m.IMAPURL != "" }) {
-		if tlsCfg, err = mailTLS(c); err != nil {
-			return nil, err
-		}
+	tlsCfg, tlsErr := mailTLS(c)
+	if tlsErr != nil && (c.IMAPURL != "" || slices.ContainsFunc(boxes, func(m domain.Mailbox) bool { return m.Enabled && m.IMAPURL != "" })) {
+		return nil, tlsErr
 	}
 	base := inbox.IMAPConfig{TLS: tlsCfg, DoneMailbox: c.IMAPDoneMailbox, QuarantineMailbox: c.IMAPQuarantineMailbox,
 		PollInterval: c.IMAPPollInterval, MaxMessageBytes: c.MaxMessageBytes, BatchSize: c.IMAPBatchSize}
 	imapLog := log.With(slog.String("component", "imap"))
-	// Who polls what: one poller per IMAP mailbox and per name.
-	byKey, byName := map[string]string{}, map[string]bool{}
-	add := func(p *inbox.Poller) {
-		mi.pollers = append(mi.pollers, p)
-		byKey[p.Mailbox()], byName[p.Name()] = p.Name(), true
-	}
 	if c.IMAPURL != "" {
 		cfg := base
 		cfg.URL, cfg.Name = c.IMAPURL, c.HelpdeskAddress
@@ -81,7 +70,7 @@ func newMailIn(ctx context.Context, c *Config, lookupEnv func(string) (string, b
 		if err != nil {
 			return nil, err
 		}
-		add(p)
+		mi.pollers = append(mi.pollers, p)
 	}
 	secrets := mailboxSecrets{lookupEnv: lookupEnv, baseURL: c.BaseURL}
 	if c.SecretKey != "" {
@@ -90,39 +79,11 @@ func newMailIn(ctx context.Context, c *Config, lookupEnv func(string) (string, b
 		}
 	}
 	mi.secrets = secrets
-	for i := range boxes {
-		mb := &boxes[i]
-		switch {
-		case !mb.Enabled:
-			mi.notes = append(mi.notes, "not polling "+mb.Address+": disabled")
-			continue
-		case mb.IMAPURL == "":
-			continue // its mail comes through the receivers
-		}
-		cfg, err := secrets.imapConfig(mb, st, base)
-		var p *inbox.Poller
-		if err == nil {
-			cfg.Address = mb.Address // its new tickets are this mailbox's
-			cfg.Report, cfg.Wake = mi.wakers.resumable(mb.Address, func() func(error) {
-				return reauthNotifier(desk, mb.ID, mb.Address, stateWriter(st, mb.ID, mb.Address, imapLog), imapLog)
-			})
-			p, err = inbox.NewPoller(cfg, desk, desk, st, parseMail, m, imapLog)
-		}
-		if err == nil && byKey[p.Mailbox()] != "" {
-			err = fmt.Errorf("%s polls the IMAP mailbox %s already", byKey[p.Mailbox()], p.Mailbox())
-		} else if err == nil && byName[p.Name()] {
-			err = fmt.Errorf("IMAP_URL polls the mailbox of HELPDESK_ADDRESS, %s, already", p.Name())
-		}
-		if err != nil {
-			mi.notes = append(mi.notes, fmt.Sprintf("not polling %s: %v", mb.Address, err))
-			log.Error("mailbox not polled", slog.String("mailbox", mb.Address), slog.String("error", err.Error()))
-			if werr := writeMailboxState(st, mb.ID, domain.MailboxError, "not polled: "+err.Error()); werr != nil {
-				log.Warn("mailbox state not saved", slog.String("mailbox", mb.Address), slog.Any("error", werr))
-			}
-			continue
-		}
-		add(p)
-	}
+	// The table's pollers start with the intake (run): its first reconcile.
+	mi.table = &tablePollers{st: st, desk: desk, secrets: secrets, wakers: &mi.wakers, metrics: m, log: imapLog,
+		base: base, baseErr: tlsErr, fixed: mi.pollers, running: map[string]*tablePoller{}}
+	// The Desk's copy of the mailboxes (routing, senders) follows too.
+	mi.table.onChange(func(context.Context, []domain.Mailbox) { desk.InvalidateMailboxes() })
 	// One bound for both receivers: what it protects is this process.
 	sessions := inbox.NewSessionLimit(c.SMTPMaxSessions)
 	for _, l := range []struct {
@@ -148,10 +109,10 @@ func newMailIn(ctx context.Context, c *Config, lookupEnv func(string) (string, b
 // describe says, for people, where mail comes in.
 func (mi *mailIn) describe(c *Config) []string {
 	var out []string
-	for _, p := range mi.pollers {
+	for _, p := range append(slices.Clone(mi.pollers), mi.table.polling()...) {
 		out = append(out, fmt.Sprintf("polling IMAP mailbox %s (%s)", p.Mailbox(), p.Name()))
 	}
-	out = append(out, mi.notes...)
+	out = append(out, mi.table.notPolled()...)
 	for _, l := range mi.listeners {
 		proto := "SMTP"
 		if l.LMTP() {
@@ -164,6 +125,8 @@ func (mi *mailIn) describe(c *Config) []string {
 
 // run starts every part and returns a function that waits for them after
 // ctx ends. A part that panics is logged with its stack; the others go on.
+// The table's pollers start before it returns (a first reconcile), and
+// follow the table until ctx ends.
 func (mi *mailIn) run(ctx context.Context, log *slog.Logger) (wait func()) {
 	var wg sync.WaitGroup
 	start := func(name string, run func(context.Context) error) {
@@ -183,6 +146,11 @@ func (mi *mailIn) run(ctx context.Context, log *slog.Logger) (wait func()) {
 	for _, p := range mi.pollers {
 		start("imap "+p.Name(), p.Run)
 	}
+	mi.table.check(ctx)
+	start("mailboxes", func(ctx context.Context) error {
+		mi.table.run(ctx, mailboxesCheckEvery)
+		return nil
+	})
 	for i, l := range mi.listeners {
 		start("receiver", func(ctx context.Context) error {
 			defer mi.stopped[i].Store(true)
@@ -196,7 +164,7 @@ func (mi *mailIn) run(ctx context.Context, log *slog.Logger) (wait func()) {
 // (adminui.MailIn).
 func (mi *mailIn) MailInState() adminui.MailInState {
 	var s adminui.MailInState
-	for _, poller := range mi.pollers {
+	for _, poller := range append(slices.Clone(mi.pollers), mi.table.polling()...) {
 		p := poller.State()
 		s.IMAP = append(s.IMAP, adminui.IMAPState{Name: p.Name, Mailbox: p.Mailbox, Polling: p.Polling, Connected: p.Connected,
 			LastSuccess: p.LastSuccess, LastErrorAt: p.LastErrorAt, LastError: p.LastError, Backlog: p.Backlog,

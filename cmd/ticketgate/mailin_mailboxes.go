@@ -21,7 +21,7 @@ import (
 // This file turns the rows of the mailboxes table into IMAP pollers for
 // serve: the URL of the row with the password read from where the row says
 // it is, or the OAuth2 login of its provider and grant. Secrets are read
-// once, when serve starts.
+// when a poller starts (mailin_reload.go).
 
 // mailboxSecrets reads the secrets a mailbox names.
 type mailboxSecrets struct {
