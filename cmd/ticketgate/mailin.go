@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -130,18 +129,7 @@ func (mi *mailIn) describe(c *Config) []string {
 func (mi *mailIn) run(ctx context.Context, log *slog.Logger) (wait func()) {
 	var wg sync.WaitGroup
 	start := func(name string, run func(context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if v := recover(); v != nil {
-					log.Error("worker panicked", slog.String("worker", name), slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
-				}
-			}()
-			if err := run(ctx); err != nil {
-				log.Error("worker stopped", slog.String("worker", name), slog.Any("error", err))
-			}
-		}()
+		wg.Go(func() { supervise(ctx, log, name, run) })
 	}
 	for _, p := range mi.pollers {
 		start("imap "+p.Name(), p.Run)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -294,14 +293,7 @@ func (t *tablePollers) start(ctx context.Context, mb *domain.Mailbox, fingerprin
 	go func() {
 		defer t.wg.Done()
 		defer close(r.done)
-		defer func() {
-			if v := recover(); v != nil {
-				t.log.Error("worker panicked", slog.String("worker", "imap "+p.Name()), slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
-			}
-		}()
-		if err := p.Run(pctx); err != nil {
-			t.log.Error("worker stopped", slog.String("worker", "imap "+p.Name()), slog.Any("error", err))
-		}
+		supervise(pctx, t.log, "imap "+p.Name(), p.Run)
 	}()
 }
 
