@@ -89,23 +89,23 @@ func (a *app) cmdServe(args []string) error {
 			metricsLn.Close()
 		}
 	}
+	// The background workers, stopped last started first: the jobs
+	// before the outbox, which sends what they queued.
+	var workers stopList
+	defer workers.stop()
 	stopOutbox, err := startOutbox(a.ctx, c, a.lookupEnv, st, desk, log, reg)
 	if err != nil {
 		closeListeners()
 		return err
 	}
-	defer stopOutbox()
+	workers.add(stopOutbox)
 	ctx, cancel := context.WithCancel(a.ctx)
 	defer cancel()
 	waitMail := mail.run(ctx, log)
-	stopJobs := startJobs(ctx, desk, jobsPeriod, log)
-	defer stopJobs()
-	stopAssign := startAssignJob(ctx, desk, assignWaitingEvery, log.With(slog.String("component", "assign")))
-	defer stopAssign()
-	stopLinks := startPasswordLinkJob(ctx, desk, passwordLinksEvery, log)
-	defer stopLinks()
-	stopDashboard := startDashboardJob(ctx, desk, dashboardEvery, log)
-	defer stopDashboard()
+	workers.add(startJobs(ctx, desk, jobsPeriod, log))
+	workers.add(startAssignJob(ctx, desk, assignWaitingEvery, log.With(slog.String("component", "assign"))))
+	workers.add(startPasswordLinkJob(ctx, desk, passwordLinksEvery, log))
+	workers.add(startDashboardJob(ctx, desk, dashboardEvery, log))
 	// The portal's listener, and /metrics on its own with METRICS_ADDR.
 	servers := []httpServer{{"HTTP", newHTTPServer(web, log), ln}}
 	if metricsLn != nil {
@@ -146,13 +146,23 @@ func (a *app) cmdServe(args []string) error {
 	if err := releaseInFlight(desk); err != nil {
 		log.Warn("mails in flight not released; the next start counts them as a crash once", slog.Any("error", err))
 	}
-	stopJobs()
-	stopAssign()
-	stopLinks()
-	stopDashboard()
-	stopOutbox()
+	workers.stop()
 	log.Info("stopped")
 	return serveErr
+}
+
+// stopList is what serve started, each by the function that stops it
+// and waits for it.
+type stopList []func()
+
+func (s *stopList) add(stop func()) { *s = append(*s, stop) }
+
+// stop stops everything, last started first, once.
+func (s *stopList) stop() {
+	for i := len(*s) - 1; i >= 0; i-- {
+		(*s)[i]()
+	}
+	*s = nil
 }
 
 // httpServer is one of serve's HTTP listeners.
