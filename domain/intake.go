@@ -377,7 +377,7 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 		if why == outsidePolicy(in.From) {
 			// One polite refusal a day at most, REFUSALS_PER_HOUR over
 			// all senders; automatic mail never gets here (step 1).
-			note, err := d.refuseSender(ctx, tx, in.From)
+			note, err := d.refuseSender(ctx, tx, in.From, d.mailboxOf(it.Source.Address))
 			if err != nil {
 				return Outcome{}, err
 			}

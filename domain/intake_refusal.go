@@ -50,7 +50,7 @@ var robotLocalParts = []string{"mailer-daemon", "postmaster", "noreply", "no-rep
 // the refusal template). It returns a note for the inbox log when the cap
 // kept the refusal back, "" otherwise; it sends nothing either when the
 // sender was refused recently or when the Desk sends no mail.
-func (d *Desk) refuseSender(ctx context.Context, tx Store, from string) (string, error) {
+func (d *Desk) refuseSender(ctx context.Context, tx Store, from, mailbox string) (string, error) {
 	if !d.mailing() {
 		return "", nil
 	}
@@ -82,7 +82,9 @@ func (d *Desk) refuseSender(ctx context.Context, tx Store, from string) (string,
 		d.log.InfoContext(ctx, "refusal already sent today", "to", addr)
 		return "", nil
 	}
-	return "", d.sendMail(ctx, tx, Mail{Kind: MailRefusal, To: addr})
+	// From the mailbox the sender wrote to: hr@ refuses what came to hr@.
+	fromAddr, fromName := d.senderOf(ctx, tx, mailbox)
+	return "", d.sendMail(ctx, tx, Mail{Kind: MailRefusal, To: addr, From: fromAddr, FromName: fromName})
 }
 
 // refusalsCapped reports whether REFUSALS_PER_HOUR refusals went out in
@@ -110,7 +112,7 @@ func (d *Desk) RefuseSender(ctx context.Context, from string) (string, error) {
 	var note string
 	err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
 		var err error
-		note, err = d.refuseSender(ctx, tx, from)
+		note, err = d.refuseSender(ctx, tx, from, "")
 		return err
 	})
 	return note, err

@@ -153,16 +153,24 @@ func (d *Desk) RecipientMailbox(ctx context.Context, addr string) (mailbox strin
 // through SMTP_URL) when the ticket came in on the default mailbox or its
 // mailbox is disabled or deleted.
 func (d *Desk) sender(ctx context.Context, st MailboxStore, t *Ticket) (addr, name string) {
-	if t == nil || t.Mailbox == "" {
+	if t == nil {
+		return "", ""
+	}
+	return d.senderOf(ctx, st, t.Mailbox)
+}
+
+// senderOf is sender for a mailbox's address ("" the default).
+func (d *Desk) senderOf(ctx context.Context, st MailboxStore, mailbox string) (addr, name string) {
+	if mailbox == "" {
 		return "", ""
 	}
 	set, err := d.mailboxes(ctx, st)
 	if err != nil {
 		d.log.WarnContext(ctx, "mailboxes unreadable: mail goes out from the default address",
-			slog.String("ticket", t.Ref()), slog.Any("error", err))
+			slog.String("mailbox", mailbox), slog.Any("error", err))
 		return "", ""
 	}
-	m := set.byAddr[t.Mailbox]
+	m := set.byAddr[mailbox]
 	if m == nil || !m.Enabled {
 		return "", ""
 	}

@@ -222,6 +222,23 @@ func testMailboxRouting(t *testing.T, s *storage.Store, inline bool) {
 		t.Errorf("mail from hr+x@ = %+v; want a logged mail loop", o)
 	}
 
+	// A sender outside the policy who wrote to hr@ is refused from hr@,
+	// one who wrote to help@ from the default.
+	for _, c := range []struct{ to, from string }{{"hr@company.test", "hr@company.test"}, {"", ""}} {
+		stranger := "stranger-" + strings.SplitN(c.to+"help", "@", 2)[0] + "@elsewhere.test"
+		m := mail("out-"+stranger, stranger, "Hello", "Can you help?")
+		if c.to != "" {
+			m.Source = domain.Source{Channel: "smtp", Address: c.to}
+		}
+		composer.mails = nil
+		if o := receive1(t, d, m); o.TicketID != 0 {
+			t.Fatalf("a stranger's mail made ticket %d", o.TicketID)
+		}
+		if len(composer.mails) != 1 || composer.mails[0].Kind != domain.MailRefusal || composer.mails[0].From != c.from {
+			t.Errorf("mail to %q from a stranger: mails %+v; want one refusal from %q", c.to, composer.mails, c.from)
+		}
+	}
+
 	// hr@ disabled: its ticket's mail goes out from the default.
 	hrBox.Enabled = false
 	if err := s.UpdateMailbox(ctx, hrBox); err != nil {
