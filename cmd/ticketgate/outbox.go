@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -140,11 +141,16 @@ type outboxJSON struct {
 	LastError     *string `json:"last_error"`
 	CreatedAt     string  `json:"created_at"`
 	SentAt        *string `json:"sent_at"`
+	// Mailbox is the mailbox the mail goes out from and through:
+	// HELPDESK_ADDRESS for the default (as a ticket's mailbox).
+	Mailbox string `json:"mailbox"`
 }
 
-func toOutboxJSON(m *domain.OutboxMessage) outboxJSON {
+// toOutboxJSON is m as the JSON prints it; helpdesk is HELPDESK_ADDRESS.
+func toOutboxJSON(m *domain.OutboxMessage, helpdesk string) outboxJSON {
 	j := outboxJSON{ID: m.ID, Kind: m.Kind, To: m.To, Subject: m.Subject, Status: string(m.Status),
-		Attempts: m.Attempts, LastError: optString(m.LastError), CreatedAt: rfc3339(m.CreatedAt)}
+		Attempts: m.Attempts, LastError: optString(m.LastError), CreatedAt: rfc3339(m.CreatedAt),
+		Mailbox: cmp.Or(m.Mailbox, helpdesk)}
 	if m.TicketID != 0 {
 		j.Ticket = optString(domain.FormatRef(m.TicketID))
 	}
@@ -198,7 +204,7 @@ func (a *app) outboxList(args []string) error {
 	if *asJSON {
 		out := make([]outboxJSON, len(ms))
 		for i := range ms {
-			out[i] = toOutboxJSON(&ms[i])
+			out[i] = toOutboxJSON(&ms[i], e.c.HelpdeskAddress)
 		}
 		return writeJSON(a.stdout, out)
 	}

@@ -56,7 +56,7 @@ func TestOutboxCommands(t *testing.T) {
 		if len(list) != 2 {
 			t.Fatalf("outbox list: %d entries", len(list))
 		}
-		want := []string{"attempts", "created_at", "id", "kind", "last_error", "next_attempt_at", "sent_at", "status", "subject", "ticket", "to"}
+		want := []string{"attempts", "created_at", "id", "kind", "last_error", "mailbox", "next_attempt_at", "sent_at", "status", "subject", "ticket", "to"}
 		for _, e := range list {
 			var keys []string
 			for k := range e {
@@ -73,7 +73,8 @@ func TestOutboxCommands(t *testing.T) {
 			t.Errorf("dead refusal: %v", newest)
 		}
 		if oldest["ticket"] != tk.Ref() || oldest["status"] != "held" || oldest["last_error"] != nil || oldest["sent_at"] != nil ||
-			oldest["next_attempt_at"] != "2026-11-27T09:00:00Z" || oldest["created_at"] != "2026-11-27T09:00:00Z" || oldest["subject"] != ack.Subject {
+			oldest["next_attempt_at"] != "2026-11-27T09:00:00Z" || oldest["created_at"] != "2026-11-27T09:00:00Z" || oldest["subject"] != ack.Subject ||
+			oldest["mailbox"] != "help@localhost" {
 			t.Errorf("held ack: %v", oldest)
 		}
 		if out, _, _ := runCLI(t, env, "", "outbox", "list", "--status", "held"); !strings.Contains(out, tk.Ref()) || strings.Contains(out, "refusal") {
