@@ -29,7 +29,8 @@ func (a *app) cmdInbox(args []string) error {
 }
 
 func (a *app) inboxImport(args []string) error {
-	f := a.newFlags("inbox import", "inbox import FILE.eml… ('-' reads one mail from standard input)\n\nRuns each mail through the same pipeline as mail received by IMAP or SMTP.")
+	f := a.newFlags("inbox import", "inbox import [--mailbox ADDRESS] FILE.eml… ('-' reads one mail from standard input)\n\nRuns each mail through the same pipeline as mail received by IMAP or SMTP.")
+	mailbox := f.String("mailbox", "", "the mailbox the mails were received for (an enabled mailbox of the table, or HELPDESK_ADDRESS; default: HELPDESK_ADDRESS)")
 	f.markOwn()
 	e, err := a.open(f, args)
 	if err != nil {
@@ -38,6 +39,17 @@ func (a *app) inboxImport(args []string) error {
 	defer e.Close()
 	if len(e.args) == 0 {
 		return usagef("want at least one file")
+	}
+	address := ""
+	if *mailbox != "" {
+		mb, ok, err := e.d.RecipientMailbox(a.ctx, *mailbox)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return usagef("--mailbox %s: not HELPDESK_ADDRESS nor an enabled mailbox of the table (see mailbox list)", *mailbox)
+		}
+		address = mb
 	}
 	defer func() {
 		if err := releaseInFlight(e.d); err != nil {
@@ -64,7 +76,7 @@ func (a *app) inboxImport(args []string) error {
 		}
 		// Recorded in flight by the hash of the file: a file that crashed
 		// this command twice is quarantined the third time.
-		item := domain.Received{Source: domain.Source{Channel: "import"}, Raw: raw}
+		item := domain.Received{Source: domain.Source{Channel: "import", Address: address}, Raw: raw}
 		outs, err := e.d.Intake(a.ctx, []domain.Received{item}, inbox.Guard(parseMail, 0))
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)

@@ -77,3 +77,30 @@ func TestInboxCommands(t *testing.T) {
 		}
 	})
 }
+
+// TestInboxImportMailbox: --mailbox files the imported mail as received
+// for that mailbox (its ticket remembers it); an address that is not ours
+// is a usage error and imports nothing.
+func TestInboxImportMailbox(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		env := map[string]string{"DATABASE_URL": db.URL, "HELPDESK_ADDRESS": "help@company.test"}
+		setup := filepath.Join(t.TempDir(), "setup.json")
+		os.WriteFile(setup, []byte(`{"mailboxes": [{"address": "hr@company.test", "name": "HR"}]}`), 0o600)
+		if out, errOut, code := runCLI(t, env, "", "setup", "apply", setup); code != 0 {
+			t.Fatalf("setup apply: %d %q %q", code, out, errOut)
+		}
+		mail := "From: ann@company.test\r\nTo: hr@company.test\r\nSubject: Leave\r\nMessage-Id: <l1@company.test>\r\n\r\nMy leave.\r\n"
+		if out, _, code := runCLI(t, env, mail, "inbox", "import", "--mailbox", "nobody@company.test", "-"); code != 2 || out != "" {
+			t.Errorf("--mailbox nobody@: exit %d, output %q; want 2 and nothing imported", code, out)
+		}
+		out, errOut, code := runCLI(t, env, mail, "inbox", "import", "--mailbox", "HR@company.test", "-")
+		if code != 0 || !strings.Contains(out, "-: ticket TKT-1") {
+			t.Fatalf("--mailbox hr@: %d %q %q", code, out, errOut)
+		}
+		out, _, _ = runCLI(t, env, "", "ticket", "show", "TKT-1", "--json")
+		var tk map[string]any
+		if err := json.Unmarshal([]byte(out), &tk); err != nil || tk["mailbox"] != "hr@company.test" {
+			t.Errorf("the imported ticket's mailbox is %v (%v); want hr@company.test", tk["mailbox"], err)
+		}
+	})
+}
