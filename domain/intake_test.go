@@ -1,4 +1,4 @@
-package storage_test
+package domain_test
 
 import (
 	"context"
@@ -12,25 +12,6 @@ import (
 	"ticketgate/storage"
 	"ticketgate/storage/storagetest"
 )
-
-func intakeDesk(t *testing.T, s *storage.Store) *domain.Desk {
-	return domain.NewDesk(s, fixedClock{}, storagetest.Logger(t),
-		domain.WithIntake(domain.IntakePolicy{HelpdeskAddress: "help@company.test", AllowedDomains: []string{"company.test"}}))
-}
-
-func mail(id, from, subject, text string) domain.Received {
-	return domain.Received{Source: domain.Source{Channel: "smtp"}, Raw: []byte("raw " + id),
-		Mail: &domain.Inbound{MessageID: id, From: from, Subject: subject, Text: text, NewText: text}}
-}
-
-func receive1(t *testing.T, d *domain.Desk, r domain.Received) domain.Outcome {
-	t.Helper()
-	outs, err := d.Receive(context.Background(), []domain.Received{r})
-	if err != nil || len(outs) != 1 {
-		t.Fatalf("Receive = %v, %v", outs, err)
-	}
-	return outs[0]
-}
 
 func TestReceiveNewTicketAndDuplicates(t *testing.T) {
 	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
