@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"sync"
 	"testing"
@@ -105,4 +106,67 @@ func receive1(t *testing.T, d *domain.Desk, r domain.Received) domain.Outcome {
 		t.Fatalf("Receive = %v, %v", outs, err)
 	}
 	return outs[0]
+}
+
+func oauthMailbox(addr string) domain.Mailbox {
+	return domain.Mailbox{Address: addr, Name: "IT Help", IMAPURL: "imaps://" + addr + "@outlook.office365.com/INBOX",
+		SMTPURL: "smtp://smtp.office365.com:587", Auth: domain.AuthOAuth2, Enabled: true,
+		OAuth2: domain.MailboxOAuth2{Provider: domain.ProviderMicrosoft365, Grant: domain.GrantDelegated, Tenant: "contoso.onmicrosoft.com",
+			ClientID: "11111111-2222-3333-4444-555555555555", ClientSecret: domain.SecretRef{File: "/run/secrets/help_client_secret"},
+			Scopes: []string{"offline_access", "https://outlook.office.com/IMAP.AccessAsUser.All"}, Mechanism: "XOAUTH2"}}
+}
+
+// stubClassifier answers what it is told, for tests of what Desk does with
+// an answer.
+type stubClassifier struct {
+	mu    sync.Mutex
+	res   domain.Classification
+	calls int
+}
+
+func (s *stubClassifier) Classify(ctx context.Context, subject, body string, cats []domain.Category) (domain.Classification, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	return s.res, nil
+}
+
+// recordingComposer renders a mail as a small message and remembers the
+// Mail, so tests can read what was sent and with which Vars.
+type recordingComposer struct {
+	mu    sync.Mutex
+	mails []domain.Mail
+}
+
+func (c *recordingComposer) Compose(ctx context.Context, m domain.Mail) (*domain.OutboxMessage, error) {
+	c.mu.Lock()
+	c.mails = append(c.mails, m)
+	c.mu.Unlock()
+	ref := ""
+	if m.Ticket != nil {
+		ref = m.Ticket.Ref()
+	}
+	return &domain.OutboxMessage{Kind: string(m.Kind), To: m.To, Subject: string(m.Kind) + " " + ref,
+		MessageID: fmt.Sprintf("%s.%s@x.test", m.Kind, m.To), Raw: []byte("Subject: " + string(m.Kind) + "\r\n\r\n" + m.Vars["reason"])}, nil
+}
+
+const classifySetup = `{
+  "categories": [
+    {"name": "Hardware Request", "description": "Laptops, monitors, peripherals", "keywords": ["laptop", "monitor"]},
+    {"name": "Access", "description": "Accounts and permissions", "keywords": ["password", "vpn"],
+     "approval_levels": [{"rule": "all", "approvers": ["ann@x.test", "lead@x.test", "sec@x.test"]},
+                         {"rule": "any", "approvers": ["cio@x.test"]}]}
+  ],
+  "users": [{"email": "root@x.test", "role": "admin"}, {"email": "off@x.test", "role": "admin", "disabled": true}]
+}`
+
+func applySetup(t *testing.T, d *domain.Desk, text string) {
+	t.Helper()
+	f, err := domain.ParseSetup([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.ApplySetup(context.Background(), f, false); err != nil {
+		t.Fatal(err)
+	}
 }

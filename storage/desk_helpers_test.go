@@ -43,11 +43,6 @@ func (c *movingClock) add(d time.Duration) {
 // can read it back from the outbox.
 type linkComposer struct{}
 
-func (linkComposer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMessage, error) {
-	return &domain.OutboxMessage{Kind: string(m.Kind), To: m.To, Subject: m.Vars["purpose"] + " " + m.Vars["link"],
-		MessageID: "test@x", Raw: []byte(m.Vars["link"])}, nil
-}
-
 func portalDesk(t *testing.T, s *storage.Store) (*domain.Desk, *movingClock) {
 	c := &movingClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	return domain.NewDesk(s, c, storagetest.Logger(t), domain.WithComposer(linkComposer{}, false)), c
@@ -107,4 +102,9 @@ func jsonValue(t *testing.T, v any) any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func (linkComposer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMessage, error) {
+	return &domain.OutboxMessage{Kind: string(m.Kind), To: m.To, Subject: m.Vars["purpose"] + " " + m.Vars["link"],
+		MessageID: "test@x", Raw: []byte(m.Vars["link"])}, nil
 }
