@@ -16,6 +16,8 @@ import (
 	"ticketgate/domain"
 	"ticketgate/inbox"
 	"ticketgate/storage"
+
+	"github.com/dustin/go-humanize"
 )
 
 // Config is every setting of docs/design.md's configuration table, parsed once.
@@ -508,24 +510,17 @@ func checkMailURL(v string, plain, implicitTLS string) error {
 	return nil
 }
 
-// parseSize reads "25MiB", "10MB", "512KiB" or a plain number of bytes.
+// maxSize bounds every size setting: 1 TiB.
+const maxSize = 1 << 40
+
+// parseSize reads a size: a number of bytes, or with a unit ("25MiB",
+// "10MB", "512 KiB", "1.5GB"; humanize.ParseBytes), at most maxSize.
 func parseSize(v string) (int64, error) {
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000}, {"B", 1}}
-	s, mult := strings.TrimSpace(v), int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(strings.ToUpper(s), strings.ToUpper(u.suffix)) && (u.suffix != "B" || !strings.HasSuffix(strings.ToUpper(s), "IB")) {
-			s, mult = strings.TrimSpace(s[:len(s)-len(u.suffix)]), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 || n > (1<<40)/mult {
+	n, err := humanize.ParseBytes(strings.TrimSpace(v))
+	if err != nil || n == 0 || n > maxSize {
 		return 0, fmt.Errorf("%q is not a size (like 25MiB or 1048576)", v)
 	}
-	return n * mult, nil
+	return int64(n), nil
 }
 
 // stripVarName drops a leading "DATABASE_URL: " that the error already has.

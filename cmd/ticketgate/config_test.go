@@ -162,13 +162,14 @@ func TestApprovalExpireNever(t *testing.T) {
 }
 
 func TestParseSize(t *testing.T) {
-	tests := map[string]int64{"25MiB": 25 << 20, "10MB": 10e6, "512KiB": 512 << 10, "1048576": 1048576, "100B": 100, "2 GiB": 2 << 30}
+	tests := map[string]int64{"25MiB": 25 << 20, "10MB": 10e6, "512KiB": 512 << 10, "1048576": 1048576, "100B": 100, "2 GiB": 2 << 30,
+		"1.5MB": 1500000, "25 mib": 25 << 20}
 	for in, want := range tests {
 		if got, err := parseSize(in); err != nil || got != want {
 			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "-1", "MiB", "1.5MB", "0"} {
+	for _, bad := range []string{"", "-1", "MiB", "0", "2TiB", "25 parsecs"} {
 		if _, err := parseSize(bad); err == nil {
 			t.Errorf("parseSize(%q) accepted", bad)
 		}
