@@ -83,16 +83,16 @@ func TestPasswordLinks(t *testing.T) {
 		}
 
 		// Expiry after an hour.
-		clock.add(time.Minute)
+		clock.Add(time.Minute)
 		request("dan@x.test", "10.0.0.1", "http://h")
 		tok = tokenOf(lastLink())
-		clock.add(domain.PasswordLinkTTL)
+		clock.Add(domain.PasswordLinkTTL)
 		if _, _, err := d.CheckPasswordLink(ctx, tok); !errors.Is(err, domain.ErrLinkInvalid) {
 			t.Errorf("a link an hour old = %v, want ErrLinkInvalid", err)
 		}
 
 		// Throttled: at most LinkAccountLimit mails an hour for one account.
-		clock.add(domain.LinkWindow)
+		clock.Add(domain.LinkWindow)
 		for i := 0; i < domain.LinkAccountLimit+2; i++ {
 			request("dan@x.test", "10.0.0.9", "http://h")
 		}

@@ -48,15 +48,15 @@ func TestSignInAndSessions(t *testing.T) {
 		}
 
 		// Idle expiry: used within the idle time it lives on.
-		clock.add(domain.SessionIdleTimeout - time.Minute)
+		clock.Add(domain.SessionIdleTimeout - time.Minute)
 		if _, _, err := d.Authenticate(ctx, token); err != nil {
 			t.Fatalf("Authenticate before idle expiry: %v", err)
 		}
-		clock.add(domain.SessionIdleTimeout - time.Minute)
+		clock.Add(domain.SessionIdleTimeout - time.Minute)
 		if _, _, err := d.Authenticate(ctx, token); err != nil {
 			t.Fatalf("Authenticate after a renewal: %v", err)
 		}
-		clock.add(domain.SessionIdleTimeout)
+		clock.Add(domain.SessionIdleTimeout)
 		if _, _, err := d.Authenticate(ctx, token); !errors.Is(err, domain.ErrSignedOut) {
 			t.Fatalf("Authenticate after idle expiry = %v, want ErrSignedOut", err)
 		}
@@ -67,12 +67,12 @@ func TestSignInAndSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 		for waited := time.Duration(0); waited < domain.SessionMaxAge-time.Hour; waited += time.Hour {
-			clock.add(time.Hour)
+			clock.Add(time.Hour)
 			if _, _, err := d.Authenticate(ctx, token); err != nil {
 				t.Fatalf("Authenticate after %s of use: %v", waited, err)
 			}
 		}
-		clock.add(2 * time.Hour)
+		clock.Add(2 * time.Hour)
 		if _, _, err := d.Authenticate(ctx, token); !errors.Is(err, domain.ErrSignedOut) {
 			t.Fatalf("Authenticate past the absolute expiry = %v, want ErrSignedOut", err)
 		}
@@ -175,7 +175,7 @@ func TestSignInThrottling(t *testing.T) {
 			if err := try("cat@x.test", "wrong", "10.0.0.1"); !errors.Is(err, domain.ErrBadCredentials) {
 				t.Fatalf("failure %d = %v", i+1, err)
 			}
-			clock.add(time.Minute)
+			clock.Add(time.Minute)
 		}
 		// Now even the right password waits, from any address.
 		var th *domain.ThrottledError
@@ -185,7 +185,7 @@ func TestSignInThrottling(t *testing.T) {
 		if want := domain.SignInWindow - time.Duration(domain.SignInAccountLimit)*time.Minute; th.RetryAfter != want {
 			t.Errorf("RetryAfter = %s, want %s (until the first failure leaves the window)", th.RetryAfter, want)
 		}
-		clock.add(th.RetryAfter)
+		clock.Add(th.RetryAfter)
 		if err := try("cat@x.test", "cats are great 9", "10.9.9.9"); err != nil {
 			t.Fatalf("sign-in once the window moved on = %v", err)
 		}

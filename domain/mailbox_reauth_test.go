@@ -86,7 +86,7 @@ func TestNotifyMailboxReauthorization(t *testing.T) {
 		if got := queued(); len(got) != 2 || got["root@x.test"] != 1 || got["ops@x.test"] != 1 {
 			t.Errorf("outbox holds %v, want one mail to root@ and one to ops@", got)
 		}
-		for _, m := range append(c1.mails, c2.mails...) {
+		for _, m := range append(c1.Mails, c2.Mails...) {
 			if m.Vars["mailbox"] != "help@company.test" || m.Vars["reason"] != reason {
 				t.Errorf("mail %+v lacks the mailbox or the reason", m)
 			}
@@ -155,7 +155,7 @@ func TestReauthMailGoesThroughAWorkingMailbox(t *testing.T) {
 			{"help@company.test", "hr@company.test"},
 			{"facilities@company.test", ""},
 		} {
-			c.mails = nil
+			c.Mails = nil
 			mb := boxes[tc.refused]
 			if err := st.SetMailboxState(ctx, mb.ID, domain.MailboxNeedsReauthorization, "invalid_grant", t0); err != nil {
 				t.Fatal(err)
@@ -163,8 +163,8 @@ func TestReauthMailGoesThroughAWorkingMailbox(t *testing.T) {
 			if n, err := d.NotifyMailboxReauthorization(ctx, mb.ID, mb.Address, "invalid_grant", ""); err != nil || n != 1 {
 				t.Fatalf("%s refused: %d mails, %v", tc.refused, n, err)
 			}
-			if len(c.mails) != 1 || c.mails[0].From != tc.from {
-				t.Errorf("%s refused: the admins' mail goes out from %q; want %q", tc.refused, c.mails[0].From, tc.from)
+			if len(c.Mails) != 1 || c.Mails[0].From != tc.from {
+				t.Errorf("%s refused: the admins' mail goes out from %q; want %q", tc.refused, c.Mails[0].From, tc.from)
 			}
 		}
 	})

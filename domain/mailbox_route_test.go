@@ -49,10 +49,8 @@ const routeSetup = `{
 // mailsTo returns the mails of kind that were composed for a ticket
 // (by its ref), in order.
 func mailsOf(c *recordingComposer, ref string, kind domain.MailKind) []domain.Mail {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	var out []domain.Mail
-	for _, m := range c.mails {
+	for _, m := range c.Sent() {
 		if m.Kind == kind && m.Ticket != nil && m.Ticket.Ref() == ref {
 			out = append(out, m)
 		}
@@ -230,12 +228,12 @@ func testMailboxRouting(t *testing.T, s *storage.Store, inline bool) {
 		if c.to != "" {
 			m.Source = domain.Source{Channel: "smtp", Address: c.to}
 		}
-		composer.mails = nil
+		composer.Mails = nil
 		if o := receive1(t, d, m); o.TicketID != 0 {
 			t.Fatalf("a stranger's mail made ticket %d", o.TicketID)
 		}
-		if len(composer.mails) != 1 || composer.mails[0].Kind != domain.MailRefusal || composer.mails[0].From != c.from {
-			t.Errorf("mail to %q from a stranger: mails %+v; want one refusal from %q", c.to, composer.mails, c.from)
+		if len(composer.Mails) != 1 || composer.Mails[0].Kind != domain.MailRefusal || composer.Mails[0].From != c.from {
+			t.Errorf("mail to %q from a stranger: mails %+v; want one refusal from %q", c.to, composer.Mails, c.from)
 		}
 	}
 

@@ -108,7 +108,7 @@ func TestWrongCurrentPasswordThrottled(t *testing.T) {
 		if got, _ := s.GetUser(ctx, u.ID); !domain.CheckPassword(got.PasswordHash, "pat's first password") {
 			t.Error("the password changed while throttled")
 		}
-		clock.add(domain.SignInWindow)
+		clock.Add(domain.SignInWindow)
 		if _, _, err := d.ChangePassword(ctx, u.ID, "pat's first password", "pat's second password", "10.5.5.5"); err != nil {
 			t.Fatalf("ChangePassword once the window moved on = %v", err)
 		}

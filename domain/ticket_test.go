@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 
 	"ticketgate/domain"
@@ -50,14 +49,6 @@ func TestOpenTicket(t *testing.T) {
 			t.Errorf("OpenTicket from a bad address = %v, want ErrInvalid", err)
 		}
 	})
-}
-
-func eventKinds(es []domain.Event) string {
-	ks := make([]string, len(es))
-	for i, e := range es {
-		ks[i] = string(e.Kind)
-	}
-	return strings.Join(ks, ",")
 }
 
 // pathTo lists the changes that take a new (triage) ticket to status st.

@@ -14,21 +14,6 @@ import (
 	"ticketgate/storage/storagetest"
 )
 
-// readAttachment returns attachment id with its content read through
-// OpenAttachment.
-func readAttachment(t *testing.T, s *storage.Store, id int64) (*domain.Attachment, error) {
-	t.Helper()
-	a, rc, err := s.OpenAttachment(context.Background(), id)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	if a.Content, err = io.ReadAll(rc); err != nil {
-		return nil, err
-	}
-	return a, nil
-}
-
 // An attachment larger than one chunk reads back whole, byte for byte,
 // from the database and from ATTACHMENTS_DIR; reads are in pieces the
 // caller chose, across chunk boundaries.

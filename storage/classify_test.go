@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,61 +11,6 @@ import (
 	"ticketgate/storage"
 	"ticketgate/storage/storagetest"
 )
-
-// stubClassifier answers what it is told, for tests of what Desk does with
-// an answer.
-type stubClassifier struct {
-	mu    sync.Mutex
-	res   domain.Classification
-	calls int
-}
-
-func (s *stubClassifier) Classify(ctx context.Context, subject, body string, cats []domain.Category) (domain.Classification, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls++
-	return s.res, nil
-}
-
-// recordingComposer renders a mail as a small message and remembers the
-// Mail, so tests can read what was sent and with which Vars.
-type recordingComposer struct {
-	mu    sync.Mutex
-	mails []domain.Mail
-}
-
-func (c *recordingComposer) Compose(ctx context.Context, m domain.Mail) (*domain.OutboxMessage, error) {
-	c.mu.Lock()
-	c.mails = append(c.mails, m)
-	c.mu.Unlock()
-	ref := ""
-	if m.Ticket != nil {
-		ref = m.Ticket.Ref()
-	}
-	return &domain.OutboxMessage{Kind: string(m.Kind), To: m.To, Subject: string(m.Kind) + " " + ref,
-		MessageID: fmt.Sprintf("%s.%s@x.test", m.Kind, m.To), Raw: []byte("Subject: " + string(m.Kind) + "\r\n\r\n" + m.Vars["reason"])}, nil
-}
-
-const classifySetup = `{
-  "categories": [
-    {"name": "Hardware Request", "description": "Laptops, monitors, peripherals", "keywords": ["laptop", "monitor"]},
-    {"name": "Access", "description": "Accounts and permissions", "keywords": ["password", "vpn"],
-     "approval_levels": [{"rule": "all", "approvers": ["ann@x.test", "lead@x.test", "sec@x.test"]},
-                         {"rule": "any", "approvers": ["cio@x.test"]}]}
-  ],
-  "users": [{"email": "root@x.test", "role": "admin"}, {"email": "off@x.test", "role": "admin", "disabled": true}]
-}`
-
-func applySetup(t *testing.T, d *domain.Desk, text string) {
-	t.Helper()
-	f, err := domain.ParseSetup([]byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.ApplySetup(context.Background(), f, false); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func TestClassifyTicket(t *testing.T) {
 	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
@@ -78,7 +22,7 @@ func TestClassifyTicket(t *testing.T) {
 		applySetup(t, d, classifySetup)
 
 		// Confident, no approval levels: unassigned.
-		stub.res = domain.Classification{Category: "hardware request", Confidence: 0.82, Method: domain.MethodLocal,
+		stub.Res = domain.Classification{Category: "hardware request", Confidence: 0.82, Method: domain.MethodLocal,
 			Explanation: "local model (9 examples): keywords laptop"}
 		tk, err := d.OpenTicket(ctx, domain.NewTicket{Subject: "Laptop broken", Body: "It will not start.", From: "bob@x.test"})
 		if err != nil {
@@ -103,14 +47,14 @@ func TestClassifyTicket(t *testing.T) {
 			t.Errorf("events =\n%s\nwant\n%s", strings.Join(evs, "\n"), strings.Join(wantEvents, "\n"))
 		}
 		// Classifying again changes nothing and does not ask the classifier.
-		calls := stub.calls
-		if err := d.ClassifyTicket(ctx, tk.ID); err != nil || stub.calls != calls {
-			t.Errorf("second ClassifyTicket: %v, classifier called %d more times", err, stub.calls-calls)
+		calls := stub.Calls
+		if err := d.ClassifyTicket(ctx, tk.ID); err != nil || stub.Calls != calls {
+			t.Errorf("second ClassifyTicket: %v, classifier called %d more times", err, stub.Calls-calls)
 		}
 
 		// Confident, with approval levels, the requester among level 1's
 		// approvers: awaiting approval from the two others.
-		stub.res = domain.Classification{Category: "Access", Confidence: 0.9, Method: domain.MethodOpenAI, Explanation: "gpt: vpn"}
+		stub.Res = domain.Classification{Category: "Access", Confidence: 0.9, Method: domain.MethodOpenAI, Explanation: "gpt: vpn"}
 		tk2, err := d.OpenTicket(ctx, domain.NewTicket{Subject: "VPN", Body: "need vpn", From: "ann@x.test"})
 		if err != nil {
 			t.Fatal(err)
@@ -143,7 +87,7 @@ func TestClassifyTicket(t *testing.T) {
 		// Below the minimum: triage, top three in the event; the
 		// classification mails nobody, the next digest goes to the enabled
 		// admin and names the top guess.
-		stub.res = domain.Classification{Category: "Access", Confidence: 0.41, Method: domain.MethodLocal,
+		stub.Res = domain.Classification{Category: "Access", Confidence: 0.41, Method: domain.MethodLocal,
 			Candidates: []domain.Candidate{{Category: "Access", Confidence: 0.41}, {Category: "Hardware Request", Confidence: 0.30},
 				{Category: "Payroll", Confidence: 0.12}, {Category: "Other", Confidence: 0.1}}}
 		tk3, err := d.OpenTicket(ctx, domain.NewTicket{Subject: "hello", Body: "something", From: "carl@x.test"})
@@ -189,7 +133,7 @@ func TestClassifyTicket(t *testing.T) {
 			t.Errorf("triage notices in the outbox = %q, want one: %q", countNotices(), want)
 		}
 		var lines []string
-		for _, m := range composer.mails {
+		for _, m := range composer.Mails {
 			if m.Kind == domain.MailTriageNotice {
 				for _, l := range m.Lines {
 					lines = append(lines, l.Ref+" "+l.Subject+": "+l.Note)
@@ -207,7 +151,7 @@ func TestClassifyTicket(t *testing.T) {
 		}
 
 		// No category at all: triage too.
-		stub.res = domain.Classification{Method: domain.MethodLocal, Explanation: "no categories are defined"}
+		stub.Res = domain.Classification{Method: domain.MethodLocal, Explanation: "no categories are defined"}
 		tk4, err := d.OpenTicket(ctx, domain.NewTicket{Subject: "x", From: "carl@x.test"})
 		if err != nil {
 			t.Fatal(err)

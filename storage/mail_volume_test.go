@@ -22,7 +22,7 @@ var lowConfidence = domain.Classification{Category: "Access", Confidence: 0.41, 
 // every 15 minutes, over s, with a clock the test moves.
 func digestDesk(t *testing.T, s *storage.Store, c *movingClock, composer domain.Composer) *domain.Desk {
 	t.Helper()
-	return domain.NewDesk(s, c, storagetest.Logger(t), domain.WithClassifier(&stubClassifier{res: lowConfidence}, 0.6),
+	return domain.NewDesk(s, c, storagetest.Logger(t), domain.WithClassifier(&stubClassifier{Res: lowConfidence}, 0.6),
 		domain.WithComposer(composer, true), domain.WithSchedule(domain.Schedule{TriageDigest: 15 * time.Minute}))
 }
 
@@ -47,10 +47,8 @@ func triageTickets(t *testing.T, d *domain.Desk, n int, subject string) []*domai
 // digests returns the triage notices composer rendered since from, as
 // "to: line; line; total=N more=M".
 func digests(c *recordingComposer, from int) ([]string, int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	var out []string
-	for _, m := range c.mails[from:] {
+	for _, m := range c.Sent()[from:] {
 		if m.Kind != domain.MailTriageNotice {
 			continue
 		}
@@ -60,13 +58,13 @@ func digests(c *recordingComposer, from int) ([]string, int) {
 		}
 		out = append(out, fmt.Sprintf("%s: %s; total=%s more=%s", m.To, strings.Join(ls, "; "), m.Vars["total"], m.Vars["more"]))
 	}
-	return out, len(c.mails)
+	return out, len(c.Mails)
 }
 
 func TestTriageDigest(t *testing.T) {
 	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
-		clock := &movingClock{now: t0}
+		clock := storagetest.NewMovingClock(t0)
 		composer := &recordingComposer{}
 		d := digestDesk(t, s, clock, composer)
 		applySetup(t, d, classifySetup) // root@x.test admin, off@x.test disabled admin
@@ -119,18 +117,18 @@ func TestTriageDigest(t *testing.T) {
 
 		// At once again: nothing. A new ticket within the interval waits.
 		send(0)
-		clock.add(5 * time.Minute)
+		clock.Add(5 * time.Minute)
 		ts = append(ts, triageTickets(t, d, 1, "second")...)
 		send(0)
 		// Past the interval: one digest each, listing all four.
-		clock.add(11 * time.Minute)
+		clock.Add(11 * time.Minute)
 		send(2)
 		got, mark = digests(composer, mark)
 		if len(got) != 2 || got[0] != "root@x.test: "+line(ts)+"; total=4 more=0" {
 			t.Errorf("second digests = %q, want four tickets each", got)
 		}
 		// Past the interval with nothing new: nothing.
-		clock.add(20 * time.Minute)
+		clock.Add(20 * time.Minute)
 		send(0)
 
 		// A long queue: the 50 oldest and how many more.
@@ -166,7 +164,7 @@ func TestTriageDigestTwoInstances(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		ctx := context.Background()
 		s1, s2 := storagetest.Open(t, db.URL), storagetest.Open(t, db.URL)
-		clock := &movingClock{now: t0}
+		clock := storagetest.NewMovingClock(t0)
 		c1, c2 := &recordingComposer{}, &recordingComposer{}
 		d1, d2 := digestDesk(t, s1, clock, c1), digestDesk(t, s2, clock, c2)
 		applySetup(t, d1, classifySetup)
@@ -188,7 +186,7 @@ func TestTriageDigestTwoInstances(t *testing.T) {
 			if n := outboxKinds(t, s1, domain.MailTriageNotice); n != round+1 {
 				t.Errorf("round %d: %d triage notices in the outbox, want %d", round, n, round+1)
 			}
-			clock.add(16 * time.Minute)
+			clock.Add(16 * time.Minute)
 			triageTickets(t, d1, 1, fmt.Sprintf("round %d", round))
 		}
 	})
@@ -197,7 +195,7 @@ func TestTriageDigestTwoInstances(t *testing.T) {
 func TestAcksPerSender(t *testing.T) {
 	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
-		clock := &movingClock{now: t0}
+		clock := storagetest.NewMovingClock(t0)
 		d := domain.NewDesk(s, clock, storagetest.Logger(t), domain.WithComposer(&recordingComposer{}, true))
 		acks := func(to string) int {
 			t.Helper()
@@ -225,7 +223,7 @@ func TestAcksPerSender(t *testing.T) {
 		}
 		for range domain.DefaultAcksPerSenderPerHour {
 			open("ann@x.test")
-			clock.add(time.Minute)
+			clock.Add(time.Minute)
 		}
 		if n := acks("ann@x.test"); n != 10 {
 			t.Fatalf("acknowledgements after 10 tickets = %d, want 10", n)
@@ -246,7 +244,7 @@ func TestAcksPerSender(t *testing.T) {
 			t.Errorf("bob's acknowledgements = %d, want 1", n)
 		}
 		// An hour after the first acknowledgement, there is room again.
-		clock.add(50*time.Minute + time.Second)
+		clock.Add(50*time.Minute + time.Second)
 		tk = open("ann@x.test")
 		if n := acks("ann@x.test"); n != 11 {
 			t.Errorf("acknowledgements an hour later = %d, want 11", n)
@@ -270,7 +268,7 @@ func TestDropOldMailBodies(t *testing.T) {
 	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		now := t0.Add(60 * 24 * time.Hour)
-		clock := &movingClock{now: now}
+		clock := storagetest.NewMovingClock(now)
 		d := domain.NewDesk(s, clock, storagetest.Logger(t), domain.WithSchedule(domain.Schedule{OutboxRetention: 720 * time.Hour}))
 		const head = "Subject: x\r\nMessage-Id: <m@x.test>\r\n\r\n"
 		old, recent := now.Add(-721*time.Hour), now.Add(-719*time.Hour)
