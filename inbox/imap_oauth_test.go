@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -148,17 +147,8 @@ func connectDelegated(t *testing.T, d *mailauth.Delegated, user string) *mailaut
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := hc.Get(a.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	back, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := d.Exchange(context.Background(), a, back.Query().Get("state"), back.Query().Get("code"), mailauth.SourceOptions{})
+	state, code := mailauthtest.SignIn(t, a.URL)
+	tok, err := d.Exchange(context.Background(), a, state, code, mailauth.SourceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

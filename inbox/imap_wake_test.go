@@ -5,8 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -58,14 +56,8 @@ func TestPollerWakeAfterReconnect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := hc.Get(a.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	back, _ := url.Parse(resp.Header.Get("Location"))
-	tok, err := del.Exchange(context.Background(), a, back.Query().Get("state"), back.Query().Get("code"), mailauth.SourceOptions{})
+	state, code := mailauthtest.SignIn(t, a.URL)
+	tok, err := del.Exchange(context.Background(), a, state, code, mailauth.SourceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net/http"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -52,17 +50,8 @@ func connectMailbox(t *testing.T, d *mailauth.Delegated, st mailauth.TokenStore)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Get(a.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	back, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || back.Query().Get("code") == "" {
-		t.Fatalf("authorize: %s, redirect %q", resp.Status, resp.Header.Get("Location"))
-	}
-	tok, err := d.Exchange(context.Background(), a, back.Query().Get("state"), back.Query().Get("code"), mailauth.SourceOptions{})
+	state, code := mailauthtest.SignIn(t, a.URL)
+	tok, err := d.Exchange(context.Background(), a, state, code, mailauth.SourceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

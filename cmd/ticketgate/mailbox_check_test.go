@@ -15,8 +15,6 @@ import (
 	"maps"
 	"math/big"
 	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,17 +160,8 @@ func connectDelegated(t *testing.T, dbURL, address, secretKey string, p *mailaut
 	if err != nil {
 		t.Fatal(err)
 	}
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noRedirect.Get(a.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	back, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || back.Query().Get("code") == "" {
-		t.Fatalf("authorize answered %s, Location %q", resp.Status, resp.Header.Get("Location"))
-	}
-	tok, err := d.Exchange(ctx, a, back.Query().Get("state"), back.Query().Get("code"), mailauth.SourceOptions{})
+	state, code := mailauthtest.SignIn(t, a.URL)
+	tok, err := d.Exchange(ctx, a, state, code, mailauth.SourceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

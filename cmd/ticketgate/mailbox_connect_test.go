@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -226,17 +225,8 @@ func authorize(t *testing.T, d *mailauth.Delegated, user string) *oauth2.Token {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := hc.Get(a.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	back, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := d.Exchange(context.Background(), a, back.Query().Get("state"), back.Query().Get("code"), mailauth.SourceOptions{})
+	state, code := mailauthtest.SignIn(t, a.URL)
+	tok, err := d.Exchange(context.Background(), a, state, code, mailauth.SourceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,14 +377,8 @@ func TestMailboxConnector(t *testing.T) {
 			if strings.Contains(string(pending), "alice") {
 				t.Error("the pending flow is not sealed")
 			}
-			hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-			resp, err := hc.Get(authURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			back, _ := url.Parse(resp.Header.Get("Location"))
-			return pending, back.Query()
+			state, code := mailauthtest.SignIn(t, authURL)
+			return pending, url.Values{"state": {state}, "code": {code}}
 		}
 		pending, q := start("session-1")
 		if _, err := c.Finish(ctx, pending, "session-2", q.Get("state"), q.Get("code")); !errors.Is(err, mailauth.ErrStateMismatch) {

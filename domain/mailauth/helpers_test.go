@@ -58,23 +58,7 @@ func delegated(p *mailauthtest.Provider) *Delegated {
 // to the provider and returns the state and code of the redirect back.
 func authorize(t *testing.T, a Authorization) (state, code string) {
 	t.Helper()
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Get(a.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusFound {
-		t.Fatalf("authorize: %s", resp.Status)
-	}
-	back, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e := back.Query().Get("error"); e != "" {
-		t.Fatalf("authorize: error %s", e)
-	}
-	return back.Query().Get("state"), back.Query().Get("code")
+	return mailauthtest.SignIn(t, a.URL)
 }
 
 // connected runs the authorization-code flow and keeps the grant in a new
