@@ -20,6 +20,7 @@ import (
 	"ticketgate/domain"
 	"ticketgate/domain/mailauth/mailauthtest"
 	"ticketgate/inbox/imaptest"
+	"ticketgate/storage"
 	"ticketgate/storage/storagetest"
 )
 
@@ -252,24 +253,8 @@ func testServeMailboxes(t *testing.T, db storagetest.DB, a *imapAccounts) {
 	}
 
 	st := storagetest.Open(t, db.URL)
-	subjects := func() map[string]int {
-		ts, err := st.ListTickets(ctx, domain.TicketQuery{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string]int{}
-		for _, tk := range ts {
-			got[tk.Subject]++
-		}
-		return got
-	}
-	state := func(address string) *domain.Mailbox {
-		m, err := st.GetMailboxByAddress(ctx, address)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
+	subjects := func() map[string]int { return ticketSubjects(t, st) }
+	state := func(address string) *domain.Mailbox { return mailboxRow(t, st, address) }
 
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -356,4 +341,28 @@ func testServeMailboxes(t *testing.T, db storagetest.DB, a *imapAccounts) {
 	if strings.Contains(logs, "panic") {
 		t.Error("serve panicked")
 	}
+}
+
+// ticketSubjects counts the tickets of st by subject.
+func ticketSubjects(t *testing.T, st *storage.Store) map[string]int {
+	t.Helper()
+	ts, err := st.ListTickets(context.Background(), domain.TicketQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, tk := range ts {
+		got[tk.Subject]++
+	}
+	return got
+}
+
+// mailboxRow reads the mailbox at address from st.
+func mailboxRow(t *testing.T, st *storage.Store, address string) *domain.Mailbox {
+	t.Helper()
+	m, err := st.GetMailboxByAddress(context.Background(), address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -94,24 +94,8 @@ func TestServeReauthorization(t *testing.T) {
 		connectDelegated(t, db.URL, "broken@company.test", secretKey, p, "tg-it", clientSecret, "alice@company.test")
 
 		st := storagetest.Open(t, db.URL)
-		subjects := func() map[string]int {
-			ts, err := st.ListTickets(ctx, domain.TicketQuery{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := map[string]int{}
-			for _, tk := range ts {
-				got[tk.Subject]++
-			}
-			return got
-		}
-		mailbox := func(address string) *domain.Mailbox {
-			m, err := st.GetMailboxByAddress(ctx, address)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return m
-		}
+		subjects := func() map[string]int { return ticketSubjects(t, st) }
+		mailbox := func(address string) *domain.Mailbox { return mailboxRow(t, st, address) }
 		notices := func() []domain.OutboxMessage {
 			ms, err := st.ListOutbox(ctx, "", 0)
 			if err != nil {

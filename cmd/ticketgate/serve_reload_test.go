@@ -58,17 +58,7 @@ func testServeMailboxReload(t *testing.T, db storagetest.DB, a *imapAccounts) {
 	st := storagetest.Open(t, db.URL)
 	desk := domain.NewDesk(st, nil, storagetest.Logger(t))
 	admin := domain.Actor{Email: "admin@company.test", Admin: true}
-	subjects := func() map[string]int {
-		ts, err := st.ListTickets(ctx, domain.TicketQuery{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string]int{}
-		for _, tk := range ts {
-			got[tk.Subject]++
-		}
-		return got
-	}
+	subjects := func() map[string]int { return ticketSubjects(t, st) }
 	ticket := func(subject string) {
 		t.Helper()
 		eventually(t, "a ticket "+subject, func() bool { return subjects()[subject] == 1 })
