@@ -101,13 +101,16 @@ func (d *Desk) noteAuthor(ctx context.Context, tx Store, t *Ticket, addr string)
 // goes on as a reply of its sender.
 func (d *Desk) noteReply(ctx context.Context, tx Store, it Received, t *Ticket) (Outcome, bool, error) {
 	in := it.Mail
+	text := cleanText(strings.TrimSpace(firstNonEmpty(in.NewText, in.Text)))
+	note, word := parseNote(text)
+	if !word && len(in.InReplyTo) == 0 {
+		return Outcome{}, false, nil // it answers no mail: no note mail either
+	}
 	actor, staff, err := d.noteAuthor(ctx, tx, t, in.From)
 	if err != nil || !staff {
 		return Outcome{}, false, err
 	}
-	text := cleanText(strings.TrimSpace(firstNonEmpty(in.NewText, in.Text)))
-	note, ok := parseNote(text)
-	if !ok {
+	if !word {
 		answers, err := d.answersNote(ctx, tx, t, in)
 		if err != nil || !answers {
 			return Outcome{}, false, err
