@@ -62,17 +62,17 @@ func (d *Desk) participant(ctx context.Context, tx Store, t *Ticket, addr string
 // isAdminMailbox reports whether addr is the mailbox of an enabled admin
 // (see mailboxUser).
 func (d *Desk) isAdminMailbox(ctx context.Context, tx Store, addr string) (bool, error) {
-	u, err := d.mailboxUser(ctx, tx, addr)
+	_, err := d.mailboxUser(ctx, tx, addr, func(u *User) bool { return u.IsAdmin() && !u.Disabled })
 	if isNotFound(err) {
 		return false, nil
 	}
-	return err == nil && u.IsAdmin() && !u.Disabled, err
+	return err == nil, err
 }
 
-// mailboxUser returns the user whose mailbox addr is: the user with that
-// address, or else the user with the address without its plus tag;
-// ErrNotFound when there is none.
-func (d *Desk) mailboxUser(ctx context.Context, tx Store, addr string) (*User, error) {
+// mailboxUser returns the user whose mailbox addr is and that accept
+// takes: the user with that address, or else the user with the address
+// without its plus tag; ErrNotFound when there is none.
+func (d *Desk) mailboxUser(ctx context.Context, tx Store, addr string, accept func(*User) bool) (*User, error) {
 	lookups := []string{addr}
 	if base, ok := mailboxKey(addr); ok && base != addr {
 		lookups = append(lookups, base)
@@ -82,7 +82,7 @@ func (d *Desk) mailboxUser(ctx context.Context, tx Store, addr string) (*User, e
 		if err != nil && !isNotFound(err) {
 			return nil, err
 		}
-		if u != nil && SameMailbox(u.Email, addr) {
+		if u != nil && accept(u) && SameMailbox(u.Email, addr) {
 			return u, nil
 		}
 	}

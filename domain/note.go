@@ -75,17 +75,17 @@ func (d *Desk) note(ctx context.Context, tx Store, t *Ticket, actor Actor, text 
 }
 
 // noteAuthor returns addr as an actor, and whether it may write notes on
-// t: the enabled user of that mailbox (see mailboxUser) is an admin, or an
-// agent who sees t, and is not t's requester.
+// t: an enabled user of that mailbox (see mailboxUser) is an admin, or an
+// agent who sees t, and addr is not t's requester.
 func (d *Desk) noteAuthor(ctx context.Context, tx Store, t *Ticket, addr string) (Actor, bool, error) {
 	if addr == "" || SameMailbox(addr, t.Requester) {
 		return Actor{}, false, nil
 	}
-	u, err := d.mailboxUser(ctx, tx, addr)
+	u, err := d.mailboxUser(ctx, tx, addr, func(u *User) bool { return !u.Disabled && mayNote(u, t) })
 	if isNotFound(err) {
 		return Actor{}, false, nil
 	}
-	if err != nil || u.Disabled || !mayNote(u, t) {
+	if err != nil {
 		return Actor{}, false, err
 	}
 	ok, err := d.canSee(ctx, tx, u, t)
