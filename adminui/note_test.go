@@ -51,6 +51,7 @@ func TestNoteAuthorization(t *testing.T) {
 					{"POST", base + "/note", url.Values{"text": {""}}, empty},
 					{"POST", base + "/note", url.Values{"text": {"NOTEMARK " + role + " " + key}, "csrf": {""}}, http.StatusForbidden},
 					{"POST", base + "/note", url.Values{"text": {"NOTEMARK " + role + " " + key}}, want},
+					{"POST", "/admin" + base + "/note", url.Values{"text": {"ADMINNOTE " + role + " " + key}, "csrf": {""}}, http.StatusForbidden},
 					{"POST", "/admin" + base + "/note", url.Values{"text": {"   "}}, adminEmpty},
 					{"POST", "/admin" + base + "/note", url.Values{"text": {"ADMINNOTE " + role + " " + key}}, adminWant},
 				} {
