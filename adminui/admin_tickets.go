@@ -205,6 +205,7 @@ type adminTicketPage struct {
 	Error                                          string
 	Category, AgentEmail, Note, CloseNote, Comment string
 	DecideComment                                  string
+	NoteText                                       string // the internal note form's
 }
 
 // adminTicket is a ticket with every admin action its status allows.
