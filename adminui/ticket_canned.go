@@ -16,6 +16,25 @@ import (
 // placeholders filled, after what was typed; nothing is stored until the
 // agent sends the comment.
 
+// cannedPicker is what the "canned-picker" template shows in a comment
+// form: the replies, the one chosen last, and where Insert posts.
+type cannedPicker struct {
+	Replies []domain.CannedReply
+	Chosen  int64
+	Action  string
+}
+
+// CannedPicker is the agent's ticket page's picker; Insert comes back at
+// the comment box.
+func (p ticketPage) CannedPicker() cannedPicker {
+	return cannedPicker{Replies: p.Canned, Chosen: p.CannedID, Action: "/tickets/" + p.Detail.Ticket.Ref() + "/canned#add-comment"}
+}
+
+// CannedPicker is the admin's ticket page's picker.
+func (p adminTicketPage) CannedPicker() cannedPicker {
+	return cannedPicker{Replies: p.Canned, Chosen: p.CannedID, Action: "/admin/tickets/" + p.Detail.Ticket.Ref() + "/canned#act-comment"}
+}
+
 // cannedInsertForm is the comment form as Insert posts it.
 type cannedInsertForm struct {
 	Text  string // the comment typed so far

@@ -68,19 +68,18 @@ func (s *Store) DeleteCannedReply(ctx context.Context, id int64) error {
 
 // GetCannedReply returns canned reply id.
 func (s *Store) GetCannedReply(ctx context.Context, id int64) (*domain.CannedReply, error) {
-	var row cannedReplyRow
-	if err := s.selectCanned(&row).Where("cr.id = ?", id).Scan(ctx); err != nil {
-		return nil, mapErr(err, "get canned reply %d", id)
-	}
-	c := row.domain()
-	return &c, nil
+	return s.getCanned(ctx, "cr.id = ?", id)
 }
 
 // GetCannedReplyByTitle returns the reply titled title, ignoring case.
 func (s *Store) GetCannedReplyByTitle(ctx context.Context, title string) (*domain.CannedReply, error) {
+	return s.getCanned(ctx, "lower(cr.title) = lower(?)", title)
+}
+
+func (s *Store) getCanned(ctx context.Context, where string, arg any) (*domain.CannedReply, error) {
 	var row cannedReplyRow
-	if err := s.selectCanned(&row).Where("lower(cr.title) = lower(?)", title).Scan(ctx); err != nil {
-		return nil, mapErr(err, "get canned reply %q", title)
+	if err := s.selectCanned(&row).Where(where, arg).Scan(ctx); err != nil {
+		return nil, mapErr(err, "get canned reply %v", arg)
 	}
 	c := row.domain()
 	return &c, nil
