@@ -206,6 +206,10 @@ type adminTicketPage struct {
 	Category, AgentEmail, Note, CloseNote, Comment string
 	DecideComment                                  string
 	NoteText                                       string // the internal note form's
+	// The comment form's canned replies (ticket_canned.go) and the one
+	// chosen last.
+	Canned   []domain.CannedReply
+	CannedID int64
 }
 
 // adminTicket is a ticket with every admin action its status allows.
@@ -224,6 +228,10 @@ func (h *Handler) showAdminTicket(w http.ResponseWriter, r *http.Request, status
 		return
 	}
 	if data.Choices, err = h.desk.AdminTicketChoices(r.Context()); err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	if data.Canned, err = h.desk.CannedRepliesFor(r.Context(), stateOf(r).user, &td.Ticket); err != nil {
 		h.internalError(w, r, err)
 		return
 	}

@@ -45,6 +45,8 @@ var notices = map[string]string{
 	"catmerged":     "The category is merged: its tickets moved, each with a recategorized event.",
 	"membersaved":   "The team member is saved.",
 	"memberremoved": "The team member is off the team. Their tickets stay with them.",
+	"cannedsaved":   "The canned reply is saved.",
+	"canneddeleted": "The canned reply is deleted.",
 }
 
 // notice is the success message of ?ok=code, "" for an unknown code.

@@ -46,13 +46,14 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodGet, "/tickets/:ref/attachments/:id", "attachment", signedIn, h.attachment)
 	page(http.MethodPost, "/tickets/:ref/comment", "comment", signedIn, h.comment)
 	page(http.MethodPost, "/tickets/:ref/note", "note", signedIn, h.note)
+	page(http.MethodPost, "/tickets/:ref/canned", "canned_insert", signedIn, h.insertCanned)
 	page(http.MethodPost, "/tickets/:ref/reopen", "reopen", signedIn, h.reopen)
 	page(http.MethodPost, "/tickets/:ref/resolve", "resolve", signedIn, h.resolve)
 
 	page(http.MethodGet, "/queue", "queue", agentOnly, h.queue)
 	page(http.MethodPost, "/away", "away", agentOnly, h.away)
 
-	// Admin: users, categories, team members.
+	// Admin: users, categories, team members, canned replies.
 	page(http.MethodGet, "/admin/users", "admin_users", adminOnly, h.adminUsers)
 	page(http.MethodGet, "/admin/users/:id", "admin_user", adminOnly, h.adminUser)      // :id or "new"
 	page(http.MethodPost, "/admin/users/:id", "admin_user", adminOnly, h.adminUserSave) // :id or "new"
@@ -70,6 +71,10 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodGet, "/admin/team/:id", "admin_member", adminOnly, h.adminMember)
 	page(http.MethodPost, "/admin/team/:id", "admin_member", adminOnly, h.adminMemberSave)
 	page(http.MethodPost, "/admin/team/:id/remove", "admin_member_remove", adminOnly, h.adminMemberRemove)
+	page(http.MethodGet, "/admin/canned", "admin_canned_replies", adminOnly, h.adminCannedReplies)
+	page(http.MethodGet, "/admin/canned/:id", "admin_canned_reply", adminOnly, h.adminCannedReply)      // :id or "new"
+	page(http.MethodPost, "/admin/canned/:id", "admin_canned_reply", adminOnly, h.adminCannedReplySave) // :id or "new"
+	page(http.MethodPost, "/admin/canned/:id/delete", "admin_canned_reply_delete", adminOnly, h.adminCannedReplyDelete)
 	// Admin: dashboard, tickets, mail.
 	page(http.MethodGet, "/admin", "admin_dashboard", adminOnly, h.dashboard)
 	page(http.MethodGet, "/admin/tickets", "admin_tickets", adminOnly, h.allTickets)
@@ -82,6 +87,7 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodPost, "/admin/tickets/:ref/reopen", "admin_reopen", adminOnly, h.adminReopen)
 	page(http.MethodPost, "/admin/tickets/:ref/comment", "admin_comment", adminOnly, h.adminComment)
 	page(http.MethodPost, "/admin/tickets/:ref/note", "admin_note", adminOnly, h.adminNote)
+	page(http.MethodPost, "/admin/tickets/:ref/canned", "admin_canned_insert", adminOnly, h.adminInsertCanned)
 	page(http.MethodGet, "/admin/mail/outbox", "admin_outbox", adminOnly, h.outbox)
 	page(http.MethodPost, "/admin/mail/outbox/:id/retry", "admin_mail_retry", adminOnly, h.retryMail)
 	page(http.MethodPost, "/admin/mail/outbox/:id/discard", "admin_mail_discard", adminOnly, h.discardMail)

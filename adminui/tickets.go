@@ -110,6 +110,10 @@ type ticketPage struct {
 	Comment   string // the comment form's text after a failed try
 	Note      string // the resolve form's text after a failed try
 	Error     string
+	// Canned are the canned replies the user may insert in the comment
+	// (ticket_canned.go); CannedID the one chosen last.
+	Canned   []domain.CannedReply
+	CannedID int64
 }
 
 // ticketID reads the :ref path value; a malformed one is a ticket that
@@ -135,6 +139,10 @@ func (h *Handler) showTicket(w http.ResponseWriter, r *http.Request, status int,
 	u := stateOf(r).user
 	td, acc, err := h.desk.TicketFor(r.Context(), u, id)
 	if h.lookupFailed(w, r, err) {
+		return
+	}
+	if data.Canned, err = h.desk.CannedRepliesFor(r.Context(), u, &td.Ticket); err != nil {
+		h.internalError(w, r, err)
 		return
 	}
 	data.Layout = h.layout(r, td.Ticket.Ref()+" "+td.Ticket.Subject, "tickets")
