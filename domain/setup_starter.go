@@ -140,3 +140,13 @@ func (d *Desk) AdminApplyStarter(ctx context.Context, actor Actor) (*SetupReport
 	}
 	return rep, err
 }
+
+// NoCategories reports whether the helpdesk has no category at all: the
+// admin dashboard then offers the starter set.
+func (d *Desk) NoCategories(ctx context.Context) (bool, error) {
+	cats, err := d.store.ListCategories(ctx)
+	if err != nil {
+		return false, fmt.Errorf("list categories: %w", err)
+	}
+	return len(cats) == 0, nil
+}
