@@ -255,6 +255,9 @@ func (a *app) classifyEval(args []string) error {
 			return err
 		}
 		examples, keywords = classify.ExamplesFromDatabase(cats, tickets), classify.Keywords(cats)
+		if examples, err = withWarmStart(examples, cats, len(tickets)); err != nil { // starter.go
+			return err
+		}
 	}
 	start := time.Now()
 	m, err := classify.Train(examples, keywords, classify.DefaultConfig())

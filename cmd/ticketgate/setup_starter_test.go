@@ -40,6 +40,11 @@ func TestSetupStarterCommand(t *testing.T) {
 				strings.Contains(out, "below CLASSIFY_MIN_CONFIDENCE") {
 				t.Errorf("classify after setup starter: %d %q\n%s", code, errOut, out)
 			}
+			// classify eval from the database learns what serve learns.
+			out, errOut, code = runCLI(t, env, "", "classify", "eval", "../../domain/classify/testdata/raw_mails.csv")
+			if code != 0 || !strings.Contains(out, "trained on 38399 examples (database)") {
+				t.Errorf("classify eval after setup starter: %d %q\n%s", code, errOut, out)
+			}
 		}
 
 		setup := writeFile(t, t.TempDir(), "setup.json", `{"categories": [{"name": "Telephony", "keywords": ["phone"]}]}`)

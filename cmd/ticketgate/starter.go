@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 
+	"ticketgate/domain"
 	"ticketgate/domain/classify"
 	"ticketgate/domain/classify/starter"
 )
@@ -14,6 +15,18 @@ import (
 // (docs/classification.md "The starter set").
 func learnerOptions(log *slog.Logger) classify.LearnerOptions {
 	return classify.LearnerOptions{Log: log, WarmStart: starter.Rows}
+}
+
+// withWarmStart adds to examples (the database's, with confirmed tickets
+// of the helpdesk's own) the warm start serve's Learner adds for cats, so
+// that `classify eval` from the database measures what serve classifies
+// with.
+func withWarmStart(examples []classify.Example, cats []domain.Category, confirmed int) ([]classify.Example, error) {
+	rows, err := starter.Rows()
+	if err != nil {
+		return nil, err
+	}
+	return append(examples, classify.WarmExamples(rows, cats, confirmed)...), nil
 }
 
 // printFirstStart is serve's message on an empty database: the first

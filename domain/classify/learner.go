@@ -132,7 +132,7 @@ func (l *Learner) Retrain(ctx context.Context) (TrainStats, error) {
 		if err != nil {
 			return st, fmt.Errorf("retrain: %w", err)
 		}
-		warm := warmExamples(rows, cats, len(tickets))
+		warm := WarmExamples(rows, cats, len(tickets))
 		examples, st.Warm = append(examples, warm...), len(warm)
 	}
 	m, err := Train(examples, Keywords(cats), l.opts.Config)

@@ -21,10 +21,11 @@ import (
 // from then on the model learns from the helpdesk alone. Training never
 // reads more than it does on a helpdesk of W confirmed tickets.
 
-// warmExamples returns the warm-start examples of rows for cats after
+// WarmExamples returns the warm-start examples of rows for cats after
 // confirmed tickets of the helpdesk's own, each labelled with its starter
-// category's current name.
-func warmExamples(rows []starter.Row, cats []domain.Category, confirmed int) []Example {
+// category's current name: what a Learner with LearnerOptions.WarmStart
+// adds to ExamplesFromDatabase.
+func WarmExamples(rows []starter.Row, cats []domain.Category, confirmed int) []Example {
 	names := map[string]string{}
 	for _, c := range cats {
 		if c.StarterKey != "" {

@@ -10,7 +10,7 @@ import (
 )
 
 // handMadeHistory is a warm-start history of 60 hardware and 40 access
-// rows, interleaved as a data set's rows are not (warmExamples must not
+// rows, interleaved as a data set's rows are not (WarmExamples must not
 // depend on grouping).
 func handMadeHistory() []starter.Row {
 	var rows []starter.Row
@@ -62,7 +62,7 @@ func TestWarmStartFades(t *testing.T) {
 		}
 	}
 	// The rows kept are spread over the history: each key keeps its share.
-	warm := warmExamples(handMadeHistory(), src.cats, 30)
+	warm := WarmExamples(handMadeHistory(), src.cats, 30)
 	count := map[string]int{}
 	for _, e := range warm {
 		count[e.Label]++
@@ -80,7 +80,7 @@ func TestWarmStartFollowsKey(t *testing.T) {
 	cats := starterTestCategories()
 	cats[0].Name = "Devices"
 	count := map[string]int{}
-	for _, e := range warmExamples(rows, cats, 0) {
+	for _, e := range WarmExamples(rows, cats, 0) {
 		count[e.Label]++
 	}
 	if count["Devices"] != 60 || count["Access"] != 40 || len(count) != 2 {
@@ -99,7 +99,7 @@ func TestWarmStartFollowsKey(t *testing.T) {
 
 	// Access deleted: its 40 rows go, and W is now 60.
 	cats = []domain.Category{cats[0], cats[2]}
-	warm := warmExamples(rows, cats, 10)
+	warm := WarmExamples(rows, cats, 10)
 	for _, e := range warm {
 		if e.Label != "Devices" {
 			t.Fatalf("warm row %q of a deleted category", e.Text)
@@ -108,7 +108,7 @@ func TestWarmStartFollowsKey(t *testing.T) {
 	if len(warm) != 50 {
 		t.Errorf("%d warm rows with Access deleted and 10 confirmed tickets, want 50", len(warm))
 	}
-	if w := warmExamples(rows, []domain.Category{{Name: "Hardware"}}, 0); len(w) != 0 {
+	if w := WarmExamples(rows, []domain.Category{{Name: "Hardware"}}, 0); len(w) != 0 {
 		t.Errorf("%d warm rows for a category of the helpdesk's own named like a starter one", len(w))
 	}
 }
@@ -125,7 +125,7 @@ func TestStarterRawMails(t *testing.T) {
 		t.Fatal(err)
 	}
 	cats := domain.StarterCategories()
-	m, err := Train(append(SeedExamples(cats), warmExamples(rows, cats, 0)...), Keywords(cats), DefaultConfig())
+	m, err := Train(append(SeedExamples(cats), WarmExamples(rows, cats, 0)...), Keywords(cats), DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
