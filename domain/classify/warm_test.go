@@ -1,8 +1,12 @@
 package classify
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 
 	"ticketgate/domain"
@@ -174,5 +178,66 @@ func BenchmarkRetrainStarter(b *testing.B) {
 		if err != nil || st.Warm != 38285 {
 			b.Fatalf("Retrain = %+v, %v", st, err)
 		}
+	}
+}
+
+// TestEmbeddedIsTrainCSV: the embedded warm-start history
+// (starter/tickets.txt.gz) is the data set's train.csv, every row with
+// its label's key, grouped by key in order of first appearance, the data
+// set's order within a group; nothing else. STARTER_WRITE=1 writes the
+// file from train.csv instead (how it was made).
+func TestEmbeddedIsTrainCSV(t *testing.T) {
+	p := datasetPath("train.csv")
+	if p == "" {
+		t.Skip("the data set's train.csv is not in a parent directory's shared/datasets")
+	}
+	var keys []string
+	groups := map[string][]string{}
+	for _, e := range readCSVFile(t, p) {
+		k := strings.ReplaceAll(strings.ToLower(e.Label), " ", "_") // "HR Support" → "hr_support"
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], e.Text)
+	}
+	if os.Getenv("STARTER_WRITE") == "1" {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		for _, k := range keys {
+			zw.Write([]byte("## " + k + "\n"))
+			for _, text := range groups[k] {
+				if strings.ContainsAny(text, "\r\n") || strings.HasPrefix(text, "#") {
+					t.Fatalf("text cannot be written: %q", text)
+				}
+				zw.Write([]byte(text + "\n"))
+			}
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile("starter/tickets.txt.gz", buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote starter/tickets.txt.gz: %d bytes", buf.Len())
+		return
+	}
+	rows, err := starter.Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := 0
+	for _, k := range keys {
+		for _, text := range groups[k] {
+			if i >= len(rows) {
+				t.Fatalf("embedded history ends at row %d", i)
+			}
+			if rows[i].Key != k || rows[i].Text != text {
+				t.Fatalf("row %d: %q %q, want %q %q", i, rows[i].Key, rows[i].Text, k, text)
+			}
+			i++
+		}
+	}
+	if i != len(rows) {
+		t.Fatalf("embedded history has %d rows, train.csv %d", len(rows), i)
 	}
 }
