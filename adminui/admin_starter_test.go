@@ -2,6 +2,7 @@ package adminui
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -59,6 +60,12 @@ func TestAdminStarter(t *testing.T) {
 		if _, body := root.get("/admin"); strings.Contains(body, `id="apply-starter"`) {
 			t.Error("the dashboard still offers the starter set")
 		}
+		if _, body := root.get("/admin/categories"); strings.Count(body, ">starter</span>") != 8 {
+			t.Error("the categories page does not mark the eight starter categories")
+		}
+		if _, body := root.get(fmt.Sprintf("/admin/categories/%d", cats[0].ID)); !strings.Contains(body, `id="starter-note"`) {
+			t.Error("a starter category's page does not say it learns from the starter set")
+		}
 		if resp, _ := root.post("/admin/starter", nil); resp.StatusCode != http.StatusSeeOther {
 			t.Errorf("POST /admin/starter again = %d, want 303 (nothing to add)", resp.StatusCode)
 		}
@@ -70,6 +77,9 @@ func TestAdminStarter(t *testing.T) {
 		root := f.signedIn("root")
 		if _, body := root.get("/admin"); strings.Contains(body, `id="apply-starter"`) {
 			t.Error("the dashboard offers the starter set beside the helpdesk's categories")
+		}
+		if _, body := root.get(fmt.Sprintf("/admin/categories/%d", f.t1.CategoryID)); strings.Contains(body, `id="starter-note"`) {
+			t.Error("a category of the helpdesk's own says it is a starter category")
 		}
 		before := f.snapshot()
 		resp, body := root.post("/admin/starter", nil)
