@@ -43,6 +43,7 @@ var notices = map[string]string{
 	"catsaved":      "The category is saved. The classifier learns the change.",
 	"catdeleted":    "The category is deleted.",
 	"catmerged":     "The category is merged: its tickets moved, each with a recategorized event.",
+	"starter":       "The starter set is applied. The classifier learns its categories within a minute; add approval levels and team members when you need them.",
 	"membersaved":   "The team member is saved.",
 	"memberremoved": "The team member is off the team. Their tickets stay with them.",
 	"cannedsaved":   "The canned reply is saved.",

@@ -77,6 +77,7 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodPost, "/admin/canned/:id/delete", "admin_canned_reply_delete", adminOnly, h.adminCannedReplyDelete)
 	// Admin: dashboard, tickets, mail.
 	page(http.MethodGet, "/admin", "admin_dashboard", adminOnly, h.dashboard)
+	page(http.MethodPost, "/admin/starter", "admin_starter", adminOnly, h.adminStarter)
 	page(http.MethodGet, "/admin/tickets", "admin_tickets", adminOnly, h.allTickets)
 	page(http.MethodGet, "/admin/tickets/:ref", "admin_ticket", adminOnly, h.adminTicket)
 	page(http.MethodPost, "/admin/tickets/:ref/category", "admin_categorize", adminOnly, h.adminCategorize)

@@ -172,7 +172,7 @@ func (d *Desk) SaveCategory(ctx context.Context, actor Actor, c Category) (*Cate
 		if err != nil {
 			return err
 		}
-		c.CreatedAt = cur.CreatedAt
+		c.CreatedAt, c.StarterKey = cur.CreatedAt, cur.StarterKey
 		return tx.UpdateCategory(ctx, &c)
 	})
 	switch {

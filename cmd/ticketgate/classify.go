@@ -96,7 +96,7 @@ func (cl *classification) register(reg prometheus.Registerer) {
 // from panics.
 func (cl *classification) start(st *storage.Store, desk *domain.Desk) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
-	learner := classify.NewLearner(st, cl.local, classify.LearnerOptions{Log: cl.log})
+	learner := classify.NewLearner(st, cl.local, learnerOptions(cl.log))
 	var wg sync.WaitGroup
 	for name, run := range map[string]func(context.Context) error{
 		"classifier training": learner.Run,
@@ -133,9 +133,9 @@ func (a *app) cmdClassify(args []string) error {
 		return err
 	}
 	if len(cats) == 0 {
-		return errors.New("no categories: add some with `ticketgate setup apply FILE.json`")
+		return errors.New("no categories: add some with `ticketgate setup apply FILE.json`, or `ticketgate setup starter`")
 	}
-	if _, err := classify.NewLearner(e.st, cl.local, classify.LearnerOptions{Log: log}).Retrain(a.ctx); err != nil {
+	if _, err := classify.NewLearner(e.st, cl.local, learnerOptions(log)).Retrain(a.ctx); err != nil {
 		return err
 	}
 	subject, body := splitSubject(text)
@@ -255,6 +255,9 @@ func (a *app) classifyEval(args []string) error {
 			return err
 		}
 		examples, keywords = classify.ExamplesFromDatabase(cats, tickets), classify.Keywords(cats)
+		if examples, err = withWarmStart(examples, cats, len(tickets)); err != nil { // starter.go
+			return err
+		}
 	}
 	start := time.Now()
 	m, err := classify.Train(examples, keywords, classify.DefaultConfig())

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ticketgate/domain"
+	"ticketgate/domain/classify/starter"
 )
 
 // Source is where a Learner reads what it learns from; domain.Store is one.
@@ -35,7 +36,11 @@ type LearnerOptions struct {
 	// MaxExamples caps the confirmed tickets learned from, newest first
 	// (default 50,000: a few seconds of training).
 	MaxExamples int
-	Log         *slog.Logger
+	// WarmStart, if set, returns the starter set's warm-start history
+	// (starter.Rows): the categories with a StarterKey learn from it until
+	// the confirmed tickets replace it (see warm.go).
+	WarmStart func() ([]starter.Row, error)
+	Log       *slog.Logger
 	// OnTrained, if set, is called after each successful training.
 	OnTrained func(TrainStats)
 }
@@ -45,6 +50,7 @@ type TrainStats struct {
 	Version    int64 // categories version the model was built from
 	Confirmed  int64 // confirmed tickets in the database at the time
 	Examples   int   // examples learned from (tickets and category texts)
+	Warm       int   // of which rows of the warm-start history
 	Categories int
 	Took       time.Duration
 }
@@ -121,6 +127,14 @@ func (l *Learner) Retrain(ctx context.Context) (TrainStats, error) {
 		return st, fmt.Errorf("retrain: %w", err)
 	}
 	examples := ExamplesFromDatabase(cats, tickets)
+	if l.opts.WarmStart != nil {
+		rows, err := l.opts.WarmStart()
+		if err != nil {
+			return st, fmt.Errorf("retrain: %w", err)
+		}
+		warm := WarmExamples(rows, cats, len(tickets))
+		examples, st.Warm = append(examples, warm...), len(warm)
+	}
 	m, err := Train(examples, Keywords(cats), l.opts.Config)
 	if err != nil {
 		return st, fmt.Errorf("retrain: %w", err)
@@ -128,7 +142,7 @@ func (l *Learner) Retrain(ctx context.Context) (TrainStats, error) {
 	l.local.Set(m)
 	l.version, l.learned, l.readAt, l.trained = st.Version, len(tickets), start, true
 	st.Examples, st.Took = len(examples), time.Since(start)
-	l.log.InfoContext(ctx, "classifier trained", slog.Int("examples", st.Examples), slog.Int("categories", st.Categories),
+	l.log.InfoContext(ctx, "classifier trained", slog.Int("examples", st.Examples), slog.Int("warm_start", st.Warm), slog.Int("categories", st.Categories),
 		slog.Int64("confirmed_tickets", st.Confirmed), slog.Int64("categories_version", st.Version),
 		slog.Int("features", m.Features()), slog.Duration("took", st.Took))
 	if l.opts.OnTrained != nil {
