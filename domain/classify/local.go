@@ -44,7 +44,7 @@ func (l *Local) Classify(ctx context.Context, subject, body string, categories [
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	text := strings.TrimSpace(subject) + "\n" + CleanMail(body)
+	text := MailText(subject, body)
 	m := l.current.Load()
 	res, ok := answer(m, text, categories)
 	if !ok {

@@ -155,8 +155,9 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 		}
 	}
 	plain := make([][]string, len(examples))
-	parallelFor(len(examples), func(i int) { plain[i] = plainWords(examples[i].Text) })
-	docs := m.buildVocabulary(examples, plain)
+	heads := make([]int, len(examples))
+	parallelFor(len(examples), func(i int) { plain[i], heads[i] = mailWords(examples[i].Text, cfg.HeadWords) })
+	docs := m.buildVocabulary(examples, plain, heads)
 	if len(m.names) == 0 {
 		return nil, fmt.Errorf("%w: no words in %d examples", ErrNoExamples, len(examples))
 	}
@@ -191,8 +192,9 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 // buildVocabulary tokenizes every example, keeps the features seen in at
 // least MinDF documents (or in a seed example), computes their idf and
 // returns each example as a TF-IDF vector. plain holds each example's
-// plainWords.
-func (m *Model) buildVocabulary(examples []Example, plain [][]string) []sparse {
+// plain words and heads how many of its first tokens are head words
+// (mailWords).
+func (m *Model) buildVocabulary(examples []Example, plain [][]string, heads []int) []sparse {
 	// Each chunk numbers the features of its share of the examples in order
 	// of first appearance; the shares are then merged in order, which
 	// gives the same numbering as one pass over all examples would.
@@ -211,7 +213,7 @@ func (m *Model) buildVocabulary(examples []Example, plain [][]string) []sparse {
 		buf := make([]byte, 0, 64)
 		for i := lo; i < hi; i++ {
 			ids = ids[:0]
-			eachFeature(tokensOf(plain[i]), m.cfg.HeadWords, m.cfg.Bigrams, m.cfg.CharGrams, buf, func(name []byte) {
+			eachFeature(tokensOf(plain[i]), heads[i], m.cfg.Bigrams, m.cfg.CharGrams, buf, func(name []byte) {
 				id, ok := sh.ids[string(name)] // no allocation for a lookup
 				if !ok {
 					n := string(name)
@@ -457,11 +459,13 @@ type Prediction struct {
 	Keywords []string
 }
 
-// Predict scores text against every label.
+// Predict scores text against every label. text is read as MailText
+// writes it (subject, line break, body) or, without a line break, as one
+// text whose first words stand for the subject.
 func (m *Model) Predict(text string) Prediction {
-	plain := plainWords(text) // tokenized once, for both parts
+	plain, head := mailWords(text, m.cfg.HeadWords) // tokenized once, for both parts
 	toks := tokensOf(plain)
-	d := m.vectorize(featureNames(toks, m.cfg.HeadWords, m.cfg.Bigrams, m.cfg.CharGrams, nil))
+	d := m.vectorize(featureNames(toks, head, m.cfg.Bigrams, m.cfg.CharGrams, nil))
 	k := len(m.labels)
 	s := make([]float64, k)
 	var e []float32
