@@ -1,18 +1,19 @@
 package classify
 
-// experimentConfigs are the settings TestExperiment compares; edit them to
-// try others (docs/classification.md lists what was tried).
+// experimentConfigs are the settings TestExperiment and
+// TestExperimentRealistic compare; edit them to try others
+// (docs/classification.md lists what was tried).
 func experimentConfigs() map[string]Config {
 	base := DefaultConfig()
-	base.Calibrate = false // learns from all of the four fifths
-	calibrated := base
-	calibrated.Calibrate = true
-	linear := base
-	linear.Dense = 0 // the SVM alone
-	network := base
-	network.DenseWeight = 1e6 // the network alone, in effect
-	lr := linear
-	lr.Solver, lr.Epochs = "", 5 // the logistic regression used before
-	return map[string]Config{"default": base, "calibrated": calibrated, "svm alone": linear,
-		"network alone": network, "logistic": lr}
+	out := map[string]Config{"a default": base}
+	add := func(name string, f func(c *Config)) {
+		c := base
+		f(&c)
+		out[name] = c
+	}
+	add("j kw 6", func(c *Config) { c.KeywordBoost = 6 })
+	add("l kw 8", func(c *Config) { c.KeywordBoost = 8 })
+	add("m kw 6 seed 40", func(c *Config) { c.KeywordBoost, c.SeedWeight = 6, 40 })
+	add("n kw 6 head 3", func(c *Config) { c.KeywordBoost, c.HeadWords = 6, 3 })
+	return out
 }

@@ -23,6 +23,9 @@ func TestExperiment(t *testing.T) {
 		names = append(names, name)
 	}
 	slices.Sort(names)
+	if only := os.Getenv("CLASSIFY_EXPERIMENT_ONLY"); only != "" {
+		names = []string{only}
+	}
 	for _, name := range names {
 		start := time.Now()
 		m, err := Train(train, nil, cfgs[name])

@@ -49,6 +49,13 @@ type Config struct {
 	// multinomial logistic regression by SGD.
 	Solver string
 	C      float64 // the SVM's cost (inverse regularisation)
+	// SeedWeight multiplies the SVM's cost of a seed example (a category's
+	// own text): the categories' words as prior evidence against a large
+	// history written otherwise (0 or 1: like any example).
+	SeedWeight float64
+	// CharWeight scales the character 4-gram features (CharGrams) before
+	// a document is scaled to unit length (0 or 1: like words).
+	CharWeight float64
 	// Dense is the number of dimensions of the latent semantic embedding
 	// read by the second-opinion network (see dense); 0 turns it off. It
 	// is trained only from DenseMin real (non-seed) examples on: a new
@@ -82,9 +89,11 @@ type Model struct {
 	index       map[string]int32 // feature name → id
 	names       []string         // id → feature name
 	idf         []float32
+	scale       []float32 // per feature, nil: all 1 (see Config.CharWeight)
 	w           []float32 // weights, feature-major: w[id*k+label]
 	bias        []float32
 	keywords    []keywordSet // per label
+	typos       typoIndex    // the keywords' words and their one-typo variants
 	temperature float64
 	examples    int
 	net         *dense // nil: the linear model alone
@@ -130,6 +139,7 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 	for l, kws := range keywords {
 		m.keywords[labelID[l]] = newKeywordSet(kws)
 	}
+	m.typos = newTypoIndex(m.keywords)
 
 	// Fit the temperature on a held-out twentieth of the real examples
 	// (seed examples always train: they are not tickets).
@@ -162,7 +172,11 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 		return nil, fmt.Errorf("%w: no words in %d examples", ErrNoExamples, len(examples))
 	}
 	if cfg.Solver == "svm" {
-		m.fitSVM(docs, ys, trainIdx)
+		seed := make([]bool, len(examples))
+		for i, e := range examples {
+			seed[i] = e.Seed
+		}
+		m.fitSVM(docs, ys, trainIdx, seed)
 	} else {
 		m.fit(docs, ys, trainIdx)
 	}
@@ -267,6 +281,15 @@ func (m *Model) buildVocabulary(examples []Example, plain [][]string, heads []in
 		m.index[name] = remap[id]
 		m.names = append(m.names, name)
 		m.idf = append(m.idf, float32(1+math.Log((1+n)/(1+float64(df[id])))))
+	}
+	if cw := m.cfg.CharWeight; m.cfg.CharGrams && cw > 0 && cw != 1 {
+		m.scale = make([]float32, len(m.names))
+		for id, name := range m.names {
+			m.scale[id] = 1
+			if strings.HasPrefix(name, "#") {
+				m.scale[id] = float32(cw)
+			}
+		}
 	}
 	docs := make([]sparse, len(examples))
 	for p, sh := range shares {
@@ -473,10 +496,11 @@ func (m *Model) Predict(text string) Prediction {
 		e = m.net.embed(plain)
 	}
 	m.scores(d, e, s)
+	kwToks := m.typos.correct(toks) // keywords match despite a typo
 	for c := range s {
 		s[c] /= m.temperature
 		if ks := m.keywords[c]; len(ks) > 0 {
-			s[c] += m.cfg.KeywordBoost * float64(min(len(ks.matches(toks)), 3))
+			s[c] += m.cfg.KeywordBoost * float64(min(len(ks.matches(kwToks)), 3))
 		}
 	}
 	softmax(s, 1)
@@ -501,7 +525,7 @@ func (m *Model) Predict(text string) Prediction {
 		best := order[0]
 		p.Words = m.topWords(d, best, 3)
 		if ks := m.keywords[best]; len(ks) > 0 {
-			p.Keywords = ks.matches(toks)
+			p.Keywords = ks.matches(kwToks)
 		}
 	}
 	return p
@@ -556,7 +580,7 @@ func (m *Model) topWords(d sparse, label, n int) []string {
 // MemoryBytes estimates the memory the trained model holds: weights, idf,
 // and the vocabulary with its map.
 func (m *Model) MemoryBytes() int64 {
-	b := int64(len(m.w)+len(m.idf)+len(m.bias)) * 4
+	b := int64(len(m.w)+len(m.idf)+len(m.scale)+len(m.bias)) * 4
 	if m.net != nil {
 		b += m.net.bytes()
 	}

@@ -304,6 +304,14 @@ func wroteLine(t string) bool {
 	if len(core) == len(t) && !strings.HasPrefix(t, "On ") {
 		return false // no colon: only the English "On … wrote" form
 	}
+	if strings.HasSuffix(core, ">") { // "… schrieb Helpdesk <help@example.com>:"
+		if i := strings.LastIndexByte(core, '<'); i > 0 {
+			core = strings.TrimSpace(core[:i])
+			if j := strings.LastIndexByte(core, ' '); j > 0 {
+				core = core[:j] // the name before the address
+			}
+		}
+	}
 	l := strings.ToLower(core)
 	for _, v := range []string{"wrote", "writes", "a écrit", "a ecrit", "schrieb", "escribió", "escribio",
 		"ha scritto", "schreef", "escreveu", "skrev"} {
@@ -483,21 +491,24 @@ func bannerLine(t string) bool {
 }
 
 // mailWords returns the plain words of a text the model reads (MailText,
-// or one line of words) after normalization, and how many of its first
+// or one line of words) after normalization (for a mail: cleaned, and the
+// glossary's German, French and Spanish words made English), and how many of its first
 // tokens are head words, which count again as features of their own: the
 // subject's tokens (at most 2×headWords), or without a subject the first
 // headWords (the dataset's texts begin with their subject).
 func mailWords(text string, headWords int) (plain []string, head int) {
 	subject, body, ok := splitMail(text)
 	if !ok {
+		// One line of words is the dataset's form: already normalized
+		// (no greetings, signatures or digits left) and in English.
 		return plainWords(stripTags(body)), headWords
 	}
 	forward := forwardSubject(subject)
-	plain = plainWords(CleanSubject(subject))
+	plain = translate(plainWords(CleanSubject(subject)))
 	head = len(tokensOf(plain))
 	if head == 0 {
 		head = headWords
 	}
 	head = min(head, 2*headWords)
-	return append(plain, plainWords(cleanBody(body, forward))...), head
+	return append(plain, translate(plainWords(cleanBody(body, forward)))...), head
 }

@@ -250,7 +250,7 @@ kein keine keinen mit von vom zu zum zur für fur auf bei beim aus nach vor übe
 bitte danke dank vielen liebe lieber geehrte geehrter guten morgen gruß grüße gruss grüsse freundlichen
 beste viele wie wer wo wann warum dass ob wenn weil kann können könnte kannst möchte würde wird werden
 wurde soll sich im ins am um als ja nein nur jetzt heute seit immer mal gerne zusammen leider
-le la les une du et ou est sont suis être avoir ai avez je tu il elle nous vous ils elles mon ma mes
+le la les un une de des du qu et ou est sont suis être avoir ai avez je tu il elle nous vous ils elles mon ma mes
 ton ta ses notre votre leur leurs ce cet cette ces qui que quoi dans sur pour par avec sans pas ne
 très bien merci bonjour bonsoir salut cordialement monsieur svp stp au aux mais donc ça cela peut
 pouvez pourriez voudrais faire depuis aussi encore toujours déjà
