@@ -150,26 +150,23 @@ func containsSeq(toks, seq []string) bool {
 const minFuzzy = 6
 
 // typoIndex maps the words of the keywords (minFuzzy bytes or more, ASCII)
-// and each of them with one byte deleted to the keyword word; "" marks a
-// variant that two keyword words share.
-type typoIndex map[string]string
+// and each of them with one byte deleted to the keyword word and the
+// position deleted (-1: the word itself); an empty word marks a variant
+// that two keyword words share.
+type typoIndex map[string]typoEntry
+
+type typoEntry struct {
+	word string
+	pos  int
+}
 
 func newTypoIndex(sets []keywordSet) typoIndex {
 	ix := typoIndex{}
-	put := func(v, w string) {
-		if old, ok := ix[v]; ok && old != w {
-			if old != v { // an exact keyword word stays itself
-				ix[v] = ""
-			}
-			return
-		}
-		ix[v] = w
-	}
 	for _, ks := range sets {
 		for _, k := range ks {
 			for _, w := range k {
 				if len(w) >= minFuzzy && ascii(w) {
-					ix[w] = w
+					ix[w] = typoEntry{w, -1}
 				}
 			}
 		}
@@ -181,7 +178,16 @@ func newTypoIndex(sets []keywordSet) typoIndex {
 					continue
 				}
 				for i := range len(w) {
-					put(w[:i]+w[i+1:], w)
+					v := w[:i] + w[i+1:]
+					switch old, ok := ix[v]; {
+					case !ok:
+						ix[v] = typoEntry{w, i}
+					case old.pos == -1 || old.word == w:
+						// an exact keyword word stays itself; a double
+						// letter gives the same variant twice
+					default:
+						ix[v] = typoEntry{"", 0}
+					}
 				}
 			}
 		}
@@ -190,8 +196,8 @@ func newTypoIndex(sets []keywordSet) typoIndex {
 }
 
 // correct returns toks with each word one typo away from a keyword's word
-// (a letter missing, added, changed or two swapped) replaced by it; toks
-// itself when nothing changed.
+// (a letter missing, added, changed or two neighbours swapped) replaced by
+// it; toks itself when nothing changed.
 func (ix typoIndex) correct(toks []string) []string {
 	if len(ix) == 0 {
 		return toks
@@ -220,8 +226,8 @@ func (ix typoIndex) lookup(t string, buf []byte) string {
 	if len(t) < minFuzzy-1 || len(t) > 24 || !ascii(t) {
 		return ""
 	}
-	if w, ok := ix[t]; ok {
-		return w // t itself, or t misses a letter of w
+	if e, ok := ix[t]; ok {
+		return e.word // t itself, or t misses a letter of e.word
 	}
 	if len(t) < minFuzzy {
 		return ""
@@ -229,14 +235,17 @@ func (ix typoIndex) lookup(t string, buf []byte) string {
 	found := ""
 	for i := range len(t) {
 		buf = append(append(buf[:0], t[:i]...), t[i+1:]...)
-		w, ok := ix[string(buf)] // no allocation for a lookup
-		if !ok {
+		e, ok := ix[string(buf)] // no allocation for a lookup
+		// t has a letter too many (e is the word itself), or one letter
+		// changed (deleted at the same place from both) or two neighbours
+		// swapped (deleted at neighbouring places).
+		if !ok || e.pos != -1 && (e.pos < i-1 || e.pos > i+1) {
 			continue
 		}
-		if w == "" || found != "" && found != w {
+		if e.word == "" || found != "" && found != e.word {
 			return ""
 		}
-		found = w
+		found = e.word
 	}
 	return found
 }

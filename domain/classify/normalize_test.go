@@ -79,13 +79,13 @@ func TestNormalizeReplies(t *testing.T) {
 
 func TestCleanSubject(t *testing.T) {
 	for in, want := range map[string]string{
-		"RE: [TKT-42] VPN access":          "VPN access",
-		"Re: RE: Fwd: AW: printer":         "printer",
-		"[#TG-123] RE[2]: monitor":         "monitor",
-		"TR : demande d'accès":             "demande d'accès",
-		"Reset my password":                "Reset my password",
-		"Request: new laptop":              "Request: new laptop",
-		"[External] laptop":                "[External] laptop",
+		"RE: [TKT-42] VPN access":         "VPN access",
+		"Re: RE: Fwd: AW: printer":        "printer",
+		"[#TG-123] RE[2]: monitor":        "monitor",
+		"TR : demande d'accès":            "demande d'accès",
+		"Reset my password":               "Reset my password",
+		"Request: new laptop":             "Request: new laptop",
+		"[External] laptop":               "[External] laptop",
 		"WG: [Ticket#2024010112] Drucker": "Drucker",
 	} {
 		if got := CleanSubject(in); got != want {
@@ -120,11 +120,12 @@ func TestGreetingAndClosing(t *testing.T) {
 }
 
 func TestTypoIndex(t *testing.T) {
-	ix := newTypoIndex([]keywordSet{newKeywordSet([]string{"password", "printer", "license", "order", "quota"}),
+	ix := newTypoIndex([]keywordSet{newKeywordSet([]string{"password", "printer", "license", "order", "quota", "storage"}),
 		newKeywordSet([]string{"quote"})})
 	for in, want := range map[string]string{
 		"password": "password", "pasword": "password", "passwrod": "password", "passsword": "password",
 		"printr": "printer", "licenc": "licens", "ordr": "", "older": "", "monitor": "", "é": "",
+		"storag": "storag", "strang": "", "pirnter": "printer", "prnter": "printer",
 	} {
 		if got := ix.lookup(in, nil); got != want {
 			t.Errorf("lookup(%q) = %q, want %q", in, got, want)
