@@ -3,7 +3,6 @@ package classify
 import (
 	"fmt"
 	"os"
-	"slices"
 	"testing"
 	"time"
 )
@@ -24,15 +23,7 @@ func TestExperimentRealistic(t *testing.T) {
 	tune := readTestdata(t, "realistic_tune.csv")
 	cats := coldStartCategories(t)
 	cfgs := experimentConfigs()
-	names := make([]string, 0, len(cfgs))
-	for name := range cfgs {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	if only := os.Getenv("CLASSIFY_EXPERIMENT_ONLY"); only != "" {
-		names = []string{only}
-	}
-	for _, name := range names {
+	for _, name := range experimentNames(cfgs) {
 		cfg := cfgs[name]
 		start := time.Now()
 		m, err := Train(train, nil, cfg)

@@ -455,34 +455,40 @@ func mobileFooterLine(t string) bool {
 // disclaimerLine reports the start of a legal disclaimer or a
 // print-and-environment footer: everything below it goes.
 func disclaimerLine(t string) bool {
-	l := strings.ToLower(strings.TrimLeft(t, "*_-=[( "))
-	l = l[:min(len(l), 60)]
-	for _, p := range []string{"disclaimer", "confidentiality notice", "confidentiality:", "this e-mail and any",
-		"this email and any", "this message and any", "this e-mail is confidential", "this email is confidential",
-		"this message is confidential", "this message contains confidential", "this e-mail contains confidential",
-		"this email contains confidential", "the information contained in this", "the information in this e-mail",
-		"the information in this email", "if you are not the intended recipient", "if you have received this",
-		"please consider the environment", "think before you print", "please do not print",
-		"diese e-mail enthält", "diese nachricht enthält", "diese e-mail ist vertraulich",
-		"wenn sie nicht der richtige adressat", "ce message et", "ce courriel et", "ce message est confidentiel",
-		"este mensaje y", "este correo y", "este mensaje es confidencial", "este correo electrónico y"} {
-		if strings.HasPrefix(l, p) {
-			return true
-		}
-	}
-	return false
+	return startsWithAny(t, "*_-=[( ", disclaimerStarts)
 }
+
+// disclaimerStarts are the first words of disclaimers, lower case.
+var disclaimerStarts = []string{"disclaimer", "confidentiality notice", "confidentiality:", "this e-mail and any",
+	"this email and any", "this message and any", "this e-mail is confidential", "this email is confidential",
+	"this message is confidential", "this message contains confidential", "this e-mail contains confidential",
+	"this email contains confidential", "the information contained in this", "the information in this e-mail",
+	"the information in this email", "if you are not the intended recipient", "if you have received this",
+	"please consider the environment", "think before you print", "please do not print",
+	"diese e-mail enthält", "diese nachricht enthält", "diese e-mail ist vertraulich",
+	"wenn sie nicht der richtige adressat", "ce message et", "ce courriel et", "ce message est confidentiel",
+	"este mensaje y", "este correo y", "este mensaje es confidencial", "este correo electrónico y"}
 
 // bannerLine reports a line a mail system puts above or into a mail: an
 // external-sender warning ("[EXTERNAL]", "CAUTION: This email originated
 // from outside …").
 func bannerLine(t string) bool {
-	l := strings.ToLower(strings.TrimLeft(t, "*_[( "))
-	l = l[:min(len(l), 60)]
-	for _, p := range []string{"external email", "external sender", "external]", "external:", "caution: this email",
-		"caution: this e-mail", "caution: external", "warning: this email", "warning: external", "[external",
-		"this email originated from outside", "this message originated from outside", "achtung: externe",
-		"externe e-mail", "attention : ce message provient"} {
+	return startsWithAny(t, "*_[( ", bannerStarts)
+}
+
+// bannerStarts are the first words of external-sender banners, lower case.
+var bannerStarts = []string{"external email", "external sender", "external]", "external:", "caution: this email",
+	"caution: this e-mail", "caution: external", "warning: this email", "warning: external", "[external",
+	"this email originated from outside", "this message originated from outside", "achtung: externe",
+	"externe e-mail", "attention : ce message provient"}
+
+// startsWithAny reports whether t, without the leading characters of
+// cutset and in lower case, starts with one of prefixes (lower case, at
+// most 60 bytes).
+func startsWithAny(t, cutset string, prefixes []string) bool {
+	l := strings.TrimLeft(t, cutset)
+	l = strings.ToLower(l[:min(len(l), 64)])
+	for _, p := range prefixes {
 		if strings.HasPrefix(l, p) {
 			return true
 		}
