@@ -75,7 +75,7 @@ type Config struct {
 // held-out part of the dataset's train.csv (see docs/classification.md).
 func DefaultConfig() Config {
 	return Config{HeadWords: 5, Bigrams: true, MinDF: 2, Epochs: 6, Rate: 0.2, L2: 1e-6,
-		KeywordBoost: 6, Calibrate: true, CalibrateMin: 300, Seed: 1, Balance: 0.3,
+		KeywordBoost: 4, Calibrate: true, CalibrateMin: 300, Seed: 1, Balance: 0.3,
 		Solver: "svm", C: 0.5,
 		Dense: 160, DenseMin: 2000, DenseMinDF: 5, Hidden: 32, DenseEpochs: 5, DenseL2: 1e-3, DenseWeight: 1}
 }
