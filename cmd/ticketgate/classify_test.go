@@ -206,7 +206,7 @@ func TestClassifyCommand(t *testing.T) {
 		// signature gone, the time a typed token), then per category its
 		// parts, keyword hits and features with weights.
 		for _, want := range []string{"category:    Hardware\n", "  tokens:    ^broken ^laptop laptop screen stay black sinc _num\n",
-			"  Hardware 1.00: linear +", "keywords laptop +4.0", "    features: ", "laptop +0."} {
+			"  Hardware 0.99: linear +", "keywords laptop +4.0", "    features: ", "laptop +0."} {
 			if !strings.Contains(out, want) {
 				t.Errorf("classify --explain output lacks %q:\n%s", want, out)
 			}
