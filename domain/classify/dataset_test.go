@@ -173,4 +173,4 @@ func TestRealisticTrainedOnDataset(t *testing.T) {
 
 // The guards of TestRealisticTrainedOnDataset and .ci/run, a little below
 // the figures measured (docs/classification.md, round 4).
-const realisticAccuracyGuard, realisticMacroF1Guard = 0.80, 0.78
+const realisticAccuracyGuard, realisticMacroF1Guard = 0.77, 0.76
