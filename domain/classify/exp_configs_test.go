@@ -12,7 +12,7 @@ func experimentConfigs() map[string]Config {
 		out[name] = c
 	}
 	add("keywords 1.5", func(c *Config) { c.KeywordBoost = 1.5 })
-	add("keywords 4", func(c *Config) { c.KeywordBoost = 4 })
+	add("keywords 6", func(c *Config) { c.KeywordBoost = 6 })
 	add("keywords 8", func(c *Config) { c.KeywordBoost = 8 })
 	add("svm alone", func(c *Config) { c.Dense = 0 })
 	add("char 4-grams", func(c *Config) { c.CharGrams = true })

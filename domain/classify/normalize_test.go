@@ -165,3 +165,41 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+// TestExplain: Explain gives Predict's probabilities, the parts of each
+// label's score add up, and the keyword hits and head words show.
+func TestExplain(t *testing.T) {
+	cats := coldStartCategories(t)
+	examples := append(SeedExamples(cats),
+		Example{Text: "Subject: screen broken\n\nmy screen is broken", Label: "Hardware"},
+		Example{Text: "Subject: password expired\n\nreset my password", Label: "Access"})
+	m, err := Train(examples, Keywords(cats), DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := MailText("RE: [#TG-9] Printr jammed", "Hi,\n\nthe printer on floor 3 is jammed.\n\nThanks,\nAnn")
+	p := m.Predict(text)
+	ex := m.Explain(text, 1000)
+	if strings.Join(ex.Tokens, " ") != "printr jam printer floor _num jam" || ex.Head != 2 {
+		t.Errorf("tokens %q, head %d", ex.Tokens, ex.Head)
+	}
+	if len(ex.Labels) != len(p.Labels) || ex.Labels[0].Label != "Hardware" {
+		t.Fatalf("labels %+v, want Hardware first as Predict %v", ex.Labels, p.Labels)
+	}
+	for i, le := range ex.Labels {
+		if le.Label != p.Labels[i] || abs(le.Prob-p.Probs[i]) > 1e-9 {
+			t.Errorf("label %d: %s %.6f, Predict %s %.6f", i, le.Label, le.Prob, p.Labels[i], p.Probs[i])
+		}
+		sum := le.Bias
+		for _, f := range le.Features {
+			sum += f.Weight
+		}
+		if abs(sum-le.Linear) > 1e-4 {
+			t.Errorf("%s: bias and features add up to %.5f, linear score %.5f", le.Label, sum, le.Linear)
+		}
+	}
+	hw := ex.Labels[0]
+	if !reflect.DeepEqual(hw.Keywords, []string{"printer"}) || hw.KeywordBoost != DefaultConfig().KeywordBoost {
+		t.Errorf("Hardware's keywords %q (+%.1f), want printer (the subject's typo too)", hw.Keywords, hw.KeywordBoost)
+	}
+}
