@@ -153,7 +153,8 @@ func (l *Learner) Retrain(ctx context.Context) (TrainStats, error) {
 
 // ExamplesFromDatabase is what a model learns from: the categories' own
 // texts (SeedExamples) and the confirmed tickets of categories that still
-// exist, as subject and cleaned body.
+// exist, as MailText (normalized when the model reads them, as the mails
+// it classifies are).
 func ExamplesFromDatabase(cats []domain.Category, tickets []domain.TrainingExample) []Example {
 	examples := SeedExamples(cats)
 	names := make(map[string]string, len(cats))
@@ -162,7 +163,7 @@ func ExamplesFromDatabase(cats []domain.Category, tickets []domain.TrainingExamp
 	}
 	for _, t := range tickets {
 		if name, ok := names[strings.ToLower(t.Category)]; ok {
-			examples = append(examples, Example{Text: t.Subject + "\n" + CleanMail(t.Body), Label: name})
+			examples = append(examples, Example{Text: MailText(t.Subject, t.Body), Label: name})
 		}
 	}
 	return examples

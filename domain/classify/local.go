@@ -3,6 +3,7 @@ package classify
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -44,7 +45,7 @@ func (l *Local) Classify(ctx context.Context, subject, body string, categories [
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	text := strings.TrimSpace(subject) + "\n" + CleanMail(body)
+	text := MailText(subject, body)
 	m := l.current.Load()
 	res, ok := answer(m, text, categories)
 	if !ok {
@@ -125,4 +126,30 @@ func Keywords(categories []domain.Category) map[string][]string {
 		out[c.Name] = c.Keywords
 	}
 	return out
+}
+
+// Explain says why the local model answers as it does for a mail among
+// categories (Model.Explain, with the n strongest features per label),
+// restricted to the categories, with the model Classify would use.
+func (l *Local) Explain(subject, body string, categories []domain.Category, n int) (Explanation, error) {
+	m := l.current.Load()
+	known := func(m *Model) bool {
+		for _, c := range categories {
+			if slices.ContainsFunc(m.labels, func(l string) bool { return strings.EqualFold(l, c.Name) }) {
+				return true
+			}
+		}
+		return false
+	}
+	if m == nil || !known(m) {
+		var err error
+		if m, err = Train(SeedExamples(categories), Keywords(categories), l.cfg); err != nil {
+			return Explanation{}, fmt.Errorf("cold-start model: %w", err)
+		}
+	}
+	ex := m.Explain(MailText(subject, body), n)
+	ex.Labels = slices.DeleteFunc(ex.Labels, func(le LabelExplanation) bool {
+		return !slices.ContainsFunc(categories, func(c domain.Category) bool { return strings.EqualFold(c.Name, le.Label) })
+	})
+	return ex, nil
 }
