@@ -17,6 +17,7 @@ import (
 type Local struct {
 	cfg     Config
 	current atomic.Pointer[Model]
+	mem     atomic.Pointer[memory] // confirmed tickets and admin picks; see Remember
 }
 
 // NewLocal returns a Local classifier with no model yet.
@@ -35,6 +36,8 @@ func (l *Local) Model() *Model { return l.current.Load() }
 // Classify implements domain.Classifier. Its answer is restricted to
 // categories: a category the model was not trained with yet is not
 // proposed until the next retraining, which a category change triggers.
+// A mail worded like a ticket an admin filed gets the admin's category
+// (Correction), whatever the model says.
 func (l *Local) Classify(ctx context.Context, subject, body string, categories []domain.Category) (domain.Classification, error) {
 	res := domain.Classification{Method: domain.MethodLocal}
 	if len(categories) == 0 {
@@ -44,7 +47,10 @@ func (l *Local) Classify(ctx context.Context, subject, body string, categories [
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	text := strings.TrimSpace(subject) + "\n" + CleanMail(body)
+	text := memText(subject, body)
+	if res, ok := l.mem.Load().correction(text, categories); ok {
+		return res, nil
+	}
 	m := l.current.Load()
 	res, ok := answer(m, text, categories)
 	if !ok {
