@@ -41,6 +41,9 @@ type LearnerOptions struct {
 	Log         *slog.Logger
 	// OnTrained, if set, is called after each successful training.
 	OnTrained func(TrainStats)
+	// OnPicks, if set, is called with the examples version after the
+	// admin picks up to it were read between trainings.
+	OnPicks func(version int64)
 }
 
 // TrainStats describes one training run.
@@ -240,6 +243,9 @@ func (l *Learner) learnPicks(ctx context.Context) {
 	l.local.RememberPicks(picks)
 	l.picks = v
 	l.log.DebugContext(ctx, "classifier learnt admin picks", slog.Int("picks", len(picks)), slog.Int64("examples_version", v))
+	if l.opts.OnPicks != nil {
+		l.opts.OnPicks(v)
+	}
 }
 
 // retrainShare: a model is trained again once the confirmed tickets grew

@@ -111,7 +111,7 @@ func (o *OpenAI) Classify(ctx context.Context, subject, body string, categories 
 		return res, errors.New("no categories to choose from")
 	}
 	if wait := time.Until(time.Unix(0, o.until.Load())); wait > 0 {
-		return res, fmt.Errorf("rate limited (HTTP 429): not asked for %s more, as the server's Retry-After said", wait.Round(time.Second))
+		return res, fmt.Errorf("rate limited (HTTP 429): not asked for %s more, as the server's Retry-After said", roundWait(wait))
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
@@ -264,6 +264,15 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	return min(d, maxRetryAfter), true
 }
 
+// roundWait rounds d for people: to the second, or the millisecond below
+// one.
+func roundWait(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
+}
+
 // rateLimited reports a 429.
 func rateLimited(err error) bool {
 	var ae *openai.APIError
@@ -412,7 +421,7 @@ func (o *OpenAI) failure(ctx context.Context, err error) error {
 	var rl *retryLater
 	switch {
 	case errors.As(err, &rl):
-		return fmt.Errorf("rate limited (HTTP 429): not asked for %s, as the server's Retry-After said", rl.wait.Round(time.Second))
+		return fmt.Errorf("rate limited (HTTP 429): not asked for %s, as the server's Retry-After said", roundWait(rl.wait))
 	case rateLimited(err):
 		return errors.New("rate limited (HTTP 429)")
 	case errors.As(err, &ae) && ae.HTTPStatusCode != 0:
