@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"strconv"
 
 	"ticketgate/domain"
@@ -42,14 +41,7 @@ func (s *Store) RecordAdminPick(ctx context.Context, ticketID int64) error {
 
 // ExamplesVersion returns the number of the latest admin pick, 0 if none.
 func (s *Store) ExamplesVersion(ctx context.Context) (int64, error) {
-	v, err := s.GetSetting(ctx, examplesVersionKey)
-	if err != nil {
-		if errors.Is(err, domain.ErrNotFound) {
-			return 0, nil
-		}
-		return 0, err
-	}
-	return strconv.ParseInt(v, 10, 64)
+	return s.counter(ctx, examplesVersionKey)
 }
 
 type adminPickRow struct {
@@ -75,8 +67,7 @@ func (s *Store) AdminPicks(ctx context.Context, after int64, limit int) ([]domai
 	}
 	out := make([]domain.AdminPick, len(rows))
 	for i, r := range rows {
-		out[i] = domain.AdminPick{Seq: r.Seq, TrainingExample: domain.TrainingExample{
-			TicketID: r.ID, Subject: r.Subject, Body: r.Body, Category: r.Category}}
+		out[i] = domain.AdminPick{Seq: r.Seq, TrainingExample: r.domain()}
 	}
 	return out, nil
 }

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"cmp"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -114,15 +115,7 @@ func (ix *vecIndex) search(v hvec, n int, least float64, keep func(e *memEntry) 
 			hits = append(hits, hit{i, float64(s)})
 		}
 	}
-	slices.SortStableFunc(hits, func(a, b hit) int {
-		switch {
-		case a.sim > b.sim:
-			return -1
-		case a.sim < b.sim:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(hits, func(a, b hit) int { return cmp.Compare(b.sim, a.sim) })
 	return hits[:min(n, len(hits))]
 }
 
@@ -215,15 +208,7 @@ func (m *memory) setPicks(old []memEntry, picks []domain.AdminPick) {
 	fresh := make([]memEntry, len(picks))
 	parallelFor(len(picks), func(i int) { fresh[i] = entryOf(picks[i].TrainingExample, picks[i].Seq) })
 	all := append(fresh, old...)
-	slices.SortStableFunc(all, func(a, b memEntry) int {
-		switch {
-		case a.seq > b.seq:
-			return -1
-		case a.seq < b.seq:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(all, func(a, b memEntry) int { return cmp.Compare(b.seq, a.seq) })
 	m.picked = make(map[int64]bool, len(all))
 	var es []memEntry
 	for _, e := range all {
@@ -307,15 +292,7 @@ func (m *memory) similar(text string, n int, categories []domain.Category) []Sim
 	}
 	add(&m.picks, true)
 	add(&m.recent, false)
-	slices.SortStableFunc(out, func(a, b Similar) int {
-		switch {
-		case a.Similarity > b.Similarity:
-			return -1
-		case a.Similarity < b.Similarity:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(out, func(a, b Similar) int { return cmp.Compare(b.Similarity, a.Similarity) })
 	return out[:min(n, len(out))]
 }
 

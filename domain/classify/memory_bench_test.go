@@ -1,7 +1,6 @@
 package classify
 
 import (
-	"context"
 	"testing"
 
 	"ticketgate/domain"
@@ -31,20 +30,7 @@ func BenchmarkClassifyWithPicks(b *testing.B) {
 			TicketID: int64(len(train) - i), Subject: e.Text, Category: e.Label}}
 	}
 	l.Remember(recent, picks)
-	cats := make([]domain.Category, 0, len(m.Labels()))
-	for _, name := range m.Labels() {
-		cats = append(cats, domain.Category{Name: name})
-	}
-	ctx := context.Background()
-	b.ResetTimer()
-	i := 0
-	for b.Loop() {
-		if _, err := l.Classify(ctx, "", test[i%len(test)].Text, cats); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
-	b.StopTimer()
+	benchClassify(b, l, labelCategories(m), test)
 	b.ReportMetric(float64(l.mem.Load().bytes())/(1<<20), "memory-MB")
 }
 
