@@ -122,6 +122,10 @@ func (l *Learner) Retrain(ctx context.Context) (TrainStats, error) {
 	if err != nil {
 		return st, fmt.Errorf("retrain: %w", err)
 	}
+	picks, err := l.src.AdminPicks(ctx, 0, RecallPicks)
+	if err != nil {
+		return st, fmt.Errorf("retrain: %w", err)
+	}
 	cats, err := l.src.ListCategories(ctx)
 	if err != nil {
 		return st, fmt.Errorf("retrain: %w", err)
@@ -140,17 +144,13 @@ func (l *Learner) Retrain(ctx context.Context) (TrainStats, error) {
 	if err != nil {
 		return st, fmt.Errorf("retrain: %w", err)
 	}
-	picks, err := l.src.AdminPicks(ctx, 0, RecallPicks)
-	if err != nil {
-		return st, fmt.Errorf("retrain: %w", err)
-	}
 	l.local.Set(m)
 	l.local.Remember(tickets, picks)
 	l.version, l.learned, l.readAt, l.trained, l.picks = st.Version, len(tickets), start, true, pv
 	st.Examples, st.Took = len(examples), time.Since(start)
 	l.log.InfoContext(ctx, "classifier trained", slog.Int("examples", st.Examples), slog.Int("categories", st.Categories),
 		slog.Int64("confirmed_tickets", st.Confirmed), slog.Int64("categories_version", st.Version),
-		slog.Int("features", m.Features()), slog.Duration("took", st.Took))
+		slog.Int("features", m.Features()), slog.Int("admin_picks", len(picks)), slog.Duration("took", st.Took))
 	if l.opts.OnTrained != nil {
 		l.opts.OnTrained(st)
 	}
