@@ -3,7 +3,6 @@ package classify
 import (
 	"cmp"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"slices"
 	"strings"
@@ -138,13 +137,16 @@ func memText(subject, body string) string {
 // memVector returns text's vector: the model's features of its tokens
 // (head words and word pairs, no character grams), hashed.
 func memVector(text string) hvec {
-	cfg := DefaultConfig()
-	var ids []uint64
-	h := fnv.New64a()
-	eachFeature(Tokens(text), cfg.HeadWords, true, false, nil, func(name []byte) {
-		h.Reset()
-		h.Write(name)
-		ids = append(ids, h.Sum64())
+	head := DefaultConfig().HeadWords
+	toks := Tokens(text)
+	ids := make([]uint64, 0, 2*len(toks)+head)
+	eachFeature(toks, head, true, false, nil, func(name []byte) {
+		// FNV-1a, 64 bits, inline: hash/fnv's interface allocates.
+		h := uint64(14695981039346656037)
+		for _, c := range name {
+			h = (h ^ uint64(c)) * 1099511628211
+		}
+		ids = append(ids, h)
 	})
 	slices.Sort(ids)
 	var v hvec
