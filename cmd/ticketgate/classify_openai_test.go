@@ -45,15 +45,7 @@ func TestClassifyCommandOpenAI(t *testing.T) {
 
 		st := storagetest.Open(t, db.URL)
 		d := domain.NewDesk(st, nil, storagetest.Logger(t))
-		f, err := domain.ParseSetup([]byte(`{"categories": [
-			{"name": "Hardware", "description": "Laptops and monitors", "keywords": ["laptop", "monitor"]},
-			{"name": "Access", "description": "Passwords and permissions", "keywords": ["password", "vpn"]}]}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := d.ApplySetup(ctx, f, false); err != nil {
-			t.Fatal(err)
-		}
+		storagetest.ApplySetup(t, d, hardwareAccessSetup)
 		tk, err := d.OpenTicket(ctx, domain.NewTicket{Subject: "Token app on new phone",
 			Body: "I got a new phone and need the token app for the VPN moved to it.", From: "ann@company.test"})
 		if err != nil {
