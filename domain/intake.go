@@ -538,6 +538,14 @@ func mailAttachments(it Received) []InboundAttachment {
 }
 
 func (d *Desk) addAttachments(ctx context.Context, tx Store, ticketID int64, atts []InboundAttachment) error {
+	_, err := d.storeAttachments(ctx, tx, ticketID, atts)
+	return err
+}
+
+// storeAttachments stores atts on ticket ticketID and returns them as
+// stored (with their ids and content).
+func (d *Desk) storeAttachments(ctx context.Context, tx Store, ticketID int64, atts []InboundAttachment) ([]Attachment, error) {
+	var stored []Attachment
 	for _, a := range atts {
 		name := cleanText(strings.TrimSpace(a.Name))
 		if name == "" {
@@ -547,12 +555,15 @@ func (d *Desk) addAttachments(ctx context.Context, tx Store, ticketID int64, att
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		if err := tx.AddAttachment(ctx, &Attachment{TicketID: ticketID, Name: name, ContentType: ct,
-			Size: int64(len(a.Content)), Content: a.Content, CreatedAt: d.clock.Now()}); err != nil {
-			return err
+		at := Attachment{TicketID: ticketID, Name: name, ContentType: ct,
+			Size: int64(len(a.Content)), Content: a.Content, CreatedAt: d.clock.Now()}
+		if err := tx.AddAttachment(ctx, &at); err != nil {
+			return nil, err
 		}
+		at.Content = a.Content
+		stored = append(stored, at)
 	}
-	return nil
+	return stored, nil
 }
 
 // MailboxState returns how far the IMAP poller got in mailbox; a mailbox
