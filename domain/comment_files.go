@@ -28,9 +28,15 @@ const MaxCommentFiles = 100
 // by the portal's request limit).
 const mailReserve = 64 << 10
 
-// ErrTooLarge: the files are larger than a mail may carry. It comes
-// wrapped with ErrInvalid.
+// ErrTooLarge: the files are larger than a mail may carry. The error
+// that says so is ErrInvalid too.
 var ErrTooLarge = errors.New("too large")
+
+// tooLargeError is ErrInvalid and ErrTooLarge, with a message for people.
+type tooLargeError struct{ msg string }
+
+func (e *tooLargeError) Error() string   { return ErrInvalid.Error() + ": " + e.msg }
+func (e *tooLargeError) Unwrap() []error { return []error{ErrInvalid, ErrTooLarge} }
 
 // WithMaxMessageBytes sets MAX_MESSAGE_BYTES, the largest mail: the files
 // of a comment must fit in a mail of that size (CommentFileBytes).
@@ -84,8 +90,8 @@ func checkFiles(files []NewAttachment, limit int64) error {
 		total += int64(len(f.Content))
 	}
 	if total > limit {
-		return fmt.Errorf("%w: %w: the files are too large to mail (%s together; at most %s)",
-			ErrInvalid, ErrTooLarge, SizeText(total), SizeText(limit))
+		return &tooLargeError{fmt.Sprintf("the files are too large to send by mail: %s together, at most %s",
+			SizeText(total), SizeText(limit))}
 	}
 	return nil
 }
@@ -102,7 +108,7 @@ func (d *Desk) CommentWithFilesAs(ctx context.Context, u *User, id int64, in Por
 		return fmt.Errorf("comment on %s: %w", t.Ref(), ErrForbidden)
 	}
 	if err := checkFiles(in.Files, d.MaxCommentFileBytes()); err != nil {
-		return fmt.Errorf("comment on %s: %w", t.Ref(), err)
+		return err // a message for people, as it is
 	}
 	var files []InboundAttachment
 	for _, f := range in.Files {
