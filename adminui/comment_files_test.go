@@ -248,4 +248,3 @@ func TestCommentWithFilesRefused(t *testing.T) {
 		}
 	})
 }
-
