@@ -97,8 +97,8 @@ func checkFiles(files []NewAttachment, limit int64) error {
 }
 
 // CommentWithFilesAs adds u's comment to ticket id from the portal with
-// its files (see CommentAs for who may comment). Without files it is
-// CommentAs.
+// its files (see CommentAs for who may comment, and for CommentAs without
+// files).
 func (d *Desk) CommentWithFilesAs(ctx context.Context, u *User, id int64, in PortalComment) error {
 	t, err := d.visibleTicket(ctx, d.store, u, id)
 	if err != nil {

@@ -6,13 +6,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 
-	gomail "github.com/emersion/go-message/mail"
-
 	"ticketgate/domain"
+	"ticketgate/inbox"
 	"ticketgate/outbox"
 	"ticketgate/storage"
 	"ticketgate/storage/storagetest"
@@ -30,27 +28,19 @@ func filesDesk(t *testing.T, s *storage.Store, maxMessage int64) *domain.Desk {
 	return domain.NewDesk(s, fixedClock{}, storagetest.Logger(t), domain.WithComposer(c, false), domain.WithMaxMessageBytes(maxMessage))
 }
 
-// mailFiles reads the files of a rendered mail back, by name.
+// mailFiles reads the files of a rendered mail back, by name, as mail-in
+// reads a mail.
 func mailFiles(t *testing.T, raw []byte) map[string][]byte {
 	t.Helper()
-	r, err := gomail.CreateReader(bytes.NewReader(raw))
+	in, err := inbox.Parse(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
 	files := map[string][]byte{}
-	for {
-		p, err := r.NextPart()
-		if err == io.EOF {
-			return files
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h, ok := p.Header.(*gomail.AttachmentHeader); ok {
-			name, _ := h.Filename()
-			files[name], _ = io.ReadAll(p.Body)
-		}
+	for _, a := range in.Attachments {
+		files[a.Name] = a.Content
 	}
+	return files
 }
 
 func randomBytes(n int) []byte {

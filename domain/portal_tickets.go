@@ -36,14 +36,7 @@ func (d *Desk) MyQueue(ctx context.Context, u *User, at PageAt) (*TicketPage, er
 // may not comment (an agent who serves its category but does not have it,
 // or a closed ticket).
 func (d *Desk) CommentAs(ctx context.Context, u *User, id int64, text string) error {
-	t, err := d.visibleTicket(ctx, d.store, u, id)
-	if err != nil {
-		return fmt.Errorf("comment: %w", err)
-	}
-	if !accessOf(u, t).Comment {
-		return fmt.Errorf("comment on %s: %w", t.Ref(), ErrForbidden)
-	}
-	return d.Comment(ctx, id, actorOf(u), text, "portal")
+	return d.CommentWithFilesAs(ctx, u, id, PortalComment{Text: text})
 }
 
 // Reopen puts a resolved ticket back to its agent, at its requester's (or

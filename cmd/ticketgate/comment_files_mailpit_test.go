@@ -13,9 +13,8 @@ import (
 	"strings"
 	"testing"
 
-	gomail "github.com/emersion/go-message/mail"
-
 	"ticketgate/domain"
+	"ticketgate/inbox"
 	"ticketgate/storage/storagetest"
 )
 
@@ -100,34 +99,16 @@ func TestMailpitCommentFiles(t *testing.T) {
 		if len(got) != 1 || !strings.Contains(got[0].Subject, tk.Ref()) {
 			t.Fatalf("Mailpit has %+v for %s, want the comment", got, ann)
 		}
-		r, err := gomail.CreateReader(bytes.NewReader(ms.raw(t, got[0].ID)))
+		// Read as the helpdesk's own mail-in reads it.
+		in, err := inbox.Parse(ms.raw(t, got[0].ID))
 		if err != nil {
 			t.Fatal(err)
 		}
 		arrived := map[string][]byte{}
-		var text string
-		for {
-			p, err := r.NextPart()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(p.Body)
-			switch h := p.Header.(type) {
-			case *gomail.AttachmentHeader:
-				name, err := h.Filename()
-				if err != nil {
-					t.Errorf("file name: %v", err)
-				}
-				arrived[name] = b
-			case *gomail.InlineHeader:
-				if ct, _, _ := h.ContentType(); ct == "text/plain" {
-					text = string(b)
-				}
-			}
+		for _, a := range in.Attachments {
+			arrived[a.Name] = a.Content
 		}
+		text := in.Text
 		if !strings.Contains(text, "Here is the new config "+tok+".") {
 			t.Errorf("the mail's text lacks the comment:\n%s", text)
 		}
