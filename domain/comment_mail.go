@@ -9,7 +9,8 @@ import (
 // comment's transaction: the requester's comment goes to the assignee (to
 // nobody while the ticket has none: whoever takes it reads the history), an
 // assignee's or admin's comment goes to the requester. Nobody is mailed
-// their own words. The comment's files go with it (Mail.Attachments). A Desk without a Composer relays nothing (see mailing).
+// their own words. The comment's files go with it (Mail.Attachments). A
+// Desk without a Composer relays nothing (see mailing).
 func (d *Desk) relayComment(ctx context.Context, tx Store, t *Ticket, actor Actor, text string, files []Attachment) error {
 	if !d.mailing() {
 		return nil
