@@ -206,6 +206,7 @@ type adminTicketPage struct {
 	Category, AgentEmail, Note, CloseNote, Comment string
 	DecideComment                                  string
 	MaxFiles                                       string // how large a comment's files may be together
+	NoteText                                       string // the internal note form's
 }
 
 // adminTicket is a ticket with every admin action its status allows.

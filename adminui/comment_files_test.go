@@ -248,3 +248,55 @@ func TestCommentWithFilesRefused(t *testing.T) {
 		}
 	})
 }
+
+// The comment form's "Add internal note" button sends its files with the
+// note: internal attachments, which the requester never sees; the same
+// rules refuse them, with the text kept.
+func TestNoteWithFiles(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		f := filesFixture(t, db)
+		base := "/tickets/" + f.t1.Ref()
+		bob := f.signedIn("bob")
+		bob.get(base)
+		before := f.ticketState(f.t1)
+		for _, tc := range []struct {
+			name   string
+			files  []formFile
+			status int
+			msg    string
+		}{
+			{"a program", []formFile{{"fix.cmd", "", []byte("x")}}, http.StatusUnprocessableEntity, "mail providers refuse"},
+			{"over the request limit", []formFile{{"h.bin", "", bytes.Repeat([]byte("x"), filesMaxMessage+2<<20)}},
+				http.StatusRequestEntityTooLarge, "The files are too large to send"},
+			{"over the files' limit", []formFile{{"h.bin", "", make([]byte, f.desk.MaxCommentFileBytes()+1)}},
+				http.StatusRequestEntityTooLarge, "too large to send by mail"},
+		} {
+			resp, body := bob.postFiles(base+"/note", [][2]string{{"text", "Kept note"}}, tc.files...)
+			if resp.StatusCode != tc.status || !strings.Contains(body, tc.msg) || !strings.Contains(body, "Kept note") {
+				t.Errorf("%s = %d, want %d with %q and the text kept\n%s", tc.name, resp.StatusCode, tc.status, tc.msg, body)
+			}
+			if got := f.ticketState(f.t1); got != before {
+				t.Errorf("%s changed the ticket: %s, was %s", tc.name, got, before)
+			}
+		}
+		resp, body := bob.postFiles(base+"/note", [][2]string{{"text", "Their old config, for us"}},
+			formFile{"old-vpn.conf", "text/plain", []byte("secret")})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("note with a file = %d\n%s", resp.StatusCode, body)
+		}
+		as, err := f.st.ListAttachments(context.Background(), f.t1.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := as[len(as)-1]; last.Name != "old-vpn.conf" || !last.Internal {
+			t.Fatalf("the note's file: %+v", last)
+		}
+		if _, page := bob.get(base); !strings.Contains(page, "old-vpn.conf") {
+			t.Error("the agent's page lacks the note's file")
+		}
+		ann := f.signedIn("ann")
+		if _, page := ann.get(base); strings.Contains(page, "old-vpn.conf") || strings.Contains(page, "Their old config") {
+			t.Error("the requester's page shows the note or its file")
+		}
+	})
+}

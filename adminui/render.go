@@ -85,6 +85,9 @@ func parseTemplates(static map[string]string) (map[string]*template.Template, er
 		},
 		"statusLabel": statusLabel,
 		"eventLabel": func(k domain.EventKind) string {
+			if k == domain.EventNote {
+				return "Internal note"
+			}
 			s := strings.ReplaceAll(string(k), "_", " ")
 			return strings.ToUpper(s[:1]) + s[1:]
 		},

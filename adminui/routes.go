@@ -51,6 +51,7 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodGet, "/tickets/:ref", "ticket", signedIn, h.ticket)
 	page(http.MethodGet, "/tickets/:ref/attachments/:id", "attachment", signedIn, h.attachment)
 	upload(http.MethodPost, "/tickets/:ref/comment", "comment", signedIn, h.comment)
+	upload(http.MethodPost, "/tickets/:ref/note", "note", signedIn, h.note)
 	page(http.MethodPost, "/tickets/:ref/reopen", "reopen", signedIn, h.reopen)
 	page(http.MethodPost, "/tickets/:ref/resolve", "resolve", signedIn, h.resolve)
 
@@ -86,6 +87,7 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodPost, "/admin/tickets/:ref/close", "admin_close", adminOnly, h.adminClose)
 	page(http.MethodPost, "/admin/tickets/:ref/reopen", "admin_reopen", adminOnly, h.adminReopen)
 	upload(http.MethodPost, "/admin/tickets/:ref/comment", "admin_comment", adminOnly, h.adminComment)
+	page(http.MethodPost, "/admin/tickets/:ref/note", "admin_note", adminOnly, h.adminNote)
 	page(http.MethodGet, "/admin/mail/outbox", "admin_outbox", adminOnly, h.outbox)
 	page(http.MethodPost, "/admin/mail/outbox/:id/retry", "admin_mail_retry", adminOnly, h.retryMail)
 	page(http.MethodPost, "/admin/mail/outbox/:id/discard", "admin_mail_discard", adminOnly, h.discardMail)

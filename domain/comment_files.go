@@ -110,12 +110,18 @@ func (d *Desk) CommentWithFilesAs(ctx context.Context, u *User, id int64, in Por
 	if err := checkFiles(in.Files, d.MaxCommentFileBytes()); err != nil {
 		return err // a message for people, as it is
 	}
+	return d.commentWithFiles(ctx, id, actorOf(u), in.Text, "portal", portalFiles(in.Files))
+}
+
+// portalFiles are files given in the portal, their names and media types
+// cleaned as for a new ticket's.
+func portalFiles(in []NewAttachment) []InboundAttachment {
 	var files []InboundAttachment
-	for _, f := range in.Files {
+	for _, f := range in {
 		files = append(files, InboundAttachment{Name: cleanFileName(f.Name), ContentType: cleanContentType(f.ContentType),
 			Content: f.Content})
 	}
-	return d.commentWithFiles(ctx, id, actorOf(u), in.Text, "portal", files)
+	return files
 }
 
 // commentWithFiles is Comment with files: they are stored on the ticket
@@ -133,7 +139,7 @@ func (d *Desk) commentWithFiles(ctx context.Context, id int64, actor Actor, text
 		if !actor.Admin && !SameMailbox(actor.Email, t.Requester) && !SameMailbox(actor.Email, t.Assignee) {
 			return ErrForbidden
 		}
-		stored, err := d.storeAttachments(ctx, tx, t.ID, files)
+		stored, err := d.storeAttachments(ctx, tx, t.ID, files, false)
 		if err != nil {
 			return err
 		}

@@ -149,7 +149,7 @@ func (d *Desk) openTicketFor(ctx context.Context, tx Store, in NewTicket, reques
 	if err := tx.CreateTicket(ctx, t, events...); err != nil {
 		return nil, err
 	}
-	if err := d.addAttachments(ctx, tx, t.ID, in.Attachments); err != nil {
+	if err := d.addAttachments(ctx, tx, t.ID, in.Attachments, false); err != nil {
 		return nil, err
 	}
 	if err := d.mailTicketReceived(ctx, tx, t, requester); err != nil {

@@ -114,10 +114,7 @@ func (d *Desk) OpenPortalTicket(ctx context.Context, u *User, in PortalTicket) (
 		return nil, err
 	}
 	nt := NewTicket{Subject: in.Subject, Body: strings.TrimSpace(in.Body), From: u.Email, FromName: u.Name, Channel: "portal"}
-	for _, f := range in.Attachments {
-		nt.Attachments = append(nt.Attachments, InboundAttachment{Name: cleanFileName(f.Name),
-			ContentType: cleanContentType(f.ContentType), Content: f.Content})
-	}
+	nt.Attachments = portalFiles(in.Attachments)
 	// The ticket and its files commit together.
 	t, err := d.OpenTicket(ctx, nt)
 	if err != nil {

@@ -45,6 +45,7 @@ var composedKinds = []domain.MailKind{
 	domain.MailAssigned,
 	domain.MailAssignedRequester,
 	domain.MailMailboxReauth,
+	domain.MailNote,
 }
 
 // approvalKinds are mails to approvers: threads of their own, answered by
@@ -132,6 +133,7 @@ type view struct {
 	Link            string // the ticket in the portal
 	Next            string // what happens next, for the requester
 	Approval        bool   // a mail to an approver
+	Internal        bool   // an internal note, to the team: replies are notes too
 	Body            string // the ticket's text, for approvers
 	Requester       string
 	Vars            map[string]string
@@ -215,6 +217,7 @@ func (c *Composer) viewOf(m domain.Mail) (view, int64) {
 		v.Link = c.cfg.BaseURL + "/tickets/" + t.Ref()
 		v.Next = nextStep(t)
 		v.Requester = t.Requester
+		v.Internal = m.Kind == domain.MailNote
 		// One subject for the whole thread: Gmail splits a conversation
 		// whose subject changes. What the mail is about is in its body.
 		subject = "[" + t.Ref() + "] " + v.Subject
