@@ -136,15 +136,7 @@ func statusLabel(s domain.Status) string {
 	return string(s)
 }
 
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
-	case n >= 1<<10:
-		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
-}
+func humanSize(n int64) string { return domain.SizeText(n) }
 
 // pageURL is base with page set to page+delta.
 func pageURL(base string, page, delta int) string {

@@ -27,6 +27,8 @@ type Desk struct {
 	refusalsPerHour int // REFUSALS_PER_HOUR; see WithRefusalsPerHour
 	acksPerHour     int // ACKS_PER_SENDER_PER_HOUR; see WithAcksPerSenderPerHour
 
+	maxMessageBytes int64 // MAX_MESSAGE_BYTES; see WithMaxMessageBytes
+
 	classify *classifying // see WithClassifier
 
 	boxes mailboxCache // the mailboxes, for routing (mailbox_route.go)

@@ -552,6 +552,14 @@ func mailAttachments(it Received) []InboundAttachment {
 // addAttachments stores atts on the ticket; internal ones are a note's
 // (note.go).
 func (d *Desk) addAttachments(ctx context.Context, tx Store, ticketID int64, atts []InboundAttachment, internal bool) error {
+	_, err := d.storeAttachments(ctx, tx, ticketID, atts, internal)
+	return err
+}
+
+// storeAttachments is addAttachments that returns the attachments as
+// stored (with their ids and content), for a mail that carries them.
+func (d *Desk) storeAttachments(ctx context.Context, tx Store, ticketID int64, atts []InboundAttachment, internal bool) ([]Attachment, error) {
+	var stored []Attachment
 	for _, a := range atts {
 		name := cleanText(strings.TrimSpace(a.Name))
 		if name == "" {
@@ -561,12 +569,15 @@ func (d *Desk) addAttachments(ctx context.Context, tx Store, ticketID int64, att
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		if err := tx.AddAttachment(ctx, &Attachment{TicketID: ticketID, Name: name, ContentType: ct,
-			Size: int64(len(a.Content)), Content: a.Content, Internal: internal, CreatedAt: d.clock.Now()}); err != nil {
-			return err
+		at := Attachment{TicketID: ticketID, Name: name, ContentType: ct,
+			Size: int64(len(a.Content)), Content: a.Content, Internal: internal, CreatedAt: d.clock.Now()}
+		if err := tx.AddAttachment(ctx, &at); err != nil {
+			return nil, err
 		}
+		at.Content = a.Content
+		stored = append(stored, at)
 	}
-	return nil
+	return stored, nil
 }
 
 // MailboxState returns how far the IMAP poller got in mailbox; a mailbox
