@@ -37,6 +37,11 @@ type signInPage struct {
 	Email string
 	Next  string
 	Error string
+	SSO   string // "Sign in with …", "" without single sign-on
+}
+
+func (h *Handler) signInData(r *http.Request, email, next, msg string) signInPage {
+	return signInPage{Layout: h.layout(r, "Sign in", ""), Email: email, Next: next, Error: msg, SSO: h.ssoButton()}
 }
 
 func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
@@ -44,16 +49,20 @@ func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	h.render(w, r, http.StatusOK, "signin", signInPage{Layout: h.layout(r, "Sign in", ""), Next: r.URL.Query().Get("next")})
+	h.render(w, r, http.StatusOK, "signin", h.signInData(r, "", r.URL.Query().Get("next"), ""))
 }
 
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	f := newSignInForm(r)
 	again := func(status int, msg string) {
-		h.render(w, r, status, "signin", signInPage{Layout: h.layout(r, "Sign in", ""), Email: f.Email, Next: f.Next, Error: msg})
+		h.render(w, r, status, "signin", h.signInData(r, f.Email, f.Next, msg))
 	}
 	if err := f.Validate(); err != nil {
 		again(http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	if h.passwordRefused(f.Email) {
+		again(http.StatusForbidden, "Password sign-in is turned off here: use \""+h.ssoButton()+"\".")
 		return
 	}
 	_, token, u, err := h.desk.SignIn(r.Context(), domain.SignInRequest{Email: f.Email, Password: f.Password,
