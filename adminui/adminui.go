@@ -108,7 +108,7 @@ func New(d Deps) (*Handler, error) {
 		h.baseURL = "http://localhost:8080"
 	}
 	if d.SSO != nil {
-		h.sso = &ssoClient{cfg: *d.SSO, redirect: h.baseURL + SSOCallbackPath, log: d.Log}
+		h.sso = &ssoClient{cfg: *d.SSO, redirect: h.baseURL + SSOCallbackPath, log: d.Log, retry: ssoRetry}
 	}
 	h.secure = strings.HasPrefix(strings.ToLower(h.baseURL), "https://")
 	if h.site == "" {

@@ -40,7 +40,10 @@ type signInPage struct {
 	SSO   string // "Sign in with …", "" without single sign-on
 }
 
-func (h *Handler) signInData(r *http.Request, email, next, msg string) signInPage {
+// signInData is the sign-in page; with single sign-on its form-action
+// also allows the provider, where the button's answer redirects.
+func (h *Handler) signInData(w http.ResponseWriter, r *http.Request, email, next, msg string) signInPage {
+	allowFormsTo(w, h.ssoOrigins())
 	return signInPage{Layout: h.layout(r, "Sign in", ""), Email: email, Next: next, Error: msg, SSO: h.ssoButton()}
 }
 
@@ -49,13 +52,13 @@ func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	h.render(w, r, http.StatusOK, "signin", h.signInData(r, "", r.URL.Query().Get("next"), ""))
+	h.render(w, r, http.StatusOK, "signin", h.signInData(w, r, "", r.URL.Query().Get("next"), ""))
 }
 
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	f := newSignInForm(r)
 	again := func(status int, msg string) {
-		h.render(w, r, status, "signin", h.signInData(r, f.Email, f.Next, msg))
+		h.render(w, r, status, "signin", h.signInData(w, r, f.Email, f.Next, msg))
 	}
 	if err := f.Validate(); err != nil {
 		again(http.StatusUnprocessableEntity, err.Error())

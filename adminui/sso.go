@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -48,9 +49,9 @@ const SSOCallbackPath = "/signin/sso/callback"
 
 const (
 	ssoCookieName = "tg_sso"
-	ssoCookieAge  = 10 * 60 // seconds
-	ssoRetry      = 30 * time.Second
-	ssoCookieMax  = 2048 // bytes of the cookie read at all
+	ssoCookieAge  = 10 * 60          // seconds
+	ssoRetry      = 30 * time.Second // least time between two discoveries that fail
+	ssoCookieMax  = 2048             // bytes of the cookie read at all
 )
 
 // SSOConfig turns single sign-on on (OIDC_* settings).
@@ -78,10 +79,13 @@ type ssoClient struct {
 	redirect string
 	log      *slog.Logger
 
-	mu       sync.Mutex
-	provider *oidc.Provider
-	tried    time.Time // last failed discovery
-	err      error
+	retry time.Duration // ssoRetry; tests shorten it
+
+	discovering sync.Mutex // held through a discovery
+	mu          sync.Mutex // guards the fields below
+	provider    *oidc.Provider
+	tried       time.Time // last failed discovery
+	err         error
 }
 
 // pendingSSO is the signed cookie's content.
@@ -99,17 +103,22 @@ var errSSOUnavailable = errors.New("the identity provider cannot be reached")
 // discover returns the provider, fetching its discovery document when not
 // known yet and the last try is ssoRetry ago or more.
 func (c *ssoClient) discover(ctx context.Context) (*oidc.Provider, error) {
+	c.discovering.Lock() // one discovery at a time
+	defer c.discovering.Unlock()
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.provider != nil {
-		return c.provider, nil
+	p, tried, lastErr := c.provider, c.tried, c.err
+	c.mu.Unlock()
+	if p != nil {
+		return p, nil
 	}
-	if !c.tried.IsZero() && time.Since(c.tried) < ssoRetry {
-		return nil, c.err
+	if !tried.IsZero() && time.Since(tried) < c.retry {
+		return nil, lastErr
 	}
 	ctx, cancel := context.WithTimeout(c.httpContext(ctx), 10*time.Second)
 	defer cancel()
 	p, err := oidc.NewProvider(ctx, c.cfg.Issuer)
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if err != nil {
 		c.tried, c.err = time.Now(), fmt.Errorf("%w: %v", errSSOUnavailable, err)
 		c.log.WarnContext(ctx, "OpenID Connect discovery failed; password sign-in keeps working, retrying at a sign-on",
@@ -156,6 +165,30 @@ func (h *Handler) ssoButton() string {
 	return "Sign in with " + name
 }
 
+// ssoOrigins are the origins the sign-on button's form may lead to: the
+// issuer's, and the authorization endpoint's once discovered.
+func (h *Handler) ssoOrigins() []string {
+	if h.sso == nil {
+		return nil
+	}
+	origins := []string{originOf(h.sso.cfg.Issuer)}
+	h.sso.mu.Lock()
+	if h.sso.provider != nil {
+		origins = append(origins, originOf(h.sso.provider.Endpoint().AuthURL))
+	}
+	h.sso.mu.Unlock()
+	return origins
+}
+
+// originOf is raw's scheme and host, or "" when it is not an http(s) URL.
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
 // passwordRefused reports whether OIDC_ONLY refuses a password sign-in
 // for the address typed in.
 func (h *Handler) passwordRefused(email string) bool {
@@ -180,7 +213,7 @@ func randomString() (string, error) {
 }
 
 func (h *Handler) ssoFail(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	h.render(w, r, status, "signin", h.signInData(r, "", "", msg))
+	h.render(w, r, status, "signin", h.signInData(w, r, "", "", msg))
 }
 
 // ssoStart sends a signed-out browser to the identity provider.
