@@ -65,7 +65,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.passwordRefused(f.Email) {
-		again(http.StatusForbidden, "Password sign-in is turned off here: use \""+h.ssoButton()+"\".")
+		h.ssoOnly(w, r)
 		return
 	}
 	_, token, u, err := h.desk.SignIn(r.Context(), domain.SignInRequest{Email: f.Email, Password: f.Password,
@@ -88,6 +88,13 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		next = "/password"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// ssoOnly answers a password sign-in, or a password link, that OIDC_ONLY
+// refuses: the sign-in page with the button.
+func (h *Handler) ssoOnly(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusForbidden, "signin", h.signInData(w, r, "", "",
+		"Password sign-in is turned off here: use \""+h.ssoButton()+"\"."))
 }
 
 // retryAfter sets a throttled answer's Retry-After header to d and

@@ -333,16 +333,20 @@ func (h *Handler) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var claims struct {
-		Email         string   `json:"email"`
-		EmailVerified any      `json:"email_verified"` // some providers send "true"
-		Name          string   `json:"name"`
-		Groups        []string `json:"groups"`
+		Email         string `json:"email"`
+		EmailVerified any    `json:"email_verified"` // some providers send "true"
+		// Entra ID sends no email_verified; its optional claim xms_edov
+		// says the email's domain is verified by the tenant's owner.
+		DomainOwnerVerified any      `json:"xms_edov"`
+		Name                string   `json:"name"`
+		Groups              []string `json:"groups"`
 	}
 	if err := idt.Claims(&claims); err != nil {
 		refuse("claims: %v", err)
 		return
 	}
-	verified := claims.EmailVerified == true || claims.EmailVerified == "true"
+	verified := claims.EmailVerified == true || claims.EmailVerified == "true" ||
+		claims.EmailVerified == nil && (claims.DomainOwnerVerified == true || claims.DomainOwnerVerified == "true" || claims.DomainOwnerVerified == "1")
 	_, token, u, err := h.desk.SignInSSO(r.Context(), domain.SSOSignInRequest{
 		Identity:   domain.SSOIdentity{Email: claims.Email, EmailVerified: verified, Name: claims.Name, Groups: claims.Groups},
 		Policy:     h.sso.cfg.Policy,

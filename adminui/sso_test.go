@@ -169,8 +169,14 @@ func TestSSOGroupMapping(t *testing.T) {
 			{"root@company.test", nil, domain.RoleAdmin},                           // no claim: unchanged
 			{"ben@company.test", []string{"Helpdesk-Admins"}, domain.RoleEmployee}, // names match exactly
 			{"erin@company.test", []string{"helpdesk-admins"}, domain.RoleAdmin},   // created as admin
+			{"fred@company.test", nil, domain.RoleEmployee},                        // Entra ID: xms_edov, no email_verified
 		} {
-			op.set(opPerson{Email: tc.email, Verified: true, Groups: tc.groups}, nil)
+			p := opPerson{Email: tc.email, Verified: true, Groups: tc.groups}
+			var tweak func(map[string]any)
+			if strings.HasPrefix(tc.email, "fred@") {
+				p.Verified, tweak = nil, func(c map[string]any) { c["xms_edov"] = true }
+			}
+			op.set(p, tweak)
 			c := f.client()
 			if resp, body := ssoSignIn(t, f, op, c, nil); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("%s: callback = %d\n%s", tc.email, resp.StatusCode, body)
@@ -224,6 +230,8 @@ func TestSSORefused(t *testing.T) {
 			{"provider error", fred, nil, func(q url.Values) { q.Del("code"); q.Set("error", "access_denied") }, false, 400, "cancelled"},
 			{"email not verified", opPerson{Email: "fred@company.test", Verified: false}, nil, nil, false, 403, "not say your email address is verified"},
 			{"email_verified missing", opPerson{Email: "fred@company.test"}, nil, nil, false, 403, "not say your email address is verified"},
+			{"email_verified false, xms_edov true", opPerson{Email: "fred@company.test", Verified: false}, func(c map[string]any) { c["xms_edov"] = true }, nil, false, 403, "not say your email address is verified"},
+			{"Entra's xms_edov false", opPerson{Email: "fred@company.test"}, func(c map[string]any) { c["xms_edov"] = false }, nil, false, 403, "not say your email address is verified"},
 			{"no email", opPerson{Verified: true}, nil, nil, false, 403, "no usable email"},
 			{"domain not allowed", opPerson{Email: "fred@elsewhere.test", Verified: true}, nil, nil, false, 403, "no account for fred@elsewhere.test"},
 			{"disabled user", opPerson{Email: "ben@company.test", Verified: true, Groups: []string{"helpdesk-admins"}}, nil, nil, false, 403, "is disabled"},
@@ -323,8 +331,57 @@ func TestSSOOnly(t *testing.T) {
 				t.Errorf("%s: page lacks the reason\n%s", tc.email, body)
 			}
 		}
-		op.set(opPerson{Email: "ann@company.test", Verified: true}, nil)
+		// A password link would sign in with a password too: /forgot
+		// answers as always but mails none (but to the break-glass
+		// admin), and a link made before is refused.
+		ctx := context.Background()
+		mailsTo := func(addr string) int {
+			if _, err := f.desk.SendPasswordLinks(ctx); err != nil {
+				t.Fatal(err)
+			}
+			ms, err := f.st.ListOutbox(ctx, "", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, m := range ms {
+				if m.To == addr {
+					n++
+				}
+			}
+			return n
+		}
+		for _, who := range []string{"bob@company.test", "root@company.test"} {
+			c := f.client()
+			c.get("/forgot")
+			if resp, _ := c.post("/forgot", url.Values{"email": {who}}); resp.StatusCode != http.StatusOK {
+				t.Errorf("forgot %s = %d", who, resp.StatusCode)
+			}
+		}
+		if n := mailsTo("bob@company.test"); n != 0 {
+			t.Errorf("bob got %d password links under OIDC_ONLY", n)
+		}
+		if n := mailsTo("root@company.test"); n != 1 {
+			t.Errorf("the break-glass admin got %d password links", n)
+		}
+		if err := f.desk.RequestPasswordLink(ctx, "ann@company.test", "127.0.0.1", f.srv.URL); err != nil {
+			t.Fatal(err)
+		}
+		link := strings.TrimPrefix(f.passwordLink("ann@company.test"), f.srv.URL)
 		c := f.client()
+		if resp, body := c.get(link); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Password sign-in is turned off here") {
+			t.Errorf("GET password link under OIDC_ONLY = %d\n%s", resp.StatusCode, body)
+		}
+		newPassword := "another quite long password 42"
+		if resp, _ := c.post(link, url.Values{"new": {newPassword}, "confirm": {newPassword}}); resp.StatusCode != http.StatusForbidden || signedInAs(t, c) != "" {
+			t.Errorf("POST password link under OIDC_ONLY = %d", resp.StatusCode)
+		}
+		if u, _ := f.st.GetUserByEmail(ctx, "ann@company.test"); u.PasswordHash != f.users["ann"].PasswordHash {
+			t.Error("ann's password was changed by a link under OIDC_ONLY")
+		}
+
+		op.set(opPerson{Email: "ann@company.test", Verified: true}, nil)
+		c = f.client()
 		if resp, _ := ssoSignIn(t, f, op, c, nil); resp.StatusCode != http.StatusSeeOther || signedInAs(t, c) != "ann@" {
 			t.Errorf("sign-on under OIDC_ONLY = %d", resp.StatusCode)
 		}
