@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"ticketgate/domain/mailauth/mailauthtest"
 )
 
 // testOP is a small OpenID provider on loopback for the single sign-on
@@ -150,13 +152,7 @@ func (op *testOP) token(w http.ResponseWriter, r *http.Request) {
 		fail("invalid_request")
 		return
 	}
-	id, secret, ok := r.BasicAuth()
-	if ok {
-		id, _ = url.QueryUnescape(id)
-		secret, _ = url.QueryUnescape(secret)
-	} else {
-		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-	}
+	id, secret := mailauthtest.ClientSecret(r)
 	if id != op.client || subtle.ConstantTimeCompare([]byte(secret), []byte(op.secret)) != 1 {
 		fail("invalid_client")
 		return
