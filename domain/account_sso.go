@@ -33,7 +33,8 @@ type SSOPolicy struct {
 	AllowedDomains []string
 	// AdminGroup and AgentGroup, when set, map the groups claim to roles
 	// at every sign-in: a member of AdminGroup becomes admin, else a
-	// member of AgentGroup becomes agent, else the role stays as it is.
+	// member of AgentGroup becomes agent (an admin stays admin), else the
+	// role stays as it is. Groups never lower a role.
 	AdminGroup string
 	AgentGroup string
 }
@@ -99,7 +100,7 @@ func (d *Desk) SignInSSO(ctx context.Context, in SSOSignInRequest) (*Session, st
 			return err
 		case u.Disabled:
 			return &SSORefusedError{"the account " + email + " is disabled."}
-		case role != "" && role != u.Role:
+		case raises(role, u.Role):
 			d.log.InfoContext(ctx, "role set by single sign-on groups", slog.String("email", email),
 				slog.String("from", string(u.Role)), slog.String("to", string(role)))
 			u.Role, u.UpdatedAt = role, d.clock.Now()
@@ -137,6 +138,13 @@ func mappedRole(p SSOPolicy, groups []string) Role {
 		return RoleAgent
 	}
 	return ""
+}
+
+// raises reports whether the mapped role is above the user's: groups
+// never lower a role (an admin in the agent group stays admin).
+func raises(mapped, current Role) bool {
+	rank := map[Role]int{RoleEmployee: 1, RoleAgent: 2, RoleAdmin: 3}
+	return mapped != "" && rank[mapped] > rank[current]
 }
 
 // oneLine cuts s at its first line break and to at most n bytes (on a
