@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -109,6 +110,11 @@ func New(d Deps) (*Handler, error) {
 	}
 	if d.SSO != nil {
 		h.sso = &ssoClient{cfg: *d.SSO, redirect: h.baseURL + SSOCallbackPath, log: d.Log, retry: ssoRetry}
+		if h.sso.cfg.HTTPClient == nil {
+			// go-oidc fetches the JWKS with this client outside any
+			// request's deadline: it needs one of its own.
+			h.sso.cfg.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+		}
 	}
 	h.secure = strings.HasPrefix(strings.ToLower(h.baseURL), "https://")
 	if h.site == "" {

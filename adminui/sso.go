@@ -67,7 +67,7 @@ type SSOConfig struct {
 	// OIDC_BREAK_GLASS, a normalized address).
 	Only       bool
 	BreakGlass string
-	// HTTPClient talks to the provider; nil means http.DefaultClient.
+	// HTTPClient talks to the provider; nil means one with a 15 s timeout.
 	HTTPClient *http.Client
 	// Now is the clock for the ID token's expiry; nil means time.Now.
 	Now func() time.Time
