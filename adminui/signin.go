@@ -82,6 +82,16 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, err)
 		return
 	}
+	if h.sso != nil && h.sso.cfg.Only && !u.IsAdmin() {
+		// OIDC_BREAK_GLASS names someone who is not (or no longer) an
+		// admin: the exception is for an admin only.
+		if err := h.desk.SignOut(r.Context(), token); err != nil {
+			h.internalError(w, r, err)
+			return
+		}
+		h.ssoOnly(w, r)
+		return
+	}
 	h.startSession(w, token)
 	next := safeNext(f.Next)
 	if u.MustChangePassword {

@@ -392,6 +392,14 @@ func TestSSOOnly(t *testing.T) {
 		if resp, _ := c.post("/signin", url.Values{"email": {"root@company.test"}, "password": {fixturePassword}}); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("no break-glass address: root's password sign-in = %d", resp.StatusCode)
 		}
+		// The exception is for an admin: a break-glass address of an
+		// agent signs nobody in.
+		withSSO(t, f, op, func(c *SSOConfig) { c.Only, c.BreakGlass = true, "carl@company.test" })
+		c = f.client()
+		c.get("/signin")
+		if resp, _ := c.post("/signin", url.Values{"email": {"carl@company.test"}, "password": {fixturePassword}}); resp.StatusCode != http.StatusForbidden || signedInAs(t, c) != "" {
+			t.Errorf("a break-glass agent's password sign-in = %d", resp.StatusCode)
+		}
 	})
 }
 
