@@ -16,6 +16,9 @@ type Example struct {
 	// Seed marks a category's own text (name, description, keywords): its
 	// words are kept in the vocabulary even when they occur only once.
 	Seed bool
+	// Warm marks a row of the starter set's warm-start history
+	// (WarmExamples): its cost is Config.WarmWeight times an example's.
+	Warm bool
 }
 
 // Config holds the model's hyper-parameters. The zero value is not
@@ -53,6 +56,9 @@ type Config struct {
 	// own text): the categories' words as prior evidence against a large
 	// history written otherwise (0 or 1: like any example).
 	SeedWeight float64
+	// WarmWeight multiplies the SVM's cost of a warm-start row (a row of
+	// another helpdesk's history, Example.Warm) (0 or 1: like any example).
+	WarmWeight float64
 	// CharWeight scales the character 4-gram features (CharGrams) before
 	// a document is scaled to unit length (0 or 1: like words).
 	CharWeight float64
@@ -172,11 +178,17 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 		return nil, fmt.Errorf("%w: no words in %d examples", ErrNoExamples, len(examples))
 	}
 	if cfg.Solver == "svm" {
-		seed := make([]bool, len(examples))
+		weight := make([]float64, len(examples))
 		for i, e := range examples {
-			seed[i] = e.Seed
+			weight[i] = 1
+			switch {
+			case e.Seed && cfg.SeedWeight > 0:
+				weight[i] = cfg.SeedWeight
+			case e.Warm && cfg.WarmWeight > 0:
+				weight[i] = cfg.WarmWeight
+			}
 		}
-		m.fitSVM(docs, ys, trainIdx, seed)
+		m.fitSVM(docs, ys, trainIdx, weight)
 	} else {
 		m.fit(docs, ys, trainIdx)
 	}
