@@ -73,7 +73,9 @@ func TestExperimentWarm(t *testing.T) {
 			add(pk, func(c *Config) { c.WarmWeight = w })
 		}
 	}
+	add(0, func(c *Config) { c.WarmWeight = 0.2 })
 	add(0, func(c *Config) { c.Dense = 0 })
+	add(0, func(c *Config) { c.Dense, c.WarmWeight = 0, 0.3 })
 	add(1000, func(c *Config) { c.Dense = 0 })
 	cfgs := map[string]Config{}
 	for n, v := range variants {
@@ -90,6 +92,9 @@ func TestExperimentWarm(t *testing.T) {
 		l := NewLocal(v.cfg)
 		l.Set(m)
 		rt, rr := starterScore(t, l, cats, tune), starterScore(t, l, cats, raw)
+		if os.Getenv("CLASSIFY_EXPERIMENT_ERRORS") != "" {
+			accuracyOn(t, l, cats, tune) // logs each mail it gets wrong
+		}
 		mh, err := Train(append(SeedExamples(cats), warmSample(four, cats, 0, v.perKey)...), Keywords(cats), v.cfg)
 		if err != nil {
 			t.Fatal(err)

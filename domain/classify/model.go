@@ -57,7 +57,9 @@ type Config struct {
 	// history written otherwise (0 or 1: like any example).
 	SeedWeight float64
 	// WarmWeight multiplies the SVM's cost of a warm-start row (a row of
-	// another helpdesk's history, Example.Warm) (0 or 1: like any example).
+	// the starter set's history, another helpdesk's: Example.Warm), so
+	// that the categories' own words weigh more against it (0 or 1: like
+	// any example). It changes nothing for a model without warm rows.
 	WarmWeight float64
 	// CharWeight scales the character 4-gram features (CharGrams) before
 	// a document is scaled to unit length (0 or 1: like words).
@@ -82,7 +84,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{HeadWords: 5, Bigrams: true, MinDF: 2, Epochs: 6, Rate: 0.2, L2: 1e-6,
 		KeywordBoost: 4, Calibrate: true, CalibrateMin: 300, Seed: 1, Balance: 0.3,
-		Solver: "svm", C: 0.5,
+		Solver: "svm", C: 0.5, WarmWeight: 0.3,
 		Dense: 160, DenseMin: 2000, DenseMinDF: 5, Hidden: 32, DenseEpochs: 5, DenseL2: 1e-3, DenseWeight: 1}
 }
 

@@ -26,11 +26,12 @@ import (
 // category's current name and marked Warm: what a Learner with
 // LearnerOptions.WarmStart adds to ExamplesFromDatabase.
 func WarmExamples(rows []starter.Row, cats []domain.Category, confirmed int) []Example {
-	return warmSample(rows, cats, confirmed, WarmPerKey)
+	return warmSample(rows, cats, confirmed, 0)
 }
 
 // warmSample is WarmExamples with at most perKey rows of each key (0: all
-// of them; below 0: none).
+// of them; below 0: none). Caps were tried (TestExperimentWarm) and not
+// kept: docs/classification.md, round 5.
 func warmSample(rows []starter.Row, cats []domain.Category, confirmed, perKey int) []Example {
 	if perKey < 0 {
 		return nil
@@ -86,6 +87,3 @@ func warmSample(rows []starter.Row, cats []domain.Category, confirmed, perKey in
 	}
 	return out
 }
-
-// WarmPerKey caps the warm rows of each starter category (0: all).
-var WarmPerKey = 0
