@@ -104,20 +104,3 @@ func TestExperimentWarm(t *testing.T) {
 			name, rt.Accuracy, rt.MacroF1, rr.Accuracy, rr.MacroF1, rh.Accuracy, rh.MacroF1, took.Round(time.Millisecond), m.Examples())
 	}
 }
-
-// starterScore classifies mails with l over cats, as serve does, and
-// scores the answers.
-func starterScore(t testing.TB, l *Local, cats []domain.Category, mails []Example) Report {
-	t.Helper()
-	truth := make([]string, len(mails))
-	pred := make([]string, len(mails))
-	for i, e := range mails {
-		subject, body := mailParts(e.Text)
-		res, err := l.Classify(t.Context(), subject, body, cats)
-		if err != nil {
-			t.Fatal(err)
-		}
-		truth[i], pred[i] = e.Label, res.Category
-	}
-	return Score(truth, pred)
-}
