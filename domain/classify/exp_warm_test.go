@@ -43,6 +43,7 @@ func TestExperimentWarm(t *testing.T) {
 	variants := map[string]variant{}
 	add := func(perKey int, f func(c *Config)) {
 		c := DefaultConfig()
+		c.WarmWeight = 1 // the names say when it is not
 		name := "all"
 		if perKey < 0 {
 			name = "none"
@@ -52,7 +53,7 @@ func TestExperimentWarm(t *testing.T) {
 		}
 		if f != nil {
 			f(&c)
-			if c.WarmWeight != 0 {
+			if c.WarmWeight != 1 {
 				name += " weight " + strconv.FormatFloat(c.WarmWeight, 'g', -1, 64)
 			}
 			if c.Dense == 0 {
