@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"ticketgate/domain"
-	"ticketgate/domain/classify/starter"
 )
 
 // readTestdata reads a CSV of examples from testdata.
@@ -146,20 +145,7 @@ func TestRawMailsTrainedOnDataset(t *testing.T) {
 // is issue 16's "trained on train.csv only". A guard a little below what
 // docs/classification.md reports (round 5), like .ci/run's.
 func TestRealisticStarter(t *testing.T) {
-	if raceEnabled {
-		t.Skip("dataset-sized training is too slow under the race detector")
-	}
-	rows, err := starter.Rows()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cats := domain.StarterCategories()
-	m, err := Train(append(SeedExamples(cats), WarmExamples(rows, cats, 0)...), Keywords(cats), DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := NewLocal(DefaultConfig())
-	l.Set(m)
+	l, cats := starterInstall(t)
 	r := starterScore(t, l, cats, readTestdata(t, "realistic.csv"))
 	t.Logf("realistic.csv, the starter set with its warm start: accuracy %.3f, macro-F1 %.3f", r.Accuracy, r.MacroF1)
 	if r.Accuracy < realisticAccuracyGuard || r.MacroF1 < realisticMacroF1Guard {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"ticketgate/domain"
@@ -122,26 +123,46 @@ func TestWarmStartFollowsKey(t *testing.T) {
 // at WarmWeight 0.3, 0.933 at full cost; with train.csv's model alone
 // 0.556, docs/classification.md).
 func TestStarterRawMails(t *testing.T) {
-	if raceEnabled {
-		t.Skip("dataset-sized training is too slow under the race detector")
-	}
-	rows, err := starter.Rows()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cats := domain.StarterCategories()
-	m, err := Train(append(SeedExamples(cats), WarmExamples(rows, cats, 0)...), Keywords(cats), DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := NewLocal(DefaultConfig())
-	l.Set(m)
+	l, cats := starterInstall(t)
 	acc := accuracyOn(t, l, cats, readTestdata(t, "raw_mails.csv"))
 	t.Logf("accuracy on raw mails, starter set with its warm start: %.3f", acc)
 	if acc < 0.9 {
 		t.Errorf("accuracy on raw mails = %.3f, want at least 0.9", acc)
 	}
 }
+
+// starterInstall returns the classifier of a fresh install with the
+// starter set, as serve trains it with no confirmed ticket: the starter
+// categories and the embedded warm start. It is trained once per test
+// binary (a model is immutable); the test is skipped under the race
+// detector.
+func starterInstall(t *testing.T) (*Local, []domain.Category) {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("dataset-sized training is too slow under the race detector")
+	}
+	cats := domain.StarterCategories()
+	starterOnce.Do(func() {
+		rows, err := starter.Rows()
+		if err != nil {
+			starterErr = err
+			return
+		}
+		starterModel, starterErr = Train(append(SeedExamples(cats), WarmExamples(rows, cats, 0)...), Keywords(cats), DefaultConfig())
+	})
+	if starterErr != nil {
+		t.Fatal(starterErr)
+	}
+	l := NewLocal(DefaultConfig())
+	l.Set(starterModel)
+	return l, cats
+}
+
+var (
+	starterOnce  sync.Once
+	starterModel *Model
+	starterErr   error
+)
 
 // TestStarterKeysHaveHistory: every starter category has warm-start rows
 // and every row's key is a starter category's.
