@@ -26,6 +26,11 @@ type fixedClock struct{}
 
 func (fixedClock) Now() time.Time { return t0 }
 
+// clockAt is a Desk clock pinned to one time.
+type clockAt time.Time
+
+func (c clockAt) Now() time.Time { return time.Time(c) }
+
 func newDesk(t *testing.T, s *storage.Store) *domain.Desk {
 	return domain.NewDesk(s, fixedClock{}, storagetest.Logger(t))
 }
