@@ -76,4 +76,3 @@ func TestForgotSameWorkForEveryAddress(t *testing.T) {
 		}
 	})
 }
-
