@@ -31,6 +31,11 @@ type clockAt time.Time
 
 func (c clockAt) Now() time.Time { return time.Time(c) }
 
+// seedAdminData is storagetest.AdminData at t0.
+func seedAdminData(t testing.TB, s *storage.Store) *storagetest.AdminData {
+	return storagetest.SeedAdminData(t, s, t0)
+}
+
 func newDesk(t *testing.T, s *storage.Store) *domain.Desk {
 	return domain.NewDesk(s, fixedClock{}, storagetest.Logger(t))
 }

@@ -419,7 +419,7 @@ func seedDashboardScale(t testing.TB, s *storage.Store, n int) {
 	t.Helper()
 	ctx := context.Background()
 	d := seedAdminData(t, s)
-	if err := s.SeedTicketsForTest(ctx, n, d.ann.ID, d.hw.ID, d.bob.ID, t0.Add(-40*24*time.Hour)); err != nil {
+	if err := s.SeedTicketsForTest(ctx, n, d.Ann.ID, d.HW.ID, d.Bob.ID, t0.Add(-40*24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
@@ -470,8 +470,8 @@ func TestDashboardMediansJob(t *testing.T) {
 		}
 		// A ticket assigned after 8h arrives: the snapshot shows it after
 		// the period only.
-		tk := &domain.Ticket{Subject: "late", RequesterID: d.ann.ID, Status: domain.StatusAssigned, AssigneeID: d.bob.ID,
-			CategoryID: d.hw.ID, CreatedAt: t0.Add(-10 * time.Hour), UpdatedAt: t0}
+		tk := &domain.Ticket{Subject: "late", RequesterID: d.Ann.ID, Status: domain.StatusAssigned, AssigneeID: d.Bob.ID,
+			CategoryID: d.HW.ID, CreatedAt: t0.Add(-10 * time.Hour), UpdatedAt: t0}
 		if err := s.CreateTicket(ctx, tk, &domain.Event{At: t0.Add(-2 * time.Hour), Kind: domain.EventAssigned, Actor: "system"}); err != nil {
 			t.Fatal(err)
 		}
