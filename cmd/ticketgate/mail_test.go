@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-message/mail"
 
 	"ticketgate/domain"
 	"ticketgate/outbox"
@@ -44,60 +41,12 @@ func addUser(t *testing.T, st *storage.Store, email, name string, role domain.Ro
 	return u
 }
 
-// outboxRows returns every outbox row, oldest first, with raw bytes.
-func outboxRows(t *testing.T, st *storage.Store) []domain.OutboxMessage {
-	t.Helper()
-	ctx := context.Background()
-	list, err := st.ListOutbox(ctx, "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := make([]domain.OutboxMessage, 0, len(list))
-	for i := len(list) - 1; i >= 0; i-- {
-		m, err := st.GetOutbox(ctx, list[i].ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, *m)
-	}
-	return out
-}
-
-func mailHeader(t *testing.T, raw []byte) mail.Header {
-	t.Helper()
-	r, err := mail.CreateReader(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatalf("parse mail: %v", err)
-	}
-	return r.Header
-}
-
-// threadOK checks that msgs form one chain rooted at root: each mail
-// replies to the one before and references everything before it.
-func threadOK(t *testing.T, root string, msgs []domain.OutboxMessage) {
-	t.Helper()
-	chain := []string{}
-	if root != "" {
-		chain = append(chain, root)
-	}
-	for i, m := range msgs {
-		h := mailHeader(t, m.Raw)
-		irt, _ := h.MsgIDList("In-Reply-To")
-		refs, _ := h.MsgIDList("References")
-		if len(chain) == 0 {
-			if len(irt) != 0 || len(refs) != 0 {
-				t.Errorf("mail %d (%s) starts the thread but has In-Reply-To %v References %v", i, m.Kind, irt, refs)
-			}
-		} else if len(irt) != 1 || irt[0] != chain[len(chain)-1] || strings.Join(refs, " ") != strings.Join(chain, " ") {
-			t.Errorf("mail %d (%s): In-Reply-To %v References %v; want %s and %v", i, m.Kind, irt, refs, chain[len(chain)-1], chain)
-		}
-		id, _ := h.MessageID()
-		if id != m.MessageID {
-			t.Errorf("mail %d: Message-ID %q, row %q", i, id, m.MessageID)
-		}
-		chain = append(chain, m.MessageID)
-	}
-}
+// The helpers shared with domain's use-case tests of mail.
+var (
+	outboxRows = storagetest.OutboxRows
+	mailHeader = storagetest.MailHeader
+	threadOK   = storagetest.ThreadOK
+)
 
 // TestMailFlows runs the use cases that send mail on each database: the
 // acknowledgement, comments relayed both ways, resolution, one thread.
