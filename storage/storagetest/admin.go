@@ -34,9 +34,9 @@ func SeedAdminData(t testing.TB, s *storage.Store, t0 time.Time) *AdminData {
 			t.Fatal(err)
 		}
 	}
-	d.Ann = user(t, s, t0, "ann@x.test", domain.RoleEmployee)
-	d.Bob = user(t, s, t0, "bob@x.test", domain.RoleAgent)
-	d.Nick = user(t, s, t0, "nick@x.test", domain.RoleAgent)
+	d.Ann = User(t, s, "ann@x.test", "", domain.RoleEmployee, t0)
+	d.Bob = User(t, s, "bob@x.test", "", domain.RoleAgent, t0)
+	d.Nick = User(t, s, "nick@x.test", "", domain.RoleAgent, t0)
 	away := t0.Add(24 * time.Hour)
 	for _, m := range []*domain.TeamMember{
 		{UserID: d.Bob.ID, CategoryIDs: []int64{d.HW.ID}, Available: true, CreatedAt: t0},
@@ -128,13 +128,4 @@ func SeedAdminData(t testing.TB, s *storage.Store, t0 time.Time) *AdminData {
 		t.Fatal(err)
 	}
 	return d
-}
-
-func user(t testing.TB, s *storage.Store, t0 time.Time, email string, role domain.Role) *domain.User {
-	t.Helper()
-	u := &domain.User{Email: email, Role: role, CreatedAt: t0, UpdatedAt: t0}
-	if err := s.CreateUser(context.Background(), u); err != nil {
-		t.Fatalf("CreateUser(%s): %v", email, err)
-	}
-	return u
 }
