@@ -11,15 +11,6 @@ import (
 	"ticketgate/domain"
 )
 
-// pageNumber reads ?page=; anything but a positive number is page 1.
-func pageNumber(r *http.Request) int {
-	n, err := strconv.Atoi(r.URL.Query().Get("page"))
-	if err != nil || n < 1 {
-		return 1
-	}
-	return n
-}
-
 type ticketsPage struct {
 	Layout
 	Statuses []domain.Status
