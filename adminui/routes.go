@@ -47,6 +47,10 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodPost, "/tickets/:ref/comment", "comment", signedIn, h.comment)
 	page(http.MethodPost, "/tickets/:ref/reopen", "reopen", signedIn, h.reopen)
 	page(http.MethodPost, "/tickets/:ref/resolve", "resolve", signedIn, h.resolve)
+	page(http.MethodPost, "/tickets/:ref/watchers", "watcher_add", signedIn, h.addWatcher)
+	page(http.MethodPost, "/tickets/:ref/watchers/:id/remove", "watcher_remove", signedIn, h.removeWatcher)
+	page(http.MethodGet, domain.UnwatchPath+":token", "unwatch", public, h.unwatchPage)
+	page(http.MethodPost, domain.UnwatchPath+":token", "unwatch", public, h.unwatch)
 
 	page(http.MethodGet, "/queue", "queue", agentOnly, h.queue)
 	page(http.MethodPost, "/away", "away", agentOnly, h.away)

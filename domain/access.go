@@ -22,6 +22,12 @@ type TicketAccess struct {
 	Reopen bool
 	// Resolve: the assignee or an admin, on an assigned ticket.
 	Resolve bool
+	// AddWatcher: the requester, the assignee and admins, on a ticket that
+	// is not closed.
+	AddWatcher bool
+	// RemoveWatcher: the assignee and admins, on a ticket that is not
+	// closed.
+	RemoveWatcher bool
 }
 
 // canSee reports whether u may see t.
@@ -51,6 +57,9 @@ func accessOf(u *User, t *Ticket) TicketAccess {
 		Comment: involved && t.Status != StatusClosed,
 		Reopen:  (u.IsAdmin() || t.RequesterID == u.ID) && t.Status == StatusResolved,
 		Resolve: (u.IsAdmin() || t.AssigneeID == u.ID) && t.Status == StatusAssigned,
+
+		AddWatcher:    involved && t.Status != StatusClosed,
+		RemoveWatcher: (u.IsAdmin() || (t.AssigneeID != 0 && t.AssigneeID == u.ID)) && t.Status != StatusClosed,
 	}
 }
 

@@ -32,6 +32,7 @@ type Store interface {
 	AdminTicketStore // store_admin_tickets.go
 	DashboardStore   // store_dashboard.go
 	MailboxStore     // store_mailboxes.go
+	WatcherStore     // watchers.go
 }
 
 // UserStore keeps users.
