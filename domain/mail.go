@@ -128,6 +128,9 @@ func (d *Desk) sendMailMsg(ctx context.Context, tx Store, m Mail) (*OutboxMessag
 			return nil, fmt.Errorf("compose %s mail to %s: %w", m.Kind, m.To, err)
 		}
 	}
+	if m.CopyTo != "" {
+		msg.To = m.CopyTo // the copy's one recipient, whatever its headers say
+	}
 	now := d.clock.Now()
 	msg.Status, msg.NextAttemptAt, msg.CreatedAt = OutboxHeld, now, now
 	if d.relay {
