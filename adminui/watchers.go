@@ -82,31 +82,29 @@ type unwatchPage struct {
 
 func (h *Handler) unwatchPage(w http.ResponseWriter, r *http.Request) {
 	token := pathValue(r, "token")
-	l := h.layout(r, "Stop following a ticket", "")
-	wt, ref, err := h.desk.UnwatchLink(r.Context(), token)
-	switch {
-	case errors.Is(err, domain.ErrNotFound):
-		h.render(w, r, http.StatusGone, "unwatch", unwatchPage{Layout: l, Invalid: true})
-	case err != nil:
-		h.internalError(w, r, err)
-	default:
-		h.render(w, r, http.StatusOK, "unwatch", unwatchPage{Layout: l, Email: wt.Email, Ref: ref, Action: domain.UnwatchPath + token})
-	}
+	wt, err := h.desk.UnwatchLink(r.Context(), token)
+	h.showUnwatch(w, r, wt, err, unwatchPage{Action: domain.UnwatchPath + token})
 }
 
 // unwatch stops the mails of the watcher the link's token names. The
 // token is the authority (signed, good for this one watcher and action);
 // the form carries the CSRF token as every form does.
 func (h *Handler) unwatch(w http.ResponseWriter, r *http.Request) {
-	token := pathValue(r, "token")
-	l := h.layout(r, "Stop following a ticket", "")
-	wt, err := h.desk.Unwatch(r.Context(), token)
+	wt, err := h.desk.Unwatch(r.Context(), pathValue(r, "token"))
+	h.showUnwatch(w, r, wt, err, unwatchPage{Done: true})
+}
+
+// showUnwatch renders the page for watcher wt, or "this link does not
+// work" (410) when err says the link is not valid (any more).
+func (h *Handler) showUnwatch(w http.ResponseWriter, r *http.Request, wt *domain.Watcher, err error, data unwatchPage) {
+	data.Layout = h.layout(r, "Stop following a ticket", "")
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
-		h.render(w, r, http.StatusGone, "unwatch", unwatchPage{Layout: l, Invalid: true})
+		h.render(w, r, http.StatusGone, "unwatch", unwatchPage{Layout: data.Layout, Invalid: true})
 	case err != nil:
 		h.internalError(w, r, err)
 	default:
-		h.render(w, r, http.StatusOK, "unwatch", unwatchPage{Layout: l, Done: true, Email: wt.Email, Ref: domain.FormatRef(wt.TicketID)})
+		data.Email, data.Ref = wt.Email, domain.FormatRef(wt.TicketID)
+		h.render(w, r, http.StatusOK, "unwatch", data)
 	}
 }

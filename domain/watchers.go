@@ -240,14 +240,10 @@ func (d *Desk) watcherByToken(ctx context.Context, tx Store, token string) (*Wat
 	return w, nil
 }
 
-// UnwatchLink says who a link to stop following is for: the watcher and
-// its ticket's ref. ErrNotFound when the link is not valid (any more).
-func (d *Desk) UnwatchLink(ctx context.Context, token string) (*Watcher, string, error) {
-	w, err := d.watcherByToken(ctx, d.store, token)
-	if err != nil {
-		return nil, "", err
-	}
-	return w, FormatRef(w.TicketID), nil
+// UnwatchLink says who a link to stop following is for (the watcher, with
+// its ticket's id). ErrNotFound when the link is not valid (any more).
+func (d *Desk) UnwatchLink(ctx context.Context, token string) (*Watcher, error) {
+	return d.watcherByToken(ctx, d.store, token)
 }
 
 // Unwatch stops the mails of the watcher a link names (the POST of the
