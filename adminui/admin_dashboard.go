@@ -71,16 +71,30 @@ type dashboardPage struct {
 	// Reauth are the enabled mailboxes whose OAuth2 grant was refused:
 	// the banner asks to connect them again.
 	Reauth []string
+	// NoCategories: the helpdesk has no category yet; the page offers the
+	// starter set (admin_starter.go).
+	NoCategories bool
+	StarterError string // why the starter set was refused
 }
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
+	h.showDashboard(w, r, http.StatusOK, "")
+}
+
+// showDashboard renders the dashboard; starterErr says why the starter
+// set was not applied ("" when it was not asked for).
+func (h *Handler) showDashboard(w http.ResponseWriter, r *http.Request, status int, starterErr string) {
 	d, err := h.desk.Dashboard(r.Context())
 	if err != nil {
 		h.internalError(w, r, err)
 		return
 	}
-	data := dashboardPage{Layout: h.layout(r, "Dashboard", "admin"), D: d}
+	data := dashboardPage{Layout: h.layout(r, "Dashboard", "admin"), D: d, StarterError: starterErr}
 	if data.Reauth, err = h.desk.MailboxesNeedingReauthorization(r.Context()); err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	if data.NoCategories, err = h.desk.NoCategories(r.Context()); err != nil {
 		h.internalError(w, r, err)
 		return
 	}
@@ -107,7 +121,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 		data.Created += dc.Created
 		data.Resolved += dc.Resolved
 	}
-	h.render(w, r, http.StatusOK, "admin_dashboard", data)
+	h.render(w, r, status, "admin_dashboard", data)
 }
 
 // adminFuncs are the template functions of the admin pages.

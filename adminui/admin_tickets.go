@@ -205,6 +205,12 @@ type adminTicketPage struct {
 	Error                                          string
 	Category, AgentEmail, Note, CloseNote, Comment string
 	DecideComment                                  string
+	MaxFiles                                       string // how large a comment's files may be together
+	NoteText                                       string // the internal note form's
+	// The comment form's canned replies (ticket_canned.go) and the one
+	// chosen last.
+	Canned   []domain.CannedReply
+	CannedID int64
 }
 
 // adminTicket is a ticket with every admin action its status allows.
@@ -226,11 +232,16 @@ func (h *Handler) showAdminTicket(w http.ResponseWriter, r *http.Request, status
 		h.internalError(w, r, err)
 		return
 	}
+	if data.Canned, err = h.desk.CannedRepliesFor(r.Context(), stateOf(r).user, &td.Ticket); err != nil {
+		h.internalError(w, r, err)
+		return
+	}
 	data.Layout = h.layout(r, td.Ticket.Ref()+" "+td.Ticket.Subject, "admin-tickets")
 	if status != http.StatusOK {
 		data.Layout.Notice = ""
 	}
 	data.Detail, data.Can, data.Now = td, domain.AdminActionsFor(&td.Ticket), timeNow()
+	data.MaxFiles = humanSize(h.desk.MaxCommentFileBytes())
 	if data.Category == "" {
 		data.Category = td.Ticket.Category
 	}
@@ -406,9 +417,13 @@ func (h *Handler) adminReopen(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) adminComment(w http.ResponseWriter, r *http.Request) {
-	f := newCommentForm(r)
-	h.adminAction(w, r, adminTicketPage{Comment: f.Text}, errText(f.Validate()), func(id int64) error {
-		return h.desk.CommentAs(r.Context(), stateOf(r).user, id, f.Text)
+	f, err := newCommentForm(r)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	h.adminAction(w, r, adminTicketPage{Comment: f.Text}, errText(f.Validate(h.desk.MaxCommentFileBytes())), func(id int64) error {
+		return h.desk.CommentWithFilesAs(r.Context(), stateOf(r).user, id, domain.PortalComment{Text: f.Text, Files: f.Files})
 	}, "admincomment")
 }
 

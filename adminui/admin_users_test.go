@@ -64,6 +64,7 @@ func adminPostRoutes(f *fixture) []step {
 		{"POST", "/admin/team", url.Values{"email": {"ann@company.test"}, "availability": {"available"}}, 0},
 		{"POST", "/admin/team/" + member, url.Values{"availability": {"away"}}, 0},
 		{"POST", "/admin/team/" + member + "/remove", nil, 0},
+		{"POST", "/admin/starter", nil, 0},
 	}
 }
 

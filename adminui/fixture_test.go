@@ -93,6 +93,32 @@ var ticketMarkers = map[string][]string{
 func newFixture(t testing.TB, db storagetest.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
+	f := newBareFixture(t, db)
+	hw := &domain.Category{Name: "Hardware", Keywords: []string{}}
+	sw := &domain.Category{Name: "Software", Keywords: []string{}}
+	for _, c := range []*domain.Category{hw, sw} {
+		c.CreatedAt, c.UpdatedAt = time.Now(), time.Now()
+		if err := f.st.CreateCategory(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, cat := range map[string]*domain.Category{"bob": hw, "carl": sw} {
+		m := &domain.TeamMember{UserID: f.users[name].ID, CategoryIDs: []int64{cat.ID}, Available: true, CreatedAt: time.Now()}
+		if err := f.st.SaveTeamMember(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.t1 = f.ticket("t1", "ann", hw, "bob")
+	f.t2 = f.ticket("t2", "ben", sw, "carl")
+	f.t3 = f.ticket("t3", "ben", hw, "")
+	return f
+}
+
+// newBareFixture is the fixture's portal and users (ann, ben, bob,
+// carl, root), with no categories, team members or tickets yet.
+func newBareFixture(t testing.TB, db storagetest.DB) *fixture {
+	t.Helper()
+	ctx := context.Background()
 	f := &fixture{t: t, dbURL: db.URL, users: map[string]*domain.User{}, logs: &logBuffer{t: t}}
 	f.st = storagetest.Open(t, db.URL)
 	log := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -126,23 +152,6 @@ func newFixture(t testing.TB, db storagetest.DB) *fixture {
 		}
 		f.users[u.name] = user
 	}
-	hw := &domain.Category{Name: "Hardware", Keywords: []string{}}
-	sw := &domain.Category{Name: "Software", Keywords: []string{}}
-	for _, c := range []*domain.Category{hw, sw} {
-		c.CreatedAt, c.UpdatedAt = time.Now(), time.Now()
-		if err := f.st.CreateCategory(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for name, cat := range map[string]*domain.Category{"bob": hw, "carl": sw} {
-		m := &domain.TeamMember{UserID: f.users[name].ID, CategoryIDs: []int64{cat.ID}, Available: true, CreatedAt: time.Now()}
-		if err := f.st.SaveTeamMember(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f.t1 = f.ticket("t1", "ann", hw, "bob")
-	f.t2 = f.ticket("t2", "ben", sw, "carl")
-	f.t3 = f.ticket("t3", "ben", hw, "")
 	return f
 }
 

@@ -9,6 +9,7 @@ var notices = map[string]string{
 	"signedout": "You are signed out.",
 	"away":      "Your availability is saved.",
 	"comment":   "Your comment was added.",
+	"note":      "Your internal note was added. The requester does not see it.",
 	"reopened":  "The ticket is open again.",
 	"resolved":  "The ticket is resolved.",
 	"created":   "Your ticket is open. We will keep you posted by mail.",
@@ -25,6 +26,7 @@ var notices = map[string]string{
 	"closed":       "The ticket is closed.",
 	"adminreopen":  "The ticket is open again.",
 	"admincomment": "Your comment was added.",
+	"adminnote":    "Your internal note was added. The requester does not see it.",
 	"mailretry":    "The mail will be sent again.",
 	"maildiscard":  "The mail was discarded; it will not be sent.",
 	"deadretry":    "Every dead mail will be sent again.",
@@ -44,8 +46,11 @@ var notices = map[string]string{
 	"catsaved":      "The category is saved. The classifier learns the change.",
 	"catdeleted":    "The category is deleted.",
 	"catmerged":     "The category is merged: its tickets moved, each with a recategorized event.",
+	"starter":       "The starter set is applied. The classifier learns its categories within a minute; add approval levels and team members when you need them.",
 	"membersaved":   "The team member is saved.",
 	"memberremoved": "The team member is off the team. Their tickets stay with them.",
+	"cannedsaved":   "The canned reply is saved.",
+	"canneddeleted": "The canned reply is deleted.",
 }
 
 // notice is the success message of ?ok=code, "" for an unknown code.

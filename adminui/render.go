@@ -29,7 +29,8 @@ var templateFS embed.FS
 func pageNames() []string {
 	pages := []string{"signin", "forgot", "reset", "password", "profile", "tickets", "ticket", "new_ticket", "queue", "error", "unwatch"}
 	// Admin: users, categories, team members.
-	pages = append(pages, "admin_users", "admin_user", "admin_password", "admin_categories", "admin_category", "admin_team", "admin_member")
+	pages = append(pages, "admin_users", "admin_user", "admin_password", "admin_categories", "admin_category", "admin_team", "admin_member",
+		"admin_canned_replies", "admin_canned_reply")
 	// Admin: dashboard, tickets, mail.
 	pages = append(pages, "admin_dashboard", "admin_tickets", "admin_ticket",
 		"admin_outbox", "admin_inbox", "admin_quarantine", "admin_quarantined", "admin_approvals",
@@ -85,6 +86,9 @@ func parseTemplates(static map[string]string) (map[string]*template.Template, er
 		},
 		"statusLabel": statusLabel,
 		"eventLabel": func(k domain.EventKind) string {
+			if k == domain.EventNote {
+				return "Internal note"
+			}
 			s := strings.ReplaceAll(string(k), "_", " ")
 			return strings.ToUpper(s[:1]) + s[1:]
 		},
@@ -132,15 +136,7 @@ func statusLabel(s domain.Status) string {
 	return string(s)
 }
 
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
-	case n >= 1<<10:
-		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
-}
+func humanSize(n int64) string { return domain.SizeText(n) }
 
 // pageURL is base with page set to page+delta.
 func pageURL(base string, page, delta int) string {

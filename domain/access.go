@@ -22,6 +22,10 @@ type TicketAccess struct {
 	Reopen bool
 	// Resolve: the assignee or an admin, on an assigned ticket.
 	Resolve bool
+	// Notes: admins, and agents who see the ticket and did not request
+	// it, whatever its status: they read and write its internal notes
+	// (see note.go). Everyone else sees the ticket without them.
+	Notes bool
 	// AddWatcher: the requester, the assignee and admins, on a ticket that
 	// is not closed.
 	AddWatcher bool
@@ -57,10 +61,18 @@ func accessOf(u *User, t *Ticket) TicketAccess {
 		Comment: involved && t.Status != StatusClosed,
 		Reopen:  (u.IsAdmin() || t.RequesterID == u.ID) && t.Status == StatusResolved,
 		Resolve: (u.IsAdmin() || t.AssigneeID == u.ID) && t.Status == StatusAssigned,
+		Notes:   mayNote(u, t),
 
 		AddWatcher:    involved && t.Status != StatusClosed,
 		RemoveWatcher: (u.IsAdmin() || (t.AssigneeID != 0 && t.AssigneeID == u.ID)) && t.Status != StatusClosed,
 	}
+}
+
+// mayNote reports whether u, who can see t, is staff on it: an admin, or
+// an agent who is not its requester (an agent's own ticket shows them
+// what it shows any requester).
+func mayNote(u *User, t *Ticket) bool {
+	return u.IsAdmin() || (u.Role == RoleAgent && t.RequesterID != u.ID)
 }
 
 // visibleTicket returns ticket id if u may see it, else ErrNotFound.
@@ -80,7 +92,9 @@ func (d *Desk) visibleTicket(ctx context.Context, st Store, u *User, id int64) (
 }
 
 // TicketFor returns ticket id with its history, approvals and attachments,
-// and what u may do with it; ErrNotFound when u may not see it.
+// and what u may do with it; ErrNotFound when u may not see it. Internal
+// notes and their files are left out unless u may read them
+// (TicketAccess.Notes).
 func (d *Desk) TicketFor(ctx context.Context, u *User, id int64) (*TicketDetail, TicketAccess, error) {
 	if _, err := d.visibleTicket(ctx, d.store, u, id); err != nil {
 		return nil, TicketAccess{}, fmt.Errorf("show ticket: %w", err)
@@ -89,21 +103,28 @@ func (d *Desk) TicketFor(ctx context.Context, u *User, id int64) (*TicketDetail,
 	if err != nil {
 		return nil, TicketAccess{}, err
 	}
-	return td, accessOf(u, &td.Ticket), nil
+	acc := accessOf(u, &td.Ticket)
+	if !acc.Notes {
+		td.Events = slices.DeleteFunc(td.Events, Event.Internal)
+		td.Attachments = slices.DeleteFunc(td.Attachments, func(a Attachment) bool { return a.Internal })
+	}
+	return td, acc, nil
 }
 
 // AttachmentFor returns attachment attID of ticket ticketID and a reader
 // of its content, which the caller closes; ErrNotFound when u may not see
-// the ticket or the attachment is not the ticket's.
+// the ticket or the attachment is not the ticket's, or is an internal
+// note's and u may not read notes.
 func (d *Desk) AttachmentFor(ctx context.Context, u *User, ticketID, attID int64) (*Attachment, io.ReadCloser, error) {
-	if _, err := d.visibleTicket(ctx, d.store, u, ticketID); err != nil {
+	t, err := d.visibleTicket(ctx, d.store, u, ticketID)
+	if err != nil {
 		return nil, nil, fmt.Errorf("attachment: %w", err)
 	}
 	a, rc, err := d.store.OpenAttachment(ctx, attID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("attachment %d: %w", attID, err)
 	}
-	if a.TicketID != ticketID {
+	if a.TicketID != ticketID || (a.Internal && !mayNote(u, t)) {
 		rc.Close()
 		return nil, nil, fmt.Errorf("attachment %d of %s: %w", attID, FormatRef(ticketID), ErrNotFound)
 	}

@@ -172,7 +172,7 @@ func (d *Desk) SaveCategory(ctx context.Context, actor Actor, c Category) (*Cate
 		if err != nil {
 			return err
 		}
-		c.CreatedAt = cur.CreatedAt
+		c.CreatedAt, c.StarterKey = cur.CreatedAt, cur.StarterKey
 		return tx.UpdateCategory(ctx, &c)
 	})
 	switch {
@@ -237,7 +237,8 @@ func (d *Desk) DeleteCategory(ctx context.Context, actor Actor, id int64) error 
 // then deletes from, in one transaction, and returns how many tickets
 // moved. Each moved ticket gets a recategorized event and becomes a
 // training example (method admin), as if an admin had recategorized it;
-// its status, approvals and assignee stay. The members who served from do
+// its status, approvals and assignee stay. from's canned replies become
+// into's. The members who served from do
 // not serve into unless they did already. Waiting tickets are then
 // offered to into's team (AssignWaiting; an error there is logged).
 func (d *Desk) MergeCategory(ctx context.Context, actor Actor, from, into int64) (int, error) {
@@ -272,6 +273,9 @@ func (d *Desk) MergeCategory(ctx context.Context, actor Actor, from, into int64)
 			if err := tx.AppendEvents(ctx, es...); err != nil {
 				return err
 			}
+		}
+		if err := tx.MoveCannedReplies(ctx, from, into); err != nil {
+			return err
 		}
 		return tx.DeleteCategory(ctx, from)
 	})

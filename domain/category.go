@@ -42,8 +42,15 @@ type Category struct {
 	Keywords []string
 	// ApprovalLevels are asked in order; none means no approval is needed.
 	ApprovalLevels []ApprovalLevel
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// StarterKey is set on a category that `setup starter` created: the
+	// key of the starter set's category it came from ("hardware"; see
+	// StarterCategories), "" for the helpdesk's own. It is written when
+	// the category is created and never changed: the classifier's
+	// warm-start history follows the key, so a renamed starter category
+	// keeps it and a deleted one takes it along.
+	StarterKey string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // MaxCategoryName is the longest category name accepted.

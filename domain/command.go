@@ -92,6 +92,13 @@ func parseResolve(text string) (string, bool) {
 	return note, ok
 }
 
+// parseNote reads an agent's or admin's reply that starts with NOTE: the
+// note is what follows the word.
+func parseNote(text string) (string, bool) {
+	_, note, ok := firstLineCommand(text, map[string]bool{"note": true})
+	return note, ok
+}
+
 // parseReopen reports whether a requester's reply asks to reopen.
 func parseReopen(text string) (string, bool) {
 	_, note, ok := firstLineCommand(text, map[string]bool{"reopen": true})

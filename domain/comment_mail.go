@@ -10,8 +10,9 @@ import (
 // the assignee (to nobody while the ticket has none: whoever takes it
 // reads the history), an assignee's or admin's comment goes to the
 // requester and, Cc, the watchers (sendTicketMail). Nobody is mailed
-// their own words. A Desk without a Composer relays nothing (see mailing).
-func (d *Desk) relayComment(ctx context.Context, tx Store, t *Ticket, actor Actor, text string) error {
+// their own words. The comment's files go with it (Mail.Attachments). A
+// Desk without a Composer relays nothing (see mailing).
+func (d *Desk) relayComment(ctx context.Context, tx Store, t *Ticket, actor Actor, text string, files []Attachment) error {
 	if !d.mailing() {
 		return nil
 	}
@@ -28,7 +29,8 @@ func (d *Desk) relayComment(ctx context.Context, tx Store, t *Ticket, actor Acto
 	if u, err := tx.GetUserByEmail(ctx, actor.Email); err == nil && u.Name != "" {
 		author = u.Name
 	}
-	m := Mail{Kind: MailComment, To: to, Vars: map[string]string{"Author": author, "AuthorEmail": actor.Email, "Comment": text}}
+	m := Mail{Kind: MailComment, To: to, Vars: map[string]string{"Author": author, "AuthorEmail": actor.Email, "Comment": text},
+		Attachments: files}
 	if u, err := tx.GetUser(ctx, toID); err == nil {
 		m.ToName = u.Name
 	}

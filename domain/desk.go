@@ -27,6 +27,8 @@ type Desk struct {
 	refusalsPerHour int // REFUSALS_PER_HOUR; see WithRefusalsPerHour
 	acksPerHour     int // ACKS_PER_SENDER_PER_HOUR; see WithAcksPerSenderPerHour
 
+	maxMessageBytes int64 // MAX_MESSAGE_BYTES; see WithMaxMessageBytes
+
 	classify *classifying // see WithClassifier
 
 	boxes mailboxCache // the mailboxes, for routing (mailbox_route.go)
@@ -150,7 +152,7 @@ func (d *Desk) openTicketFor(ctx context.Context, tx Store, in NewTicket, reques
 	if err := tx.CreateTicket(ctx, t, events...); err != nil {
 		return nil, err
 	}
-	if err := d.addAttachments(ctx, tx, t.ID, in.Attachments); err != nil {
+	if err := d.addAttachments(ctx, tx, t.ID, in.Attachments, false); err != nil {
 		return nil, err
 	}
 	ws, err := d.addWatchers(ctx, tx, t, in.Watchers, Actor{Email: requester.Email}, "in To or Cc of the first mail")

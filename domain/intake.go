@@ -350,6 +350,11 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 			return Outcome{}, err
 		}
 		if !ok {
+			// An agent of the category is no party to the thread, but
+			// writes internal notes in it.
+			if o, handled, err := d.noteReply(ctx, tx, it, t); handled || err != nil {
+				return o, err
+			}
 			return d.logMail(ctx, tx, it, t.ID, EventMailIgnored, fmt.Sprintf("reply from %s, who is not part of %s", orUnknown(in.From), t.Ref()))
 		}
 		return d.mailReply(ctx, tx, it, t, actor, "reply in the thread")
@@ -365,6 +370,9 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 				return Outcome{}, err
 			} else if ok {
 				return d.mailReply(ctx, tx, it, t, actor, "subject tag")
+			}
+			if o, handled, err := d.noteReply(ctx, tx, it, t); handled || err != nil {
+				return o, err
 			}
 		}
 	}
@@ -400,7 +408,7 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 	if err != nil {
 		return Outcome{}, err
 	}
-	if err := d.addAttachments(ctx, tx, t.ID, mailAttachments(it)); err != nil {
+	if err := d.addAttachments(ctx, tx, t.ID, mailAttachments(it), false); err != nil {
 		return Outcome{}, err
 	}
 	if over > 0 {
@@ -433,7 +441,7 @@ func (d *Desk) followUp(ctx context.Context, tx Store, it Received, old *Ticket)
 	if err != nil {
 		return Outcome{}, err
 	}
-	if err := d.addAttachments(ctx, tx, t.ID, mailAttachments(it)); err != nil {
+	if err := d.addAttachments(ctx, tx, t.ID, mailAttachments(it), false); err != nil {
 		return Outcome{}, err
 	}
 	if err := d.event(ctx, tx, old.ID, EventCommented, SystemActor.String(),
@@ -498,10 +506,14 @@ func (d *Desk) logMail(ctx context.Context, tx Store, it Received, ticketID int6
 // someone outside the ticket, say), kept in the history for the record.
 const EventMailIgnored EventKind = "mail_ignored"
 
-// mailReply acts on a reply about t from actor, who takes part in it: a
+// mailReply acts on a reply about t from actor, who takes part in it: an
+// agent's or admin's internal note (note.go, whatever the status), a
 // comment, or the agent's DONE, or the requester's REOPEN.
 func (d *Desk) mailReply(ctx context.Context, tx Store, it Received, t *Ticket, actor Actor, how string) (Outcome, error) {
 	in := it.Mail
+	if o, handled, err := d.noteReply(ctx, tx, it, t); handled || err != nil {
+		return o, err
+	}
 	text := cleanText(strings.TrimSpace(firstNonEmpty(in.NewText, in.Text)))
 	if text == "" {
 		text = "(empty reply)"
@@ -509,7 +521,7 @@ func (d *Desk) mailReply(ctx context.Context, tx Store, it Received, t *Ticket, 
 	if t.Status == StatusClosed {
 		return d.followUp(ctx, tx, it, t)
 	}
-	if err := d.addAttachments(ctx, tx, t.ID, mailAttachments(it)); err != nil {
+	if err := d.addAttachments(ctx, tx, t.ID, mailAttachments(it), false); err != nil {
 		return Outcome{}, err
 	}
 	// UNSUBSCRIBE from a watcher stops their mails (from anyone else it is
@@ -557,7 +569,17 @@ func mailAttachments(it Received) []InboundAttachment {
 	return append(slices.Clip(atts), InboundAttachment{Name: "original.eml", ContentType: "message/rfc822", Content: it.Raw})
 }
 
-func (d *Desk) addAttachments(ctx context.Context, tx Store, ticketID int64, atts []InboundAttachment) error {
+// addAttachments stores atts on the ticket; internal ones are a note's
+// (note.go).
+func (d *Desk) addAttachments(ctx context.Context, tx Store, ticketID int64, atts []InboundAttachment, internal bool) error {
+	_, err := d.storeAttachments(ctx, tx, ticketID, atts, internal)
+	return err
+}
+
+// storeAttachments is addAttachments that returns the attachments as
+// stored (with their ids and content), for a mail that carries them.
+func (d *Desk) storeAttachments(ctx context.Context, tx Store, ticketID int64, atts []InboundAttachment, internal bool) ([]Attachment, error) {
+	var stored []Attachment
 	for _, a := range atts {
 		name := cleanText(strings.TrimSpace(a.Name))
 		if name == "" {
@@ -567,12 +589,15 @@ func (d *Desk) addAttachments(ctx context.Context, tx Store, ticketID int64, att
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		if err := tx.AddAttachment(ctx, &Attachment{TicketID: ticketID, Name: name, ContentType: ct,
-			Size: int64(len(a.Content)), Content: a.Content, CreatedAt: d.clock.Now()}); err != nil {
-			return err
+		at := Attachment{TicketID: ticketID, Name: name, ContentType: ct,
+			Size: int64(len(a.Content)), Content: a.Content, Internal: internal, CreatedAt: d.clock.Now()}
+		if err := tx.AddAttachment(ctx, &at); err != nil {
+			return nil, err
 		}
+		at.Content = a.Content
+		stored = append(stored, at)
 	}
-	return nil
+	return stored, nil
 }
 
 // MailboxState returns how far the IMAP poller got in mailbox; a mailbox

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -67,10 +68,20 @@ func (d *Desk) participant(ctx context.Context, tx Store, t *Ticket, addr string
 	return a, w != nil, nil
 }
 
-// isAdminMailbox reports whether addr is the mailbox of an enabled admin:
-// the user with that address, or else the user with the address without
-// its plus tag.
+// isAdminMailbox reports whether addr is the mailbox of an enabled admin
+// (see mailboxUser).
 func (d *Desk) isAdminMailbox(ctx context.Context, tx Store, addr string) (bool, error) {
+	_, err := d.mailboxUser(ctx, tx, addr, func(u *User) bool { return u.IsAdmin() && !u.Disabled })
+	if isNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// mailboxUser returns the user whose mailbox addr is and that accept
+// takes: the user with that address, or else the user with the address
+// without its plus tag; ErrNotFound when there is none.
+func (d *Desk) mailboxUser(ctx context.Context, tx Store, addr string, accept func(*User) bool) (*User, error) {
 	lookups := []string{addr}
 	if base, ok := mailboxKey(addr); ok && base != addr {
 		lookups = append(lookups, base)
@@ -78,11 +89,11 @@ func (d *Desk) isAdminMailbox(ctx context.Context, tx Store, addr string) (bool,
 	for _, a := range lookups {
 		u, err := tx.GetUserByEmail(ctx, a)
 		if err != nil && !isNotFound(err) {
-			return false, err
+			return nil, err
 		}
-		if u != nil && u.IsAdmin() && !u.Disabled && SameMailbox(u.Email, addr) {
-			return true, nil
+		if u != nil && accept(u) && SameMailbox(u.Email, addr) {
+			return u, nil
 		}
 	}
-	return false, nil
+	return nil, fmt.Errorf("user of mailbox %s: %w", addr, ErrNotFound)
 }

@@ -55,6 +55,9 @@ type Mail struct {
 	// Message-ID in place of the random part, so a reply that threads
 	// carries it.
 	Token string
+	// Attachments are files the mail carries as MIME parts (a portal
+	// comment's files): Name, ContentType and Content of each.
+	Attachments []Attachment
 	// MessageID, when set, is the Message-ID the mail gets (made by the
 	// composer's MessageIDMaker beforehand); empty, the composer makes one.
 	MessageID string

@@ -56,8 +56,11 @@ type Attachment struct {
 	Size        int64
 	// Content holds the bytes when they are kept in the database; Path names
 	// the file under ATTACHMENTS_DIR otherwise. Lists leave Content nil.
-	Content   []byte
-	Path      string
+	Content []byte
+	Path    string
+	// Internal is set on the files of an internal note (a NOTE reply's
+	// attachments): only agents and admins see them, like the note.
+	Internal  bool
 	CreatedAt time.Time
 }
 

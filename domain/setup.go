@@ -11,13 +11,14 @@ import (
 )
 
 // SetupFile is the helpdesk's setup as a file (docs/design.md "Setup as a file"):
-// categories, users (never passwords), team members and mailboxes (secrets
-// only by reference).
+// categories, users (never passwords), team members, mailboxes (secrets
+// only by reference) and canned replies.
 type SetupFile struct {
-	Categories  []SetupCategory   `json:"categories"`
-	Users       []SetupUser       `json:"users"`
-	TeamMembers []SetupTeamMember `json:"team_members"`
-	Mailboxes   []SetupMailbox    `json:"mailboxes,omitempty"`
+	Categories    []SetupCategory    `json:"categories"`
+	Users         []SetupUser        `json:"users"`
+	TeamMembers   []SetupTeamMember  `json:"team_members"`
+	Mailboxes     []SetupMailbox     `json:"mailboxes,omitempty"`
+	CannedReplies []SetupCannedReply `json:"canned_replies,omitempty"`
 }
 
 // SetupCategory is a category in a setup file.
@@ -113,8 +114,10 @@ func ParseSetup(data []byte) (*SetupFile, error) {
 			err = decodeList(dec, data, key, &f.TeamMembers, func(m *SetupTeamMember, l int) { m.line = l })
 		case "mailboxes":
 			err = decodeList(dec, data, key, &f.Mailboxes, func(m *SetupMailbox, l int) { m.line = l })
+		case "canned_replies":
+			err = decodeList(dec, data, key, &f.CannedReplies, func(c *SetupCannedReply, l int) { c.line = l })
 		default:
-			return nil, &SetupError{Line: keyLine, Err: fmt.Errorf("%w: unknown key %q (want categories, users, team_members, mailboxes)", ErrInvalid, key)}
+			return nil, &SetupError{Line: keyLine, Err: fmt.Errorf("%w: unknown key %q (want categories, users, team_members, mailboxes, canned_replies)", ErrInvalid, key)}
 		}
 		if err != nil {
 			return nil, err
@@ -248,7 +251,10 @@ func (f *SetupFile) validate() error {
 			return &SetupError{Line: sm.line, Where: where, Err: fmt.Errorf("%w: %s is a team member but listed as an employee in users (line %d): make them an agent or admin", ErrInvalid, addr, u.line)}
 		}
 	}
-	return f.validateMailboxes()
+	if err := f.validateMailboxes(); err != nil {
+		return err
+	}
+	return f.validateCanned()
 }
 
 func (f *SetupFile) user(email string) (SetupUser, bool) {

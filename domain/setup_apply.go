@@ -24,8 +24,8 @@ func (r *SetupReport) add(counter *int, format string, args ...any) {
 // ApplySetup makes the database hold what f says, in one transaction:
 // what f names is created or updated (a category's approval levels are
 // replaced as a whole), what it leaves out is left alone unless prune is
-// set. Pruning deletes categories, team members and mailboxes the file
-// leaves out and
+// set. Pruning deletes categories, team members, mailboxes and canned
+// replies the file leaves out and
 // disables the users it leaves out (users are never deleted: tickets name
 // them). It refuses to leave the helpdesk without an enabled admin. On any
 // error nothing changes.
@@ -47,6 +47,9 @@ func (d *Desk) ApplySetup(ctx context.Context, f *SetupFile, prune bool) (*Setup
 			return err
 		}
 		if err := d.applyMailboxes(ctx, tx, f, prune, rep); err != nil {
+			return err
+		}
+		if err := d.applyCanned(ctx, tx, f, prune, rep); err != nil {
 			return err
 		}
 		adminsAfter, err := enabledAdmins(ctx, tx)
@@ -284,8 +287,8 @@ func sameTime(a, b *time.Time) bool {
 	return a.Equal(*b)
 }
 
-// ExportSetup returns the database's categories, users, team members and
-// mailboxes in the setup file's form; ApplySetup of it changes nothing. A
+// ExportSetup returns the database's categories, users, team members,
+// mailboxes and canned replies in the setup file's form; ApplySetup of it changes nothing. A
 // mailbox's secrets appear only as the references it was given.
 func (d *Desk) ExportSetup(ctx context.Context) (*SetupFile, error) {
 	f := &SetupFile{Categories: []SetupCategory{}, Users: []SetupUser{}, TeamMembers: []SetupTeamMember{}, Mailboxes: []SetupMailbox{}}
@@ -318,6 +321,9 @@ func (d *Desk) ExportSetup(ctx context.Context) (*SetupFile, error) {
 		f.TeamMembers = append(f.TeamMembers, sm)
 	}
 	if err := d.exportMailboxes(ctx, f, names); err != nil {
+		return nil, fmt.Errorf("export setup: %w", err)
+	}
+	if err := d.exportCanned(ctx, f); err != nil {
 		return nil, fmt.Errorf("export setup: %w", err)
 	}
 	return f, nil

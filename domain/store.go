@@ -32,6 +32,7 @@ type Store interface {
 	AdminTicketStore // store_admin_tickets.go
 	DashboardStore   // store_dashboard.go
 	MailboxStore     // store_mailboxes.go
+	CannedReplyStore // store_canned.go
 	WatcherStore     // watchers.go
 }
 
@@ -67,8 +68,10 @@ type UserFilter struct {
 // every instance notice the change.
 type CategoryStore interface {
 	// CreateCategory inserts c and sets its ID; ErrConflict if the name is
-	// taken (case-insensitively).
+	// taken (case-insensitively), or c's StarterKey.
 	CreateCategory(ctx context.Context, c *Category) error
+	// UpdateCategory writes c's fields but StarterKey, which only
+	// CreateCategory writes.
 	UpdateCategory(ctx context.Context, c *Category) error
 	// DeleteCategory removes it, and it from team members; ErrConflict while
 	// tickets use it.

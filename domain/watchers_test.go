@@ -62,8 +62,8 @@ func ccMail(id, subject string, cc ...string) domain.Received {
 	return r
 }
 
-// reply is a reply from from in the thread of message-id parent.
-func reply(id, from, parent, text string) domain.Received {
+// threadReply is a reply from from in the thread of message-id parent.
+func threadReply(id, from, parent, text string) domain.Received {
 	r := mail(id, from, "Re: the ticket", text)
 	r.Mail.InReplyTo, r.Mail.References = []string{parent}, []string{parent}
 	return r
@@ -146,7 +146,7 @@ func unwatchToken(raw []byte) string {
 	return string(m[1])
 }
 
-func lastEvent(t *testing.T, d *domain.Desk, id int64, kind domain.EventKind) *domain.Event {
+func lastEventOf(t *testing.T, d *domain.Desk, id int64, kind domain.EventKind) *domain.Event {
 	t.Helper()
 	td, err := d.Ticket(context.Background(), id)
 	if err != nil {
@@ -175,7 +175,7 @@ func TestWatchersFromMail(t *testing.T) {
 		if got := watcherEmails(t, d, o.TicketID); !slices.Equal(got, []string{"boss@company.test", "carl@company.test"}) {
 			t.Errorf("watchers = %v, want boss and carl", got)
 		}
-		if e := lastEvent(t, d, o.TicketID, domain.EventWatcherAdded); e == nil || !strings.Contains(e.Detail, "carl@company.test") {
+		if e := lastEventOf(t, d, o.TicketID, domain.EventWatcherAdded); e == nil || !strings.Contains(e.Detail, "carl@company.test") {
 			t.Errorf("watcher_added event = %+v", e)
 		}
 
@@ -209,7 +209,7 @@ func TestWatchersFromMail(t *testing.T) {
 		if got := watcherEmails(t, d, o.TicketID); !slices.Equal(got, many[:domain.MaxWatchers]) {
 			t.Errorf("watchers = %v, want the first %d", got, domain.MaxWatchers)
 		}
-		if e := lastEvent(t, d, o.TicketID, domain.EventMailIgnored); e == nil || !strings.Contains(e.Detail, "5 more") {
+		if e := lastEventOf(t, d, o.TicketID, domain.EventMailIgnored); e == nil || !strings.Contains(e.Detail, "5 more") {
 			t.Errorf("bound event = %+v", e)
 		}
 	})
@@ -240,10 +240,10 @@ func TestWatcherReplies(t *testing.T) {
 		}
 
 		// boss's reply-all is a comment by boss, relayed to the agent.
-		if o := receive1(t, d, reply("w2@mail.test", "boss@company.test", parent, "Please hurry, the board meets at ten.")); o.Kind != domain.OutcomeComment {
+		if o := receive1(t, d, threadReply("w2@mail.test", "boss@company.test", parent, "Please hurry, the board meets at ten.")); o.Kind != domain.OutcomeComment {
 			t.Fatalf("boss's reply = %+v", o)
 		}
-		if e := lastEvent(t, d, id, domain.EventCommented); e == nil || e.Actor != "boss@company.test" || !strings.Contains(e.Detail, "board") {
+		if e := lastEventOf(t, d, id, domain.EventCommented); e == nil || e.Actor != "boss@company.test" || !strings.Contains(e.Detail, "board") {
 			t.Errorf("comment = %+v, want boss's", e)
 		}
 		if got := recipients(sentMail(t, s, id, domain.MailComment)); !slices.Equal(got, []string{"bob@company.test"}) {
@@ -251,19 +251,19 @@ func TestWatcherReplies(t *testing.T) {
 		}
 		// boss's DONE resolves nothing, REOPEN and APPROVE are comments.
 		for i, word := range []string{"DONE", "APPROVE", "YES"} {
-			o := receive1(t, d, reply(fmt.Sprintf("w3-%d@mail.test", i), "boss@company.test", parent, word))
+			o := receive1(t, d, threadReply(fmt.Sprintf("w3-%d@mail.test", i), "boss@company.test", parent, word))
 			if tk, _ := d.Ticket(ctx, id); o.Kind != domain.OutcomeComment || tk.Ticket.Status != domain.StatusAssigned {
 				t.Errorf("boss's %s = %+v, ticket %s", word, o, tk.Ticket.Status)
 			}
 		}
 		// A stranger in the thread is no watcher: logged, not a comment.
-		if o := receive1(t, d, reply("w4@mail.test", "eve@company.test", parent, "me too")); o.Kind != domain.OutcomeLogged {
+		if o := receive1(t, d, threadReply("w4@mail.test", "eve@company.test", parent, "me too")); o.Kind != domain.OutcomeLogged {
 			t.Errorf("stranger's reply = %+v, want logged", o)
 		}
 
 		// The agent's comment goes To ann, Cc boss, and boss's copy.
 		before := len(sentMail(t, s, id, domain.MailComment))
-		bob := reply("w5@mail.test", "bob@company.test", parent, "Restart the printer, please.")
+		bob := threadReply("w5@mail.test", "bob@company.test", parent, "Restart the printer, please.")
 		if o := receive1(t, d, bob); o.Kind != domain.OutcomeComment {
 			t.Fatalf("bob's reply = %+v", o)
 		}
@@ -272,17 +272,17 @@ func TestWatcherReplies(t *testing.T) {
 		}
 
 		// UNSUBSCRIBE stops boss's mails.
-		if o := receive1(t, d, reply("w6@mail.test", "boss@company.test", parent, "unsubscribe\n\nthanks")); o.Kind != domain.OutcomeComment || o.Reason != "unsubscribed by mail" {
+		if o := receive1(t, d, threadReply("w6@mail.test", "boss@company.test", parent, "unsubscribe\n\nthanks")); o.Kind != domain.OutcomeComment || o.Reason != "unsubscribed by mail" {
 			t.Errorf("UNSUBSCRIBE = %+v", o)
 		}
 		if got := watcherEmails(t, d, id); len(got) != 0 {
 			t.Errorf("watchers after UNSUBSCRIBE = %v", got)
 		}
-		if e := lastEvent(t, d, id, domain.EventWatcherRemoved); e == nil || e.Actor != "boss@company.test" {
+		if e := lastEventOf(t, d, id, domain.EventWatcherRemoved); e == nil || e.Actor != "boss@company.test" {
 			t.Errorf("watcher_removed = %+v", e)
 		}
 		before = len(sentMail(t, s, id, domain.MailComment))
-		if o := receive1(t, d, reply("w7@mail.test", "bob@company.test", parent, "Any better?")); o.Kind != domain.OutcomeComment {
+		if o := receive1(t, d, threadReply("w7@mail.test", "bob@company.test", parent, "Any better?")); o.Kind != domain.OutcomeComment {
 			t.Fatal(o)
 		}
 		if _, err := d.Resolve(ctx, id, domain.Actor{Email: "bob@company.test"}, "Restarted."); err != nil {
@@ -292,7 +292,7 @@ func TestWatcherReplies(t *testing.T) {
 			t.Errorf("mails after UNSUBSCRIBE to %v, want ann alone", got)
 		}
 		// And boss, no longer a watcher, is a stranger to the thread.
-		if o := receive1(t, d, reply("w8@mail.test", "boss@company.test", parent, "Thanks")); o.Kind != domain.OutcomeLogged {
+		if o := receive1(t, d, threadReply("w8@mail.test", "boss@company.test", parent, "Thanks")); o.Kind != domain.OutcomeLogged {
 			t.Errorf("former watcher's reply = %+v, want logged", o)
 		}
 	})
@@ -310,7 +310,7 @@ func TestWatcherApproveDecidesNothing(t *testing.T) {
 			}
 		}
 		parent := strings.Trim(header(t, sentMail(t, s, id, domain.MailTicketReceived)[1].Raw).Get("Message-Id"), "<>")
-		if o := receive1(t, d, reply("a2@mail.test", "boss@company.test", parent, "APPROVE")); o.Kind != domain.OutcomeComment {
+		if o := receive1(t, d, threadReply("a2@mail.test", "boss@company.test", parent, "APPROVE")); o.Kind != domain.OutcomeComment {
 			t.Errorf("boss's APPROVE = %+v, want a comment", o)
 		}
 		td, _ := d.Ticket(ctx, id)
@@ -361,7 +361,7 @@ func TestWatchersPortal(t *testing.T) {
 		if got := watcherEmails(t, d, id); !slices.Equal(got, []string{"carl@company.test"}) {
 			t.Fatalf("watchers = %v", got)
 		}
-		if e := lastEvent(t, d, id, domain.EventWatcherAdded); e == nil || e.Actor != "ann@company.test" {
+		if e := lastEventOf(t, d, id, domain.EventWatcherAdded); e == nil || e.Actor != "ann@company.test" {
 			t.Errorf("watcher_added = %+v", e)
 		}
 		// The bound.
@@ -391,7 +391,7 @@ func TestWatchersPortal(t *testing.T) {
 		if err := d.RemoveWatcherAs(ctx, root, id, carl.ID); err != nil {
 			t.Fatal(err)
 		}
-		if e := lastEvent(t, d, id, domain.EventWatcherRemoved); e == nil || e.Actor != "root@company.test" || !strings.Contains(e.Detail, "carl@company.test") {
+		if e := lastEventOf(t, d, id, domain.EventWatcherRemoved); e == nil || e.Actor != "root@company.test" || !strings.Contains(e.Detail, "carl@company.test") {
 			t.Errorf("watcher_removed = %+v", e)
 		}
 		if slices.Contains(watcherEmails(t, d, id), "carl@company.test") {
@@ -428,7 +428,7 @@ func TestUnwatchLink(t *testing.T) {
 		if got := watcherEmails(t, d, o.TicketID); !slices.Equal(got, []string{"carl@company.test"}) {
 			t.Errorf("watchers = %v, want carl", got)
 		}
-		if e := lastEvent(t, d, o.TicketID, domain.EventWatcherRemoved); e == nil || e.Actor != "boss@company.test" {
+		if e := lastEventOf(t, d, o.TicketID, domain.EventWatcherRemoved); e == nil || e.Actor != "boss@company.test" {
 			t.Errorf("watcher_removed = %+v", e)
 		}
 		// Once only, and not after boss is added again.

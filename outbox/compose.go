@@ -45,6 +45,7 @@ var composedKinds = []domain.MailKind{
 	domain.MailAssigned,
 	domain.MailAssignedRequester,
 	domain.MailMailboxReauth,
+	domain.MailNote,
 }
 
 // approvalKinds are mails to approvers: threads of their own, answered by
@@ -66,7 +67,8 @@ type ComposerConfig struct {
 
 // Composer renders domain.Mail into complete RFC 5322 messages: a
 // multipart/alternative with a text and an HTML part from the kind's
-// embedded templates. It implements domain.Composer.
+// embedded templates, inside a multipart/mixed with the mail's files when
+// it has some. It implements domain.Composer.
 type Composer struct {
 	cfg    ComposerConfig
 	domain string
@@ -131,6 +133,7 @@ type view struct {
 	Link            string // the ticket in the portal
 	Next            string // what happens next, for the requester
 	Approval        bool   // a mail to an approver
+	Internal        bool   // an internal note, to the team: replies are notes too
 	Body            string // the ticket's text, for approvers
 	Requester       string
 	Vars            map[string]string
@@ -183,7 +186,7 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 	if err != nil {
 		return nil, err
 	}
-	raw, err := assemble(h, text.Bytes(), html.Bytes())
+	raw, err := assemble(h, text.Bytes(), html.Bytes(), m.Attachments)
 	if err != nil {
 		return nil, fmt.Errorf("compose %s: %w", m.Kind, err)
 	}
@@ -224,6 +227,7 @@ func (c *Composer) viewOf(m domain.Mail) (view, int64) {
 		v.Link = c.cfg.BaseURL + "/tickets/" + t.Ref()
 		v.Next = nextStep(t)
 		v.Requester = t.Requester
+		v.Internal = m.Kind == domain.MailNote
 		// One subject for the whole thread: Gmail splits a conversation
 		// whose subject changes. What the mail is about is in its body.
 		subject = "[" + t.Ref() + "] " + v.Subject
@@ -340,12 +344,23 @@ func (c *Composer) copyHeaders(h *gomail.Header, m domain.Mail, to string) (stri
 }
 
 // assemble is the multipart/alternative message of header h with a text
-// and an HTML part, each UTF-8 and quoted-printable.
-func assemble(h gomail.Header, text, html []byte) ([]byte, error) {
+// and an HTML part, each UTF-8 and quoted-printable. With files it is a
+// multipart/mixed whose first part is that multipart/alternative and the
+// others the files (compose_files.go).
+func assemble(h gomail.Header, text, html []byte, files []domain.Attachment) ([]byte, error) {
 	var raw bytes.Buffer
+	if len(files) > 0 {
+		mixed(&h)
+	}
 	w, err := message.CreateWriter(&raw, h.Header)
 	if err != nil {
 		return nil, err
+	}
+	alt := w
+	if len(files) > 0 {
+		if alt, err = w.CreatePart(alternativeHeader(h)); err != nil {
+			return nil, err
+		}
 	}
 	for _, part := range []struct {
 		mediaType string
@@ -354,7 +369,7 @@ func assemble(h gomail.Header, text, html []byte) ([]byte, error) {
 		var ph message.Header
 		ph.SetContentType(part.mediaType, map[string]string{"charset": "utf-8"})
 		ph.Set("Content-Transfer-Encoding", "quoted-printable")
-		pw, err := w.CreatePart(ph)
+		pw, err := alt.CreatePart(ph)
 		if err != nil {
 			return nil, err
 		}
@@ -363,6 +378,16 @@ func assemble(h gomail.Header, text, html []byte) ([]byte, error) {
 		}
 		if err := pw.Close(); err != nil {
 			return nil, err
+		}
+	}
+	if len(files) > 0 {
+		if err := alt.Close(); err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			if err := writeFile(w, f); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := w.Close(); err != nil {

@@ -83,7 +83,7 @@ func (s *Store) OpenAttachment(ctx context.Context, id int64) (*domain.Attachmen
 		return nil, nil, mapErr(err, "get attachment %d", id)
 	}
 	a := &domain.Attachment{ID: r.ID, TicketID: r.TicketID, Name: r.Name, ContentType: r.ContentType,
-		Size: r.Size, Path: r.Path, CreatedAt: r.CreatedAt.UTC()}
+		Size: r.Size, Path: r.Path, Internal: r.Internal, CreatedAt: r.CreatedAt.UTC()}
 	if a.Path == "" {
 		return a, &blobReader{ctx: ctx, s: s, id: id, size: a.Size}, nil
 	}

@@ -17,8 +17,9 @@ type categoryRow struct {
 	ID             int64     `bun:"id,pk,autoincrement"`
 	Name           string    `bun:"name"`
 	Description    string    `bun:"description"`
-	Keywords       string    `bun:"keywords"`        // JSON array of strings
-	ApprovalLevels string    `bun:"approval_levels"` // JSON array of levelJSON
+	Keywords       string    `bun:"keywords"`             // JSON array of strings
+	ApprovalLevels string    `bun:"approval_levels"`      // JSON array of levelJSON
+	StarterKey     string    `bun:"starter_key,nullzero"` // NULL for the helpdesk's own
 	CreatedAt      time.Time `bun:"created_at"`
 	UpdatedAt      time.Time `bun:"updated_at"`
 }
@@ -49,11 +50,11 @@ func toCategoryRow(c *domain.Category) (*categoryRow, error) {
 		return nil, err
 	}
 	return &categoryRow{ID: c.ID, Name: c.Name, Description: c.Description, Keywords: string(k),
-		ApprovalLevels: string(l), CreatedAt: utc(c.CreatedAt), UpdatedAt: utc(c.UpdatedAt)}, nil
+		ApprovalLevels: string(l), StarterKey: c.StarterKey, CreatedAt: utc(c.CreatedAt), UpdatedAt: utc(c.UpdatedAt)}, nil
 }
 
 func (r *categoryRow) domain() (domain.Category, error) {
-	c := domain.Category{ID: r.ID, Name: r.Name, Description: r.Description,
+	c := domain.Category{ID: r.ID, Name: r.Name, Description: r.Description, StarterKey: r.StarterKey,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Keywords: []string{}}
 	if err := json.Unmarshal([]byte(r.Keywords), &c.Keywords); err != nil {
 		return c, fmt.Errorf("category %d keywords: %w", r.ID, err)
@@ -83,14 +84,15 @@ func (s *Store) CreateCategory(ctx context.Context, c *domain.Category) error {
 	})
 }
 
-// UpdateCategory writes every field of c.
+// UpdateCategory writes every field of c but its StarterKey, which is
+// written at creation only (see domain.Category).
 func (s *Store) UpdateCategory(ctx context.Context, c *domain.Category) error {
 	row, err := toCategoryRow(c)
 	if err != nil {
 		return err
 	}
 	return s.tx(ctx, func(ctx context.Context, tx *Store) error {
-		res, err := tx.idb.NewUpdate().Model(row).WherePK().Exec(ctx)
+		res, err := tx.idb.NewUpdate().Model(row).ExcludeColumn("starter_key").WherePK().Exec(ctx)
 		if err := mustAffect(res, err); err != nil {
 			return mapErr(err, "update category %q", c.Name)
 		}

@@ -319,13 +319,14 @@ type attachmentRow struct {
 	Size        int64     `bun:"size"`
 	Content     []byte    `bun:"content"`
 	Path        string    `bun:"path"`
+	Internal    bool      `bun:"internal"`
 	CreatedAt   time.Time `bun:"created_at"`
 }
 
 // AddAttachment inserts a and sets its ID.
 func (s *Store) AddAttachment(ctx context.Context, a *domain.Attachment) error {
 	row := &attachmentRow{TicketID: a.TicketID, Name: a.Name, ContentType: a.ContentType, Size: a.Size,
-		Content: a.Content, Path: a.Path, CreatedAt: utc(a.CreatedAt)}
+		Content: a.Content, Path: a.Path, Internal: a.Internal, CreatedAt: utc(a.CreatedAt)}
 	if s.attachmentsDir != "" && a.Content != nil {
 		name, err := s.writeAttachmentFile(a.Content)
 		if err != nil {
@@ -360,7 +361,7 @@ func (s *Store) ListAttachments(ctx context.Context, ticketID int64) ([]domain.A
 	out := make([]domain.Attachment, len(rows))
 	for i, r := range rows {
 		out[i] = domain.Attachment{ID: r.ID, TicketID: r.TicketID, Name: r.Name, ContentType: r.ContentType,
-			Size: r.Size, Path: r.Path, CreatedAt: r.CreatedAt.UTC()}
+			Size: r.Size, Path: r.Path, Internal: r.Internal, CreatedAt: r.CreatedAt.UTC()}
 	}
 	return out, nil
 }

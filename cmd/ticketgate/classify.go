@@ -26,8 +26,10 @@ import (
 const classifySweep = time.Minute
 
 // classification is the classifier of serve and `classify`: the local
-// model, asked after the OpenAI-compatible one when OPENAI_API_KEY is set,
-// timed for /metrics.
+// model, asked after the OpenAI-compatible one when OPENAI_API_KEY is set
+// (whose prompt shows the confirmed tickets the local one finds closest,
+// and which is not asked about a mail worded like an admin's pick), timed
+// for /metrics.
 type classification struct {
 	local      *classify.Local
 	classifier domain.Classifier
@@ -52,8 +54,8 @@ func newClassification(c *Config, log *slog.Logger) *classification {
 	cl.classifier = cl.local
 	if c.OpenAIAPIKey != "" {
 		oa := classify.NewOpenAI(classify.OpenAIConfig{APIKey: c.OpenAIAPIKey, BaseURL: c.OpenAIBaseURL,
-			Model: c.OpenAIModel, Timeout: c.ClassifyTimeout})
-		cl.classifier = classify.Chain{Primary: oa, Fallback: cl.local, PrimaryName: domain.MethodOpenAI,
+			Model: c.OpenAIModel, Timeout: c.ClassifyTimeout, Examples: cl.local})
+		cl.classifier = classify.Chain{Primary: oa, Fallback: cl.local, Corrections: cl.local, PrimaryName: domain.MethodOpenAI,
 			OnFallback: func(err error) {
 				cl.fallbacks.Inc()
 				log.Warn("openai classifier failed; the local one decides", slog.Any("error", err))
@@ -96,7 +98,7 @@ func (cl *classification) register(reg prometheus.Registerer) {
 // from panics.
 func (cl *classification) start(st *storage.Store, desk *domain.Desk) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
-	learner := classify.NewLearner(st, cl.local, classify.LearnerOptions{Log: cl.log})
+	learner := classify.NewLearner(st, cl.local, learnerOptions(cl.log))
 	var wg sync.WaitGroup
 	for name, run := range map[string]func(context.Context) error{
 		"classifier training": learner.Run,
@@ -111,7 +113,8 @@ func (a *app) cmdClassify(args []string) error {
 	if len(args) > 0 && args[0] == "eval" {
 		return a.classifyEval(args[1:])
 	}
-	f := a.newFlags("classify", "classify TEXT\n\nPrints the category ticketgate would give TEXT (a mail's subject and body), with\nits confidence, method and explanation, against the categories and confirmed\ntickets of the database. With OPENAI_API_KEY set the OpenAI-compatible model is\nasked first.")
+	f := a.newFlags("classify", "classify TEXT [--explain]\n\nPrints the category ticketgate would give TEXT (a mail's subject and body), with\nits confidence, method and explanation, against the categories and confirmed\ntickets of the database. With OPENAI_API_KEY set the OpenAI-compatible model is\nasked first. --explain adds what decided in the local model: the normalized\ntokens and, per top category, the keywords found and the strongest features\nwith their weights.")
+	explain := f.Bool("explain", false, "print the normalized tokens and, per top category, the keyword hits and strongest features")
 	f.markOwn()
 	pos, err := f.parse(args)
 	if err != nil {
@@ -133,9 +136,9 @@ func (a *app) cmdClassify(args []string) error {
 		return err
 	}
 	if len(cats) == 0 {
-		return errors.New("no categories: add some with `ticketgate setup apply FILE.json`")
+		return errors.New("no categories: add some with `ticketgate setup apply FILE.json`, or `ticketgate setup starter`")
 	}
-	if _, err := classify.NewLearner(e.st, cl.local, classify.LearnerOptions{Log: log}).Retrain(a.ctx); err != nil {
+	if _, err := classify.NewLearner(e.st, cl.local, learnerOptions(log)).Retrain(a.ctx); err != nil {
 		return err
 	}
 	subject, body := splitSubject(text)
@@ -157,13 +160,56 @@ func (a *app) cmdClassify(args []string) error {
 		}
 		fmt.Fprintf(w, "candidates:  %s\n", strings.Join(cs, ", "))
 	}
+	if *explain {
+		ex, err := cl.local.Explain(subject, body, cats, explainFeatures)
+		if err != nil {
+			return err
+		}
+		printExplanation(w, ex)
+	}
 	return nil
 }
 
-// evalJSON is `classify eval --json`.
+// explainFeatures and explainLabels bound `classify --explain`: the
+// strongest features of each of the top categories.
+const explainFeatures, explainLabels = 8, 3
+
+// printExplanation writes what decided in the local model: the normalized
+// tokens (the head words marked), then per top category its probability,
+// the parts of its score, its keyword hits and strongest features.
+func printExplanation(w io.Writer, ex classify.Explanation) {
+	fmt.Fprintf(w, "\nlocal model, why:\n")
+	toks := slices.Clone(ex.Tokens)
+	for i := range toks[:ex.Head] {
+		toks[i] = "^" + toks[i]
+	}
+	fmt.Fprintf(w, "  tokens:    %s\n", orDash(strings.Join(toks, " ")))
+	fmt.Fprintf(w, "             (after normalization; ^ marks the subject's words, which count twice)\n")
+	for _, le := range ex.Labels[:min(explainLabels, len(ex.Labels))] {
+		fmt.Fprintf(w, "  %s %.2f: linear %+.3f (bias %+.3f)", le.Label, le.Prob, le.Linear, le.Bias)
+		if le.Network != 0 {
+			fmt.Fprintf(w, ", network %+.3f", le.Network)
+		}
+		if le.Temperature != 1 {
+			fmt.Fprintf(w, ", / temperature %.2f", le.Temperature)
+		}
+		if len(le.Keywords) > 0 {
+			fmt.Fprintf(w, ", keywords %s %+.1f", strings.Join(le.Keywords, ", "), le.KeywordBoost)
+		}
+		fmt.Fprintln(w)
+		var fs []string
+		for _, fw := range le.Features {
+			fs = append(fs, fmt.Sprintf("%s %+.3f", fw.Feature, fw.Weight))
+		}
+		fmt.Fprintf(w, "    features: %s\n", orDash(strings.Join(fs, ", ")))
+	}
+}
+
+// evalJSON is `classify eval --json`: one per test file.
 type evalJSON struct {
 	classify.Report
-	Source          string  `json:"source"` // csv, keywords-only or database
+	File            string  `json:"file"`   // the test file
+	Source          string  `json:"source"` // csv, csv+categories, keywords-only or database
 	TrainExamples   int     `json:"train_examples"`
 	Features        int     `json:"features"`
 	Temperature     float64 `json:"temperature"`
@@ -186,27 +232,33 @@ type thresholdJSON struct {
 }
 
 func (a *app) classifyEval(args []string) error {
-	f := a.newFlags("classify eval", "classify eval [--train TRAIN.csv] [--keywords-only SETUP.json] TEST.csv [--json]\n\nTrains the local model and scores it on TEST.csv (columns text,label). The model\nlearns from TRAIN.csv with --train, from the categories of a setup file alone\nwith --keywords-only (the cold start), and otherwise from the database\n(categories and confirmed tickets). Only the last needs a database.")
+	f := a.newFlags("classify eval", "classify eval [--train TRAIN.csv [--categories SETUP.json]] [--keywords-only SETUP.json] TEST.csv [TEST2.csv…] [--json]\n\nTrains the local model once and scores it on each TEST.csv (columns text,label),\none report per file. The model learns from TRAIN.csv with --train (with\n--categories, also from the categories of a setup file: their names,\ndescriptions and keywords, as an install with that history would), from the\ncategories of a setup file alone with --keywords-only (the cold start), and\notherwise from the database (categories and confirmed tickets). Only the last\nneeds a database. A text whose first line is \"Subject: …\" is read as a mail.")
 	trainPath := f.String("train", "", "learn from this CSV (text,label) instead of the database")
+	catsPath := f.String("categories", "", "with --train: learn the categories of this setup file too (names, descriptions, keywords)")
 	setupPath := f.String("keywords-only", "", "learn from the categories of this setup file alone (cold start)")
-	asJSON := f.Bool("json", false, "print the results as JSON")
+	asJSON := f.Bool("json", false, "print the results as JSON (an array with several test files)")
 	f.markOwn()
 	pos, err := f.parse(args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("want one TEST.csv")
+	if len(pos) == 0 {
+		return usagef("want at least one TEST.csv")
 	}
 	if *trainPath != "" && *setupPath != "" {
 		return usagef("--train and --keywords-only exclude each other")
 	}
-	test, err := readExamples(pos[0])
-	if err != nil {
-		return err
+	if *catsPath != "" && *trainPath == "" {
+		return usagef("--categories goes with --train")
 	}
-	if len(test) == 0 {
-		return fmt.Errorf("%s: no examples", pos[0])
+	tests := make([][]classify.Example, len(pos))
+	for i, p := range pos {
+		if tests[i], err = readExamples(p); err != nil {
+			return err
+		}
+		if len(tests[i]) == 0 {
+			return fmt.Errorf("%s: no examples", p)
+		}
 	}
 	var (
 		examples []classify.Example
@@ -220,21 +272,17 @@ func (a *app) classifyEval(args []string) error {
 		if examples, err = readExamples(*trainPath); err != nil {
 			return err
 		}
+		if *catsPath != "" {
+			source = "csv+categories"
+			if cats, err = setupCategories(*catsPath); err != nil {
+				return err
+			}
+			examples, keywords = append(classify.SeedExamples(cats), examples...), classify.Keywords(cats)
+		}
 	case *setupPath != "":
 		source = "keywords-only"
-		data, err := os.ReadFile(*setupPath)
-		if err != nil {
+		if cats, err = setupCategories(*setupPath); err != nil {
 			return err
-		}
-		file, err := domain.ParseSetup(data)
-		if err != nil {
-			return fmt.Errorf("%s: %w", *setupPath, err)
-		}
-		for _, sc := range file.Categories {
-			cats = append(cats, domain.Category{Name: sc.Name, Description: sc.Description, Keywords: sc.Keywords})
-		}
-		if len(cats) == 0 {
-			return fmt.Errorf("%s: no categories", *setupPath)
 		}
 		examples, keywords = classify.SeedExamples(cats), classify.Keywords(cats)
 	default:
@@ -255,6 +303,9 @@ func (a *app) classifyEval(args []string) error {
 			return err
 		}
 		examples, keywords = classify.ExamplesFromDatabase(cats, tickets), classify.Keywords(cats)
+		if examples, err = withWarmStart(examples, cats, len(tickets)); err != nil { // starter.go
+			return err
+		}
 	}
 	start := time.Now()
 	m, err := classify.Train(examples, keywords, classify.DefaultConfig())
@@ -269,6 +320,58 @@ func (a *app) classifyEval(args []string) error {
 	}
 	local := classify.NewLocal(classify.DefaultConfig())
 	local.Set(m)
+	var outs []evalJSON
+	for i, test := range tests {
+		out, err := a.evalOn(local, cats, test)
+		if err != nil {
+			return err
+		}
+		out.File, out.Source, out.TrainExamples, out.Features = pos[i], source, len(examples), m.Features()
+		out.Temperature, out.ModelBytes, out.TrainingSeconds = m.Temperature(), m.MemoryBytes(), took.Seconds()
+		outs = append(outs, out)
+	}
+	if *asJSON {
+		if len(outs) == 1 {
+			return writeJSON(a.stdout, outs[0])
+		}
+		return writeJSON(a.stdout, outs)
+	}
+	for i, out := range outs {
+		if len(outs) > 1 {
+			if i > 0 {
+				fmt.Fprintln(a.stdout)
+			}
+			fmt.Fprintf(a.stdout, "== %s\n", out.File)
+		}
+		printEval(a.stdout, out)
+	}
+	return nil
+}
+
+// setupCategories reads the categories of a setup file.
+func setupCategories(path string) ([]domain.Category, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	file, err := domain.ParseSetup(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var cats []domain.Category
+	for _, sc := range file.Categories {
+		cats = append(cats, domain.Category{Name: sc.Name, Description: sc.Description, Keywords: sc.Keywords})
+	}
+	if len(cats) == 0 {
+		return nil, fmt.Errorf("%s: no categories", path)
+	}
+	return cats, nil
+}
+
+// evalOn classifies every example of test with local among cats and
+// scores the answers: accuracy, per-label figures, latency, calibration
+// and what each CLASSIFY_MIN_CONFIDENCE would do.
+func (a *app) evalOn(local *classify.Local, cats []domain.Category, test []classify.Example) (evalJSON, error) {
 	truth := make([]string, len(test))
 	pred := make([]string, len(test))
 	conf := make([]float64, len(test))
@@ -280,12 +383,11 @@ func (a *app) classifyEval(args []string) error {
 		res, err := local.Classify(a.ctx, subject, body, cats)
 		lat[i] = time.Since(t0)
 		if err != nil {
-			return err
+			return evalJSON{}, err
 		}
 		pred[i], conf[i] = res.Category, res.Confidence
 	}
-	out := evalJSON{Report: classify.Score(truth, pred), Source: source, TrainExamples: len(examples), Features: m.Features(),
-		Temperature: m.Temperature(), ModelBytes: m.MemoryBytes(), TrainingSeconds: took.Seconds()}
+	out := evalJSON{Report: classify.Score(truth, pred)}
 	out.LatencyMeanMS, out.LatencyP99MS = latencyStats(lat)
 	right := make([]bool, len(test))
 	for i := range test {
@@ -309,11 +411,7 @@ func (a *app) classifyEval(args []string) error {
 		}
 		out.Thresholds = append(out.Thresholds, tj)
 	}
-	if *asJSON {
-		return writeJSON(a.stdout, out)
-	}
-	printEval(a.stdout, out)
-	return nil
+	return out, nil
 }
 
 // splitSubject reads a text as a mail: a first line "Subject: …" is the

@@ -104,11 +104,63 @@ func TestClassifyEvalKeywordsOnly(t *testing.T) {
 	}
 }
 
+// TestClassifyEvalSeveralFiles: one training, a report per test file (text
+// and JSON), and --categories adds a setup file's categories to --train.
+func TestClassifyEvalSeveralFiles(t *testing.T) {
+	dir := t.TempDir()
+	train := writeFile(t, dir, "train.csv", evalTrain)
+	test := writeFile(t, dir, "test.csv", evalTest)
+	mails := writeFile(t, dir, "mails.csv", `text,label
+"Subject: RE: [#TG-12] new headset please
+
+Hello team,
+
+my headset crackles since Monday.
+
+Best regards,
+Ann
+Phone +44 20 7946 0000",Hardware
+`)
+	setup := writeFile(t, dir, "setup.json", `{"categories": [
+		{"name": "Hardware", "description": "Equipment", "keywords": ["headset", "laptop"]},
+		{"name": "Access", "description": "Passwords and permissions", "keywords": ["password"]}]}`)
+	env := map[string]string{"DATABASE_URL": filepath.Join(dir, "no", "such", "dir", "x.db")}
+	out, errOut, code := runCLI(t, env, "", "classify", "eval", "--train", train, "--categories", setup, test, mails)
+	if code != 0 {
+		t.Fatalf("classify eval: code %d, stderr %q", code, errOut)
+	}
+	reports := strings.Split(out, "== ")
+	if len(reports) != 3 || !strings.HasPrefix(reports[1], test+"\n") || !strings.HasPrefix(reports[2], mails+"\n") {
+		t.Fatalf("want a report headed by each file:\n%s", out)
+	}
+	for i, r := range reports[1:] {
+		m := accuracyRE.FindStringSubmatch(r)
+		if m == nil || m[1] != "1.000" || !strings.Contains(r, "(csv+categories)") {
+			t.Errorf("report %d: want accuracy 1.000 from csv+categories:\n%s", i+1, r)
+		}
+	}
+	out, errOut, code = runCLI(t, env, "", "classify", "eval", "--train", train, "--json", test, mails)
+	if code != 0 {
+		t.Fatalf("classify eval --json: code %d, stderr %q", code, errOut)
+	}
+	var js []struct {
+		File     string  `json:"file"`
+		Source   string  `json:"source"`
+		Accuracy float64 `json:"accuracy"`
+		N        int     `json:"n"`
+	}
+	if err := json.Unmarshal([]byte(out), &js); err != nil || len(js) != 2 || js[0].File != test || js[1].File != mails ||
+		js[0].N != 3 || js[1].N != 1 || js[0].Source != "csv" {
+		t.Fatalf("--json with two files = %s (%v)", out, err)
+	}
+}
+
 func TestClassifyUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"classify"},
 		{"classify", "eval"},
 		{"classify", "eval", "--train", "a.csv", "--keywords-only", "s.json", "t.csv"},
+		{"classify", "eval", "--categories", "s.json", "t.csv"},
 	} {
 		if _, errOut, code := runCLI(t, nil, "", args...); code != 2 {
 			t.Errorf("%v: code %d (stderr %q), want 2", args, code, errOut)
@@ -142,6 +194,25 @@ func TestClassifyCommand(t *testing.T) {
 			if !strings.Contains(out, want) {
 				t.Errorf("classify output lacks %q:\n%s", want, out)
 			}
+		}
+		if strings.Contains(out, "local model, why") {
+			t.Errorf("classify without --explain explains:\n%s", out)
+		}
+		out, errOut, code = runCLI(t, env, "", "classify", "--explain", "Subject: RE: [#TG-7] Broken laptop\nHello, the laptop screen stays black since 9:30.\n\nBest regards,\nAnn")
+		if code != 0 {
+			t.Fatalf("classify --explain: code %d, stderr %q", code, errOut)
+		}
+		// The normalized tokens (subject's marked, tag, greeting and
+		// signature gone, the time a typed token), then per category its
+		// parts, keyword hits and features with weights.
+		for _, want := range []string{"category:    Hardware\n", "  tokens:    ^broken ^laptop laptop screen stay black sinc _num\n",
+			"  Hardware 0.99: linear +", "keywords laptop +4.0", "    features: ", "laptop +0."} {
+			if !strings.Contains(out, want) {
+				t.Errorf("classify --explain output lacks %q:\n%s", want, out)
+			}
+		}
+		if strings.Contains(out, "ann") || strings.Contains(out, "tg") || strings.Count(out, "features:") != 2 {
+			t.Errorf("classify --explain: want two categories explained, no signature or tag tokens:\n%s", out)
 		}
 		out, errOut, code = runCLI(t, env, "", "classify", "eval", writeFile(t, dir, "test.csv", evalTest))
 		if code != 0 || !accuracyRE.MatchString(out) || !strings.Contains(out, "(database)") {

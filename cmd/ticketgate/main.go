@@ -46,7 +46,7 @@ func commands() []command {
 		{"migrate", "apply or revert database migrations: migrate [up|down|status]", (*app).cmdMigrate},
 		{"user", "manage users: user add|reset-password|list", (*app).cmdUser},
 		{"ticket", "read tickets: ticket list|show", (*app).cmdTicket},
-		{"setup", "keep categories, users, team members and mailboxes in a file: setup apply|export", (*app).cmdSetup},
+		{"setup", "categories, users, team members and mailboxes from a file, or the starter set: setup apply|export|starter", (*app).cmdSetup},
 		{"mailbox", "the mailboxes mail comes in and goes out through: mailbox list|test ADDRESS", (*app).cmdMailbox},
 		{"inbox", "mail in: inbox import FILE.eml…|log|quarantine list|show|retry ID", (*app).cmdInbox},
 		{"outbox", "outgoing mail: outbox list|show|retry|discard", (*app).cmdOutbox},

@@ -45,9 +45,11 @@ func (a *app) cmdServe(args []string) error {
 		return err
 	}
 	if password != "" {
-		// Printed once, to the terminal only: never logged, never stored.
-		fmt.Fprintf(a.stdout, "\nFirst start: created the admin %s\n  one-time password: %s\n  Sign in at %s and choose a new password.\n\n",
-			c.AdminEmail, password, c.BaseURL)
+		cats, err := st.ListCategories(a.ctx)
+		if err != nil {
+			return err
+		}
+		printFirstStart(a.stdout, c, password, len(cats) == 0) // starter.go
 	}
 
 	reg := prometheus.NewRegistry()

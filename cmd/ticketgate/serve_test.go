@@ -102,6 +102,9 @@ func TestServe(t *testing.T) {
 		if strings.Contains(errOut.String(), pw[1]) {
 			t.Error("the one-time password went to the log")
 		}
+		if !strings.Contains(out.String(), "ticketgate setup starter") {
+			t.Errorf("the first-start message on an empty database does not tell how to apply the starter set:\n%s", out.String())
+		}
 		st := storagetest.Open(t, db.URL)
 		admin, err := st.GetUserByEmail(ctx, "boss@company.test")
 		if err != nil || admin.Role != domain.RoleAdmin || !admin.MustChangePassword || !domain.CheckPassword(admin.PasswordHash, pw[1]) {

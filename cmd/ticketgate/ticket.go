@@ -65,6 +65,9 @@ type eventJSON struct {
 	Kind   string `json:"kind"`
 	Actor  string `json:"actor"`
 	Detail string `json:"detail"`
+	// Internal is true on an internal note (kind note), which the
+	// requester never sees; absent on every other event.
+	Internal bool `json:"internal,omitempty"`
 }
 
 type approvalJSON struct {
@@ -81,6 +84,8 @@ type attachmentJSON struct {
 	Name        string `json:"name"`
 	ContentType string `json:"content_type"`
 	Size        int64  `json:"size"`
+	// Internal is true on a file of an internal note; absent otherwise.
+	Internal bool `json:"internal,omitempty"`
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -115,7 +120,7 @@ func toDetailJSON(d *domain.TicketDetail, helpdesk string) ticketDetailJSON {
 		j.Watchers = append(j.Watchers, w.Email)
 	}
 	for _, e := range d.Events {
-		j.Events = append(j.Events, eventJSON{At: rfc3339(e.At), Kind: string(e.Kind), Actor: e.Actor, Detail: e.Detail})
+		j.Events = append(j.Events, eventJSON{At: rfc3339(e.At), Kind: string(e.Kind), Actor: e.Actor, Detail: e.Detail, Internal: e.Internal()})
 	}
 	for _, ap := range d.Approvals {
 		aj := approvalJSON{Level: ap.Level, Rule: string(ap.Rule), Approver: ap.Approver, Decision: string(ap.Decision),
@@ -127,7 +132,7 @@ func toDetailJSON(d *domain.TicketDetail, helpdesk string) ticketDetailJSON {
 		j.Approvals = append(j.Approvals, aj)
 	}
 	for _, at := range d.Attachments {
-		j.Attachments = append(j.Attachments, attachmentJSON{Name: at.Name, ContentType: at.ContentType, Size: at.Size})
+		j.Attachments = append(j.Attachments, attachmentJSON{Name: at.Name, ContentType: at.ContentType, Size: at.Size, Internal: at.Internal})
 	}
 	return j
 }
@@ -234,7 +239,11 @@ func (a *app) ticketShow(args []string) error {
 	if len(detail.Attachments) > 0 {
 		fmt.Fprintln(w, "\nAttachments:")
 		for _, at := range detail.Attachments {
-			fmt.Fprintf(w, "  %s (%s, %d bytes)\n", at.Name, at.ContentType, at.Size)
+			internal := ""
+			if at.Internal {
+				internal = ", internal"
+			}
+			fmt.Fprintf(w, "  %s (%s, %d bytes%s)\n", at.Name, at.ContentType, at.Size, internal)
 		}
 	}
 	if len(detail.Approvals) > 0 {

@@ -35,7 +35,7 @@ func (n *dense) termVector(words []string) sparse {
 		}
 	}
 	v := countSorted(ids)
-	tfidf(v, n.idf)
+	tfidf(v, n.idf, nil)
 	return v
 }
 

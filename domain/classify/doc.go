@@ -5,13 +5,25 @@
 //
 // # The local model
 //
-// Text goes through CleanMail (quoted replies, forwarded headers and the
-// signature after a sign-off are dropped) and Tokens: Unicode lower case,
-// split on anything but letters, URLs, mail addresses and anything with a
-// digit removed, English stop words plus greetings and thanks removed, a
-// light stemmer for English words (-s, -ies, -ing, -ed, a final -e), one
-// token per character in scripts written without spaces. Features are the words, the first five words
-// again as features of their own (the subject says most), and pairs of
+// A mail is read as MailText(subject, body) and normalized (normalize.go)
+// the same way for training and for classification: the subject loses
+// RE:/FW:/AW:/TR: prefixes and ticket tags ([#TG-123]); the body (its first
+// 8 KB) loses quoted replies and Outlook's quoted header blocks, the
+// greeting, the sign-off with the signature below it, legal disclaimers,
+// external-sender banners and mobile footers ("Sent from my iPhone"); a
+// forwarded mail keeps its text without its header block. German, French
+// and Spanish helpdesk words of a glossary become the English ones
+// (glossary.go). A text without a line break (the dataset's preprocessed
+// tickets) is taken as normalized already. Then Tokens: Unicode lower
+// case, split on anything but letters, URLs, mail addresses, IP addresses,
+// error codes (0x…), asset tags (letters with three digits or more) and
+// numbers mapped to the typed tokens _url, _addr, _ip, _errcode, _asset and
+// _num, English, German, French and Spanish stop words plus greetings and
+// thanks removed, a light stemmer for English words (-s, -ies, -ing, -ed,
+// a final -e), one token per character in scripts written without
+// spaces. Features are the words, the subject's words (at most ten; the
+// first five words of a text without a subject) again as features of
+// their own (the subject says most), and pairs of
 // neighbouring words, kept when seen in at least two documents, weighted
 // by sublinear term
 // frequency (1 + ln tf) and scaled to unit length. (Inverse document
@@ -48,9 +60,11 @@
 //
 // Admin keywords are strong features twice over: each keyword is also a
 // seed example of its category (so the model learns it), and each keyword
-// found in a text adds KeywordBoost to its category's score after the
-// model (up to three), so that an admin's word keeps its weight against a
-// large history. A category's name, description and keywords are seed
+// found in a text (a word of six letters or more also one typo away:
+// "pasword", "licence") adds KeywordBoost to its category's score after
+// the model (up to three), so that an admin's word keeps its weight
+// against a large history written otherwise (the prior evidence of round
+// 4 in docs/classification.md). A category's name, description and keywords are seed
 // examples: a fresh install with no history classifies from them alone
 // (the cold-start model), and a category that no ticket was confirmed in
 // yet is still known.
@@ -78,12 +92,25 @@
 // confirmed. Local keeps answering with the previous model meanwhile; it
 // never waits for training.
 //
+// # Admin picks and examples
+//
+// Beside its model, a Local remembers a bounded set of confirmed tickets
+// as hashed feature vectors (memory.go): the newest of the last training,
+// and the admins' category picks, which the Learner reads at each poll
+// when the examples version moved, without retraining. A mail worded like
+// a pick (cosine similarity ≥ NearDuplicate) gets the admin's category;
+// the closest tickets are the OpenAI prompt's examples (Similar).
+//
 // # The OpenAI-compatible classifier
 //
-// OpenAI asks a chat completions endpoint at temperature 0 for JSON whose
-// category is constrained by a JSON schema enum (falling back to plain
-// JSON mode on servers that refuse schemas). Timeouts, HTTP errors, rate
-// limits, refusals, malformed JSON and names that are not categories are
-// errors; Chain then lets the local classifier decide and says why in the
-// explanation. Errors never contain the API key.
+// OpenAI asks a chat completions endpoint at temperature 0, with the
+// categories' names, descriptions and keywords and the three closest
+// confirmed tickets in a bounded prompt, for JSON whose category is
+// constrained by a JSON schema enum of the names and "none" (falling back
+// to plain JSON mode on servers that refuse schemas). Timeouts, HTTP
+// errors, rate limits (a 429's Retry-After is honoured), refusals,
+// malformed JSON and names that are not categories are errors; Chain then
+// lets the local classifier decide and says why in the explanation.
+// "none" is an answer without a category. Errors never contain the API
+// key.
 package classify

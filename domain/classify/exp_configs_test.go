@@ -1,18 +1,23 @@
 package classify
 
-// experimentConfigs are the settings TestExperiment compares; edit them to
-// try others (docs/classification.md lists what was tried).
+// experimentConfigs are the settings TestExperiment and
+// TestExperimentRealistic compare; edit them to try others
+// (docs/classification.md lists what was tried).
 func experimentConfigs() map[string]Config {
 	base := DefaultConfig()
-	base.Calibrate = false // learns from all of the four fifths
-	calibrated := base
-	calibrated.Calibrate = true
-	linear := base
-	linear.Dense = 0 // the SVM alone
-	network := base
-	network.DenseWeight = 1e6 // the network alone, in effect
-	lr := linear
-	lr.Solver, lr.Epochs = "", 5 // the logistic regression used before
-	return map[string]Config{"default": base, "calibrated": calibrated, "svm alone": linear,
-		"network alone": network, "logistic": lr}
+	out := map[string]Config{"default": base}
+	add := func(name string, f func(c *Config)) {
+		c := base
+		f(&c)
+		out[name] = c
+	}
+	add("keywords 1.5", func(c *Config) { c.KeywordBoost = 1.5 })
+	add("keywords 6", func(c *Config) { c.KeywordBoost = 6 })
+	add("keywords 8", func(c *Config) { c.KeywordBoost = 8 })
+	add("svm alone", func(c *Config) { c.Dense = 0 })
+	add("char 4-grams", func(c *Config) { c.CharGrams = true })
+	add("char 4-grams 0.5", func(c *Config) { c.CharGrams, c.CharWeight = true, 0.5 })
+	add("seed cost 40", func(c *Config) { c.SeedWeight = 40 })
+	add("balance 1", func(c *Config) { c.Balance = 1 })
+	return out
 }

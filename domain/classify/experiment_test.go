@@ -18,12 +18,7 @@ func TestExperiment(t *testing.T) {
 	}
 	train, hold := trainSplit(t)
 	cfgs := experimentConfigs()
-	names := make([]string, 0, len(cfgs))
-	for name := range cfgs {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range experimentNames(cfgs) {
 		start := time.Now()
 		m, err := Train(train, nil, cfgs[name])
 		if err != nil {
@@ -40,6 +35,20 @@ func TestExperiment(t *testing.T) {
 		t.Logf("%-16s accuracy %.4f macro-F1 %.4f training %v, %d features, %.1f MB",
 			name, r.Accuracy, r.MacroF1, took.Round(time.Millisecond), m.Features(), float64(m.MemoryBytes())/(1<<20))
 	}
+}
+
+// experimentNames returns the names of cfgs in order, or only
+// CLASSIFY_EXPERIMENT_ONLY's when it is set.
+func experimentNames(cfgs map[string]Config) []string {
+	if only := os.Getenv("CLASSIFY_EXPERIMENT_ONLY"); only != "" {
+		return []string{only}
+	}
+	names := make([]string, 0, len(cfgs))
+	for name := range cfgs {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // trainSplit returns train.csv without and with the held-out fifth.

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -73,17 +74,21 @@ func (m *Model) weighCounts(v sparse) {
 	if m.cfg.IDF {
 		idf = m.idf
 	}
-	tfidf(v, idf)
+	tfidf(v, idf, m.scale)
 }
 
 // tfidf turns the term counts of v into weights in place: 1 + ln(count),
-// times idf[id] unless idf is nil, scaled to unit length.
-func tfidf(v sparse, idf []float32) {
+// times idf[id] unless idf is nil, times scale[id] unless scale is nil,
+// scaled to unit length.
+func tfidf(v sparse, idf, scale []float32) {
 	var norm float64
 	for i, id := range v.idx {
 		x := 1 + float32(math.Log(float64(v.val[i])))
 		if idf != nil {
 			x *= idf[id]
+		}
+		if scale != nil {
+			x *= scale[id]
 		}
 		v.val[i] = x
 		norm += float64(x) * float64(x)
@@ -137,4 +142,119 @@ func containsSeq(toks, seq []string) bool {
 		}
 	}
 	return false
+}
+
+// minFuzzy is the length from which a keyword's word also matches a word
+// one typo away ("pasword", "licence" for "license", "printr"): shorter
+// words have too many neighbours ("order", "older").
+const minFuzzy = 6
+
+// typoIndex maps the words of the keywords (minFuzzy bytes or more, ASCII)
+// and each of them with one byte deleted to the keyword word and the
+// position deleted (-1: the word itself); an empty word marks a variant
+// that two keyword words share.
+type typoIndex map[string]typoEntry
+
+type typoEntry struct {
+	word string
+	pos  int
+}
+
+func newTypoIndex(sets []keywordSet) typoIndex {
+	ix := typoIndex{}
+	for _, ks := range sets {
+		for _, k := range ks {
+			for _, w := range k {
+				if len(w) >= minFuzzy && ascii(w) {
+					ix[w] = typoEntry{w, -1}
+				}
+			}
+		}
+	}
+	for _, ks := range sets {
+		for _, k := range ks {
+			for _, w := range k {
+				if len(w) < minFuzzy || !ascii(w) {
+					continue
+				}
+				for i := range len(w) {
+					v := w[:i] + w[i+1:]
+					switch old, ok := ix[v]; {
+					case !ok:
+						ix[v] = typoEntry{w, i}
+					case old.pos == -1 || old.word == w:
+						// an exact keyword word stays itself; a double
+						// letter gives the same variant twice
+					default:
+						ix[v] = typoEntry{"", 0}
+					}
+				}
+			}
+		}
+	}
+	return ix
+}
+
+// correct returns toks with each word one typo away from a keyword's word
+// (a letter missing, added, changed or two neighbours swapped) replaced by
+// it; toks itself when nothing changed.
+func (ix typoIndex) correct(toks []string) []string {
+	if len(ix) == 0 {
+		return toks
+	}
+	var out []string
+	buf := make([]byte, 0, 32)
+	for i, t := range toks {
+		w := ix.lookup(t, buf)
+		if w == "" || w == t {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(toks)
+		}
+		out[i] = w
+	}
+	if out == nil {
+		return toks
+	}
+	return out
+}
+
+// lookup returns the keyword word t is or is one typo away from, "" when
+// none (or more than one).
+func (ix typoIndex) lookup(t string, buf []byte) string {
+	if len(t) < minFuzzy-1 || len(t) > 24 || !ascii(t) {
+		return ""
+	}
+	if e, ok := ix[t]; ok {
+		return e.word // t itself, or t misses a letter of e.word
+	}
+	if len(t) < minFuzzy {
+		return ""
+	}
+	found := ""
+	for i := range len(t) {
+		buf = append(append(buf[:0], t[:i]...), t[i+1:]...)
+		e, ok := ix[string(buf)] // no allocation for a lookup
+		// t has a letter too many (e is the word itself), or one letter
+		// changed (deleted at the same place from both) or two neighbours
+		// swapped (deleted at neighbouring places).
+		if !ok || e.pos != -1 && (e.pos < i-1 || e.pos > i+1) {
+			continue
+		}
+		if e.word == "" || found != "" && found != e.word {
+			return ""
+		}
+		found = e.word
+	}
+	return found
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ticketgate/domain"
+	"ticketgate/domain/classify/starter"
 )
 
 // Source is where a Learner reads what it learns from; domain.Store is one.
@@ -18,13 +19,16 @@ type Source interface {
 	TrainingExamples(ctx context.Context, limit int) ([]domain.TrainingExample, error)
 	CountTrainingExamples(ctx context.Context) (int64, error)
 	CountTrainingExamplesSince(ctx context.Context, since time.Time) (int64, error)
+	ExamplesVersion(ctx context.Context) (int64, error)
+	AdminPicks(ctx context.Context, after int64, limit int) ([]domain.AdminPick, error)
 }
 
 // LearnerOptions tune a Learner; zero fields take the defaults.
 type LearnerOptions struct {
 	Config Config // model hyper-parameters; zero: DefaultConfig
-	// Poll is how often the categories version and the number of confirmed
-	// tickets are checked (default 10s).
+	// Poll is how often the categories version, the number of confirmed
+	// tickets and the examples version (admin picks) are checked (default
+	// 10s).
 	Poll time.Duration
 	// RetrainAfter is how many newly confirmed tickets trigger retraining
 	// (default 25), or a twentieth of the tickets the model learnt from
@@ -35,9 +39,16 @@ type LearnerOptions struct {
 	// MaxExamples caps the confirmed tickets learned from, newest first
 	// (default 50,000: a few seconds of training).
 	MaxExamples int
-	Log         *slog.Logger
+	// WarmStart, if set, returns the starter set's warm-start history
+	// (starter.Rows): the categories with a StarterKey learn from it until
+	// the confirmed tickets replace it (see warm.go).
+	WarmStart func() ([]starter.Row, error)
+	Log       *slog.Logger
 	// OnTrained, if set, is called after each successful training.
 	OnTrained func(TrainStats)
+	// OnPicks, if set, is called with the examples version after the
+	// admin picks up to it were read between trainings.
+	OnPicks func(version int64)
 }
 
 // TrainStats describes one training run.
@@ -45,6 +56,7 @@ type TrainStats struct {
 	Version    int64 // categories version the model was built from
 	Confirmed  int64 // confirmed tickets in the database at the time
 	Examples   int   // examples learned from (tickets and category texts)
+	Warm       int   // of which rows of the warm-start history
 	Categories int
 	Took       time.Duration
 }
@@ -52,7 +64,11 @@ type TrainStats struct {
 // Learner keeps a Local classifier's model up to date with the database:
 // it trains at start, whenever the categories version changes (a category
 // written on any instance bumps it), and when RetrainAfter more tickets
-// were confirmed. The model is rebuilt from the database every time, never
+// were confirmed. After each training the Local remembers the newest
+// confirmed tickets and the admins' picks (Local.Remember); between
+// trainings, a new examples version (an admin picked a category, on any
+// instance) makes it read the new picks (Local.RememberPicks), so the same
+// wording gets the admin's category from the next poll on. The model is rebuilt from the database every time, never
 // stored. Training happens in Run's goroutine while Local keeps answering
 // with the previous model.
 type Learner struct {
@@ -65,6 +81,7 @@ type Learner struct {
 	learned int       // confirmed tickets the last model learnt from
 	readAt  time.Time // when the last training began to read
 	trained bool
+	picks   int64 // the examples version whose admin picks Local remembers
 }
 
 // NewLearner returns a Learner that trains local's models from src.
@@ -107,6 +124,14 @@ func (l *Learner) Retrain(ctx context.Context) (TrainStats, error) {
 	if st.Confirmed, err = l.src.CountTrainingExamples(ctx); err != nil {
 		return st, fmt.Errorf("retrain: %w", err)
 	}
+	pv, err := l.src.ExamplesVersion(ctx)
+	if err != nil {
+		return st, fmt.Errorf("retrain: %w", err)
+	}
+	picks, err := l.src.AdminPicks(ctx, 0, RecallPicks)
+	if err != nil {
+		return st, fmt.Errorf("retrain: %w", err)
+	}
 	cats, err := l.src.ListCategories(ctx)
 	if err != nil {
 		return st, fmt.Errorf("retrain: %w", err)
@@ -121,16 +146,25 @@ func (l *Learner) Retrain(ctx context.Context) (TrainStats, error) {
 		return st, fmt.Errorf("retrain: %w", err)
 	}
 	examples := ExamplesFromDatabase(cats, tickets)
+	if l.opts.WarmStart != nil {
+		rows, err := l.opts.WarmStart()
+		if err != nil {
+			return st, fmt.Errorf("retrain: %w", err)
+		}
+		warm := WarmExamples(rows, cats, len(tickets))
+		examples, st.Warm = append(examples, warm...), len(warm)
+	}
 	m, err := Train(examples, Keywords(cats), l.opts.Config)
 	if err != nil {
 		return st, fmt.Errorf("retrain: %w", err)
 	}
 	l.local.Set(m)
-	l.version, l.learned, l.readAt, l.trained = st.Version, len(tickets), start, true
+	l.local.Remember(tickets, picks)
+	l.version, l.learned, l.readAt, l.trained, l.picks = st.Version, len(tickets), start, true, pv
 	st.Examples, st.Took = len(examples), time.Since(start)
-	l.log.InfoContext(ctx, "classifier trained", slog.Int("examples", st.Examples), slog.Int("categories", st.Categories),
+	l.log.InfoContext(ctx, "classifier trained", slog.Int("examples", st.Examples), slog.Int("warm_start", st.Warm), slog.Int("categories", st.Categories),
 		slog.Int64("confirmed_tickets", st.Confirmed), slog.Int64("categories_version", st.Version),
-		slog.Int("features", m.Features()), slog.Duration("took", st.Took))
+		slog.Int("features", m.Features()), slog.Int("admin_picks", len(picks)), slog.Duration("took", st.Took))
 	if l.opts.OnTrained != nil {
 		l.opts.OnTrained(st)
 	}
@@ -139,7 +173,8 @@ func (l *Learner) Retrain(ctx context.Context) (TrainStats, error) {
 
 // ExamplesFromDatabase is what a model learns from: the categories' own
 // texts (SeedExamples) and the confirmed tickets of categories that still
-// exist, as subject and cleaned body.
+// exist, as MailText (normalized when the model reads them, as the mails
+// it classifies are).
 func ExamplesFromDatabase(cats []domain.Category, tickets []domain.TrainingExample) []Example {
 	examples := SeedExamples(cats)
 	names := make(map[string]string, len(cats))
@@ -148,7 +183,7 @@ func ExamplesFromDatabase(cats []domain.Category, tickets []domain.TrainingExamp
 	}
 	for _, t := range tickets {
 		if name, ok := names[strings.ToLower(t.Category)]; ok {
-			examples = append(examples, Example{Text: t.Subject + "\n" + CleanMail(t.Body), Label: name})
+			examples = append(examples, Example{Text: MailText(t.Subject, t.Body), Label: name})
 		}
 	}
 	return examples
@@ -193,11 +228,38 @@ func (l *Learner) step(ctx context.Context) {
 			return
 		}
 		if v == l.version && n < l.retrainAfter() {
+			l.learnPicks(ctx)
 			return
 		}
 	}
 	if _, err := l.Retrain(ctx); err != nil {
 		l.warn(ctx, err)
+	}
+}
+
+// learnPicks makes the Local remember the admin picks made since it last
+// read them, if the examples version says there are any. The version is
+// read first: a pick committed after it is numbered above it and read at
+// the next poll.
+func (l *Learner) learnPicks(ctx context.Context) {
+	v, err := l.src.ExamplesVersion(ctx)
+	if err != nil {
+		l.warn(ctx, err)
+		return
+	}
+	if v == l.picks {
+		return
+	}
+	picks, err := l.src.AdminPicks(ctx, l.picks, RecallPicks)
+	if err != nil {
+		l.warn(ctx, err)
+		return
+	}
+	l.local.RememberPicks(picks)
+	l.picks = v
+	l.log.DebugContext(ctx, "classifier learnt admin picks", slog.Int("picks", len(picks)), slog.Int64("examples_version", v))
+	if l.opts.OnPicks != nil {
+		l.opts.OnPicks(v)
 	}
 }
 

@@ -3,6 +3,7 @@ package classify
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -17,6 +18,7 @@ import (
 type Local struct {
 	cfg     Config
 	current atomic.Pointer[Model]
+	mem     atomic.Pointer[memory] // confirmed tickets and admin picks; see Remember
 }
 
 // NewLocal returns a Local classifier with no model yet.
@@ -35,6 +37,8 @@ func (l *Local) Model() *Model { return l.current.Load() }
 // Classify implements domain.Classifier. Its answer is restricted to
 // categories: a category the model was not trained with yet is not
 // proposed until the next retraining, which a category change triggers.
+// A mail worded like a ticket an admin filed gets the admin's category
+// (Correction), whatever the model says.
 func (l *Local) Classify(ctx context.Context, subject, body string, categories []domain.Category) (domain.Classification, error) {
 	res := domain.Classification{Method: domain.MethodLocal}
 	if len(categories) == 0 {
@@ -44,7 +48,10 @@ func (l *Local) Classify(ctx context.Context, subject, body string, categories [
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	text := strings.TrimSpace(subject) + "\n" + CleanMail(body)
+	if res, ok := l.mem.Load().correction(memText(subject, body), categories); ok {
+		return res, nil
+	}
+	text := MailText(subject, body)
 	m := l.current.Load()
 	res, ok := answer(m, text, categories)
 	if !ok {
@@ -125,4 +132,30 @@ func Keywords(categories []domain.Category) map[string][]string {
 		out[c.Name] = c.Keywords
 	}
 	return out
+}
+
+// Explain says why the local model answers as it does for a mail among
+// categories (Model.Explain, with the n strongest features per label),
+// restricted to the categories, with the model Classify would use.
+func (l *Local) Explain(subject, body string, categories []domain.Category, n int) (Explanation, error) {
+	m := l.current.Load()
+	known := func(m *Model) bool {
+		for _, c := range categories {
+			if slices.ContainsFunc(m.labels, func(l string) bool { return strings.EqualFold(l, c.Name) }) {
+				return true
+			}
+		}
+		return false
+	}
+	if m == nil || !known(m) {
+		var err error
+		if m, err = Train(SeedExamples(categories), Keywords(categories), l.cfg); err != nil {
+			return Explanation{}, fmt.Errorf("cold-start model: %w", err)
+		}
+	}
+	ex := m.Explain(MailText(subject, body), n)
+	ex.Labels = slices.DeleteFunc(ex.Labels, func(le LabelExplanation) bool {
+		return !slices.ContainsFunc(categories, func(c domain.Category) bool { return strings.EqualFold(c.Name, le.Label) })
+	})
+	return ex, nil
 }

@@ -49,6 +49,13 @@ type Config struct {
 	// multinomial logistic regression by SGD.
 	Solver string
 	C      float64 // the SVM's cost (inverse regularisation)
+	// SeedWeight multiplies the SVM's cost of a seed example (a category's
+	// own text): the categories' words as prior evidence against a large
+	// history written otherwise (0 or 1: like any example).
+	SeedWeight float64
+	// CharWeight scales the character 4-gram features (CharGrams) before
+	// a document is scaled to unit length (0 or 1: like words).
+	CharWeight float64
 	// Dense is the number of dimensions of the latent semantic embedding
 	// read by the second-opinion network (see dense); 0 turns it off. It
 	// is trained only from DenseMin real (non-seed) examples on: a new
@@ -68,7 +75,7 @@ type Config struct {
 // held-out part of the dataset's train.csv (see docs/classification.md).
 func DefaultConfig() Config {
 	return Config{HeadWords: 5, Bigrams: true, MinDF: 2, Epochs: 6, Rate: 0.2, L2: 1e-6,
-		KeywordBoost: 1.5, Calibrate: true, CalibrateMin: 300, Seed: 1, Balance: 0.3,
+		KeywordBoost: 4, Calibrate: true, CalibrateMin: 300, Seed: 1, Balance: 0.3,
 		Solver: "svm", C: 0.5,
 		Dense: 160, DenseMin: 2000, DenseMinDF: 5, Hidden: 32, DenseEpochs: 5, DenseL2: 1e-3, DenseWeight: 1}
 }
@@ -82,9 +89,11 @@ type Model struct {
 	index       map[string]int32 // feature name → id
 	names       []string         // id → feature name
 	idf         []float32
+	scale       []float32 // per feature, nil: all 1 (see Config.CharWeight)
 	w           []float32 // weights, feature-major: w[id*k+label]
 	bias        []float32
 	keywords    []keywordSet // per label
+	typos       typoIndex    // the keywords' words and their one-typo variants
 	temperature float64
 	examples    int
 	net         *dense // nil: the linear model alone
@@ -130,6 +139,7 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 	for l, kws := range keywords {
 		m.keywords[labelID[l]] = newKeywordSet(kws)
 	}
+	m.typos = newTypoIndex(m.keywords)
 
 	// Fit the temperature on a held-out twentieth of the real examples
 	// (seed examples always train: they are not tickets).
@@ -155,13 +165,18 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 		}
 	}
 	plain := make([][]string, len(examples))
-	parallelFor(len(examples), func(i int) { plain[i] = plainWords(examples[i].Text) })
-	docs := m.buildVocabulary(examples, plain)
+	heads := make([]int, len(examples))
+	parallelFor(len(examples), func(i int) { plain[i], heads[i] = mailWords(examples[i].Text, cfg.HeadWords) })
+	docs := m.buildVocabulary(examples, plain, heads)
 	if len(m.names) == 0 {
 		return nil, fmt.Errorf("%w: no words in %d examples", ErrNoExamples, len(examples))
 	}
 	if cfg.Solver == "svm" {
-		m.fitSVM(docs, ys, trainIdx)
+		seed := make([]bool, len(examples))
+		for i, e := range examples {
+			seed[i] = e.Seed
+		}
+		m.fitSVM(docs, ys, trainIdx, seed)
 	} else {
 		m.fit(docs, ys, trainIdx)
 	}
@@ -191,8 +206,9 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 // buildVocabulary tokenizes every example, keeps the features seen in at
 // least MinDF documents (or in a seed example), computes their idf and
 // returns each example as a TF-IDF vector. plain holds each example's
-// plainWords.
-func (m *Model) buildVocabulary(examples []Example, plain [][]string) []sparse {
+// plain words and heads how many of its first tokens are head words
+// (mailWords).
+func (m *Model) buildVocabulary(examples []Example, plain [][]string, heads []int) []sparse {
 	// Each chunk numbers the features of its share of the examples in order
 	// of first appearance; the shares are then merged in order, which
 	// gives the same numbering as one pass over all examples would.
@@ -211,7 +227,7 @@ func (m *Model) buildVocabulary(examples []Example, plain [][]string) []sparse {
 		buf := make([]byte, 0, 64)
 		for i := lo; i < hi; i++ {
 			ids = ids[:0]
-			eachFeature(tokensOf(plain[i]), m.cfg.HeadWords, m.cfg.Bigrams, m.cfg.CharGrams, buf, func(name []byte) {
+			eachFeature(tokensOf(plain[i]), heads[i], m.cfg.Bigrams, m.cfg.CharGrams, buf, func(name []byte) {
 				id, ok := sh.ids[string(name)] // no allocation for a lookup
 				if !ok {
 					n := string(name)
@@ -265,6 +281,15 @@ func (m *Model) buildVocabulary(examples []Example, plain [][]string) []sparse {
 		m.index[name] = remap[id]
 		m.names = append(m.names, name)
 		m.idf = append(m.idf, float32(1+math.Log((1+n)/(1+float64(df[id])))))
+	}
+	if cw := m.cfg.CharWeight; m.cfg.CharGrams && cw > 0 && cw != 1 {
+		m.scale = make([]float32, len(m.names))
+		for id, name := range m.names {
+			m.scale[id] = 1
+			if strings.HasPrefix(name, "#") {
+				m.scale[id] = float32(cw)
+			}
+		}
 	}
 	docs := make([]sparse, len(examples))
 	for p, sh := range shares {
@@ -457,11 +482,13 @@ type Prediction struct {
 	Keywords []string
 }
 
-// Predict scores text against every label.
+// Predict scores text against every label. text is read as MailText
+// writes it (subject, line break, body) or, without a line break, as one
+// text whose first words stand for the subject.
 func (m *Model) Predict(text string) Prediction {
-	plain := plainWords(text) // tokenized once, for both parts
+	plain, head := mailWords(text, m.cfg.HeadWords) // tokenized once, for both parts
 	toks := tokensOf(plain)
-	d := m.vectorize(featureNames(toks, m.cfg.HeadWords, m.cfg.Bigrams, m.cfg.CharGrams, nil))
+	d := m.vectorize(featureNames(toks, head, m.cfg.Bigrams, m.cfg.CharGrams, nil))
 	k := len(m.labels)
 	s := make([]float64, k)
 	var e []float32
@@ -469,10 +496,11 @@ func (m *Model) Predict(text string) Prediction {
 		e = m.net.embed(plain)
 	}
 	m.scores(d, e, s)
+	kwToks := m.typos.correct(toks) // keywords match despite a typo
 	for c := range s {
 		s[c] /= m.temperature
 		if ks := m.keywords[c]; len(ks) > 0 {
-			s[c] += m.cfg.KeywordBoost * float64(min(len(ks.matches(toks)), 3))
+			s[c] += m.cfg.KeywordBoost * float64(min(len(ks.matches(kwToks)), 3))
 		}
 	}
 	softmax(s, 1)
@@ -497,7 +525,7 @@ func (m *Model) Predict(text string) Prediction {
 		best := order[0]
 		p.Words = m.topWords(d, best, 3)
 		if ks := m.keywords[best]; len(ks) > 0 {
-			p.Keywords = ks.matches(toks)
+			p.Keywords = ks.matches(kwToks)
 		}
 	}
 	return p
@@ -552,7 +580,7 @@ func (m *Model) topWords(d sparse, label, n int) []string {
 // MemoryBytes estimates the memory the trained model holds: weights, idf,
 // and the vocabulary with its map.
 func (m *Model) MemoryBytes() int64 {
-	b := int64(len(m.w)+len(m.idf)+len(m.bias)) * 4
+	b := int64(len(m.w)+len(m.idf)+len(m.scale)+len(m.bias)) * 4
 	if m.net != nil {
 		b += m.net.bytes()
 	}

@@ -12,8 +12,9 @@ import (
 // loss (Hsieh et al. 2008; liblinear's L2-regularised L2-loss dual
 // solver), Epochs passes in a seeded random order per label. The bias is a
 // regularised constant feature 1. Each example's cost is C times
-// (examples of its label)^-Balance, scaled so the average example's is C.
-func (m *Model) fitSVM(docs []sparse, ys []int, idx []int) {
+// (examples of its label)^-Balance, scaled so the average example's is C,
+// times SeedWeight for a seed example (seed[i]).
+func (m *Model) fitSVM(docs []sparse, ys []int, idx []int, seed []bool) {
 	k, nf := len(m.labels), len(m.names)
 	m.w = make([]float32, nf*k)
 	m.bias = make([]float32, k)
@@ -38,7 +39,12 @@ func (m *Model) fitSVM(docs []sparse, ys []int, idx []int) {
 		diag[c] = mean / (2 * m.cfg.C * cost[c])
 	}
 	sq := make([]float64, len(idx)) // |x|² + 1 (the bias feature)
+	dg := make([]float64, len(idx)) // each example's diagonal term
 	for j, i := range idx {
+		dg[j] = diag[ys[i]]
+		if seed[i] && m.cfg.SeedWeight > 0 {
+			dg[j] /= m.cfg.SeedWeight
+		}
 		s := 1.0
 		for _, v := range docs[i].val {
 			s += float64(v) * float64(v)
@@ -60,7 +66,7 @@ func (m *Model) fitSVM(docs []sparse, ys []int, idx []int) {
 			alpha := make([]float64, len(idx))
 			order := make([]int, len(idx))
 			for c := range labels {
-				m.fitSVMLabel(c, docs, ys, idx, diag, sq, w, alpha, order)
+				m.fitSVMLabel(c, docs, ys, idx, dg, sq, w, alpha, order)
 			}
 		})
 	}
@@ -68,7 +74,8 @@ func (m *Model) fitSVM(docs []sparse, ys []int, idx []int) {
 }
 
 // fitSVMLabel solves label c's problem with the scratch slices w, alpha
-// and order, and writes its weights and bias into m.
+// and order, and writes its weights and bias into m. diag[j] is the
+// diagonal term (1/(2 cost)) of example idx[j].
 func (m *Model) fitSVMLabel(c int, docs []sparse, ys []int, idx []int, diag, sq, w, alpha []float64, order []int) {
 	k := len(m.labels)
 	clear(w)
@@ -83,7 +90,7 @@ func (m *Model) fitSVMLabel(c int, docs []sparse, ys []int, idx []int, diag, sq,
 		for _, j := range order {
 			i := idx[j]
 			d := docs[i]
-			y, dg := -1.0, diag[ys[i]]
+			y, dg := -1.0, diag[j]
 			if ys[i] == c {
 				y = 1
 			}

@@ -21,6 +21,10 @@ func Tokens(text string) []string {
 func tokensOf(plain []string) []string {
 	var out []string
 	for _, w := range plain {
+		if w[0] == '_' {
+			out = append(out, w) // a typed token
+			continue
+		}
 		if stopWords[w] {
 			continue
 		}
@@ -40,24 +44,101 @@ func tokensOf(plain []string) []string {
 func plainWords(text string) []string {
 	var out []string
 	for _, field := range strings.FieldsFunc(text, unicode.IsSpace) {
-		if dropField(field) {
-			continue
+		typed, words := fieldKind(field)
+		if typed != "" {
+			out = append(out, typed)
 		}
-		out = splitWords(out, field)
+		if words != "" {
+			out = splitWords(out, words)
+		}
 	}
 	return out
 }
 
-// dropField says whether a whitespace-separated field is noise as a whole:
-// a URL, a mail address, a path, or anything carrying a digit (ticket
-// numbers, phone numbers, dates, asset tags).
-func dropField(f string) bool {
+// The typed tokens that stand for a whole field: what it is matters, its
+// value does not (and would never recur).
+const (
+	tokURL     = "_url"     // https://…, www.…
+	tokAddr    = "_addr"    // a mail address
+	tokIP      = "_ip"      // 10.0.0.5, 192.168.1.20:8080
+	tokErrCode = "_errcode" // 0x80070005, ERR-1234, error0815
+	tokAsset   = "_asset"   // letters and three digits or more: WS-0231, 5CG1234XYZ, INC0012345
+	tokNum     = "_num"     // numbers, dates, times, phone numbers, 3rd
+)
+
+// fieldKind reads a whitespace-separated field: typed is the typed token
+// it stands for ("" when none), words what is left of it to split into
+// words. A field with a few digits among letters ("win10", "o365") keeps
+// its letters, as the dataset's preprocessing (digits removed) did.
+func fieldKind(f string) (typed, words string) {
 	lf := strings.ToLower(f)
 	if strings.Contains(lf, "://") || strings.HasPrefix(lf, "www.") || strings.HasPrefix(lf, "<http") ||
-		strings.HasPrefix(lf, "mailto:") || strings.Contains(f, "@") {
+		strings.HasPrefix(lf, "(http") {
+		return tokURL, ""
+	}
+	if strings.HasPrefix(lf, "mailto:") || strings.Contains(f, "@") {
+		return tokAddr, ""
+	}
+	core := strings.TrimFunc(lf, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	digits, letters, other := 0, 0, 0
+	for _, r := range core {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case unicode.IsDigit(r):
+			digits++
+		case unicode.IsLetter(r):
+			letters++
+		default:
+			other++
+		}
+	}
+	switch {
+	case digits == 0:
+		return "", f
+	case strings.HasPrefix(core, "0x") && letters+digits == len(core) && len(core) > 3:
+		return tokErrCode, ""
+	case letters == 0 && ipLike(core):
+		return tokIP, ""
+	case letters == 0:
+		return tokNum, ""
+	case strings.HasPrefix(core, "err") || strings.Contains(core, "error"):
+		return tokErrCode, ""
+	case digits >= 3:
+		return tokAsset, ""
+	case ordinal(core):
+		return tokNum, ""
+	}
+	return "", f // a few digits among letters: the letters stay, the digits go (splitWords)
+}
+
+// ipLike reports four dot-separated groups of digits (a port after a colon
+// allowed).
+func ipLike(s string) bool {
+	s, _, _ = strings.Cut(s, ":")
+	parts := strings.Split(s, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// ordinal reports "1st", "2nd", "3rd", "4th", "21st".
+func ordinal(s string) bool {
+	n := len(s)
+	if n < 3 || strings.Trim(s[:n-2], "0123456789") != "" {
+		return false
+	}
+	switch s[n-2:] {
+	case "st", "nd", "rd", "th":
 		return true
 	}
-	return strings.IndexFunc(f, unicode.IsDigit) >= 0
+	return false
 }
 
 // splitWords appends the words of one field to out, in lower case: runs
@@ -144,7 +225,10 @@ func undouble(w string) string {
 }
 
 // stopWords are English function words plus the greetings, thanks and
-// sign-offs every helpdesk mail carries whatever it is about.
+// sign-offs every helpdesk mail carries whatever it is about, and the
+// commonest function words, greetings and thanks of German, French and
+// Spanish (a few that are also English words of a ticket, such as "tag",
+// "car" or "sa", are not among them).
 var stopWords = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`
@@ -160,90 +244,22 @@ im ive id thats theres whats
 hi hello hey dear dears morning afternoon evening greetings hallo
 thank thanks thx cheers regards regard kind kindly best sincerely yours please pls plz
 team colleague colleagues sir madam mr mrs ms
+der die das den dem des ein eine einen einem einer eines und oder aber ist sind bist hat habe haben
+hatte ich du er sie es wir ihr mein meine meinen meinem meiner mir mich dich dir uns euch ihnen nicht
+kein keine keinen mit von vom zu zum zur für fur auf bei beim aus nach vor über unter auch noch schon sehr
+bitte danke dank vielen liebe lieber geehrte geehrter guten morgen gruß grüße gruss grüsse freundlichen
+beste viele wie wer wo wann warum dass ob wenn weil kann können könnte kannst möchte würde wird werden
+wurde soll sich im ins am um als ja nein nur jetzt heute seit immer mal gerne zusammen leider
+le la les un une de des du qu et ou est sont suis être avoir ai avez je tu il elle nous vous ils elles mon ma mes
+ton ta ses notre votre leur leurs ce cet cette ces qui que quoi dans sur pour par avec sans pas ne
+très bien merci bonjour bonsoir salut cordialement monsieur svp stp au aux mais donc ça cela peut
+pouvez pourriez voudrais faire depuis aussi encore toujours déjà
+el los las una unos unas del al está están estoy ser estar ha han tengo tiene yo él ella nosotros
+usted ustedes mi mis tus su sus nuestro qué en con sin por para como pero muy más sí se lo le les
+te nos este esta estos estas ese esa hola buenos buenas días dias tardes gracias saludos atentamente
+cordiales favor podría podria quiero necesito hay desde también ya
 `) {
 		m[w] = true
 	}
 	return m
 }()
-
-// maxMailText is how much of a mail's text CleanMail reads.
-const maxMailText = 32 << 10
-
-// CleanMail removes what a mail carries besides its request: quoted
-// replies ("> …", "On … wrote:", Outlook's "From: … Sent: …" block), the
-// signature after "-- " or after a
-// closing line such as "Best regards," near the end, and header-like lines
-// of forwarded mail. Text without line breaks (like the dataset's
-// preprocessed tickets) is returned unchanged. Only the first maxMailText
-// bytes are read: a request says what it is about at its start, and a
-// hostile megabyte must not cost the classifier or its training more.
-func CleanMail(body string) string {
-	if len(body) > maxMailText {
-		n := maxMailText
-		for n > 0 && !utf8.RuneStart(body[n]) {
-			n--
-		}
-		body = body[:n]
-	}
-	if !strings.Contains(body, "\n") {
-		return body
-	}
-	lines := strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n")
-	var kept []string
-	for i, l := range lines {
-		t := strings.TrimSpace(l)
-		if l == "-- " || t == "--" || t == "__" || strings.HasPrefix(t, "-----Original Message") ||
-			(strings.HasPrefix(t, "On ") && strings.HasSuffix(t, "wrote:")) || strings.HasPrefix(t, "Sent from my ") ||
-			outlookQuote(lines[i:]) {
-			break
-		}
-		if strings.HasPrefix(t, ">") || headerLine(t) {
-			continue
-		}
-		kept = append(kept, l)
-	}
-	// A closing line in the last lines starts the signature: name, title,
-	// phone numbers and the company's address say nothing about the request.
-	for i := len(kept) - 1; i >= 0 && i >= len(kept)-8; i-- {
-		if closing(kept[i]) {
-			kept = kept[:i]
-			break
-		}
-	}
-	return strings.Join(kept, "\n")
-}
-
-// outlookQuote reports the header block Outlook puts above the mail it
-// quotes: "From: …" with "Sent: …" or "Date: …" among the next lines.
-func outlookQuote(lines []string) bool {
-	if !strings.HasPrefix(strings.TrimSpace(lines[0]), "From:") {
-		return false
-	}
-	for _, l := range lines[1:min(4, len(lines))] {
-		if t := strings.TrimSpace(l); strings.HasPrefix(t, "Sent:") || strings.HasPrefix(t, "Date:") {
-			return true
-		}
-	}
-	return false
-}
-
-func headerLine(t string) bool {
-	for _, h := range []string{"From:", "Sent:", "To:", "Cc:", "Subject:", "Date:"} {
-		if strings.HasPrefix(t, h) {
-			return true
-		}
-	}
-	return false
-}
-
-// closing reports a sign-off line: "Best regards,", "Thanks!", "Cheers".
-func closing(l string) bool {
-	t := strings.ToLower(strings.Trim(strings.TrimSpace(l), ",.!-— "))
-	switch t {
-	case "regards", "best regards", "kind regards", "warm regards", "best", "best wishes", "cheers", "thanks",
-		"thank you", "many thanks", "thanks a lot", "thanks in advance", "sincerely", "yours sincerely",
-		"br", "rgds", "mit freundlichen grüßen", "viele grüße", "cordialement", "saludos", "grazie":
-		return true
-	}
-	return false
-}
