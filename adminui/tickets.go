@@ -100,6 +100,7 @@ type ticketPage struct {
 	BackLabel string
 	Comment   string // the comment form's text after a failed try
 	Note      string // the resolve form's text after a failed try
+	Watcher   string // the add-watcher form's address after a failed try
 	Error     string
 	// Canned are the canned replies the user may insert in the comment
 	// (ticket_canned.go); CannedID the one chosen last.
