@@ -108,7 +108,7 @@ type allTicketsPage struct {
 }
 
 // allTickets is the admins' list of every ticket: search, filters, sort,
-// keyset pages (ticket_pages.go).
+// keyset pages (pager.go).
 func (h *Handler) allTickets(w http.ResponseWriter, r *http.Request) {
 	f := newTicketSearchForm(r)
 	data := allTicketsPage{Layout: h.layout(r, "All tickets", "admin-tickets"), Form: f, Statuses: domain.Statuses,
@@ -205,6 +205,7 @@ type adminTicketPage struct {
 	Error                                          string
 	Category, AgentEmail, Note, CloseNote, Comment string
 	DecideComment                                  string
+	MaxFiles                                       string // how large a comment's files may be together
 	NoteText                                       string // the internal note form's
 	// The comment form's canned replies (ticket_canned.go) and the one
 	// chosen last.
@@ -240,6 +241,7 @@ func (h *Handler) showAdminTicket(w http.ResponseWriter, r *http.Request, status
 		data.Layout.Notice = ""
 	}
 	data.Detail, data.Can, data.Now = td, domain.AdminActionsFor(&td.Ticket), timeNow()
+	data.MaxFiles = humanSize(h.desk.MaxCommentFileBytes())
 	if data.Category == "" {
 		data.Category = td.Ticket.Category
 	}
@@ -415,9 +417,13 @@ func (h *Handler) adminReopen(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) adminComment(w http.ResponseWriter, r *http.Request) {
-	f := newCommentForm(r)
-	h.adminAction(w, r, adminTicketPage{Comment: f.Text}, errText(f.Validate()), func(id int64) error {
-		return h.desk.CommentAs(r.Context(), stateOf(r).user, id, f.Text)
+	f, err := newCommentForm(r)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	h.adminAction(w, r, adminTicketPage{Comment: f.Text}, errText(f.Validate(h.desk.MaxCommentFileBytes())), func(id int64) error {
+		return h.desk.CommentWithFilesAs(r.Context(), stateOf(r).user, id, domain.PortalComment{Text: f.Text, Files: f.Files})
 	}, "admincomment")
 }
 

@@ -24,6 +24,12 @@ func (h *Handler) routes() http.Handler {
 	r.Handler(http.MethodGet, "/static/*file", h.instrument("static", http.HandlerFunc(h.staticFile)))
 
 	page := func(method, path, name string, need access, fn http.HandlerFunc) {
+		r.Handler(method, path, h.instrument(name, h.auth(need, h.whole(fn))))
+	}
+	// upload is a page whose form takes files: it also gets a request cut
+	// at the size limit (state.bodyCut), with the fields before the files,
+	// to say so with the form kept.
+	upload := func(method, path, name string, need access, fn http.HandlerFunc) {
 		r.Handler(method, path, h.instrument(name, h.auth(need, fn)))
 	}
 	page(http.MethodGet, "/", "home", public, h.home)
@@ -44,11 +50,15 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodPost, "/new", "new_ticket", signedIn, h.newTicket)
 	page(http.MethodGet, "/tickets/:ref", "ticket", signedIn, h.ticket)
 	page(http.MethodGet, "/tickets/:ref/attachments/:id", "attachment", signedIn, h.attachment)
-	page(http.MethodPost, "/tickets/:ref/comment", "comment", signedIn, h.comment)
-	page(http.MethodPost, "/tickets/:ref/note", "note", signedIn, h.note)
-	page(http.MethodPost, "/tickets/:ref/canned", "canned_insert", signedIn, h.insertCanned)
+	upload(http.MethodPost, "/tickets/:ref/comment", "comment", signedIn, h.comment)
+	upload(http.MethodPost, "/tickets/:ref/note", "note", signedIn, h.note)
+	upload(http.MethodPost, "/tickets/:ref/canned", "canned_insert", signedIn, h.insertCanned)
 	page(http.MethodPost, "/tickets/:ref/reopen", "reopen", signedIn, h.reopen)
 	page(http.MethodPost, "/tickets/:ref/resolve", "resolve", signedIn, h.resolve)
+	page(http.MethodPost, "/tickets/:ref/watchers", "watcher_add", signedIn, h.addWatcher)
+	page(http.MethodPost, "/tickets/:ref/watchers/:id/remove", "watcher_remove", signedIn, h.removeWatcher)
+	page(http.MethodGet, domain.UnwatchPath+":token", "unwatch", public, h.unwatchPage)
+	page(http.MethodPost, domain.UnwatchPath+":token", "unwatch", public, h.unwatch)
 
 	page(http.MethodGet, "/queue", "queue", agentOnly, h.queue)
 	page(http.MethodPost, "/away", "away", agentOnly, h.away)
@@ -86,9 +96,9 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodPost, "/admin/tickets/:ref/resolve", "admin_resolve", adminOnly, h.adminResolve)
 	page(http.MethodPost, "/admin/tickets/:ref/close", "admin_close", adminOnly, h.adminClose)
 	page(http.MethodPost, "/admin/tickets/:ref/reopen", "admin_reopen", adminOnly, h.adminReopen)
-	page(http.MethodPost, "/admin/tickets/:ref/comment", "admin_comment", adminOnly, h.adminComment)
+	upload(http.MethodPost, "/admin/tickets/:ref/comment", "admin_comment", adminOnly, h.adminComment)
 	page(http.MethodPost, "/admin/tickets/:ref/note", "admin_note", adminOnly, h.adminNote)
-	page(http.MethodPost, "/admin/tickets/:ref/canned", "admin_canned_insert", adminOnly, h.adminInsertCanned)
+	upload(http.MethodPost, "/admin/tickets/:ref/canned", "admin_canned_insert", adminOnly, h.adminInsertCanned)
 	page(http.MethodGet, "/admin/mail/outbox", "admin_outbox", adminOnly, h.outbox)
 	page(http.MethodPost, "/admin/mail/outbox/:id/retry", "admin_mail_retry", adminOnly, h.retryMail)
 	page(http.MethodPost, "/admin/mail/outbox/:id/discard", "admin_mail_discard", adminOnly, h.discardMail)
@@ -124,6 +134,18 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, withQuery("/queue", r), http.StatusSeeOther)
 	default:
 		http.Redirect(w, r, withQuery("/tickets", r), http.StatusSeeOther)
+	}
+}
+
+// whole refuses a request whose body was cut at the size limit (see
+// formHead): only upload routes read what came before the cut.
+func (h *Handler) whole(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if stateOf(r).bodyCut {
+			h.tooLarge(w, r)
+			return
+		}
+		next(w, r)
 	}
 }
 

@@ -28,6 +28,9 @@ type state struct {
 	session *domain.Session
 	user    *domain.User
 	csrf    string // the token forms must send back
+	// bodyCut: the request was larger than the limit; only the form's
+	// fields before its files were read (see formHead).
+	bodyCut bool
 }
 
 const stateKey ctxKey = iota + 100
@@ -136,7 +139,10 @@ func (h *Handler) csrf(next http.Handler) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, h.maxUpload+1<<20)
 		var err error
+		var head *formHead
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			head = &formHead{ReadCloser: r.Body}
+			r.Body = head
 			err = r.ParseMultipartForm(8 << 20)
 		} else {
 			err = r.ParseForm()
@@ -146,13 +152,18 @@ func (h *Handler) csrf(next http.Handler) http.Handler {
 			// the server would not remove the form's temporary files itself.
 			defer r.MultipartForm.RemoveAll()
 		}
-		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				h.showError(w, r, http.StatusRequestEntityTooLarge, "Too large",
-					"What you sent is larger than "+humanSize(h.maxUpload)+". Go back and attach smaller files.")
-				return
-			}
+		var tooBig *http.MaxBytesError
+		switch {
+		case err == nil:
+		case errors.As(err, &tooBig) && head != nil && head.fields(r):
+			// Too large, but the fields before the files are whole: a
+			// route that takes files says so on its page with the form
+			// kept (upload, in routes.go); the others refuse it as below.
+			stateOf(r).bodyCut = true
+		case errors.As(err, &tooBig):
+			h.tooLarge(w, r)
+			return
+		default:
 			h.showError(w, r, http.StatusBadRequest, "Bad request", "The form could not be read. Go back and try again.")
 			return
 		}

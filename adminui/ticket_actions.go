@@ -2,6 +2,7 @@ package adminui
 
 import (
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"strings"
@@ -48,15 +49,30 @@ func (h *Handler) actionFailed(w http.ResponseWriter, r *http.Request, err error
 	}
 }
 
-// commentForm is a comment on a ticket.
-type commentForm struct{ Text string }
-
-func newCommentForm(r *http.Request) commentForm {
-	return commentForm{Text: strings.TrimSpace(r.PostFormValue("text"))}
+// commentForm is a comment on a ticket, with its files.
+type commentForm struct {
+	Text  string
+	Files []domain.NewAttachment
+	// Cut: the request was over the size limit, and the files were not
+	// read (state.bodyCut).
+	Cut bool
 }
 
-// Validate checks that there is something to say.
-func (f commentForm) Validate() error {
+func newCommentForm(r *http.Request) (commentForm, error) {
+	f := commentForm{Text: strings.TrimSpace(r.PostFormValue("text")), Cut: stateOf(r).bodyCut}
+	var err error
+	if !f.Cut {
+		f.Files, err = formFiles(r)
+	}
+	return f, err
+}
+
+// Validate checks that there is something to say and that the files were
+// read; the rules for the files are the domain's (CommentWithFilesAs).
+func (f commentForm) Validate(maxFiles int64) error {
+	if f.Cut {
+		return fmt.Errorf("The files are too large to send: together they may be at most %s. Nothing was sent; your comment is kept below.", humanSize(maxFiles))
+	}
 	if f.Text == "" {
 		return errors.New("Write a comment first.")
 	}
@@ -69,17 +85,30 @@ func (h *Handler) comment(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	f := newCommentForm(r)
-	if err := f.Validate(); err != nil {
+	f, err := newCommentForm(r)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	if err := f.Validate(h.desk.MaxCommentFileBytes()); err != nil {
 		// Look the ticket up first: a foreign ticket is 404 even then.
 		if _, _, err := h.desk.TicketFor(r.Context(), stateOf(r).user, id); err != nil {
 			h.actionFailed(w, r, err, ticketPage{})
 			return
 		}
-		h.showTicket(w, r, http.StatusUnprocessableEntity, ticketPage{Error: err.Error()})
+		status := http.StatusUnprocessableEntity
+		if f.Cut {
+			status = http.StatusRequestEntityTooLarge
+		}
+		h.showTicket(w, r, status, ticketPage{Error: err.Error(), Comment: f.Text})
 		return
 	}
-	if err := h.desk.CommentAs(r.Context(), stateOf(r).user, id, f.Text); err != nil {
+	err = h.desk.CommentWithFilesAs(r.Context(), stateOf(r).user, id, domain.PortalComment{Text: f.Text, Files: f.Files})
+	if errors.Is(err, domain.ErrTooLarge) {
+		h.showTicket(w, r, http.StatusRequestEntityTooLarge, ticketPage{Error: ruleMessage(err), Comment: f.Text})
+		return
+	}
+	if err != nil {
 		h.actionFailed(w, r, err, ticketPage{Comment: f.Text})
 		return
 	}

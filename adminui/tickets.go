@@ -11,15 +11,6 @@ import (
 	"ticketgate/domain"
 )
 
-// pageNumber reads ?page=; anything but a positive number is page 1.
-func pageNumber(r *http.Request) int {
-	n, err := strconv.Atoi(r.URL.Query().Get("page"))
-	if err != nil || n < 1 {
-		return 1
-	}
-	return n
-}
-
 type ticketsPage struct {
 	Layout
 	Statuses []domain.Status
@@ -109,11 +100,13 @@ type ticketPage struct {
 	BackLabel string
 	Comment   string // the comment form's text after a failed try
 	Note      string // the resolve form's text after a failed try
+	Watcher   string // the add-watcher form's address after a failed try
 	Error     string
 	// Canned are the canned replies the user may insert in the comment
 	// (ticket_canned.go); CannedID the one chosen last.
 	Canned   []domain.CannedReply
 	CannedID int64
+	MaxFiles string // how large a comment's files may be together
 }
 
 // ticketID reads the :ref path value; a malformed one is a ticket that
@@ -147,6 +140,7 @@ func (h *Handler) showTicket(w http.ResponseWriter, r *http.Request, status int,
 	}
 	data.Layout = h.layout(r, td.Ticket.Ref()+" "+td.Ticket.Subject, "tickets")
 	data.Detail, data.Access = td, acc
+	data.MaxFiles = humanSize(h.desk.MaxCommentFileBytes())
 	data.Back, data.BackLabel = "/tickets", "My tickets"
 	if td.Ticket.RequesterID != u.ID && data.Layout.Agent {
 		data.Back, data.BackLabel, data.Layout.Nav = "/queue", "My queue", "queue"
@@ -199,26 +193,33 @@ type newTicketForm struct {
 
 func newNewTicketForm(r *http.Request) (newTicketForm, error) {
 	f := newTicketForm{domain.PortalTicket{Subject: strings.TrimSpace(r.PostFormValue("subject")), Body: r.PostFormValue("body")}}
+	var err error
+	f.Attachments, err = formFiles(r)
+	return f, err
+}
+
+// formFiles reads the files of a form's "files" field.
+func formFiles(r *http.Request) ([]domain.NewAttachment, error) {
 	if r.MultipartForm == nil {
-		return f, nil
+		return nil, nil
 	}
+	var files []domain.NewAttachment
 	for _, fh := range r.MultipartForm.File["files"] {
 		if fh.Filename == "" && fh.Size == 0 {
 			continue // the browser's empty file field
 		}
 		file, err := fh.Open()
 		if err != nil {
-			return f, err
+			return nil, err
 		}
 		b, err := io.ReadAll(file)
 		file.Close()
 		if err != nil {
-			return f, err
+			return nil, err
 		}
-		f.Attachments = append(f.Attachments, domain.NewAttachment{Name: fh.Filename,
-			ContentType: fh.Header.Get("Content-Type"), Content: b})
+		files = append(files, domain.NewAttachment{Name: fh.Filename, ContentType: fh.Header.Get("Content-Type"), Content: b})
 	}
-	return f, nil
+	return files, nil
 }
 
 // Validate applies the domain's rules for a new ticket.

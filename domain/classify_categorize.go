@@ -8,7 +8,9 @@ import (
 // Categorize sets ticket id's category, as an admin's decision. A ticket
 // in triage then goes on to approvals or assignment; elsewhere the change
 // is recorded (recategorized) and the ticket stays where it is. Either way
-// the ticket becomes a training example for the classifier (method admin).
+// the ticket becomes a training example for the classifier (method admin),
+// and an admin pick (RecordAdminPick): the same wording gets the same
+// category from the next classification on, on every instance.
 func (d *Desk) Categorize(ctx context.Context, id int64, category string, actor Actor) (*Ticket, error) {
 	if !actor.Admin {
 		return nil, fmt.Errorf("categorize %s: %w: only admins pick categories", FormatRef(id), ErrForbidden)
@@ -27,6 +29,11 @@ func (d *Desk) Categorize(ctx context.Context, id int64, category string, actor 
 		was := t.Category
 		t.CategoryID, t.Category, t.ClassMethod, t.ClassConfidence, t.UpdatedAt = cat.ID, cat.Name, MethodAdmin, 1, d.clock.Now()
 		if err := tx.UpdateTicket(ctx, t, prev); err != nil {
+			return err
+		}
+		// The classifiers of every instance learn it at their next poll
+		// (classify.Learner), without waiting for a retraining.
+		if err := tx.RecordAdminPick(ctx, t.ID); err != nil {
 			return err
 		}
 		if prev != StatusTriage {

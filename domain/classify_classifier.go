@@ -24,6 +24,10 @@ type Classification struct {
 	// Candidates are the best categories with their confidences, best
 	// first (at most three), for triage.
 	Candidates []Candidate
+	// Fallback says why the classifier asked first did not decide, when
+	// another one did ("openai failed: rate limited (HTTP 429)"); the
+	// triaged event repeats it.
+	Fallback string
 }
 
 // Candidate is one category a classifier considered.

@@ -171,6 +171,9 @@ func (d *Desk) triage(ctx context.Context, tx Store, t *Ticket, res Classificati
 		}
 	} else {
 		reason = fmt.Sprintf("confidence %.2f by %s is below %.2f", res.Confidence, res.Method, d.classify.minConfidence)
+		if res.Fallback != "" {
+			reason += " (" + strings.ReplaceAll(res.Fallback, triagedCandidates, ", ") + ")"
+		}
 	}
 	cands := formatCandidates(res.Candidates)
 	detail := triagedPrefix + reason

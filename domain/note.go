@@ -40,7 +40,14 @@ func (e Event) Internal() bool { return e.Kind == EventNote }
 // write notes (its requester, unless an admin); ErrInvalid for an empty
 // note. Notes may be written whatever the ticket's status.
 func (d *Desk) NoteAs(ctx context.Context, u *User, id int64, text string) error {
-	text = strings.TrimSpace(text)
+	return d.NoteWithFilesAs(ctx, u, id, PortalComment{Text: text})
+}
+
+// NoteWithFilesAs is NoteAs with files, which become the note's internal
+// attachments; they follow the rules of a comment's files (checkFiles:
+// the note's form is the comment's).
+func (d *Desk) NoteWithFilesAs(ctx context.Context, u *User, id int64, in PortalComment) error {
+	text := strings.TrimSpace(in.Text)
 	err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
 		t, err := d.visibleTicket(ctx, tx, u, id)
 		if err != nil {
@@ -52,7 +59,10 @@ func (d *Desk) NoteAs(ctx context.Context, u *User, id int64, text string) error
 		if text == "" {
 			return fmt.Errorf("%w: write the note first", ErrInvalid)
 		}
-		return d.note(ctx, tx, t, actorOf(u), text, nil)
+		if err := checkFiles(in.Files, d.MaxCommentFileBytes()); err != nil {
+			return err
+		}
+		return d.note(ctx, tx, t, actorOf(u), text, portalFiles(in.Files))
 	})
 	if err != nil {
 		return fmt.Errorf("note on %s: %w", FormatRef(id), err)

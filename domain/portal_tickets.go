@@ -36,14 +36,7 @@ func (d *Desk) MyQueue(ctx context.Context, u *User, at PageAt) (*TicketPage, er
 // may not comment (an agent who serves its category but does not have it,
 // or a closed ticket).
 func (d *Desk) CommentAs(ctx context.Context, u *User, id int64, text string) error {
-	t, err := d.visibleTicket(ctx, d.store, u, id)
-	if err != nil {
-		return fmt.Errorf("comment: %w", err)
-	}
-	if !accessOf(u, t).Comment {
-		return fmt.Errorf("comment on %s: %w", t.Ref(), ErrForbidden)
-	}
-	return d.Comment(ctx, id, actorOf(u), text, "portal")
+	return d.CommentWithFilesAs(ctx, u, id, PortalComment{Text: text})
 }
 
 // Reopen puts a resolved ticket back to its agent, at its requester's (or
@@ -121,10 +114,7 @@ func (d *Desk) OpenPortalTicket(ctx context.Context, u *User, in PortalTicket) (
 		return nil, err
 	}
 	nt := NewTicket{Subject: in.Subject, Body: strings.TrimSpace(in.Body), From: u.Email, FromName: u.Name, Channel: "portal"}
-	for _, f := range in.Attachments {
-		nt.Attachments = append(nt.Attachments, InboundAttachment{Name: cleanFileName(f.Name),
-			ContentType: cleanContentType(f.ContentType), Content: f.Content})
-	}
+	nt.Attachments = portalFiles(in.Attachments)
 	// The ticket and its files commit together.
 	t, err := d.OpenTicket(ctx, nt)
 	if err != nil {

@@ -14,6 +14,16 @@ type TrainingExample struct {
 	Category string // the category's current name
 }
 
+// AdminPick is a ticket whose category an admin picked (in triage, or a
+// change later), with the examples version its pick bumped.
+type AdminPick struct {
+	Seq int64
+	TrainingExample
+}
+
+// MaxAdminPicks is how many admin picks the store keeps, newest first.
+const MaxAdminPicks = 10000
+
 // ClassifyStore is what classification needs beyond the base stores: the
 // confirmed tickets to learn from, the tickets still to classify, and a
 // read that keeps two instances from classifying one ticket twice.
@@ -29,6 +39,19 @@ type ClassifyStore interface {
 	// after since: the tickets confirmed since then (and confirmed ones
 	// changed again). It reads the tickets changed since, not all of them.
 	CountTrainingExamplesSince(ctx context.Context, since time.Time) (int64, error)
+	// RecordAdminPick notes, inside the transaction that sets it, that an
+	// admin picked ticket id's category: it bumps the examples version and
+	// gives the pick that number (a ticket keeps its latest pick only; the
+	// oldest picks beyond MaxAdminPicks are dropped).
+	RecordAdminPick(ctx context.Context, ticketID int64) error
+	// ExamplesVersion is the number of the latest admin pick (0: none). It
+	// is bumped by the transactions that record picks, in their commit
+	// order: a reader that sees version N sees every pick up to N.
+	ExamplesVersion(ctx context.Context) (int64, error)
+	// AdminPicks returns up to limit picks numbered above after, newest
+	// first, of tickets whose category is still the admin's (method admin),
+	// with their current category name.
+	AdminPicks(ctx context.Context, after int64, limit int) ([]AdminPick, error)
 	// UnclassifiedTickets returns up to limit tickets in triage that no
 	// classifier has looked at yet (no method), oldest first.
 	UnclassifiedTickets(ctx context.Context, limit int) ([]Ticket, error)

@@ -57,15 +57,30 @@ func (r *outboxRow) withoutRaw() domain.OutboxMessage {
 // EnqueueMail inserts m and sets its ID.
 func (s *Store) EnqueueMail(ctx context.Context, m *domain.OutboxMessage) error {
 	subject, messageID := storedHeaders(m.Subject, m.MessageID, m.Raw)
+	raw := packRaw(m.Kind, m.Raw)
 	row := &outboxRow{TicketID: m.TicketID, Kind: m.Kind, ToAddr: m.To, Subject: subject, MessageID: messageID,
-		Raw: packRaw(m.Kind, m.Raw), Status: string(m.Status), Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt),
+		Raw: raw, Status: string(m.Status), Attempts: m.Attempts, NextAttemptAt: utc(m.NextAttemptAt),
 		LastError: m.LastError, CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt), Mailbox: m.Mailbox}
+	large := len(raw) > largeRaw
+	if large {
+		row.Raw = []byte{} // written below, as a driver parameter
+	}
 	if _, err := s.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
 		return mapErr(err, "enqueue %s mail to %s", m.Kind, m.To)
+	}
+	if large {
+		if err := s.setBlob(ctx, "outbox", "raw", row.ID, raw); err != nil {
+			return mapErr(err, "enqueue %s mail to %s", m.Kind, m.To)
+		}
 	}
 	m.ID = row.ID
 	return nil
 }
+
+// largeRaw is the packed size past which EnqueueMail writes a mail as a
+// driver parameter (setBlob) rather than in the SQL text: a mail with
+// files (a portal comment's) may be MAX_MESSAGE_BYTES.
+const largeRaw = 64 << 10
 
 // enqueueChunk bounds the rows of one multi-row insert into the outbox.
 const enqueueChunk = 100

@@ -47,7 +47,12 @@ func (s *Store) PutSettingIfAbsent(ctx context.Context, key, value string) (stri
 
 // CategoriesVersion returns the counter that every category write bumps.
 func (s *Store) CategoriesVersion(ctx context.Context) (int64, error) {
-	v, err := s.GetSetting(ctx, categoriesVersionKey)
+	return s.counter(ctx, categoriesVersionKey)
+}
+
+// counter returns the setting key as a number, 0 if never set.
+func (s *Store) counter(ctx context.Context, key string) (int64, error) {
+	v, err := s.GetSetting(ctx, key)
 	if err != nil {
 		if errors.Is(err, domain.ErrNotFound) {
 			return 0, nil

@@ -31,6 +31,10 @@ type trainingRow struct {
 	Category string `bun:"category"`
 }
 
+func (r trainingRow) domain() domain.TrainingExample {
+	return domain.TrainingExample{TicketID: r.ID, Subject: r.Subject, Body: r.Body, Category: r.Category}
+}
+
 // TrainingExamples returns confirmed tickets, newest first; see
 // domain.ClassifyStore.
 func (s *Store) TrainingExamples(ctx context.Context, limit int) ([]domain.TrainingExample, error) {
@@ -48,7 +52,7 @@ func (s *Store) TrainingExamples(ctx context.Context, limit int) ([]domain.Train
 	}
 	out := make([]domain.TrainingExample, len(rows))
 	for i, r := range rows {
-		out[i] = domain.TrainingExample{TicketID: r.ID, Subject: r.Subject, Body: r.Body, Category: r.Category}
+		out[i] = r.domain()
 	}
 	return out, nil
 }

@@ -27,8 +27,10 @@ import (
 const classifySweep = time.Minute
 
 // classification is the classifier of serve and `classify`: the local
-// model, asked after the OpenAI-compatible one when OPENAI_API_KEY is set,
-// timed for /metrics.
+// model, asked after the OpenAI-compatible one when OPENAI_API_KEY is set
+// (whose prompt shows the confirmed tickets the local one finds closest,
+// and which is not asked about a mail worded like an admin's pick), timed
+// for /metrics.
 type classification struct {
 	local      *classify.Local
 	classifier domain.Classifier
@@ -53,8 +55,8 @@ func newClassification(c *Config, log *slog.Logger) *classification {
 	cl.classifier = cl.local
 	if c.OpenAIAPIKey != "" {
 		oa := classify.NewOpenAI(classify.OpenAIConfig{APIKey: c.OpenAIAPIKey, BaseURL: c.OpenAIBaseURL,
-			Model: c.OpenAIModel, Timeout: c.ClassifyTimeout})
-		cl.classifier = classify.Chain{Primary: oa, Fallback: cl.local, PrimaryName: domain.MethodOpenAI,
+			Model: c.OpenAIModel, Timeout: c.ClassifyTimeout, Examples: cl.local})
+		cl.classifier = classify.Chain{Primary: oa, Fallback: cl.local, Corrections: cl.local, PrimaryName: domain.MethodOpenAI,
 			OnFallback: func(err error) {
 				cl.fallbacks.Inc()
 				log.Warn("openai classifier failed; the local one decides", slog.Any("error", err))

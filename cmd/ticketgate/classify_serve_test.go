@@ -10,6 +10,11 @@ import (
 	"ticketgate/storage/storagetest"
 )
 
+// hardwareAccessSetup is a setup file with two categories and keywords.
+const hardwareAccessSetup = `{"categories": [
+	{"name": "Hardware", "description": "Laptops and monitors", "keywords": ["laptop", "monitor"]},
+	{"name": "Access", "description": "Passwords and permissions", "keywords": ["password", "vpn"]}]}`
+
 // TestServeClassifies: serve classifies tickets that were opened while it
 // was down as soon as it starts, and shows classify latency on /metrics.
 func TestServeClassifies(t *testing.T) {
@@ -18,15 +23,7 @@ func TestServeClassifies(t *testing.T) {
 		defer cancel()
 		st := storagetest.Open(t, db.URL)
 		d := domain.NewDesk(st, nil, storagetest.Logger(t))
-		f, err := domain.ParseSetup([]byte(`{"categories": [
-			{"name": "Hardware", "description": "Laptops and monitors", "keywords": ["laptop", "monitor"]},
-			{"name": "Access", "description": "Passwords and permissions", "keywords": ["password", "vpn"]}]}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := d.ApplySetup(ctx, f, false); err != nil {
-			t.Fatal(err)
-		}
+		storagetest.ApplySetup(t, d, hardwareAccessSetup)
 		tk, err := d.OpenTicket(ctx, domain.NewTicket{Subject: "Laptop broken", Body: "my laptop and monitor are dead", From: "ann@company.test"})
 		if err != nil {
 			t.Fatal(err)

@@ -141,7 +141,7 @@ func deskOptions(c *Config, relay bool) ([]domain.Option, error) {
 	}
 	return []domain.Option{domain.WithIntake(intakePolicy(c)), mail, domain.WithSecretKey(c.SecretKey),
 		domain.WithTrustedAuthserv(c.TrustedAuthservID), domain.WithRefusalsPerHour(c.RefusalsPerHour),
-		domain.WithAcksPerSenderPerHour(c.AcksPerSenderPerHour),
+		domain.WithAcksPerSenderPerHour(c.AcksPerSenderPerHour), domain.WithMaxMessageBytes(c.MaxMessageBytes),
 		domain.WithSchedule(domain.Schedule{RemindAfter: c.ApprovalRemindAfter, ExpireAfter: c.ApprovalExpireAfter, ReopenWithin: c.ReopenWithin,
 			TriageDigest: c.TriageDigestInterval, OutboxRetention: c.OutboxRetention})}, nil
 }

@@ -40,10 +40,24 @@ func BenchmarkClassify(b *testing.B) {
 	runtime.ReadMemStats(&after)
 	l := NewLocal(DefaultConfig())
 	l.Set(m)
+	benchClassify(b, l, labelCategories(m), test)
+	b.ReportMetric(float64(m.MemoryBytes())/(1<<20), "model-MB")
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "heap-MB")
+	runtime.KeepAlive(m)
+	runtime.KeepAlive(train)
+}
+
+// labelCategories returns a category per label of m.
+func labelCategories(m *Model) []domain.Category {
 	var cats []domain.Category
 	for _, name := range m.Labels() {
 		cats = append(cats, domain.Category{Name: name})
 	}
+	return cats
+}
+
+// benchClassify classifies the texts of test in turn through l, timed.
+func benchClassify(b *testing.B, l *Local, cats []domain.Category, test []Example) {
 	ctx := context.Background()
 	b.ResetTimer()
 	i := 0
@@ -54,8 +68,4 @@ func BenchmarkClassify(b *testing.B) {
 		i++
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(m.MemoryBytes())/(1<<20), "model-MB")
-	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "heap-MB")
-	runtime.KeepAlive(m)
-	runtime.KeepAlive(train)
 }

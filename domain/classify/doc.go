@@ -92,12 +92,25 @@
 // confirmed. Local keeps answering with the previous model meanwhile; it
 // never waits for training.
 //
+// # Admin picks and examples
+//
+// Beside its model, a Local remembers a bounded set of confirmed tickets
+// as hashed feature vectors (memory.go): the newest of the last training,
+// and the admins' category picks, which the Learner reads at each poll
+// when the examples version moved, without retraining. A mail worded like
+// a pick (cosine similarity ≥ NearDuplicate) gets the admin's category;
+// the closest tickets are the OpenAI prompt's examples (Similar).
+//
 // # The OpenAI-compatible classifier
 //
-// OpenAI asks a chat completions endpoint at temperature 0 for JSON whose
-// category is constrained by a JSON schema enum (falling back to plain
-// JSON mode on servers that refuse schemas). Timeouts, HTTP errors, rate
-// limits, refusals, malformed JSON and names that are not categories are
-// errors; Chain then lets the local classifier decide and says why in the
-// explanation. Errors never contain the API key.
+// OpenAI asks a chat completions endpoint at temperature 0, with the
+// categories' names, descriptions and keywords and the three closest
+// confirmed tickets in a bounded prompt, for JSON whose category is
+// constrained by a JSON schema enum of the names and "none" (falling back
+// to plain JSON mode on servers that refuse schemas). Timeouts, HTTP
+// errors, rate limits (a 429's Retry-After is honoured), refusals,
+// malformed JSON and names that are not categories are errors; Chain then
+// lets the local classifier decide and says why in the explanation.
+// "none" is an answer without a category. Errors never contain the API
+// key.
 package classify

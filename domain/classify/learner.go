@@ -19,13 +19,16 @@ type Source interface {
 	TrainingExamples(ctx context.Context, limit int) ([]domain.TrainingExample, error)
 	CountTrainingExamples(ctx context.Context) (int64, error)
 	CountTrainingExamplesSince(ctx context.Context, since time.Time) (int64, error)
+	ExamplesVersion(ctx context.Context) (int64, error)
+	AdminPicks(ctx context.Context, after int64, limit int) ([]domain.AdminPick, error)
 }
 
 // LearnerOptions tune a Learner; zero fields take the defaults.
 type LearnerOptions struct {
 	Config Config // model hyper-parameters; zero: DefaultConfig
-	// Poll is how often the categories version and the number of confirmed
-	// tickets are checked (default 10s).
+	// Poll is how often the categories version, the number of confirmed
+	// tickets and the examples version (admin picks) are checked (default
+	// 10s).
 	Poll time.Duration
 	// RetrainAfter is how many newly confirmed tickets trigger retraining
 	// (default 25), or a twentieth of the tickets the model learnt from
@@ -43,6 +46,9 @@ type LearnerOptions struct {
 	Log       *slog.Logger
 	// OnTrained, if set, is called after each successful training.
 	OnTrained func(TrainStats)
+	// OnPicks, if set, is called with the examples version after the
+	// admin picks up to it were read between trainings.
+	OnPicks func(version int64)
 }
 
 // TrainStats describes one training run.
@@ -58,7 +64,11 @@ type TrainStats struct {
 // Learner keeps a Local classifier's model up to date with the database:
 // it trains at start, whenever the categories version changes (a category
 // written on any instance bumps it), and when RetrainAfter more tickets
-// were confirmed. The model is rebuilt from the database every time, never
+// were confirmed. After each training the Local remembers the newest
+// confirmed tickets and the admins' picks (Local.Remember); between
+// trainings, a new examples version (an admin picked a category, on any
+// instance) makes it read the new picks (Local.RememberPicks), so the same
+// wording gets the admin's category from the next poll on. The model is rebuilt from the database every time, never
 // stored. Training happens in Run's goroutine while Local keeps answering
 // with the previous model.
 type Learner struct {
@@ -71,6 +81,7 @@ type Learner struct {
 	learned int       // confirmed tickets the last model learnt from
 	readAt  time.Time // when the last training began to read
 	trained bool
+	picks   int64 // the examples version whose admin picks Local remembers
 }
 
 // NewLearner returns a Learner that trains local's models from src.
@@ -113,6 +124,14 @@ func (l *Learner) Retrain(ctx context.Context) (TrainStats, error) {
 	if st.Confirmed, err = l.src.CountTrainingExamples(ctx); err != nil {
 		return st, fmt.Errorf("retrain: %w", err)
 	}
+	pv, err := l.src.ExamplesVersion(ctx)
+	if err != nil {
+		return st, fmt.Errorf("retrain: %w", err)
+	}
+	picks, err := l.src.AdminPicks(ctx, 0, RecallPicks)
+	if err != nil {
+		return st, fmt.Errorf("retrain: %w", err)
+	}
 	cats, err := l.src.ListCategories(ctx)
 	if err != nil {
 		return st, fmt.Errorf("retrain: %w", err)
@@ -140,11 +159,12 @@ func (l *Learner) Retrain(ctx context.Context) (TrainStats, error) {
 		return st, fmt.Errorf("retrain: %w", err)
 	}
 	l.local.Set(m)
-	l.version, l.learned, l.readAt, l.trained = st.Version, len(tickets), start, true
+	l.local.Remember(tickets, picks)
+	l.version, l.learned, l.readAt, l.trained, l.picks = st.Version, len(tickets), start, true, pv
 	st.Examples, st.Took = len(examples), time.Since(start)
 	l.log.InfoContext(ctx, "classifier trained", slog.Int("examples", st.Examples), slog.Int("warm_start", st.Warm), slog.Int("categories", st.Categories),
 		slog.Int64("confirmed_tickets", st.Confirmed), slog.Int64("categories_version", st.Version),
-		slog.Int("features", m.Features()), slog.Duration("took", st.Took))
+		slog.Int("features", m.Features()), slog.Int("admin_picks", len(picks)), slog.Duration("took", st.Took))
 	if l.opts.OnTrained != nil {
 		l.opts.OnTrained(st)
 	}
@@ -208,11 +228,38 @@ func (l *Learner) step(ctx context.Context) {
 			return
 		}
 		if v == l.version && n < l.retrainAfter() {
+			l.learnPicks(ctx)
 			return
 		}
 	}
 	if _, err := l.Retrain(ctx); err != nil {
 		l.warn(ctx, err)
+	}
+}
+
+// learnPicks makes the Local remember the admin picks made since it last
+// read them, if the examples version says there are any. The version is
+// read first: a pick committed after it is numbered above it and read at
+// the next poll.
+func (l *Learner) learnPicks(ctx context.Context) {
+	v, err := l.src.ExamplesVersion(ctx)
+	if err != nil {
+		l.warn(ctx, err)
+		return
+	}
+	if v == l.picks {
+		return
+	}
+	picks, err := l.src.AdminPicks(ctx, l.picks, RecallPicks)
+	if err != nil {
+		l.warn(ctx, err)
+		return
+	}
+	l.local.RememberPicks(picks)
+	l.picks = v
+	l.log.DebugContext(ctx, "classifier learnt admin picks", slog.Int("picks", len(picks)), slog.Int64("examples_version", v))
+	if l.opts.OnPicks != nil {
+		l.opts.OnPicks(v)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 type Local struct {
 	cfg     Config
 	current atomic.Pointer[Model]
+	mem     atomic.Pointer[memory] // confirmed tickets and admin picks; see Remember
 }
 
 // NewLocal returns a Local classifier with no model yet.
@@ -36,6 +37,8 @@ func (l *Local) Model() *Model { return l.current.Load() }
 // Classify implements domain.Classifier. Its answer is restricted to
 // categories: a category the model was not trained with yet is not
 // proposed until the next retraining, which a category change triggers.
+// A mail worded like a ticket an admin filed gets the admin's category
+// (Correction), whatever the model says.
 func (l *Local) Classify(ctx context.Context, subject, body string, categories []domain.Category) (domain.Classification, error) {
 	res := domain.Classification{Method: domain.MethodLocal}
 	if len(categories) == 0 {
@@ -44,6 +47,9 @@ func (l *Local) Classify(ctx context.Context, subject, body string, categories [
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err
+	}
+	if res, ok := l.mem.Load().correction(memText(subject, body), categories); ok {
+		return res, nil
 	}
 	text := MailText(subject, body)
 	m := l.current.Load()

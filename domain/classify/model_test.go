@@ -203,7 +203,8 @@ type fakeSource struct {
 	cats      []domain.Category
 	version   int64
 	confirmed []domain.TrainingExample
-	seen      []time.Time // per example of confirmed: when first counted; zero: read by a training
+	seen      []time.Time        // per example of confirmed: when first counted; zero: read by a training
+	picks     []domain.AdminPick // numbered 1, 2, …: the examples version is the last one's (memory_test.go)
 }
 
 func (f *fakeSource) ListCategories(context.Context) ([]domain.Category, error) {
