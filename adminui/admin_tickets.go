@@ -108,7 +108,7 @@ type allTicketsPage struct {
 }
 
 // allTickets is the admins' list of every ticket: search, filters, sort,
-// keyset pages (ticket_pages.go).
+// keyset pages (pager.go).
 func (h *Handler) allTickets(w http.ResponseWriter, r *http.Request) {
 	f := newTicketSearchForm(r)
 	data := allTicketsPage{Layout: h.layout(r, "All tickets", "admin-tickets"), Form: f, Statuses: domain.Statuses,

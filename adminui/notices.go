@@ -15,6 +15,9 @@ var notices = map[string]string{
 	"created":   "Your ticket is open. We will keep you posted by mail.",
 	"nofiles":   "Your ticket is open, but its attachments could not be stored. Please send them by replying to the ticket's mail.",
 
+	"watcheradded":   "The watcher is added: they get a copy of the mails to the requester from now on.",
+	"watcherremoved": "The watcher is removed: they get no more mail about this ticket.",
+
 	// Admins: tickets, mail, mailboxes.
 	"categorized":  "The category is saved.",
 	"decided":      "The decision is recorded.",

@@ -12,8 +12,6 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -27,7 +25,7 @@ var templateFS embed.FS
 // pageNames are the page templates; each is parsed with layout.html into a
 // set of its own, so their "content" blocks do not collide.
 func pageNames() []string {
-	pages := []string{"signin", "forgot", "reset", "password", "profile", "tickets", "ticket", "new_ticket", "queue", "error"}
+	pages := []string{"signin", "forgot", "reset", "password", "profile", "tickets", "ticket", "new_ticket", "queue", "error", "unwatch"}
 	// Admin: users, categories, team members.
 	pages = append(pages, "admin_users", "admin_user", "admin_password", "admin_categories", "admin_category", "admin_team", "admin_member",
 		"admin_canned_replies", "admin_canned_reply")
@@ -92,11 +90,10 @@ func parseTemplates(static map[string]string) (map[string]*template.Template, er
 			s := strings.ReplaceAll(string(k), "_", " ")
 			return strings.ToUpper(s[:1]) + s[1:]
 		},
-		"size":    humanSize,
-		"pageURL": pageURL,
+		"size": humanSize,
 	}
 	maps.Copy(funcs, adminFuncs()) // Admin: dashboard, tickets, mail.
-	maps.Copy(funcs, ticketPagerFuncs())
+	maps.Copy(funcs, pagerFuncs())
 	maps.Copy(funcs, mailboxFuncs())
 	out := map[string]*template.Template{}
 	for _, p := range pageNames() {
@@ -137,18 +134,6 @@ func statusLabel(s domain.Status) string {
 }
 
 func humanSize(n int64) string { return domain.SizeText(n) }
-
-// pageURL is base with page set to page+delta.
-func pageURL(base string, page, delta int) string {
-	u, err := url.Parse(base)
-	if err != nil {
-		return base
-	}
-	q := u.Query()
-	q.Set("page", strconv.Itoa(page+delta))
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // layout returns the common page data for r.
 func (h *Handler) layout(r *http.Request, title, nav string) Layout {

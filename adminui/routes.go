@@ -57,6 +57,10 @@ func (h *Handler) routes() http.Handler {
 	upload(http.MethodPost, "/tickets/:ref/canned", "canned_insert", signedIn, h.insertCanned)
 	page(http.MethodPost, "/tickets/:ref/reopen", "reopen", signedIn, h.reopen)
 	page(http.MethodPost, "/tickets/:ref/resolve", "resolve", signedIn, h.resolve)
+	page(http.MethodPost, "/tickets/:ref/watchers", "watcher_add", signedIn, h.addWatcher)
+	page(http.MethodPost, "/tickets/:ref/watchers/:id/remove", "watcher_remove", signedIn, h.removeWatcher)
+	page(http.MethodGet, domain.UnwatchPath+":token", "unwatch", public, h.unwatchPage)
+	page(http.MethodPost, domain.UnwatchPath+":token", "unwatch", public, h.unwatch)
 
 	page(http.MethodGet, "/queue", "queue", agentOnly, h.queue)
 	page(http.MethodPost, "/away", "away", agentOnly, h.away)

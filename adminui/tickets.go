@@ -11,15 +11,6 @@ import (
 	"ticketgate/domain"
 )
 
-// pageNumber reads ?page=; anything but a positive number is page 1.
-func pageNumber(r *http.Request) int {
-	n, err := strconv.Atoi(r.URL.Query().Get("page"))
-	if err != nil || n < 1 {
-		return 1
-	}
-	return n
-}
-
 type ticketsPage struct {
 	Layout
 	Statuses []domain.Status
@@ -109,6 +100,7 @@ type ticketPage struct {
 	BackLabel string
 	Comment   string // the comment form's text after a failed try
 	Note      string // the resolve form's text after a failed try
+	Watcher   string // the add-watcher form's address after a failed try
 	Error     string
 	// Canned are the canned replies the user may insert in the comment
 	// (ticket_canned.go); CannedID the one chosen last.

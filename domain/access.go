@@ -26,6 +26,12 @@ type TicketAccess struct {
 	// it, whatever its status: they read and write its internal notes
 	// (see note.go). Everyone else sees the ticket without them.
 	Notes bool
+	// AddWatcher: the requester, the assignee and admins, on a ticket that
+	// is not closed.
+	AddWatcher bool
+	// RemoveWatcher: the assignee and admins, on a ticket that is not
+	// closed.
+	RemoveWatcher bool
 }
 
 // canSee reports whether u may see t.
@@ -56,6 +62,9 @@ func accessOf(u *User, t *Ticket) TicketAccess {
 		Reopen:  (u.IsAdmin() || t.RequesterID == u.ID) && t.Status == StatusResolved,
 		Resolve: (u.IsAdmin() || t.AssigneeID == u.ID) && t.Status == StatusAssigned,
 		Notes:   mayNote(u, t),
+
+		AddWatcher:    involved && t.Status != StatusClosed,
+		RemoveWatcher: (u.IsAdmin() || (t.AssigneeID != 0 && t.AssigneeID == u.ID)) && t.Status != StatusClosed,
 	}
 }
 

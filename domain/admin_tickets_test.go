@@ -1,66 +1,70 @@
-package domain
+package domain_test
 
 import (
-	"strings"
+	"context"
+	"errors"
 	"testing"
+
+	"ticketgate/domain"
+	"ticketgate/storage"
+	"ticketgate/storage/storagetest"
 )
 
-func TestAdminActionsFor(t *testing.T) {
-	for st, want := range map[Status]string{
-		StatusTriage:           "categorize comment",
-		StatusAwaitingApproval: "categorize decide comment",
-		StatusRejected:         "categorize close reopen comment",
-		StatusUnassigned:       "categorize reassign comment",
-		StatusAssigned:         "categorize reassign resolve comment",
-		StatusResolved:         "categorize close reopen comment",
-		StatusClosed:           "categorize reopen",
-	} {
-		a := AdminActionsFor(&Ticket{Status: st})
-		var got []string
-		for _, x := range []struct {
-			ok   bool
-			name string
-		}{{a.Categorize, "categorize"}, {a.Decide, "decide"}, {a.Reassign, "reassign"}, {a.Resolve, "resolve"},
-			{a.Close, "close"}, {a.Reopen, "reopen"}, {a.Comment, "comment"}} {
-			if x.ok {
-				got = append(got, x.name)
-			}
+// TestAdminTicketUseCases: the rules of Reassign, CloseTicket,
+// ReopenTicket and DeleteQuarantined beyond what the portal's forms show.
+func TestAdminTicketUseCases(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		d := seedAdminData(t, s)
+		desk := domain.NewDesk(s, clockAt(t0), storagetest.Logger(t))
+		agent := domain.Actor{Email: "bob@x.test"}
+		if _, err := desk.Reassign(ctx, d.T7.ID, "bob@x.test", agent); !errors.Is(err, domain.ErrForbidden) {
+			t.Errorf("Reassign by an agent = %v, want ErrForbidden", err)
 		}
-		if g := strings.Join(got, " "); g != want {
-			t.Errorf("AdminActionsFor(%s) = %s, want %s", st, g, want)
+		if _, err := desk.CloseTicket(ctx, d.T3.ID, "", agent); !errors.Is(err, domain.ErrForbidden) {
+			t.Errorf("CloseTicket by an agent = %v, want ErrForbidden", err)
 		}
-		// Every action offered is a legal move for an admin.
-		admin := Actor{Email: "root@x.test", Admin: true}
-		if a.Close {
-			if _, err := CheckTransition(st, StatusClosed, admin); err != nil {
-				t.Errorf("close offered on %s: %v", st, err)
-			}
+		if _, err := desk.ReopenTicket(ctx, d.T6.ID, agent); !errors.Is(err, domain.ErrForbidden) {
+			t.Errorf("ReopenTicket by an agent = %v, want ErrForbidden", err)
 		}
-		if a.Reopen {
-			to := StatusTriage
-			if st == StatusResolved {
-				to = StatusAssigned
-			}
-			if _, err := CheckTransition(st, to, admin); err != nil {
-				t.Errorf("reopen offered on %s: %v", st, err)
-			}
+		qs, _ := s.ListQuarantine(ctx, 0)
+		if err := desk.DeleteQuarantined(ctx, qs[0].ID, agent); !errors.Is(err, domain.ErrForbidden) {
+			t.Errorf("DeleteQuarantined by an agent = %v, want ErrForbidden", err)
 		}
-	}
-}
-
-func TestQuarantinedHeaderBlock(t *testing.T) {
-	for raw, want := range map[string]string{
-		"From: a@x\r\nSubject: hi\r\n\r\nbody":   "From: a@x\r\nSubject: hi",
-		"From: a@x\nSubject: hi\n\nbody\n\nmore": "From: a@x\nSubject: hi",
-		"no header end":                          "no header end",
-		"Subject: \x00odd\xff\r\n\r\nx":          "Subject: odd\uFFFD",
-	} {
-		if got := (&Quarantined{Raw: []byte(raw)}).HeaderBlock(); got != want {
-			t.Errorf("HeaderBlock(%q) = %q, want %q", raw, got, want)
+		// An away member may be given a ticket by an admin; a disabled one not.
+		tk, err := desk.Reassign(ctx, d.T7.ID, "Nick@X.test", admin)
+		if err != nil || tk.Status != domain.StatusAssigned || tk.AssigneeID != d.Nick.ID {
+			t.Fatalf("Reassign to away nick = %+v, %v", tk, err)
 		}
-	}
-	big := (&Quarantined{Raw: []byte(strings.Repeat("X-Long: y\r\n", 20000))}).HeaderBlock()
-	if len(big) != MaxHeaderBlock {
-		t.Errorf("a huge header gives %d bytes, want %d", len(big), MaxHeaderBlock)
-	}
+		es, _ := s.ListEvents(ctx, d.T7.ID)
+		if e := es[len(es)-1]; e.Kind != domain.EventAssigned || e.Detail != "assigned to nick@x.test by root@x.test" {
+			t.Errorf("event = %+v", e)
+		}
+		d.Nick.Disabled = true
+		if err := s.UpdateUser(ctx, d.Nick); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := desk.Reassign(ctx, d.T1.ID, "nick@x.test", admin); !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("Reassign to a disabled member = %v, want ErrInvalid", err)
+		}
+		if _, err := desk.Reassign(ctx, d.T1.ID, "not an address", admin); !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("Reassign to nonsense = %v, want ErrInvalid", err)
+		}
+		// Reopen: resolved back to its agent, closed to triage.
+		if tk, err := desk.ReopenTicket(ctx, d.T3.ID, admin); err != nil || tk.Status != domain.StatusAssigned || tk.AssigneeID != d.Nick.ID {
+			t.Errorf("reopen resolved t3 = %+v, %v", tk, err)
+		}
+		if tk, err := desk.ReopenTicket(ctx, d.T6.ID, admin); err != nil || tk.Status != domain.StatusTriage || tk.AssigneeID != 0 {
+			t.Errorf("reopen closed t6 = %+v, %v", tk, err)
+		}
+		if _, err := desk.ReopenTicket(ctx, d.T6.ID, admin); !errors.Is(err, domain.ErrIllegalTransition) {
+			t.Errorf("reopen a triage ticket = %v, want ErrIllegalTransition", err)
+		}
+		if err := desk.DeleteQuarantined(ctx, qs[0].ID, admin); err != nil {
+			t.Fatal(err)
+		}
+		if err := desk.DeleteQuarantined(ctx, qs[0].ID, admin); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("deleting twice = %v, want ErrNotFound", err)
+		}
+	})
 }

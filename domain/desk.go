@@ -78,6 +78,9 @@ type NewTicket struct {
 	Mailbox string
 	// Attachments are stored with the ticket, in its transaction.
 	Attachments []InboundAttachment
+	// Watchers become the ticket's watchers before its acknowledgement
+	// goes out (the caller applied the rules: see mailWatchers).
+	Watchers []string
 }
 
 // OpenTicket creates a ticket for a requester, creating the requester as an
@@ -152,7 +155,11 @@ func (d *Desk) openTicketFor(ctx context.Context, tx Store, in NewTicket, reques
 	if err := d.addAttachments(ctx, tx, t.ID, in.Attachments, false); err != nil {
 		return nil, err
 	}
-	if err := d.mailTicketReceived(ctx, tx, t, requester); err != nil {
+	ws, err := d.addWatchers(ctx, tx, t, in.Watchers, Actor{Email: requester.Email}, "in To or Cc of the first mail")
+	if err != nil {
+		return nil, err
+	}
+	if err := d.mailTicketReceived(ctx, tx, t, requester, ws); err != nil {
 		return nil, err
 	}
 	d.log.InfoContext(ctx, "ticket opened", slog.String("ticket", t.Ref()), slog.String("channel", channel))
@@ -249,6 +256,7 @@ type TicketDetail struct {
 	Events      []Event
 	Approvals   []Approval
 	Attachments []Attachment
+	Watchers    []Watcher
 }
 
 // Ticket returns ticket id with its history, approvals and attachments.
@@ -266,6 +274,9 @@ func (d *Desk) Ticket(ctx context.Context, id int64) (*TicketDetail, error) {
 	}
 	if out.Attachments, err = d.store.ListAttachments(ctx, id); err != nil {
 		return nil, fmt.Errorf("attachments of %s: %w", t.Ref(), err)
+	}
+	if out.Watchers, err = d.store.ListWatchers(ctx, id); err != nil {
+		return nil, fmt.Errorf("watchers of %s: %w", t.Ref(), err)
 	}
 	return out, nil
 }

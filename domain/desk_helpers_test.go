@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"ticketgate/domain"
+	"ticketgate/outbox/outboxtest"
 	"ticketgate/storage"
 	"ticketgate/storage/storagetest"
 )
@@ -25,6 +26,16 @@ func mustUser(t testing.TB, s *storage.Store, email string, role domain.Role) *d
 type fixedClock struct{}
 
 func (fixedClock) Now() time.Time { return t0 }
+
+// clockAt is a Desk clock pinned to one time.
+type clockAt time.Time
+
+func (c clockAt) Now() time.Time { return time.Time(c) }
+
+// seedAdminData is storagetest.AdminData at t0.
+func seedAdminData(t testing.TB, s *storage.Store) *storagetest.AdminData {
+	return storagetest.SeedAdminData(t, s, t0)
+}
 
 func newDesk(t *testing.T, s *storage.Store) *domain.Desk {
 	return domain.NewDesk(s, fixedClock{}, storagetest.Logger(t))
@@ -62,4 +73,26 @@ var (
 	userWithPassword = storagetest.UserWithPassword
 	eventKinds       = storagetest.EventKinds
 	jsonValue        = storagetest.JSONValue
+)
+
+// The helpers of the mail use cases' tests, which render with the real
+// Composer (as cmd/ticketgate's tests do).
+
+var mt0 = t0
+
+var testComposer = outboxtest.Composer
+
+func mailDesk(t testing.TB, st domain.Store, clock domain.Clock, relay bool) *domain.Desk {
+	return domain.NewDesk(st, clock, storagetest.Logger(t), domain.WithComposer(testComposer(t), relay))
+}
+
+func addUser(t *testing.T, st *storage.Store, email, name string, role domain.Role) *domain.User {
+	t.Helper()
+	return storagetest.User(t, st, email, name, role, mt0)
+}
+
+var (
+	outboxRows = storagetest.OutboxRows
+	mailHeader = storagetest.MailHeader
+	threadOK   = storagetest.ThreadOK
 )

@@ -397,6 +397,8 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 	}
 	nt := newTicketFrom(it)
 	nt.Mailbox = d.mailboxOf(it.Source.Address)
+	var over int
+	nt.Watchers, over = d.mailWatchers(in, in.From, pre.batch.boxes)
 	// A mailbox's default category routes its new tickets in this
 	// transaction (in the batch's; the one-mail retries leave it to
 	// ClassifyTicket, which applies it the same way).
@@ -408,6 +410,12 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 	}
 	if err := d.addAttachments(ctx, tx, t.ID, mailAttachments(it), false); err != nil {
 		return Outcome{}, err
+	}
+	if over > 0 {
+		if err := d.event(ctx, tx, t.ID, EventMailIgnored, SystemActor.String(), fmt.Sprintf(
+			"%d more address(es) of To and Cc do not follow %s: a ticket has at most %d watchers", over, t.Ref(), MaxWatchers)); err != nil {
+			return Outcome{}, err
+		}
 	}
 	pre.remember(t.RequesterID, t.Requester)
 	switch {
@@ -515,6 +523,18 @@ func (d *Desk) mailReply(ctx context.Context, tx Store, it Received, t *Ticket, 
 	}
 	if err := d.addAttachments(ctx, tx, t.ID, mailAttachments(it), false); err != nil {
 		return Outcome{}, err
+	}
+	// UNSUBSCRIBE from a watcher stops their mails (from anyone else it is
+	// a comment like any other).
+	if parseUnsubscribe(text) {
+		if w, err := d.isWatcher(ctx, tx, t, in.From); err != nil {
+			return Outcome{}, err
+		} else if w != nil {
+			if err := d.removeWatcher(ctx, tx, t, w, actor, "replied UNSUBSCRIBE"); err != nil {
+				return Outcome{}, err
+			}
+			return Outcome{Kind: OutcomeComment, TicketID: t.ID, Reason: "unsubscribed by mail"}, nil
+		}
 	}
 	// DONE from the assignee (or an admin) resolves; the rest is the note.
 	if note, ok := parseResolve(text); ok && t.Status == StatusAssigned && (actor.Admin || SameMailbox(in.From, t.Assignee)) {

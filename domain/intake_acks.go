@@ -43,7 +43,9 @@ func WithAcksPerSenderPerHour(n int) Option {
 // and its thread is the requester's mail alone. In a batch of intake the
 // count comes from the batch, which counted its senders' acknowledgements
 // at once when it began (batchTx.CountMailSince).
-func (d *Desk) mailTicketReceived(ctx context.Context, tx Store, t *Ticket, requester *User) error {
+//
+// The ticket's watchers (ws, added with it) get copies (sendWatched).
+func (d *Desk) mailTicketReceived(ctx context.Context, tx Store, t *Ticket, requester *User, ws []Watcher) error {
 	if !d.mailing() {
 		return nil
 	}
@@ -59,5 +61,5 @@ func (d *Desk) mailTicketReceived(ctx context.Context, tx Store, t *Ticket, requ
 	if t.MessageID != "" {
 		m.InReplyTo, m.References = t.MessageID, []string{t.MessageID}
 	}
-	return d.sendMail(ctx, tx, m)
+	return d.sendWatched(ctx, tx, t, m, ws)
 }

@@ -52,11 +52,15 @@ type batchTx struct {
 	// them since ackSince, counted when the batch began; nil: not counted.
 	ackCounts map[string]int
 	ackSince  time.Time
+
+	// watchers of the tickets created in this batch, as added.
+	watchers map[int64][]Watcher
 }
 
 func newBatchTx(tx Store) *batchTx {
 	return &batchTx{Store: tx, created: map[int64]bool{}, cats: map[int64]*Category{},
-		tickets: map[int64]*Ticket{}, users: map[int64]*User{}, byEmail: map[string]*User{}, approvals: map[int64][]Approval{}}
+		tickets: map[int64]*Ticket{}, users: map[int64]*User{}, byEmail: map[string]*User{}, approvals: map[int64][]Approval{},
+		watchers: map[int64][]Watcher{}}
 }
 
 // GetTicket reads a ticket once until the batch updates it.
@@ -298,6 +302,33 @@ func (b *batchTx) GetCategory(ctx context.Context, id int64) (*Category, error) 
 	return c, nil
 }
 
+// AddWatcher writes w, and keeps it when its ticket is new.
+func (b *batchTx) AddWatcher(ctx context.Context, w *Watcher) error {
+	if err := b.Store.AddWatcher(ctx, w); err != nil {
+		return err
+	}
+	if b.created[w.TicketID] {
+		b.watchers[w.TicketID] = append(b.watchers[w.TicketID], *w)
+	}
+	return nil
+}
+
+// RemoveWatcher deletes watcher id, also from the ones the batch keeps.
+func (b *batchTx) RemoveWatcher(ctx context.Context, id int64) error {
+	for t, ws := range b.watchers {
+		b.watchers[t] = slices.DeleteFunc(ws, func(w Watcher) bool { return w.ID == id })
+	}
+	return b.Store.RemoveWatcher(ctx, id)
+}
+
+// ListWatchers of a ticket the batch created are the ones it added.
+func (b *batchTx) ListWatchers(ctx context.Context, ticketID int64) ([]Watcher, error) {
+	if !b.created[ticketID] {
+		return b.Store.ListWatchers(ctx, ticketID)
+	}
+	return slices.Clone(b.watchers[ticketID]), nil
+}
+
 // pendingMail is a mail to render at flush, and the outbox row it fills.
 type pendingMail struct {
 	m   Mail
@@ -316,16 +347,23 @@ func (b *batchTx) renderWith(c Composer) {
 // Message-ID is made now (the thread's next mail refers to it), and the
 // ticket is taken as it is now, as the mail would have shown it.
 func (b *batchTx) renderLater(m Mail) (*OutboxMessage, error) {
-	id, err := b.ids.MessageID(m)
-	if err != nil {
-		return nil, err
+	id := m.MessageID // a watcher's copy has its mail's (sendWatched)
+	if id == "" {
+		var err error
+		if id, err = b.ids.MessageID(m); err != nil {
+			return nil, err
+		}
 	}
 	m.MessageID = id
 	if m.Ticket != nil {
 		t := *m.Ticket
 		m.Ticket = &t
 	}
-	msg := &OutboxMessage{Kind: string(m.Kind), To: m.To, MessageID: id}
+	to := m.To
+	if m.CopyTo != "" {
+		to = m.CopyTo
+	}
+	msg := &OutboxMessage{Kind: string(m.Kind), To: to, MessageID: id}
 	b.render = append(b.render, pendingMail{m: m, msg: msg})
 	return msg, nil
 }

@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"ticketgate/domain"
+	"ticketgate/inbox"
 	"ticketgate/storage"
 	"ticketgate/storage/storagetest"
 )
@@ -338,6 +340,115 @@ func TestReceiveRetriesARace(t *testing.T) {
 		}
 		if q, _ := s.ListQuarantine(context.Background(), 0); len(q) != 0 {
 			t.Errorf("quarantine = %+v, want none", q)
+		}
+	})
+}
+
+// FuzzDispatch feeds arbitrary mail facts through Desk.Receive on a real
+// SQLite store: it must never panic or hang, every mail gets exactly one
+// outcome, and automatic mail never becomes a ticket or a comment.
+//
+//	go test -run '^$' -fuzz FuzzDispatch -fuzztime 20s ./domain/
+func FuzzDispatch(f *testing.F) {
+	f.Add("m1@x", "ann@company.test", "Printer", "It jams", "", "", "", "")
+	f.Add("m2@x", "ann@company.test", "Re: [TKT-1] Printer", "thanks", "m1@x", "m1@x", "", "")
+	f.Add("m3@x", "eve@elsewhere.test", "[TKT-1]", "hijack", "", "", "", "")
+	f.Add("m4@x", "ann@company.test", "Out of office", "away", "m1@x", "", "auto-replied", "<>")
+	f.Add("", "", "", "", "", "", "", "")
+	f.Add("m5@x", "help+apr-x@company.test", "loop", "x", "", "", "", "")
+	f.Add("m6@x", "root@company.test", "[tkt-999999999999999999999]", "\x00\xff", "tkt-1.ack.x@company.test", "a b c", "no", "")
+	st := storagetest.Open(f, filepath.Join(f.TempDir(), "fuzz.db"))
+	d := domain.NewDesk(st, nil, nil, domain.WithIntake(domain.IntakePolicy{HelpdeskAddress: "help@company.test", AllowedDomains: []string{"company.test"}}))
+	ctx := context.Background()
+	f.Fuzz(func(t *testing.T, id, from, subject, text, inReplyTo, refs, autoSubmitted, returnPath string) {
+		in := &domain.Inbound{MessageID: id, From: from, Subject: subject, Text: text, NewText: text, ReturnPath: returnPath}
+		if inReplyTo != "" {
+			in.InReplyTo = []string{inReplyTo}
+		}
+		if refs != "" {
+			in.References = []string{refs}
+		}
+		in.Auto.AutoSubmitted = autoSubmitted
+		auto, _ := in.Automatic()
+		outs, err := d.Receive(ctx, []domain.Received{{Source: domain.Source{Channel: "fuzz"}, Raw: []byte(id + from + subject + text), Mail: in}})
+		if err != nil {
+			t.Fatalf("Receive: %v", err)
+		}
+		if len(outs) != 1 {
+			t.Fatalf("%d outcomes for one mail", len(outs))
+		}
+		o := outs[0]
+		if auto != domain.AutoNone && (o.Kind == domain.OutcomeTicket || o.Kind == domain.OutcomeComment) {
+			t.Fatalf("automatic mail (%s) became %s", auto, o.Kind)
+		}
+		if (o.Kind == domain.OutcomeTicket || o.Kind == domain.OutcomeComment) && o.TicketID == 0 {
+			t.Fatalf("%s without a ticket", o.Kind)
+		}
+	})
+}
+
+// TestMailInMailsBack: a mail from inside the policy opens a ticket and
+// gets the "ticket received" mail threaded under it; a sender outside the
+// policy gets one refusal a day, however often they write; automatic mail
+// gets nothing.
+func TestMailInMailsBack(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		ctx := context.Background()
+		st := storagetest.Open(t, db.URL)
+		clock := storagetest.NewClock(mt0)
+		d := domain.NewDesk(st, clock, storagetest.Logger(t), domain.WithComposer(testComposer(t), true),
+			domain.WithIntake(domain.IntakePolicy{HelpdeskAddress: "help@company.test", AllowedDomains: []string{"company.test"}}))
+		receive := func(raw string) domain.Outcome {
+			t.Helper()
+			in, err := inbox.Parse([]byte(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			outs, err := d.Receive(ctx, []domain.Received{{Source: domain.Source{Channel: "smtp"}, Raw: []byte(raw), Mail: in}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return outs[0]
+		}
+		o := receive("From: Ann <ann@company.test>\r\nTo: help@company.test\r\nSubject: VPN\r\nMessage-Id: <vpn-1@company.test>\r\n\r\nVPN is down.\r\n")
+		if o.Kind != domain.OutcomeTicket {
+			t.Fatalf("outcome = %+v", o)
+		}
+		rows := outboxRows(t, st)
+		if len(rows) != 1 || rows[0].Kind != string(domain.MailTicketReceived) || rows[0].To != "ann@company.test" || rows[0].Status != domain.OutboxQueued {
+			t.Fatalf("outbox = %+v", rows)
+		}
+		h := mailHeader(t, rows[0].Raw)
+		if irt, _ := h.MsgIDList("In-Reply-To"); len(irt) != 1 || irt[0] != "vpn-1@company.test" {
+			t.Errorf("ack In-Reply-To = %v, want the requester's mail", irt)
+		}
+
+		outsider := func(id string) string {
+			return "From: eve@elsewhere.test\r\nTo: help@company.test\r\nSubject: Hello\r\nMessage-Id: <" + id + ">\r\n\r\nCan you help?\r\n"
+		}
+		receive(outsider("e1@elsewhere.test"))
+		receive(outsider("e2@elsewhere.test"))
+		ooo := "From: eve@elsewhere.test\r\nTo: help@company.test\r\nSubject: Automatic reply\r\nAuto-Submitted: auto-replied\r\nMessage-Id: <e3@elsewhere.test>\r\n\r\nI am away.\r\n"
+		receive(ooo)
+		var refusals int
+		for _, r := range outboxRows(t, st) {
+			if r.Kind == string(domain.MailRefusal) {
+				refusals++
+			}
+		}
+		if refusals != 1 {
+			t.Errorf("refusals = %d, want 1 (once a day, none to auto-replies)", refusals)
+		}
+		clock.Advance(25 * time.Hour)
+		receive(outsider("e4@elsewhere.test"))
+		refusals = 0
+		for _, r := range outboxRows(t, st) {
+			if r.Kind == string(domain.MailRefusal) {
+				refusals++
+			}
+		}
+		if refusals != 2 {
+			t.Errorf("refusals after a day = %d, want 2", refusals)
 		}
 	})
 }

@@ -46,8 +46,9 @@ func subjectRef(subject string) int64 {
 }
 
 // participant returns addr as an actor, and whether it takes part in t:
-// its requester, its assignee or an enabled admin, each by SameMailbox (a
-// plus address of an admin is that admin).
+// its requester, its assignee, an enabled admin or one of its watchers,
+// each by SameMailbox (a plus address of an admin is that admin). A
+// watcher takes part to comment only: the commands check who sent them.
 func (d *Desk) participant(ctx context.Context, tx Store, t *Ticket, addr string) (Actor, bool, error) {
 	if addr == "" {
 		return Actor{}, false, nil
@@ -56,7 +57,15 @@ func (d *Desk) participant(ctx context.Context, tx Store, t *Ticket, addr string
 	if err != nil {
 		return Actor{}, false, err
 	}
-	return Actor{Email: addr, Admin: admin}, admin || SameMailbox(addr, t.Requester) || SameMailbox(addr, t.Assignee), nil
+	a := Actor{Email: addr, Admin: admin}
+	if admin || SameMailbox(addr, t.Requester) || SameMailbox(addr, t.Assignee) {
+		return a, true, nil
+	}
+	w, err := d.isWatcher(ctx, tx, t, addr)
+	if err != nil {
+		return Actor{}, false, err
+	}
+	return a, w != nil, nil
 }
 
 // isAdminMailbox reports whether addr is the mailbox of an enabled admin

@@ -61,6 +61,13 @@ type Mail struct {
 	// MessageID, when set, is the Message-ID the mail gets (made by the
 	// composer's MessageIDMaker beforehand); empty, the composer makes one.
 	MessageID string
+	// Cc are the addresses the mail shows in Cc (a ticket's watchers, on
+	// the requester's mails: see domain/watchers.go).
+	Cc []string
+	// CopyTo, when set, makes this the copy of the mail for one of its Cc
+	// addresses: headers as for everyone (To, Cc, the same MessageID),
+	// delivered to CopyTo alone (the outbox row's To).
+	CopyTo string
 }
 
 // MailLine is one entry of a mail's list: a ticket and a note about it.
@@ -97,8 +104,15 @@ func WithComposer(c Composer, relay bool) Option {
 // sendMail renders m and writes it to the outbox inside tx, so it goes out
 // exactly when the change that causes it commits.
 func (d *Desk) sendMail(ctx context.Context, tx Store, m Mail) error {
+	_, err := d.sendMailMsg(ctx, tx, m)
+	return err
+}
+
+// sendMailMsg is sendMail, returning the outbox row it wrote (its
+// Message-ID is set; in a batch its text comes at the batch's end).
+func (d *Desk) sendMailMsg(ctx context.Context, tx Store, m Mail) (*OutboxMessage, error) {
 	if d.composer == nil {
-		return fmt.Errorf("send %s mail: %w", m.Kind, ErrNoComposer)
+		return nil, fmt.Errorf("send %s mail: %w", m.Kind, ErrNoComposer)
 	}
 	if m.From == "" && m.Ticket != nil {
 		// Mail about a ticket goes out from the mailbox it came in on.
@@ -109,13 +123,16 @@ func (d *Desk) sendMail(ctx context.Context, tx Store, m Mail) error {
 		// Rendered with the batch's other mails when it ends.
 		var err error
 		if msg, err = b.renderLater(m); err != nil {
-			return fmt.Errorf("compose %s mail to %s: %w", m.Kind, m.To, err)
+			return nil, fmt.Errorf("compose %s mail to %s: %w", m.Kind, m.To, err)
 		}
 	} else {
 		var err error
 		if msg, err = d.composer.Compose(ctx, m); err != nil {
-			return fmt.Errorf("compose %s mail to %s: %w", m.Kind, m.To, err)
+			return nil, fmt.Errorf("compose %s mail to %s: %w", m.Kind, m.To, err)
 		}
+	}
+	if m.CopyTo != "" {
+		msg.To = m.CopyTo // the copy's one recipient, whatever its headers say
 	}
 	now := d.clock.Now()
 	msg.Status, msg.NextAttemptAt, msg.CreatedAt = OutboxHeld, now, now
@@ -126,5 +143,8 @@ func (d *Desk) sendMail(ctx context.Context, tx Store, m Mail) error {
 		msg.TicketID = m.Ticket.ID
 	}
 	msg.Mailbox = m.From
-	return tx.EnqueueMail(ctx, msg)
+	if err := tx.EnqueueMail(ctx, msg); err != nil {
+		return nil, err
+	}
+	return msg, nil
 }

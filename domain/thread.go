@@ -48,7 +48,9 @@ func (d *Desk) threadFor(ctx context.Context, tx Store, t *Ticket) (thread, erro
 		chain = append(chain, t.MessageID)
 	}
 	for _, m := range sent {
-		if ticketThreadKinds[m.Kind] && m.MessageID != "" {
+		// A watcher's copy has the Message-ID of the mail it copies,
+		// written just before it (see sendWatched).
+		if ticketThreadKinds[m.Kind] && m.MessageID != "" && (len(chain) == 0 || chain[len(chain)-1] != m.MessageID) {
 			chain = append(chain, m.MessageID)
 		}
 	}
@@ -67,12 +69,21 @@ func (d *Desk) threadFor(ctx context.Context, tx Store, t *Ticket) (thread, erro
 // notify people check it so they work in both.
 func (d *Desk) mailing() bool { return d.composer != nil }
 
-// sendTicketMail sends m, about ticket t, as the next mail of t's thread.
+// sendTicketMail sends m, about ticket t, as the next mail of t's thread;
+// a mail to the requester goes to the ticket's watchers as well, Cc
+// (watchedKinds, sendWatched).
 func (d *Desk) sendTicketMail(ctx context.Context, tx Store, t *Ticket, m Mail) error {
 	th, err := d.threadFor(ctx, tx, t)
 	if err != nil {
 		return err
 	}
 	m.Ticket, m.InReplyTo, m.References = t, th.InReplyTo, th.References
-	return d.sendMail(ctx, tx, m)
+	if !watchedKinds[m.Kind] || !SameMailbox(m.To, t.Requester) {
+		return d.sendMail(ctx, tx, m)
+	}
+	ws, err := tx.ListWatchers(ctx, t.ID)
+	if err != nil {
+		return fmt.Errorf("watchers of %s: %w", t.Ref(), err)
+	}
+	return d.sendWatched(ctx, tx, t, m, ws)
 }

@@ -140,6 +140,9 @@ type view struct {
 	Lines           []line // a list: the tickets of a triage digest
 	TriageLink      string // the admin's list of tickets in triage
 	MailboxesLink   string // the admin page of mailboxes (Mail → Mailboxes)
+	// Unwatch is a watcher's link to stop following the ticket, on their
+	// copy of a mail (Vars "unwatch_token"); "" otherwise.
+	Unwatch string
 }
 
 // line is one entry of a mail's list, as a template sees it.
@@ -179,11 +182,15 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 	if err != nil {
 		return nil, err
 	}
+	rcpt, err := c.copyHeaders(&h, m, to.Address)
+	if err != nil {
+		return nil, err
+	}
 	raw, err := assemble(h, text.Bytes(), html.Bytes(), m.Attachments)
 	if err != nil {
 		return nil, fmt.Errorf("compose %s: %w", m.Kind, err)
 	}
-	return &domain.OutboxMessage{TicketID: ticketID, Kind: string(m.Kind), To: to.Address, Subject: v.Title,
+	return &domain.OutboxMessage{TicketID: ticketID, Kind: string(m.Kind), To: rcpt, Subject: v.Title,
 		MessageID: msgID, Raw: raw}, nil
 }
 
@@ -208,6 +215,9 @@ func (c *Composer) viewOf(m domain.Mail) (view, int64) {
 	}
 	if v.Vars == nil {
 		v.Vars = map[string]string{}
+	}
+	if tok := v.Vars["unwatch_token"]; tok != "" && m.Ticket != nil && validToken(tok) {
+		v.Unwatch = c.cfg.BaseURL + domain.UnwatchPath + tok
 	}
 	var subject string
 	var ticketID int64
@@ -306,6 +316,31 @@ func (c *Composer) header(m domain.Mail, v view, to, msgID string) (gomail.Heade
 	}
 	h.SetContentType("multipart/alternative", map[string]string{"boundary": "tg-" + boundary})
 	return h, nil
+}
+
+// copyHeaders adds m's Cc (a ticket's watchers) to h, and returns who the
+// message is delivered to: the To, or on a watcher's copy (m.CopyTo) that
+// watcher alone.
+func (c *Composer) copyHeaders(h *gomail.Header, m domain.Mail, to string) (string, error) {
+	var cc []*gomail.Address
+	for _, a := range m.Cc {
+		p, err := mail.ParseAddress(a)
+		if err != nil || hasControl(a) {
+			return "", fmt.Errorf("compose %s: %w: cc %q", m.Kind, domain.ErrInvalid, a)
+		}
+		cc = append(cc, &gomail.Address{Address: p.Address})
+	}
+	if len(cc) > 0 {
+		h.SetAddressList("Cc", cc)
+	}
+	if m.CopyTo == "" {
+		return to, nil
+	}
+	p, err := mail.ParseAddress(m.CopyTo)
+	if err != nil || hasControl(m.CopyTo) {
+		return "", fmt.Errorf("compose %s: %w: copy to %q", m.Kind, domain.ErrInvalid, m.CopyTo)
+	}
+	return p.Address, nil
 }
 
 // assemble is the multipart/alternative message of header h with a text

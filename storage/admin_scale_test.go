@@ -30,8 +30,8 @@ func adminListCases(d *adminData, n int, from time.Time) []adminListCase {
 		{"by status, oldest first", domain.TicketQuery{Sort: domain.SortStatus, Asc: true}},
 		{"by subject", domain.TicketQuery{Sort: domain.SortSubject}},
 		{"assigned, by last change", domain.TicketQuery{Status: domain.StatusAssigned, Sort: domain.SortUpdated}},
-		{"one assignee", domain.TicketQuery{AssigneeID: d.bob.ID}},
-		{"a category", domain.TicketQuery{CategoryID: d.hw.ID}},
+		{"one assignee", domain.TicketQuery{AssigneeID: d.Bob.ID}},
+		{"a category", domain.TicketQuery{CategoryID: d.HW.ID}},
 		{"a week", domain.TicketQuery{From: week, To: week.Add(7 * 24 * time.Hour)}},
 		{"text", domain.TicketQuery{Text: fmt.Sprintf("seeded %d", n/25+42)}},
 		{"a ref", domain.TicketQuery{Text: domain.FormatRef(int64(n / 2))}},
@@ -43,7 +43,7 @@ func adminListCases(d *adminData, n int, from time.Time) []adminListCase {
 func seedAdminScale(tb testing.TB, s *storage.Store, d *adminData, n int) time.Time {
 	tb.Helper()
 	from := t0.Add(-60 * 24 * time.Hour)
-	if err := s.SeedTicketsForTest(context.Background(), n, d.ann.ID, d.hw.ID, d.bob.ID, from); err != nil {
+	if err := s.SeedTicketsForTest(context.Background(), n, d.Ann.ID, d.HW.ID, d.Bob.ID, from); err != nil {
 		tb.Fatal(err)
 	}
 	return from

@@ -2,7 +2,6 @@ package storage_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -18,122 +17,11 @@ type clockAt time.Time
 
 func (c clockAt) Now() time.Time { return time.Time(c) }
 
-// adminData is known data for the admin figures, at t0 (27 Nov 09:00
-// UTC): tickets of two categories and none, in every open status, with
-// their assignment and resolution events, approvals, a quarantined mail
-// and a dead one.
-type adminData struct {
-	hw, net            *domain.Category
-	ann, bob, nick     *domain.User
-	t1, t2, t3, t4, t5 *domain.Ticket
-	t6, t7, t8         *domain.Ticket
-	a1                 *domain.Approval
-}
+// adminData is storagetest.AdminData: known data for the admin figures.
+type adminData = storagetest.AdminData
 
 func seedAdminData(t testing.TB, s *storage.Store) *adminData {
-	t.Helper()
-	ctx := context.Background()
-	d := &adminData{hw: &domain.Category{Name: "Hardware"}, net: &domain.Category{Name: "Network"}}
-	for _, c := range []*domain.Category{d.hw, d.net} {
-		c.CreatedAt, c.UpdatedAt = t0, t0
-		if err := s.CreateCategory(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	d.ann = mustUser(t, s, "ann@x.test", domain.RoleEmployee)
-	d.bob = mustUser(t, s, "bob@x.test", domain.RoleAgent)
-	d.nick = mustUser(t, s, "nick@x.test", domain.RoleAgent)
-	away := t0.Add(24 * time.Hour)
-	for _, m := range []*domain.TeamMember{
-		{UserID: d.bob.ID, CategoryIDs: []int64{d.hw.ID}, Available: true, CreatedAt: t0},
-		{UserID: d.nick.ID, CategoryIDs: []int64{d.net.ID}, Available: false, AwayUntil: &away, CreatedAt: t0},
-	} {
-		if err := s.SaveTeamMember(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// ticket makes a ticket created at created with events at the offsets
-	// given after it ("assigned+1h").
-	ticket := func(subject, body string, cat *domain.Category, st domain.Status, assignee *domain.User, created time.Time, events ...string) *domain.Ticket {
-		t.Helper()
-		tk := &domain.Ticket{Subject: subject, Body: body, RequesterID: d.ann.ID, Status: st, CreatedAt: created, UpdatedAt: created}
-		if cat != nil {
-			tk.CategoryID = cat.ID
-		}
-		if assignee != nil {
-			tk.AssigneeID = assignee.ID
-		}
-		if st == domain.StatusAwaitingApproval {
-			tk.ApprovalLevel = 1
-		}
-		es := []*domain.Event{{At: created, Kind: domain.EventReceived, Actor: "ann@x.test"}}
-		last := created
-		for _, e := range events {
-			kind, off, _ := strings.Cut(e, "+")
-			dur, err := time.ParseDuration(off)
-			if err != nil {
-				t.Fatal(err)
-			}
-			es = append(es, &domain.Event{At: created.Add(dur), Kind: domain.EventKind(kind), Actor: "system", Detail: e})
-			if created.Add(dur).After(last) {
-				last = created.Add(dur)
-			}
-		}
-		tk.UpdatedAt = last
-		if err := s.CreateTicket(ctx, tk, es...); err != nil {
-			t.Fatal(err)
-		}
-		return tk
-	}
-	day := 24 * time.Hour
-	d.t1 = ticket("Laptop broken", "screen flickers", d.hw, domain.StatusAssigned, d.bob, t0.Add(-2*day), "assigned+1h")
-	d.t2 = ticket("Monitor request", "need a 27 inch", d.hw, domain.StatusAssigned, d.bob, t0.Add(-day), "assigned+3h")
-	d.t3 = ticket("VPN down", "100% packet loss", d.net, domain.StatusResolved, d.nick, t0.Add(-day),
-		"assigned+2h", "assigned+5h", "resolved+10h")
-	d.t4 = ticket("Something odd", "what is this", nil, domain.StatusTriage, nil, t0.Add(-time.Hour))
-	d.t5 = ticket("New switch", "for the lab", d.net, domain.StatusAwaitingApproval, nil, t0.Add(-40*day))
-	d.t6 = ticket("Old printer", "jammed", d.hw, domain.StatusClosed, d.bob, t0.Add(-35*day), "assigned+1h", "resolved+2h", "closed+3h")
-	d.t7 = ticket("Keyboard", "keys stick", d.hw, domain.StatusUnassigned, nil, t0.Add(-3*day))
-	// Late on 21 Nov UTC: its day is the 21st, its assignment the 22nd.
-	d.t8 = ticket("Mouse", "wheel_broken", d.hw, domain.StatusAssigned, d.bob, time.Date(2026, 11, 21, 23, 30, 0, 0, time.UTC), "assigned+4h")
-
-	// t5 waits for two approvers of level 1 (one has approved); a stale
-	// pending approval on t1 (not awaiting approval) does not count.
-	d.a1 = &domain.Approval{TicketID: d.t5.ID, Level: 1, Rule: domain.RuleAll, Approver: "cfo@x.test", CreatedAt: t0.Add(-40 * day)}
-	for _, a := range []*domain.Approval{
-		d.a1,
-		{TicketID: d.t5.ID, Level: 1, Rule: domain.RuleAll, Approver: "cio@x.test", CreatedAt: t0.Add(-39 * day)},
-		{TicketID: d.t5.ID, Level: 1, Rule: domain.RuleAll, Approver: "lead@x.test", CreatedAt: t0.Add(-41 * day)},
-		{TicketID: d.t1.ID, Level: 1, Rule: domain.RuleAll, Approver: "old@x.test", CreatedAt: t0.Add(-50 * day)},
-	} {
-		if err := s.CreateApproval(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-		if a.Approver == "lead@x.test" {
-			at := t0.Add(-39 * day)
-			a.Decision, a.Via, a.DecidedAt = domain.DecisionApproved, domain.ViaEmail, &at
-			if err := s.DecideApproval(ctx, a); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	// Replies that decided nothing: two on t5 (awaiting approval), and an
-	// out-of-office reply on t1 (assigned), which is not an approval's.
-	if err := s.AppendEvents(ctx,
-		&domain.Event{TicketID: d.t5.ID, At: t0.Add(-30 * day), Kind: domain.EventApprovalRefused, Actor: "mallory@x.test", Detail: "token of cfo@x.test"},
-		&domain.Event{TicketID: d.t5.ID, At: t0.Add(-29 * day), Kind: domain.EventAutoReply, Actor: "cio@x.test", Detail: "out of office from approver cio@x.test"},
-		&domain.Event{TicketID: d.t1.ID, At: t0.Add(-day), Kind: domain.EventAutoReply, Actor: "bob@x.test", Detail: "bob is away"},
-	); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.AddQuarantine(ctx, &domain.Quarantined{At: t0, Channel: "smtp", Reason: "unreadable", Raw: []byte("x"), Size: 1}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.EnqueueMail(ctx, &domain.OutboxMessage{Kind: "resolved", To: "ann@x.test", Subject: "s", MessageID: "d@x.test",
-		Raw: []byte("x"), Status: domain.OutboxDead, NextAttemptAt: t0, CreatedAt: t0}); err != nil {
-		t.Fatal(err)
-	}
-	return d
+	return storagetest.SeedAdminData(t, s, t0)
 }
 
 // TestDashboardFigures checks every figure of the dashboard against the
@@ -177,8 +65,8 @@ func TestDashboardFigures(t *testing.T) {
 		if g := strings.Join(got, " "); g != "11-21:1/0 11-24:1/0 11-25:1/0 11-26:2/1 11-27:1/0" {
 			t.Errorf("Days (created/resolved) = %s", g)
 		}
-		if db.ApprovalsWaiting != 2 || len(db.OldestApprovals) != 2 || db.OldestApprovals[0].ID != d.a1.ID ||
-			db.OldestApprovals[0].Ticket != d.t5.Ref() || db.OldestApprovals[0].Subject != "New switch" ||
+		if db.ApprovalsWaiting != 2 || len(db.OldestApprovals) != 2 || db.OldestApprovals[0].ID != d.A1.ID ||
+			db.OldestApprovals[0].Ticket != d.T5.Ref() || db.OldestApprovals[0].Subject != "New switch" ||
 			db.OldestApprovals[1].Approver != "cio@x.test" {
 			t.Errorf("approvals waiting = %d, oldest %+v", db.ApprovalsWaiting, db.OldestApprovals)
 		}
@@ -206,7 +94,7 @@ func TestMedianOdd(t *testing.T) {
 		ctx := context.Background()
 		d := seedAdminData(t, s)
 		// Since t2's creation: t2 (3h), t3 (2h) and t4 (none).
-		m, n, err := s.MedianTime(ctx, domain.EventAssigned, d.t2.CreatedAt)
+		m, n, err := s.MedianTime(ctx, domain.EventAssigned, d.T2.CreatedAt)
 		if err != nil || m != 150*time.Minute || n != 2 {
 			t.Errorf("MedianTime since t2 = %v, %d, %v; want 2h30m, 2", m, n, err)
 		}
@@ -247,25 +135,25 @@ func TestListTicketsFilters(t *testing.T) {
 			q    domain.TicketQuery
 			want string
 		}{
-			{"all, newest first", domain.TicketQuery{}, r(d.t8, d.t7, d.t6, d.t5, d.t4, d.t3, d.t2, d.t1)},
-			{"oldest first", domain.TicketQuery{Asc: true}, r(d.t1, d.t2, d.t3, d.t4, d.t5, d.t6, d.t7, d.t8)},
-			{"subject, any case", domain.TicketQuery{Text: "LAPTOP"}, r(d.t1)},
-			{"body", domain.TicketQuery{Text: "27 inch"}, r(d.t2)},
-			{"requester", domain.TicketQuery{Text: "ann@x.test"}, r(d.t8, d.t7, d.t6, d.t5, d.t4, d.t3, d.t2, d.t1)},
-			{"ref", domain.TicketQuery{Text: d.t3.Ref()}, r(d.t3)},
-			{"punctuation separates words", domain.TicketQuery{Text: "100%"}, r(d.t3)},
+			{"all, newest first", domain.TicketQuery{}, r(d.T8, d.T7, d.T6, d.T5, d.T4, d.T3, d.T2, d.T1)},
+			{"oldest first", domain.TicketQuery{Asc: true}, r(d.T1, d.T2, d.T3, d.T4, d.T5, d.T6, d.T7, d.T8)},
+			{"subject, any case", domain.TicketQuery{Text: "LAPTOP"}, r(d.T1)},
+			{"body", domain.TicketQuery{Text: "27 inch"}, r(d.T2)},
+			{"requester", domain.TicketQuery{Text: "ann@x.test"}, r(d.T8, d.T7, d.T6, d.T5, d.T4, d.T3, d.T2, d.T1)},
+			{"ref", domain.TicketQuery{Text: d.T3.Ref()}, r(d.T3)},
+			{"punctuation separates words", domain.TicketQuery{Text: "100%"}, r(d.T3)},
 			{"a joined word is a phrase", domain.TicketQuery{Text: "w_e"}, ""},
-			{"a phrase, the last word a prefix", domain.TicketQuery{Text: "wheel_bro"}, r(d.t8)},
-			{"status", domain.TicketQuery{Status: domain.StatusAssigned}, r(d.t8, d.t2, d.t1)},
-			{"category", domain.TicketQuery{CategoryID: d.net.ID}, r(d.t5, d.t3)},
-			{"no category", domain.TicketQuery{CategoryID: domain.NoCategory}, r(d.t4)},
-			{"assignee", domain.TicketQuery{AssigneeID: d.nick.ID}, r(d.t3)},
-			{"nobody", domain.TicketQuery{AssigneeID: domain.Nobody}, r(d.t7, d.t5, d.t4)},
-			{"date range", domain.TicketQuery{From: t0.Add(-2 * day), To: t0.Add(-day)}, r(d.t1)},
-			{"updated, latest first", domain.TicketQuery{Sort: domain.SortUpdated, Status: domain.StatusAssigned}, r(d.t2, d.t1, d.t8)},
-			{"subject A to Z", domain.TicketQuery{Sort: domain.SortSubject, Asc: true, CategoryID: d.hw.ID}, r(d.t7, d.t1, d.t2, d.t8, d.t6)},
-			{"status and text", domain.TicketQuery{Text: "packet", Status: domain.StatusResolved}, r(d.t3)},
-			{"text, by creation", domain.TicketQuery{Text: "broken", Sort: domain.SortCreated}, r(d.t8, d.t1)},
+			{"a phrase, the last word a prefix", domain.TicketQuery{Text: "wheel_bro"}, r(d.T8)},
+			{"status", domain.TicketQuery{Status: domain.StatusAssigned}, r(d.T8, d.T2, d.T1)},
+			{"category", domain.TicketQuery{CategoryID: d.Net.ID}, r(d.T5, d.T3)},
+			{"no category", domain.TicketQuery{CategoryID: domain.NoCategory}, r(d.T4)},
+			{"assignee", domain.TicketQuery{AssigneeID: d.Nick.ID}, r(d.T3)},
+			{"nobody", domain.TicketQuery{AssigneeID: domain.Nobody}, r(d.T7, d.T5, d.T4)},
+			{"date range", domain.TicketQuery{From: t0.Add(-2 * day), To: t0.Add(-day)}, r(d.T1)},
+			{"updated, latest first", domain.TicketQuery{Sort: domain.SortUpdated, Status: domain.StatusAssigned}, r(d.T2, d.T1, d.T8)},
+			{"subject A to Z", domain.TicketQuery{Sort: domain.SortSubject, Asc: true, CategoryID: d.HW.ID}, r(d.T7, d.T1, d.T2, d.T8, d.T6)},
+			{"status and text", domain.TicketQuery{Text: "packet", Status: domain.StatusResolved}, r(d.T3)},
+			{"text, by creation", domain.TicketQuery{Text: "broken", Sort: domain.SortCreated}, r(d.T8, d.T1)},
 		} {
 			if err := c.q.Validate(); err != nil {
 				t.Fatalf("%s: %v", c.name, err)
@@ -296,70 +184,11 @@ func TestApprovalProblems(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(ps) != 2 || ps[0].Kind != domain.EventAutoReply || ps[0].Actor != "cio@x.test" || ps[1].Kind != domain.EventApprovalRefused ||
-			ps[1].Ticket != d.t5.Ref() || ps[1].Subject != "New switch" || ps[1].Status != domain.StatusAwaitingApproval {
+			ps[1].Ticket != d.T5.Ref() || ps[1].Subject != "New switch" || ps[1].Status != domain.StatusAwaitingApproval {
 			t.Errorf("ApprovalProblems = %+v", ps)
 		}
 		if ps, err := s.ApprovalProblems(context.Background(), 1); err != nil || len(ps) != 1 {
 			t.Errorf("ApprovalProblems(limit 1) = %d, %v", len(ps), err)
-		}
-	})
-}
-
-// TestAdminTicketUseCases: the rules of Reassign, CloseTicket,
-// ReopenTicket and DeleteQuarantined beyond what the portal's forms show.
-func TestAdminTicketUseCases(t *testing.T) {
-	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
-		ctx := context.Background()
-		d := seedAdminData(t, s)
-		desk := domain.NewDesk(s, clockAt(t0), storagetest.Logger(t))
-		agent := domain.Actor{Email: "bob@x.test"}
-		if _, err := desk.Reassign(ctx, d.t7.ID, "bob@x.test", agent); !errors.Is(err, domain.ErrForbidden) {
-			t.Errorf("Reassign by an agent = %v, want ErrForbidden", err)
-		}
-		if _, err := desk.CloseTicket(ctx, d.t3.ID, "", agent); !errors.Is(err, domain.ErrForbidden) {
-			t.Errorf("CloseTicket by an agent = %v, want ErrForbidden", err)
-		}
-		if _, err := desk.ReopenTicket(ctx, d.t6.ID, agent); !errors.Is(err, domain.ErrForbidden) {
-			t.Errorf("ReopenTicket by an agent = %v, want ErrForbidden", err)
-		}
-		qs, _ := s.ListQuarantine(ctx, 0)
-		if err := desk.DeleteQuarantined(ctx, qs[0].ID, agent); !errors.Is(err, domain.ErrForbidden) {
-			t.Errorf("DeleteQuarantined by an agent = %v, want ErrForbidden", err)
-		}
-		// An away member may be given a ticket by an admin; a disabled one not.
-		tk, err := desk.Reassign(ctx, d.t7.ID, "Nick@X.test", admin)
-		if err != nil || tk.Status != domain.StatusAssigned || tk.AssigneeID != d.nick.ID {
-			t.Fatalf("Reassign to away nick = %+v, %v", tk, err)
-		}
-		es, _ := s.ListEvents(ctx, d.t7.ID)
-		if e := es[len(es)-1]; e.Kind != domain.EventAssigned || e.Detail != "assigned to nick@x.test by root@x.test" {
-			t.Errorf("event = %+v", e)
-		}
-		d.nick.Disabled = true
-		if err := s.UpdateUser(ctx, d.nick); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := desk.Reassign(ctx, d.t1.ID, "nick@x.test", admin); !errors.Is(err, domain.ErrInvalid) {
-			t.Errorf("Reassign to a disabled member = %v, want ErrInvalid", err)
-		}
-		if _, err := desk.Reassign(ctx, d.t1.ID, "not an address", admin); !errors.Is(err, domain.ErrInvalid) {
-			t.Errorf("Reassign to nonsense = %v, want ErrInvalid", err)
-		}
-		// Reopen: resolved back to its agent, closed to triage.
-		if tk, err := desk.ReopenTicket(ctx, d.t3.ID, admin); err != nil || tk.Status != domain.StatusAssigned || tk.AssigneeID != d.nick.ID {
-			t.Errorf("reopen resolved t3 = %+v, %v", tk, err)
-		}
-		if tk, err := desk.ReopenTicket(ctx, d.t6.ID, admin); err != nil || tk.Status != domain.StatusTriage || tk.AssigneeID != 0 {
-			t.Errorf("reopen closed t6 = %+v, %v", tk, err)
-		}
-		if _, err := desk.ReopenTicket(ctx, d.t6.ID, admin); !errors.Is(err, domain.ErrIllegalTransition) {
-			t.Errorf("reopen a triage ticket = %v, want ErrIllegalTransition", err)
-		}
-		if err := desk.DeleteQuarantined(ctx, qs[0].ID, admin); err != nil {
-			t.Fatal(err)
-		}
-		if err := desk.DeleteQuarantined(ctx, qs[0].ID, admin); !errors.Is(err, domain.ErrNotFound) {
-			t.Errorf("deleting twice = %v, want ErrNotFound", err)
 		}
 	})
 }

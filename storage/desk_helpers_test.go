@@ -9,8 +9,8 @@ import (
 	"ticketgate/storage/storagetest"
 )
 
-// The helpers of the Desk's use-case tests that are still here (the
-// others are in domain, beside their use cases).
+// The helpers of the few storage tests that go through the Desk to set
+// up what they check (the Desk's use cases are tested in domain).
 
 type fixedClock struct{}
 
@@ -20,30 +20,14 @@ func newDesk(t *testing.T, s *storage.Store) *domain.Desk {
 	return domain.NewDesk(s, fixedClock{}, storagetest.Logger(t))
 }
 
-func intakeDesk(t *testing.T, s *storage.Store) *domain.Desk {
-	return domain.NewDesk(s, fixedClock{}, storagetest.Logger(t),
-		domain.WithIntake(domain.IntakePolicy{HelpdeskAddress: "help@company.test", AllowedDomains: []string{"company.test"}}))
-}
-
 var admin = domain.Actor{Email: "root@x.test", Admin: true}
 
-// The fakes and helpers shared with the other package's use-case tests.
-type (
-	recordingComposer = storagetest.RecordingComposer
-	stubClassifier    = storagetest.StubClassifier
-	linkComposer      = storagetest.LinkComposer
-	movingClock       = storagetest.MovingClock
-)
-
+// The fakes and helpers shared with domain's use-case tests.
 const classifySetup = storagetest.ClassifySetup
 
 var (
 	applySetup       = storagetest.ApplySetup
-	mail             = storagetest.Mail
-	receive1         = storagetest.Receive1
 	readAttachment   = storagetest.ReadAttachment
 	portalDesk       = storagetest.PortalDesk
 	userWithPassword = storagetest.UserWithPassword
-	eventKinds       = storagetest.EventKinds
-	jsonValue        = storagetest.JSONValue
 )

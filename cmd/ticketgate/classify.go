@@ -18,6 +18,7 @@ import (
 
 	"ticketgate/domain"
 	"ticketgate/domain/classify"
+	"ticketgate/domain/classify/starter"
 	"ticketgate/storage"
 )
 
@@ -209,7 +210,7 @@ func printExplanation(w io.Writer, ex classify.Explanation) {
 type evalJSON struct {
 	classify.Report
 	File            string  `json:"file"`   // the test file
-	Source          string  `json:"source"` // csv, csv+categories, keywords-only or database
+	Source          string  `json:"source"` // csv, csv+categories, keywords-only, starter, starter+csv or database
 	TrainExamples   int     `json:"train_examples"`
 	Features        int     `json:"features"`
 	Temperature     float64 `json:"temperature"`
@@ -232,10 +233,11 @@ type thresholdJSON struct {
 }
 
 func (a *app) classifyEval(args []string) error {
-	f := a.newFlags("classify eval", "classify eval [--train TRAIN.csv [--categories SETUP.json]] [--keywords-only SETUP.json] TEST.csv [TEST2.csv…] [--json]\n\nTrains the local model once and scores it on each TEST.csv (columns text,label),\none report per file. The model learns from TRAIN.csv with --train (with\n--categories, also from the categories of a setup file: their names,\ndescriptions and keywords, as an install with that history would), from the\ncategories of a setup file alone with --keywords-only (the cold start), and\notherwise from the database (categories and confirmed tickets). Only the last\nneeds a database. A text whose first line is \"Subject: …\" is read as a mail.")
+	f := a.newFlags("classify eval", "classify eval [--train TRAIN.csv [--categories SETUP.json]] [--keywords-only SETUP.json] [--starter [--train TRAIN.csv]] TEST.csv [TEST2.csv…] [--json]\n\nTrains the local model once and scores it on each TEST.csv (columns text,label),\none report per file. The model learns from TRAIN.csv with --train (with\n--categories, also from the categories of a setup file: their names,\ndescriptions and keywords, as an install with that history would), from the\ncategories of a setup file alone with --keywords-only (the cold start), with\n--starter as a fresh install with the starter set (its categories and the\nwarm start serve trains, from the embedded data set or, with --train, from\nTRAIN.csv's rows, their labels read as the starter categories'), and\notherwise from the database (categories and confirmed tickets). Only the last\nneeds a database. A text whose first line is \"Subject: …\" is read as a mail.")
 	trainPath := f.String("train", "", "learn from this CSV (text,label) instead of the database")
 	catsPath := f.String("categories", "", "with --train: learn the categories of this setup file too (names, descriptions, keywords)")
 	setupPath := f.String("keywords-only", "", "learn from the categories of this setup file alone (cold start)")
+	starterSet := f.Bool("starter", false, "learn as a fresh install with the starter set: its categories and warm start, no confirmed ticket (with --train: the warm start from TRAIN.csv)")
 	asJSON := f.Bool("json", false, "print the results as JSON (an array with several test files)")
 	f.markOwn()
 	pos, err := f.parse(args)
@@ -250,6 +252,9 @@ func (a *app) classifyEval(args []string) error {
 	}
 	if *catsPath != "" && *trainPath == "" {
 		return usagef("--categories goes with --train")
+	}
+	if *starterSet && (*catsPath != "" || *setupPath != "") {
+		return usagef("--starter brings its own categories: not with --categories or --keywords-only")
 	}
 	tests := make([][]classify.Example, len(pos))
 	for i, p := range pos {
@@ -267,6 +272,21 @@ func (a *app) classifyEval(args []string) error {
 		source   string
 	)
 	switch {
+	case *starterSet:
+		source = "starter"
+		cats = domain.StarterCategories()
+		var rows []starter.Row
+		if *trainPath != "" {
+			source = "starter+csv"
+			train, err := readExamples(*trainPath)
+			if err != nil {
+				return err
+			}
+			rows = starterRows(train)
+		} else if rows, err = starter.Rows(); err != nil {
+			return err
+		}
+		examples, keywords = append(classify.SeedExamples(cats), classify.WarmExamples(rows, cats, 0)...), classify.Keywords(cats)
 	case *trainPath != "":
 		source = "csv"
 		if examples, err = readExamples(*trainPath); err != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"ticketgate/domain"
+	"ticketgate/domain/classify"
 	"ticketgate/storage/storagetest"
 )
 
@@ -155,12 +157,56 @@ Phone +44 20 7946 0000",Hardware
 	}
 }
 
+// TestClassifyEvalStarter: --starter learns as a fresh install with the
+// starter set, without a database: the eight starter categories with the
+// warm start from TRAIN.csv's rows (--train) or from the embedded data set.
+func TestClassifyEvalStarter(t *testing.T) {
+	dir := t.TempDir()
+	train, test := writeFile(t, dir, "train.csv", evalTrain), writeFile(t, dir, "test.csv", evalTest)
+	env := map[string]string{"DATABASE_URL": filepath.Join(dir, "no", "such", "dir", "x.db")}
+	out, errOut, code := runCLI(t, env, "", "classify", "eval", "--starter", "--train", train, test, "--json")
+	if code != 0 {
+		t.Fatalf("classify eval --starter --train: code %d, stderr %q", code, errOut)
+	}
+	var j struct {
+		Source        string  `json:"source"`
+		Accuracy      float64 `json:"accuracy"`
+		TrainExamples int     `json:"train_examples"`
+	}
+	if err := json.Unmarshal([]byte(out), &j); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, out)
+	}
+	// The eight categories' seed texts and the eight rows of train.csv,
+	// read as Hardware's and Access's.
+	seeds := len(classify.SeedExamples(domain.StarterCategories()))
+	if j.Source != "starter+csv" || j.Accuracy != 1 || j.TrainExamples != seeds+8 {
+		t.Errorf("--starter --train = %s, want source starter+csv, accuracy 1 and %d examples", out, seeds+8)
+	}
+	if testing.Short() {
+		return
+	}
+	mails := "../../domain/classify/testdata/raw_mails.csv"
+	out, errOut, code = runCLI(t, env, "", "classify", "eval", "--starter", mails)
+	if code != 0 {
+		t.Fatalf("classify eval --starter: code %d, stderr %q", code, errOut)
+	}
+	m := accuracyRE.FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "(starter)") {
+		t.Fatalf("want an accuracy line and the source starter:\n%s", out)
+	}
+	if acc, _ := strconv.ParseFloat(m[1], 64); acc < 0.9 {
+		t.Errorf("the starter set's accuracy on the raw mails = %v, want at least 0.9", acc)
+	}
+}
+
 func TestClassifyUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"classify"},
 		{"classify", "eval"},
 		{"classify", "eval", "--train", "a.csv", "--keywords-only", "s.json", "t.csv"},
 		{"classify", "eval", "--categories", "s.json", "t.csv"},
+		{"classify", "eval", "--starter", "--keywords-only", "s.json", "t.csv"},
+		{"classify", "eval", "--starter", "--train", "a.csv", "--categories", "s.json", "t.csv"},
 	} {
 		if _, errOut, code := runCLI(t, nil, "", args...); code != 2 {
 			t.Errorf("%v: code %d (stderr %q), want 2", args, code, errOut)

@@ -23,7 +23,7 @@ import (
 // mails (texts of the shared ticket data set, from 3,000 senders) wait in
 // a Dovecot mailbox of the benchmark's own, and `serve` (in this process,
 // wired as in production: the local classifier, the mail composer, the
-// helpdesk setup of testdata/helpdesk_setup.json with approval levels and
+// helpdesk setup of domain/testdata/helpdesk_setup.json with approval levels and
 // a team) starts on a fresh database. The time runs until every mail is a
 // ticket that is fully processed: classified and routed (approval mails,
 // assignment and its mails) or triaged, with its acknowledgement queued.
@@ -92,7 +92,7 @@ func benchStore(b *testing.B, url string) *storage.Store {
 	if _, err := st.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
-	data, err := os.ReadFile("testdata/helpdesk_setup.json")
+	data, err := os.ReadFile("../../domain/testdata/helpdesk_setup.json")
 	if err != nil {
 		b.Fatal(err)
 	}

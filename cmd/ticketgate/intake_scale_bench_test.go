@@ -32,7 +32,7 @@ import (
 // BENCH_DB names a SQLite database to start from, such as the one
 // `tgbench bench --direct --keep --tickets 100000 --dir D` leaves
 // (D/bench-100000.db); it is copied, never changed. Without it a fresh
-// database with testdata/helpdesk_setup.json is used; BENCH_DB=postgres
+// database with domain/testdata/helpdesk_setup.json is used; BENCH_DB=postgres
 // makes that fresh database a schema of TEST_DATABASE_URL's. BENCH_MAILS sets N
 // (default 5000). With -cpuprofile it shows where intake's CPU goes at
 // that size:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"ticketgate/domain"
 	"ticketgate/domain/classify"
@@ -27,6 +28,17 @@ func withWarmStart(examples []classify.Example, cats []domain.Category, confirme
 		return nil, err
 	}
 	return append(examples, classify.WarmExamples(rows, cats, confirmed)...), nil
+}
+
+// starterRows reads a data set's examples as a warm-start history: each
+// label becomes the key of the starter category named like it ("HR
+// Support" → hr_support), as the embedded history was made.
+func starterRows(examples []classify.Example) []starter.Row {
+	rows := make([]starter.Row, len(examples))
+	for i, e := range examples {
+		rows[i] = starter.Row{Key: strings.ReplaceAll(strings.ToLower(strings.TrimSpace(e.Label)), " ", "_"), Text: e.Text}
+	}
+	return rows
 }
 
 // printFirstStart is serve's message on an empty database: the first

@@ -56,6 +56,8 @@ type ticketDetailJSON struct {
 	Events      []eventJSON      `json:"events"`
 	Approvals   []approvalJSON   `json:"approvals"`
 	Attachments []attachmentJSON `json:"attachments"`
+	// Watchers are the addresses that follow the ticket (issue 17).
+	Watchers []string `json:"watchers"`
 }
 
 type eventJSON struct {
@@ -113,7 +115,10 @@ func toTicketJSON(t *domain.Ticket, helpdesk string) ticketJSON {
 
 func toDetailJSON(d *domain.TicketDetail, helpdesk string) ticketDetailJSON {
 	j := ticketDetailJSON{ticketJSON: toTicketJSON(&d.Ticket, helpdesk), Body: d.Ticket.Body,
-		Events: []eventJSON{}, Approvals: []approvalJSON{}, Attachments: []attachmentJSON{}}
+		Events: []eventJSON{}, Approvals: []approvalJSON{}, Attachments: []attachmentJSON{}, Watchers: []string{}}
+	for _, w := range d.Watchers {
+		j.Watchers = append(j.Watchers, w.Email)
+	}
 	for _, e := range d.Events {
 		j.Events = append(j.Events, eventJSON{At: rfc3339(e.At), Kind: string(e.Kind), Actor: e.Actor, Detail: e.Detail, Internal: e.Internal()})
 	}

@@ -137,22 +137,27 @@ func TestRawMailsTrainedOnDataset(t *testing.T) {
 	}
 }
 
-// TestRealisticTrainedOnDataset: the realistic evaluation set
-// (testdata/realistic.csv, never tuned on), classified by a model trained
-// on all of train.csv plus the categories of cold_start_setup.json (their
-// descriptions and keywords as prior evidence, as on an install with
-// history). A guard a little below what docs/classification.md reports
-// (round 4), like .ci/run's.
-func TestRealisticTrainedOnDataset(t *testing.T) {
-	train := datasetExamples(t, "train.csv")
-	cats := coldStartCategories(t)
-	m, err := Train(append(SeedExamples(cats), train...), Keywords(cats), DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
+// TestRealisticStarter: the realistic evaluation set
+// (testdata/realistic.csv, never tuned on), classified as a fresh install
+// with the starter set classifies it: the starter categories (their
+// descriptions and keywords) and the warm start from train.csv (the
+// embedded data set) as serve trains them with no confirmed ticket. This
+// is issue 16's "trained on train.csv only". A guard a little below what
+// docs/classification.md reports (round 5), like .ci/run's.
+func TestRealisticStarter(t *testing.T) {
+	l, cats := starterInstall(t)
+	r := starterScore(t, l, cats, readTestdata(t, "realistic.csv"))
+	t.Logf("realistic.csv, the starter set with its warm start: accuracy %.3f, macro-F1 %.3f", r.Accuracy, r.MacroF1)
+	if r.Accuracy < realisticAccuracyGuard || r.MacroF1 < realisticMacroF1Guard {
+		t.Errorf("realistic.csv: accuracy %.3f, macro-F1 %.3f; want at least %.2f and %.2f",
+			r.Accuracy, r.MacroF1, realisticAccuracyGuard, realisticMacroF1Guard)
 	}
-	l := NewLocal(DefaultConfig())
-	l.Set(m)
-	mails := readTestdata(t, "realistic.csv")
+}
+
+// starterScore classifies raw mails with l over cats, as serve does, and
+// scores the answers.
+func starterScore(t testing.TB, l *Local, cats []domain.Category, mails []Example) Report {
+	t.Helper()
 	truth := make([]string, len(mails))
 	pred := make([]string, len(mails))
 	for i, e := range mails {
@@ -163,14 +168,9 @@ func TestRealisticTrainedOnDataset(t *testing.T) {
 		}
 		truth[i], pred[i] = e.Label, res.Category
 	}
-	r := Score(truth, pred)
-	t.Logf("realistic.csv, trained on train.csv with the categories: accuracy %.3f, macro-F1 %.3f", r.Accuracy, r.MacroF1)
-	if r.Accuracy < realisticAccuracyGuard || r.MacroF1 < realisticMacroF1Guard {
-		t.Errorf("realistic.csv: accuracy %.3f, macro-F1 %.3f; want at least %.2f and %.2f",
-			r.Accuracy, r.MacroF1, realisticAccuracyGuard, realisticMacroF1Guard)
-	}
+	return Score(truth, pred)
 }
 
-// The guards of TestRealisticTrainedOnDataset and .ci/run, a little below
-// the figures measured (docs/classification.md, round 4).
-const realisticAccuracyGuard, realisticMacroF1Guard = 0.77, 0.76
+// The guards of TestRealisticStarter and .ci/run, a little below the
+// figures measured (0.832 / 0.833; docs/classification.md, round 5).
+const realisticAccuracyGuard, realisticMacroF1Guard = 0.81, 0.81

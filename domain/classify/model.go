@@ -16,6 +16,9 @@ type Example struct {
 	// Seed marks a category's own text (name, description, keywords): its
 	// words are kept in the vocabulary even when they occur only once.
 	Seed bool
+	// Warm marks a row of the starter set's warm-start history
+	// (WarmExamples): its cost is Config.WarmWeight times an example's.
+	Warm bool
 }
 
 // Config holds the model's hyper-parameters. The zero value is not
@@ -53,6 +56,11 @@ type Config struct {
 	// own text): the categories' words as prior evidence against a large
 	// history written otherwise (0 or 1: like any example).
 	SeedWeight float64
+	// WarmWeight multiplies the SVM's cost of a warm-start row (a row of
+	// the starter set's history, another helpdesk's: Example.Warm), so
+	// that the categories' own words weigh more against it (0 or 1: like
+	// any example). It changes nothing for a model without warm rows.
+	WarmWeight float64
 	// CharWeight scales the character 4-gram features (CharGrams) before
 	// a document is scaled to unit length (0 or 1: like words).
 	CharWeight float64
@@ -76,7 +84,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{HeadWords: 5, Bigrams: true, MinDF: 2, Epochs: 6, Rate: 0.2, L2: 1e-6,
 		KeywordBoost: 4, Calibrate: true, CalibrateMin: 300, Seed: 1, Balance: 0.3,
-		Solver: "svm", C: 0.5,
+		Solver: "svm", C: 0.5, WarmWeight: 0.3,
 		Dense: 160, DenseMin: 2000, DenseMinDF: 5, Hidden: 32, DenseEpochs: 5, DenseL2: 1e-3, DenseWeight: 1}
 }
 
@@ -172,11 +180,17 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 		return nil, fmt.Errorf("%w: no words in %d examples", ErrNoExamples, len(examples))
 	}
 	if cfg.Solver == "svm" {
-		seed := make([]bool, len(examples))
+		weight := make([]float64, len(examples))
 		for i, e := range examples {
-			seed[i] = e.Seed
+			weight[i] = 1
+			switch {
+			case e.Seed && cfg.SeedWeight > 0:
+				weight[i] = cfg.SeedWeight
+			case e.Warm && cfg.WarmWeight > 0:
+				weight[i] = cfg.WarmWeight
+			}
 		}
-		m.fitSVM(docs, ys, trainIdx, seed)
+		m.fitSVM(docs, ys, trainIdx, weight)
 	} else {
 		m.fit(docs, ys, trainIdx)
 	}

@@ -13,8 +13,9 @@ import (
 // solver), Epochs passes in a seeded random order per label. The bias is a
 // regularised constant feature 1. Each example's cost is C times
 // (examples of its label)^-Balance, scaled so the average example's is C,
-// times SeedWeight for a seed example (seed[i]).
-func (m *Model) fitSVM(docs []sparse, ys []int, idx []int, seed []bool) {
+// times weight[i] (Config.SeedWeight for a seed example, WarmWeight for a
+// warm-start row, otherwise 1).
+func (m *Model) fitSVM(docs []sparse, ys []int, idx []int, weight []float64) {
 	k, nf := len(m.labels), len(m.names)
 	m.w = make([]float32, nf*k)
 	m.bias = make([]float32, k)
@@ -41,10 +42,7 @@ func (m *Model) fitSVM(docs []sparse, ys []int, idx []int, seed []bool) {
 	sq := make([]float64, len(idx)) // |x|² + 1 (the bias feature)
 	dg := make([]float64, len(idx)) // each example's diagonal term
 	for j, i := range idx {
-		dg[j] = diag[ys[i]]
-		if seed[i] && m.cfg.SeedWeight > 0 {
-			dg[j] /= m.cfg.SeedWeight
-		}
+		dg[j] = diag[ys[i]] / weight[i]
 		s := 1.0
 		for _, v := range docs[i].val {
 			s += float64(v) * float64(v)

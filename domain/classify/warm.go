@@ -23,9 +23,19 @@ import (
 
 // WarmExamples returns the warm-start examples of rows for cats after
 // confirmed tickets of the helpdesk's own, each labelled with its starter
-// category's current name: what a Learner with LearnerOptions.WarmStart
-// adds to ExamplesFromDatabase.
+// category's current name and marked Warm: what a Learner with
+// LearnerOptions.WarmStart adds to ExamplesFromDatabase.
 func WarmExamples(rows []starter.Row, cats []domain.Category, confirmed int) []Example {
+	return warmSample(rows, cats, confirmed, 0)
+}
+
+// warmSample is WarmExamples with at most perKey rows of each key (0: all
+// of them; below 0: none). Caps were tried (TestExperimentWarm) and not
+// kept: docs/classification.md, round 5.
+func warmSample(rows []starter.Row, cats []domain.Category, confirmed, perKey int) []Example {
+	if perKey < 0 {
+		return nil
+	}
 	names := map[string]string{}
 	for _, c := range cats {
 		if c.StarterKey != "" {
@@ -35,15 +45,30 @@ func WarmExamples(rows []starter.Row, cats []domain.Category, confirmed int) []E
 	if len(names) == 0 {
 		return nil
 	}
-	n := 0
+	have := map[string]int{} // rows of each key in the history
 	for _, r := range rows {
 		if _, ok := names[r.Key]; ok {
-			n++
+			have[r.Key]++
 		}
 	}
-	keep := n - max(confirmed, 0)
+	w := 0 // W: the warm rows learnt from with no confirmed ticket
+	share := map[string]int{}
+	for k, n := range have {
+		if perKey > 0 {
+			n = min(n, perKey)
+		}
+		share[k] = n
+		w += n
+	}
+	keep := w - max(confirmed, 0)
 	if keep <= 0 {
 		return nil
+	}
+	// Each key keeps its share of keep (rounded down), evenly spaced over
+	// its rows.
+	want := map[string]int{}
+	for k, n := range share {
+		want[k] = n * keep / w
 	}
 	out := make([]Example, 0, keep)
 	seen := map[string]int{} // rows of each key so far
@@ -53,12 +78,11 @@ func WarmExamples(rows []starter.Row, cats []domain.Category, confirmed int) []E
 			continue
 		}
 		// The j-th row of its key is kept when the count of kept rows
-		// steps up there: each key keeps keep/n of its rows, evenly
-		// spaced over them.
-		j := seen[r.Key]
+		// steps up there.
+		j, n, t := seen[r.Key], have[r.Key], want[r.Key]
 		seen[r.Key]++
-		if (j+1)*keep/n > j*keep/n {
-			out = append(out, Example{Text: r.Text, Label: name})
+		if (j+1)*t/n > j*t/n {
+			out = append(out, Example{Text: r.Text, Label: name, Warm: true})
 		}
 	}
 	return out

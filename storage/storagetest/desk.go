@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"ticketgate/domain"
 	"ticketgate/storage"
-
-	"golang.org/x/crypto/bcrypt"
 )
 
 // The fakes and helpers that the Desk's use-case tests share, in domain
@@ -190,4 +190,14 @@ func JSONValue(t testing.TB, v any) any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// User adds a user without a password, created at at.
+func User(t testing.TB, s *storage.Store, email, name string, role domain.Role, at time.Time) *domain.User {
+	t.Helper()
+	u := &domain.User{Email: email, Name: name, Role: role, CreatedAt: at, UpdatedAt: at}
+	if err := s.CreateUser(context.Background(), u); err != nil {
+		t.Fatalf("CreateUser(%s): %v", email, err)
+	}
+	return u
 }

@@ -63,7 +63,8 @@ func Open(t testing.TB, url string) *storage.Store {
 	if err != nil {
 		t.Fatalf("storage.Open: %v", err)
 	}
-	t.Cleanup(func() { s.Close() })
+	opened.Store(s, url)
+	t.Cleanup(func() { opened.Delete(s); s.Close() })
 	if _, err := s.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}

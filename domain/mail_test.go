@@ -1,103 +1,15 @@
-package main
+package domain_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/emersion/go-message/mail"
 
 	"ticketgate/domain"
-	"ticketgate/outbox"
 	"ticketgate/storage"
 	"ticketgate/storage/storagetest"
 )
-
-var mt0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-
-// setClock is a clock the test moves by hand.
-type setClock = storagetest.Clock
-
-func testComposer(t testing.TB) *outbox.Composer {
-	t.Helper()
-	c, err := outbox.NewComposer(outbox.ComposerConfig{From: "help@company.test", FromName: "IT Helpdesk",
-		HelpdeskAddress: "help@company.test", BaseURL: "http://portal.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func mailDesk(t testing.TB, st domain.Store, clock domain.Clock, relay bool) *domain.Desk {
-	return domain.NewDesk(st, clock, storagetest.Logger(t), domain.WithComposer(testComposer(t), relay))
-}
-
-func addUser(t *testing.T, st *storage.Store, email, name string, role domain.Role) *domain.User {
-	t.Helper()
-	u := &domain.User{Email: email, Name: name, Role: role, CreatedAt: mt0, UpdatedAt: mt0}
-	if err := st.CreateUser(context.Background(), u); err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
-// outboxRows returns every outbox row, oldest first, with raw bytes.
-func outboxRows(t *testing.T, st *storage.Store) []domain.OutboxMessage {
-	t.Helper()
-	ctx := context.Background()
-	list, err := st.ListOutbox(ctx, "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := make([]domain.OutboxMessage, 0, len(list))
-	for i := len(list) - 1; i >= 0; i-- {
-		m, err := st.GetOutbox(ctx, list[i].ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, *m)
-	}
-	return out
-}
-
-func mailHeader(t *testing.T, raw []byte) mail.Header {
-	t.Helper()
-	r, err := mail.CreateReader(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatalf("parse mail: %v", err)
-	}
-	return r.Header
-}
-
-// threadOK checks that msgs form one chain rooted at root: each mail
-// replies to the one before and references everything before it.
-func threadOK(t *testing.T, root string, msgs []domain.OutboxMessage) {
-	t.Helper()
-	chain := []string{}
-	if root != "" {
-		chain = append(chain, root)
-	}
-	for i, m := range msgs {
-		h := mailHeader(t, m.Raw)
-		irt, _ := h.MsgIDList("In-Reply-To")
-		refs, _ := h.MsgIDList("References")
-		if len(chain) == 0 {
-			if len(irt) != 0 || len(refs) != 0 {
-				t.Errorf("mail %d (%s) starts the thread but has In-Reply-To %v References %v", i, m.Kind, irt, refs)
-			}
-		} else if len(irt) != 1 || irt[0] != chain[len(chain)-1] || strings.Join(refs, " ") != strings.Join(chain, " ") {
-			t.Errorf("mail %d (%s): In-Reply-To %v References %v; want %s and %v", i, m.Kind, irt, refs, chain[len(chain)-1], chain)
-		}
-		id, _ := h.MessageID()
-		if id != m.MessageID {
-			t.Errorf("mail %d: Message-ID %q, row %q", i, id, m.MessageID)
-		}
-		chain = append(chain, m.MessageID)
-	}
-}
 
 // TestMailFlows runs the use cases that send mail on each database: the
 // acknowledgement, comments relayed both ways, resolution, one thread.
@@ -246,70 +158,6 @@ func TestNoComposerNoMail(t *testing.T) {
 		}
 		if rows := outboxRows(t, st); len(rows) != 0 {
 			t.Errorf("a Desk without a Composer wrote %d mails", len(rows))
-		}
-	})
-}
-
-func TestRefusalOncePerDay(t *testing.T) {
-	storagetest.EachStore(t, func(t *testing.T, st *storage.Store) {
-		ctx := context.Background()
-		clock := storagetest.NewClock(mt0)
-		d := mailDesk(t, st, clock, true)
-		for i := 0; i < 3; i++ {
-			if _, err := d.RefuseSender(ctx, "Stranger <Stranger@Elsewhere.test>"); err != nil {
-				t.Fatal(err)
-			}
-			clock.Advance(time.Hour)
-		}
-		for _, robot := range []string{"MAILER-DAEMON@elsewhere.test", "noreply@elsewhere.test", "postmaster@x.test"} {
-			if _, err := d.RefuseSender(ctx, robot); err != nil {
-				t.Fatal(err)
-			}
-		}
-		rows := outboxRows(t, st)
-		if len(rows) != 1 || rows[0].Kind != "refusal" || rows[0].To != "stranger@elsewhere.test" || rows[0].TicketID != 0 ||
-			rows[0].Status != domain.OutboxQueued || rows[0].Subject != "Your message to IT Helpdesk" {
-			t.Fatalf("refusals: %+v, want one queued to stranger@", rows)
-		}
-		clock.Advance(domain.RefusalInterval)
-		if _, err := d.RefuseSender(ctx, "stranger@elsewhere.test"); err != nil {
-			t.Fatal(err)
-		}
-		if n := len(outboxRows(t, st)); n != 2 {
-			t.Errorf("a day later: %d refusals, want 2", n)
-		}
-	})
-}
-
-// TestLongThreadReferences: References keeps the root and the newest mails,
-// ten Message-IDs at most, and In-Reply-To is always the newest.
-func TestLongThreadReferences(t *testing.T) {
-	storagetest.EachStore(t, func(t *testing.T, st *storage.Store) {
-		ctx := context.Background()
-		d := mailDesk(t, st, storagetest.NewClock(mt0), false)
-		bob := addUser(t, st, "bob@company.test", "", domain.RoleAgent)
-		tk, err := d.OpenTicket(ctx, domain.NewTicket{Subject: "long", From: "ann@company.test", MessageID: "root@x.test"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := d.Transition(ctx, tk.ID, domain.Change{To: domain.StatusAssigned, Actor: domain.SystemActor, AssigneeID: bob.ID}); err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < 12; i++ {
-			if err := d.Comment(ctx, tk.ID, domain.Actor{Email: "bob@company.test"}, "note", "portal"); err != nil {
-				t.Fatal(err)
-			}
-		}
-		rows := outboxRows(t, st)
-		h := mailHeader(t, rows[len(rows)-1].Raw)
-		refs, _ := h.MsgIDList("References")
-		irt, _ := h.MsgIDList("In-Reply-To")
-		prev := rows[len(rows)-2].MessageID
-		if len(refs) != 10 || refs[0] != "root@x.test" || refs[9] != prev || len(irt) != 1 || irt[0] != prev {
-			t.Errorf("13th mail: References %v (%d), In-Reply-To %v; want root, …, %s", refs, len(refs), irt, prev)
-		}
-		if refs[1] != rows[len(rows)-10].MessageID {
-			t.Errorf("References[1] = %s, want the 9th newest mail %s", refs[1], rows[len(rows)-10].MessageID)
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package main
+package domain_test
 
 import (
 	"context"

@@ -92,3 +92,55 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
+
+// TestOnePager: the ticket lists and the users' list end with the same
+// pager: a link per direction there is (rel "prev" and "next"), the page's
+// number, of how many when known, and the list's query kept in the links;
+// a list of one page has none.
+func TestOnePager(t *testing.T) {
+	cursor := &domain.TicketCursor{Sort: domain.SortCreated, ID: 7}
+	for _, tt := range []struct {
+		name string
+		got  pager
+		want pager
+	}{
+		{"users, one page", numberPager("/admin/users?role=agent", 1, 1), pager{Page: 1, Pages: 1}},
+		{"users, first of three", numberPager("/admin/users?role=agent", 1, 3),
+			pager{Page: 1, Pages: 3, Next: "/admin/users?page=2&role=agent"}},
+		{"users, middle", numberPager("/admin/users?q=x", 2, 3),
+			pager{Page: 2, Pages: 3, Prev: "/admin/users?page=1&q=x", Next: "/admin/users?page=3&q=x"}},
+		{"users, last", numberPager("/admin/users?", 3, 3), pager{Page: 3, Pages: 3, Prev: "/admin/users?page=2"}},
+		{"tickets, first", ticketPager("/tickets?status=open", &domain.TicketPage{Page: 1, Pages: 0, Next: cursor}),
+			pager{Page: 1, Next: "/tickets?after=" + cursor.String() + "&page=2&status=open"}},
+		{"tickets, second", ticketPager("/queue", &domain.TicketPage{Page: 2, Pages: 2, Prev: cursor}),
+			pager{Page: 2, Pages: 2, Prev: "/queue?before=" + cursor.String() + "&page=1"}},
+		{"tickets, one page", ticketPager("/queue", &domain.TicketPage{Page: 1, Pages: 1}), pager{Page: 1, Pages: 1}},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("%s: %+v, want %+v", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+// TestUsersPagerLinks: the users' list pages forward and back by the
+// pager's rel links, as the ticket lists do.
+func TestUsersPagerLinks(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		for i := range domain.UserPageSize + 1 {
+			u := &domain.User{Email: fmt.Sprintf("agent%02d@company.test", i), Role: domain.RoleAgent}
+			if err := f.st.CreateUser(context.Background(), u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		root := f.signedIn("root")
+		_, body := root.get("/admin/users?role=agent")
+		next := pageLink(body, "next")
+		if next != "/admin/users?page=2&role=agent" || pageLink(body, "prev") != "" {
+			t.Fatalf("first page: next %q, prev %q", next, pageLink(body, "prev"))
+		}
+		_, body = root.get(next)
+		if !strings.Contains(body, "Page 2 of 2") || pageLink(body, "next") != "" || pageLink(body, "prev") != "/admin/users?page=1&role=agent" {
+			t.Errorf("second page: next %q, prev %q", pageLink(body, "next"), pageLink(body, "prev"))
+		}
+	})
+}
