@@ -103,11 +103,7 @@ func authorizeOrigin(o domain.MailboxOAuth2) string {
 	case domain.ProviderGoogle:
 		raw = mailauth.GoogleAuthURL
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return ""
-	}
-	return u.Scheme + "://" + u.Host
+	return originOf(raw)
 }
 
 // allowFormsTo widens the page's form-action to the given origins: a

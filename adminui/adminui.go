@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -60,6 +61,9 @@ type Deps struct {
 	// MetricsToken, when set, is the Bearer token /metrics requires
 	// (METRICS_TOKEN); without it or with another one the answer is 401.
 	MetricsToken string
+	// SSO turns single sign-on with OpenID Connect on (see sso.go); nil
+	// leaves password sign-in only.
+	SSO *SSOConfig
 }
 
 // Handler serves every route.
@@ -81,6 +85,7 @@ type Handler struct {
 
 	testMailbox  MailboxTester // nil: no "Test connection"
 	mailboxOAuth MailboxOAuth  // nil: no Connect
+	sso          *ssoClient    // nil: no single sign-on
 
 	metricsElsewhere bool   // /metrics is not on the portal's router
 	metricsToken     string // Bearer token /metrics requires; "" none
@@ -102,6 +107,14 @@ func New(d Deps) (*Handler, error) {
 		testMailbox: d.TestMailbox, mailboxOAuth: d.MailboxOAuth}
 	if h.baseURL == "" {
 		h.baseURL = "http://localhost:8080"
+	}
+	if d.SSO != nil {
+		h.sso = &ssoClient{cfg: *d.SSO, redirect: h.baseURL + SSOCallbackPath, log: d.Log, retry: ssoRetry}
+		if h.sso.cfg.HTTPClient == nil {
+			// go-oidc fetches the JWKS with this client outside any
+			// request's deadline: it needs one of its own.
+			h.sso.cfg.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+		}
 	}
 	h.secure = strings.HasPrefix(strings.ToLower(h.baseURL), "https://")
 	if h.site == "" {

@@ -116,7 +116,11 @@ func (h *Handler) forgot(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, "forgot", forgotPage{Layout: h.layout(r, "Forgot password", ""), Error: err.Error()})
 		return
 	}
-	if err := h.desk.RequestPasswordLink(r.Context(), f.Email, clientAddr(r), h.baseURL); err != nil {
+	if h.passwordRefused(f.Email) {
+		// OIDC_ONLY: a link would sign in with a password. The answer is
+		// the same, so that it does not tell the break-glass address.
+		h.log.WarnContext(r.Context(), "password link not sent: OIDC_ONLY", slog.String("request_id", requestID(r.Context())))
+	} else if err := h.desk.RequestPasswordLink(r.Context(), f.Email, clientAddr(r), h.baseURL); err != nil {
 		h.log.ErrorContext(r.Context(), "password link not sent", slog.String("request_id", requestID(r.Context())), slog.Any("error", err))
 	}
 	h.render(w, r, http.StatusOK, "forgot", forgotPage{Layout: h.layout(r, "Forgot password", ""), Email: f.Email, Sent: true})
@@ -146,6 +150,9 @@ func (h *Handler) showReset(w http.ResponseWriter, r *http.Request, token string
 	case err != nil:
 		h.internalError(w, r, err)
 		return
+	case h.passwordRefused(u.Email):
+		h.ssoOnly(w, r)
+		return
 	}
 	status := http.StatusOK
 	if msg != "" {
@@ -161,6 +168,10 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
 	if err := f.Validate(false); err != nil {
 		u, purpose, lerr := h.desk.CheckPasswordLink(r.Context(), token)
 		h.showReset(w, r, token, u, purpose, lerr, err.Error())
+		return
+	}
+	if u, _, err := h.desk.CheckPasswordLink(r.Context(), token); err == nil && h.passwordRefused(u.Email) {
+		h.ssoOnly(w, r) // OIDC_ONLY: a password link would sign in with a password
 		return
 	}
 	_, session, _, err := h.desk.SetPasswordWithLink(r.Context(), token, f.New, clientAddr(r))

@@ -36,6 +36,8 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodGet, "/signin", "signin", public, h.signInPage)
 	page(http.MethodPost, "/signin", "signin", public, h.signIn)
 	page(http.MethodPost, "/signout", "signout", public, h.signOut)
+	page(http.MethodPost, "/signin/sso", "signin_sso", public, h.ssoStart)
+	page(http.MethodGet, SSOCallbackPath, "signin_sso_callback", public, h.ssoCallback)
 	page(http.MethodGet, "/forgot", "forgot", public, h.forgotPage)
 	page(http.MethodPost, "/forgot", "forgot", public, h.forgot)
 	page(http.MethodGet, domain.PasswordLinkPath+":token", "reset", public, h.resetPage)

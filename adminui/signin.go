@@ -37,6 +37,14 @@ type signInPage struct {
 	Email string
 	Next  string
 	Error string
+	SSO   string // "Sign in with …", "" without single sign-on
+}
+
+// signInData is the sign-in page; with single sign-on its form-action
+// also allows the provider, where the button's answer redirects.
+func (h *Handler) signInData(w http.ResponseWriter, r *http.Request, email, next, msg string) signInPage {
+	allowFormsTo(w, h.ssoOrigins())
+	return signInPage{Layout: h.layout(r, "Sign in", ""), Email: email, Next: next, Error: msg, SSO: h.ssoButton()}
 }
 
 func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
@@ -44,16 +52,20 @@ func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	h.render(w, r, http.StatusOK, "signin", signInPage{Layout: h.layout(r, "Sign in", ""), Next: r.URL.Query().Get("next")})
+	h.render(w, r, http.StatusOK, "signin", h.signInData(w, r, "", r.URL.Query().Get("next"), ""))
 }
 
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	f := newSignInForm(r)
 	again := func(status int, msg string) {
-		h.render(w, r, status, "signin", signInPage{Layout: h.layout(r, "Sign in", ""), Email: f.Email, Next: f.Next, Error: msg})
+		h.render(w, r, status, "signin", h.signInData(w, r, f.Email, f.Next, msg))
 	}
 	if err := f.Validate(); err != nil {
 		again(http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	if h.passwordRefused(f.Email) {
+		h.ssoOnly(w, r)
 		return
 	}
 	_, token, u, err := h.desk.SignIn(r.Context(), domain.SignInRequest{Email: f.Email, Password: f.Password,
@@ -70,12 +82,29 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, err)
 		return
 	}
+	if h.sso != nil && h.sso.cfg.Only && !u.IsAdmin() {
+		// OIDC_BREAK_GLASS names someone who is not (or no longer) an
+		// admin: the exception is for an admin only.
+		if err := h.desk.SignOut(r.Context(), token); err != nil {
+			h.internalError(w, r, err)
+			return
+		}
+		h.ssoOnly(w, r)
+		return
+	}
 	h.startSession(w, token)
 	next := safeNext(f.Next)
 	if u.MustChangePassword {
 		next = "/password"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// ssoOnly answers a password sign-in, or a password link, that OIDC_ONLY
+// refuses: the sign-in page with the button.
+func (h *Handler) ssoOnly(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusForbidden, "signin", h.signInData(w, r, "", "",
+		"Password sign-in is turned off here: use \""+h.ssoButton()+"\"."))
 }
 
 // retryAfter sets a throttled answer's Retry-After header to d and

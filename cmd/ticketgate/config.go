@@ -62,6 +62,21 @@ type Config struct {
 	OutboxRetention       time.Duration // 0: sent mail keeps its body for ever
 	LogLevel              slog.Level
 	LogFormat             string // text or json
+	OIDC                  OIDCConfig
+}
+
+// OIDCConfig is single sign-on with OpenID Connect (docs/sso.md); Issuer
+// "" turns it off.
+type OIDCConfig struct {
+	Issuer         string
+	ClientID       string
+	ClientSecret   string
+	Name           string
+	AllowedDomains []string
+	AdminGroup     string
+	AgentGroup     string
+	Only           bool
+	BreakGlass     string
 }
 
 // setting is one variable: its name, its default (which may depend on
@@ -323,6 +338,83 @@ var settings = []setting{
 			c.OutboxRetention = d
 			return nil
 		}},
+	{"OIDC_ISSUER", fixed(""), false, "single sign-on: the OpenID Connect issuer URL (https://…); empty turns it off", func(c *Config, v string) error {
+		c.OIDC.Issuer = v
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return errors.New("want an absolute https:// (or http://) URL")
+		}
+		return nil
+	}},
+	{"OIDC_CLIENT_ID", fixed(""), false, "single sign-on: the client (application) id registered at the provider", func(c *Config, v string) error {
+		c.OIDC.ClientID = v
+		if c.OIDC.Issuer != "" && v == "" {
+			return errors.New("required with OIDC_ISSUER")
+		}
+		return nil
+	}},
+	{"OIDC_CLIENT_SECRET", fixed(""), true, "single sign-on: the client secret", func(c *Config, v string) error {
+		c.OIDC.ClientSecret = v
+		if c.OIDC.Issuer != "" && v == "" {
+			return errors.New("required with OIDC_ISSUER")
+		}
+		return nil
+	}},
+	{"OIDC_NAME", fixed("single sign-on"), false, "single sign-on: the button says \"Sign in with\" this", func(c *Config, v string) error {
+		if strings.ContainsAny(v, "\r\n") || len(v) > 100 {
+			return errors.New("must be one line of at most 100 characters")
+		}
+		c.OIDC.Name = v
+		return nil
+	}},
+	{"OIDC_ALLOWED_DOMAINS", fixed(""), false, "single sign-on: comma-separated email domains whose people get an employee account at their first sign-on (empty: none)", func(c *Config, v string) error {
+		c.OIDC.AllowedDomains = nil
+		for _, d := range strings.Split(v, ",") {
+			d = strings.ToLower(strings.TrimSpace(d))
+			if d == "" {
+				continue
+			}
+			if strings.ContainsAny(d, "@ /*") || !strings.Contains(d, ".") && d != "localhost" {
+				return fmt.Errorf("%q is not a domain", d)
+			}
+			c.OIDC.AllowedDomains = append(c.OIDC.AllowedDomains, d)
+		}
+		return nil
+	}},
+	{"OIDC_ADMIN_GROUP", fixed(""), false, "single sign-on: members of this group (groups claim) become admins at each sign-on", func(c *Config, v string) error {
+		c.OIDC.AdminGroup = v
+		return nil
+	}},
+	{"OIDC_AGENT_GROUP", fixed(""), false, "single sign-on: members of this group (groups claim) become agents at each sign-on, unless admins", func(c *Config, v string) error {
+		c.OIDC.AgentGroup = v
+		return nil
+	}},
+	{"OIDC_ONLY", fixed("0"), false, "1 turns password sign-in off for everyone but OIDC_BREAK_GLASS", func(c *Config, v string) error {
+		switch v {
+		case "0", "":
+			c.OIDC.Only = false
+		case "1":
+			if c.OIDC.Issuer == "" {
+				return errors.New("needs OIDC_ISSUER")
+			}
+			c.OIDC.Only = true
+		default:
+			return fmt.Errorf("%q is not 0 or 1", v)
+		}
+		return nil
+	}},
+	{"OIDC_BREAK_GLASS", fixed(""), false, "the one admin address that may still sign in with a password when OIDC_ONLY=1", func(c *Config, v string) error {
+		c.OIDC.BreakGlass = ""
+		if v == "" {
+			return nil
+		}
+		var err error
+		c.OIDC.BreakGlass, err = domain.NormalizeEmail(v)
+		return stripInvalid(err)
+	}},
 	{"LOG_LEVEL", fixed("info"), false, "debug, info, warn or error", func(c *Config, v string) error {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return fmt.Errorf("%q is not debug, info, warn or error", v)

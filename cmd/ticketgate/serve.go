@@ -70,10 +70,13 @@ func (a *app) cmdServe(args []string) error {
 		BaseURL: c.BaseURL, SiteName: c.HelpdeskName, MaxUploadBytes: c.MaxMessageBytes,
 		MailIn: mail, Parse: inbox.Parse, MetricsElsewhere: c.MetricsAddr != "", MetricsToken: c.MetricsToken,
 		MailboxOAuth: &mailboxConnector{st: st, secrets: mail.secrets, resume: mail.wakers.resume, now: time.Now},
-		TestMailbox:  tester.Test})
+		TestMailbox:  tester.Test, SSO: ssoConfig(c.OIDC)})
 	if err != nil {
 		return err
 	}
+	// A provider that is down must not stop the portal: the failure is
+	// logged and sign-ons retry the discovery.
+	go web.DiscoverSSO(a.ctx)
 	ln, err := net.Listen("tcp", c.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR: %v", err)

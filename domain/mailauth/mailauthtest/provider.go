@@ -235,19 +235,26 @@ func (p *Provider) issue(w http.ResponseWriter, email string, withRefresh bool) 
 	json.NewEncoder(w).Encode(resp)
 }
 
+// ClientSecret is the client id and secret a token request (its form
+// parsed) carries, by HTTP Basic (RFC 6749 section 2.3.1: each part
+// form-encoded) or as form parameters.
+func ClientSecret(r *http.Request) (id, secret string) {
+	id, secret, ok := r.BasicAuth()
+	if ok {
+		id, _ = url.QueryUnescape(id)
+		secret, _ = url.QueryUnescape(secret)
+		return id, secret
+	}
+	return r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+}
+
 // client authenticates the OAuth2 client by HTTP Basic, form parameters
 // or a signed client assertion.
 func (p *Provider) client(r *http.Request) (Client, bool) {
 	if r.PostForm.Get("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
 		return p.assertedClient(r)
 	}
-	id, secret, ok := r.BasicAuth()
-	if ok {
-		id, _ = url.QueryUnescape(id)
-		secret, _ = url.QueryUnescape(secret)
-	} else {
-		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-	}
+	id, secret := ClientSecret(r)
 	c, known := p.clients[id]
 	return c, known && subtle.ConstantTimeCompare([]byte(c.Secret), []byte(secret)) == 1
 }
