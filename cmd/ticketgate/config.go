@@ -57,7 +57,7 @@ type Config struct {
 	ApprovalExpireAfter   time.Duration
 	ReopenWithin          time.Duration
 	OutboxMaxAttempts     int
-	WebhookAllowPrivate   bool // webhooks may go to loopback, link-local and private addresses
+	WebhookAllowPrivate   bool          // webhooks may go to loopback, link-local and private addresses
 	TriageDigestInterval  time.Duration // least time between two triage digests to one admin
 	AcksPerSenderPerHour  int           // 0: no acknowledgements
 	OutboxRetention       time.Duration // 0: sent mail keeps its body for ever
