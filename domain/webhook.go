@@ -74,9 +74,10 @@ type WebhookStore interface {
 	// ListWebhookDeliveries returns up to limit deliveries of a webhook,
 	// newest first, with their events.
 	ListWebhookDeliveries(ctx context.Context, webhookID int64, limit int) ([]WebhookDelivery, error)
-	// RedeliverWebhook queues delivery id again, due at now, with the
-	// same webhook-id and payload.
-	RedeliverWebhook(ctx context.Context, id int64, now time.Time) error
+	// RedeliverWebhook queues delivery id of webhook webhookID again, due
+	// at now, with the same webhook-id and payload; ErrNotFound if the
+	// webhook has no such delivery.
+	RedeliverWebhook(ctx context.Context, webhookID, id int64, now time.Time) error
 	// ClaimWebhookDeliveries leases up to limit due queued deliveries of
 	// enabled webhooks until leaseUntil, skipping any delivery with an
 	// earlier queued one of the same webhook and ticket (order per

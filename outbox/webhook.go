@@ -335,7 +335,7 @@ func (w *WebhookWorker) release(ctx context.Context, rest []domain.WebhookDelive
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	for i := range rest {
-		if err := w.cfg.Store.RedeliverWebhook(wctx, rest[i].ID, w.cfg.Clock.Now()); err != nil && !errors.Is(err, domain.ErrNotFound) {
+		if err := w.cfg.Store.RedeliverWebhook(wctx, rest[i].WebhookID, rest[i].ID, w.cfg.Clock.Now()); err != nil && !errors.Is(err, domain.ErrNotFound) {
 			w.cfg.Log.Warn("webhooks: release claimed delivery", slog.Int64("delivery", rest[i].ID), slog.Any("error", err))
 		}
 	}

@@ -189,10 +189,10 @@ func (s *Store) ListWebhookDeliveries(ctx context.Context, webhookID int64, limi
 }
 
 // RedeliverWebhook queues a delivery again, due now.
-func (s *Store) RedeliverWebhook(ctx context.Context, id int64, now time.Time) error {
+func (s *Store) RedeliverWebhook(ctx context.Context, webhookID, id int64, now time.Time) error {
 	res, err := s.idb.NewUpdate().Model((*deliveryRow)(nil)).
 		Set("status = ?", domain.DeliveryQueued).Set("next_attempt_at = ?", utc(now)).Set("sent_at = NULL").
-		Where("id = ?", id).Exec(ctx)
+		Where("id = ?", id).Where("webhook_id = ?", webhookID).Exec(ctx)
 	return mapErr(mustAffect(res, err), "redeliver webhook delivery %d", id)
 }
 

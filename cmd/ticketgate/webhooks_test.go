@@ -212,7 +212,7 @@ func TestWebhookDelivery(t *testing.T) {
 
 		// A redelivery is the same message: same webhook-id, same body.
 		first := ds[len(ds)-1]
-		if err := st.RedeliverWebhook(ctx, first.ID, clock.Now()); err != nil {
+		if err := st.RedeliverWebhook(ctx, wh.ID, first.ID, clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := w1.SendDue(ctx); err != nil || n != 1 {
