@@ -231,26 +231,30 @@ func (w *WebhookWorker) SendDue(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("claim webhook deliveries: %w", err)
 	}
-	failed := map[int64]bool{} // webhooks that failed in this batch: the rest of theirs wait
+	// The webhooks that failed in this batch, with their failed
+	// delivery's next attempt: the rest of their deliveries in the batch
+	// wait until then, unattempted, so a URL that is down costs one
+	// request per retry, not one per ticket.
+	failed := map[int64]time.Time{}
 	for i := range batch {
 		d := &batch[i]
 		if ctx.Err() != nil || w.cfg.Clock.Now().Sub(start) > w.cfg.Lease/2 {
-			w.release(ctx, batch[i:])
+			w.release(ctx, batch[i:], w.cfg.Clock.Now())
 			return len(batch), ctx.Err()
 		}
-		if failed[d.WebhookID] {
-			w.release(ctx, batch[i:i+1])
+		if next, ok := failed[d.WebhookID]; ok {
+			w.release(ctx, batch[i:i+1], next)
 			continue
 		}
 		status, sendErr := w.send(ctx, d)
 		if sendErr != nil && ctx.Err() != nil {
-			w.release(ctx, batch[i:])
+			w.release(ctx, batch[i:], w.cfg.Clock.Now())
 			return len(batch), ctx.Err()
 		}
-		if sendErr != nil {
-			failed[d.WebhookID] = true
-		}
 		w.record(ctx, d, status, sendErr)
+		if sendErr != nil {
+			failed[d.WebhookID] = d.NextAttemptAt
+		}
 	}
 	return len(batch), nil
 }
@@ -329,13 +333,13 @@ func (w *WebhookWorker) record(ctx context.Context, d *domain.WebhookDelivery, s
 	}
 }
 
-// release puts claimed deliveries back, due now, without counting an
+// release puts claimed deliveries back, due at due, without counting an
 // attempt.
-func (w *WebhookWorker) release(ctx context.Context, rest []domain.WebhookDelivery) {
+func (w *WebhookWorker) release(ctx context.Context, rest []domain.WebhookDelivery, due time.Time) {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	for i := range rest {
-		if err := w.cfg.Store.RedeliverWebhook(wctx, rest[i].WebhookID, rest[i].ID, w.cfg.Clock.Now()); err != nil && !errors.Is(err, domain.ErrNotFound) {
+		if err := w.cfg.Store.RedeliverWebhook(wctx, rest[i].WebhookID, rest[i].ID, due); err != nil && !errors.Is(err, domain.ErrNotFound) {
 			w.cfg.Log.Warn("webhooks: release claimed delivery", slog.Int64("delivery", rest[i].ID), slog.Any("error", err))
 		}
 	}
