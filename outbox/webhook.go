@@ -11,11 +11,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/netip"
-	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -166,61 +164,15 @@ func NewWebhookWorker(cfg WebhookWorkerConfig) *WebhookWorker {
 	if cfg.FailWindow <= 0 {
 		cfg.FailWindow = DefaultFailWindow
 	}
-	if cfg.Clock == nil {
-		cfg.Clock = domain.SystemClock{}
-	}
-	if cfg.Log == nil {
-		cfg.Log = slog.New(slog.DiscardHandler)
-	}
-	if cfg.Interval <= 0 {
-		cfg.Interval = DefaultInterval
-	}
-	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = DefaultBatchSize
-	}
-	if cfg.Lease <= 0 {
-		cfg.Lease = DefaultLease
-	}
-	if cfg.Jitter == nil {
-		cfg.Jitter = func(d time.Duration) time.Duration {
-			if d < 10 {
-				return 0
-			}
-			return rand.N(d / 10)
-		}
-	}
+	defaultPolling(&cfg.Clock, &cfg.Log, &cfg.Interval, &cfg.BatchSize, &cfg.Lease, &cfg.Jitter)
 	return &WebhookWorker{cfg: cfg}
 }
 
 // Run sends due deliveries until ctx is done, then returns nil. A panic is
 // recovered, logged with its stack and returned as an error.
-func (w *WebhookWorker) Run(ctx context.Context) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			w.cfg.Log.Error("webhook worker panicked", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
-			err = fmt.Errorf("webhook worker panicked: %v", p)
-		}
-	}()
+func (w *WebhookWorker) Run(ctx context.Context) error {
 	w.cfg.Log.Info("webhook worker started")
-	t := time.NewTicker(w.cfg.Interval)
-	defer t.Stop()
-	for {
-		for ctx.Err() == nil {
-			n, err := w.SendDue(ctx)
-			if err != nil && ctx.Err() == nil {
-				w.cfg.Log.Warn("webhooks: send due deliveries", slog.Any("error", err))
-			}
-			if err != nil || n < w.cfg.BatchSize {
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			w.cfg.Log.Info("webhook worker stopped")
-			return nil
-		case <-t.C:
-		}
-	}
+	return pollLoop(ctx, w.cfg.Log, "webhook", w.cfg.Interval, w.cfg.BatchSize, w.SendDue, nil)
 }
 
 // SendDue claims one batch of due deliveries, sends them and records each
