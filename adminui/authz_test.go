@@ -127,8 +127,9 @@ func authzMatrix(t *testing.T, f *fixture, role string) {
 	for _, key := range []string{"t1", "t2", "t3"} {
 		steps = append(steps, ticketSteps(role, key)...)
 	}
-	steps = append(steps, adminSteps(f, role)...)  // admin_users_test.go
-	steps = append(steps, cannedSteps(f, role)...) // admin_canned_test.go
+	steps = append(steps, adminSteps(f, role)...)   // admin_users_test.go
+	steps = append(steps, cannedSteps(f, role)...)  // admin_canned_test.go
+	steps = append(steps, webhookSteps(f, role)...) // admin_webhooks_test.go
 	steps = append(steps, crossAttachment(role), step{"GET", "/tickets/TKT-999999", nil, 0}, step{"GET", "/tickets/nonsense", nil, 0})
 	var forbidden []string
 	for key, can := range expect[role] {

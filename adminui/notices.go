@@ -39,18 +39,21 @@ var notices = map[string]string{
 	"mbconnected":  "The mailbox is connected. Its mail is read again now.",
 
 	// Admins: users, categories, team.
-	"usersaved":     "The user is saved.",
-	"invited":       "The invitation is on its way: the user chooses a password with the link in it (valid 1 hour).",
-	"disabled":      "The user is disabled and signed out everywhere.",
-	"enabled":       "The user is enabled again.",
-	"catsaved":      "The category is saved. The classifier learns the change.",
-	"catdeleted":    "The category is deleted.",
-	"catmerged":     "The category is merged: its tickets moved, each with a recategorized event.",
-	"starter":       "The starter set is applied. The classifier learns its categories within a minute; add approval levels and team members when you need them.",
-	"membersaved":   "The team member is saved.",
-	"memberremoved": "The team member is off the team. Their tickets stay with them.",
-	"cannedsaved":   "The canned reply is saved.",
-	"canneddeleted": "The canned reply is deleted.",
+	"usersaved":      "The user is saved.",
+	"invited":        "The invitation is on its way: the user chooses a password with the link in it (valid 1 hour).",
+	"disabled":       "The user is disabled and signed out everywhere.",
+	"enabled":        "The user is enabled again.",
+	"catsaved":       "The category is saved. The classifier learns the change.",
+	"catdeleted":     "The category is deleted.",
+	"catmerged":      "The category is merged: its tickets moved, each with a recategorized event.",
+	"starter":        "The starter set is applied. The classifier learns its categories within a minute; add approval levels and team members when you need them.",
+	"membersaved":    "The team member is saved.",
+	"memberremoved":  "The team member is off the team. Their tickets stay with them.",
+	"cannedsaved":    "The canned reply is saved.",
+	"canneddeleted":  "The canned reply is deleted.",
+	"webhooksaved":   "The webhook is saved.",
+	"webhookdeleted": "The webhook and its deliveries are deleted.",
+	"redelivered":    "The delivery is queued again: it goes out within seconds, with the same webhook-id.",
 }
 
 // notice is the success message of ?ok=code, "" for an unknown code.

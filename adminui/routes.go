@@ -65,7 +65,7 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodGet, "/queue", "queue", agentOnly, h.queue)
 	page(http.MethodPost, "/away", "away", agentOnly, h.away)
 
-	// Admin: users, categories, team members, canned replies.
+	// Admin: users, categories, team members, canned replies, webhooks.
 	page(http.MethodGet, "/admin/users", "admin_users", adminOnly, h.adminUsers)
 	page(http.MethodGet, "/admin/users/:id", "admin_user", adminOnly, h.adminUser)      // :id or "new"
 	page(http.MethodPost, "/admin/users/:id", "admin_user", adminOnly, h.adminUserSave) // :id or "new"
@@ -87,6 +87,11 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodGet, "/admin/canned/:id", "admin_canned_reply", adminOnly, h.adminCannedReply)      // :id or "new"
 	page(http.MethodPost, "/admin/canned/:id", "admin_canned_reply", adminOnly, h.adminCannedReplySave) // :id or "new"
 	page(http.MethodPost, "/admin/canned/:id/delete", "admin_canned_reply_delete", adminOnly, h.adminCannedReplyDelete)
+	page(http.MethodGet, "/admin/webhooks", "admin_webhooks", adminOnly, h.adminWebhooks)
+	page(http.MethodGet, "/admin/webhooks/:id", "admin_webhook", adminOnly, h.adminWebhook)      // :id or "new"
+	page(http.MethodPost, "/admin/webhooks/:id", "admin_webhook", adminOnly, h.adminWebhookSave) // :id or "new"
+	page(http.MethodPost, "/admin/webhooks/:id/delete", "admin_webhook_delete", adminOnly, h.adminWebhookDelete)
+	page(http.MethodPost, "/admin/webhooks/:id/redeliver/:delivery", "admin_webhook_redeliver", adminOnly, h.adminWebhookRedeliver)
 	// Admin: dashboard, tickets, mail.
 	page(http.MethodGet, "/admin", "admin_dashboard", adminOnly, h.dashboard)
 	page(http.MethodPost, "/admin/starter", "admin_starter", adminOnly, h.adminStarter)

@@ -26,6 +26,9 @@ const (
 	// MailMailboxReauth: to admins, once, when a mailbox's OAuth2 grant was
 	// refused and it must be connected again.
 	MailMailboxReauth MailKind = "mailbox_reauthorization"
+	// MailWebhookDisabled: to admins, once, when a webhook failed for
+	// 24 h and was turned off.
+	MailWebhookDisabled MailKind = "webhook_disabled"
 )
 
 // Mail is a mail to send, before it is rendered. Vars carry what the kind's

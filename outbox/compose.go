@@ -46,6 +46,7 @@ var composedKinds = []domain.MailKind{
 	domain.MailAssignedRequester,
 	domain.MailMailboxReauth,
 	domain.MailNote,
+	domain.MailWebhookDisabled,
 }
 
 // approvalKinds are mails to approvers: threads of their own, answered by
@@ -142,7 +143,8 @@ type view struct {
 	MailboxesLink   string // the admin page of mailboxes (Mail → Mailboxes)
 	// Unwatch is a watcher's link to stop following the ticket, on their
 	// copy of a mail (Vars "unwatch_token"); "" otherwise.
-	Unwatch string
+	Unwatch      string
+	WebhooksLink string // the admin page of webhooks
 }
 
 // line is one entry of a mail's list, as a template sees it.
@@ -208,7 +210,7 @@ func (c *Composer) viewOf(m domain.Mail) (view, int64) {
 	}
 	v := view{HelpdeskName: name, HelpdeskAddress: addr, ToName: oneLine(m.ToName), Vars: m.Vars,
 		TriageLink:    c.cfg.BaseURL + "/admin/tickets?status=" + string(domain.StatusTriage),
-		MailboxesLink: c.cfg.BaseURL + "/admin/mail/mailboxes"}
+		MailboxesLink: c.cfg.BaseURL + "/admin/mail/mailboxes", WebhooksLink: c.cfg.BaseURL + "/admin/webhooks"}
 	for _, l := range m.Lines {
 		v.Lines = append(v.Lines, line{Ref: oneLine(l.Ref), Subject: oneLine(l.Subject), Note: oneLine(l.Note),
 			Link: c.cfg.BaseURL + "/admin/tickets/" + url.PathEscape(l.Ref)})
@@ -248,6 +250,8 @@ func (c *Composer) viewOf(m domain.Mail) (view, int64) {
 		subject = fmt.Sprintf("Triage: %s ticket(s) waiting at %s", oneLine(n), c.cfg.FromName)
 	} else if m.Kind == domain.MailMailboxReauth {
 		subject = fmt.Sprintf("Mailbox %s must be connected again (%s)", oneLine(v.Vars["mailbox"]), c.cfg.FromName)
+	} else if m.Kind == domain.MailWebhookDisabled {
+		subject = fmt.Sprintf("Webhook %s turned off after failing for a day (%s)", oneLine(v.Vars["url"]), c.cfg.FromName)
 	} else if m.Kind == domain.MailPasswordLink {
 		subject = "Choose a new password for " + c.cfg.FromName
 		if v.Vars["purpose"] == "invite" {

@@ -83,30 +83,38 @@ func NewWorker(cfg WorkerConfig) *Worker {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = DefaultMaxAttempts
 	}
-	if cfg.Clock == nil {
-		cfg.Clock = domain.SystemClock{}
+	defaultPolling(&cfg.Clock, &cfg.Log, &cfg.Interval, &cfg.BatchSize, &cfg.Lease, &cfg.Jitter)
+	return &Worker{cfg: cfg}
+}
+
+// defaultPolling defaults the fields the mail and webhook workers share:
+// the system clock, a discarding log, DefaultInterval, DefaultBatchSize,
+// DefaultLease and a jitter uniform in [0, d/10).
+func defaultPolling(clock *domain.Clock, log **slog.Logger, interval *time.Duration, batch *int, lease *time.Duration,
+	jitter *func(time.Duration) time.Duration) {
+	if *clock == nil {
+		*clock = domain.SystemClock{}
 	}
-	if cfg.Log == nil {
-		cfg.Log = slog.New(slog.DiscardHandler)
+	if *log == nil {
+		*log = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Interval <= 0 {
-		cfg.Interval = DefaultInterval
+	if *interval <= 0 {
+		*interval = DefaultInterval
 	}
-	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = DefaultBatchSize
+	if *batch <= 0 {
+		*batch = DefaultBatchSize
 	}
-	if cfg.Lease <= 0 {
-		cfg.Lease = DefaultLease
+	if *lease <= 0 {
+		*lease = DefaultLease
 	}
-	if cfg.Jitter == nil {
-		cfg.Jitter = func(d time.Duration) time.Duration {
+	if *jitter == nil {
+		*jitter = func(d time.Duration) time.Duration {
 			if d < 10 {
 				return 0
 			}
 			return rand.N(d / 10)
 		}
 	}
-	return &Worker{cfg: cfg}
 }
 
 // Backoff is the delay before the next attempt after n failed ones,
@@ -124,30 +132,41 @@ func Backoff(n int) time.Duration {
 
 // Run sends due mail until ctx is done, then returns nil. A panic is
 // recovered, logged with its stack and returned as an error.
-func (w *Worker) Run(ctx context.Context) (err error) {
+func (w *Worker) Run(ctx context.Context) error {
+	w.cfg.Log.Info("outbox worker started", slog.Int("max_attempts", w.cfg.MaxAttempts))
+	return pollLoop(ctx, w.cfg.Log, "outbox", w.cfg.Interval, w.cfg.BatchSize, w.SendDue, w.updateGauges)
+}
+
+// pollLoop runs sendDue every interval, and again at once while it
+// claims full batches, then after (if not nil), until ctx is done; then
+// it returns nil. A panic is recovered, logged with its stack and
+// returned as an error. name names the worker in its log lines.
+func pollLoop(ctx context.Context, log *slog.Logger, name string, interval time.Duration, batch int,
+	sendDue func(context.Context) (int, error), after func(context.Context)) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			w.cfg.Log.Error("outbox worker panicked", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
-			err = fmt.Errorf("outbox worker panicked: %v", p)
+			log.Error(name+" worker panicked", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+			err = fmt.Errorf("%s worker panicked: %v", name, p)
 		}
 	}()
-	w.cfg.Log.Info("outbox worker started", slog.Int("max_attempts", w.cfg.MaxAttempts))
-	t := time.NewTicker(w.cfg.Interval)
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		for ctx.Err() == nil {
-			n, err := w.SendDue(ctx)
+			n, err := sendDue(ctx)
 			if err != nil && ctx.Err() == nil {
-				w.cfg.Log.Warn("outbox: send due mail", slog.Any("error", err))
+				log.Warn(name+": send due", slog.Any("error", err))
 			}
-			if err != nil || n < w.cfg.BatchSize {
+			if err != nil || n < batch {
 				break
 			}
 		}
-		w.updateGauges(ctx)
+		if after != nil {
+			after(ctx)
+		}
 		select {
 		case <-ctx.Done():
-			w.cfg.Log.Info("outbox worker stopped")
+			log.Info(name + " worker stopped")
 			return nil
 		case <-t.C:
 		}

@@ -57,6 +57,7 @@ type Config struct {
 	ApprovalExpireAfter   time.Duration
 	ReopenWithin          time.Duration
 	OutboxMaxAttempts     int
+	WebhookAllowPrivate   bool          // webhooks may go to loopback, link-local and private addresses
 	TriageDigestInterval  time.Duration // least time between two triage digests to one admin
 	AcksPerSenderPerHour  int           // 0: no acknowledgements
 	OutboxRetention       time.Duration // 0: sent mail keeps its body for ever
@@ -304,6 +305,15 @@ var settings = []setting{
 		c.OutboxMaxAttempts = n
 		return nil
 	}},
+	{"WEBHOOK_ALLOW_PRIVATE", fixed("0"), false, "1: webhooks may be sent to loopback, link-local and private addresses (tests, a receiver on the same network)",
+		func(c *Config, v string) error {
+			switch v {
+			case "0", "1":
+				c.WebhookAllowPrivate = v == "1"
+				return nil
+			}
+			return fmt.Errorf("%q is not 0 or 1", v)
+		}},
 	{"TRIAGE_DIGEST_INTERVAL", fixed(domain.DefaultTriageDigestInterval.String()), false,
 		"at most one mail per admin per this interval lists the tickets waiting in triage, when something new waits (at least 1m)",
 		func(c *Config, v string) error {

@@ -104,6 +104,7 @@ func (a *app) cmdServe(args []string) error {
 		return err
 	}
 	workers.add(stopOutbox)
+	workers.add(startWebhooks(a.ctx, c, st, desk, log))
 	ctx, cancel := context.WithCancel(a.ctx)
 	defer cancel()
 	waitMail := mail.run(ctx, log)
