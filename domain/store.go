@@ -33,6 +33,7 @@ type Store interface {
 	DashboardStore   // store_dashboard.go
 	MailboxStore     // store_mailboxes.go
 	CannedReplyStore // store_canned.go
+	APITokenStore    // store_api.go
 }
 
 // UserStore keeps users.
