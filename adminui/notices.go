@@ -48,6 +48,7 @@ var notices = map[string]string{
 	"memberremoved": "The team member is off the team. Their tickets stay with them.",
 	"cannedsaved":   "The canned reply is saved.",
 	"canneddeleted": "The canned reply is deleted.",
+	"tokenrevoked":  "The API token is revoked: it no longer works.",
 }
 
 // notice is the success message of ?ok=code, "" for an unknown code.

@@ -81,6 +81,9 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodGet, "/admin/canned/:id", "admin_canned_reply", adminOnly, h.adminCannedReply)      // :id or "new"
 	page(http.MethodPost, "/admin/canned/:id", "admin_canned_reply", adminOnly, h.adminCannedReplySave) // :id or "new"
 	page(http.MethodPost, "/admin/canned/:id/delete", "admin_canned_reply_delete", adminOnly, h.adminCannedReplyDelete)
+	page(http.MethodGet, "/admin/tokens", "admin_tokens", adminOnly, h.adminTokens)
+	page(http.MethodPost, "/admin/tokens", "admin_tokens", adminOnly, h.adminTokenCreate)
+	page(http.MethodPost, "/admin/tokens/:id/revoke", "admin_token_revoke", adminOnly, h.adminTokenRevoke)
 	// Admin: dashboard, tickets, mail.
 	page(http.MethodGet, "/admin", "admin_dashboard", adminOnly, h.dashboard)
 	page(http.MethodPost, "/admin/starter", "admin_starter", adminOnly, h.adminStarter)
