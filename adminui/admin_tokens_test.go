@@ -12,7 +12,6 @@ import (
 	"ticketgate/domain"
 )
 
-
 // TestAdminTokens: only admins reach the tokens page; a token is shown
 // once, works for its user, and stops when revoked; a bad form says why;
 // posts without the CSRF token change nothing.
