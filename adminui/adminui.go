@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -60,6 +61,12 @@ type Deps struct {
 	// MetricsToken, when set, is the Bearer token /metrics requires
 	// (METRICS_TOKEN); without it or with another one the answer is 401.
 	MetricsToken string
+	// HelpdeskAddress is HELPDESK_ADDRESS, the default mailbox's address a
+	// ticket of the API shows as its mailbox (as `ticket show --json` does).
+	HelpdeskAddress string
+	// APIRate is API_RATE, the requests a second each API token may make
+	// (a burst of twice that); 0 means DefaultAPIRate.
+	APIRate float64
 }
 
 // Handler serves every route.
@@ -84,6 +91,10 @@ type Handler struct {
 
 	metricsElsewhere bool   // /metrics is not on the portal's router
 	metricsToken     string // Bearer token /metrics requires; "" none
+
+	helpdesk string        // HELPDESK_ADDRESS, for the API's tickets
+	apiLimit *tokenBuckets // API_RATE per API token
+	api      http.Handler  // /api/v1 (api.go)
 }
 
 // New returns the web handler with its routes and middleware. It fails if
@@ -116,7 +127,11 @@ func New(d Deps) (*Handler, error) {
 	if h.templates, err = parseTemplates(h.static); err != nil {
 		return nil, err
 	}
-	h.router = h.recoverer(h.requestLog(securityHeaders(h.sessions(h.csrf(h.routes())))))
+	h.helpdesk = d.HelpdeskAddress
+	h.apiLimit = newTokenBuckets(d.APIRate, time.Now)
+	h.api = h.apiRoutes()
+	// The API reads no cookie: it takes the path before sessions and CSRF.
+	h.router = h.recoverer(h.requestLog(securityHeaders(h.apiOr(h.sessions(h.csrf(h.routes()))))))
 	return h, nil
 }
 
