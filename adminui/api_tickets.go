@@ -248,6 +248,9 @@ func (h *Handler) apiCategory(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		_, err := h.desk.Categorize(r.Context(), id, in.Category, apiActor(u))
+		if errors.Is(err, domain.ErrNotFound) { // the ticket was there a moment ago: the category is not
+			return domain.FieldErrors{"category": "there is no category " + in.Category}
+		}
 		return fieldOf(err, "category")
 	})
 }
