@@ -45,24 +45,11 @@ func TestOpenAPI(t *testing.T) {
 		covered := map[string]bool{}
 		call := func(op, token, method, path string, body any, want int, headers ...string) {
 			t.Helper()
-			var raw []byte
-			if body != nil {
-				raw, _ = json.Marshal(body)
-			}
 			res := f.api(token, method, path, body, headers...)
 			if res.status != want {
 				t.Errorf("%s %s = %d, want %d: %s", method, path, res.status, want, res.body)
 			}
-			req, _ := http.NewRequest(method, f.srv.URL+path, bytes.NewReader(raw))
-			if body != nil {
-				req.Header.Set("Content-Type", "application/json")
-			}
-			if token != "" {
-				req.Header.Set("Authorization", "Bearer "+token)
-			}
-			for i := 0; i+1 < len(headers); i += 2 {
-				req.Header.Set(headers[i], headers[i+1])
-			}
+			req := f.apiRequest(token, method, path, body, headers...) // the same request again, for the validator
 			resp := &http.Response{StatusCode: res.status, Header: res.header, Body: io.NopCloser(bytes.NewReader(res.body)), Request: req}
 			validate := v.ValidateHttpRequestResponse
 			if token == "" { // the document requires the token: that request is the one refused

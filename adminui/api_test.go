@@ -34,6 +34,19 @@ func (a apiResult) json(t testing.TB) map[string]any {
 // body as JSON when not nil, and the extra headers.
 func (f *fixture) api(token, method, path string, body any, headers ...string) apiResult {
 	f.t.Helper()
+	req := f.apiRequest(token, method, path, body, headers...)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return apiResult{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// apiRequest is the request f.api sends.
+func (f *fixture) apiRequest(token, method, path string, body any, headers ...string) *http.Request {
+	f.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -55,13 +68,7 @@ func (f *fixture) api(token, method, path string, body any, headers ...string) a
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		f.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return apiResult{status: resp.StatusCode, header: resp.Header, body: b}
+	return req
 }
 
 // apiToken makes a token for the fixture's user name.
