@@ -64,6 +64,12 @@ type Deps struct {
 	// SSO turns single sign-on with OpenID Connect on (see sso.go); nil
 	// leaves password sign-in only.
 	SSO *SSOConfig
+	// HelpdeskAddress is HELPDESK_ADDRESS, the default mailbox's address a
+	// ticket of the API shows as its mailbox (as `ticket show --json` does).
+	HelpdeskAddress string
+	// APIRate is API_RATE, the requests a second each API token may make
+	// (a burst of twice that); 0 means DefaultAPIRate.
+	APIRate float64
 }
 
 // Handler serves every route.
@@ -89,6 +95,10 @@ type Handler struct {
 
 	metricsElsewhere bool   // /metrics is not on the portal's router
 	metricsToken     string // Bearer token /metrics requires; "" none
+
+	helpdesk string        // HELPDESK_ADDRESS, for the API's tickets
+	apiLimit *tokenBuckets // API_RATE per API token
+	api      http.Handler  // /api/v1 (api.go)
 }
 
 // New returns the web handler with its routes and middleware. It fails if
@@ -129,7 +139,11 @@ func New(d Deps) (*Handler, error) {
 	if h.templates, err = parseTemplates(h.static); err != nil {
 		return nil, err
 	}
-	h.router = h.recoverer(h.requestLog(securityHeaders(h.sessions(h.csrf(h.routes())))))
+	h.helpdesk = d.HelpdeskAddress
+	h.apiLimit = newTokenBuckets(d.APIRate, time.Now)
+	h.api = h.apiRoutes()
+	// The API reads no cookie: it takes the path before sessions and CSRF.
+	h.router = h.recoverer(h.requestLog(securityHeaders(h.apiOr(h.sessions(h.csrf(h.routes()))))))
 	return h, nil
 }
 

@@ -54,6 +54,7 @@ var notices = map[string]string{
 	"webhooksaved":   "The webhook is saved.",
 	"webhookdeleted": "The webhook and its deliveries are deleted.",
 	"redelivered":    "The delivery is queued again: it goes out within seconds, with the same webhook-id.",
+	"tokenrevoked":   "The API token is revoked: it no longer works.",
 }
 
 // notice is the success message of ?ok=code, "" for an unknown code.

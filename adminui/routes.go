@@ -92,6 +92,9 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodPost, "/admin/webhooks/:id", "admin_webhook", adminOnly, h.adminWebhookSave) // :id or "new"
 	page(http.MethodPost, "/admin/webhooks/:id/delete", "admin_webhook_delete", adminOnly, h.adminWebhookDelete)
 	page(http.MethodPost, "/admin/webhooks/:id/redeliver/:delivery", "admin_webhook_redeliver", adminOnly, h.adminWebhookRedeliver)
+	page(http.MethodGet, "/admin/tokens", "admin_tokens", adminOnly, h.adminTokens)
+	page(http.MethodPost, "/admin/tokens", "admin_tokens", adminOnly, h.adminTokenCreate)
+	page(http.MethodPost, "/admin/tokens/:id/revoke", "admin_token_revoke", adminOnly, h.adminTokenRevoke)
 	// Admin: dashboard, tickets, mail.
 	page(http.MethodGet, "/admin", "admin_dashboard", adminOnly, h.dashboard)
 	page(http.MethodPost, "/admin/starter", "admin_starter", adminOnly, h.adminStarter)

@@ -35,6 +35,7 @@ type Store interface {
 	CannedReplyStore // store_canned.go
 	WatcherStore     // watchers.go
 	WebhookStore     // webhook.go
+	APITokenStore    // store_api.go
 }
 
 // UserStore keeps users.

@@ -24,8 +24,9 @@ import (
 type Config struct {
 	DatabaseURL           string
 	HTTPAddr              string
-	MetricsAddr           string // "" serves /metrics on HTTPAddr
-	MetricsToken          string // Bearer token /metrics requires; "" none
+	MetricsAddr           string  // "" serves /metrics on HTTPAddr
+	MetricsToken          string  // Bearer token /metrics requires; "" none
+	APIRate               float64 // API_RATE: requests a second per API token
 	BaseURL               string
 	AdminEmail            string
 	HelpdeskAddress       string
@@ -131,6 +132,14 @@ var settings = []setting{
 				return errors.New("must not hold spaces or control characters")
 			}
 		}
+		return nil
+	}},
+	{"API_RATE", fixed("10"), false, "requests a second each API token may make, with a burst of twice that (429 past it)", func(c *Config, v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 || f > 1e6 || f != f {
+			return errors.New("want a number of requests a second above 0, like 10 or 0.5")
+		}
+		c.APIRate = f
 		return nil
 	}},
 	{"BASE_URL", fixed("http://localhost:8080"), false, "the portal's public URL, used in mails and for Secure cookies", func(c *Config, v string) error {

@@ -70,7 +70,7 @@ func (a *app) cmdServe(args []string) error {
 		BaseURL: c.BaseURL, SiteName: c.HelpdeskName, MaxUploadBytes: c.MaxMessageBytes,
 		MailIn: mail, Parse: inbox.Parse, MetricsElsewhere: c.MetricsAddr != "", MetricsToken: c.MetricsToken,
 		MailboxOAuth: &mailboxConnector{st: st, secrets: mail.secrets, resume: mail.wakers.resume, now: time.Now},
-		TestMailbox:  tester.Test, SSO: ssoConfig(c.OIDC)})
+		TestMailbox:  tester.Test, SSO: ssoConfig(c.OIDC), HelpdeskAddress: c.HelpdeskAddress, APIRate: c.APIRate})
 	if err != nil {
 		return err
 	}

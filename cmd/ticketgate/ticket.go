@@ -25,69 +25,6 @@ func (a *app) cmdTicket(args []string) error {
 	return usagef("unknown action %q: want list or show", args[0])
 }
 
-// ticketJSON is a ticket as `ticket list --json` prints it (docs/design.md
-// "JSON of the commands"): other tools read these names.
-type ticketJSON struct {
-	ID             int64               `json:"id"`
-	Ref            string              `json:"ref"`
-	Subject        string              `json:"subject"`
-	Status         string              `json:"status"`
-	ApprovalLevel  *int                `json:"approval_level"`
-	Category       *string             `json:"category"`
-	Classification *classificationJSON `json:"classification"`
-	Requester      string              `json:"requester"`
-	Assignee       *string             `json:"assignee"`
-	// Mailbox is the address the ticket came in on: HELPDESK_ADDRESS for
-	// the default mailbox (never null: every ticket came in somewhere).
-	Mailbox   string `json:"mailbox"`
-	CreatedAt string `json:"created_at"`
-	UpdatedAt string `json:"updated_at"`
-}
-
-type classificationJSON struct {
-	Method     string  `json:"method"`
-	Confidence float64 `json:"confidence"`
-}
-
-// ticketDetailJSON is `ticket show --json`: the list fields and more.
-type ticketDetailJSON struct {
-	ticketJSON
-	Body        string           `json:"body"`
-	Events      []eventJSON      `json:"events"`
-	Approvals   []approvalJSON   `json:"approvals"`
-	Attachments []attachmentJSON `json:"attachments"`
-	// Watchers are the addresses that follow the ticket (issue 17).
-	Watchers []string `json:"watchers"`
-}
-
-type eventJSON struct {
-	At     string `json:"at"`
-	Kind   string `json:"kind"`
-	Actor  string `json:"actor"`
-	Detail string `json:"detail"`
-	// Internal is true on an internal note (kind note), which the
-	// requester never sees; absent on every other event.
-	Internal bool `json:"internal,omitempty"`
-}
-
-type approvalJSON struct {
-	Level     int     `json:"level"`
-	Rule      string  `json:"rule"`
-	Approver  string  `json:"approver"`
-	Decision  string  `json:"decision"`
-	Via       *string `json:"via"`
-	DecidedAt *string `json:"decided_at"`
-	Comment   string  `json:"comment"`
-}
-
-type attachmentJSON struct {
-	Name        string `json:"name"`
-	ContentType string `json:"content_type"`
-	Size        int64  `json:"size"`
-	// Internal is true on a file of an internal note; absent otherwise.
-	Internal bool `json:"internal,omitempty"`
-}
-
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func optString(s string) *string {
@@ -95,46 +32,6 @@ func optString(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-// toTicketJSON is t as JSON; helpdesk is HELPDESK_ADDRESS, the address of
-// the default mailbox.
-func toTicketJSON(t *domain.Ticket, helpdesk string) ticketJSON {
-	j := ticketJSON{ID: t.ID, Ref: t.Ref(), Subject: t.Subject, Status: string(t.Status), Category: optString(t.Category),
-		Requester: t.Requester, Assignee: optString(t.Assignee), Mailbox: cmp.Or(t.Mailbox, helpdesk),
-		CreatedAt: rfc3339(t.CreatedAt), UpdatedAt: rfc3339(t.UpdatedAt)}
-	if t.ApprovalLevel > 0 {
-		lvl := t.ApprovalLevel
-		j.ApprovalLevel = &lvl
-	}
-	if t.ClassMethod != "" {
-		j.Classification = &classificationJSON{Method: t.ClassMethod, Confidence: t.ClassConfidence}
-	}
-	return j
-}
-
-func toDetailJSON(d *domain.TicketDetail, helpdesk string) ticketDetailJSON {
-	j := ticketDetailJSON{ticketJSON: toTicketJSON(&d.Ticket, helpdesk), Body: d.Ticket.Body,
-		Events: []eventJSON{}, Approvals: []approvalJSON{}, Attachments: []attachmentJSON{}, Watchers: []string{}}
-	for _, w := range d.Watchers {
-		j.Watchers = append(j.Watchers, w.Email)
-	}
-	for _, e := range d.Events {
-		j.Events = append(j.Events, eventJSON{At: rfc3339(e.At), Kind: string(e.Kind), Actor: e.Actor, Detail: e.Detail, Internal: e.Internal()})
-	}
-	for _, ap := range d.Approvals {
-		aj := approvalJSON{Level: ap.Level, Rule: string(ap.Rule), Approver: ap.Approver, Decision: string(ap.Decision),
-			Via: optString(string(ap.Via)), Comment: ap.Comment}
-		if ap.DecidedAt != nil {
-			s := rfc3339(*ap.DecidedAt)
-			aj.DecidedAt = &s
-		}
-		j.Approvals = append(j.Approvals, aj)
-	}
-	for _, at := range d.Attachments {
-		j.Attachments = append(j.Attachments, attachmentJSON{Name: at.Name, ContentType: at.ContentType, Size: at.Size, Internal: at.Internal})
-	}
-	return j
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -174,9 +71,9 @@ func (a *app) ticketList(args []string) error {
 		return err
 	}
 	if *asJSON {
-		out := make([]ticketJSON, len(tickets))
+		out := make([]domain.TicketJSON, len(tickets))
 		for i := range tickets {
-			out[i] = toTicketJSON(&tickets[i], e.c.HelpdeskAddress)
+			out[i] = domain.NewTicketJSON(&tickets[i], e.c.HelpdeskAddress)
 		}
 		return writeJSON(a.stdout, out)
 	}
@@ -221,7 +118,7 @@ func (a *app) ticketShow(args []string) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(a.stdout, toDetailJSON(detail, e.c.HelpdeskAddress))
+		return writeJSON(a.stdout, domain.NewTicketDetailJSON(detail, e.c.HelpdeskAddress))
 	}
 	t := detail.Ticket
 	w := a.stdout

@@ -1,0 +1,125 @@
+package domain
+
+import (
+	"cmp"
+	"time"
+)
+
+// TicketJSON is a ticket as `ticket list --json` prints it and the REST
+// API sends it (docs/design.md "JSON of the commands"): other tools read
+// these names, so both build it here.
+type TicketJSON struct {
+	ID             int64               `json:"id"`
+	Ref            string              `json:"ref"`
+	Subject        string              `json:"subject"`
+	Status         string              `json:"status"`
+	ApprovalLevel  *int                `json:"approval_level"`
+	Category       *string             `json:"category"`
+	Classification *ClassificationJSON `json:"classification"`
+	Requester      string              `json:"requester"`
+	Assignee       *string             `json:"assignee"`
+	// Mailbox is the address the ticket came in on: HELPDESK_ADDRESS for
+	// the default mailbox (never null: every ticket came in somewhere).
+	Mailbox   string `json:"mailbox"`
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
+}
+
+// ClassificationJSON is a part of TicketJSON or TicketDetailJSON.
+type ClassificationJSON struct {
+	Method     string  `json:"method"`
+	Confidence float64 `json:"confidence"`
+}
+
+// TicketDetailJSON is `ticket show --json` and GET /api/v1/tickets/{ref}:
+// the list fields and more.
+type TicketDetailJSON struct {
+	TicketJSON
+	Body        string           `json:"body"`
+	Events      []EventJSON      `json:"events"`
+	Approvals   []ApprovalJSON   `json:"approvals"`
+	Attachments []AttachmentJSON `json:"attachments"`
+	// Watchers are the addresses that follow the ticket (issue 17).
+	Watchers []string `json:"watchers"`
+}
+
+// EventJSON is a part of TicketJSON or TicketDetailJSON.
+type EventJSON struct {
+	At     string `json:"at"`
+	Kind   string `json:"kind"`
+	Actor  string `json:"actor"`
+	Detail string `json:"detail"`
+	// Internal is true on an internal note (kind note), which the
+	// requester never sees; absent on every other event.
+	Internal bool `json:"internal,omitempty"`
+}
+
+// ApprovalJSON is a part of TicketJSON or TicketDetailJSON.
+type ApprovalJSON struct {
+	Level     int     `json:"level"`
+	Rule      string  `json:"rule"`
+	Approver  string  `json:"approver"`
+	Decision  string  `json:"decision"`
+	Via       *string `json:"via"`
+	DecidedAt *string `json:"decided_at"`
+	Comment   string  `json:"comment"`
+}
+
+// AttachmentJSON is a part of TicketJSON or TicketDetailJSON.
+type AttachmentJSON struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	// Internal is true on a file of an internal note; absent otherwise.
+	Internal bool `json:"internal,omitempty"`
+}
+
+// NewTicketJSON is t as JSON; helpdesk is HELPDESK_ADDRESS, the address of
+// the default mailbox.
+func NewTicketJSON(t *Ticket, helpdesk string) TicketJSON {
+	j := TicketJSON{ID: t.ID, Ref: t.Ref(), Subject: t.Subject, Status: string(t.Status), Category: jsonString(t.Category),
+		Requester: t.Requester, Assignee: jsonString(t.Assignee), Mailbox: cmp.Or(t.Mailbox, helpdesk),
+		CreatedAt: jsonTime(t.CreatedAt), UpdatedAt: jsonTime(t.UpdatedAt)}
+	if t.ApprovalLevel > 0 {
+		lvl := t.ApprovalLevel
+		j.ApprovalLevel = &lvl
+	}
+	if t.ClassMethod != "" {
+		j.Classification = &ClassificationJSON{Method: t.ClassMethod, Confidence: t.ClassConfidence}
+	}
+	return j
+}
+
+// NewTicketDetailJSON is d as JSON; helpdesk as for NewTicketJSON.
+func NewTicketDetailJSON(d *TicketDetail, helpdesk string) TicketDetailJSON {
+	j := TicketDetailJSON{TicketJSON: NewTicketJSON(&d.Ticket, helpdesk), Body: d.Ticket.Body,
+		Events: []EventJSON{}, Approvals: []ApprovalJSON{}, Attachments: []AttachmentJSON{}, Watchers: []string{}}
+	for _, w := range d.Watchers {
+		j.Watchers = append(j.Watchers, w.Email)
+	}
+	for _, e := range d.Events {
+		j.Events = append(j.Events, EventJSON{At: jsonTime(e.At), Kind: string(e.Kind), Actor: e.Actor, Detail: e.Detail, Internal: e.Internal()})
+	}
+	for _, ap := range d.Approvals {
+		aj := ApprovalJSON{Level: ap.Level, Rule: string(ap.Rule), Approver: ap.Approver, Decision: string(ap.Decision),
+			Via: jsonString(string(ap.Via)), Comment: ap.Comment}
+		if ap.DecidedAt != nil {
+			s := jsonTime(*ap.DecidedAt)
+			aj.DecidedAt = &s
+		}
+		j.Approvals = append(j.Approvals, aj)
+	}
+	for _, at := range d.Attachments {
+		j.Attachments = append(j.Attachments, AttachmentJSON{Name: at.Name, ContentType: at.ContentType, Size: at.Size, Internal: at.Internal})
+	}
+	return j
+}
+
+func jsonTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func jsonString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

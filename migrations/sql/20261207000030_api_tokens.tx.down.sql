@@ -1,0 +1,3 @@
+DROP TABLE api_idempotency;
+--bun:split
+DROP TABLE api_tokens;
