@@ -34,6 +34,7 @@ type Store interface {
 	MailboxStore     // store_mailboxes.go
 	CannedReplyStore // store_canned.go
 	WatcherStore     // watchers.go
+	MergeStore       // merge.go
 }
 
 // UserStore keeps users.

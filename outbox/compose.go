@@ -46,6 +46,7 @@ var composedKinds = []domain.MailKind{
 	domain.MailAssignedRequester,
 	domain.MailMailboxReauth,
 	domain.MailNote,
+	domain.MailMerged,
 }
 
 // approvalKinds are mails to approvers: threads of their own, answered by
