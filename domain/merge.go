@@ -22,6 +22,7 @@ import (
 //   - B is closed (whatever its status; a closed B stays closed) with a
 //     merged event naming A, and keeps A's id (Ticket.MergedInto): a reply
 //     to B's thread, or with B's [TKT-n] tag, lands on A (followMerge).
+//     Tickets merged into B before now lead to A as well: one hop always.
 //     A gets a merged_in event naming B.
 //   - The approvals of B still out are cancelled, an approval_cancelled
 //     event each: B no longer waits for approval, so no decision on them
@@ -57,8 +58,10 @@ var mergedKinds = []EventKind{EventCommented, EventNote}
 type MergeStore interface {
 	// MergeTickets moves the events of kinds and the attachments of ticket
 	// from to ticket into, each event keeping its time with MergedFrom set
-	// to from, and sets from's MergedInto to into; ErrConflict when from
-	// is merged already. It returns how many events moved.
+	// to from, and sets from's MergedInto to into, and that of the
+	// tickets merged into from before (so that a merged ticket leads to
+	// its ticket in one hop); ErrConflict when from is merged already. It
+	// returns how many events moved.
 	MergeTickets(ctx context.Context, from, into int64, kinds []EventKind) (int, error)
 }
 
@@ -73,7 +76,7 @@ func (d *Desk) MergeAs(ctx context.Context, u *User, from, into int64) error {
 		if err != nil {
 			return err
 		}
-		if !mayNote(u, b) {
+		if !mayNote(u, b) { // TicketAccess.Merge, but for a merged b: mergeRefusal says why
 			return ErrForbidden
 		}
 		if from == into {

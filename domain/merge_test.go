@@ -154,5 +154,13 @@ func TestMerge(t *testing.T) {
 		if err := d.Decide(ctx, tw.Approvals[0].ID, domain.DecisionApproved, "", watchAdmin); !errors.Is(err, domain.ErrConflict) {
 			t.Errorf("a decision on a cancelled approval: %v", err)
 		}
+
+		// C, with W merged into it, merged into A: W leads to A in one hop.
+		if err := d.Merge(ctx, c, a, domain.SystemActor); err != nil {
+			t.Fatal(err)
+		}
+		if tw, _ := d.Ticket(ctx, w); tw.Ticket.MergedInto != a {
+			t.Errorf("W merged into %d after its ticket was merged into A (%d)", tw.Ticket.MergedInto, a)
+		}
 	})
 }

@@ -40,5 +40,10 @@ func (s *Store) MergeTickets(ctx context.Context, from, into int64, kinds []doma
 	if isNotFoundErr(err) {
 		return 0, mapErr(domain.ErrConflict, "merge %s: it is merged already", domain.FormatRef(from))
 	}
-	return moved, mapErr(err, "merge %s", domain.FormatRef(from))
+	if err != nil {
+		return 0, mapErr(err, "merge %s", domain.FormatRef(from))
+	}
+	// The tickets merged into from earlier now lead to into: one hop.
+	_, err = s.idb.NewUpdate().Model((*ticketRow)(nil)).Set("merged_into = ?", into).Where("merged_into = ?", from).Exec(ctx)
+	return moved, mapErr(err, "merge the tickets merged into %s", domain.FormatRef(from))
 }

@@ -5,3 +5,7 @@
 ALTER TABLE tickets ADD COLUMN merged_into BIGINT;
 --bun:split
 ALTER TABLE events ADD COLUMN merged_from BIGINT;
+--bun:split
+-- The tickets merged into one, when that one is merged in turn (rare:
+-- a partial index of the few merged tickets).
+CREATE INDEX tickets_merged_into ON tickets (merged_into) WHERE merged_into IS NOT NULL;
