@@ -86,8 +86,15 @@ func TestMerge(t *testing.T) {
 			t.Errorf("A's watchers = %v, want carl and dave", got)
 		}
 		// One mail to each requester, in their ticket's thread.
-		if got := recipients(sentMail(t, s, b, domain.MailMerged)); !slices.Equal(got, []string{"carl@company.test"}) {
-			t.Errorf("merge mail of B to %v", got)
+		mb := sentMail(t, s, b, domain.MailMerged)
+		if got := recipients(mb); !slices.Equal(got, []string{"carl@company.test"}) {
+			t.Fatalf("merge mail of B to %v", got)
+		}
+		if h := header(t, mb[0].Raw); !strings.Contains(h.Get("References"), "b1@mail.test") || !strings.Contains(h.Get("Subject"), domain.FormatRef(b)) {
+			t.Errorf("B's merge mail is out of B's thread: References %q, Subject %q", h.Get("References"), h.Get("Subject"))
+		}
+		if body := string(mb[0].Raw); !strings.Contains(body, "merged into "+domain.FormatRef(a)) {
+			t.Errorf("B's merge mail does not say where B went:\n%s", body)
 		}
 		ms := sentMail(t, s, a, domain.MailMerged)
 		if got := recipients(ms); !slices.Equal(got, []string{"ann@company.test"}) {
@@ -111,6 +118,11 @@ func TestMerge(t *testing.T) {
 		}
 		if e := lastEventOf(t, d, a, domain.EventCommented); e == nil || e.Detail != "Still smoking." || e.Actor != "carl@company.test" {
 			t.Errorf("A's last comment = %+v", e)
+		}
+		// And so does a reply to the merge mail itself, B's newest.
+		mid := strings.Trim(header(t, mb[0].Raw).Get("Message-Id"), "<>")
+		if o := receive1(t, d, threadReply("b4@mail.test", "carl@company.test", mid, "Thanks.")); o.Kind != domain.OutcomeComment || o.TicketID != a {
+			t.Errorf("reply to B's merge mail = %+v, want a comment on %s", o, domain.FormatRef(a))
 		}
 
 		// The refusals.
