@@ -14,11 +14,11 @@ import (
 )
 
 // openFrom opens a ticket by a mail from from (Cc cc) and puts it in
-// category.
+// category, and returns its id (bossWatches is ann's Cc boss).
 func openFrom(t *testing.T, d *domain.Desk, msgID, from, subject, category string, cc ...string) int64 {
 	t.Helper()
-	r := mail(msgID, from, subject, "Please help.")
-	r.Mail.To = append([]string{"help@company.test"}, cc...)
+	r := ccMail(msgID, subject, cc...)
+	r.Mail.From = from
 	o := receive1(t, d, r)
 	if o.Kind != domain.OutcomeTicket {
 		t.Fatalf("outcome = %+v", o)
