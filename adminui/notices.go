@@ -17,6 +17,7 @@ var notices = map[string]string{
 
 	"watcheradded":   "The watcher is added: they get a copy of the mails to the requester from now on.",
 	"watcherremoved": "The watcher is removed: they get no more mail about this ticket.",
+	"merged":         "The ticket is merged into this one: its comments, files and watchers are here now, and replies to its mails land here.",
 
 	// Admins: tickets, mail, mailboxes.
 	"categorized":  "The category is saved.",

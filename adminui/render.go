@@ -92,6 +92,7 @@ func parseTemplates(static map[string]string) (map[string]*template.Template, er
 			return strings.ToUpper(s[:1]) + s[1:]
 		},
 		"size": humanSize,
+		"ref":  domain.FormatRef,
 	}
 	maps.Copy(funcs, adminFuncs()) // Admin: dashboard, tickets, mail.
 	maps.Copy(funcs, pagerFuncs())

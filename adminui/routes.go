@@ -59,6 +59,7 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodPost, "/tickets/:ref/resolve", "resolve", signedIn, h.resolve)
 	page(http.MethodPost, "/tickets/:ref/watchers", "watcher_add", signedIn, h.addWatcher)
 	page(http.MethodPost, "/tickets/:ref/watchers/:id/remove", "watcher_remove", signedIn, h.removeWatcher)
+	page(http.MethodPost, "/tickets/:ref/merge", "merge", signedIn, h.merge)
 	page(http.MethodGet, domain.UnwatchPath+":token", "unwatch", public, h.unwatchPage)
 	page(http.MethodPost, domain.UnwatchPath+":token", "unwatch", public, h.unwatch)
 

@@ -101,6 +101,7 @@ type ticketPage struct {
 	Comment   string // the comment form's text after a failed try
 	Note      string // the resolve form's text after a failed try
 	Watcher   string // the add-watcher form's address after a failed try
+	MergeInto string // the merge form's ref after a failed try
 	Error     string
 	// Canned are the canned replies the user may insert in the comment
 	// (ticket_canned.go); CannedID the one chosen last.

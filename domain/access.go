@@ -32,6 +32,10 @@ type TicketAccess struct {
 	// RemoveWatcher: the assignee and admins, on a ticket that is not
 	// closed.
 	RemoveWatcher bool
+	// Merge: admins, and agents who see the ticket and did not request
+	// it, on a ticket that is not merged (merge.go; the ticket it goes
+	// into has its own rules).
+	Merge bool
 }
 
 // canSee reports whether u may see t.
@@ -65,6 +69,8 @@ func accessOf(u *User, t *Ticket) TicketAccess {
 
 		AddWatcher:    involved && t.Status != StatusClosed,
 		RemoveWatcher: (u.IsAdmin() || (t.AssigneeID != 0 && t.AssigneeID == u.ID)) && t.Status != StatusClosed,
+
+		Merge: mayNote(u, t) && t.MergedInto == 0,
 	}
 }
 

@@ -342,6 +342,9 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 		return Outcome{}, err
 	} else if ticketID != 0 {
 		t, err := tx.GetTicket(ctx, ticketID)
+		if err == nil {
+			t, err = d.followMerge(ctx, tx, t) // B's thread is A's now (merge.go)
+		}
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -362,6 +365,9 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 	// 4. A [TKT-n] subject tag without references: only participants join.
 	if id := subjectRef(in.Subject); id != 0 {
 		t, err := tx.GetTicket(ctx, id)
+		if err == nil {
+			t, err = d.followMerge(ctx, tx, t)
+		}
 		if err != nil && !isNotFound(err) {
 			return Outcome{}, err
 		}

@@ -10,6 +10,9 @@ type Event struct {
 	Kind     EventKind
 	Actor    string // an email address or "system"
 	Detail   string // a sentence for people
+	// MergedFrom is the ticket the event was moved from by a merge
+	// (merge.go); 0 for an event written on its own ticket.
+	MergedFrom int64
 }
 
 // Decision is an approver's answer.

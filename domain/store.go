@@ -36,6 +36,7 @@ type Store interface {
 	WatcherStore     // watchers.go
 	WebhookStore     // webhook.go
 	APITokenStore    // store_api.go
+	MergeStore       // merge.go
 }
 
 // UserStore keeps users.

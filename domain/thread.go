@@ -19,6 +19,7 @@ var ticketThreadKinds = map[string]bool{
 	string(MailTriageNotice):   true,
 
 	string(MailAssignedRequester): true, // domain/assign.go
+	string(MailMerged):            true, // domain/merge.go
 }
 
 // maxReferences bounds the References header: the root and the newest

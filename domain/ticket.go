@@ -37,6 +37,9 @@ type Ticket struct {
 	// on (issue 14); "" for the default mailbox, HELPDESK_ADDRESS's. Mail
 	// about the ticket goes out from it. It never changes.
 	Mailbox string
+	// MergedInto is the ticket this one was merged into (merge.go), 0
+	// for a ticket that was not merged; only MergeStore writes it.
+	MergedInto int64
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

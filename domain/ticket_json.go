@@ -41,6 +41,9 @@ type TicketDetailJSON struct {
 	Attachments []AttachmentJSON `json:"attachments"`
 	// Watchers are the addresses that follow the ticket (issue 17).
 	Watchers []string `json:"watchers"`
+	// MergedInto is the ref of the ticket this one was merged into;
+	// absent for a ticket that was not merged.
+	MergedInto *string `json:"merged_into,omitempty"`
 }
 
 // EventJSON is a part of TicketJSON or TicketDetailJSON.
@@ -52,6 +55,9 @@ type EventJSON struct {
 	// Internal is true on an internal note (kind note), which the
 	// requester never sees; absent on every other event.
 	Internal bool `json:"internal,omitempty"`
+	// MergedFrom is the ref of the ticket the event was moved from by a
+	// merge; absent on every other event.
+	MergedFrom *string `json:"merged_from,omitempty"`
 }
 
 // ApprovalJSON is a part of TicketJSON or TicketDetailJSON.
@@ -97,8 +103,15 @@ func NewTicketDetailJSON(d *TicketDetail, helpdesk string) TicketDetailJSON {
 	for _, w := range d.Watchers {
 		j.Watchers = append(j.Watchers, w.Email)
 	}
+	if d.Ticket.MergedInto != 0 {
+		j.MergedInto = jsonString(FormatRef(d.Ticket.MergedInto))
+	}
 	for _, e := range d.Events {
-		j.Events = append(j.Events, EventJSON{At: jsonTime(e.At), Kind: string(e.Kind), Actor: e.Actor, Detail: e.Detail, Internal: e.Internal()})
+		ej := EventJSON{At: jsonTime(e.At), Kind: string(e.Kind), Actor: e.Actor, Detail: e.Detail, Internal: e.Internal()}
+		if e.MergedFrom != 0 {
+			ej.MergedFrom = jsonString(FormatRef(e.MergedFrom))
+		}
+		j.Events = append(j.Events, ej)
 	}
 	for _, ap := range d.Approvals {
 		aj := ApprovalJSON{Level: ap.Level, Rule: string(ap.Rule), Approver: ap.Approver, Decision: string(ap.Decision),

@@ -219,11 +219,7 @@ func TestWatchersFromMail(t *testing.T) {
 // category, and returns its id.
 func bossWatches(t *testing.T, d *domain.Desk, msgID, subject, category string) int64 {
 	t.Helper()
-	o := receive1(t, d, ccMail(msgID, subject, "boss@company.test"))
-	if _, err := d.Categorize(context.Background(), o.TicketID, category, watchAdmin); err != nil {
-		t.Fatal(err)
-	}
-	return o.TicketID
+	return openFrom(t, d, msgID, "ann@company.test", subject, category, "boss@company.test")
 }
 
 func TestWatcherReplies(t *testing.T) {

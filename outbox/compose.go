@@ -47,6 +47,7 @@ var composedKinds = []domain.MailKind{
 	domain.MailMailboxReauth,
 	domain.MailNote,
 	domain.MailWebhookDisabled,
+	domain.MailMerged,
 }
 
 // approvalKinds are mails to approvers: threads of their own, answered by

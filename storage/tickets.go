@@ -27,6 +27,7 @@ type ticketRow struct {
 	AssigneeID      int64     `bun:"assignee_id,nullzero"`
 	MessageID       string    `bun:"message_id"`
 	Mailbox         string    `bun:"mailbox"`
+	MergedInto      int64     `bun:"merged_into,nullzero"` // written by MergeTickets alone
 	CreatedAt       time.Time `bun:"created_at"`
 	UpdatedAt       time.Time `bun:"updated_at"`
 }
@@ -51,7 +52,7 @@ func (v *ticketView) domain() domain.Ticket {
 	return domain.Ticket{ID: v.ID, Subject: v.Subject, Body: v.Body, RequesterID: v.RequesterID, Requester: v.RequesterEmail,
 		CategoryID: v.CategoryID, Category: v.CategoryName, ClassMethod: v.ClassMethod, ClassConfidence: v.ClassConfidence,
 		Status: domain.Status(v.Status), ApprovalLevel: v.ApprovalLevel, AssigneeID: v.AssigneeID, Assignee: v.AssigneeEmail,
-		MessageID: v.MessageID, Mailbox: v.Mailbox, CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC()}
+		MessageID: v.MessageID, Mailbox: v.Mailbox, MergedInto: v.MergedInto, CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC()}
 }
 
 // The statements that write a ticket, prepared once (stmt_cache.go): on
@@ -174,6 +175,9 @@ type eventRow struct {
 	Kind     string    `bun:"kind"`
 	Actor    string    `bun:"actor"`
 	Detail   string    `bun:"detail"`
+	// MergedFrom is the ticket an event came from when it was merged
+	// (MergeTickets); NULL for every other event.
+	MergedFrom int64 `bun:"merged_from,nullzero"`
 }
 
 // AppendEvents inserts es, in order, in one statement.
@@ -182,10 +186,18 @@ func (s *Store) AppendEvents(ctx context.Context, es ...*domain.Event) error {
 		return nil
 	}
 	rows := make([]eventRow, len(es))
+	merged := false
 	for i, e := range es {
-		rows[i] = eventRow{TicketID: e.TicketID, At: utc(e.At), Kind: string(e.Kind), Actor: e.Actor, Detail: e.Detail}
+		rows[i] = eventRow{TicketID: e.TicketID, At: utc(e.At), Kind: string(e.Kind), Actor: e.Actor, Detail: e.Detail, MergedFrom: e.MergedFrom}
+		merged = merged || e.MergedFrom != 0
 	}
-	_, err := s.idb.NewInsert().Model(&rows).Exec(ctx)
+	q := s.idb.NewInsert().Model(&rows)
+	if !merged {
+		// The statement of every event but a merge's names the columns
+		// it did before merges (and works on the schema before them).
+		q = q.ExcludeColumn("merged_from")
+	}
+	_, err := q.Exec(ctx)
 	return mapErr(err, "append %s event to %s", es[0].Kind, domain.FormatRef(es[0].TicketID))
 }
 
@@ -197,7 +209,8 @@ func (s *Store) ListEvents(ctx context.Context, ticketID int64) ([]domain.Event,
 	}
 	out := make([]domain.Event, len(rows))
 	for i, r := range rows {
-		out[i] = domain.Event{ID: r.ID, TicketID: r.TicketID, At: r.At.UTC(), Kind: domain.EventKind(r.Kind), Actor: r.Actor, Detail: r.Detail}
+		out[i] = domain.Event{ID: r.ID, TicketID: r.TicketID, At: r.At.UTC(), Kind: domain.EventKind(r.Kind), Actor: r.Actor, Detail: r.Detail,
+			MergedFrom: r.MergedFrom}
 	}
 	return out, nil
 }

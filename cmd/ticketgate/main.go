@@ -46,7 +46,7 @@ func commands() []command {
 		{"migrate", "apply or revert database migrations: migrate [up|down|status]", (*app).cmdMigrate},
 		{"user", "manage users: user add|reset-password|list", (*app).cmdUser},
 		{"token", "API tokens: token create|list|revoke ID", (*app).cmdToken},
-		{"ticket", "read tickets: ticket list|show", (*app).cmdTicket},
+		{"ticket", "read tickets: ticket list|show, and merge one into another", (*app).cmdTicket},
 		{"setup", "categories, users, team members and mailboxes from a file, or the starter set: setup apply|export|starter", (*app).cmdSetup},
 		{"mailbox", "the mailboxes mail comes in and goes out through: mailbox list|test ADDRESS", (*app).cmdMailbox},
 		{"inbox", "mail in: inbox import FILE.eml…|log|quarantine list|show|retry ID", (*app).cmdInbox},

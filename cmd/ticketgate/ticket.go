@@ -14,15 +14,50 @@ import (
 
 func (a *app) cmdTicket(args []string) error {
 	if len(args) == 0 {
-		return usagef("want list or show")
+		return usagef("want list, show or merge")
 	}
 	switch args[0] {
 	case "list":
 		return a.ticketList(args[1:])
 	case "show":
 		return a.ticketShow(args[1:])
+	case "merge":
+		return a.ticketMerge(args[1:])
 	}
-	return usagef("unknown action %q: want list or show", args[0])
+	return usagef("unknown action %q: want list, show or merge", args[0])
+}
+
+// ticketMerge is `ticket merge B --into A` (domain/merge.go): the
+// operator's merge, recorded as by the system, refused as in the portal.
+func (a *app) ticketMerge(args []string) error {
+	f := a.newFlags("ticket merge", "ticket merge REF --into REF")
+	into := f.String("into", "", "the ticket REF is merged into")
+	f.markOwn()
+	pos, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *into == "" {
+		return usagef("want one ticket reference and --into, like: ticket merge TKT-13 --into TKT-12")
+	}
+	from, err := domain.ParseRef(pos[0])
+	if err != nil {
+		return usagef("%v", strings.TrimPrefix(err.Error(), domain.ErrInvalid.Error()+": "))
+	}
+	to, err := domain.ParseRef(*into)
+	if err != nil {
+		return usagef("--into: %v", strings.TrimPrefix(err.Error(), domain.ErrInvalid.Error()+": "))
+	}
+	e, err := a.open(f, nil)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	if err := e.d.Merge(a.ctx, from, to, domain.SystemActor); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s merged into %s\n", domain.FormatRef(from), domain.FormatRef(to))
+	return nil
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -127,6 +162,9 @@ func (a *app) ticketShow(args []string) error {
 	if t.ApprovalLevel > 0 {
 		fmt.Fprintf(w, " (level %d)", t.ApprovalLevel)
 	}
+	if t.MergedInto != 0 {
+		fmt.Fprintf(w, " (merged into %s)", domain.FormatRef(t.MergedInto))
+	}
 	fmt.Fprintf(w, "\ncategory:   %s", orDash(t.Category))
 	if t.ClassMethod != "" {
 		fmt.Fprintf(w, " (%s, confidence %.2f)", t.ClassMethod, t.ClassConfidence)
@@ -158,7 +196,11 @@ func (a *app) ticketShow(args []string) error {
 	}
 	fmt.Fprintln(w, "\nHistory:")
 	for _, ev := range detail.Events {
-		fmt.Fprintf(w, "  %s  %-18s %s: %s\n", ev.At.UTC().Format("2006-01-02 15:04:05"), ev.Kind, ev.Actor, ev.Detail)
+		from := ""
+		if ev.MergedFrom != 0 {
+			from = " (from " + domain.FormatRef(ev.MergedFrom) + ")"
+		}
+		fmt.Fprintf(w, "  %s  %-18s %s%s: %s\n", ev.At.UTC().Format("2006-01-02 15:04:05"), ev.Kind, ev.Actor, from, ev.Detail)
 	}
 	return nil
 }
