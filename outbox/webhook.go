@@ -143,9 +143,12 @@ type WebhookWorkerConfig struct {
 	FailWindow time.Duration // 0: DefaultFailWindow
 	Clock      domain.Clock  // nil: the system clock
 	Log        *slog.Logger  // nil: discard
-	Interval   time.Duration
-	BatchSize  int
-	Lease      time.Duration
+	// Helpdesk is HELPDESK_ADDRESS, the mailbox a ticket of the default
+	// mailbox shows (as in `ticket list --json`).
+	Helpdesk  string
+	Interval  time.Duration
+	BatchSize int
+	Lease     time.Duration
 	// Jitter as WorkerConfig's.
 	Jitter func(d time.Duration) time.Duration
 }
@@ -299,10 +302,12 @@ func (w *WebhookWorker) release(ctx context.Context, rest []domain.WebhookDelive
 
 // WebhookPayload is the JSON body of a delivery.
 type WebhookPayload struct {
-	ID     string        `json:"id"` // the webhook-id
-	Type   string        `json:"type"`
-	Event  WebhookEvent  `json:"event"`
-	Ticket WebhookTicket `json:"ticket"`
+	ID    string       `json:"id"` // the webhook-id
+	Type  string       `json:"type"`
+	Event WebhookEvent `json:"event"`
+	// Ticket is the ticket as `ticket list --json` gives it, as it was
+	// when the delivery was first attempted.
+	Ticket domain.TicketJSON `json:"ticket"`
 }
 
 // WebhookEvent is the event a delivery tells of.
@@ -315,28 +320,6 @@ type WebhookEvent struct {
 	Ticket string    `json:"ticket"` // its ref
 }
 
-// WebhookTicket is the ticket as `ticket list --json` gives it, as it was
-// when the delivery was first attempted.
-type WebhookTicket struct {
-	ID             int64                  `json:"id"`
-	Ref            string                 `json:"ref"`
-	Subject        string                 `json:"subject"`
-	Status         string                 `json:"status"`
-	ApprovalLevel  *int                   `json:"approval_level"`
-	Category       *string                `json:"category"`
-	Classification *WebhookClassification `json:"classification"`
-	Requester      string                 `json:"requester"`
-	Assignee       *string                `json:"assignee"`
-	CreatedAt      time.Time              `json:"created_at"`
-	UpdatedAt      time.Time              `json:"updated_at"`
-}
-
-// WebhookClassification is how a ticket was classified.
-type WebhookClassification struct {
-	Method     string  `json:"method"`
-	Confidence float64 `json:"confidence"`
-}
-
 func (w *WebhookWorker) payload(ctx context.Context, d *domain.WebhookDelivery) ([]byte, error) {
 	t, err := w.cfg.Store.GetTicket(ctx, d.TicketID)
 	if err != nil {
@@ -345,19 +328,6 @@ func (w *WebhookWorker) payload(ctx context.Context, d *domain.WebhookDelivery) 
 	p := WebhookPayload{ID: WebhookID(d.ID), Type: "ticket." + string(d.Event.Kind),
 		Event: WebhookEvent{ID: d.EventID, Kind: string(d.Event.Kind), At: d.Event.At.UTC(), Actor: d.Event.Actor,
 			Detail: d.Event.Detail, Ticket: t.Ref()},
-		Ticket: WebhookTicket{ID: t.ID, Ref: t.Ref(), Subject: t.Subject, Status: string(t.Status), Requester: t.Requester,
-			CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC()}}
-	if t.ApprovalLevel != 0 {
-		p.Ticket.ApprovalLevel = &t.ApprovalLevel
-	}
-	if t.Category != "" {
-		p.Ticket.Category = &t.Category
-	}
-	if t.Assignee != "" {
-		p.Ticket.Assignee = &t.Assignee
-	}
-	if t.ClassMethod != "" {
-		p.Ticket.Classification = &WebhookClassification{Method: t.ClassMethod, Confidence: t.ClassConfidence}
-	}
+		Ticket: domain.NewTicketJSON(t, w.cfg.Helpdesk)}
 	return json.Marshal(p)
 }

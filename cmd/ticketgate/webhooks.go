@@ -16,7 +16,7 @@ import (
 // nothing. WEBHOOK_ALLOW_PRIVATE lets it reach private addresses.
 func startWebhooks(ctx context.Context, c *Config, st *storage.Store, desk *domain.Desk, log *slog.Logger) func() {
 	w := outbox.NewWebhookWorker(outbox.WebhookWorkerConfig{Store: st, Disabler: desk,
-		Client: outbox.NewWebhookClient(c.WebhookAllowPrivate), Log: log.With(slog.String("component", "webhooks"))})
+		Client: outbox.NewWebhookClient(c.WebhookAllowPrivate), Helpdesk: c.HelpdeskAddress, Log: log.With(slog.String("component", "webhooks"))})
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { supervise(ctx, log, "webhooks", w.Run) })
