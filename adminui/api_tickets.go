@@ -2,6 +2,8 @@ package adminui
 
 import (
 	"errors"
+	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -130,14 +132,26 @@ type newTicketRequest struct {
 // apiTicketCreate opens a ticket (domain.OpenAPITicket): 201 with the
 // ticket and its Location, or 200 with the ticket an earlier request with
 // the same Idempotency-Key opened.
+//
+// The body is JSON (newTicketRequest), or multipart/form-data with the same
+// fields and files in "files", at most the files a mail of
+// MAX_MESSAGE_BYTES carries.
 func (h *Handler) apiTicketCreate(w http.ResponseWriter, r *http.Request) {
-	var in newTicketRequest
-	if !h.readJSON(w, r, &in) {
-		return
+	var in domain.APITicket
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		var ok bool
+		if in, ok = h.readTicketForm(w, r); !ok {
+			return
+		}
+	} else {
+		var req newTicketRequest
+		if !h.readJSON(w, r, &req) {
+			return
+		}
+		in = domain.APITicket{Subject: req.Subject, Body: req.Body, Requester: req.Requester, Category: req.Category}
 	}
 	c := callerOf(r)
-	t, created, err := h.desk.OpenAPITicket(r.Context(), c.token, c.user, r.Header.Get("Idempotency-Key"),
-		domain.APITicket{Subject: in.Subject, Body: in.Body, Requester: in.Requester, Category: in.Category})
+	t, created, err := h.desk.OpenAPITicket(r.Context(), c.token, c.user, r.Header.Get("Idempotency-Key"), in)
 	if err != nil {
 		h.apiError(w, r, err)
 		return
@@ -304,4 +318,37 @@ func (h *Handler) apiUsers(w http.ResponseWriter, r *http.Request) {
 		out[i] = userJSON{ID: x.ID, Email: x.Email, Name: x.Name, Role: string(x.Role), Disabled: x.Disabled}
 	}
 	apiJSON(w, http.StatusOK, out)
+}
+
+// readTicketForm reads a multipart POST /api/v1/tickets: the fields of
+// newTicketRequest and the files of "files", the whole body at most the
+// files a mail of MAX_MESSAGE_BYTES carries plus maxAPIBody for the rest.
+// A refused body is answered with a problem.
+func (h *Handler) readTicketForm(w http.ResponseWriter, r *http.Request) (domain.APITicket, bool) {
+	limit := h.desk.MaxCommentFileBytes() + maxAPIBody
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := r.ParseMultipartForm(maxAPIBody); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			h.apiProblem(w, r, "request-too-large", fmt.Sprintf("the body is larger than %s", domain.SizeText(limit)), nil)
+		} else {
+			h.apiProblem(w, r, "bad-request", "the body is not a multipart form: "+err.Error(), nil)
+		}
+		return domain.APITicket{}, false
+	}
+	defer r.MultipartForm.RemoveAll()
+	files, err := formFiles(r)
+	if err != nil {
+		h.apiProblem(w, r, "bad-request", "a file of the form cannot be read: "+err.Error(), nil)
+		return domain.APITicket{}, false
+	}
+	v := r.MultipartForm.Value
+	first := func(k string) string {
+		if len(v[k]) > 0 {
+			return v[k][0]
+		}
+		return ""
+	}
+	return domain.APITicket{Subject: first("subject"), Body: first("body"), Requester: first("requester"),
+		Category: first("category"), Attachments: files}, true
 }

@@ -15,6 +15,9 @@ type APITicket struct {
 	Body      string
 	Requester string // "" is the token's user
 	Category  string // "" lets classification pick
+	// Attachments are stored with the ticket, in its transaction, as a
+	// mail's or the portal's are (at most MaxCommentFiles).
+	Attachments []NewAttachment
 }
 
 // MaxIdempotencyKey is the longest Idempotency-Key, in bytes.
@@ -37,6 +40,9 @@ func (d *Desk) OpenAPITicket(ctx context.Context, tok *APIToken, u *User, key st
 			field = "subject"
 		}
 		return nil, false, FieldErrors{field: strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")}
+	}
+	if len(in.Attachments) > MaxCommentFiles {
+		return nil, false, FieldErrors{"files": fmt.Sprintf("at most %d files", MaxCommentFiles)}
 	}
 	requester := u.Email
 	if in.Requester != "" {
@@ -64,7 +70,8 @@ func (d *Desk) OpenAPITicket(ctx context.Context, tok *APIToken, u *User, key st
 			return t, false, err
 		}
 	}
-	nt := NewTicket{Subject: in.Subject, Body: strings.TrimSpace(in.Body), From: requester, Channel: "api"}
+	nt := NewTicket{Subject: in.Subject, Body: strings.TrimSpace(in.Body), From: requester, Channel: "api",
+		Attachments: portalFiles(in.Attachments)}
 	if requester == u.Email {
 		nt.FromName = u.Name
 	}
