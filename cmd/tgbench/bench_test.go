@@ -36,8 +36,8 @@ func TestBenchSmall(t *testing.T) {
 	if in := r.state.Intake; in == nil || in.Channel != "smtp" || in.Mails != 180 || in.CPU <= 0 || in.LatencyMax <= 0 {
 		t.Errorf("intake figures = %+v, want 180 mails over smtp, CPU and latency measured", in)
 	}
-	if len(r.pages) != 10 {
-		t.Fatalf("%d pages measured, want 10", len(r.pages))
+	if len(r.pages) != 11 {
+		t.Fatalf("%d pages measured, want 11", len(r.pages))
 	}
 	for _, p := range r.pages {
 		for _, l := range []loadResult{p.serial, p.load} {

@@ -59,6 +59,20 @@ func measurePages(ctx context.Context, o *benchOpts, st *benchState, srv *server
 		}
 		cookies[who] = c
 	}
+	// The REST API's list, with a read token of the admin (API_RATE is
+	// raised in serve's environment so the limit does not cap the run).
+	printed, err := srv.run(ctx, "token", "create", "--user", benchAdmin, "--name", "tgbench", "--scope", "read")
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range strings.Fields(printed) {
+		if strings.HasPrefix(line, "tg_") {
+			cookies[benchAPI] = "Bearer " + line
+		}
+	}
+	if cookies[benchAPI] == "" {
+		return nil, fmt.Errorf("token create printed no token: %q", printed)
+	}
 	deep, how, err := deepPage(ctx, base, cookies[benchAdmin], 50)
 	if err != nil {
 		return nil, err
@@ -72,6 +86,7 @@ func measurePages(ctx context.Context, o *benchOpts, st *benchState, srv *server
 		{name: "admin dashboard", as: benchAdmin, urls: []string{"/admin"}, maxMS: 10, minRate: 1000},
 		{name: `"All tickets" page 1`, as: benchAdmin, urls: []string{"/admin/tickets"}, maxMS: 10, minRate: 1000},
 		{name: `"All tickets" page 50 (` + how + `)`, as: benchAdmin, urls: []string{deep}, maxMS: 10, minRate: 1000},
+		{name: "API list (/api/v1/tickets)", as: benchAPI, urls: []string{"/api/v1/tickets"}, maxMS: 10, minRate: 1000},
 		{name: "status filter (assigned)", as: benchAdmin, urls: []string{"/admin/tickets?status=assigned"}, maxMS: 10, minRate: 1000},
 		{name: "category filter (" + st.Category + ")", as: benchAdmin, urls: []string{fmt.Sprintf("/admin/tickets?category=%d", st.CategoryID)}, maxMS: 10, minRate: 1000},
 		{name: `search "printer"`, as: benchAdmin, urls: []string{"/admin/tickets?q=printer"}, maxMS: 20, minRate: 500},
@@ -201,6 +216,8 @@ func ticketURLs(ctx context.Context, st *benchState, n int) ([]string, error) {
 // load runs conns connections, each sending GET after GET (keep-alive)
 // over urls in turn, for d; a non-2xx answer or a failed request is an
 // error. Latencies are of the whole answer, body read.
+// load sends GETs of urls with cookie as the Cookie header, or as the
+// Authorization header when it is "Bearer …".
 func load(ctx context.Context, base string, urls []string, cookie string, conns int, d time.Duration) (loadResult, error) {
 	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext, DisableCompression: true}
@@ -220,7 +237,9 @@ func load(ctx context.Context, base string, urls []string, cookie string, conns 
 			buf := make([]byte, 32<<10)
 			for i := w; time.Now().Before(stop) && ctx.Err() == nil; i += conns {
 				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+urls[i%len(urls)], nil)
-				if cookie != "" {
+				if token, ok := strings.CutPrefix(cookie, "Bearer "); ok {
+					req.Header.Set("Authorization", "Bearer "+token)
+				} else if cookie != "" {
 					req.Header.Set("Cookie", cookie)
 				}
 				t := time.Now()
