@@ -1,6 +1,7 @@
 package adminui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"mime"
@@ -80,39 +81,52 @@ func (f commentForm) Validate(maxFiles int64) error {
 }
 
 func (h *Handler) comment(w http.ResponseWriter, r *http.Request) {
-	id, ok := ticketID(r)
-	if !ok {
-		h.notFound(w, r)
-		return
-	}
 	f, err := newCommentForm(r)
 	if err != nil {
 		h.internalError(w, r, err)
 		return
 	}
-	if err := f.Validate(h.desk.MaxCommentFileBytes()); err != nil {
-		// Look the ticket up first: a foreign ticket is 404 even then.
-		if _, _, err := h.desk.TicketFor(r.Context(), stateOf(r).user, id); err != nil {
+	h.postComment(w, r, f, f.Validate(h.desk.MaxCommentFileBytes()), nil, h.desk.CommentWithFilesAs, "comment")
+}
+
+// postComment runs the ticket page's comment form, sent as a comment or as
+// an internal note: invalid is the form's own refusal (or nil); may, when
+// not nil, is checked before that refusal is shown, so that who may not
+// write here is refused as such first; save is the use case; ok the notice
+// after it. A foreign ticket is 404 whatever the form holds.
+func (h *Handler) postComment(w http.ResponseWriter, r *http.Request, f commentForm, invalid error,
+	may func(domain.TicketAccess) bool, save func(context.Context, *domain.User, int64, domain.PortalComment) error, ok string) {
+	id, found := ticketID(r)
+	if !found {
+		h.notFound(w, r)
+		return
+	}
+	user := stateOf(r).user
+	if invalid != nil {
+		_, acc, err := h.desk.TicketFor(r.Context(), user, id)
+		switch {
+		case err != nil:
 			h.actionFailed(w, r, err, ticketPage{})
-			return
+		case may != nil && !may(acc):
+			h.actionFailed(w, r, domain.ErrForbidden, ticketPage{})
+		case f.Cut:
+			h.showTicket(w, r, http.StatusRequestEntityTooLarge, ticketPage{Error: invalid.Error(), Comment: f.Text})
+		default:
+			h.showTicket(w, r, http.StatusUnprocessableEntity, ticketPage{Error: invalid.Error(), Comment: f.Text})
 		}
-		status := http.StatusUnprocessableEntity
-		if f.Cut {
-			status = http.StatusRequestEntityTooLarge
-		}
-		h.showTicket(w, r, status, ticketPage{Error: err.Error(), Comment: f.Text})
 		return
 	}
-	err = h.desk.CommentWithFilesAs(r.Context(), stateOf(r).user, id, domain.PortalComment{Text: f.Text, Files: f.Files})
-	if errors.Is(err, domain.ErrTooLarge) {
-		h.showTicket(w, r, http.StatusRequestEntityTooLarge, ticketPage{Error: ruleMessage(err), Comment: f.Text})
-		return
-	}
-	if err != nil {
+	err := save(r.Context(), user, id, domain.PortalComment{Text: f.Text, Files: f.Files})
+	switch {
+	case errors.Is(err, domain.ErrTooLarge):
+		h.showTicket(w, r, http.StatusRequestEntityTooLarge, ticketPage{Error: adminMessage(err), Comment: f.Text})
+	case errors.Is(err, domain.ErrInvalid):
+		h.showTicket(w, r, http.StatusUnprocessableEntity, ticketPage{Error: adminMessage(err), Comment: f.Text})
+	case err != nil:
 		h.actionFailed(w, r, err, ticketPage{Comment: f.Text})
-		return
+	default:
+		http.Redirect(w, r, "/tickets/"+domain.FormatRef(id)+"?ok="+ok, http.StatusSeeOther)
 	}
-	http.Redirect(w, r, "/tickets/"+domain.FormatRef(id)+"?ok=comment", http.StatusSeeOther)
 }
 
 func (h *Handler) reopen(w http.ResponseWriter, r *http.Request) {

@@ -29,43 +29,13 @@ func (f noteForm) Validate(maxFiles int64) error {
 // note adds an agent's or admin's internal note from the ticket page
 // (domain.Desk.NoteWithFilesAs decides who may).
 func (h *Handler) note(w http.ResponseWriter, r *http.Request) {
-	id, ok := ticketID(r)
-	if !ok {
-		h.notFound(w, r)
-		return
-	}
 	f, err := newNoteForm(r)
 	if err != nil {
 		h.internalError(w, r, err)
 		return
 	}
-	if err := f.Validate(h.desk.MaxCommentFileBytes()); err != nil {
-		// Look the ticket up first: a foreign ticket is 404 even then, and
-		// a requester is refused before being told what to write.
-		_, acc, err2 := h.desk.TicketFor(r.Context(), stateOf(r).user, id)
-		switch {
-		case err2 != nil:
-			h.actionFailed(w, r, err2, ticketPage{})
-		case !acc.Notes:
-			h.actionFailed(w, r, domain.ErrForbidden, ticketPage{})
-		case f.Cut:
-			h.showTicket(w, r, http.StatusRequestEntityTooLarge, ticketPage{Error: err.Error(), Comment: f.Text})
-		default:
-			h.showTicket(w, r, http.StatusUnprocessableEntity, ticketPage{Error: err.Error(), Comment: f.Text})
-		}
-		return
-	}
-	err = h.desk.NoteWithFilesAs(r.Context(), stateOf(r).user, id, domain.PortalComment{Text: f.Text, Files: f.Files})
-	switch {
-	case errors.Is(err, domain.ErrTooLarge):
-		h.showTicket(w, r, http.StatusRequestEntityTooLarge, ticketPage{Error: adminMessage(err), Comment: f.Text})
-	case errors.Is(err, domain.ErrInvalid):
-		h.showTicket(w, r, http.StatusUnprocessableEntity, ticketPage{Error: adminMessage(err), Comment: f.Text})
-	case err != nil:
-		h.actionFailed(w, r, err, ticketPage{Comment: f.Text})
-	default:
-		http.Redirect(w, r, "/tickets/"+domain.FormatRef(id)+"?ok=note", http.StatusSeeOther)
-	}
+	h.postComment(w, r, f.commentForm, f.Validate(h.desk.MaxCommentFileBytes()),
+		func(a domain.TicketAccess) bool { return a.Notes }, h.desk.NoteWithFilesAs, "note")
 }
 
 // adminNote adds an admin's internal note from the admin's ticket page.
