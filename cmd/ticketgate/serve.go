@@ -30,7 +30,7 @@ func (a *app) cmdServe(args []string) error {
 		return err
 	}
 	log := a.logger(c)
-	cls := newClassification(c, log) // classify.go
+	cls := newClassification(c, log)         // classify.go
 	leaves := newLeaveReader(c, a.lookupEnv) // leave.go
 	st, desk, err := a.openDesk(c, log, cls.deskOption(), domain.WithLeave(leaves, c.LeaveReadInterval))
 	if err != nil {
