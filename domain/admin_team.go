@@ -122,14 +122,15 @@ func (d *Desk) SaveTeamMember(ctx context.Context, actor Actor, ch TeamMemberCha
 		}
 		// An availability left as it was (an edit of the categories)
 		// keeps what set it: a provider's leave stays the provider's.
-		changed := m.ID == 0 || m.Available != ch.Available || !sameTime(m.AwayUntil, ch.AwayUntil)
+		existing := m.ID != 0
+		changed := !existing || m.Available != ch.Available || !sameTime(m.AwayUntil, ch.AwayUntil)
 		if changed {
 			manualAvailability(m, ch.Available, ch.AwayUntil, now)
 		}
 		if err := tx.SaveTeamMember(ctx, m); err != nil {
 			return err
 		}
-		if changed {
+		if existing && changed {
 			return tx.AppendTeamEvent(ctx, manualEvent(m, actor, now))
 		}
 		return nil

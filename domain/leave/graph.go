@@ -140,7 +140,7 @@ func parseGraphTime(t graphTime) (time.Time, error) {
 
 func graphZone(name string) (*time.Location, error) {
 	switch name {
-	case "", "UTC", "Etc/UTC", "tzone://Microsoft/Utc", "Coordinated Universal Time", "GMT Standard Time UTC":
+	case "", "UTC", "Etc/UTC", "tzone://Microsoft/Utc", "Coordinated Universal Time":
 		return time.UTC, nil
 	}
 	if iana, ok := windowsZones[name]; ok {
