@@ -117,6 +117,7 @@ func (d *Desk) SaveTeamMember(ctx context.Context, actor Actor, ch TeamMemberCha
 		}
 		m.Email, m.Name = u.Email, u.Name
 		m.CategoryIDs = ids
+		oldSource := m.LeaveSource
 		if ch.LeaveSource != "" {
 			m.LeaveSource = ch.LeaveSource
 		}
@@ -126,6 +127,8 @@ func (d *Desk) SaveTeamMember(ctx context.Context, actor Actor, ch TeamMemberCha
 		changed := !existing || m.Available != ch.Available || !sameTime(m.AwayUntil, ch.AwayUntil)
 		if changed {
 			manualAvailability(m, ch.Available, ch.AwayUntil, now)
+		} else {
+			changed = dropProviderAway(m, oldSource)
 		}
 		if err := tx.SaveTeamMember(ctx, m); err != nil {
 			return err

@@ -218,3 +218,14 @@ func manualAvailability(m *TeamMember, available bool, awayUntil *time.Time, now
 // manualForever is ManualUntil for a provider's leave without an end: a
 // read that finds the leave over clears it.
 var manualForever = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// dropProviderAway makes m available when their leave is no longer read
+// where it was (old) and the away they have came from there: nobody would
+// ever read that leave's end otherwise. It reports whether it changed m.
+func dropProviderAway(m *TeamMember, old LeaveSource) bool {
+	if m.LeaveSource == old || old == "" || old == LeaveNone || m.Available || m.AwaySource != AwaySource(old) {
+		return false
+	}
+	m.Available, m.AwayUntil, m.AwaySource, m.ManualUntil = true, nil, AwayManual, nil
+	return true
+}

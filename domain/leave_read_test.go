@@ -317,6 +317,22 @@ func TestLeaveFromGoogle(t *testing.T) {
 		if gail := f.member2("gail@x.test"); !gail.Available {
 			t.Errorf("gail after her out-of-office = %+v, want back", gail)
 		}
+		// Her leave no longer read: an away the provider set goes with it
+		// (nobody would read its end), even from a form that shows it.
+		f.clock.Advance(leavePeriod)
+		fake.Set(leavetest.Vacation, "gail@x.test", leavetest.VacationOn(time.Time{}, time.Time{}))
+		f.readLeaves()
+		gail = f.member2("gail@x.test")
+		if gail.Available || gail.AwayUntil != nil {
+			t.Fatalf("gail with the responder on and no end = %+v, want away with no end", gail)
+		}
+		if _, err := f.d.SaveTeamMember(f.ctx, admin, domain.TeamMemberChange{Email: "gail@x.test", CategoryIDs: gail.CategoryIDs,
+			Available: false, AwayUntil: nil, LeaveSource: domain.LeaveNone}); err != nil {
+			t.Fatal(err)
+		}
+		if gail := f.member2("gail@x.test"); !gail.Available || gail.LeaveSource != domain.LeaveNone {
+			t.Errorf("gail after her leave source was set to none = %+v, want available", gail)
+		}
 		scopes := strings.Join(fake.Scopes(), " ")
 		if !strings.Contains(scopes, mailauth.GoogleGmailSettingsScope) || !strings.Contains(scopes, mailauth.GoogleCalendarScope) {
 			t.Errorf("scopes asked = %q", scopes)

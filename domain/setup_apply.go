@@ -262,10 +262,13 @@ func (d *Desk) applyTeam(ctx context.Context, tx Store, f *SetupFile, prune bool
 			rep.add(&rep.Unchanged, "team member %s: unchanged", u.Email)
 			continue
 		}
+		oldSource := cur.LeaveSource
+		cur.CategoryIDs, cur.LeaveSource = want.CategoryIDs, want.LeaveSource
 		if !sameAvailability {
 			manualAvailability(cur, want.Available, want.AwayUntil, now)
+		} else {
+			dropProviderAway(cur, oldSource)
 		}
-		cur.CategoryIDs, cur.LeaveSource = want.CategoryIDs, want.LeaveSource
 		if err := tx.SaveTeamMember(ctx, cur); err != nil {
 			return fmt.Errorf("update team member %s: %w", u.Email, err)
 		}
