@@ -17,11 +17,15 @@ type memberForm struct {
 	Available   bool
 	AwayUntil   string // as typed, datetime-local in UTC
 	until       *time.Time
+	// LeaveSource is where the member's leave is read: none, microsoft
+	// or google.
+	LeaveSource string
+	source      domain.LeaveSource
 }
 
 func newMemberForm(r *http.Request) memberForm {
 	f := memberForm{Email: strings.TrimSpace(r.PostFormValue("email")), Available: r.PostFormValue("availability") != "away",
-		AwayUntil: strings.TrimSpace(r.PostFormValue("away_until"))}
+		AwayUntil: strings.TrimSpace(r.PostFormValue("away_until")), LeaveSource: strings.TrimSpace(r.PostFormValue("leave_source"))}
 	for _, v := range r.PostForm["category"] {
 		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
 			f.CategoryIDs = append(f.CategoryIDs, id)
@@ -47,6 +51,11 @@ func (f *memberForm) Validate() error {
 			f.until = &t
 		}
 	}
+	if src, err := domain.ParseLeaveSource(f.LeaveSource); err != nil {
+		errs["leave_source"] = "Choose none, Microsoft 365 or Google Workspace."
+	} else {
+		f.source = src
+	}
 	if len(errs) > 0 {
 		return errs
 	}
@@ -55,8 +64,11 @@ func (f *memberForm) Validate() error {
 
 // change is the form as the use case takes it.
 func (f *memberForm) change() domain.TeamMemberChange {
-	return domain.TeamMemberChange{Email: f.Email, CategoryIDs: f.CategoryIDs, Available: f.Available, AwayUntil: f.until}
+	return domain.TeamMemberChange{Email: f.Email, CategoryIDs: f.CategoryIDs, Available: f.Available, AwayUntil: f.until, LeaveSource: f.source}
 }
+
+// LeaveSources are the choices of the leave source field.
+func (f memberForm) LeaveSources() []domain.LeaveSource { return domain.LeaveSources }
 
 // Has reports whether category id is ticked.
 func (f memberForm) Has(id int64) bool { return slices.Contains(f.CategoryIDs, id) }
@@ -70,12 +82,19 @@ type teamPage struct {
 	Form       memberForm    // the add form
 	Errors     domain.FieldErrors
 	Now        time.Time
+	// Leave holds the leave readings by member id; Events the latest
+	// changes of availability.
+	Leave  map[int64]domain.LeaveState
+	Events []domain.TeamEvent
 }
+
+// teamEventsShown is how many availability changes the team page lists.
+const teamEventsShown = 20
 
 // adminTeam lists the team with loads and availability, and the form to
 // add a member.
 func (h *Handler) adminTeam(w http.ResponseWriter, r *http.Request) {
-	h.showTeam(w, r, http.StatusOK, memberForm{Available: true}, nil)
+	h.showTeam(w, r, http.StatusOK, memberForm{Available: true, LeaveSource: string(domain.LeaveNone)}, nil)
 }
 
 func (h *Handler) showTeam(w http.ResponseWriter, r *http.Request, status int, f memberForm, errs domain.FieldErrors) {
@@ -92,6 +111,14 @@ func (h *Handler) showTeam(w http.ResponseWriter, r *http.Request, status int, f
 		Categories: map[int64]string{}, Form: f, Errors: errs, Now: timeNow()}
 	for _, c := range cats {
 		data.Categories[c.ID] = c.Name
+	}
+	states, events, err := h.desk.TeamLeave(r.Context(), actor, teamEventsShown)
+	if !h.adminDone(w, r, err) {
+		return
+	}
+	data.Leave, data.Events = map[int64]domain.LeaveState{}, events
+	for _, s := range states {
+		data.Leave[s.MemberID] = s
 	}
 	onTeam := map[string]bool{}
 	for _, m := range ms {
@@ -164,7 +191,8 @@ func (h *Handler) showMember(w http.ResponseWriter, r *http.Request, status int,
 	if f != nil {
 		data.Form = *f
 	} else {
-		data.Form = memberForm{Email: m.Member.Email, CategoryIDs: m.Member.CategoryIDs, Available: m.Member.Available}
+		data.Form = memberForm{Email: m.Member.Email, CategoryIDs: m.Member.CategoryIDs, Available: m.Member.Available,
+			LeaveSource: string(m.Member.LeaveSource)}
 		if m.Member.AwayUntil != nil && !m.Member.Available {
 			data.Form.AwayUntil = m.Member.AwayUntil.UTC().Format(datetimeLocal)
 		}

@@ -47,6 +47,9 @@ type TeamMemberChange struct {
 	CategoryIDs []int64
 	Available   bool
 	AwayUntil   *time.Time
+	// LeaveSource is where the member's leave is read ("" keeps it for
+	// a member, none for a new one).
+	LeaveSource LeaveSource
 }
 
 // SaveTeamMember makes the user with address ch.Email a team member, or
@@ -113,8 +116,27 @@ func (d *Desk) SaveTeamMember(ctx context.Context, actor Actor, ch TeamMemberCha
 			return err
 		}
 		m.Email, m.Name = u.Email, u.Name
-		m.CategoryIDs, m.Available, m.AwayUntil = ids, ch.Available, ch.AwayUntil
-		return tx.SaveTeamMember(ctx, m)
+		m.CategoryIDs = ids
+		oldSource := m.LeaveSource
+		if ch.LeaveSource != "" {
+			m.LeaveSource = ch.LeaveSource
+		}
+		// An availability left as it was (an edit of the categories)
+		// keeps what set it: a provider's leave stays the provider's.
+		existing := m.ID != 0
+		changed := !existing || m.Available != ch.Available || !sameTime(m.AwayUntil, ch.AwayUntil)
+		if changed {
+			manualAvailability(m, ch.Available, ch.AwayUntil, now)
+		} else {
+			changed = dropProviderAway(m, oldSource)
+		}
+		if err := tx.SaveTeamMember(ctx, m); err != nil {
+			return err
+		}
+		if existing && changed {
+			return tx.AppendTeamEvent(ctx, manualEvent(m, actor, now))
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("save team member %s: %w", addr, err)

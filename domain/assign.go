@@ -130,22 +130,10 @@ func (d *Desk) assignBecause(ctx context.Context, tx Store, t *Ticket, actor Act
 	if err := tx.LockAssignment(ctx); err != nil {
 		return false, fmt.Errorf("assign %s: %w", t.Ref(), err)
 	}
-	loads, err := tx.TeamLoad(ctx, t.CategoryID)
+	p, now, err := d.pickFor(ctx, tx, t)
 	if err != nil {
 		return false, fmt.Errorf("assign %s: %w", t.Ref(), err)
 	}
-	// A member being reassigned away from is not a candidate even if they
-	// are still marked available (the caller decided they cannot keep it):
-	// they count as away.
-	if t.Status == StatusAssigned {
-		for i := range loads {
-			if loads[i].Member.UserID == t.AssigneeID {
-				loads[i].Member.Available, loads[i].Member.AwayUntil = false, nil
-			}
-		}
-	}
-	now := d.clock.Now()
-	p := pickAssignee(loads, now)
 	prefix := ""
 	if because != "" {
 		prefix = because + ": "
@@ -183,6 +171,42 @@ func (d *Desk) assignBecause(ctx context.Context, tx Store, t *Ticket, actor Act
 		return false, err
 	}
 	return true, nil
+}
+
+// pickFor chooses t's assignee in tx. When the chosen member's leave is
+// read from a provider and the last read is older than a period, it is
+// read first (refreshLeaveBeforeAssign); a member found on leave is
+// passed over and the choice made again, at most leaveRechecks times.
+func (d *Desk) pickFor(ctx context.Context, tx Store, t *Ticket) (pick, time.Time, error) {
+	const leaveRechecks = 3
+	for i := 0; ; i++ {
+		loads, err := tx.TeamLoad(ctx, t.CategoryID)
+		if err != nil {
+			return pick{}, time.Time{}, err
+		}
+		// A member being reassigned away from is not a candidate even if
+		// they are still marked available (the caller decided they cannot
+		// keep it): they count as away.
+		if t.Status == StatusAssigned {
+			for i := range loads {
+				if loads[i].Member.UserID == t.AssigneeID {
+					loads[i].Member.Available, loads[i].Member.AwayUntil = false, nil
+				}
+			}
+		}
+		now := d.clock.Now()
+		p := pickAssignee(loads, now)
+		if p.best == nil || i == leaveRechecks {
+			return p, now, nil
+		}
+		ok, err := d.refreshLeaveBeforeAssign(ctx, tx, &p.best.Member)
+		if err != nil {
+			return pick{}, time.Time{}, err
+		}
+		if ok {
+			return p, now, nil
+		}
+	}
 }
 
 // plural writes "1 open ticket", "2 open tickets".

@@ -34,43 +34,60 @@ func (d *Desk) markAwayFromAutoReply(ctx context.Context, tx Store, agentEmail s
 	until = until.UTC()
 	switch {
 	case !m.Available && m.AwayUntil == nil:
-		// Away until changed by hand: an auto-reply does not shorten it.
+		// Away until changed by hand (or a provider's leave without an
+		// end): an auto-reply does not shorten it.
 	case !m.Available && m.AwayUntil.After(until):
 		until = *m.AwayUntil
 	default:
-		if err := tx.SaveAvailability(ctx, m.ID, false, &until); err != nil {
+		if err := tx.SaveAway(ctx, m.ID, false, &until, AwayAutoReply, nil); err != nil {
+			return fmt.Errorf("mark %s away: %w", email, err)
+		}
+		ev := &TeamEvent{MemberID: m.ID, At: d.clock.Now(), Kind: TeamEventAway, Source: string(AwayAutoReply),
+			Detail: fmt.Sprintf("%s until %s", reasonOr(reason, "out-of-office reply"), until.Format("2006-01-02 15:04 UTC"))}
+		if err := tx.AppendTeamEvent(ctx, ev); err != nil {
 			return fmt.Errorf("mark %s away: %w", email, err)
 		}
 	}
-	if reason == "" {
-		reason = "out-of-office reply"
-	}
+	reason = reasonOr(reason, "out-of-office reply")
 	because := fmt.Sprintf("%s is away until %s (%s)", email, until.Format("2006-01-02 15:04 UTC"), reason)
 	if !m.Available && m.AwayUntil == nil {
 		because = fmt.Sprintf("%s is away (%s)", email, reason)
 	}
-	tickets, err := tx.ListTickets(ctx, TicketQuery{Status: StatusAssigned, AssigneeID: m.UserID, Sort: SortCreated})
+	moved, kept, err := d.reassignUntouched(ctx, tx, m, because)
 	if err != nil {
 		return fmt.Errorf("mark %s away: %w", email, err)
 	}
-	moved := 0
+	d.log.InfoContext(ctx, "member away from auto-reply", slog.String("member", email), slog.Time("until", until),
+		slog.Int("reassigned", moved), slog.Int("kept", kept))
+	return nil
+}
+
+// reassignUntouched gives each of member m's assigned tickets that nobody
+// has touched since it was assigned to them (see untouched) to another
+// member, or to unassigned, oldest first, with because in the events. It
+// runs in the caller's transaction, which holds the assignment lock. It
+// returns how many moved and how many stayed.
+func (d *Desk) reassignUntouched(ctx context.Context, tx Store, m *TeamMember, because string) (moved, kept int, err error) {
+	tickets, err := tx.ListTickets(ctx, TicketQuery{Status: StatusAssigned, AssigneeID: m.UserID, Sort: SortCreated})
+	if err != nil {
+		return 0, 0, err
+	}
 	for i := len(tickets) - 1; i >= 0; i-- { // oldest first
 		t := &tickets[i]
 		events, err := tx.ListEvents(ctx, t.ID)
 		if err != nil {
-			return fmt.Errorf("mark %s away: %w", email, err)
+			return moved, kept, err
 		}
 		if !untouched(t, events) {
+			kept++
 			continue
 		}
 		if _, err := d.assignBecause(ctx, tx, t, SystemActor, because); err != nil {
-			return fmt.Errorf("mark %s away: %w", email, err)
+			return moved, kept, err
 		}
 		moved++
 	}
-	d.log.InfoContext(ctx, "member away from auto-reply", slog.String("member", email), slog.Time("until", until),
-		slog.Int("reassigned", moved), slog.Int("kept", len(tickets)-moved))
-	return nil
+	return moved, kept, nil
 }
 
 // untouched reports whether nobody has worked on t since it was last
@@ -100,4 +117,12 @@ func untouched(t *Ticket, events []Event) bool {
 		return false
 	}
 	return true
+}
+
+// reasonOr is reason, or def when it is empty.
+func reasonOr(reason, def string) string {
+	if reason == "" {
+		return def
+	}
+	return reason
 }

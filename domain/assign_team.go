@@ -14,7 +14,15 @@ type TeamMember struct {
 	Available      bool
 	AwayUntil      *time.Time
 	LastAssignedAt *time.Time
-	CreatedAt      time.Time
+	// LeaveSource is where the member's leave is read (none: nowhere).
+	LeaveSource LeaveSource
+	// AwaySource is what set Available and AwayUntil last.
+	AwaySource AwaySource
+	// ManualUntil: someone made the member available by hand while a
+	// provider had them on leave; the provider does not mark them away
+	// before this time (see manualAvailability).
+	ManualUntil *time.Time
+	CreatedAt   time.Time
 }
 
 // IsAvailable reports whether m can take tickets at now: not marked away, or

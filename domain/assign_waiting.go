@@ -90,7 +90,11 @@ func (d *Desk) SetAvailability(ctx context.Context, memberEmail string, availabl
 		if err != nil {
 			return err
 		}
-		return tx.SaveAvailability(ctx, m.ID, available, awayUntil)
+		manualAvailability(m, available, awayUntil, d.clock.Now())
+		if err := tx.SaveAway(ctx, m.ID, m.Available, m.AwayUntil, m.AwaySource, m.ManualUntil); err != nil {
+			return err
+		}
+		return tx.AppendTeamEvent(ctx, manualEvent(m, actor, d.clock.Now()))
 	})
 	if err != nil {
 		return fmt.Errorf("set availability of %s: %w", email, err)
@@ -120,4 +124,17 @@ func (d *Desk) memberByEmail(ctx context.Context, tx Store, email string) (*Team
 		return nil, err
 	}
 	return m, nil
+}
+
+// manualEvent is the team event of an availability m was just given by
+// hand, by actor.
+func manualEvent(m *TeamMember, actor Actor, now time.Time) *TeamEvent {
+	e := &TeamEvent{MemberID: m.ID, At: now, Kind: TeamEventBack, Source: string(AwayManual), Detail: "set available by " + actor.String()}
+	if !m.Available {
+		e.Kind, e.Detail = TeamEventAway, "set away by "+actor.String()+" until changed"
+		if m.AwayUntil != nil {
+			e.Detail = "set away by " + actor.String() + " until " + m.AwayUntil.UTC().Format("2006-01-02 15:04 UTC")
+		}
+	}
+	return e
 }

@@ -33,6 +33,8 @@ type Desk struct {
 
 	boxes mailboxCache // the mailboxes, for routing (mailbox_route.go)
 
+	leave *leaveReading // leave status from the providers; see WithLeave
+
 	linkRequested chan struct{} // see PasswordLinksRequested
 
 	// instance names this process life in the rows of mails in flight

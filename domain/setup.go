@@ -52,7 +52,10 @@ type SetupTeamMember struct {
 	Categories []string   `json:"categories"`
 	Available  *bool      `json:"available"`
 	AwayUntil  *time.Time `json:"away_until"`
-	line       int
+	// LeaveSource is where the member's leave is read: none, microsoft or
+	// google (left out: kept, none for a new member).
+	LeaveSource string `json:"leave_source,omitempty"`
+	line        int
 }
 
 // SetupError says where a setup file is wrong.
@@ -236,6 +239,13 @@ func (f *SetupFile) validate() error {
 		}
 		members[addr] = sm.line
 		sm.Email = addr
+		if sm.LeaveSource != "" {
+			src, err := ParseLeaveSource(sm.LeaveSource)
+			if err != nil {
+				return &SetupError{Line: sm.line, Where: where, Err: err}
+			}
+			sm.LeaveSource = string(src)
+		}
 		var names []string
 		for _, n := range sm.Categories {
 			n = strings.Join(strings.Fields(n), " ")

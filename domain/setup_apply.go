@@ -221,7 +221,10 @@ func (d *Desk) applyTeam(ctx context.Context, tx Store, f *SetupFile, prune bool
 			}
 			rep.add(&rep.Changed, "user %s: changed (employee → agent, as a team member)", u.Email)
 		}
-		want := TeamMember{UserID: u.ID, Available: sm.Available == nil || *sm.Available}
+		want := TeamMember{UserID: u.ID, Available: sm.Available == nil || *sm.Available, LeaveSource: LeaveNone, AwaySource: AwayManual}
+		if sm.LeaveSource != "" {
+			want.LeaveSource = LeaveSource(sm.LeaveSource)
+		}
 		if sm.AwayUntil != nil {
 			t := sm.AwayUntil.UTC()
 			want.AwayUntil = &t
@@ -251,11 +254,21 @@ func (d *Desk) applyTeam(ctx context.Context, tx Store, f *SetupFile, prune bool
 			return err
 		}
 		keep[cur.ID] = true
-		if cur.Available == want.Available && slices.Equal(cur.CategoryIDs, want.CategoryIDs) && sameTime(cur.AwayUntil, want.AwayUntil) {
+		if sm.LeaveSource == "" {
+			want.LeaveSource = cur.LeaveSource
+		}
+		sameAvailability := cur.Available == want.Available && sameTime(cur.AwayUntil, want.AwayUntil)
+		if sameAvailability && slices.Equal(cur.CategoryIDs, want.CategoryIDs) && cur.LeaveSource == want.LeaveSource {
 			rep.add(&rep.Unchanged, "team member %s: unchanged", u.Email)
 			continue
 		}
-		cur.Available, cur.AwayUntil, cur.CategoryIDs = want.Available, want.AwayUntil, want.CategoryIDs
+		oldSource := cur.LeaveSource
+		cur.CategoryIDs, cur.LeaveSource = want.CategoryIDs, want.LeaveSource
+		if !sameAvailability {
+			manualAvailability(cur, want.Available, want.AwayUntil, now)
+		} else {
+			dropProviderAway(cur, oldSource)
+		}
 		if err := tx.SaveTeamMember(ctx, cur); err != nil {
 			return fmt.Errorf("update team member %s: %w", u.Email, err)
 		}
@@ -315,6 +328,9 @@ func (d *Desk) ExportSetup(ctx context.Context) (*SetupFile, error) {
 	for _, m := range members {
 		available := m.Available
 		sm := SetupTeamMember{Email: m.Email, Categories: []string{}, Available: &available, AwayUntil: m.AwayUntil}
+		if m.LeaveSource != "" && m.LeaveSource != LeaveNone {
+			sm.LeaveSource = string(m.LeaveSource)
+		}
 		for _, id := range m.CategoryIDs {
 			sm.Categories = append(sm.Categories, names[id])
 		}

@@ -36,6 +36,7 @@ type Store interface {
 	WatcherStore     // watchers.go
 	WebhookStore     // webhook.go
 	APITokenStore    // store_api.go
+	LeaveStore       // leave.go
 	MergeStore       // merge.go
 }
 

@@ -59,6 +59,9 @@ type memberLoadRow struct {
 	AwayUntil      *time.Time `bun:"away_until"`
 	LastAssignedAt *time.Time `bun:"last_assigned_at"`
 	CreatedAt      time.Time  `bun:"created_at"`
+	LeaveSource    string     `bun:"leave_source"`
+	AwaySource     string     `bun:"away_source"`
+	ManualUntil    *time.Time `bun:"manual_until"`
 	Email          string     `bun:"email"`
 	Name           string     `bun:"name"`
 	Disabled       bool       `bun:"disabled"`
@@ -69,7 +72,8 @@ type memberLoadRow struct {
 func (r memberLoadRow) load(open int) domain.MemberLoad {
 	return domain.MemberLoad{
 		Member: domain.TeamMember{ID: r.ID, UserID: r.UserID, Email: r.Email, Name: r.Name, Available: r.Available,
-			AwayUntil: utcPtr(r.AwayUntil), LastAssignedAt: utcPtr(r.LastAssignedAt), CreatedAt: r.CreatedAt.UTC()},
+			AwayUntil: utcPtr(r.AwayUntil), LastAssignedAt: utcPtr(r.LastAssignedAt), CreatedAt: r.CreatedAt.UTC(),
+			LeaveSource: domain.LeaveSource(r.LeaveSource), AwaySource: domain.AwaySource(r.AwaySource), ManualUntil: utcPtr(r.ManualUntil)},
 		Disabled: r.Disabled, Open: open,
 	}
 }
@@ -113,6 +117,7 @@ func (s *Store) TeamLoad(ctx context.Context, categoryID int64) ([]domain.Member
 // teamLoadSQL is TeamLoad's statement, with the category as its argument.
 func (s *Store) teamLoadSQL() string {
 	return `SELECT tm.id, tm.user_id, tm.available, tm.away_until, tm.last_assigned_at, tm.created_at,
+			tm.leave_source, tm.away_source, tm.manual_until,
 			u.email, u.name, u.disabled,
 			` + s.openTicketsOf("tm") + ` AS open_tickets
 		FROM team_members AS tm

@@ -19,6 +19,9 @@ type teamMemberRow struct {
 	AwayUntil      *time.Time `bun:"away_until"`
 	LastAssignedAt *time.Time `bun:"last_assigned_at"`
 	CreatedAt      time.Time  `bun:"created_at"`
+	LeaveSource    string     `bun:"leave_source"`
+	AwaySource     string     `bun:"away_source"`
+	ManualUntil    *time.Time `bun:"manual_until"`
 }
 
 type teamMemberCategoryRow struct {
@@ -39,7 +42,14 @@ type teamMemberView struct {
 // SaveTeamMember inserts m (ID 0) or updates it, replacing its categories.
 func (s *Store) SaveTeamMember(ctx context.Context, m *domain.TeamMember) error {
 	row := &teamMemberRow{ID: m.ID, UserID: m.UserID, Available: m.Available, AwayUntil: utcPtr(m.AwayUntil),
-		LastAssignedAt: utcPtr(m.LastAssignedAt), CreatedAt: utc(m.CreatedAt)}
+		LastAssignedAt: utcPtr(m.LastAssignedAt), CreatedAt: utc(m.CreatedAt),
+		LeaveSource: string(m.LeaveSource), AwaySource: string(m.AwaySource), ManualUntil: utcPtr(m.ManualUntil)}
+	if row.LeaveSource == "" {
+		row.LeaveSource = string(domain.LeaveNone)
+	}
+	if row.AwaySource == "" {
+		row.AwaySource = string(domain.AwayManual)
+	}
 	return s.tx(ctx, func(ctx context.Context, tx *Store) error {
 		if m.ID == 0 {
 			if _, err := tx.idb.NewInsert().Model(row).Returning("id").Exec(ctx); err != nil {
@@ -103,6 +113,7 @@ func (s *Store) listTeamMembers(ctx context.Context, where string, arg any) ([]d
 	for i, r := range rows {
 		out[i] = domain.TeamMember{ID: r.ID, UserID: r.UserID, Email: r.Email, Name: r.Name, Available: r.Available,
 			AwayUntil: utcPtr(r.AwayUntil), LastAssignedAt: utcPtr(r.LastAssignedAt), CreatedAt: r.CreatedAt.UTC(),
+			LeaveSource: domain.LeaveSource(r.LeaveSource), AwaySource: domain.AwaySource(r.AwaySource), ManualUntil: utcPtr(r.ManualUntil),
 			CategoryIDs: []int64{}}
 		index[r.ID] = i
 		ids[i] = r.ID
@@ -133,6 +144,7 @@ func (s *Store) DeleteTeamMember(ctx context.Context, id int64) error {
 func (s *Store) TeamLoads(ctx context.Context) ([]domain.MemberLoad, error) {
 	var rows []memberLoadRow
 	err := s.idb.NewRaw(`SELECT tm.id, tm.user_id, tm.available, tm.away_until, tm.last_assigned_at, tm.created_at,
+			tm.leave_source, tm.away_source, tm.manual_until,
 			u.email, u.name, u.disabled,
 			`+s.openTicketsOf("tm")+` AS open_tickets
 		FROM team_members AS tm

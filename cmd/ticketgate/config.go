@@ -62,6 +62,10 @@ type Config struct {
 	TriageDigestInterval  time.Duration // least time between two triage digests to one admin
 	AcksPerSenderPerHour  int           // 0: no acknowledgements
 	OutboxRetention       time.Duration // 0: sent mail keeps its body for ever
+	LeaveReadInterval     time.Duration // how often a member's leave status is read
+	GraphURL              string        // Microsoft Graph's base URL, with its version
+	GoogleAPIURL          string        // Google's APIs' base URL (Gmail, Calendar)
+	MicrosoftLoginURL     string        // the Microsoft identity platform's base URL
 	LogLevel              slog.Level
 	LogFormat             string // text or json
 	OIDC                  OIDCConfig
@@ -287,6 +291,23 @@ var settings = []setting{
 		}
 		return nil
 	}},
+	{"LEAVE_READ_INTERVAL", fixed(domain.DefaultLeavePeriod.String()), false,
+		"how often the leave status of team members with a leave_source is read from Microsoft 365 or Google (at least 1m)",
+		func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Minute {
+				return fmt.Errorf("%q is not a duration of at least 1m (like 5m)", v)
+			}
+			c.LeaveReadInterval = d
+			return nil
+		}},
+	{"GRAPH_URL", fixed("https://graph.microsoft.com/v1.0"), false, "Microsoft Graph's base URL, with its version (a national cloud's, or a test's)",
+		absoluteURLInto(func(c *Config) *string { return &c.GraphURL })},
+	{"GOOGLE_API_URL", fixed("https://www.googleapis.com"), false, "the base URL of Google's Gmail and Calendar APIs (a test's)",
+		absoluteURLInto(func(c *Config) *string { return &c.GoogleAPIURL })},
+	{"MICROSOFT_LOGIN_URL", fixed("https://login.microsoftonline.com"), false,
+		"the Microsoft identity platform's base URL, where app-only tokens of microsoft365 mailboxes are fetched (a national cloud's, or a test's)",
+		absoluteURLInto(func(c *Config) *string { return &c.MicrosoftLoginURL })},
 	{"OPENAI_MODEL", fixed("gpt-4o-mini"), false, "model name for classification", func(c *Config, v string) error { c.OpenAIModel = v; return nil }},
 	{"CLASSIFY_TIMEOUT", fixed("10s"), false, "how long to wait for the model before falling back to local", durationInto(func(c *Config) *time.Duration { return &c.ClassifyTimeout })},
 	{"CLASSIFY_MIN_CONFIDENCE", fixed("0.55"), false, "below this confidence a ticket goes to triage (0.55: tuned, see docs/classification.md)", func(c *Config, v string) error {
@@ -577,6 +598,18 @@ func dotenvValue(v string) string {
 		}
 	}
 	return v
+}
+
+// absoluteURLInto sets a field to an absolute http(s) URL.
+func absoluteURLInto(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			return fmt.Errorf("%q is not an absolute http or https URL", v)
+		}
+		*field(c) = strings.TrimSuffix(v, "/")
+		return nil
+	}
 }
 
 func durationInto(field func(*Config) *time.Duration) func(*Config, string) error {

@@ -50,7 +50,7 @@ type mailboxTester struct {
 // newMailboxTester returns the tester of serve or a command: secrets read
 // through lookupEnv, delegated grants' tokens opened with SECRET_KEY.
 func newMailboxTester(c *Config, lookupEnv func(string) (string, bool), st *storage.Store) (*mailboxTester, error) {
-	t := &mailboxTester{st: st, c: c, secrets: mailboxSecrets{lookupEnv: lookupEnv, baseURL: c.BaseURL}}
+	t := &mailboxTester{st: st, c: c, secrets: mailboxSecrets{lookupEnv: lookupEnv, baseURL: c.BaseURL, microsoftLogin: c.MicrosoftLoginURL}}
 	if c.SecretKey != "" {
 		var err error
 		if t.secrets.sealer, err = mailauth.NewSealer([]byte(c.SecretKey)); err != nil {

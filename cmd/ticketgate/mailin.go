@@ -71,7 +71,7 @@ func newMailIn(ctx context.Context, c *Config, lookupEnv func(string) (string, b
 		}
 		mi.pollers = append(mi.pollers, p)
 	}
-	secrets := mailboxSecrets{lookupEnv: lookupEnv, baseURL: c.BaseURL}
+	secrets := mailboxSecrets{lookupEnv: lookupEnv, baseURL: c.BaseURL, microsoftLogin: c.MicrosoftLoginURL}
 	if c.SecretKey != "" {
 		if secrets.sealer, err = mailauth.NewSealer([]byte(c.SecretKey)); err != nil {
 			return nil, fmt.Errorf("SECRET_KEY: %v", err)

@@ -29,6 +29,8 @@ type mailboxSecrets struct {
 	// sealer seals delegated grants' tokens; nil without SECRET_KEY.
 	sealer  *mailauth.Sealer
 	baseURL string
+	// microsoftLogin is MICROSOFT_LOGIN_URL ("": the global endpoint).
+	microsoftLogin string
 }
 
 // read returns the secret ref names; what names it in errors
@@ -149,7 +151,7 @@ func (s mailboxSecrets) grant(m *domain.Mailbox, opt mailauth.SourceOptions) (ma
 		if err != nil {
 			return nil, nil, err
 		}
-		ms := mailauth.Microsoft365{Tenant: o.Tenant, ClientID: o.ClientID, ClientSecret: secret, CertificatePEM: pem}
+		ms := mailauth.Microsoft365{Tenant: o.Tenant, ClientID: o.ClientID, ClientSecret: secret, CertificatePEM: pem, LoginURL: s.microsoftLogin}
 		switch {
 		case !appOnly:
 			delegated = ms.Delegated(redirect)

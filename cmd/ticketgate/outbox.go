@@ -76,7 +76,7 @@ func startOutbox(ctx context.Context, c *Config, lookupEnv func(string) (string,
 		return func() {}, nil
 	}
 	outLog := log.With(slog.String("component", "outbox"))
-	senders := &mailboxSenders{desk: desk, st: st, secrets: mailboxSecrets{lookupEnv: lookupEnv, baseURL: c.BaseURL},
+	senders := &mailboxSenders{desk: desk, st: st, secrets: mailboxSecrets{lookupEnv: lookupEnv, baseURL: c.BaseURL, microsoftLogin: c.MicrosoftLoginURL},
 		caFile: c.TLSCAFile, local: domain.EmailDomain(c.HelpdeskAddress), log: outLog}
 	if c.SecretKey != "" {
 		if senders.secrets.sealer, err = mailauth.NewSealer([]byte(c.SecretKey)); err != nil {

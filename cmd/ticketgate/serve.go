@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"ticketgate/adminui"
+	"ticketgate/domain"
 	"ticketgate/inbox"
 )
 
@@ -29,12 +30,14 @@ func (a *app) cmdServe(args []string) error {
 		return err
 	}
 	log := a.logger(c)
-	cls := newClassification(c, log) // classify.go
-	st, desk, err := a.openDesk(c, log, cls.deskOption())
+	cls := newClassification(c, log)         // classify.go
+	leaves := newLeaveReader(c, a.lookupEnv) // leave.go
+	st, desk, err := a.openDesk(c, log, cls.deskOption(), domain.WithLeave(leaves, c.LeaveReadInterval))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	leaves.st = st
 	if off, err := st.AutovacuumOff(a.ctx); err == nil && off {
 		log.Warn("autovacuum is off on this PostgreSQL server: the planner's statistics go stale as tickets come in, " +
 			"and list pages slow down; turn it on, or run ANALYZE regularly")
@@ -112,6 +115,7 @@ func (a *app) cmdServe(args []string) error {
 	workers.add(startAssignJob(ctx, desk, assignWaitingEvery, log.With(slog.String("component", "assign"))))
 	workers.add(startPasswordLinkJob(ctx, desk, passwordLinksEvery, log))
 	workers.add(startDashboardJob(ctx, desk, dashboardEvery, log))
+	workers.add(startLeaveJob(ctx, desk, leaveCheckEvery, log.With(slog.String("component", "leave"))))
 	// The portal's listener, and /metrics on its own with METRICS_ADDR.
 	servers := []httpServer{{"HTTP", newHTTPServer(web, log), ln}}
 	if metricsLn != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -66,7 +67,13 @@ type Microsoft365 struct {
 	// certificate uploaded to the app registration and its RSA private key,
 	// in one PEM file.
 	CertificatePEM []byte
+	// LoginURL is the identity platform's base (default
+	// MicrosoftLoginURL; a national cloud's, or a test's).
+	LoginURL string
 }
+
+// MicrosoftLoginURL is the Microsoft identity platform's global endpoint.
+const MicrosoftLoginURL = "https://login.microsoftonline.com"
 
 // Microsoft 365's scopes.
 const (
@@ -76,7 +83,11 @@ const (
 )
 
 func (m Microsoft365) endpoint() oauth2.Endpoint {
-	base := "https://login.microsoftonline.com/" + url.PathEscape(m.Tenant) + "/oauth2/v2.0/"
+	login := strings.TrimSuffix(m.LoginURL, "/")
+	if login == "" {
+		login = MicrosoftLoginURL
+	}
+	base := login + "/" + url.PathEscape(m.Tenant) + "/oauth2/v2.0/"
 	return oauth2.Endpoint{AuthURL: base + "authorize", TokenURL: base + "token", AuthStyle: oauth2.AuthStyleInParams}
 }
 
@@ -91,8 +102,19 @@ func (m Microsoft365) Generic() Generic {
 // AppOnly is the source of app-only tokens (client credentials, with the
 // certificate when there is one, else the secret).
 func (m Microsoft365) AppOnly(opt SourceOptions) (*FetchSource, error) {
+	return m.AppOnlyFor([]string{MicrosoftAppOnlyScope}, opt)
+}
+
+// MicrosoftGraphScope is the app-only scope of Microsoft Graph: it grants
+// the application permissions the app registration holds of Graph
+// (MailboxSettings.Read, Presence.Read.All).
+const MicrosoftGraphScope = "https://graph.microsoft.com/.default"
+
+// AppOnlyFor is AppOnly for another resource's scopes (Microsoft Graph's,
+// to read leave status).
+func (m Microsoft365) AppOnlyFor(scopes []string, opt SourceOptions) (*FetchSource, error) {
 	g := m.Generic()
-	g.Scopes = []string{MicrosoftAppOnlyScope}
+	g.Scopes = scopes
 	if m.CertificatePEM != nil {
 		g.ClientSecret = ""
 		return g.ClientCertificate(m.CertificatePEM, opt)
@@ -150,6 +172,19 @@ type serviceAccount struct {
 // ServiceAccount is the source of tokens for the mailbox subject (its
 // address), through domain-wide delegation.
 func (g Google) ServiceAccount(subject string, opt SourceOptions) (*FetchSource, error) {
+	return g.ServiceAccountFor(subject, []string{GoogleScope}, opt)
+}
+
+// Google's scopes to read leave status: the Gmail vacation responder and
+// the calendar's out-of-office events.
+const (
+	GoogleGmailSettingsScope = "https://www.googleapis.com/auth/gmail.settings.basic"
+	GoogleCalendarScope      = "https://www.googleapis.com/auth/calendar.readonly"
+)
+
+// ServiceAccountFor is ServiceAccount with other scopes (those the
+// Workspace admin allowed the service account's client id).
+func (g Google) ServiceAccountFor(subject string, scopes []string, opt SourceOptions) (*FetchSource, error) {
 	var sa serviceAccount
 	if err := json.Unmarshal(g.ServiceAccountJSON, &sa); err != nil {
 		// json's errors may quote the input, which holds the key.
@@ -162,7 +197,7 @@ func (g Google) ServiceAccount(subject string, opt SourceOptions) (*FetchSource,
 		sa.TokenURI = GoogleTokenURL
 	}
 	cfg := &jwt.Config{Email: sa.ClientEmail, PrivateKey: []byte(sa.PrivateKey), PrivateKeyID: sa.PrivateKeyID,
-		Subject: subject, Scopes: []string{GoogleScope}, TokenURL: sa.TokenURI}
+		Subject: subject, Scopes: scopes, TokenURL: sa.TokenURI}
 	return NewFetchSource("service account", func(ctx context.Context) (*oauth2.Token, error) {
 		return cfg.TokenSource(ctx).Token()
 	}, opt), nil
