@@ -62,6 +62,9 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodPost, "/tickets/:ref/merge", "merge", signedIn, h.merge)
 	page(http.MethodGet, domain.UnwatchPath+":token", "unwatch", public, h.unwatchPage)
 	page(http.MethodPost, domain.UnwatchPath+":token", "unwatch", public, h.unwatch)
+	page(http.MethodPost, "/tickets/:ref/satisfaction", "rate", signedIn, h.rate)
+	page(http.MethodGet, domain.SatisfactionPath+":token", "satisfaction", public, h.satisfactionLink)
+	page(http.MethodPost, domain.SatisfactionPath+":token", "satisfaction", public, h.rateByLink)
 
 	page(http.MethodGet, "/queue", "queue", agentOnly, h.queue)
 	page(http.MethodPost, "/away", "away", agentOnly, h.away)
