@@ -104,6 +104,13 @@ func TestSatisfactionLinkPage(t *testing.T) {
 		if strings.Contains(page, `id="satisfaction-form"`) || !strings.Contains(page, "&lt;b&gt;Great&lt;/b&gt; job") {
 			t.Errorf("ann's page after the answer:\n%s", page)
 		}
+		// The dashboard counts it.
+		_, dash := f.signedIn("root").get("/admin")
+		for _, want := range []string{`id="satisfaction-score">100 %<`, `id="satisfaction-count">1 yes of 1 answers in the last 30 days<`} {
+			if !strings.Contains(dash, want) {
+				t.Errorf("the dashboard lacks %s", want)
+			}
+		}
 	})
 }
 

@@ -13,7 +13,7 @@ import (
 )
 
 // scanGuarded are the tables no page query may read whole.
-var scanGuarded = map[string]bool{"tickets": true, "events": true, "comments": true}
+var scanGuarded = map[string]bool{"tickets": true, "events": true, "comments": true, "satisfaction_ratings": true}
 
 // assertIndexed fails t when the plan of query (bun's ? arguments) on s
 // reads a whole table of tickets, events or comments (a PlanStep with
@@ -247,5 +247,47 @@ func TestConfirmedSincePlan(t *testing.T) {
 			t.Fatalf("latest update: %v %v", latest, err)
 		}
 		assertIndexed(t, s, s.ConfirmedSinceSQLForTest(latest[0].Add(-time.Hour)))
+	})
+}
+
+// TestSatisfactionPlans: the dashboard's satisfaction score reads an
+// index range of the answers of its window (satisfaction_ratings_created,
+// which holds both columns it reads), and the resolved ticket's page and
+// the satisfaction links read a ticket's last resolution and last answer
+// by index, on 30,000 tickets with 3,000 answers, on both engines, with
+// and without the planner's statistics.
+func TestSatisfactionPlans(t *testing.T) {
+	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		if _, err := s.SeedSpreadForTest(ctx, 30_000, from); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SeedSatisfactionForTest(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// The seeded tickets span 500 hours: a window of its last day
+		// holds about 5 % of the answers, as 30 days of a long history do.
+		since := from.Add(476 * time.Hour)
+		check := func() {
+			steps := assertIndexed(t, s, s.SatisfactionSinceSQLForTest(since))
+			used := false
+			for _, st := range steps {
+				used = used || st.Index == "satisfaction_ratings_created"
+			}
+			if !used {
+				t.Errorf("the score does not read satisfaction_ratings_created; plan:\n%s", planText(steps))
+			}
+			for _, q := range []string{s.LastOwnEventSQLForTest(15_003), s.LastSatisfactionSQLForTest(15_003)} {
+				noSort(t, q, assertIndexed(t, s, q))
+			}
+		}
+		if !s.Postgres() {
+			check() // SQLite as it runs: no statistics
+		}
+		if err := s.AnalyzeForTest(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check()
 	})
 }

@@ -40,7 +40,7 @@ func (s *Store) AddSatisfaction(ctx context.Context, r *domain.SatisfactionRatin
 // satisfaction_ratings_ticket's range).
 func (s *Store) LastSatisfaction(ctx context.Context, ticketID int64) (*domain.SatisfactionRating, error) {
 	var row satisfactionRow
-	if err := s.idb.NewSelect().Model(&row).Where("ticket_id = ?", ticketID).OrderExpr("id DESC").Limit(1).Scan(ctx); err != nil {
+	if err := s.lastSatisfaction(&row, ticketID).Scan(ctx); err != nil {
 		return nil, mapErr(err, "satisfaction of %s", domain.FormatRef(ticketID))
 	}
 	return &domain.SatisfactionRating{ID: row.ID, TicketID: row.TicketID, ResolutionID: row.ResolutionID, Requester: row.Requester,
@@ -51,11 +51,21 @@ func (s *Store) LastSatisfaction(ctx context.Context, ticketID int64) (*domain.S
 // events_ticket's range of the ticket, walked from its end.
 func (s *Store) LastOwnEvent(ctx context.Context, ticketID int64, kind domain.EventKind) (*domain.Event, error) {
 	var r eventRow
-	if err := s.idb.NewSelect().Model(&r).Where("ticket_id = ?", ticketID).Where("kind = ?", string(kind)).
-		Where("merged_from IS NULL").OrderExpr("id DESC").Limit(1).Scan(ctx); err != nil {
+	if err := s.lastOwnEvent(&r, ticketID, kind).Scan(ctx); err != nil {
 		return nil, mapErr(err, "last %s event of %s", kind, domain.FormatRef(ticketID))
 	}
 	return &domain.Event{ID: r.ID, TicketID: r.TicketID, At: r.At.UTC(), Kind: domain.EventKind(r.Kind), Actor: r.Actor, Detail: r.Detail}, nil
+}
+
+// lastSatisfaction is LastSatisfaction's query.
+func (s *Store) lastSatisfaction(row *satisfactionRow, ticketID int64) *bun.SelectQuery {
+	return s.idb.NewSelect().Model(row).Where("ticket_id = ?", ticketID).OrderExpr("id DESC").Limit(1)
+}
+
+// lastOwnEvent is LastOwnEvent's query.
+func (s *Store) lastOwnEvent(r *eventRow, ticketID int64, kind domain.EventKind) *bun.SelectQuery {
+	return s.idb.NewSelect().Model(r).Where("ticket_id = ?", ticketID).Where("kind = ?", string(kind)).
+		Where("merged_from IS NULL").OrderExpr("id DESC").Limit(1)
 }
 
 // SatisfactionSince counts the answers since since and the yes among
