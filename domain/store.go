@@ -38,6 +38,7 @@ type Store interface {
 	APITokenStore     // store_api.go
 	MergeStore        // merge.go
 	SatisfactionStore // satisfaction.go
+	TicketExportStore // ticket_export.go
 }
 
 // UserStore keeps users.

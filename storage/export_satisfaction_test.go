@@ -39,3 +39,9 @@ func (s *Store) LastOwnEventSQLForTest(ticketID int64) string {
 func (s *Store) LastSatisfactionSQLForTest(ticketID int64) string {
 	return s.lastSatisfaction(&satisfactionRow{}, ticketID).String()
 }
+
+// ExportSQLForTest returns the queries an export runs beside a page of
+// tickets ids.
+func (s *Store) ExportSQLForTest(ids []int64) []string {
+	return []string{s.lastResolutions(ids).String(), s.lastRatings(ids).String()}
+}
