@@ -105,6 +105,9 @@ type allTicketsPage struct {
 	// RankedMatches is domain.MaxRankedMatches, for the note of a list
 	// cut in order of relevance.
 	RankedMatches int
+	// CSV is the export of the list as it is filtered and sorted
+	// (admin_tickets_csv.go).
+	CSV string
 }
 
 // allTickets is the admins' list of every ticket: search, filters, sort,
@@ -142,6 +145,10 @@ func (h *Handler) allTickets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data.Base = "/admin/tickets?" + f.values().Encode()
+	data.CSV = "/admin/tickets.csv"
+	if v := f.values().Encode(); v != "" {
+		data.CSV += "?" + v
+	}
 	data.Headers = map[string]sortHeader{}
 	cur := f.search.Sort
 	for key, label := range map[domain.TicketSort]string{domain.SortCreated: "Ref", domain.SortUpdated: "Updated",

@@ -11,6 +11,8 @@ var notices = map[string]string{
 	"comment":   "Your comment was added.",
 	"note":      "Your internal note was added. The requester does not see it.",
 	"reopened":  "The ticket is open again.",
+	"ratedyes":  "Thank you for your answer. We are glad it is solved.",
+	"ratedno":   "Thank you for your answer. The ticket is open again, back with its agent.",
 	"resolved":  "The ticket is resolved.",
 	"created":   "Your ticket is open. We will keep you posted by mail.",
 	"nofiles":   "Your ticket is open, but its attachments could not be stored. Please send them by replying to the ticket's mail.",

@@ -25,7 +25,7 @@ var templateFS embed.FS
 // pageNames are the page templates; each is parsed with layout.html into a
 // set of its own, so their "content" blocks do not collide.
 func pageNames() []string {
-	pages := []string{"signin", "forgot", "reset", "password", "profile", "tickets", "ticket", "new_ticket", "queue", "error", "unwatch"}
+	pages := []string{"signin", "forgot", "reset", "password", "profile", "tickets", "ticket", "new_ticket", "queue", "error", "unwatch", "satisfaction"}
 	// Admin: users, categories, team members.
 	pages = append(pages, "admin_users", "admin_user", "admin_password", "admin_categories", "admin_category", "admin_team", "admin_member",
 		"admin_canned_replies", "admin_canned_reply", "admin_webhooks", "admin_webhook",

@@ -62,6 +62,9 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodPost, "/tickets/:ref/merge", "merge", signedIn, h.merge)
 	page(http.MethodGet, domain.UnwatchPath+":token", "unwatch", public, h.unwatchPage)
 	page(http.MethodPost, domain.UnwatchPath+":token", "unwatch", public, h.unwatch)
+	page(http.MethodPost, "/tickets/:ref/satisfaction", "rate", signedIn, h.rate)
+	page(http.MethodGet, domain.SatisfactionPath+":token", "satisfaction", public, h.satisfactionLink)
+	page(http.MethodPost, domain.SatisfactionPath+":token", "satisfaction", public, h.rateByLink)
 
 	page(http.MethodGet, "/queue", "queue", agentOnly, h.queue)
 	page(http.MethodPost, "/away", "away", agentOnly, h.away)
@@ -100,6 +103,7 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodGet, "/admin", "admin_dashboard", adminOnly, h.dashboard)
 	page(http.MethodPost, "/admin/starter", "admin_starter", adminOnly, h.adminStarter)
 	page(http.MethodGet, "/admin/tickets", "admin_tickets", adminOnly, h.allTickets)
+	page(http.MethodGet, "/admin/tickets.csv", "admin_tickets_csv", adminOnly, h.ticketsCSV)
 	page(http.MethodGet, "/admin/tickets/:ref", "admin_ticket", adminOnly, h.adminTicket)
 	page(http.MethodPost, "/admin/tickets/:ref/category", "admin_categorize", adminOnly, h.adminCategorize)
 	page(http.MethodPost, "/admin/tickets/:ref/approvals/:id", "admin_decide", adminOnly, h.adminDecide)

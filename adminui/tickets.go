@@ -108,6 +108,10 @@ type ticketPage struct {
 	Canned   []domain.CannedReply
 	CannedID int64
 	MaxFiles string // how large a comment's files may be together
+	// Ask: the page asks its requester whether the problem was solved
+	// (satisfaction.go); RateComment is the comment after a failed try.
+	Ask         bool
+	RateComment string
 }
 
 // ticketID reads the :ref path value; a malformed one is a ticket that
@@ -143,6 +147,7 @@ func (h *Handler) showTicket(w http.ResponseWriter, r *http.Request, status int,
 	data.Detail, data.Access = td, acc
 	data.MaxFiles = humanSize(h.desk.MaxCommentFileBytes())
 	data.Back, data.BackLabel = "/tickets", "My tickets"
+	data.Ask = h.desk.AskSatisfaction(u, td)
 	if td.Ticket.RequesterID != u.ID && data.Layout.Agent {
 		data.Back, data.BackLabel, data.Layout.Nav = "/queue", "My queue", "queue"
 	}

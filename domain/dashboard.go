@@ -40,6 +40,10 @@ type Dashboard struct {
 	Agents                 []MemberLoad
 	Outbox                 map[OutboxStatus]int
 	Quarantine             int
+	// Satisfaction is the requesters' answers to "was it solved?" given
+	// in the window (from the first day's midnight UTC): the yes and the
+	// count (satisfaction.go).
+	Satisfaction SatisfactionScore
 }
 
 // StatusCount is how many tickets are in a status.
@@ -61,6 +65,9 @@ func (d *Desk) Dashboard(ctx context.Context) (*Dashboard, error) {
 		OldestApprovals: f.OldestApprovals, Agents: f.Agents, Outbox: f.Outbox, Quarantine: f.Quarantine,
 		ToAssigned: f.Medians.ToAssigned, AssignedN: f.Medians.AssignedN,
 		ToResolved: f.Medians.ToResolved, ResolvedN: f.Medians.ResolvedN, MediansAt: f.Medians.At}
+	if db.Satisfaction, err = d.store.SatisfactionSince(ctx, since); err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
+	}
 	for _, s := range Statuses {
 		if s.IsOpen() {
 			db.ByStatus = append(db.ByStatus, StatusCount{Status: s, Count: f.ByStatus[s]})

@@ -259,6 +259,9 @@ type TicketDetail struct {
 	Approvals   []Approval
 	Attachments []Attachment
 	Watchers    []Watcher
+	// Satisfaction is the requester's latest answer to "was it solved?"
+	// (satisfaction.go), nil when there is none.
+	Satisfaction *SatisfactionRating
 }
 
 // Ticket returns ticket id with its history, approvals and attachments.
@@ -279,6 +282,12 @@ func (d *Desk) Ticket(ctx context.Context, id int64) (*TicketDetail, error) {
 	}
 	if out.Watchers, err = d.store.ListWatchers(ctx, id); err != nil {
 		return nil, fmt.Errorf("watchers of %s: %w", t.Ref(), err)
+	}
+	switch r, err := d.store.LastSatisfaction(ctx, id); {
+	case err == nil:
+		out.Satisfaction = r
+	case !isNotFound(err):
+		return nil, fmt.Errorf("satisfaction of %s: %w", t.Ref(), err)
 	}
 	return out, nil
 }

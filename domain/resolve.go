@@ -42,7 +42,7 @@ func (d *Desk) resolve(ctx context.Context, tx Store, t *Ticket, actor Actor, no
 }
 
 // mailResolved tells the requester their ticket is resolved, with the note
-// and how to reopen it. A Desk without a Composer sends nothing (see
+// how to reopen it, and the links that answer whether it was solved. A Desk without a Composer sends nothing (see
 // mailing).
 func (d *Desk) mailResolved(ctx context.Context, tx Store, t *Ticket, actor Actor, note string) error {
 	if !d.mailing() {
@@ -56,5 +56,12 @@ func (d *Desk) mailResolved(ctx context.Context, tx Store, t *Ticket, actor Acto
 	if u, err := tx.GetUser(ctx, t.RequesterID); err == nil {
 		m.ToName = u.Name
 	}
+	// The question "was it solved?" (satisfaction.go): two signed links,
+	// for the requester alone (watchers' copies go without them).
+	yes, no, err := d.satisfactionLinks(ctx, tx, t)
+	if err != nil {
+		return err
+	}
+	m.Vars["satisfaction_yes"], m.Vars["satisfaction_no"] = yes, no
 	return d.sendTicketMail(ctx, tx, t, m)
 }

@@ -28,16 +28,18 @@ type Store interface {
 	ClassifyStore   // store_training.go
 	AssignStore
 	PortalStore
-	AdminStore       // store_admin.go
-	AdminTicketStore // store_admin_tickets.go
-	DashboardStore   // store_dashboard.go
-	MailboxStore     // store_mailboxes.go
-	CannedReplyStore // store_canned.go
-	WatcherStore     // watchers.go
-	WebhookStore     // webhook.go
-	APITokenStore    // store_api.go
-	LeaveStore       // leave.go
-	MergeStore       // merge.go
+	AdminStore        // store_admin.go
+	AdminTicketStore  // store_admin_tickets.go
+	DashboardStore    // store_dashboard.go
+	MailboxStore      // store_mailboxes.go
+	CannedReplyStore  // store_canned.go
+	WatcherStore      // watchers.go
+	WebhookStore      // webhook.go
+	APITokenStore     // store_api.go
+	LeaveStore        // leave.go
+	MergeStore        // merge.go
+	SatisfactionStore // satisfaction.go
+	TicketExportStore // ticket_export.go
 }
 
 // UserStore keeps users.

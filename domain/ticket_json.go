@@ -44,6 +44,16 @@ type TicketDetailJSON struct {
 	// MergedInto is the ref of the ticket this one was merged into;
 	// absent for a ticket that was not merged.
 	MergedInto *string `json:"merged_into,omitempty"`
+	// Satisfaction is the requester's latest answer to "was your problem
+	// solved?" (issue 18); null when there is none.
+	Satisfaction *SatisfactionJSON `json:"satisfaction"`
+}
+
+// SatisfactionJSON is a part of TicketDetailJSON: rating is yes or no.
+type SatisfactionJSON struct {
+	Rating  string `json:"rating"`
+	Comment string `json:"comment"`
+	RatedAt string `json:"rated_at"`
 }
 
 // EventJSON is a part of TicketJSON or TicketDetailJSON.
@@ -102,6 +112,9 @@ func NewTicketDetailJSON(d *TicketDetail, helpdesk string) TicketDetailJSON {
 		Events: []EventJSON{}, Approvals: []ApprovalJSON{}, Attachments: []AttachmentJSON{}, Watchers: []string{}}
 	for _, w := range d.Watchers {
 		j.Watchers = append(j.Watchers, w.Email)
+	}
+	if r := d.Satisfaction; r != nil {
+		j.Satisfaction = &SatisfactionJSON{Rating: string(r.Rating), Comment: r.Comment, RatedAt: jsonTime(r.At)}
 	}
 	if d.Ticket.MergedInto != 0 {
 		j.MergedInto = jsonString(FormatRef(d.Ticket.MergedInto))

@@ -196,6 +196,9 @@ func (d *Desk) sendWatched(ctx context.Context, tx Store, t *Ticket, m Mail, ws 
 		c.CopyTo, c.MessageID = w.Email, msg.MessageID
 		c.Vars = make(map[string]string, len(m.Vars)+1)
 		for k, v := range m.Vars {
+			if strings.HasPrefix(k, "satisfaction_") {
+				continue // the requester's own links (satisfaction.go)
+			}
 			c.Vars[k] = v
 		}
 		c.Vars["unwatch_token"] = unwatchToken(key, w)

@@ -98,7 +98,7 @@ type WebhookStore interface {
 // WebhookKinds are the event kinds a webhook can subscribe to.
 var WebhookKinds = []EventKind{EventReceived, EventClassified, EventTriaged, EventApprovalRequested, EventApproved,
 	EventRejected, EventApprovalRefused, EventAssigned, EventUnassigned, EventCommented, EventNote, EventResolved,
-	EventReopened, EventClosed, EventRecategorized, EventAutoReply, EventMailFailed}
+	EventReopened, EventClosed, EventRecategorized, EventAutoReply, EventMailFailed, EventRated}
 
 // MaxWebhookURL bounds a webhook's URL.
 const MaxWebhookURL = 2000

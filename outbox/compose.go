@@ -146,6 +146,10 @@ type view struct {
 	// copy of a mail (Vars "unwatch_token"); "" otherwise.
 	Unwatch      string
 	WebhooksLink string // the admin page of webhooks
+	// SolvedYes and SolvedNo are the requester's links that answer "was
+	// it solved?" on a resolution mail (Vars "satisfaction_yes" and
+	// "satisfaction_no"); "" otherwise.
+	SolvedYes, SolvedNo string
 }
 
 // line is one entry of a mail's list, as a template sees it.
@@ -221,6 +225,9 @@ func (c *Composer) viewOf(m domain.Mail) (view, int64) {
 	}
 	if tok := v.Vars["unwatch_token"]; tok != "" && m.Ticket != nil && validToken(tok) {
 		v.Unwatch = c.cfg.BaseURL + domain.UnwatchPath + tok
+	}
+	if yes, no := v.Vars["satisfaction_yes"], v.Vars["satisfaction_no"]; m.Ticket != nil && validToken(yes) && validToken(no) {
+		v.SolvedYes, v.SolvedNo = c.cfg.BaseURL+domain.SatisfactionPath+yes, c.cfg.BaseURL+domain.SatisfactionPath+no
 	}
 	var subject string
 	var ticketID int64
