@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"ticketgate/domain"
@@ -61,6 +62,19 @@ func (tb *tab) axe(page string) {
 	tb.b.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
 	defer cancel()
+	// A page of a tab with JavaScript off (whose own scripts, Bootstrap's
+	// among them, did not run) gets it back while axe runs: axe needs
+	// timers. The page's scripts do not run for that.
+	if off, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("typeof window.bootstrap === 'undefined'")); err == nil && off {
+		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: false}); err != nil {
+			tb.b.t.Fatalf("%s: turn JavaScript on for axe: %v", tb.name, err)
+		}
+		defer func() {
+			if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+				tb.b.t.Fatalf("%s: turn JavaScript off again: %v", tb.name, err)
+			}
+		}()
+	}
 	loaded, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("typeof window.axe === 'object'"))
 	if err == nil && !loaded {
 		_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](axeScript(tb.b.t)+"\n;true"))
