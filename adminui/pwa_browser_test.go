@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"ticketgate/storage/storagetest"
@@ -115,6 +117,23 @@ func TestBrowserInstallableOffline(t *testing.T) {
 		.then(sizes => m.name + ' | ' + m.display + ' | ' + sizes.join(', ')))`)
 	if want := "IT Helpdesk | standalone | 192x192=192x192 any, 512x512=512x512 any, 512x512=512x512 maskable"; man != want {
 		t.Errorf("manifest and its icons: %q, want %q", man, want)
+	}
+	// Chromium's own reading: no parse error, nothing that stops an
+	// install (but the window itself: each person's is a browser context
+	// of its own, which Chromium counts as incognito).
+	am, err := chromedp.Call(ann.ctx, page.GetAppManifest, page.GetAppManifestParams{})
+	if err != nil || len(am.Errors) != 0 || am.Manifest == nil {
+		t.Errorf("Page.getAppManifest: %v, errors %v", err, am.Errors)
+	}
+	ie, err := chromedp.Call(ann.ctx, page.GetInstallabilityErrors, cdp.Empty{})
+	var why []string
+	for _, e := range ie.InstallabilityErrors {
+		if e.ErrorID != "in-incognito" {
+			why = append(why, e.ErrorID)
+		}
+	}
+	if err != nil || len(why) != 0 {
+		t.Errorf("Page.getInstallabilityErrors: %v, %v", err, why)
 	}
 	ann.fill("sign in", [][2]string{{"#email", "ann@company.test"}, {"#password", fixturePassword}}, "main button[type=submit]")
 	ann.waitPath("/tickets")

@@ -3,6 +3,7 @@ package adminui
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"net/http"
 	"net/url"
@@ -52,8 +53,8 @@ func TestManifestAndWorker(t *testing.T) {
 		t.Errorf("the manifest sets cookies: %v", resp.Cookies())
 	}
 	var m struct {
-		ID, Name, ShortName, StartURL, Scope, Display, ThemeColor, BackgroundColor string
-		Icons                                                                      []manifestIcon
+		Name, StartURL, Display, ThemeColor string
+		Icons                               []manifestIcon
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(body), &raw); err != nil {
@@ -80,7 +81,7 @@ func TestManifestAndWorker(t *testing.T) {
 			t.Errorf("icon %s: %d, %v", ic.Src, resp.StatusCode, err)
 			continue
 		}
-		if got := strings.Replace(ic.Sizes, "x", "×", 1); got != fmtSize(img.Bounds().Dx(), img.Bounds().Dy()) {
+		if got := fmt.Sprintf("%dx%d", img.Bounds().Dx(), img.Bounds().Dy()); got != ic.Sizes {
 			t.Errorf("icon %s says %s, is %d×%d", ic.Src, ic.Sizes, img.Bounds().Dx(), img.Bounds().Dy())
 		}
 		sizes[ic.Sizes+" "+ic.Purpose] = true
@@ -136,13 +137,4 @@ func TestManifestAndWorker(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Clear-Site-Data") != `"cache", "storage"` {
 		t.Errorf("sign-out = %d, Clear-Site-Data %q", resp.StatusCode, resp.Header.Get("Clear-Site-Data"))
 	}
-}
-
-func fmtSize(w, h int) string {
-	return strings.Join([]string{itoa(w), itoa(h)}, "×")
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
