@@ -99,6 +99,7 @@ type Handler struct {
 	helpdesk string        // HELPDESK_ADDRESS, for the API's tickets
 	apiLimit *tokenBuckets // API_RATE per API token
 	api      http.Handler  // /api/v1 (api.go)
+	pwa      *pwaFiles     // the manifest and the service worker (pwa.go)
 }
 
 // New returns the web handler with its routes and middleware. It fails if
@@ -137,6 +138,9 @@ func New(d Deps) (*Handler, error) {
 		return nil, err
 	}
 	if h.templates, err = parseTemplates(h.static); err != nil {
+		return nil, err
+	}
+	if h.pwa, err = newPWAFiles(h.site, h.static); err != nil {
 		return nil, err
 	}
 	h.helpdesk = d.HelpdeskAddress

@@ -154,7 +154,8 @@ func (tb *tab) expect(page string, wants ...string) {
 }
 
 // shot saves a screenshot of the whole page as name.png, checks the page
-// has a title, and that no console error was written so far.
+// has a title, that no console error was written so far, and that axe-core
+// finds no serious or critical violation on it (a11y_browser_test.go).
 func (tb *tab) shot(name string) {
 	tb.b.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
@@ -176,6 +177,7 @@ func (tb *tab) shot(name string) {
 		tb.b.t.Errorf("%s: page %s has title %q", tb.name, name, title)
 	}
 	tb.noConsoleErrors(name)
+	tb.axe(name)
 }
 
 // forgive drops the console's report of a page answered with status code,

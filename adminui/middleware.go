@@ -59,14 +59,15 @@ func requestID(ctx context.Context) string {
 }
 
 // securityHeaders sets the headers every answer carries: a Content
-// Security Policy that allows no inline script or style and no framing,
+// Security Policy that allows no inline script or style and no framing
+// (the manifest and the service worker come from the portal itself),
 // no MIME sniffing, and no Referer (password links carry their token in
 // the path).
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
-			"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+			"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")

@@ -25,7 +25,7 @@ var templateFS embed.FS
 // pageNames are the page templates; each is parsed with layout.html into a
 // set of its own, so their "content" blocks do not collide.
 func pageNames() []string {
-	pages := []string{"signin", "forgot", "reset", "password", "profile", "tickets", "ticket", "new_ticket", "queue", "error", "unwatch", "satisfaction"}
+	pages := []string{"signin", "forgot", "reset", "password", "profile", "tickets", "ticket", "new_ticket", "queue", "error", "unwatch", "satisfaction", "offline"}
 	// Admin: users, categories, team members.
 	pages = append(pages, "admin_users", "admin_user", "admin_password", "admin_categories", "admin_category", "admin_team", "admin_member",
 		"admin_canned_replies", "admin_canned_reply", "admin_webhooks", "admin_webhook",
@@ -177,8 +177,17 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	setOfflineKey(w, r)
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// setOfflineKey names the session a page belongs to, for the service
+// worker (pwa.go); a page without it is a signed-out one.
+func setOfflineKey(w http.ResponseWriter, r *http.Request) {
+	if s := stateOf(r).session; s != nil {
+		w.Header().Set(offlineKeyHeader, offlineKey(s))
+	}
 }
 
 // maxPooledPage is the largest page buffer kept for reuse: a rare huge page
@@ -259,6 +268,7 @@ func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err erro
 		if t.ExecuteTemplate(&buf, "layout", data) == nil {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-store")
+			setOfflineKey(w, r)
 			w.WriteHeader(http.StatusInternalServerError)
 			w.Write(buf.Bytes())
 			return

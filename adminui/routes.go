@@ -22,6 +22,10 @@ func (h *Handler) routes() http.Handler {
 		r.Handler(http.MethodGet, "/metrics", h.metricsEndpoint())
 	}
 	r.Handler(http.MethodGet, "/static/*file", h.instrument("static", http.HandlerFunc(h.staticFile)))
+	// The installable portal (pwa.go): no session is read for these.
+	r.Handler(http.MethodGet, "/manifest.webmanifest", h.instrument("manifest", http.HandlerFunc(h.webManifest)))
+	r.Handler(http.MethodGet, "/sw.js", h.instrument("service_worker", http.HandlerFunc(h.serviceWorker)))
+	r.Handler(http.MethodGet, offlinePath, h.instrument("offline", http.HandlerFunc(h.offlinePage)))
 
 	page := func(method, path, name string, need access, fn http.HandlerFunc) {
 		r.Handler(method, path, h.instrument(name, h.auth(need, h.whole(fn))))

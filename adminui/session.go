@@ -64,10 +64,13 @@ func (h *Handler) startSession(w http.ResponseWriter, token string) {
 	h.setCookie(w, preCookieName, "", -1)
 }
 
-// exempt paths need no session: the static files and the operational
-// endpoints, which must not cost a database query per request.
+// exempt paths need no session: the static files, the installable
+// portal's manifest, worker and offline page (the same for everyone), and
+// the operational endpoints, which must not cost a database query per
+// request.
 func exempt(path string) bool {
-	return strings.HasPrefix(path, "/static/") || path == "/healthz" || path == "/readyz" || path == "/metrics"
+	return strings.HasPrefix(path, "/static/") || path == "/healthz" || path == "/readyz" || path == "/metrics" ||
+		path == "/manifest.webmanifest" || path == "/sw.js" || path == offlinePath
 }
 
 // sessions finds the request's session and user from the session cookie,

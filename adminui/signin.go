@@ -124,5 +124,8 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.setCookie(w, sessionCookieName, "", -1)
+	// The browser drops what it kept of the session: its cache, and the
+	// service worker's offline copies of the person's pages.
+	w.Header().Set("Clear-Site-Data", `"cache", "storage"`)
 	http.Redirect(w, r, "/signin?ok=signedout", http.StatusSeeOther)
 }

@@ -8,9 +8,15 @@ import (
 	"github.com/julienschmidt/httprouter"
 )
 
+// The app icons in static/ are drawn by package internal/icons; after a
+// change there, `go generate ./adminui` writes them again (a test checks
+// that the committed files are what it draws).
+//go:generate go run ./internal/icons/gen static
+
 // staticFS holds Bootstrap 5 (from the npm registry, committed as it came:
-// see static/BOOTSTRAP-LICENSE) and app.css. Nothing is fetched or built at
-// run time.
+// see static/BOOTSTRAP-LICENSE), app.css, pwa.js (which registers the
+// service worker) and the app icons. Nothing is fetched or built at run
+// time.
 //
 //go:embed static
 var staticFS embed.FS
