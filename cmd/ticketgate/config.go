@@ -32,8 +32,8 @@ type Config struct {
 	AdminEmail            string
 	HelpdeskAddress       string
 	HelpdeskName          string
-	DefaultLanguage       string // DEFAULT_LANGUAGE: en, de, fr or es
-	DefaultTimeZone       string // DEFAULT_TIMEZONE: an IANA time zone name
+	DefaultLanguage       string   // DEFAULT_LANGUAGE: en, de, fr or es
+	DefaultTimeZone       string   // DEFAULT_TIMEZONE: an IANA time zone name
 	AllowedSenderDomains  []string // "*" alone allows all
 	IMAPURL               string
 	IMAPPollInterval      time.Duration
