@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"ticketgate/domain"
+	"ticketgate/domain/i18n"
 )
 
 //go:embed templates/*.html
@@ -47,11 +48,12 @@ type Layout struct {
 	CSRF      string       // the token every form sends back
 	RequestID string
 	Notice    string // a success message after a redirect
+	Lang      string // the page's language (adminui/i18n.go)
 }
 
 // parseTemplates parses every page once, at start; a missing or broken page
 // is an error then rather than at the first request.
-func parseTemplates(static map[string]string) (map[string]*template.Template, error) {
+func parseTemplates(static map[string]string, l *i18n.Localizer) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"ticketRows": newTicketRows,
 		"static": func(name string) (string, error) {
@@ -60,17 +62,6 @@ func parseTemplates(static map[string]string) (map[string]*template.Template, er
 				return "", fmt.Errorf("no static file %q", name)
 			}
 			return "/static/" + name + "?v=" + v, nil
-		},
-		"when": func(t any) string {
-			switch t := t.(type) {
-			case time.Time:
-				return t.UTC().Format("2 Jan 2006 15:04 UTC")
-			case *time.Time:
-				if t != nil {
-					return t.UTC().Format("2 Jan 2006 15:04 UTC")
-				}
-			}
-			return ""
 		},
 		"iso": func(t any) string {
 			switch t := t.(type) {
@@ -83,20 +74,13 @@ func parseTemplates(static map[string]string) (map[string]*template.Template, er
 			}
 			return ""
 		},
-		"statusLabel": statusLabel,
-		"eventLabel": func(k domain.EventKind) string {
-			if k == domain.EventNote {
-				return "Internal note"
-			}
-			s := strings.ReplaceAll(string(k), "_", " ")
-			return strings.ToUpper(s[:1]) + s[1:]
-		},
 		"size": humanSize,
 		"ref":  domain.FormatRef,
 	}
 	maps.Copy(funcs, adminFuncs()) // Admin: dashboard, tickets, mail.
 	maps.Copy(funcs, pagerFuncs())
 	maps.Copy(funcs, mailboxFuncs())
+	maps.Copy(funcs, localeFuncs(l))
 	out := map[string]*template.Template{}
 	for _, p := range pageNames() {
 		name := "templates/" + p + ".html"
@@ -135,6 +119,15 @@ func statusLabel(s domain.Status) string {
 	return string(s)
 }
 
+// eventLabel is an event kind in English words.
+func eventLabel(k domain.EventKind) string {
+	if k == domain.EventNote {
+		return "Internal note"
+	}
+	s := strings.ReplaceAll(string(k), "_", " ")
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
 func humanSize(n int64) string { return domain.SizeText(n) }
 
 // layout returns the common page data for r.
@@ -145,14 +138,20 @@ func (h *Handler) layout(r *http.Request, title, nav string) Layout {
 		l.User = st.user
 		l.Agent = st.user.Role == domain.RoleAgent || st.user.IsAdmin()
 	}
-	l.Notice = notice(r.URL.Query().Get("ok"))
+	l.Notice = noticeText(h.localizer(r), r.URL.Query().Get("ok"))
+	l.Lang, _ = h.locale(r)
 	return l
 }
 
 // render writes page with data and status. The page is rendered into a
 // buffer first: a template error becomes a clean 500, never half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
-	t, ok := h.templates[page]
+	pages, err := h.pagesFor(r)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	t, ok := pages[page]
 	if !ok {
 		h.internalError(w, r, fmt.Errorf("no page template %q", page))
 		return

@@ -133,8 +133,8 @@ func TestMailDatesInRecipientZone(t *testing.T) {
 	}
 	m.Language, m.TimeZone = "", ""
 	msg, _ = c.Compose(context.Background(), m)
-	if p := parse(t, msg.Raw); !strings.Contains(p.text, "since 1 Dec 2026, 09:00 UTC") {
-		t.Errorf("default mail lacks %q:\n%s", "since 1 Dec 2026, 09:00 UTC", p.text)
+	if p := parse(t, msg.Raw); !strings.Contains(p.text, "since 1 Dec 2026 09:00 UTC") {
+		t.Errorf("default mail lacks %q:\n%s", "since 1 Dec 2026 09:00 UTC", p.text)
 	}
 	_ = time.UTC
 }

@@ -347,7 +347,7 @@ func StripTags(s string) string {
 var tagStripper = strings.NewReplacer("<strong>", "", "</strong>", "", "<em>", "", "</em>", "", "<code>", "", "</code>", "", "<br>", "\n")
 
 // DateTime writes t in l's zone and language: "7 Dec 2026, 14:05 CET" in
-// English, "7. Dez. 2026, 14:05 MEZ"-like in German (the zone's
+// English, "7. Dez. 2026, 14:05 CET" in German (the zone's
 // abbreviation is the time zone database's).
 func (l *Localizer) DateTime(t time.Time) string {
 	t = t.In(l.loc)

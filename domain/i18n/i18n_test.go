@@ -159,7 +159,7 @@ func TestDateTime(t *testing.T) {
 		loc  *time.Location
 		want string
 	}{
-		{"en", nil, "7 Dec 2026, 13:05 UTC"},
+		{"en", nil, "7 Dec 2026 13:05 UTC"},
 		{"de", berlin, "7. Dez. 2026, 14:05 CET"},
 		{"fr", berlin, "7 déc. 2026, 14:05 CET"},
 		{"es", nil, "7 dic 2026, 13:05 UTC"},
