@@ -190,4 +190,3 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
 	h.startSession(w, session)
 	http.Redirect(w, r, "/?ok=password", http.StatusSeeOther)
 }
-
