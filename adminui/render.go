@@ -203,7 +203,30 @@ type errorPage struct {
 func (h *Handler) showError(w http.ResponseWriter, r *http.Request, status int, heading, message string) {
 	l := h.layout(r, heading, "")
 	l.Notice = ""
+	// The catalog's words for the common errors (errorKeys); others stay
+	// as the handler wrote them.
+	if k, ok := errorKeys[heading]; ok {
+		loc := h.localizer(r)
+		heading = loc.T("error." + k)
+		if message == errorTexts[k] {
+			message = loc.T("error." + k + "_text")
+		}
+	}
 	h.render(w, r, status, "error", errorPage{Layout: l, Heading: heading, Message: message, ShowID: status >= 500})
+}
+
+// errorKeys name the catalog's entries ("error.KEY", "error.KEY_text")
+// of the error pages every user may meet.
+var errorKeys = map[string]string{"Not found": "not_found", "Bad request": "bad_request", "Form expired": "form_expired",
+	"Something went wrong": "went_wrong"}
+
+// errorTexts are the English messages of errorKeys, as the handlers write
+// them: a handler's other message is shown as it is.
+var errorTexts = map[string]string{
+	"not_found":    "There is no such page, or it is not yours to see.",
+	"bad_request":  "The form could not be read. Go back and try again.",
+	"form_expired": "This form was not accepted (it may have expired, or come from another site). Go back, reload the page and try again.",
+	"went_wrong":   "We could not complete your request. Please try again in a moment.",
 }
 
 // notFound is the 404 page, for unknown routes and for things the user may
@@ -241,8 +264,7 @@ func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err erro
 		var buf bytes.Buffer
 		l := h.layout(r, "Something went wrong", "")
 		l.Notice, l.RequestID = "", id
-		data := errorPage{Layout: l, Heading: "Something went wrong",
-			Message: "We could not complete your request. Please try again in a moment.", ShowID: true}
+		data := errorPage{Layout: l, Heading: "Something went wrong", Message: errorTexts["went_wrong"], ShowID: true}
 		if t.ExecuteTemplate(&buf, "layout", data) == nil {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-store")

@@ -1,0 +1,168 @@
+package adminui
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"ticketgate/domain/i18n"
+	"ticketgate/storage/storagetest"
+)
+
+var (
+	htmlLangRE     = regexp.MustCompile(`<html lang="([a-z]+)">`)
+	tagsRE         = regexp.MustCompile(`(?s)<script.*?</script>|<style.*?</style>|<[^>]*>`)
+	detailRE       = regexp.MustCompile(`(?s)<div class="timeline-detail">.*?</div>|<div class="ticket-text">.*?</div>`)
+	placeholderRE  = regexp.MustCompile(`\{[a-z_]+\}`)
+	englishWordsRE = regexp.MustCompile(`\b(the|and|you|your|is|has|been|this|with|reply|please|will|not|here|what|who|to|The|You|Your|This|Hello|Reply|Please|What|Sign|Add|Remove|Save|Change|Choose|Back|Open|Filter|History|Profile|Attachments|Watchers|Password|Email)\b`)
+)
+
+// getIn fetches path as c with an Accept-Language header.
+func (c *client) getIn(path, accept string) (*http.Response, string) {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.f.srv.URL+path, nil)
+	if accept != "" {
+		req.Header.Set("Accept-Language", accept)
+	}
+	return c.do(req)
+}
+
+// visibleText is what a person reads of a page: no markup, no data the
+// users wrote (ticket texts, history details).
+func visibleText(page string) string {
+	return tagsRE.ReplaceAllString(detailRE.ReplaceAllString(page, " "), " ")
+}
+
+// TestPortalInEveryLanguage renders every translated page in every
+// language, for a user whose setting names it: the page says so, no
+// {placeholder} is left, and no English is left besides names and codes
+// (no English message of the catalog, no English word).
+func TestPortalInEveryLanguage(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		f := newFixture(t, db)
+		cat, err := i18n.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		en := cat.For(i18n.English, nil)
+		var englishMessages []string
+		for _, k := range cat.Keys(i18n.English) {
+			s, err := en.Text(k)
+			if err != nil || strings.Contains(s, "{") || len(s) < 8 || strings.HasPrefix(k, "mail.") {
+				continue
+			}
+			englishMessages = append(englishMessages, s)
+		}
+		ann := f.signedIn("ann")
+		anon := f.client()
+		ref := f.t1.Ref()
+		for _, lang := range i18n.Supported() {
+			u := f.users["ann"]
+			u.Language = lang
+			if err := f.st.UpdateUser(context.Background(), u); err != nil {
+				t.Fatal(err)
+			}
+			pages := map[string]func() (*http.Response, string){
+				"tickets": func() (*http.Response, string) { return ann.get("/tickets") },
+				"ticket":  func() (*http.Response, string) { return ann.get("/tickets/" + ref) },
+				"new":     func() (*http.Response, string) { return ann.get("/new") },
+				"profile": func() (*http.Response, string) { return ann.get("/profile?ok=profile") },
+				"password": func() (*http.Response, string) {
+					return ann.get("/password")
+				},
+				"signin":  func() (*http.Response, string) { return anon.getIn("/signin", lang) },
+				"forgot":  func() (*http.Response, string) { return anon.getIn("/forgot", lang) },
+				"reset":   func() (*http.Response, string) { return anon.getIn("/reset/x.y", lang) },
+				"unwatch": func() (*http.Response, string) { return anon.getIn("/unwatch/nothing", lang) },
+			}
+			for name, get := range pages {
+				t.Run(name+"/"+lang, func(t *testing.T) {
+					resp, body := get()
+					if resp.StatusCode >= 500 {
+						t.Fatalf("status %d", resp.StatusCode)
+					}
+					if m := htmlLangRE.FindStringSubmatch(body); m == nil || m[1] != lang {
+						t.Errorf("page is in %v, want %s", m, lang)
+					}
+					text := visibleText(body)
+					if ph := placeholderRE.FindString(text); ph != "" {
+						t.Errorf("page keeps %s", ph)
+					}
+					if lang == i18n.English {
+						return
+					}
+					for _, s := range englishMessages {
+						if strings.Contains(text, s) && cat.For(lang, nil).T(keyOf(cat, s)) != s {
+							t.Errorf("page keeps the English %q", s)
+						}
+					}
+					clean := strings.NewReplacer("ANNSUBJ1", "", "ANNBODY1", "", "annfile1.txt", "", "Subject ", "", "Hardware", "").Replace(text)
+					if w := englishWordsRE.FindString(clean); w != "" {
+						i := strings.Index(clean, w)
+						t.Errorf("page keeps the English word %q: …%s…", w, clean[max(0, i-80):min(len(clean), i+80)])
+					}
+				})
+			}
+		}
+	})
+}
+
+// keyOf finds the key of an English message (for the test's report).
+func keyOf(c *i18n.Catalog, msg string) string {
+	en := c.For(i18n.English, nil)
+	for _, k := range c.Keys(i18n.English) {
+		if s, _ := en.Text(k); s == msg {
+			return k
+		}
+	}
+	return ""
+}
+
+// TestPortalLanguageChoice: the user's setting beats the browser's
+// Accept-Language, which beats DEFAULT_LANGUAGE.
+func TestPortalLanguageChoice(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		f := newFixture(t, db)
+		lang := func(body string) string {
+			if m := htmlLangRE.FindStringSubmatch(body); m != nil {
+				return m[1]
+			}
+			return ""
+		}
+		anon := f.client()
+		for accept, want := range map[string]string{"": "en", "de-DE,de;q=0.9": "de", "fr-CH, en;q=0.5": "fr", "ja, es;q=0.3": "es", "ja": "en"} {
+			if _, body := anon.getIn("/signin", accept); lang(body) != want {
+				t.Errorf("signed out with Accept-Language %q: page in %q, want %q", accept, lang(body), want)
+			}
+		}
+		ann := f.signedIn("ann")
+		if _, body := ann.getIn("/tickets", "de"); lang(body) != "de" {
+			t.Errorf("no setting, browser de: page in %q", lang(body))
+		}
+		// Ann chooses Spanish on her profile: it beats her browser's German.
+		if resp, body := ann.post("/profile", map[string][]string{"language": {"es"}, "timezone": {"Europe/Madrid"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save profile = %d\n%s", resp.StatusCode, body)
+		}
+		if _, body := ann.getIn("/tickets", "de"); lang(body) != "es" {
+			t.Errorf("setting es, browser de: page in %q, want es", lang(body))
+		}
+		if _, body := ann.getIn("/tickets/"+f.t1.Ref(), ""); !strings.Contains(body, "CET") && !strings.Contains(body, "CEST") {
+			t.Errorf("ticket page of a user in Europe/Madrid shows no CET time:\n%s", visibleText(body))
+		}
+		// A bad time zone is a message on the page, not a 500.
+		resp, body := ann.post("/profile", map[string][]string{"language": {"klingon"}, "timezone": {"Mars/Olympus"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="timezone-error"`) || !strings.Contains(body, `id="language-error"`) {
+			t.Errorf("bad profile = %d, want 422 with both errors", resp.StatusCode)
+		}
+		// DEFAULT_LANGUAGE when neither says.
+		h, err := New(Deps{Desk: f.desk, Registry: newRegistry(), DefaultLanguage: "fr", DefaultTimeZone: "Europe/Paris"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec := httptestRecorder(h, http.MethodGet, "/signin"); lang(rec.Body.String()) != "fr" {
+			t.Errorf("DEFAULT_LANGUAGE fr: signed-out page in %q", lang(rec.Body.String()))
+		}
+	})
+}
