@@ -75,7 +75,7 @@ func TestEndToEndTranslatedMails(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"Bonjour Léa,", "demande l’approbation de " + lref, "APPROUVÉ ou APPROVE", "REFUSÉ ou REJECT"} {
+		for _, want := range []string{"Bonjour Léa,", "demande l’approbation de " + lref, "APPROUVÉ (APPROVE)", "REFUSÉ (REJECT)"} {
 			if !strings.Contains(approval.Text, want) {
 				t.Errorf("Léa's approval mail lacks %q:\n%s", want, approval.Text)
 			}
