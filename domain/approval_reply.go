@@ -160,8 +160,12 @@ func (d *Desk) mailApproverProblem(ctx context.Context, tx Store, t *Ticket, a *
 	}
 	tok := approvalToken(key, a.ID, a.Approver)
 	root := d.approvalMessageID(t.ID, tok)
+	vars := map[string]string{"Problem": problem, "Instructions": instructions}
+	if flag != "" {
+		vars[flag] = "1"
+	}
 	return d.sendMail(ctx, tx, Mail{Kind: MailUnreadableReply, To: a.Approver, Ticket: t,
-		Vars:    map[string]string{"Problem": problem, "Instructions": instructions, flag: "1"},
+		Vars:    vars,
 		ReplyTo: approvalReplyTo(d.replyAddress(ctx, tx, t), tok), InReplyTo: root, References: []string{root}})
 }
 
