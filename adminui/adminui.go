@@ -156,13 +156,15 @@ func New(d Deps) (*Handler, error) {
 		return nil, fmt.Errorf("adminui: unknown time zone %q", h.defaultZone)
 	}
 	h.pageSets = &pageSets{sets: map[string]map[string]*template.Template{}, static: h.static, cat: h.catalog}
-	for _, lang := range i18n.Supported() {
-		// Every language's pages parse at start: a broken one fails here.
-		if _, err := h.pageSets.get(lang, h.defaultZone, h.defaultZone); err != nil {
-			return nil, err
-		}
+	// English and DEFAULT_LANGUAGE parse at start: a missing or broken page
+	// fails here (the other languages parse the same files with other
+	// words, on their first page).
+	if h.templates, err = h.pageSets.get(i18n.English, h.defaultZone, h.defaultZone); err != nil {
+		return nil, err
 	}
-	h.templates, _ = h.pageSets.get(i18n.English, h.defaultZone, h.defaultZone)
+	if _, err := h.pageSets.get(h.defaultLang, h.defaultZone, h.defaultZone); err != nil {
+		return nil, err
+	}
 	h.helpdesk = d.HelpdeskAddress
 	h.apiLimit = newTokenBuckets(d.APIRate, time.Now)
 	h.api = h.apiRoutes()

@@ -2,6 +2,7 @@ package adminui
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"regexp"
 	"strings"
@@ -169,4 +170,56 @@ func TestPortalLanguageChoice(t *testing.T) {
 			t.Errorf("DEFAULT_LANGUAGE fr: signed-out page in %q", lang(rec.Body.String()))
 		}
 	})
+}
+
+// BenchmarkParsePageSet is what the first page in a new language and time
+// zone costs: parsing every page template once.
+func BenchmarkParsePageSet(b *testing.B) {
+	static, err := staticVersions()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := parseTemplates(static, cat.For("de", nil)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestPageSetsBounded: however many time zones users pick, at most
+// maxPageSets sets (and one per language in DEFAULT_TIMEZONE) are kept.
+func TestPageSetsBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("parses many template sets")
+	}
+	static, err := staticVersions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &pageSets{sets: map[string]map[string]*template.Template{}, static: static, cat: cat}
+	zones := []string{"UTC", "Europe/Berlin", "Europe/Paris", "Europe/Madrid", "America/New_York", "Asia/Tokyo", "Australia/Sydney"}
+	for _, z := range zones {
+		for _, lang := range i18n.Supported() {
+			if _, err := p.get(lang, z, "UTC"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := len(p.sets); n > maxPageSets+len(i18n.Supported()) {
+		t.Errorf("%d page sets kept, want at most %d", n, maxPageSets+len(i18n.Supported()))
+	}
+	// Past the bound, a new zone gets the language's DEFAULT_TIMEZONE set.
+	a, _ := p.get("de", "Africa/Nairobi", "UTC")
+	b, _ := p.get("de", "UTC", "UTC")
+	if len(p.sets) > maxPageSets && a["tickets"] != b["tickets"] {
+		t.Error("a zone past the bound got a set of its own")
+	}
 }
