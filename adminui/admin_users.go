@@ -79,11 +79,12 @@ type userForm struct {
 	Name   string
 	Role   string
 	Invite bool
+	Locale localeForm
 }
 
-func newUserForm(r *http.Request) userForm {
+func (h *Handler) newUserForm(r *http.Request) userForm {
 	return userForm{Email: strings.TrimSpace(r.PostFormValue("email")), Name: strings.TrimSpace(r.PostFormValue("name")),
-		Role: r.PostFormValue("role"), Invite: r.PostFormValue("password") == "invite"}
+		Role: r.PostFormValue("role"), Invite: r.PostFormValue("password") == "invite", Locale: h.readLocaleForm(r)}
 }
 
 // Validate checks that what must be there is; the rules are the domain's.
@@ -111,6 +112,10 @@ type userPage struct {
 	Member *domain.TeamMember // the user's team membership, if any
 }
 
+// Locale is the form's language and time zone, for the "locale-fields"
+// partial.
+func (p userPage) Locale() localeForm { return p.Form.Locale }
+
 // adminUser shows the edit form of user :id, or the new-user form.
 func (h *Handler) adminUser(w http.ResponseWriter, r *http.Request) {
 	id, isNew, ok := idParam(r)
@@ -119,7 +124,7 @@ func (h *Handler) adminUser(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 	case isNew:
 		h.render(w, r, http.StatusOK, "admin_user", userPage{Layout: h.layout(r, "New user", "admin-users"), New: true,
-			Form: userForm{Role: string(domain.RoleEmployee), Invite: true}, Roles: domain.Roles})
+			Form: userForm{Role: string(domain.RoleEmployee), Invite: true, Locale: h.newLocaleForm("", "")}, Roles: domain.Roles})
 	default:
 		h.showUser(w, r, http.StatusOK, id, nil, nil)
 	}
@@ -132,9 +137,9 @@ func (h *Handler) showUser(w http.ResponseWriter, r *http.Request, status int, i
 		return
 	}
 	data := userPage{Layout: h.layout(r, "User "+u.Email, "admin-users"), User: u, Roles: domain.Roles, Errors: errs,
-		Form: userForm{Email: u.Email, Name: u.Name, Role: string(u.Role)}}
+		Form: userForm{Email: u.Email, Name: u.Name, Role: string(u.Role), Locale: h.newLocaleForm(u.Language, u.TimeZone)}}
 	if form != nil {
-		data.Form.Name, data.Form.Role = form.Name, form.Role
+		data.Form.Name, data.Form.Role, data.Form.Locale = form.Name, form.Role, form.Locale
 	}
 	switch m, err := h.desk.TeamMemberOf(r.Context(), u); {
 	case err == nil:
@@ -153,7 +158,7 @@ func (h *Handler) adminUserSave(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	f := newUserForm(r)
+	f := h.newUserForm(r)
 	if isNew {
 		h.createUser(w, r, f)
 		return
@@ -163,7 +168,8 @@ func (h *Handler) adminUserSave(w http.ResponseWriter, r *http.Request) {
 		h.showUser(w, r, http.StatusUnprocessableEntity, id, &f, fe)
 		return
 	}
-	_, err := h.desk.AdminUpdateUser(r.Context(), adminActor(r), id, domain.UserChange{Name: f.Name, Role: domain.Role(f.Role)})
+	_, err := h.desk.AdminUpdateUser(r.Context(), adminActor(r), id, domain.UserChange{Name: f.Name, Role: domain.Role(f.Role),
+		Language: f.Locale.Language, TimeZone: f.Locale.TimeZone})
 	if fe, ok := asFieldErrors(err); ok {
 		h.showUser(w, r, http.StatusUnprocessableEntity, id, &f, fe)
 		return
@@ -200,7 +206,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, f userForm)
 		return
 	}
 	u, password, err := h.desk.AdminAddUser(r.Context(), adminActor(r), domain.NewUserRequest{Email: f.Email, Name: f.Name,
-		Role: domain.Role(f.Role), Invite: f.Invite, BaseURL: h.baseURL})
+		Role: domain.Role(f.Role), Invite: f.Invite, BaseURL: h.baseURL, Language: f.Locale.Language, TimeZone: f.Locale.TimeZone})
 	if fe, ok := asFieldErrors(err); ok {
 		again(fe)
 		return

@@ -11,6 +11,7 @@
 package adminui
 
 import (
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"ticketgate/domain"
+	"ticketgate/domain/i18n"
 )
 
 // DefaultMaxUpload is the largest request body (a new ticket with its
@@ -67,6 +69,12 @@ type Deps struct {
 	// HelpdeskAddress is HELPDESK_ADDRESS, the default mailbox's address a
 	// ticket of the API shows as its mailbox (as `ticket show --json` does).
 	HelpdeskAddress string
+	// DefaultLanguage (DEFAULT_LANGUAGE) is the portal's language when
+	// neither the user nor the browser names a supported one; "" is en.
+	// DefaultTimeZone (DEFAULT_TIMEZONE) is the time zone of users who
+	// have chosen none; "" is UTC.
+	DefaultLanguage string
+	DefaultTimeZone string
 	// APIRate is API_RATE, the requests a second each API token may make
 	// (a burst of twice that); 0 means DefaultAPIRate.
 	APIRate float64
@@ -79,15 +87,19 @@ type Handler struct {
 	reg       *prometheus.Registry
 	metrics   *httpMetrics
 	router    http.Handler
-	templates map[string]*template.Template
-	static    map[string]string // file name → content version
-	baseURL   string
-	secure    bool // BASE_URL is https: Secure cookies
-	site      string
-	maxUpload int64
-	mailIn    MailIn
-	parse     func(raw []byte) (*domain.Inbound, error)
-	pages     pagePool // buffers pages are rendered into
+	templates map[string]*template.Template // English in DEFAULT_TIMEZONE: the error page of last resort
+	pageSets  *pageSets                     // every language's pages (i18n.go)
+	catalog   *i18n.Catalog
+	// defaultLang and defaultZone are DEFAULT_LANGUAGE and DEFAULT_TIMEZONE.
+	defaultLang, defaultZone string
+	static                   map[string]string // file name → content version
+	baseURL                  string
+	secure                   bool // BASE_URL is https: Secure cookies
+	site                     string
+	maxUpload                int64
+	mailIn                   MailIn
+	parse                    func(raw []byte) (*domain.Inbound, error)
+	pages                    pagePool // buffers pages are rendered into
 
 	testMailbox  MailboxTester // nil: no "Test connection"
 	mailboxOAuth MailboxOAuth  // nil: no Connect
@@ -137,7 +149,21 @@ func New(d Deps) (*Handler, error) {
 	if h.static, err = staticVersions(); err != nil {
 		return nil, err
 	}
-	if h.templates, err = parseTemplates(h.static); err != nil {
+	if h.catalog, err = i18n.Load(); err != nil {
+		return nil, err
+	}
+	h.defaultLang, h.defaultZone = i18n.Choose(d.DefaultLanguage), d.DefaultTimeZone
+	if _, ok := i18n.Location(h.defaultZone, ""); !ok {
+		return nil, fmt.Errorf("adminui: unknown time zone %q", h.defaultZone)
+	}
+	h.pageSets = &pageSets{sets: map[string]map[string]*template.Template{}, static: h.static, cat: h.catalog}
+	// English and DEFAULT_LANGUAGE parse at start: a missing or broken page
+	// fails here (the other languages parse the same files with other
+	// words, on their first page).
+	if h.templates, err = h.pageSets.get(i18n.English, h.defaultZone, h.defaultZone); err != nil {
+		return nil, err
+	}
+	if _, err := h.pageSets.get(h.defaultLang, h.defaultZone, h.defaultZone); err != nil {
 		return nil, err
 	}
 	if h.pwa, err = newPWAFiles(h.site, h.static); err != nil {

@@ -299,6 +299,8 @@ type userJSON struct {
 	Name     string `json:"name"`
 	Role     string `json:"role"`
 	Disabled bool   `json:"disabled"`
+	Language string `json:"language"` // "" for none: the browser and DEFAULT_LANGUAGE decide
+	TimeZone string `json:"timezone"` // "" for none: DEFAULT_TIMEZONE
 }
 
 // apiUsers lists the users (admins).
@@ -315,7 +317,8 @@ func (h *Handler) apiUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]userJSON, len(us))
 	for i, x := range us {
-		out[i] = userJSON{ID: x.ID, Email: x.Email, Name: x.Name, Role: string(x.Role), Disabled: x.Disabled}
+		out[i] = userJSON{ID: x.ID, Email: x.Email, Name: x.Name, Role: string(x.Role), Disabled: x.Disabled,
+			Language: x.Language, TimeZone: x.TimeZone}
 	}
 	apiJSON(w, http.StatusOK, out)
 }

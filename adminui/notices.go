@@ -6,6 +6,7 @@ package adminui
 var notices = map[string]string{
 	// Everyone: sign-in, profile, own tickets.
 	"password":  "Your password is set.",
+	"profile":   "Your language and time zone are saved.",
 	"signedout": "You are signed out.",
 	"away":      "Your availability is saved.",
 	"comment":   "Your comment was added.",

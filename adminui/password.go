@@ -190,9 +190,3 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
 	h.startSession(w, session)
 	http.Redirect(w, r, "/?ok=password", http.StatusSeeOther)
 }
-
-type profilePage struct{ Layout }
-
-func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "profile", profilePage{h.layout(r, "Profile", "profile")})
-}

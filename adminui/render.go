@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"ticketgate/domain"
+	"ticketgate/domain/i18n"
 )
 
 //go:embed templates/*.html
@@ -47,11 +48,12 @@ type Layout struct {
 	CSRF      string       // the token every form sends back
 	RequestID string
 	Notice    string // a success message after a redirect
+	Lang      string // the page's language (adminui/i18n.go)
 }
 
 // parseTemplates parses every page once, at start; a missing or broken page
 // is an error then rather than at the first request.
-func parseTemplates(static map[string]string) (map[string]*template.Template, error) {
+func parseTemplates(static map[string]string, l *i18n.Localizer) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"ticketRows": newTicketRows,
 		"static": func(name string) (string, error) {
@@ -60,17 +62,6 @@ func parseTemplates(static map[string]string) (map[string]*template.Template, er
 				return "", fmt.Errorf("no static file %q", name)
 			}
 			return "/static/" + name + "?v=" + v, nil
-		},
-		"when": func(t any) string {
-			switch t := t.(type) {
-			case time.Time:
-				return t.UTC().Format("2 Jan 2006 15:04 UTC")
-			case *time.Time:
-				if t != nil {
-					return t.UTC().Format("2 Jan 2006 15:04 UTC")
-				}
-			}
-			return ""
 		},
 		"iso": func(t any) string {
 			switch t := t.(type) {
@@ -82,14 +73,6 @@ func parseTemplates(static map[string]string) (map[string]*template.Template, er
 				}
 			}
 			return ""
-		},
-		"statusLabel": statusLabel,
-		"eventLabel": func(k domain.EventKind) string {
-			if k == domain.EventNote {
-				return "Internal note"
-			}
-			s := strings.ReplaceAll(string(k), "_", " ")
-			return strings.ToUpper(s[:1]) + s[1:]
 		},
 		"size": humanSize,
 		"ref":  domain.FormatRef,
@@ -109,6 +92,7 @@ func parseTemplates(static map[string]string) (map[string]*template.Template, er
 	maps.Copy(funcs, adminFuncs()) // Admin: dashboard, tickets, mail.
 	maps.Copy(funcs, pagerFuncs())
 	maps.Copy(funcs, mailboxFuncs())
+	maps.Copy(funcs, localeFuncs(l))
 	out := map[string]*template.Template{}
 	for _, p := range pageNames() {
 		name := "templates/" + p + ".html"
@@ -147,6 +131,15 @@ func statusLabel(s domain.Status) string {
 	return string(s)
 }
 
+// eventLabel is an event kind in English words.
+func eventLabel(k domain.EventKind) string {
+	if k == domain.EventNote {
+		return "Internal note"
+	}
+	s := strings.ReplaceAll(string(k), "_", " ")
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
 func humanSize(n int64) string { return domain.SizeText(n) }
 
 // layout returns the common page data for r.
@@ -157,14 +150,20 @@ func (h *Handler) layout(r *http.Request, title, nav string) Layout {
 		l.User = st.user
 		l.Agent = st.user.Role == domain.RoleAgent || st.user.IsAdmin()
 	}
-	l.Notice = notice(r.URL.Query().Get("ok"))
+	l.Notice = noticeText(h.localizer(r), r.URL.Query().Get("ok"))
+	l.Lang, _ = h.locale(r)
 	return l
 }
 
 // render writes page with data and status. The page is rendered into a
 // buffer first: a template error becomes a clean 500, never half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
-	t, ok := h.templates[page]
+	pages, err := h.pagesFor(r)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	t, ok := pages[page]
 	if !ok {
 		h.internalError(w, r, fmt.Errorf("no page template %q", page))
 		return
@@ -225,7 +224,30 @@ type errorPage struct {
 func (h *Handler) showError(w http.ResponseWriter, r *http.Request, status int, heading, message string) {
 	l := h.layout(r, heading, "")
 	l.Notice = ""
+	// The catalog's words for the common errors (errorKeys); others stay
+	// as the handler wrote them.
+	if k, ok := errorKeys[heading]; ok {
+		loc := h.localizer(r)
+		heading = loc.T("error." + k)
+		if message == errorTexts[k] {
+			message = loc.T("error." + k + "_text")
+		}
+	}
 	h.render(w, r, status, "error", errorPage{Layout: l, Heading: heading, Message: message, ShowID: status >= 500})
+}
+
+// errorKeys name the catalog's entries ("error.KEY", "error.KEY_text")
+// of the error pages every user may meet.
+var errorKeys = map[string]string{"Not found": "not_found", "Bad request": "bad_request", "Form expired": "form_expired",
+	"Something went wrong": "went_wrong"}
+
+// errorTexts are the English messages of errorKeys, as the handlers write
+// them: a handler's other message is shown as it is.
+var errorTexts = map[string]string{
+	"not_found":    "There is no such page, or it is not yours to see.",
+	"bad_request":  "The form could not be read. Go back and try again.",
+	"form_expired": "This form was not accepted (it may have expired, or come from another site). Go back, reload the page and try again.",
+	"went_wrong":   "We could not complete your request. Please try again in a moment.",
 }
 
 // notFound is the 404 page, for unknown routes and for things the user may
@@ -263,8 +285,7 @@ func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err erro
 		var buf bytes.Buffer
 		l := h.layout(r, "Something went wrong", "")
 		l.Notice, l.RequestID = "", id
-		data := errorPage{Layout: l, Heading: "Something went wrong",
-			Message: "We could not complete your request. Please try again in a moment.", ShowID: true}
+		data := errorPage{Layout: l, Heading: "Something went wrong", Message: errorTexts["went_wrong"], ShowID: true}
 		if t.ExecuteTemplate(&buf, "layout", data) == nil {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-store")

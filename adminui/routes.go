@@ -50,6 +50,7 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodGet, "/password", "password", changePwd, h.passwordPage)
 	page(http.MethodPost, "/password", "password", changePwd, h.changePassword)
 	page(http.MethodGet, "/profile", "profile", signedIn, h.profile)
+	page(http.MethodPost, "/profile", "profile_save", signedIn, h.profileSave)
 
 	page(http.MethodGet, "/tickets", "tickets", signedIn, h.myTickets)
 	page(http.MethodGet, "/new", "new_ticket", signedIn, h.newTicketPage)

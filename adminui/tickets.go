@@ -146,10 +146,10 @@ func (h *Handler) showTicket(w http.ResponseWriter, r *http.Request, status int,
 	data.Layout = h.layout(r, td.Ticket.Ref()+" "+td.Ticket.Subject, "tickets")
 	data.Detail, data.Access = td, acc
 	data.MaxFiles = humanSize(h.desk.MaxCommentFileBytes())
-	data.Back, data.BackLabel = "/tickets", "My tickets"
+	data.Back, data.BackLabel = "/tickets", h.localizer(r).T("nav.tickets")
 	data.Ask = h.desk.AskSatisfaction(u, td)
 	if td.Ticket.RequesterID != u.ID && data.Layout.Agent {
-		data.Back, data.BackLabel, data.Layout.Nav = "/queue", "My queue", "queue"
+		data.Back, data.BackLabel, data.Layout.Nav = "/queue", h.localizer(r).T("nav.queue"), "queue"
 	}
 	h.render(w, r, status, "ticket", data)
 }

@@ -73,6 +73,9 @@ type NewUserRequest struct {
 	// first sign-in.
 	Invite  bool
 	BaseURL string
+	// Language and TimeZone: see User; "" for none.
+	Language string
+	TimeZone string
 }
 
 // checkUserFields checks a name and role into errs.
@@ -103,6 +106,7 @@ func (d *Desk) AdminAddUser(ctx context.Context, actor Actor, in NewUserRequest)
 		errs.add("email", "Enter one email address, like ann@company.example.")
 	}
 	name, role := checkUserFields(errs, in.Name, in.Role)
+	lang, tz := checkLocale(errs, in.Language, in.TimeZone)
 	if err := errs.orNil(); err != nil {
 		return nil, "", err
 	}
@@ -119,11 +123,17 @@ func (d *Desk) AdminAddUser(ctx context.Context, actor Actor, in NewUserRequest)
 			if password, err = d.createUser(ctx, tx, addr, name, role); err != nil {
 				return err
 			}
-			u, err = tx.GetUserByEmail(ctx, addr)
-			return err
+			if u, err = tx.GetUserByEmail(ctx, addr); err != nil {
+				return err
+			}
+			if lang == "" && tz == "" {
+				return nil
+			}
+			u.Language, u.TimeZone = lang, tz
+			return tx.UpdateUser(ctx, u)
 		}
 		now := d.clock.Now()
-		u = &User{Email: addr, Name: name, Role: role, CreatedAt: now, UpdatedAt: now}
+		u = &User{Email: addr, Name: name, Role: role, Language: lang, TimeZone: tz, CreatedAt: now, UpdatedAt: now}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}
@@ -142,10 +152,13 @@ func (d *Desk) AdminAddUser(ctx context.Context, actor Actor, in NewUserRequest)
 	return u, password, nil
 }
 
-// UserChange is an admin's edit of a user: name and role.
+// UserChange is an admin's edit of a user: name, role, language and time
+// zone ("" for none: see User).
 type UserChange struct {
-	Name string
-	Role Role
+	Name     string
+	Role     Role
+	Language string
+	TimeZone string
 }
 
 // AdminUpdateUser sets user id's name and role. It refuses (FieldErrors on
@@ -158,6 +171,7 @@ func (d *Desk) AdminUpdateUser(ctx context.Context, actor Actor, id int64, ch Us
 	}
 	errs := FieldErrors{}
 	name, role := checkUserFields(errs, ch.Name, ch.Role)
+	lang, tz := checkLocale(errs, ch.Language, ch.TimeZone)
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
@@ -179,7 +193,7 @@ func (d *Desk) AdminUpdateUser(ctx context.Context, actor Actor, id int64, ch Us
 				return err
 			}
 		}
-		u.Name, u.Role, u.UpdatedAt = name, role, d.clock.Now()
+		u.Name, u.Role, u.Language, u.TimeZone, u.UpdatedAt = name, role, lang, tz, d.clock.Now()
 		return tx.UpdateUser(ctx, u)
 	})
 	if err != nil {

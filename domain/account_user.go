@@ -49,8 +49,14 @@ type User struct {
 	// an admin; the portal then allows nothing but changing it.
 	MustChangePassword bool
 	Disabled           bool
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// Language is the code of the language the portal and mails speak to
+	// the user in (en, de, fr, es); "" follows the browser and
+	// DEFAULT_LANGUAGE. TimeZone is the name of their time zone
+	// (Europe/Berlin); "" is DEFAULT_TIMEZONE.
+	Language  string
+	TimeZone  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // IsAdmin reports whether u has the admin role.

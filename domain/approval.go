@@ -109,10 +109,11 @@ func (d *Desk) mailApprover(ctx context.Context, tx Store, t *Ticket, a *Approva
 		vars["Of"] = strconv.Itoa(levels)
 	}
 	if approvers > 1 {
+		// The mail says it in its language: "any" (the first answer
+		// decides) or "all" (every one of Approvers must approve).
+		vars["OthersRule"], vars["Approvers"] = "all", strconv.Itoa(approvers)
 		if a.Rule == RuleAny {
-			vars["Others"] = "Other approvers were asked too; the first answer decides."
-		} else {
-			vars["Others"] = fmt.Sprintf("All %d approvers of this level must approve.", approvers)
+			vars["OthersRule"] = "any"
 		}
 	}
 	m := Mail{Kind: kind, To: a.Approver, Ticket: full, Vars: vars, ReplyTo: replyTo, Token: tok}

@@ -133,7 +133,7 @@ func (d *Desk) cannotProcess(ctx context.Context, tx Store, it Received, t *Tick
 	if err != nil {
 		return o, true, err
 	}
-	return o, true, d.mailApproverProblem(ctx, tx, t, a, why+".", "")
+	return o, true, d.mailApproverProblem(ctx, tx, t, a, why+".", "", "")
 }
 
 // cannotRead tells the approver their reply decided nothing and how to
@@ -143,12 +143,14 @@ func (d *Desk) cannotRead(ctx context.Context, tx Store, it Received, t *Ticket,
 	if err != nil {
 		return o, true, err
 	}
-	return o, true, d.mailApproverProblem(ctx, tx, t, a, "its first line is not APPROVE or REJECT, so it decided nothing.", decisionInstructions)
+	// NoWord: the mail says problem and instructions in its language,
+	// with the decision words of that language and English.
+	return o, true, d.mailApproverProblem(ctx, tx, t, a, "its first line is not APPROVE or REJECT, so it decided nothing.", decisionInstructions, "NoWord")
 }
 
 // mailApproverProblem sends "could not read/process your reply" in the
 // approval's own thread.
-func (d *Desk) mailApproverProblem(ctx context.Context, tx Store, t *Ticket, a *Approval, problem, instructions string) error {
+func (d *Desk) mailApproverProblem(ctx context.Context, tx Store, t *Ticket, a *Approval, problem, instructions, flag string) error {
 	if !d.mailing() {
 		return nil
 	}
@@ -158,8 +160,12 @@ func (d *Desk) mailApproverProblem(ctx context.Context, tx Store, t *Ticket, a *
 	}
 	tok := approvalToken(key, a.ID, a.Approver)
 	root := d.approvalMessageID(t.ID, tok)
+	vars := map[string]string{"Problem": problem, "Instructions": instructions}
+	if flag != "" {
+		vars[flag] = "1"
+	}
 	return d.sendMail(ctx, tx, Mail{Kind: MailUnreadableReply, To: a.Approver, Ticket: t,
-		Vars:    map[string]string{"Problem": problem, "Instructions": instructions},
+		Vars:    vars,
 		ReplyTo: approvalReplyTo(d.replyAddress(ctx, tx, t), tok), InReplyTo: root, References: []string{root}})
 }
 

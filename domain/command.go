@@ -12,14 +12,61 @@ import (
 // comment, in any case. "No problem, go ahead" or "Let me check" are no
 // command: after the word must come punctuation or the end of the line.
 
+// The command words of every language the helpdesk writes (docs/translations.md
+// "Mail words"): whatever language a mail was written in, a reply in any
+// of them is read. Each language's mails name its own word and the
+// English one (the catalog's "word.*"). TestCommandWordsNeverContradict
+// checks that no word means approve in one language and reject in
+// another, and that every word of the catalog is read as what it says.
+var commandWords = map[string]struct{ approve, reject, done, reopen, unsubscribe []string }{
+	"en": {approve: []string{"approve", "approved", "yes", "ok"}, reject: []string{"reject", "rejected", "deny", "denied", "no"},
+		done: []string{"done", "resolved", "fixed"}, reopen: []string{"reopen"}, unsubscribe: []string{"unsubscribe"}},
+	"de": {approve: []string{"genehmigt", "genehmigen", "genehmige", "ja", "einverstanden"}, reject: []string{"abgelehnt", "ablehnen", "nein"},
+		done: []string{"erledigt", "gelöst", "behoben"}, reopen: []string{"wiedereröffnen", "wiedereroeffnen"},
+		unsubscribe: []string{"abmelden", "abbestellen"}},
+	"fr": {approve: []string{"approuvé", "approuve", "approuvée", "approuver", "oui", "accepté", "accepte"},
+		reject: []string{"refusé", "refuse", "refusée", "refuser", "non", "rejeté", "rejete"},
+		done:   []string{"terminé", "termine", "résolu", "resolu"}, reopen: []string{"rouvrir"},
+		unsubscribe: []string{"désabonner", "desabonner", "désinscrire"}},
+	"es": {approve: []string{"aprobado", "aprobada", "aprobar", "apruebo", "sí", "si"},
+		reject: []string{"rechazado", "rechazada", "rechazar", "rechazo", "denegado"},
+		done:   []string{"hecho", "resuelto", "solucionado"}, reopen: []string{"reabrir"},
+		unsubscribe: []string{"desuscribir", "baja"}},
+}
+
 // Decision words.
-var decisionWords = map[string]Decision{
-	"approve": DecisionApproved, "approved": DecisionApproved, "yes": DecisionApproved, "ok": DecisionApproved,
-	"reject": DecisionRejected, "rejected": DecisionRejected, "deny": DecisionRejected, "denied": DecisionRejected, "no": DecisionRejected,
+var decisionWords = func() map[string]Decision {
+	m := map[string]Decision{}
+	for _, ws := range commandWords {
+		for _, w := range ws.approve {
+			m[w] = DecisionApproved
+		}
+		for _, w := range ws.reject {
+			m[w] = DecisionRejected
+		}
+	}
+	return m
+}()
+
+// wordSet is the words of every language that pick from the lists.
+func wordSet(pick func(l struct{ approve, reject, done, reopen, unsubscribe []string }) []string) map[string]bool {
+	m := map[string]bool{}
+	for _, ws := range commandWords {
+		for _, w := range pick(ws) {
+			m[w] = true
+		}
+	}
+	return m
 }
 
 // Agent and requester command words.
-var resolveWords = map[string]bool{"done": true, "resolved": true, "fixed": true}
+var (
+	resolveWords = wordSet(func(l struct{ approve, reject, done, reopen, unsubscribe []string }) []string { return l.done })
+	reopenWords  = wordSet(func(l struct{ approve, reject, done, reopen, unsubscribe []string }) []string { return l.reopen })
+	// unsubscribeWords: a watcher's reply that stops their copies
+	// (watchers.go).
+	unsubscribeWords = wordSet(func(l struct{ approve, reject, done, reopen, unsubscribe []string }) []string { return l.unsubscribe })
+)
 
 const commandPunct = ".!,:-—–"
 
@@ -101,6 +148,6 @@ func parseNote(text string) (string, bool) {
 
 // parseReopen reports whether a requester's reply asks to reopen.
 func parseReopen(text string) (string, bool) {
-	_, note, ok := firstLineCommand(text, map[string]bool{"reopen": true})
+	_, note, ok := firstLineCommand(text, reopenWords)
 	return note, ok
 }

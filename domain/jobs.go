@@ -172,7 +172,7 @@ func (d *Desk) escalateApprovals(ctx context.Context) (int, error) {
 						continue
 					}
 					if err := d.sendMail(ctx, tx, Mail{Kind: MailApprovalExpired, To: u.Email, ToName: u.Name, Ticket: t,
-						Vars: map[string]string{"Since": since.Format("Mon 2 Jan 2006 15:04 MST"), "Pending": strings.Join(pending, ", "),
+						Vars: map[string]string{"Since": since.UTC().Format(time.RFC3339), "Pending": strings.Join(pending, ", "),
 							"Level": fmt.Sprint(k.level)}}); err != nil {
 						return err
 					}

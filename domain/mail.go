@@ -67,6 +67,13 @@ type Mail struct {
 	// Cc are the addresses the mail shows in Cc (a ticket's watchers, on
 	// the requester's mails: see domain/watchers.go).
 	Cc []string
+	// Language and TimeZone are what the mail is written in: a supported
+	// language code and a time zone name. sendMail fills them when empty
+	// (mailLanguage): the recipient's settings, else the language of the
+	// mail that opened the ticket, else DEFAULT_LANGUAGE and
+	// DEFAULT_TIMEZONE.
+	Language string
+	TimeZone string
 	// CopyTo, when set, makes this the copy of the mail for one of its Cc
 	// addresses: headers as for everyone (To, Cc, the same MessageID),
 	// delivered to CopyTo alone (the outbox row's To).
@@ -121,6 +128,7 @@ func (d *Desk) sendMailMsg(ctx context.Context, tx Store, m Mail) (*OutboxMessag
 		// Mail about a ticket goes out from the mailbox it came in on.
 		m.From, m.FromName = d.sender(ctx, tx, m.Ticket)
 	}
+	d.mailLanguage(ctx, tx, &m)
 	var msg *OutboxMessage
 	if b, ok := tx.(*batchTx); ok && b.ids != nil {
 		// Rendered with the batch's other mails when it ends.

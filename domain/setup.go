@@ -42,6 +42,10 @@ type SetupUser struct {
 	Name     string `json:"name"`
 	Role     string `json:"role"`
 	Disabled bool   `json:"disabled,omitempty"`
+	// Language (en, de, fr, es) and TimeZone (Europe/Berlin): see User;
+	// left out, none.
+	Language string `json:"language,omitempty"`
+	TimeZone string `json:"timezone,omitempty"`
 	line     int
 }
 
@@ -223,6 +227,11 @@ func (f *SetupFile) validate() error {
 			if role, err = ParseRole(su.Role); err != nil {
 				return &SetupError{Line: su.line, Where: where, Err: err}
 			}
+		}
+		errs := FieldErrors{}
+		su.Language, su.TimeZone = checkLocale(errs, su.Language, su.TimeZone)
+		if err := errs.orNil(); err != nil {
+			return &SetupError{Line: su.line, Where: where, Err: err}
 		}
 		su.Email, su.Name, su.Role = addr, strings.TrimSpace(su.Name), string(role)
 	}

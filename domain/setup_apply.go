@@ -160,7 +160,8 @@ func (d *Desk) applyUsers(ctx context.Context, tx Store, f *SetupFile, prune boo
 		u, err := tx.GetUserByEmail(ctx, su.Email)
 		switch {
 		case isNotFound(err):
-			u = &User{Email: su.Email, Name: su.Name, Role: Role(su.Role), Disabled: su.Disabled, CreatedAt: now, UpdatedAt: now}
+			u = &User{Email: su.Email, Name: su.Name, Role: Role(su.Role), Disabled: su.Disabled, Language: su.Language,
+				TimeZone: su.TimeZone, CreatedAt: now, UpdatedAt: now}
 			if err := tx.CreateUser(ctx, u); err != nil {
 				return fmt.Errorf("create user %s: %w", su.Email, err)
 			}
@@ -169,11 +170,11 @@ func (d *Desk) applyUsers(ctx context.Context, tx Store, f *SetupFile, prune boo
 		case err != nil:
 			return err
 		}
-		if u.Name == su.Name && u.Role == Role(su.Role) && u.Disabled == su.Disabled {
+		if u.Name == su.Name && u.Role == Role(su.Role) && u.Disabled == su.Disabled && u.Language == su.Language && u.TimeZone == su.TimeZone {
 			rep.add(&rep.Unchanged, "user %s: unchanged", u.Email)
 			continue
 		}
-		u.Name, u.Role, u.Disabled, u.UpdatedAt = su.Name, Role(su.Role), su.Disabled, now
+		u.Name, u.Role, u.Disabled, u.Language, u.TimeZone, u.UpdatedAt = su.Name, Role(su.Role), su.Disabled, su.Language, su.TimeZone, now
 		if err := d.saveUser(ctx, tx, u); err != nil {
 			return fmt.Errorf("update user %s: %w", u.Email, err)
 		}
@@ -319,7 +320,8 @@ func (d *Desk) ExportSetup(ctx context.Context) (*SetupFile, error) {
 		return nil, fmt.Errorf("export setup: %w", err)
 	}
 	for _, u := range users {
-		f.Users = append(f.Users, SetupUser{Email: u.Email, Name: u.Name, Role: string(u.Role), Disabled: u.Disabled})
+		f.Users = append(f.Users, SetupUser{Email: u.Email, Name: u.Name, Role: string(u.Role), Disabled: u.Disabled,
+			Language: u.Language, TimeZone: u.TimeZone})
 	}
 	members, err := d.store.ListTeamMembers(ctx)
 	if err != nil {

@@ -158,7 +158,7 @@ func (d *Desk) removeWatcher(ctx context.Context, tx Store, t *Ticket, w *Watche
 
 // parseUnsubscribe reports whether a watcher's reply asks to stop.
 func parseUnsubscribe(text string) bool {
-	_, _, ok := firstLineCommand(text, map[string]bool{"unsubscribe": true})
+	_, _, ok := firstLineCommand(text, unsubscribeWords)
 	return ok
 }
 

@@ -23,6 +23,7 @@ import (
 	gomail "github.com/emersion/go-message/mail"
 
 	"ticketgate/domain"
+	"ticketgate/domain/i18n"
 )
 
 //go:embed templates/*
@@ -61,6 +62,13 @@ type ComposerConfig struct {
 	HelpdeskAddress string // HELPDESK_ADDRESS: replies go here; its domain ends Message-IDs
 	BaseURL         string // BASE_URL: links to the portal
 
+	// Catalog is the translations (nil: i18n.Load()); DefaultLanguage
+	// (DEFAULT_LANGUAGE) is the language of a mail whose Language is
+	// empty, DefaultTimeZone (DEFAULT_TIMEZONE) its time zone.
+	Catalog         *i18n.Catalog
+	DefaultLanguage string
+	DefaultTimeZone string
+
 	// Now and Rand make output reproducible in tests; nil means the wall
 	// clock and crypto/rand.
 	Now  func() time.Time
@@ -74,8 +82,10 @@ type ComposerConfig struct {
 type Composer struct {
 	cfg    ComposerConfig
 	domain string
-	text   map[domain.MailKind]*texttemplate.Template
-	html   map[domain.MailKind]*htmltemplate.Template
+	// text and html are each language's templates of each kind: the
+	// template functions (t, word, when) are bound to the language.
+	text map[string]map[domain.MailKind]*texttemplate.Template
+	html map[string]map[domain.MailKind]*htmltemplate.Template
 }
 
 var _ domain.Composer = (*Composer)(nil)
@@ -101,21 +111,33 @@ func NewComposer(cfg ComposerConfig) (*Composer, error) {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
+	if cfg.Catalog == nil {
+		cat, err := i18n.Load()
+		if err != nil {
+			return nil, fmt.Errorf("composer: %w", err)
+		}
+		cfg.Catalog = cat
+	}
+	cfg.DefaultLanguage = i18n.Choose(cfg.DefaultLanguage)
 	c := &Composer{cfg: cfg, domain: domain.EmailDomain(strings.ToLower(help.Address)),
-		text: map[domain.MailKind]*texttemplate.Template{}, html: map[domain.MailKind]*htmltemplate.Template{}}
-	for _, k := range composedKinds {
-		tt, err := texttemplate.New("").ParseFS(templateFS, "templates/footer.txt", "templates/"+string(k)+".txt")
-		if err != nil {
-			return nil, fmt.Errorf("composer: text template of %s: %w", k, err)
-		}
-		c.text[k] = tt.Lookup(string(k) + ".txt")
-		ht, err := htmltemplate.New("").ParseFS(templateFS, "templates/layout.html", "templates/"+string(k)+".html")
-		if err != nil {
-			return nil, fmt.Errorf("composer: HTML template of %s: %w", k, err)
-		}
-		c.html[k] = ht.Lookup("layout")
-		if c.text[k] == nil || c.html[k] == nil {
-			return nil, fmt.Errorf("composer: templates of %s are incomplete", k)
+		text: map[string]map[domain.MailKind]*texttemplate.Template{}, html: map[string]map[domain.MailKind]*htmltemplate.Template{}}
+	for _, lang := range i18n.Supported() {
+		l := cfg.Catalog.For(lang, nil)
+		c.text[lang], c.html[lang] = map[domain.MailKind]*texttemplate.Template{}, map[domain.MailKind]*htmltemplate.Template{}
+		for _, k := range composedKinds {
+			tt, err := texttemplate.New("").Funcs(textFuncs(l)).ParseFS(templateFS, "templates/footer.txt", "templates/"+string(k)+".txt")
+			if err != nil {
+				return nil, fmt.Errorf("composer: text template of %s: %w", k, err)
+			}
+			c.text[lang][k] = tt.Lookup(string(k) + ".txt")
+			ht, err := htmltemplate.New("").Funcs(htmlFuncs(l)).ParseFS(templateFS, "templates/layout.html", "templates/"+string(k)+".html")
+			if err != nil {
+				return nil, fmt.Errorf("composer: HTML template of %s: %w", k, err)
+			}
+			c.html[lang][k] = ht.Lookup("layout")
+			if c.text[lang][k] == nil || c.html[lang][k] == nil {
+				return nil, fmt.Errorf("composer: templates of %s are incomplete", k)
+			}
 		}
 	}
 	return c, nil
@@ -150,6 +172,15 @@ type view struct {
 	// it solved?" on a resolution mail (Vars "satisfaction_yes" and
 	// "satisfaction_no"); "" otherwise.
 	SolvedYes, SolvedNo string
+	// Problem and Instructions are what an unreadable reply's mail says
+	// went wrong and how to answer, in the mail's language.
+	Problem      string
+	Instructions string
+	// Since is the time of Vars "Since" or "since" (RFC 3339) in the
+	// recipient's language and time zone.
+	Since string
+	// Total is how many tickets a triage digest counts.
+	Total int
 }
 
 // line is one entry of a mail's list, as a template sees it.
@@ -161,15 +192,18 @@ type line struct {
 // mail says and its subject come from viewOf; its headers from header;
 // the MIME message from assemble.
 func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMessage, error) {
-	tt, ht := c.text[m.Kind], c.html[m.Kind]
+	lang := i18n.Choose(c.cfg.DefaultLanguage, m.Language)
+	tt, ht := c.text[lang][m.Kind], c.html[lang][m.Kind]
 	if tt == nil || ht == nil {
 		return nil, fmt.Errorf("compose: %w: no template for mail kind %q", domain.ErrInvalid, m.Kind)
 	}
+	loc, _ := i18n.Location(m.TimeZone, c.cfg.DefaultTimeZone)
+	l := c.cfg.Catalog.For(lang, loc)
 	to, err := mail.ParseAddress(m.To)
 	if err != nil || hasControl(m.To) {
 		return nil, fmt.Errorf("compose %s: %w: recipient %q", m.Kind, domain.ErrInvalid, m.To)
 	}
-	v, ticketID := c.viewOf(m)
+	v, ticketID := c.viewOf(m, l)
 	var text, html bytes.Buffer
 	if err := tt.Execute(&text, v); err != nil {
 		return nil, fmt.Errorf("compose %s: text part: %w", m.Kind, err)
@@ -204,7 +238,7 @@ func (c *Composer) Compose(_ context.Context, m domain.Mail) (*domain.OutboxMess
 // viewOf is what m's templates see, its subject (Title) included, and the
 // ticket it is about (0: none). The subject is the threading policy: one
 // subject per ticket thread, an approval's its own thread.
-func (c *Composer) viewOf(m domain.Mail) (view, int64) {
+func (c *Composer) viewOf(m domain.Mail, l *i18n.Localizer) (view, int64) {
 	name, addr := c.cfg.FromName, c.cfg.HelpdeskAddress
 	if m.From != "" {
 		// A mailbox of its own (issue 14): the mail speaks for it.
@@ -229,24 +263,39 @@ func (c *Composer) viewOf(m domain.Mail) (view, int64) {
 	if yes, no := v.Vars["satisfaction_yes"], v.Vars["satisfaction_no"]; m.Ticket != nil && validToken(yes) && validToken(no) {
 		v.SolvedYes, v.SolvedNo = c.cfg.BaseURL+domain.SatisfactionPath+yes, c.cfg.BaseURL+domain.SatisfactionPath+no
 	}
+	for _, k := range []string{"Since", "since"} {
+		if at, err := time.Parse(time.RFC3339, v.Vars[k]); err == nil {
+			v.Since = l.DateTime(at)
+		} else if v.Vars[k] != "" {
+			v.Since = v.Vars[k]
+		}
+	}
+	if m.Kind == domain.MailUnreadableReply {
+		v.Problem, v.Instructions = v.Vars["Problem"], v.Vars["Instructions"]
+		if v.Vars["NoWord"] != "" {
+			words := []any{"approve", wordOr(l, "approve"), "reject", wordOr(l, "reject")}
+			v.Problem, v.Instructions = l.T("mail.unreadable.no_word", words...), l.T("mail.unreadable.instructions", words...)
+		}
+	}
 	var subject string
 	var ticketID int64
 	if t := m.Ticket; t != nil {
 		ticketID = t.ID
 		v.Ref, v.Subject, v.Status, v.Category, v.Assignee = t.Ref(), oneLine(t.Subject), string(t.Status), t.Category, t.Assignee
 		v.Link = c.cfg.BaseURL + "/tickets/" + t.Ref()
-		v.Next = nextStep(t)
+		v.Next = nextStep(t, l)
 		v.Requester = t.Requester
 		v.Internal = m.Kind == domain.MailNote
 		// One subject for the whole thread: Gmail splits a conversation
 		// whose subject changes. What the mail is about is in its body.
-		subject = "[" + t.Ref() + "] " + v.Subject
+		subject = l.T("mail.subject.ticket", "ref", t.Ref(), "subject", v.Subject)
 		if slices.Contains(approvalKinds, m.Kind) {
 			// An approval is a thread of its own with its approver.
 			v.Approval, v.Link, v.Body = true, "", t.Body
-			subject = "Approval needed: " + subject
+			subject = l.T("mail.subject.approval", "ref", t.Ref(), "subject", v.Subject)
 		}
 		if m.InReplyTo != "" {
+			// "Re:" in every language: mail programs thread by it.
 			subject = "Re: " + subject
 		}
 	} else if m.Kind == domain.MailTriageNotice {
@@ -255,24 +304,29 @@ func (c *Composer) viewOf(m domain.Mail) (view, int64) {
 		if n == "" {
 			n = strconv.Itoa(len(m.Lines))
 		}
-		subject = fmt.Sprintf("Triage: %s ticket(s) waiting at %s", oneLine(n), c.cfg.FromName)
+		count, err := strconv.Atoi(oneLine(n))
+		if err != nil {
+			count = len(m.Lines)
+		}
+		v.Total = count
+		subject = l.T("mail.subject.triage", "count", count, "helpdesk", c.cfg.FromName)
 	} else if m.Kind == domain.MailMailboxReauth {
-		subject = fmt.Sprintf("Mailbox %s must be connected again (%s)", oneLine(v.Vars["mailbox"]), c.cfg.FromName)
+		subject = l.T("mail.subject.reauth", "mailbox", oneLine(v.Vars["mailbox"]), "helpdesk", c.cfg.FromName)
 	} else if m.Kind == domain.MailWebhookDisabled {
-		subject = fmt.Sprintf("Webhook %s turned off after failing for a day (%s)", oneLine(v.Vars["url"]), c.cfg.FromName)
+		subject = l.T("mail.subject.webhook", "url", oneLine(v.Vars["url"]), "helpdesk", c.cfg.FromName)
 	} else if m.Kind == domain.MailPasswordLink {
-		subject = "Choose a new password for " + c.cfg.FromName
+		subject = l.T("mail.subject.password", "helpdesk", c.cfg.FromName)
 		if v.Vars["purpose"] == "invite" {
-			subject = "Your account at " + c.cfg.FromName
+			subject = l.T("mail.subject.invite", "helpdesk", c.cfg.FromName)
 		}
 	} else {
 		// A mail about no ticket (the refusal) answers a mail that may be
 		// forged: it echoes nothing of it, so that a spammer cannot have
 		// us mail their subject to a third party. It names only the
 		// helpdesk.
-		subject = "Your message to " + c.cfg.FromName
+		subject = l.T("mail.subject.refusal", "helpdesk", c.cfg.FromName)
 	}
-	v.Title = subject
+	v.Title = oneLine(subject)
 	return v, ticketID
 }
 
@@ -447,21 +501,21 @@ func validToken(s string) bool {
 }
 
 // nextStep tells a requester what happens to their ticket now.
-func nextStep(t *domain.Ticket) string {
+func nextStep(t *domain.Ticket, l *i18n.Localizer) string {
 	switch t.Status {
 	case domain.StatusAwaitingApproval:
-		return "your request needs approval first. We have asked the approvers and will write to you as soon as they answer."
+		return l.T("mail.next.awaiting_approval")
 	case domain.StatusUnassigned:
-		return "it is waiting for the next free member of the team. We will write to you when someone takes it."
+		return l.T("mail.next.unassigned")
 	case domain.StatusAssigned:
 		if t.Assignee != "" {
-			return t.Assignee + " is working on it and will get back to you."
+			return l.T("mail.next.assigned_to", "assignee", t.Assignee)
 		}
-		return "someone from the team is working on it and will get back to you."
+		return l.T("mail.next.assigned")
 	case domain.StatusResolved, domain.StatusClosed, domain.StatusRejected:
-		return "nothing: it is " + string(t.Status) + "."
+		return l.T("mail.next.done", "status", strings.ToLower(l.T("status."+string(t.Status))))
 	}
-	return "someone from IT will read it shortly and send it to the right team. We will write to you when it moves on."
+	return l.T("mail.next.triage")
 }
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)

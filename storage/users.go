@@ -21,18 +21,20 @@ type userRow struct {
 	PasswordHash       string    `bun:"password_hash"`
 	MustChangePassword bool      `bun:"must_change_password"`
 	Disabled           bool      `bun:"disabled"`
+	Language           string    `bun:"language"`
+	TimeZone           string    `bun:"timezone"`
 	CreatedAt          time.Time `bun:"created_at"`
 	UpdatedAt          time.Time `bun:"updated_at"`
 }
 
 func toUserRow(u *domain.User) *userRow {
 	return &userRow{ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role), PasswordHash: u.PasswordHash,
-		MustChangePassword: u.MustChangePassword, Disabled: u.Disabled, CreatedAt: utc(u.CreatedAt), UpdatedAt: utc(u.UpdatedAt)}
+		MustChangePassword: u.MustChangePassword, Disabled: u.Disabled, Language: u.Language, TimeZone: u.TimeZone, CreatedAt: utc(u.CreatedAt), UpdatedAt: utc(u.UpdatedAt)}
 }
 
 func (r *userRow) domain() domain.User {
 	return domain.User{ID: r.ID, Email: r.Email, Name: r.Name, Role: domain.Role(r.Role), PasswordHash: r.PasswordHash,
-		MustChangePassword: r.MustChangePassword, Disabled: r.Disabled, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		MustChangePassword: r.MustChangePassword, Disabled: r.Disabled, Language: r.Language, TimeZone: r.TimeZone, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 // CreateUser inserts u; see domain.UserStore.
@@ -56,7 +58,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *domain.User) error {
 // assignee of each ticket it assigns.
 func (s *Store) GetUser(ctx context.Context, id int64) (*domain.User, error) {
 	var row userRow
-	err := s.scanCached(ctx, &row, "SELECT id, email, name, role, password_hash, must_change_password, disabled, created_at, updated_at "+
+	err := s.scanCached(ctx, &row, "SELECT id, email, name, role, password_hash, must_change_password, disabled, language, timezone, created_at, updated_at "+
 		"FROM users WHERE id = ?", id)
 	if err == nil && row.ID == 0 {
 		err = sql.ErrNoRows

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"ticketgate/domain"
+	"ticketgate/domain/i18n"
 	"ticketgate/inbox"
 	"ticketgate/storage"
 
@@ -31,6 +32,8 @@ type Config struct {
 	AdminEmail            string
 	HelpdeskAddress       string
 	HelpdeskName          string
+	DefaultLanguage       string   // DEFAULT_LANGUAGE: en, de, fr or es
+	DefaultTimeZone       string   // DEFAULT_TIMEZONE: an IANA time zone name
 	AllowedSenderDomains  []string // "*" alone allows all
 	IMAPURL               string
 	IMAPPollInterval      time.Duration
@@ -171,6 +174,25 @@ var settings = []setting{
 		c.HelpdeskName = strings.TrimSpace(v)
 		return nil
 	}},
+	{"DEFAULT_LANGUAGE", fixed("en"), false,
+		"the language of the portal and of mails when neither the user nor the browser or the opening mail says (en, de, fr, es)",
+		func(c *Config, v string) error {
+			lang, ok := i18n.Normalize(v)
+			if !ok || lang == "" {
+				return fmt.Errorf("must be one of %s", strings.Join(i18n.Supported(), ", "))
+			}
+			c.DefaultLanguage = lang
+			return nil
+		}},
+	{"DEFAULT_TIMEZONE", fixed("UTC"), false, "the time zone of dates for users who have not chosen one (an IANA name: Europe/Berlin)",
+		func(c *Config, v string) error {
+			v = strings.TrimSpace(v)
+			if _, ok := i18n.Location(v, ""); !ok {
+				return errors.New("must be a time zone name such as Europe/Berlin or UTC")
+			}
+			c.DefaultTimeZone = v
+			return nil
+		}},
 	{"ALLOWED_SENDER_DOMAINS", func(c *Config) string { return domain.EmailDomain(c.HelpdeskAddress) }, false,
 		"comma-separated domains whose senders may open tickets; * allows all", func(c *Config, v string) error {
 			c.AllowedSenderDomains = nil

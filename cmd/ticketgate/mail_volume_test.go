@@ -75,7 +75,7 @@ func TestMailVolumeJobs(t *testing.T) {
 			t.Fatal(err)
 		}
 		if digest.Kind != string(domain.MailTriageNotice) || digest.To != "root@localhost" || digest.TicketID != 0 ||
-			!strings.Contains(text, "3 ticket(s) wait in triage") {
+			!strings.Contains(text, "3 tickets wait in triage") {
 			t.Fatalf("digest = %s to %s (ticket %d):\n%s", digest.Kind, digest.To, digest.TicketID, text)
 		}
 		for i, ref := range refs {
@@ -108,7 +108,7 @@ func TestMailVolumeJobs(t *testing.T) {
 		}
 		out, errOut, code := runCLI(t, env, "", "outbox", "show", strconv.FormatInt(digest.ID, 10))
 		if code != 0 || !strings.Contains(out, "body:         dropped 2026-11-27T10:01:00Z after OUTBOX_RETENTION") ||
-			!strings.Contains(out, "Subject: Triage: 3 ticket(s) waiting") || strings.Contains(out, "best guess") {
+			!strings.Contains(out, "Subject: Triage: 3 tickets waiting") || strings.Contains(out, "best guess") {
 			t.Errorf("outbox show of a dropped body: %d %s\n%s", code, errOut, out)
 		}
 		// The new digest's body is there.

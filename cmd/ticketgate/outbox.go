@@ -27,7 +27,7 @@ import (
 // relay is configured (relay), held otherwise.
 func mailOption(c *Config, relay bool) (domain.Option, error) {
 	comp, err := outbox.NewComposer(outbox.ComposerConfig{From: c.MailFrom, FromName: c.HelpdeskName,
-		HelpdeskAddress: c.HelpdeskAddress, BaseURL: c.BaseURL})
+		HelpdeskAddress: c.HelpdeskAddress, BaseURL: c.BaseURL, DefaultLanguage: c.DefaultLanguage, DefaultTimeZone: c.DefaultTimeZone})
 	if err != nil {
 		return nil, err
 	}

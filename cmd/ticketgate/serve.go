@@ -73,7 +73,8 @@ func (a *app) cmdServe(args []string) error {
 		BaseURL: c.BaseURL, SiteName: c.HelpdeskName, MaxUploadBytes: c.MaxMessageBytes,
 		MailIn: mail, Parse: inbox.Parse, MetricsElsewhere: c.MetricsAddr != "", MetricsToken: c.MetricsToken,
 		MailboxOAuth: &mailboxConnector{st: st, secrets: mail.secrets, resume: mail.wakers.resume, now: time.Now},
-		TestMailbox:  tester.Test, SSO: ssoConfig(c.OIDC), HelpdeskAddress: c.HelpdeskAddress, APIRate: c.APIRate})
+		TestMailbox:  tester.Test, SSO: ssoConfig(c.OIDC), HelpdeskAddress: c.HelpdeskAddress, APIRate: c.APIRate,
+		DefaultLanguage: c.DefaultLanguage, DefaultTimeZone: c.DefaultTimeZone})
 	if err != nil {
 		return err
 	}

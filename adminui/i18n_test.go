@@ -1,0 +1,225 @@
+package adminui
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"ticketgate/domain/i18n"
+	"ticketgate/storage/storagetest"
+)
+
+var (
+	htmlLangRE     = regexp.MustCompile(`<html lang="([a-z]+)">`)
+	tagsRE         = regexp.MustCompile(`(?s)<script.*?</script>|<style.*?</style>|<[^>]*>`)
+	detailRE       = regexp.MustCompile(`(?s)<div class="timeline-detail">.*?</div>|<div class="ticket-text">.*?</div>`)
+	placeholderRE  = regexp.MustCompile(`\{[a-z_]+\}`)
+	englishWordsRE = regexp.MustCompile(`\b(the|and|you|your|is|has|been|this|with|reply|please|will|not|here|what|who|to|The|You|Your|This|Hello|Reply|Please|What|Sign|Add|Remove|Save|Change|Choose|Back|Open|Filter|History|Profile|Attachments|Watchers|Password|Email)\b`)
+)
+
+// getIn fetches path as c with an Accept-Language header.
+func (c *client) getIn(path, accept string) (*http.Response, string) {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.f.srv.URL+path, nil)
+	if accept != "" {
+		req.Header.Set("Accept-Language", accept)
+	}
+	return c.do(req)
+}
+
+// visibleText is what a person reads of a page: no markup, no data the
+// users wrote (ticket texts, history details).
+func visibleText(page string) string {
+	return tagsRE.ReplaceAllString(detailRE.ReplaceAllString(page, " "), " ")
+}
+
+// TestPortalInEveryLanguage renders every translated page in every
+// language, for a user whose setting names it: the page says so, no
+// {placeholder} is left, and no English is left besides names and codes
+// (no English message of the catalog, no English word).
+func TestPortalInEveryLanguage(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		f := newFixture(t, db)
+		cat, err := i18n.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		en := cat.For(i18n.English, nil)
+		var englishMessages []string
+		for _, k := range cat.Keys(i18n.English) {
+			s, err := en.Text(k)
+			if err != nil || strings.Contains(s, "{") || len(s) < 8 || strings.HasPrefix(k, "mail.") {
+				continue
+			}
+			englishMessages = append(englishMessages, s)
+		}
+		ann := f.signedIn("ann")
+		bob := f.signedIn("bob")
+		anon := f.client()
+		ref := f.t1.Ref()
+		for _, lang := range i18n.Supported() {
+			for _, name := range []string{"ann", "bob"} {
+				u := f.users[name]
+				u.Language = lang
+				if err := f.st.UpdateUser(context.Background(), u); err != nil {
+					t.Fatal(err)
+				}
+			}
+			pages := map[string]func() (*http.Response, string){
+				"tickets": func() (*http.Response, string) { return ann.get("/tickets") },
+				"ticket":  func() (*http.Response, string) { return ann.get("/tickets/" + ref) },
+				"new":     func() (*http.Response, string) { return ann.get("/new") },
+				"profile": func() (*http.Response, string) { return ann.get("/profile?ok=profile") },
+				"password": func() (*http.Response, string) {
+					return ann.get("/password")
+				},
+				"queue":   func() (*http.Response, string) { return bob.get("/queue") },
+				"signin":  func() (*http.Response, string) { return anon.getIn("/signin", lang) },
+				"forgot":  func() (*http.Response, string) { return anon.getIn("/forgot", lang) },
+				"reset":   func() (*http.Response, string) { return anon.getIn("/reset/x.y", lang) },
+				"unwatch": func() (*http.Response, string) { return anon.getIn("/unwatch/nothing", lang) },
+			}
+			for name, get := range pages {
+				t.Run(name+"/"+lang, func(t *testing.T) {
+					resp, body := get()
+					if resp.StatusCode >= 500 {
+						t.Fatalf("status %d", resp.StatusCode)
+					}
+					if m := htmlLangRE.FindStringSubmatch(body); m == nil || m[1] != lang {
+						t.Errorf("page is in %v, want %s", m, lang)
+					}
+					text := visibleText(body)
+					if ph := placeholderRE.FindString(text); ph != "" {
+						t.Errorf("page keeps %s", ph)
+					}
+					if lang == i18n.English {
+						return
+					}
+					for _, s := range englishMessages {
+						if strings.Contains(text, s) && cat.For(lang, nil).T(keyOf(cat, s)) != s {
+							t.Errorf("page keeps the English %q", s)
+						}
+					}
+					clean := strings.NewReplacer("ANNSUBJ1", "", "ANNBODY1", "", "annfile1.txt", "", "Subject ", "", "Hardware", "", "BENSUBJ3", "").Replace(text)
+					if w := englishWordsRE.FindString(clean); w != "" {
+						i := strings.Index(clean, w)
+						t.Errorf("page keeps the English word %q: …%s…", w, clean[max(0, i-80):min(len(clean), i+80)])
+					}
+				})
+			}
+		}
+	})
+}
+
+// keyOf finds the key of an English message (for the test's report).
+func keyOf(c *i18n.Catalog, msg string) string {
+	en := c.For(i18n.English, nil)
+	for _, k := range c.Keys(i18n.English) {
+		if s, _ := en.Text(k); s == msg {
+			return k
+		}
+	}
+	return ""
+}
+
+// TestPortalLanguageChoice: the user's setting beats the browser's
+// Accept-Language, which beats DEFAULT_LANGUAGE.
+func TestPortalLanguageChoice(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		f := newFixture(t, db)
+		lang := func(body string) string {
+			if m := htmlLangRE.FindStringSubmatch(body); m != nil {
+				return m[1]
+			}
+			return ""
+		}
+		anon := f.client()
+		for accept, want := range map[string]string{"": "en", "de-DE,de;q=0.9": "de", "fr-CH, en;q=0.5": "fr", "ja, es;q=0.3": "es", "ja": "en"} {
+			if _, body := anon.getIn("/signin", accept); lang(body) != want {
+				t.Errorf("signed out with Accept-Language %q: page in %q, want %q", accept, lang(body), want)
+			}
+		}
+		ann := f.signedIn("ann")
+		if _, body := ann.getIn("/tickets", "de"); lang(body) != "de" {
+			t.Errorf("no setting, browser de: page in %q", lang(body))
+		}
+		// Ann chooses Spanish on her profile: it beats her browser's German.
+		if resp, body := ann.post("/profile", map[string][]string{"language": {"es"}, "timezone": {"Europe/Madrid"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save profile = %d\n%s", resp.StatusCode, body)
+		}
+		if _, body := ann.getIn("/tickets", "de"); lang(body) != "es" {
+			t.Errorf("setting es, browser de: page in %q, want es", lang(body))
+		}
+		if _, body := ann.getIn("/tickets/"+f.t1.Ref(), ""); !strings.Contains(body, "CET") && !strings.Contains(body, "CEST") {
+			t.Errorf("ticket page of a user in Europe/Madrid shows no CET time:\n%s", visibleText(body))
+		}
+		// A bad time zone is a message on the page, not a 500.
+		resp, body := ann.post("/profile", map[string][]string{"language": {"klingon"}, "timezone": {"Mars/Olympus"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="timezone-error"`) || !strings.Contains(body, `id="language-error"`) {
+			t.Errorf("bad profile = %d, want 422 with both errors", resp.StatusCode)
+		}
+		// DEFAULT_LANGUAGE when neither says.
+		h, err := New(Deps{Desk: f.desk, Registry: newRegistry(), DefaultLanguage: "fr", DefaultTimeZone: "Europe/Paris"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec := httptestRecorder(h, http.MethodGet, "/signin"); lang(rec.Body.String()) != "fr" {
+			t.Errorf("DEFAULT_LANGUAGE fr: signed-out page in %q", lang(rec.Body.String()))
+		}
+	})
+}
+
+// BenchmarkParsePageSet is what the first page in a new language and time
+// zone costs: parsing every page template once.
+func BenchmarkParsePageSet(b *testing.B) {
+	static, err := staticVersions()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := parseTemplates(static, cat.For("de", nil)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestPageSetsBounded: however many time zones users pick, at most
+// maxPageSets sets (and one per language in DEFAULT_TIMEZONE) are kept.
+func TestPageSetsBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("parses many template sets")
+	}
+	static, err := staticVersions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &pageSets{sets: map[string]map[string]*template.Template{}, static: static, cat: cat}
+	zones := []string{"UTC", "Europe/Berlin", "Europe/Paris", "Europe/Madrid", "America/New_York", "Asia/Tokyo", "Australia/Sydney"}
+	for _, z := range zones {
+		for _, lang := range i18n.Supported() {
+			if _, err := p.get(lang, z, "UTC"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := len(p.sets); n > maxPageSets+len(i18n.Supported()) {
+		t.Errorf("%d page sets kept, want at most %d", n, maxPageSets+len(i18n.Supported()))
+	}
+	// Past the bound, a new zone gets the language's DEFAULT_TIMEZONE set.
+	a, _ := p.get("de", "Africa/Nairobi", "UTC")
+	b, _ := p.get("de", "UTC", "UTC")
+	if len(p.sets) > maxPageSets && a["tickets"] != b["tickets"] {
+		t.Error("a zone past the bound got a set of its own")
+	}
+}

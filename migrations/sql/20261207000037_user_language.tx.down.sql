@@ -1,0 +1,3 @@
+ALTER TABLE users DROP COLUMN timezone;
+--bun:split
+ALTER TABLE users DROP COLUMN language;
