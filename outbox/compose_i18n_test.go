@@ -45,6 +45,7 @@ func i18nMails() map[string]domain.Mail {
 		"assigned_req_appr":  {Kind: domain.MailAssignedRequester, To: "ana@firma.test", Ticket: tk, Vars: map[string]string{"AssigneeName": "Bob Ruiz", "Approved": "1"}},
 		"comment":            {Kind: domain.MailComment, To: "ana@firma.test", Ticket: tk, Vars: map[string]string{"Author": "Bob Ruiz", "Comment": "VPN 42!"}},
 		"resolved":           {Kind: domain.MailResolved, To: "ana@firma.test", Ticket: tk, Vars: map[string]string{"ResolvedBy": "Bob Ruiz", "Note": "VPN 43."}},
+		"resolved_rate":      {Kind: domain.MailResolved, To: "ana@firma.test", Ticket: tk, Vars: map[string]string{"ResolvedBy": "Bob Ruiz", "satisfaction_yes": "7-3-yes-abc", "satisfaction_no": "7-3-no-abc"}},
 		"refusal":            {Kind: domain.MailRefusal, To: "x@andere.test"},
 		"unreadable_reply":   {Kind: domain.MailUnreadableReply, To: "lea@firma.test", Ticket: tk, Vars: map[string]string{"NoWord": "1"}},
 		"triage_notice": {Kind: domain.MailTriageNotice, To: "adm@firma.test", Vars: map[string]string{"total": "3", "more": "1"},
