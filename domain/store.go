@@ -37,6 +37,7 @@ type Store interface {
 	WebhookStore     // webhook.go
 	APITokenStore    // store_api.go
 	MergeStore       // merge.go
+	CalendarStore    // store_calendars.go
 }
 
 // UserStore keeps users.
@@ -74,8 +75,12 @@ type CategoryStore interface {
 	// taken (case-insensitively), or c's StarterKey.
 	CreateCategory(ctx context.Context, c *Category) error
 	// UpdateCategory writes c's fields but StarterKey, which only
-	// CreateCategory writes.
+	// CreateCategory writes, and CalendarID and SLA, which only
+	// CreateCategory and SetCategorySLA write.
 	UpdateCategory(ctx context.Context, c *Category) error
+	// SetCategorySLA writes category id's calendar and SLA policy (nil:
+	// none); ErrNotFound when there is no category id.
+	SetCategorySLA(ctx context.Context, id int64, calendarID *int64, sla *SLAPolicy) error
 	// DeleteCategory removes it, and it from team members; ErrConflict while
 	// tickets use it.
 	DeleteCategory(ctx context.Context, id int64) error
