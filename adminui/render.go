@@ -29,7 +29,7 @@ func pageNames() []string {
 	// Admin: users, categories, team members.
 	pages = append(pages, "admin_users", "admin_user", "admin_password", "admin_categories", "admin_category", "admin_team", "admin_member",
 		"admin_canned_replies", "admin_canned_reply", "admin_webhooks", "admin_webhook",
-		"admin_tokens")
+		"admin_tokens", "admin_calendars", "admin_calendar")
 	// Admin: dashboard, tickets, mail.
 	pages = append(pages, "admin_dashboard", "admin_tickets", "admin_ticket",
 		"admin_outbox", "admin_inbox", "admin_quarantine", "admin_quarantined", "admin_approvals",

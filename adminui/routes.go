@@ -88,6 +88,10 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodGet, "/admin/canned/:id", "admin_canned_reply", adminOnly, h.adminCannedReply)      // :id or "new"
 	page(http.MethodPost, "/admin/canned/:id", "admin_canned_reply", adminOnly, h.adminCannedReplySave) // :id or "new"
 	page(http.MethodPost, "/admin/canned/:id/delete", "admin_canned_reply_delete", adminOnly, h.adminCannedReplyDelete)
+	page(http.MethodGet, "/admin/calendars", "admin_calendars", adminOnly, h.adminCalendars)
+	page(http.MethodGet, "/admin/calendars/:id", "admin_calendar", adminOnly, h.adminCalendar)      // :id or "new"
+	page(http.MethodPost, "/admin/calendars/:id", "admin_calendar", adminOnly, h.adminCalendarSave) // :id or "new"
+	page(http.MethodPost, "/admin/calendars/:id/delete", "admin_calendar_delete", adminOnly, h.adminCalendarDelete)
 	page(http.MethodGet, "/admin/webhooks", "admin_webhooks", adminOnly, h.adminWebhooks)
 	page(http.MethodGet, "/admin/webhooks/:id", "admin_webhook", adminOnly, h.adminWebhook)      // :id or "new"
 	page(http.MethodPost, "/admin/webhooks/:id", "admin_webhook", adminOnly, h.adminWebhookSave) // :id or "new"
