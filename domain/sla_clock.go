@@ -250,21 +250,3 @@ func evaluateClock(c *SLAClock, cal *Calendar, created time.Time, tg SLATargets,
 	}
 	return state, next
 }
-
-// breachedAt is when the earliest missed target of c fell due; the zero
-// time when none was missed.
-func (c *SLAClock) breachedAt(now time.Time) time.Time {
-	var out time.Time
-	for _, p := range [][2]*time.Time{{c.FirstResponseDueAt, c.FirstResponseAt}, {c.ResolutionDueAt, c.StoppedAt}} {
-		due, done := p[0], p[1]
-		if due == nil {
-			continue
-		}
-		if (done != nil && done.After(*due)) || (done == nil && !now.Before(*due)) {
-			if out.IsZero() || due.Before(out) {
-				out = *due
-			}
-		}
-	}
-	return out
-}

@@ -38,6 +38,7 @@ type Store interface {
 	APITokenStore    // store_api.go
 	MergeStore       // merge.go
 	CalendarStore    // store_calendars.go
+	SLAStore         // store_sla.go
 }
 
 // UserStore keeps users.

@@ -122,8 +122,11 @@ const (
 	updateTicketSQL = "UPDATE tickets SET subject = ?, body = ?, category_id = ?, class_method = ?, class_confidence = ?, " +
 		"status = ?, approval_level = ?, assignee_id = ?, message_id = ?, updated_at = ?, " +
 		"priority = ?, sla_state = ?, sla_first_response_due_at = ?, sla_resolution_due_at = ?, sla_first_response_at = ?, " +
-		"sla_paused_at = ?, sla_paused_seconds = ?, sla_stopped_at = ?, sla_next_at = ?, sla_at_risk_mailed_at = ?, " +
-		"sla_breached_mailed_at = ? WHERE id = ? AND status = ?"
+		"sla_paused_at = ?, sla_paused_seconds = ?, sla_stopped_at = ?, sla_next_at = ?, " +
+		// The escalation marks only ever go from NULL to a time: a writer
+		// that read the ticket before the job marked it keeps the mark.
+		"sla_at_risk_mailed_at = COALESCE(sla_at_risk_mailed_at, ?), sla_breached_mailed_at = COALESCE(sla_breached_mailed_at, ?) " +
+		"WHERE id = ? AND status = ?"
 )
 
 // ticketArgs are r's values in the order of updateTicketSQL's SET, and with
