@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ticketgate/domain"
 )
 
 // calendarForm is a full calendar form: Mon–Fri with a lunch break.
@@ -125,6 +127,70 @@ func TestCalendarsAdminPages(t *testing.T) {
 		}
 		if resp, _ := root.get("/admin/calendars/x"); resp.StatusCode != 404 {
 			t.Errorf("/admin/calendars/x = %d, want 404", resp.StatusCode)
+		}
+	})
+}
+
+func TestTicketPageServiceLevel(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		var hours domain.WeekHours
+		for d := range hours {
+			hours[d] = []domain.TimeRange{{From: 0, To: 1440}}
+		}
+		if err := f.st.CreateCalendar(ctx, &domain.Calendar{Name: "Always", TimeZone: "UTC", Default: true, Hours: hours,
+			CreatedAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.st.SetCategorySLA(ctx, f.t1.CategoryID, nil, &domain.SLAPolicy{
+			SLATargets: domain.SLATargets{FirstResponseMinutes: 60, ResolutionMinutes: 480},
+			Priorities: map[domain.Priority]domain.SLATargets{domain.PriorityUrgent: {FirstResponseMinutes: 10, ResolutionMinutes: 60}}}); err != nil {
+			t.Fatal(err)
+		}
+		bob, ann := f.signedIn("bob"), f.signedIn("ann")
+		ref := f.t1.Ref()
+		_, body := bob.get("/tickets/" + ref)
+		for _, w := range []string{`id="priority">normal</dd>`, `id="set-priority"`, `id="wait-on-requester"`, "<option selected>normal</option>"} {
+			if !strings.Contains(body, w) {
+				t.Errorf("bob's ticket page lacks %q", w)
+			}
+		}
+		if _, body := ann.get("/tickets/" + ref); strings.Contains(body, `id="set-priority"`) || strings.Contains(body, `id="wait-on-requester"`) {
+			t.Error("the requester's page offers the agent's service-level actions")
+		}
+		if resp, _ := ann.post("/tickets/"+ref+"/priority", url.Values{"priority": {"urgent"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("requester sets the priority = %d, want 403", resp.StatusCode)
+		}
+		if resp, body := bob.post("/tickets/"+ref+"/priority", url.Values{"priority": {"critical"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "low, normal, high or urgent") {
+			t.Errorf("an unknown priority = %d", resp.StatusCode)
+		}
+		resp, _ := bob.post("/tickets/"+ref+"/priority", url.Values{"priority": {"urgent"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("set priority = %d", resp.StatusCode)
+		}
+		got, _ := f.st.GetTicket(ctx, f.t1.ID)
+		if got.Priority != domain.PriorityUrgent || got.SLA.ResolutionDueAt == nil || !got.SLA.ResolutionDueAt.Equal(got.CreatedAt.Add(time.Hour)) {
+			t.Errorf("after urgent: %s, %+v", got.Priority, got.SLA)
+		}
+		_, body = bob.get("/tickets/" + ref)
+		if !strings.Contains(body, `id="priority">urgent</dd>`) || !strings.Contains(body, `id="sla-state"`) || !strings.Contains(body, `id="sla-resolution"><time`) {
+			t.Errorf("the page after urgent:\n%s", body)
+		}
+		if _, body := bob.get("/queue"); !strings.Contains(body, "Resolution due") || !strings.Contains(body, "sla-") {
+			t.Errorf("the queue shows no due time:\n%s", body)
+		}
+		if resp, _ := bob.post("/tickets/"+ref+"/wait", nil); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("wait = %d", resp.StatusCode)
+		}
+		got, _ = f.st.GetTicket(ctx, f.t1.ID)
+		if got.Status != domain.StatusWaitingOnRequester || got.SLA.State != domain.SLAPaused {
+			t.Errorf("after wait: %s, %s", got.Status, got.SLA.State)
+		}
+		if _, body := bob.get("/tickets/" + ref); !strings.Contains(body, "Waiting on the requester") || !strings.Contains(body, ">Paused</span>") {
+			t.Errorf("the page while waiting:\n%s", body)
+		}
+		if resp, _ := bob.post("/tickets/"+ref+"/wait", nil); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("wait twice = %d, want 403", resp.StatusCode)
 		}
 	})
 }

@@ -52,6 +52,8 @@ var notices = map[string]string{
 	"memberremoved":   "The team member is off the team. Their tickets stay with them.",
 	"cannedsaved":     "The canned reply is saved.",
 	"canneddeleted":   "The canned reply is deleted.",
+	"priority":        "The priority is set; the SLA due times follow it.",
+	"waiting":         "The ticket waits on the requester: its SLA clock is paused until they reply.",
 	"calendarsaved":   "The calendar is saved. Due times change when a ticket's clock next moves.",
 	"calendardeleted": "The calendar is deleted; its categories count over the default calendar.",
 	"webhooksaved":    "The webhook is saved.",

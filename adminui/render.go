@@ -54,6 +54,11 @@ type Layout struct {
 func parseTemplates(static map[string]string) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"ticketRows": newTicketRows,
+		"queueRows": func(ts []domain.Ticket, link string) ticketRows {
+			return ticketRows{Tickets: ts, Link: link, Requester: true, Due: true}
+		},
+		"slaLabel": slaLabel,
+		"slaClass": slaClass,
 		"static": func(name string) (string, error) {
 			v, ok := static[name]
 			if !ok {
@@ -127,6 +132,8 @@ func statusLabel(s domain.Status) string {
 		return "Waiting for an agent"
 	case domain.StatusAssigned:
 		return "In progress"
+	case domain.StatusWaitingOnRequester:
+		return "Waiting on the requester"
 	case domain.StatusResolved:
 		return "Resolved"
 	case domain.StatusClosed:
@@ -136,6 +143,35 @@ func statusLabel(s domain.Status) string {
 }
 
 func humanSize(n int64) string { return domain.SizeText(n) }
+
+// slaLabel and slaClass show an SLA state (issue 18).
+func slaLabel(s domain.SLAState) string {
+	switch s {
+	case domain.SLAOK:
+		return "On track"
+	case domain.SLAAtRisk:
+		return "At risk"
+	case domain.SLABreached:
+		return "Breached"
+	case domain.SLAMet:
+		return "Met"
+	case domain.SLAPaused:
+		return "Paused"
+	}
+	return string(s)
+}
+
+func slaClass(s domain.SLAState) string {
+	switch s {
+	case domain.SLAAtRisk:
+		return "text-bg-warning"
+	case domain.SLABreached:
+		return "text-bg-danger"
+	case domain.SLAMet:
+		return "text-bg-success"
+	}
+	return "text-bg-secondary"
+}
 
 // layout returns the common page data for r.
 func (h *Handler) layout(r *http.Request, title, nav string) Layout {
@@ -283,6 +319,8 @@ type ticketRows struct {
 	Tickets             []domain.Ticket
 	Link                string
 	Requester, Assignee bool
+	// Due adds the column of the SLA's resolution due time (the queue).
+	Due bool
 }
 
 func newTicketRows(ts []domain.Ticket, link string, requester, assignee bool) ticketRows {

@@ -57,6 +57,8 @@ func (h *Handler) routes() http.Handler {
 	upload(http.MethodPost, "/tickets/:ref/canned", "canned_insert", signedIn, h.insertCanned)
 	page(http.MethodPost, "/tickets/:ref/reopen", "reopen", signedIn, h.reopen)
 	page(http.MethodPost, "/tickets/:ref/resolve", "resolve", signedIn, h.resolve)
+	page(http.MethodPost, "/tickets/:ref/priority", "priority", signedIn, h.setPriority)
+	page(http.MethodPost, "/tickets/:ref/wait", "wait_on_requester", signedIn, h.waitOnRequester)
 	page(http.MethodPost, "/tickets/:ref/watchers", "watcher_add", signedIn, h.addWatcher)
 	page(http.MethodPost, "/tickets/:ref/watchers/:id/remove", "watcher_remove", signedIn, h.removeWatcher)
 	page(http.MethodPost, "/tickets/:ref/merge", "merge", signedIn, h.merge)

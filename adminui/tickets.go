@@ -108,6 +108,8 @@ type ticketPage struct {
 	Canned   []domain.CannedReply
 	CannedID int64
 	MaxFiles string // how large a comment's files may be together
+	// Priorities are the choices of the priority form (issue 18).
+	Priorities []domain.Priority
 }
 
 // ticketID reads the :ref path value; a malformed one is a ticket that
@@ -142,6 +144,7 @@ func (h *Handler) showTicket(w http.ResponseWriter, r *http.Request, status int,
 	data.Layout = h.layout(r, td.Ticket.Ref()+" "+td.Ticket.Subject, "tickets")
 	data.Detail, data.Access = td, acc
 	data.MaxFiles = humanSize(h.desk.MaxCommentFileBytes())
+	data.Priorities = domain.Priorities
 	data.Back, data.BackLabel = "/tickets", "My tickets"
 	if td.Ticket.RequesterID != u.ID && data.Layout.Agent {
 		data.Back, data.BackLabel, data.Layout.Nav = "/queue", "My queue", "queue"
