@@ -216,3 +216,28 @@ func TestParseRanges(t *testing.T) {
 		t.Errorf("ParseHolidays(25.12.2026) = %v, want ErrInvalid", err)
 	}
 }
+
+// TestWorkedExample is docs/sla.md's worked example.
+func TestWorkedExample(t *testing.T) {
+	c := Calendar{Name: "Berlin office", TimeZone: "Europe/Berlin", Hours: officeHours(t, "09:00-12:00, 13:00-17:00")}
+	received := at(t, "Europe/Berlin", "2026-12-04 16:00") // a Friday
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{2 * time.Hour, "2026-12-07 10:00"},                // first response due
+		{96 * time.Minute, "2026-12-07 09:36"},             // its 80 %
+		{8 * time.Hour, "2026-12-07 17:00"},                // resolution due
+		{10 * time.Hour, "2026-12-08 11:00"},               // with 2 h paused
+		{8*time.Hour + 24*time.Minute, "2026-12-08 09:24"}, // its 80 %, 2 h paused
+	} {
+		got, err := c.AddBusiness(received, tt.d)
+		if want := at(t, "Europe/Berlin", tt.want); err != nil || !got.Equal(want) {
+			t.Errorf("received + %s = %s, %v; want %s", tt.d, got, err, want)
+		}
+	}
+	paused, _ := c.BusinessBetween(at(t, "Europe/Berlin", "2026-12-07 11:00"), at(t, "Europe/Berlin", "2026-12-07 14:00"))
+	if paused != 2*time.Hour {
+		t.Errorf("paused 11:00-14:00 = %s, want 2h", paused)
+	}
+}
