@@ -192,5 +192,8 @@ func TestTicketPageServiceLevel(t *testing.T) {
 		if resp, _ := bob.post("/tickets/"+ref+"/wait", nil); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("wait twice = %d, want 403", resp.StatusCode)
 		}
+		if _, body := f.signedIn("root").get("/admin"); !strings.Contains(body, "Service levels, last 30 days") || !strings.Contains(body, `id="sla-at-risk-count">0 ticket(s) at risk`) {
+			t.Errorf("the dashboard's SLA part:\n%s", body)
+		}
 	})
 }

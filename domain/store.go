@@ -39,6 +39,7 @@ type Store interface {
 	MergeStore       // merge.go
 	CalendarStore    // store_calendars.go
 	SLAStore         // store_sla.go
+	SLAReportStore   // store_sla.go
 }
 
 // UserStore keeps users.
