@@ -94,6 +94,12 @@ func timePtr(t time.Time) *time.Time { return &t }
 // reach a target (every day a holiday) is logged and leaves that due time
 // unset.
 func (d *Desk) slaSync(ctx context.Context, tx Store, t *Ticket, now time.Time, responded, assigned bool) error {
+	// A ticket without a category, or of a category without a policy,
+	// whose clock never ran has nothing to keep: no query beyond the
+	// category's (the intake's moves pay no more than that).
+	if t.CategoryID == 0 && t.SLA == (SLAClock{}) {
+		return nil
+	}
 	var policy *SLAPolicy
 	var cat *Category
 	if t.CategoryID != 0 {
@@ -104,6 +110,9 @@ func (d *Desk) slaSync(ctx context.Context, tx Store, t *Ticket, now time.Time, 
 		if err == nil {
 			cat, policy = c, c.SLA
 		}
+	}
+	if policy.Empty() && t.SLA == (SLAClock{}) {
+		return nil
 	}
 	var cal *Calendar
 	var err error
