@@ -58,6 +58,7 @@ type ReceiverState struct {
 type dashboardPage struct {
 	Layout
 	D          *domain.Dashboard
+	SLA        *domain.SLAReport // issue 18
 	Mail       MailInState
 	HasMailIn  bool
 	StatusBars barChart
@@ -90,6 +91,10 @@ func (h *Handler) showDashboard(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	data := dashboardPage{Layout: h.layout(r, "Dashboard", "admin"), D: d, StarterError: starterErr}
+	if data.SLA, err = h.desk.SLAReport(r.Context()); err != nil {
+		h.internalError(w, r, err)
+		return
+	}
 	if data.Reauth, err = h.desk.MailboxesNeedingReauthorization(r.Context()); err != nil {
 		h.internalError(w, r, err)
 		return

@@ -192,6 +192,7 @@ func (h *Handler) apiRoutes() http.Handler {
 	op(http.MethodPost, "/api/v1/tickets/:ref/reopen", "api_reopen", h.apiReopen)
 	op(http.MethodPost, "/api/v1/tickets/:ref/assign", "api_assign", h.apiAssign)
 	op(http.MethodPost, "/api/v1/tickets/:ref/category", "api_category", h.apiCategory)
+	op(http.MethodPost, "/api/v1/tickets/:ref/priority", "api_priority", h.apiPriority)
 	op(http.MethodGet, "/api/v1/categories", "api_categories", h.apiCategories)
 	op(http.MethodGet, "/api/v1/users", "api_users", h.apiUsers)
 	return r

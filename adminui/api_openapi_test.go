@@ -83,6 +83,9 @@ func TestOpenAPI(t *testing.T) {
 		call("POST /tickets/{ref}/assign", ann, "POST", t1+"/assign", map[string]string{"agent": "carl@company.test"}, 403)
 		call("POST /tickets/{ref}/category", root, "POST", t1+"/category", map[string]string{"category": "Software"}, 200)
 		call("POST /tickets/{ref}/category", root, "POST", t1+"/category", map[string]string{"category": "Nope"}, 422)
+		call("POST /tickets/{ref}/priority", root, "POST", t1+"/priority", map[string]string{"priority": "urgent"}, 200)
+		call("POST /tickets/{ref}/priority", root, "POST", t1+"/priority", map[string]string{"priority": "critical"}, 422)
+		call("POST /tickets/{ref}/priority", ann, "POST", t1+"/priority", map[string]string{"priority": "low"}, 403)
 		call("GET /categories", root, "GET", "/api/v1/categories", nil, 200)
 		call("GET /categories", ann, "GET", "/api/v1/categories", nil, 403)
 		call("GET /users", root, "GET", "/api/v1/users", nil, 200)
@@ -107,8 +110,8 @@ func TestOpenAPI(t *testing.T) {
 		if len(missing) > 0 {
 			t.Errorf("operations never called: %v", missing)
 		}
-		if len(covered) != 11 {
-			t.Errorf("%d operations called, want the 11 of the API", len(covered))
+		if len(covered) != 12 {
+			t.Errorf("%d operations called, want the 12 of the API", len(covered))
 		}
 
 		// The document is served as it is embedded, without a token.

@@ -252,6 +252,21 @@ func (h *Handler) apiAssign(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// apiPriority sets the ticket's priority (issue 18): admins, and agents
+// who see the ticket (domain.Desk.SetPriority).
+func (h *Handler) apiPriority(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Priority string `json:"priority"`
+	}
+	apiAction(h, w, r, &in, func(u *domain.User, id int64) error {
+		if err := requireField("priority", in.Priority); err != nil {
+			return err
+		}
+		_, err := h.desk.SetPriority(r.Context(), u, id, domain.Priority(in.Priority))
+		return fieldOf(err, "priority")
+	})
+}
+
 // apiCategory sets the ticket's category (admins).
 func (h *Handler) apiCategory(w http.ResponseWriter, r *http.Request) {
 	var in struct {

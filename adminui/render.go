@@ -30,7 +30,7 @@ func pageNames() []string {
 	// Admin: users, categories, team members.
 	pages = append(pages, "admin_users", "admin_user", "admin_password", "admin_categories", "admin_category", "admin_team", "admin_member",
 		"admin_canned_replies", "admin_canned_reply", "admin_webhooks", "admin_webhook",
-		"admin_tokens")
+		"admin_tokens", "admin_calendars", "admin_calendar")
 	// Admin: dashboard, tickets, mail.
 	pages = append(pages, "admin_dashboard", "admin_tickets", "admin_ticket",
 		"admin_outbox", "admin_inbox", "admin_quarantine", "admin_quarantined", "admin_approvals",
@@ -56,6 +56,11 @@ type Layout struct {
 func parseTemplates(static map[string]string, l *i18n.Localizer) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"ticketRows": newTicketRows,
+		"queueRows": func(ts []domain.Ticket, link string) ticketRows {
+			return ticketRows{Tickets: ts, Link: link, Requester: true, Due: true}
+		},
+		"slaLabel": slaLabel,
+		"slaClass": slaClass,
 		"static": func(name string) (string, error) {
 			v, ok := static[name]
 			if !ok {
@@ -123,6 +128,8 @@ func statusLabel(s domain.Status) string {
 		return "Waiting for an agent"
 	case domain.StatusAssigned:
 		return "In progress"
+	case domain.StatusWaitingOnRequester:
+		return "Waiting on the requester"
 	case domain.StatusResolved:
 		return "Resolved"
 	case domain.StatusClosed:
@@ -141,6 +148,35 @@ func eventLabel(k domain.EventKind) string {
 }
 
 func humanSize(n int64) string { return domain.SizeText(n) }
+
+// slaLabel and slaClass show an SLA state (issue 18).
+func slaLabel(s domain.SLAState) string {
+	switch s {
+	case domain.SLAOK:
+		return "On track"
+	case domain.SLAAtRisk:
+		return "At risk"
+	case domain.SLABreached:
+		return "Breached"
+	case domain.SLAMet:
+		return "Met"
+	case domain.SLAPaused:
+		return "Paused"
+	}
+	return string(s)
+}
+
+func slaClass(s domain.SLAState) string {
+	switch s {
+	case domain.SLAAtRisk:
+		return "text-bg-warning"
+	case domain.SLABreached:
+		return "text-bg-danger"
+	case domain.SLAMet:
+		return "text-bg-success"
+	}
+	return "text-bg-secondary"
+}
 
 // layout returns the common page data for r.
 func (h *Handler) layout(r *http.Request, title, nav string) Layout {
@@ -326,6 +362,8 @@ type ticketRows struct {
 	Tickets             []domain.Ticket
 	Link                string
 	Requester, Assignee bool
+	// Due adds the column of the SLA's resolution due time (the queue).
+	Due bool
 }
 
 func newTicketRows(ts []domain.Ticket, link string, requester, assignee bool) ticketRows {

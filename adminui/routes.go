@@ -62,6 +62,8 @@ func (h *Handler) routes() http.Handler {
 	upload(http.MethodPost, "/tickets/:ref/canned", "canned_insert", signedIn, h.insertCanned)
 	page(http.MethodPost, "/tickets/:ref/reopen", "reopen", signedIn, h.reopen)
 	page(http.MethodPost, "/tickets/:ref/resolve", "resolve", signedIn, h.resolve)
+	page(http.MethodPost, "/tickets/:ref/priority", "priority", signedIn, h.setPriority)
+	page(http.MethodPost, "/tickets/:ref/wait", "wait_on_requester", signedIn, h.waitOnRequester)
 	page(http.MethodPost, "/tickets/:ref/watchers", "watcher_add", signedIn, h.addWatcher)
 	page(http.MethodPost, "/tickets/:ref/watchers/:id/remove", "watcher_remove", signedIn, h.removeWatcher)
 	page(http.MethodPost, "/tickets/:ref/merge", "merge", signedIn, h.merge)
@@ -96,6 +98,10 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodGet, "/admin/canned/:id", "admin_canned_reply", adminOnly, h.adminCannedReply)      // :id or "new"
 	page(http.MethodPost, "/admin/canned/:id", "admin_canned_reply", adminOnly, h.adminCannedReplySave) // :id or "new"
 	page(http.MethodPost, "/admin/canned/:id/delete", "admin_canned_reply_delete", adminOnly, h.adminCannedReplyDelete)
+	page(http.MethodGet, "/admin/calendars", "admin_calendars", adminOnly, h.adminCalendars)
+	page(http.MethodGet, "/admin/calendars/:id", "admin_calendar", adminOnly, h.adminCalendar)      // :id or "new"
+	page(http.MethodPost, "/admin/calendars/:id", "admin_calendar", adminOnly, h.adminCalendarSave) // :id or "new"
+	page(http.MethodPost, "/admin/calendars/:id/delete", "admin_calendar_delete", adminOnly, h.adminCalendarDelete)
 	page(http.MethodGet, "/admin/webhooks", "admin_webhooks", adminOnly, h.adminWebhooks)
 	page(http.MethodGet, "/admin/webhooks/:id", "admin_webhook", adminOnly, h.adminWebhook)      // :id or "new"
 	page(http.MethodPost, "/admin/webhooks/:id", "admin_webhook", adminOnly, h.adminWebhookSave) // :id or "new"

@@ -112,6 +112,8 @@ type ticketPage struct {
 	// (satisfaction.go); RateComment is the comment after a failed try.
 	Ask         bool
 	RateComment string
+	// Priorities are the choices of the priority form (issue 18).
+	Priorities []domain.Priority
 }
 
 // ticketID reads the :ref path value; a malformed one is a ticket that
@@ -146,6 +148,7 @@ func (h *Handler) showTicket(w http.ResponseWriter, r *http.Request, status int,
 	data.Layout = h.layout(r, td.Ticket.Ref()+" "+td.Ticket.Subject, "tickets")
 	data.Detail, data.Access = td, acc
 	data.MaxFiles = humanSize(h.desk.MaxCommentFileBytes())
+	data.Priorities = domain.Priorities
 	data.Back, data.BackLabel = "/tickets", h.localizer(r).T("nav.tickets")
 	data.Ask = h.desk.AskSatisfaction(u, td)
 	if td.Ticket.RequesterID != u.ID && data.Layout.Agent {

@@ -36,6 +36,12 @@ type TicketAccess struct {
 	// it, on a ticket that is not merged (merge.go; the ticket it goes
 	// into has its own rules).
 	Merge bool
+	// WaitOnRequester: the assignee or an admin, on an assigned ticket
+	// (issue 18: the SLA clock pauses until the requester replies).
+	WaitOnRequester bool
+	// Priority: admins, and agents who see the ticket and did not
+	// request it, on an open ticket.
+	Priority bool
 }
 
 // canSee reports whether u may see t.
@@ -64,13 +70,16 @@ func accessOf(u *User, t *Ticket) TicketAccess {
 	return TicketAccess{
 		Comment: involved && t.Status != StatusClosed,
 		Reopen:  (u.IsAdmin() || t.RequesterID == u.ID) && t.Status == StatusResolved,
-		Resolve: (u.IsAdmin() || t.AssigneeID == u.ID) && t.Status == StatusAssigned,
+		Resolve: (u.IsAdmin() || t.AssigneeID == u.ID) && (t.Status == StatusAssigned || t.Status == StatusWaitingOnRequester),
 		Notes:   mayNote(u, t),
 
 		AddWatcher:    involved && t.Status != StatusClosed,
 		RemoveWatcher: (u.IsAdmin() || (t.AssigneeID != 0 && t.AssigneeID == u.ID)) && t.Status != StatusClosed,
 
 		Merge: mayNote(u, t) && t.MergedInto == 0,
+
+		WaitOnRequester: (u.IsAdmin() || t.AssigneeID == u.ID) && t.Status == StatusAssigned,
+		Priority:        mayNote(u, t) && t.Status.IsOpen(),
 	}
 }
 

@@ -49,8 +49,13 @@ type Category struct {
 	// warm-start history follows the key, so a renamed starter category
 	// keeps it and a deleted one takes it along.
 	StarterKey string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// CalendarID is the business-hours calendar of its SLA targets; nil:
+	// the default calendar (issue 18).
+	CalendarID *int64
+	// SLA is its service-level policy; nil: no targets.
+	SLA       *SLAPolicy
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // MaxCategoryName is the longest category name accepted.
@@ -101,6 +106,14 @@ func (c *Category) Normalize() error {
 	}
 	if c.Keywords == nil {
 		c.Keywords = []string{}
+	}
+	if c.SLA != nil {
+		if err := c.SLA.Normalize(); err != nil {
+			return fmt.Errorf("sla: %w", err)
+		}
+		if c.SLA.Empty() {
+			c.SLA = nil
+		}
 	}
 	return nil
 }

@@ -28,6 +28,10 @@ func (d *Desk) Categorize(ctx context.Context, id int64, category string, actor 
 		prev := t.Status
 		was := t.Category
 		t.CategoryID, t.Category, t.ClassMethod, t.ClassConfidence, t.UpdatedAt = cat.ID, cat.Name, MethodAdmin, 1, d.clock.Now()
+		// Another category may have other targets and another calendar.
+		if err := d.slaSync(ctx, tx, t, t.UpdatedAt, false, false); err != nil {
+			return err
+		}
 		if err := tx.UpdateTicket(ctx, t, prev); err != nil {
 			return err
 		}

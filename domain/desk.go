@@ -233,6 +233,12 @@ func (d *Desk) move(ctx context.Context, tx Store, t *Ticket, ch Change) error {
 		return err
 	}
 	t.UpdatedAt = d.clock.Now()
+	// An assignment mails the agent; going back to them (the requester
+	// replied, a reopening) does not.
+	mailed := t.Status == StatusAssigned && prev != StatusWaitingOnRequester && prev != StatusResolved
+	if err := d.slaSync(ctx, tx, t, t.UpdatedAt, false, mailed); err != nil {
+		return err
+	}
 	if err := tx.UpdateTicket(ctx, t, prev); err != nil {
 		return err
 	}

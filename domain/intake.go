@@ -543,7 +543,7 @@ func (d *Desk) mailReply(ctx context.Context, tx Store, it Received, t *Ticket, 
 		}
 	}
 	// DONE from the assignee (or an admin) resolves; the rest is the note.
-	if note, ok := parseResolve(text); ok && t.Status == StatusAssigned && (actor.Admin || SameMailbox(in.From, t.Assignee)) {
+	if note, ok := parseResolve(text); ok && (t.Status == StatusAssigned || t.Status == StatusWaitingOnRequester) && (actor.Admin || SameMailbox(in.From, t.Assignee)) {
 		if err := d.resolve(ctx, tx, t, actor, note); err != nil {
 			return Outcome{}, err
 		}

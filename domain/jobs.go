@@ -45,6 +45,9 @@ type JobReport struct {
 	Reminded, Escalated, Closed int
 	Digests, BodiesDropped      int
 	InFlightPruned              int
+	// SLAAtRisk and SLABreached count the escalation mails' tickets
+	// (sla_escalate.go).
+	SLAAtRisk, SLABreached int
 }
 
 // RunJobs runs every scheduled job once.
@@ -66,6 +69,9 @@ func (d *Desk) RunJobs(ctx context.Context) (JobReport, error) {
 			return rep, err
 		}
 	}
+	if rep.SLAAtRisk, rep.SLABreached, err = d.escalateSLA(ctx); err != nil {
+		return rep, err
+	}
 	if rep.Digests, err = d.SendTriageDigests(ctx); err != nil {
 		return rep, err
 	}
@@ -78,7 +84,7 @@ func (d *Desk) RunJobs(ctx context.Context) (JobReport, error) {
 	if rep != (JobReport{}) {
 		d.log.InfoContext(ctx, "scheduled jobs", slog.Int("reminded", rep.Reminded), slog.Int("escalated", rep.Escalated), slog.Int("closed", rep.Closed),
 			slog.Int("triage_digests", rep.Digests), slog.Int("mail_bodies_dropped", rep.BodiesDropped),
-			slog.Int("in_flight_pruned", rep.InFlightPruned))
+			slog.Int("in_flight_pruned", rep.InFlightPruned), slog.Int("sla_at_risk", rep.SLAAtRisk), slog.Int("sla_breached", rep.SLABreached))
 	}
 	return rep, nil
 }

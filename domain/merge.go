@@ -184,6 +184,9 @@ func (d *Desk) merge(ctx context.Context, tx Store, b, a *Ticket, actor Actor) e
 	if b.Status != StatusClosed {
 		prev := b.Status
 		b.Status, b.ApprovalLevel, b.UpdatedAt = StatusClosed, 0, now
+		if err := d.slaSync(ctx, tx, b, now, false, false); err != nil {
+			return err
+		}
 		if err := tx.UpdateTicket(ctx, b, prev); err != nil {
 			return err
 		}

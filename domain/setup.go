@@ -19,6 +19,7 @@ type SetupFile struct {
 	TeamMembers   []SetupTeamMember  `json:"team_members"`
 	Mailboxes     []SetupMailbox     `json:"mailboxes,omitempty"`
 	CannedReplies []SetupCannedReply `json:"canned_replies,omitempty"`
+	Calendars     []SetupCalendar    `json:"calendars,omitempty"`
 }
 
 // SetupCategory is a category in a setup file.
@@ -27,7 +28,11 @@ type SetupCategory struct {
 	Description    string       `json:"description"`
 	Keywords       []string     `json:"keywords"`
 	ApprovalLevels []SetupLevel `json:"approval_levels"`
-	line           int
+	// Calendar names the category's business-hours calendar; "": the
+	// default one. SLA is its service-level policy (issue 18).
+	Calendar string     `json:"calendar,omitempty"`
+	SLA      *SLAPolicy `json:"sla,omitempty"`
+	line     int
 }
 
 // SetupLevel is one approval level in a setup file.
@@ -123,8 +128,10 @@ func ParseSetup(data []byte) (*SetupFile, error) {
 			err = decodeList(dec, data, key, &f.Mailboxes, func(m *SetupMailbox, l int) { m.line = l })
 		case "canned_replies":
 			err = decodeList(dec, data, key, &f.CannedReplies, func(c *SetupCannedReply, l int) { c.line = l })
+		case "calendars":
+			err = decodeList(dec, data, key, &f.Calendars, func(c *SetupCalendar, l int) { c.line = l })
 		default:
-			return nil, &SetupError{Line: keyLine, Err: fmt.Errorf("%w: unknown key %q (want categories, users, team_members, mailboxes, canned_replies)", ErrInvalid, key)}
+			return nil, &SetupError{Line: keyLine, Err: fmt.Errorf("%w: unknown key %q (want categories, users, team_members, mailboxes, canned_replies, calendars)", ErrInvalid, key)}
 		}
 		if err != nil {
 			return nil, err
@@ -208,7 +215,9 @@ func (f *SetupFile) validate() error {
 			return &SetupError{Line: sc.line, Where: where, Err: fmt.Errorf("%w: category %q is named twice (first at line %d)", ErrInvalid, c.Name, prev)}
 		}
 		seen[key] = sc.line
+		calendar := strings.Join(strings.Fields(sc.Calendar), " ")
 		*sc = fromCategory(c, sc.line)
+		sc.Calendar = calendar
 	}
 	emails := map[string]int{}
 	for i := range f.Users {
@@ -273,6 +282,9 @@ func (f *SetupFile) validate() error {
 	if err := f.validateMailboxes(); err != nil {
 		return err
 	}
+	if err := f.validateCalendars(); err != nil {
+		return err
+	}
 	return f.validateCanned()
 }
 
@@ -287,6 +299,10 @@ func (f *SetupFile) user(email string) (SetupUser, bool) {
 
 func (sc SetupCategory) category() Category {
 	c := Category{Name: sc.Name, Description: sc.Description, Keywords: slices.Clone(sc.Keywords)}
+	if sc.SLA != nil {
+		p := *sc.SLA
+		c.SLA = &p
+	}
 	for _, l := range sc.ApprovalLevels {
 		c.ApprovalLevels = append(c.ApprovalLevels, ApprovalLevel{Rule: Rule(l.Rule), Approvers: slices.Clone(l.Approvers)})
 	}
@@ -295,7 +311,7 @@ func (sc SetupCategory) category() Category {
 
 func fromCategory(c Category, line int) SetupCategory {
 	sc := SetupCategory{Name: c.Name, Description: c.Description, Keywords: slices.Clone(c.Keywords), line: line,
-		ApprovalLevels: []SetupLevel{}}
+		ApprovalLevels: []SetupLevel{}, SLA: c.SLA}
 	if sc.Keywords == nil {
 		sc.Keywords = []string{}
 	}

@@ -37,7 +37,13 @@ func (d *Desk) ApplySetup(ctx context.Context, f *SetupFile, prune bool) (*Setup
 		if err != nil {
 			return err
 		}
+		if err := d.applyCalendars(ctx, tx, f, prune, rep); err != nil {
+			return err
+		}
 		if err := d.applyCategories(ctx, tx, f, prune, rep); err != nil {
+			return err
+		}
+		if err := d.applyCategorySLA(ctx, tx, f, rep); err != nil {
 			return err
 		}
 		if err := d.applyUsers(ctx, tx, f, prune, rep); err != nil {
@@ -342,6 +348,9 @@ func (d *Desk) ExportSetup(ctx context.Context) (*SetupFile, error) {
 		return nil, fmt.Errorf("export setup: %w", err)
 	}
 	if err := d.exportCanned(ctx, f); err != nil {
+		return nil, fmt.Errorf("export setup: %w", err)
+	}
+	if err := d.exportCalendars(ctx, f, cats); err != nil {
 		return nil, fmt.Errorf("export setup: %w", err)
 	}
 	return f, nil

@@ -12,14 +12,17 @@ const (
 	StatusRejected         Status = "rejected"
 	StatusUnassigned       Status = "unassigned"
 	StatusAssigned         Status = "assigned"
-	StatusResolved         Status = "resolved"
-	StatusClosed           Status = "closed"
+	// StatusWaitingOnRequester: the agent asked the requester something;
+	// the SLA clock pauses until the requester replies (issue 18).
+	StatusWaitingOnRequester Status = "waiting_on_requester"
+	StatusResolved           Status = "resolved"
+	StatusClosed             Status = "closed"
 )
 
 // Statuses lists every status in the order of the table.
 var Statuses = []Status{
 	StatusTriage, StatusAwaitingApproval, StatusRejected, StatusUnassigned,
-	StatusAssigned, StatusResolved, StatusClosed,
+	StatusAssigned, StatusWaitingOnRequester, StatusResolved, StatusClosed,
 }
 
 // ParseStatus returns the status named s, or an ErrInvalid error.
@@ -58,6 +61,15 @@ const (
 	EventRecategorized     EventKind = "recategorized"
 	EventAutoReply         EventKind = "auto_reply"
 	EventMailFailed        EventKind = "mail_failed"
+	// EventWaitingOnRequester: an agent put the ticket in
+	// waiting_on_requester (issue 18).
+	EventWaitingOnRequester EventKind = "waiting_on_requester"
+	// EventSLAAtRisk and EventSLABreached: the escalation job found a
+	// target at risk or breached and mailed about it (issue 18).
+	EventSLAAtRisk   EventKind = "sla_at_risk"
+	EventSLABreached EventKind = "sla_breached"
+	// EventPriority: an admin or agent changed the ticket's priority.
+	EventPriority EventKind = "priority_changed"
 )
 
 // who may make a transition.
@@ -102,7 +114,13 @@ var transitions = map[Status]map[Status]transition{
 		StatusAssigned: {EventAssigned, anyone},
 	},
 	StatusAssigned: {
-		StatusAssigned:   {EventAssigned, anyone}, // reassigned
+		StatusAssigned:           {EventAssigned, anyone}, // reassigned
+		StatusUnassigned:         {EventUnassigned, anyone},
+		StatusWaitingOnRequester: {EventWaitingOnRequester, anyone},
+		StatusResolved:           {EventResolved, anyone},
+	},
+	StatusWaitingOnRequester: {
+		StatusAssigned:   {EventAssigned, anyone}, // the requester replied, or reassigned
 		StatusUnassigned: {EventUnassigned, anyone},
 		StatusResolved:   {EventResolved, anyone},
 	},

@@ -8,14 +8,15 @@ import (
 // designTable is docs/design.md's "leaves to" column, written out again here so
 // that a change to the transition table has to be made twice, on purpose.
 var designTable = map[Status][]Status{
-	"":                     {StatusTriage, StatusAwaitingApproval, StatusUnassigned, StatusAssigned},
-	StatusTriage:           {StatusAwaitingApproval, StatusUnassigned, StatusAssigned},
-	StatusAwaitingApproval: {StatusAwaitingApproval, StatusRejected, StatusUnassigned, StatusAssigned},
-	StatusRejected:         {StatusClosed, StatusTriage},
-	StatusUnassigned:       {StatusAssigned},
-	StatusAssigned:         {StatusAssigned, StatusUnassigned, StatusResolved},
-	StatusResolved:         {StatusAssigned, StatusClosed},
-	StatusClosed:           {StatusTriage},
+	"":                       {StatusTriage, StatusAwaitingApproval, StatusUnassigned, StatusAssigned},
+	StatusTriage:             {StatusAwaitingApproval, StatusUnassigned, StatusAssigned},
+	StatusAwaitingApproval:   {StatusAwaitingApproval, StatusRejected, StatusUnassigned, StatusAssigned},
+	StatusRejected:           {StatusClosed, StatusTriage},
+	StatusUnassigned:         {StatusAssigned},
+	StatusAssigned:           {StatusAssigned, StatusUnassigned, StatusWaitingOnRequester, StatusResolved},
+	StatusWaitingOnRequester: {StatusAssigned, StatusUnassigned, StatusResolved},
+	StatusResolved:           {StatusAssigned, StatusClosed},
+	StatusClosed:             {StatusTriage},
 }
 
 var admin = Actor{Email: "root@x.test", Admin: true}

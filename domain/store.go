@@ -40,6 +40,9 @@ type Store interface {
 	MergeStore        // merge.go
 	SatisfactionStore // satisfaction.go
 	TicketExportStore // ticket_export.go
+	CalendarStore     // store_calendars.go
+	SLAStore          // store_sla.go
+	SLAReportStore    // store_sla.go
 }
 
 // UserStore keeps users.
@@ -77,8 +80,12 @@ type CategoryStore interface {
 	// taken (case-insensitively), or c's StarterKey.
 	CreateCategory(ctx context.Context, c *Category) error
 	// UpdateCategory writes c's fields but StarterKey, which only
-	// CreateCategory writes.
+	// CreateCategory writes, and CalendarID and SLA, which only
+	// CreateCategory and SetCategorySLA write.
 	UpdateCategory(ctx context.Context, c *Category) error
+	// SetCategorySLA writes category id's calendar and SLA policy (nil:
+	// none); ErrNotFound when there is no category id.
+	SetCategorySLA(ctx context.Context, id int64, calendarID *int64, sla *SLAPolicy) error
 	// DeleteCategory removes it, and it from team members; ErrConflict while
 	// tickets use it.
 	DeleteCategory(ctx context.Context, id int64) error

@@ -41,6 +41,11 @@ type Ticket struct {
 	// for a ticket that was not merged; only MergeStore writes it.
 	MergedInto int64
 
+	// Priority is set by an admin or agent (issue 18); "" reads as normal.
+	Priority Priority
+	// SLA is the ticket's SLA clock (sla_clock.go).
+	SLA SLAClock
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

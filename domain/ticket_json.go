@@ -23,6 +23,14 @@ type TicketJSON struct {
 	Mailbox   string `json:"mailbox"`
 	CreatedAt string `json:"created_at"`
 	UpdatedAt string `json:"updated_at"`
+	// Priority is low, normal, high or urgent (issue 18).
+	Priority string `json:"priority"`
+	// The SLA clock (docs/sla.md): the due times of the category's
+	// targets in business time, null without a target; the state, null
+	// when no policy applies.
+	SLAFirstResponseDueAt *string `json:"sla_first_response_due_at"`
+	SLAResolutionDueAt    *string `json:"sla_resolution_due_at"`
+	SLAState              *string `json:"sla_state"`
 }
 
 // ClassificationJSON is a part of TicketJSON or TicketDetailJSON.
@@ -95,7 +103,9 @@ type AttachmentJSON struct {
 func NewTicketJSON(t *Ticket, helpdesk string) TicketJSON {
 	j := TicketJSON{ID: t.ID, Ref: t.Ref(), Subject: t.Subject, Status: string(t.Status), Category: jsonString(t.Category),
 		Requester: t.Requester, Assignee: jsonString(t.Assignee), Mailbox: cmp.Or(t.Mailbox, helpdesk),
-		CreatedAt: jsonTime(t.CreatedAt), UpdatedAt: jsonTime(t.UpdatedAt)}
+		CreatedAt: jsonTime(t.CreatedAt), UpdatedAt: jsonTime(t.UpdatedAt), Priority: string(cmp.Or(t.Priority, PriorityNormal)),
+		SLAFirstResponseDueAt: jsonTimePtr(t.SLA.FirstResponseDueAt), SLAResolutionDueAt: jsonTimePtr(t.SLA.ResolutionDueAt),
+		SLAState: jsonString(string(t.SLA.State))}
 	if t.ApprovalLevel > 0 {
 		lvl := t.ApprovalLevel
 		j.ApprovalLevel = &lvl
@@ -142,6 +152,14 @@ func NewTicketDetailJSON(d *TicketDetail, helpdesk string) TicketDetailJSON {
 }
 
 func jsonTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func jsonTimePtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := jsonTime(*t)
+	return &s
+}
 
 func jsonString(s string) *string {
 	if s == "" {

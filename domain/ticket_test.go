@@ -63,6 +63,8 @@ func pathTo(st domain.Status, agent int64) []domain.Change {
 		return []domain.Change{{To: st, Actor: admin}}
 	case domain.StatusAssigned:
 		return []domain.Change{toAssigned}
+	case domain.StatusWaitingOnRequester:
+		return append(pathTo(domain.StatusAssigned, agent), domain.Change{To: st, Actor: admin})
 	case domain.StatusResolved:
 		return append(pathTo(domain.StatusAssigned, agent), domain.Change{To: st, Actor: admin})
 	case domain.StatusClosed:

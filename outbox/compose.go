@@ -49,6 +49,8 @@ var composedKinds = []domain.MailKind{
 	domain.MailNote,
 	domain.MailWebhookDisabled,
 	domain.MailMerged,
+	domain.MailSLAAtRisk,
+	domain.MailSLABreached,
 }
 
 // approvalKinds are mails to approvers: threads of their own, answered by
@@ -293,6 +295,12 @@ func (c *Composer) viewOf(m domain.Mail, l *i18n.Localizer) (view, int64) {
 			// An approval is a thread of its own with its approver.
 			v.Approval, v.Link, v.Body = true, "", t.Body
 			subject = l.T("mail.subject.approval", "ref", t.Ref(), "subject", v.Subject)
+		}
+		switch m.Kind { // to the team, each a thread of its own (issue 18)
+		case domain.MailSLAAtRisk:
+			subject = "SLA at risk: " + subject
+		case domain.MailSLABreached:
+			subject = "SLA breached: " + subject
 		}
 		if m.InReplyTo != "" {
 			// "Re:" in every language: mail programs thread by it.

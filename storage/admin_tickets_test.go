@@ -42,8 +42,8 @@ func TestDashboardFigures(t *testing.T) {
 		for _, c := range db.ByStatus {
 			got = append(got, fmt.Sprintf("%s=%d", c.Status, c.Count))
 		}
-		if g := strings.Join(got, " "); g != "triage=1 awaiting_approval=1 unassigned=1 assigned=3" || db.Open != 6 {
-			t.Errorf("ByStatus = %s (open %d), want triage=1 awaiting_approval=1 unassigned=1 assigned=3 (open 6)", g, db.Open)
+		if g := strings.Join(got, " "); g != "triage=1 awaiting_approval=1 unassigned=1 assigned=3 waiting_on_requester=0" || db.Open != 6 {
+			t.Errorf("ByStatus = %s (open %d), want triage=1 awaiting_approval=1 unassigned=1 assigned=3 waiting_on_requester=0 (open 6)", g, db.Open)
 		}
 		got = nil
 		for _, c := range db.ByCategory {

@@ -20,6 +20,8 @@ type categoryRow struct {
 	Keywords       string    `bun:"keywords"`             // JSON array of strings
 	ApprovalLevels string    `bun:"approval_levels"`      // JSON array of levelJSON
 	StarterKey     string    `bun:"starter_key,nullzero"` // NULL for the helpdesk's own
+	CalendarID     *int64    `bun:"calendar_id"`          // NULL: the default calendar
+	SLA            string    `bun:"sla,nullzero"`         // JSON domain.SLAPolicy; NULL: none
 	CreatedAt      time.Time `bun:"created_at"`
 	UpdatedAt      time.Time `bun:"updated_at"`
 }
@@ -49,8 +51,22 @@ func toCategoryRow(c *domain.Category) (*categoryRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	sla, err := slaJSON(c.SLA)
+	if err != nil {
+		return nil, err
+	}
 	return &categoryRow{ID: c.ID, Name: c.Name, Description: c.Description, Keywords: string(k),
-		ApprovalLevels: string(l), StarterKey: c.StarterKey, CreatedAt: utc(c.CreatedAt), UpdatedAt: utc(c.UpdatedAt)}, nil
+		ApprovalLevels: string(l), StarterKey: c.StarterKey, CalendarID: c.CalendarID, SLA: sla,
+		CreatedAt: utc(c.CreatedAt), UpdatedAt: utc(c.UpdatedAt)}, nil
+}
+
+// slaJSON is a policy as stored: "" (NULL) for none.
+func slaJSON(p *domain.SLAPolicy) (string, error) {
+	if p.Empty() {
+		return "", nil
+	}
+	b, err := json.Marshal(p)
+	return string(b), err
 }
 
 func (r *categoryRow) domain() (domain.Category, error) {
@@ -65,6 +81,13 @@ func (r *categoryRow) domain() (domain.Category, error) {
 	}
 	for _, l := range levels {
 		c.ApprovalLevels = append(c.ApprovalLevels, domain.ApprovalLevel{Rule: domain.Rule(l.Rule), Approvers: l.Approvers})
+	}
+	c.CalendarID = r.CalendarID
+	if r.SLA != "" {
+		c.SLA = &domain.SLAPolicy{}
+		if err := json.Unmarshal([]byte(r.SLA), c.SLA); err != nil {
+			return c, fmt.Errorf("category %d sla: %w", r.ID, err)
+		}
 	}
 	return c, nil
 }
@@ -92,9 +115,26 @@ func (s *Store) UpdateCategory(ctx context.Context, c *domain.Category) error {
 		return err
 	}
 	return s.tx(ctx, func(ctx context.Context, tx *Store) error {
-		res, err := tx.idb.NewUpdate().Model(row).ExcludeColumn("starter_key").WherePK().Exec(ctx)
+		res, err := tx.idb.NewUpdate().Model(row).ExcludeColumn("starter_key", "calendar_id", "sla").WherePK().Exec(ctx)
 		if err := mustAffect(res, err); err != nil {
 			return mapErr(err, "update category %q", c.Name)
+		}
+		return tx.bumpCategoriesVersion(ctx)
+	})
+}
+
+// SetCategorySLA writes category id's calendar and policy; see
+// domain.CategoryStore.
+func (s *Store) SetCategorySLA(ctx context.Context, id int64, calendarID *int64, sla *domain.SLAPolicy) error {
+	text, err := slaJSON(sla)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(ctx context.Context, tx *Store) error {
+		res, err := tx.idb.NewUpdate().Model((*categoryRow)(nil)).Set("calendar_id = ?", calendarID).
+			Set("sla = ?", bun.NullZero(text)).Where("id = ?", id).Exec(ctx)
+		if err := mustAffect(res, err); err != nil {
+			return mapErr(err, "set sla of category %d", id)
 		}
 		return tx.bumpCategoriesVersion(ctx)
 	})

@@ -30,6 +30,61 @@ type ticketRow struct {
 	MergedInto      int64     `bun:"merged_into,nullzero"` // written by MergeTickets alone
 	CreatedAt       time.Time `bun:"created_at"`
 	UpdatedAt       time.Time `bun:"updated_at"`
+	slaColumns
+}
+
+// slaColumns are a ticket's priority and SLA clock (issue 18).
+type slaColumns struct {
+	Priority           string     `bun:"priority"`
+	SLAState           string     `bun:"sla_state,nullzero"`
+	FirstResponseDueAt *time.Time `bun:"sla_first_response_due_at"`
+	ResolutionDueAt    *time.Time `bun:"sla_resolution_due_at"`
+	FirstResponseAt    *time.Time `bun:"sla_first_response_at"`
+	PausedAt           *time.Time `bun:"sla_paused_at"`
+	PausedSeconds      int64      `bun:"sla_paused_seconds"`
+	StoppedAt          *time.Time `bun:"sla_stopped_at"`
+	NextAt             *time.Time `bun:"sla_next_at"`
+	AtRiskMailedAt     *time.Time `bun:"sla_at_risk_mailed_at"`
+	BreachedMailedAt   *time.Time `bun:"sla_breached_mailed_at"`
+}
+
+func toSLAColumns(t *domain.Ticket) slaColumns {
+	p := string(t.Priority)
+	if p == "" {
+		p = string(domain.PriorityNormal)
+	}
+	c := &t.SLA
+	return slaColumns{Priority: p, SLAState: string(c.State), FirstResponseDueAt: utcPtr(c.FirstResponseDueAt),
+		ResolutionDueAt: utcPtr(c.ResolutionDueAt), FirstResponseAt: utcPtr(c.FirstResponseAt), PausedAt: utcPtr(c.PausedAt),
+		PausedSeconds: c.PausedSeconds, StoppedAt: utcPtr(c.StoppedAt), NextAt: utcPtr(c.NextAt),
+		AtRiskMailedAt: utcPtr(c.AtRiskMailedAt), BreachedMailedAt: utcPtr(c.BreachedMailedAt)}
+}
+
+func (r *slaColumns) domain() (domain.Priority, domain.SLAClock) {
+	p := domain.Priority(r.Priority)
+	if p == "" {
+		p = domain.PriorityNormal
+	}
+	return p, domain.SLAClock{State: domain.SLAState(r.SLAState), FirstResponseDueAt: utcPtr(r.FirstResponseDueAt),
+		ResolutionDueAt: utcPtr(r.ResolutionDueAt), FirstResponseAt: utcPtr(r.FirstResponseAt), PausedAt: utcPtr(r.PausedAt),
+		PausedSeconds: r.PausedSeconds, StoppedAt: utcPtr(r.StoppedAt), NextAt: utcPtr(r.NextAt),
+		AtRiskMailedAt: utcPtr(r.AtRiskMailedAt), BreachedMailedAt: utcPtr(r.BreachedMailedAt)}
+}
+
+// slaArgs are the values of updateTicketSQL's SLA columns, in order.
+func (s *Store) slaArgs(c slaColumns) []any {
+	tm := func(t *time.Time) any {
+		if t == nil {
+			return nil
+		}
+		return s.timeArg(*t)
+	}
+	var state any
+	if c.SLAState != "" {
+		state = c.SLAState
+	}
+	return []any{c.Priority, state, tm(c.FirstResponseDueAt), tm(c.ResolutionDueAt), tm(c.FirstResponseAt), tm(c.PausedAt),
+		c.PausedSeconds, tm(c.StoppedAt), tm(c.NextAt), tm(c.AtRiskMailedAt), tm(c.BreachedMailedAt)}
 }
 
 // ticketView is a ticket with the names its ids point at.
@@ -45,14 +100,16 @@ func toTicketRow(t *domain.Ticket) *ticketRow {
 	return &ticketRow{ID: t.ID, Subject: t.Subject, Body: t.Body, RequesterID: t.RequesterID, CategoryID: t.CategoryID,
 		ClassMethod: t.ClassMethod, ClassConfidence: t.ClassConfidence, Status: string(t.Status),
 		ApprovalLevel: t.ApprovalLevel, AssigneeID: t.AssigneeID, MessageID: t.MessageID, Mailbox: t.Mailbox,
-		CreatedAt: utc(t.CreatedAt), UpdatedAt: utc(t.UpdatedAt)}
+		CreatedAt: utc(t.CreatedAt), UpdatedAt: utc(t.UpdatedAt), slaColumns: toSLAColumns(t)}
 }
 
 func (v *ticketView) domain() domain.Ticket {
-	return domain.Ticket{ID: v.ID, Subject: v.Subject, Body: v.Body, RequesterID: v.RequesterID, Requester: v.RequesterEmail,
+	t := domain.Ticket{ID: v.ID, Subject: v.Subject, Body: v.Body, RequesterID: v.RequesterID, Requester: v.RequesterEmail,
 		CategoryID: v.CategoryID, Category: v.CategoryName, ClassMethod: v.ClassMethod, ClassConfidence: v.ClassConfidence,
 		Status: domain.Status(v.Status), ApprovalLevel: v.ApprovalLevel, AssigneeID: v.AssigneeID, Assignee: v.AssigneeEmail,
 		MessageID: v.MessageID, Mailbox: v.Mailbox, MergedInto: v.MergedInto, CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC()}
+	t.Priority, t.SLA = v.slaColumns.domain()
+	return t
 }
 
 // The statements that write a ticket, prepared once (stmt_cache.go): on
@@ -63,7 +120,13 @@ const (
 		"approval_level, assignee_id, message_id, updated_at, requester_id, created_at, mailbox) " +
 		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
 	updateTicketSQL = "UPDATE tickets SET subject = ?, body = ?, category_id = ?, class_method = ?, class_confidence = ?, " +
-		"status = ?, approval_level = ?, assignee_id = ?, message_id = ?, updated_at = ? WHERE id = ? AND status = ?"
+		"status = ?, approval_level = ?, assignee_id = ?, message_id = ?, updated_at = ?, " +
+		"priority = ?, sla_state = ?, sla_first_response_due_at = ?, sla_resolution_due_at = ?, sla_first_response_at = ?, " +
+		"sla_paused_at = ?, sla_paused_seconds = ?, sla_stopped_at = ?, sla_next_at = ?, " +
+		// The escalation marks only ever go from NULL to a time: a writer
+		// that read the ticket before the job marked it keeps the mark.
+		"sla_at_risk_mailed_at = COALESCE(sla_at_risk_mailed_at, ?), sla_breached_mailed_at = COALESCE(sla_breached_mailed_at, ?) " +
+		"WHERE id = ? AND status = ?"
 )
 
 // ticketArgs are r's values in the order of updateTicketSQL's SET, and with
@@ -124,7 +187,9 @@ func (s *Store) CreateTicket(ctx context.Context, t *domain.Ticket, events ...*d
 
 // UpdateTicket writes t if its stored status is still prev.
 func (s *Store) UpdateTicket(ctx context.Context, t *domain.Ticket, prev domain.Status) error {
-	res, err := s.execCached(ctx, updateTicketSQL, append(s.ticketArgs(toTicketRow(t), false), t.ID, string(prev))...)
+	row := toTicketRow(t)
+	args := append(s.ticketArgs(row, false), s.slaArgs(row.slaColumns)...)
+	res, err := s.execCached(ctx, updateTicketSQL, append(args, t.ID, string(prev))...)
 	if err := mustAffect(res, err); err != nil {
 		if isNotFoundErr(err) {
 			if _, gerr := s.GetTicket(ctx, t.ID); gerr != nil {

@@ -197,14 +197,16 @@ func TestTicketJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &list); err != nil || len(list) != 2 {
 			t.Fatalf("ticket list --json = %s (%v)", out, err)
 		}
-		listKeys := []string{"approval_level", "assignee", "category", "classification", "created_at", "id", "mailbox", "ref", "requester", "status", "subject", "updated_at"}
+		listKeys := []string{"approval_level", "assignee", "category", "classification", "created_at", "id", "mailbox", "priority", "ref", "requester",
+			"sla_first_response_due_at", "sla_resolution_due_at", "sla_state", "status", "subject", "updated_at"}
 		if got := keys(list[0]); !slices.Equal(got, listKeys) {
 			t.Errorf("list fields = %v, want %v", got, listKeys)
 		}
 		newest := list[0]
 		if newest["id"] != float64(tk.ID) || newest["ref"] != tk.Ref() || newest["status"] != "awaiting_approval" ||
 			newest["approval_level"] != float64(1) || newest["category"] != "Hardware Request" || newest["requester"] != "ann@company.test" ||
-			newest["assignee"] != nil || newest["subject"] != "New laptop" || newest["mailbox"] != "help@localhost" {
+			newest["assignee"] != nil || newest["subject"] != "New laptop" || newest["mailbox"] != "help@localhost" ||
+			newest["priority"] != "normal" || newest["sla_state"] != nil || newest["sla_resolution_due_at"] != nil {
 			t.Errorf("newest ticket = %v", newest)
 		}
 		if c, _ := newest["classification"].(map[string]any); c["method"] != "local" || c["confidence"] != 0.82 {

@@ -1,0 +1,5 @@
+ALTER TABLE categories DROP COLUMN sla;
+--bun:split
+ALTER TABLE categories DROP COLUMN calendar_id;
+--bun:split
+DROP TABLE calendars;
