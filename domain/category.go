@@ -49,8 +49,12 @@ type Category struct {
 	// warm-start history follows the key, so a renamed starter category
 	// keeps it and a deleted one takes it along.
 	StarterKey string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Questions are what the "New ticket" assistant asks about this
+	// category, in order (assistant.go); the required ones are asked by
+	// the acknowledgement of a mailed ticket too.
+	Questions []Question
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // MaxCategoryName is the longest category name accepted.
@@ -102,5 +106,10 @@ func (c *Category) Normalize() error {
 	if c.Keywords == nil {
 		c.Keywords = []string{}
 	}
+	qs, err := normalizeQuestions(c.Questions)
+	if err != nil {
+		return err
+	}
+	c.Questions = qs
 	return nil
 }

@@ -37,6 +37,7 @@ type Store interface {
 	WebhookStore     // webhook.go
 	APITokenStore    // store_api.go
 	MergeStore       // merge.go
+	AssistantStore   // store_assistant.go
 }
 
 // UserStore keeps users.

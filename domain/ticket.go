@@ -41,6 +41,16 @@ type Ticket struct {
 	// for a ticket that was not merged; only MergeStore writes it.
 	MergedInto int64
 
+	// Fields are the answers to its category's questions (the "New
+	// ticket" assistant, or a mailed reply to the acknowledgement), in
+	// the order asked; written by AssistantStore alone.
+	Fields []TicketField
+	// PublicAnswer (an admin's mark) and ShareOK (its requester's
+	// consent) let the assistant show this ticket, once resolved, to
+	// other employees as a similar one; written by AssistantStore alone.
+	PublicAnswer bool
+	ShareOK      bool
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -20,6 +20,7 @@ type categoryRow struct {
 	Keywords       string    `bun:"keywords"`             // JSON array of strings
 	ApprovalLevels string    `bun:"approval_levels"`      // JSON array of levelJSON
 	StarterKey     string    `bun:"starter_key,nullzero"` // NULL for the helpdesk's own
+	Questions      string    `bun:"questions"`            // JSON array of questionJSON
 	CreatedAt      time.Time `bun:"created_at"`
 	UpdatedAt      time.Time `bun:"updated_at"`
 }
@@ -49,8 +50,12 @@ func toCategoryRow(c *domain.Category) (*categoryRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	qs, err := encodeQuestions(c.Questions)
+	if err != nil {
+		return nil, err
+	}
 	return &categoryRow{ID: c.ID, Name: c.Name, Description: c.Description, Keywords: string(k),
-		ApprovalLevels: string(l), StarterKey: c.StarterKey, CreatedAt: utc(c.CreatedAt), UpdatedAt: utc(c.UpdatedAt)}, nil
+		ApprovalLevels: string(l), Questions: qs, StarterKey: c.StarterKey, CreatedAt: utc(c.CreatedAt), UpdatedAt: utc(c.UpdatedAt)}, nil
 }
 
 func (r *categoryRow) domain() (domain.Category, error) {
@@ -66,6 +71,11 @@ func (r *categoryRow) domain() (domain.Category, error) {
 	for _, l := range levels {
 		c.ApprovalLevels = append(c.ApprovalLevels, domain.ApprovalLevel{Rule: domain.Rule(l.Rule), Approvers: l.Approvers})
 	}
+	qs, err := decodeQuestions(r.Questions)
+	if err != nil {
+		return c, fmt.Errorf("category %d questions: %w", r.ID, err)
+	}
+	c.Questions = qs
 	return c, nil
 }
 

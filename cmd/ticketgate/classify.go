@@ -83,9 +83,13 @@ func (cl *classification) Classify(ctx context.Context, subject, body string, ca
 // intake's commit (ClassifyLater).
 func (cl *classification) Inline() bool { return cl.classifier == domain.Classifier(cl.local) }
 
-// deskOption makes a Desk classify with cl.
+// deskOption makes a Desk classify with cl, and rank the assistant's
+// similar tickets by the local model's features.
 func (cl *classification) deskOption() domain.Option {
-	return domain.WithClassifier(cl, cl.minConf)
+	return func(d *domain.Desk) {
+		domain.WithClassifier(cl, cl.minConf)(d)
+		domain.WithSimilarity(cl.local)(d)
+	}
 }
 
 // register puts the classify metrics on reg.
