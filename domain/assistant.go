@@ -138,7 +138,7 @@ func ParseQuestions(s string) ([]Question, error) {
 			default:
 				kind, err := ParseQuestionKind(p)
 				if err != nil {
-					return nil, fmt.Errorf("line %d: %w", i+1, err)
+					return nil, fmt.Errorf("%w: line %d: %q is not required, optional, text, choice or asset tag", ErrInvalid, i+1, p)
 				}
 				q.Kind = kind
 			}
