@@ -303,13 +303,3 @@ func (d *Desk) SetShareOK(ctx context.Context, u *User, id int64, ok bool) error
 	}
 	return d.store.SetTicketSharing(ctx, id, t.PublicAnswer, ok)
 }
-
-// Deflected counts the "This solved it" answers since the dashboard's
-// window began.
-func (d *Desk) Deflected(ctx context.Context) (int, error) {
-	n, err := d.store.CountDeflections(ctx, dashboardSince(d.clock.Now()))
-	if err != nil {
-		return 0, fmt.Errorf("deflections: %w", err)
-	}
-	return n, nil
-}

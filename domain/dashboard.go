@@ -40,6 +40,9 @@ type Dashboard struct {
 	Agents                 []MemberLoad
 	Outbox                 map[OutboxStatus]int
 	Quarantine             int
+	// Deflected counts the New ticket assistant's "This solved it" in the
+	// last DashboardDays days: problems solved without a ticket.
+	Deflected int
 }
 
 // StatusCount is how many tickets are in a status.
@@ -61,6 +64,9 @@ func (d *Desk) Dashboard(ctx context.Context) (*Dashboard, error) {
 		OldestApprovals: f.OldestApprovals, Agents: f.Agents, Outbox: f.Outbox, Quarantine: f.Quarantine,
 		ToAssigned: f.Medians.ToAssigned, AssignedN: f.Medians.AssignedN,
 		ToResolved: f.Medians.ToResolved, ResolvedN: f.Medians.ResolvedN, MediansAt: f.Medians.At}
+	if db.Deflected, err = d.store.CountDeflections(ctx, since); err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
+	}
 	for _, s := range Statuses {
 		if s.IsOpen() {
 			db.ByStatus = append(db.ByStatus, StatusCount{Status: s, Count: f.ByStatus[s]})
