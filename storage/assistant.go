@@ -86,21 +86,20 @@ type sharedRow struct {
 	Resolved    string `bun:"resolved"`
 }
 
+// shareableSQL is ShareableTickets' query: its WHERE repeats the partial
+// index's predicate (marked, and resolved or closed), so both engines walk tickets_shareable's (category_id,
+// id) range backwards and stop after LIMIT matching rows; the resolution
+// is one index probe of events per row returned.
+const shareableSQL = "SELECT t.id, t.subject, t.body, t.requester_id, " +
+	"COALESCE((SELECT e.detail FROM events AS e WHERE e.ticket_id = t.id AND e.kind = 'resolved' ORDER BY e.id DESC LIMIT 1), '') AS resolved " +
+	"FROM tickets AS t WHERE t.category_id = ? AND (t.public_answer OR t.share_ok) AND t.status IN ('resolved', 'closed') " +
+	"ORDER BY t.id DESC LIMIT ?"
+
 // ShareableTickets returns the newest marked, resolved or closed tickets
-// of a category. The WHERE repeats the partial index's predicate, so both
-// engines walk tickets_shareable's (category_id, id) range backwards and
-// stop after limit matching rows.
+// of a category (shareableSQL).
 func (s *Store) ShareableTickets(ctx context.Context, categoryID int64, limit int) ([]domain.SharedTicket, error) {
 	var rows []sharedRow
-	err := s.idb.NewSelect().TableExpr("tickets AS t").
-		ColumnExpr("t.id, t.subject, t.body, t.requester_id").
-		ColumnExpr("COALESCE((SELECT e.detail FROM events AS e WHERE e.ticket_id = t.id AND e.kind = ? ORDER BY e.id DESC LIMIT 1), '') AS resolved",
-			string(domain.EventResolved)).
-		Where("t.category_id = ?", categoryID).
-		Where("(t.public_answer OR t.share_ok)").
-		Where("t.status IN (?)", bun.In([]string{string(domain.StatusResolved), string(domain.StatusClosed)})).
-		OrderExpr("t.id DESC").Limit(int64(limit)).Scan(ctx, &rows)
-	if err != nil {
+	if err := s.idb.NewRaw(shareableSQL, categoryID, limit).Scan(ctx, &rows); err != nil {
 		return nil, mapErr(err, "shareable tickets of category %d", categoryID)
 	}
 	out := make([]domain.SharedTicket, len(rows))
