@@ -125,3 +125,44 @@ func TestAssistantFormRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminCategoryQuestions: the category page edits the assistant's
+// questions, one a line; a line it cannot read comes back with the
+// message and the text kept, nothing saved.
+func TestAdminCategoryQuestions(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		root := f.signedIn("root")
+		root.get("/admin/categories/new")
+		form := categoryValues("Laptops", "laptop", "save")
+		form.Set("questions", "Asset tag | required | asset tag\nWhich model | choice: ThinkPad, MacBook\nSince when")
+		if resp, _ := root.post("/admin/categories/new", form); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save = %d", resp.StatusCode)
+		}
+		c, err := f.st.GetCategoryByName(ctx, "Laptops")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "Asset tag | required | asset tag\nWhich model | choice: ThinkPad, MacBook\nSince when\n"
+		if got := domain.FormatQuestions(c.Questions); got != want {
+			t.Errorf("questions = %q, want %q", got, want)
+		}
+		_, body := root.get(fmt.Sprintf("/admin/categories/%d", c.ID))
+		if !strings.Contains(body, "Which model | choice: ThinkPad, MacBook") {
+			t.Error("the editor does not show the questions")
+		}
+		form.Set("questions", "Office: where | required")
+		resp, body := root.post(fmt.Sprintf("/admin/categories/%d", c.ID), form)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "no colon") || !strings.Contains(body, "Office: where") {
+			t.Errorf("a colon = %d, want 422 with the message and the text", resp.StatusCode)
+		}
+		form.Set("questions", "Model | colour")
+		if resp, body := root.post(fmt.Sprintf("/admin/categories/%d", c.ID), form); resp.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(body, "is not required, optional, text, choice or asset tag") {
+			t.Errorf("an unknown part = %d", resp.StatusCode)
+		}
+		if c2, _ := f.st.GetCategory(ctx, c.ID); domain.FormatQuestions(c2.Questions) != want {
+			t.Error("a refused form changed the questions")
+		}
+	})
+}
