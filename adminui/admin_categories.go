@@ -42,6 +42,11 @@ type categoryForm struct {
 	Keywords    string
 	Levels      []levelForm
 	Action      string
+	// Questions is the textarea of the assistant's questions, one a line
+	// (domain.ParseQuestions); questions and questionsErr what it says.
+	Questions    string
+	questions    []domain.Question
+	questionsErr error
 }
 
 // maxFormLevels bounds how many levels a posted form may carry.
@@ -58,6 +63,8 @@ func newCategoryForm(r *http.Request) categoryForm {
 	if f.Action == "" {
 		f.Action = "save" // Enter in a text field
 	}
+	f.Questions = strings.TrimSpace(r.PostFormValue("questions"))
+	f.questions, f.questionsErr = domain.ParseQuestions(f.Questions)
 	return f
 }
 
@@ -119,7 +126,7 @@ func splitList(s string) []string {
 
 // category is the form as a domain category.
 func (f *categoryForm) category(id int64) domain.Category {
-	c := domain.Category{ID: id, Name: f.Name, Description: f.Description, Keywords: splitList(f.Keywords)}
+	c := domain.Category{ID: id, Name: f.Name, Description: f.Description, Keywords: splitList(f.Keywords), Questions: f.questions}
 	for _, l := range f.Levels {
 		c.ApprovalLevels = append(c.ApprovalLevels, domain.ApprovalLevel{Rule: domain.Rule(l.Rule), Approvers: splitList(l.Approvers)})
 	}
@@ -128,7 +135,8 @@ func (f *categoryForm) category(id int64) domain.Category {
 
 // formOf is the form showing category c.
 func formOf(c *domain.Category) categoryForm {
-	f := categoryForm{Name: c.Name, Description: c.Description, Keywords: strings.Join(c.Keywords, ", ")}
+	f := categoryForm{Name: c.Name, Description: c.Description, Keywords: strings.Join(c.Keywords, ", "),
+		Questions: domain.FormatQuestions(c.Questions)}
 	for _, l := range c.ApprovalLevels {
 		f.Levels = append(f.Levels, levelForm{Rule: string(l.Rule), Approvers: strings.Join(l.Approvers, "\n")})
 	}
@@ -212,6 +220,11 @@ func (h *Handler) adminCategorySave(w http.ResponseWriter, r *http.Request) {
 	if f.editLevels() {
 		data.Form, data.posted = f, true
 		h.showCategory(w, r, http.StatusOK, data)
+		return
+	}
+	if f.questionsErr != nil {
+		data.Form, data.Errors, data.posted = f, domain.FieldErrors{"questions": ruleMessage(f.questionsErr)}, true
+		h.showCategory(w, r, http.StatusUnprocessableEntity, data)
 		return
 	}
 	c, err := h.desk.SaveCategory(r.Context(), adminActor(r), f.category(id))

@@ -314,8 +314,9 @@ func TestBrowserFlows(t *testing.T) {
 	erin.shot("new-ticket")
 	upload := filepath.Join(t.TempDir(), "error-message.txt")
 	os.WriteFile(upload, []byte("VPN error 809\n"), 0o644)
+	erin.step("describe", [][2]string{{"#subject", "VPN does not connect"}, {"#body", "Since this morning the VPN says error 809."}}, "#continue")
 	erin.do("attach", chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{upload}))
-	erin.fill("open ticket", [][2]string{{"#subject", "VPN does not connect"}, {"#body", "Since this morning the VPN says error 809."}}, "main button[type=submit]")
+	erin.click("open ticket", "#open-ticket")
 	erin.waitPath("/tickets/TKT-*")
 	erin.expect("ticket", "VPN does not connect", "Since this morning the VPN says error 809.", "error-message.txt",
 		"History", "Received", "received from erin@company.test by portal", "Your ticket is open")

@@ -116,13 +116,13 @@ func newFixture(t testing.TB, db storagetest.DB) *fixture {
 
 // newBareFixture is the fixture's portal and users (ann, ben, bob,
 // carl, root), with no categories, team members or tickets yet.
-func newBareFixture(t testing.TB, db storagetest.DB) *fixture {
+func newBareFixture(t testing.TB, db storagetest.DB, opts ...domain.Option) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{t: t, dbURL: db.URL, users: map[string]*domain.User{}, logs: &logBuffer{t: t}}
 	f.st = storagetest.Open(t, db.URL)
 	log := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	f.desk = domain.NewDesk(f.st, nil, log, domain.WithComposer(testComposer{}, false))
+	f.desk = domain.NewDesk(f.st, nil, log, append([]domain.Option{domain.WithComposer(testComposer{}, false)}, opts...)...)
 	// The server's URL is BASE_URL, so links in mails lead back to it.
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.h.ServeHTTP(w, r) }))
 	t.Cleanup(f.srv.Close)

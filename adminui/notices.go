@@ -17,6 +17,11 @@ var notices = map[string]string{
 	"resolved":  "The ticket is resolved.",
 	"created":   "Your ticket is open. We will keep you posted by mail.",
 	"nofiles":   "Your ticket is open, but its attachments could not be stored. Please send them by replying to the ticket's mail.",
+	"deflected": "Glad it is solved. No ticket was opened.",
+	"shared":    "Thank you: once resolved, your ticket may help colleagues with the same problem.",
+	"unshared":  "Your ticket will not be shown to colleagues.",
+	"public":    "The ticket is marked as a public answer: once resolved, the New ticket assistant may show it to every employee.",
+	"private":   "The ticket is no longer a public answer.",
 
 	"watcheradded":   "The watcher is added: they get a copy of the mails to the requester from now on.",
 	"watcherremoved": "The watcher is removed: they get no more mail about this ticket.",

@@ -183,18 +183,6 @@ func (h *Handler) attachment(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-type newTicketPage struct {
-	Layout
-	Subject   string
-	Body      string
-	MaxUpload string
-	Error     string
-}
-
-func (h *Handler) newTicketPage(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "new_ticket", newTicketPage{Layout: h.layout(r, "New ticket", "new"), MaxUpload: humanSize(h.maxUpload)})
-}
-
 // newTicketForm is the "New ticket" form with its files read.
 type newTicketForm struct {
 	domain.PortalTicket
@@ -234,7 +222,10 @@ func formFiles(r *http.Request) ([]domain.NewAttachment, error) {
 // Validate applies the domain's rules for a new ticket.
 func (f newTicketForm) Validate() error { return f.PortalTicket.Validate() }
 
-func (h *Handler) newTicket(w http.ResponseWriter, r *http.Request) {
+// openPlain opens a ticket from a form without the assistant's steps (a
+// form posted without step: older pages, scripts), as before the
+// assistant: the classifier sorts it.
+func (h *Handler) openPlain(w http.ResponseWriter, r *http.Request) {
 	f, err := newNewTicketForm(r)
 	if err != nil {
 		h.internalError(w, r, err)
@@ -242,7 +233,7 @@ func (h *Handler) newTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := f.Validate(); err != nil {
 		h.render(w, r, http.StatusUnprocessableEntity, "new_ticket", newTicketPage{Layout: h.layout(r, "New ticket", "new"),
-			Subject: f.Subject, Body: f.Body, MaxUpload: humanSize(h.maxUpload), Error: ruleMessage(err)})
+			Step: "describe", Subject: f.Subject, Body: f.Body, MaxUpload: humanSize(h.maxUpload), Error: ruleMessage(err)})
 		return
 	}
 	t, err := h.desk.OpenPortalTicket(r.Context(), stateOf(r).user, f.PortalTicket)

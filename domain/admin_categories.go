@@ -122,6 +122,9 @@ func checkCategory(c *Category) FieldErrors {
 			errs.add(field+"approvers", fmt.Sprintf("A level has at most %d approvers.", MaxLevelApprovers))
 		}
 	}
+	if _, err := normalizeQuestions(c.Questions); err != nil {
+		errs.add("questions", ruleText(err))
+	}
 	if len(errs) > 0 {
 		return errs
 	}

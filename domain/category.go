@@ -53,7 +53,11 @@ type Category struct {
 	// the default calendar (issue 18).
 	CalendarID *int64
 	// SLA is its service-level policy; nil: no targets.
-	SLA       *SLAPolicy
+	SLA *SLAPolicy
+	// Questions are what the "New ticket" assistant asks about this
+	// category, in order (assistant.go); the required ones are asked by
+	// the acknowledgement of a mailed ticket too.
+	Questions []Question
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -115,5 +119,10 @@ func (c *Category) Normalize() error {
 			c.SLA = nil
 		}
 	}
+	qs, err := normalizeQuestions(c.Questions)
+	if err != nil {
+		return err
+	}
+	c.Questions = qs
 	return nil
 }

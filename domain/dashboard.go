@@ -44,6 +44,9 @@ type Dashboard struct {
 	// in the window (from the first day's midnight UTC): the yes and the
 	// count (satisfaction.go).
 	Satisfaction SatisfactionScore
+	// Deflected counts the New ticket assistant's "This solved it" in the
+	// last DashboardDays days: problems solved without a ticket.
+	Deflected int
 }
 
 // StatusCount is how many tickets are in a status.
@@ -66,6 +69,9 @@ func (d *Desk) Dashboard(ctx context.Context) (*Dashboard, error) {
 		ToAssigned: f.Medians.ToAssigned, AssignedN: f.Medians.AssignedN,
 		ToResolved: f.Medians.ToResolved, ResolvedN: f.Medians.ResolvedN, MediansAt: f.Medians.At}
 	if db.Satisfaction, err = d.store.SatisfactionSince(ctx, since); err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
+	}
+	if db.Deflected, err = d.store.CountDeflections(ctx, since); err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	for _, s := range Statuses {

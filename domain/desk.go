@@ -31,6 +31,9 @@ type Desk struct {
 
 	classify *classifying // see WithClassifier
 
+	similarity TextSimilarity // the assistant's similar tickets; see WithSimilarity
+	writer     AssistWriter   // the assistant's wording; see WithAssistWriter
+
 	boxes mailboxCache // the mailboxes, for routing (mailbox_route.go)
 
 	leave *leaveReading // leave status from the providers; see WithLeave
@@ -83,6 +86,9 @@ type NewTicket struct {
 	// Watchers become the ticket's watchers before its acknowledgement
 	// goes out (the caller applied the rules: see mailWatchers).
 	Watchers []string
+	// Questions are asked by its acknowledgement: the required questions
+	// of the category it is about to get (see askByMail).
+	Questions []string
 }
 
 // OpenTicket creates a ticket for a requester, creating the requester as an
@@ -161,7 +167,7 @@ func (d *Desk) openTicketFor(ctx context.Context, tx Store, in NewTicket, reques
 	if err != nil {
 		return nil, err
 	}
-	if err := d.mailTicketReceived(ctx, tx, t, requester, ws); err != nil {
+	if err := d.mailTicketReceived(ctx, tx, t, requester, ws, in.Questions); err != nil {
 		return nil, err
 	}
 	d.log.InfoContext(ctx, "ticket opened", slog.String("ticket", t.Ref()), slog.String("channel", channel))

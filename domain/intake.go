@@ -410,6 +410,9 @@ func (d *Desk) receiveOne(ctx context.Context, tx Store, it Received, pre *prefe
 	// ClassifyTicket, which applies it the same way).
 	def := d.defaultCategoryOf(nt.Mailbox, pre.batch.boxes)
 	byMailbox := def != nil && pre.batch.routeNow
+	if nt.Questions, err = d.askByMail(ctx, tx, it, def, byMailbox, pre.batch.inline); err != nil {
+		return Outcome{}, err
+	}
 	t, err := d.openTicketFor(ctx, tx, nt, requester, pre.batch.inline || byMailbox)
 	if err != nil {
 		return Outcome{}, err
@@ -551,6 +554,12 @@ func (d *Desk) mailReply(ctx context.Context, tx Store, it Received, t *Ticket, 
 	}
 	if err := d.comment(ctx, tx, t, actor, text); err != nil {
 		return Outcome{}, err
+	}
+	// The requester's answers to the acknowledgement's questions.
+	if SameMailbox(in.From, t.Requester) {
+		if err := d.fillFromReply(ctx, tx, t, text); err != nil {
+			return Outcome{}, err
+		}
 	}
 	// REOPEN from the requester reopens a resolved ticket to its agent; a
 	// "Thanks!" never does.

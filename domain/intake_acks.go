@@ -45,7 +45,8 @@ func WithAcksPerSenderPerHour(n int) Option {
 // at once when it began (batchTx.CountMailSince).
 //
 // The ticket's watchers (ws, added with it) get copies (sendWatched).
-func (d *Desk) mailTicketReceived(ctx context.Context, tx Store, t *Ticket, requester *User, ws []Watcher) error {
+// questions are asked in it (NewTicket.Questions).
+func (d *Desk) mailTicketReceived(ctx context.Context, tx Store, t *Ticket, requester *User, ws []Watcher, questions []string) error {
 	if !d.mailing() {
 		return nil
 	}
@@ -57,7 +58,7 @@ func (d *Desk) mailTicketReceived(ctx context.Context, tx Store, t *Ticket, requ
 		return d.event(ctx, tx, t.ID, EventMailSkipped, SystemActor.String(), fmt.Sprintf(
 			"acknowledgement not sent: %s was sent %d in the last hour (ACKS_PER_SENDER_PER_HOUR is %d)", t.Requester, sent, d.acksPerHour))
 	}
-	m := Mail{Kind: MailTicketReceived, To: t.Requester, ToName: requester.Name, Ticket: t}
+	m := Mail{Kind: MailTicketReceived, To: t.Requester, ToName: requester.Name, Ticket: t, Questions: questions}
 	if t.MessageID != "" {
 		m.InReplyTo, m.References = t.MessageID, []string{t.MessageID}
 	}

@@ -78,6 +78,10 @@ type Mail struct {
 	// addresses: headers as for everyone (To, Cc, the same MessageID),
 	// delivered to CopyTo alone (the outbox row's To).
 	CopyTo string
+	// Questions, on a ticket's acknowledgement, are its category's
+	// required questions still unanswered: the mail asks the requester to
+	// reply with them filled in ("Question: answer"; see fillFromReply).
+	Questions []string
 }
 
 // MailLine is one entry of a mail's list: a ticket and a note about it.

@@ -32,7 +32,19 @@ type SetupCategory struct {
 	// default one. SLA is its service-level policy (issue 18).
 	Calendar string     `json:"calendar,omitempty"`
 	SLA      *SLAPolicy `json:"sla,omitempty"`
-	line     int
+	// Questions are what the "New ticket" assistant asks (assistant.go);
+	// absent means none.
+	Questions []SetupQuestion `json:"questions,omitempty"`
+	line      int
+}
+
+// SetupQuestion is a category's question in a setup file.
+type SetupQuestion struct {
+	Question string `json:"question"`
+	Required bool   `json:"required,omitempty"`
+	// Type is text (the default), choice or asset_tag.
+	Type    string   `json:"type,omitempty"`
+	Choices []string `json:"choices,omitempty"`
 }
 
 // SetupLevel is one approval level in a setup file.
@@ -306,6 +318,10 @@ func (sc SetupCategory) category() Category {
 	for _, l := range sc.ApprovalLevels {
 		c.ApprovalLevels = append(c.ApprovalLevels, ApprovalLevel{Rule: Rule(l.Rule), Approvers: slices.Clone(l.Approvers)})
 	}
+	for _, q := range sc.Questions {
+		c.Questions = append(c.Questions, Question{Text: q.Question, Required: q.Required, Kind: QuestionKind(q.Type),
+			Choices: slices.Clone(q.Choices)})
+	}
 	return c
 }
 
@@ -317,6 +333,10 @@ func fromCategory(c Category, line int) SetupCategory {
 	}
 	for _, l := range c.ApprovalLevels {
 		sc.ApprovalLevels = append(sc.ApprovalLevels, SetupLevel{Rule: string(l.Rule), Approvers: slices.Clone(l.Approvers)})
+	}
+	for _, q := range c.Questions {
+		sc.Questions = append(sc.Questions, SetupQuestion{Question: q.Text, Required: q.Required, Type: string(q.Kind),
+			Choices: slices.Clone(q.Choices)})
 	}
 	return sc
 }

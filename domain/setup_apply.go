@@ -119,7 +119,7 @@ func (d *Desk) applyCategories(ctx context.Context, tx Store, f *SetupFile, prun
 			rep.add(&rep.Unchanged, "category %q: unchanged", cur.Name)
 			continue
 		}
-		cur.Name, cur.Description, cur.Keywords, cur.ApprovalLevels = want.Name, want.Description, want.Keywords, want.ApprovalLevels
+		cur.Name, cur.Description, cur.Keywords, cur.ApprovalLevels, cur.Questions = want.Name, want.Description, want.Keywords, want.ApprovalLevels, want.Questions
 		cur.UpdatedAt = now
 		if err := tx.UpdateCategory(ctx, cur); err != nil {
 			return fmt.Errorf("update category %q: %w", cur.Name, err)
@@ -146,7 +146,7 @@ func (d *Desk) applyCategories(ctx context.Context, tx Store, f *SetupFile, prun
 
 func sameCategory(a, b *Category) bool {
 	if a.Name != b.Name || a.Description != b.Description || !slices.Equal(a.Keywords, b.Keywords) ||
-		len(a.ApprovalLevels) != len(b.ApprovalLevels) {
+		len(a.ApprovalLevels) != len(b.ApprovalLevels) || !slices.EqualFunc(a.Questions, b.Questions, sameQuestion) {
 		return false
 	}
 	for i := range a.ApprovalLevels {
@@ -156,6 +156,10 @@ func sameCategory(a, b *Category) bool {
 		}
 	}
 	return true
+}
+
+func sameQuestion(a, b Question) bool {
+	return a.Text == b.Text && a.Required == b.Required && a.Kind == b.Kind && slices.Equal(a.Choices, b.Choices)
 }
 
 func (d *Desk) applyUsers(ctx context.Context, tx Store, f *SetupFile, prune bool, rep *SetupReport) error {

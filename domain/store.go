@@ -43,6 +43,7 @@ type Store interface {
 	CalendarStore     // store_calendars.go
 	SLAStore          // store_sla.go
 	SLAReportStore    // store_sla.go
+	AssistantStore    // store_assistant.go
 }
 
 // UserStore keeps users.

@@ -45,6 +45,15 @@ type Ticket struct {
 	Priority Priority
 	// SLA is the ticket's SLA clock (sla_clock.go).
 	SLA SLAClock
+	// Fields are the answers to its category's questions (the "New
+	// ticket" assistant, or a mailed reply to the acknowledgement), in
+	// the order asked; written by AssistantStore alone.
+	Fields []TicketField
+	// PublicAnswer (an admin's mark) and ShareOK (its requester's
+	// consent) let the assistant show this ticket, once resolved, to
+	// other employees as a similar one; written by AssistantStore alone.
+	PublicAnswer bool
+	ShareOK      bool
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -52,6 +52,9 @@ type TicketDetailJSON struct {
 	// MergedInto is the ref of the ticket this one was merged into;
 	// absent for a ticket that was not merged.
 	MergedInto *string `json:"merged_into,omitempty"`
+	// Fields are the answers to its category's questions, in the order
+	// asked (issue 21); empty when there are none.
+	Fields []TicketField `json:"fields"`
 	// Satisfaction is the requester's latest answer to "was your problem
 	// solved?" (issue 18); null when there is none.
 	Satisfaction *SatisfactionJSON `json:"satisfaction"`
@@ -119,7 +122,8 @@ func NewTicketJSON(t *Ticket, helpdesk string) TicketJSON {
 // NewTicketDetailJSON is d as JSON; helpdesk as for NewTicketJSON.
 func NewTicketDetailJSON(d *TicketDetail, helpdesk string) TicketDetailJSON {
 	j := TicketDetailJSON{TicketJSON: NewTicketJSON(&d.Ticket, helpdesk), Body: d.Ticket.Body,
-		Events: []EventJSON{}, Approvals: []ApprovalJSON{}, Attachments: []AttachmentJSON{}, Watchers: []string{}}
+		Events: []EventJSON{}, Approvals: []ApprovalJSON{}, Attachments: []AttachmentJSON{}, Watchers: []string{},
+		Fields: append([]TicketField{}, d.Ticket.Fields...)}
 	for _, w := range d.Watchers {
 		j.Watchers = append(j.Watchers, w.Email)
 	}

@@ -183,6 +183,10 @@ type view struct {
 	Since string
 	// Total is how many tickets a triage digest counts.
 	Total int
+	// Fields are the ticket's answers to its category's questions.
+	Fields []domain.TicketField
+	// Questions are the questions an acknowledgement asks (Mail.Questions).
+	Questions []string
 }
 
 // line is one entry of a mail's list, as a template sees it.
@@ -252,6 +256,9 @@ func (c *Composer) viewOf(m domain.Mail, l *i18n.Localizer) (view, int64) {
 	v := view{HelpdeskName: name, HelpdeskAddress: addr, ToName: oneLine(m.ToName), Vars: m.Vars,
 		TriageLink:    c.cfg.BaseURL + "/admin/tickets?status=" + string(domain.StatusTriage),
 		MailboxesLink: c.cfg.BaseURL + "/admin/mail/mailboxes", WebhooksLink: c.cfg.BaseURL + "/admin/webhooks"}
+	for _, q := range m.Questions {
+		v.Questions = append(v.Questions, oneLine(q))
+	}
 	for _, l := range m.Lines {
 		v.Lines = append(v.Lines, line{Ref: oneLine(l.Ref), Subject: oneLine(l.Subject), Note: oneLine(l.Note),
 			Link: c.cfg.BaseURL + "/admin/tickets/" + url.PathEscape(l.Ref)})
@@ -287,6 +294,9 @@ func (c *Composer) viewOf(m domain.Mail, l *i18n.Localizer) (view, int64) {
 		v.Link = c.cfg.BaseURL + "/tickets/" + t.Ref()
 		v.Next = nextStep(t, l)
 		v.Requester = t.Requester
+		for _, f := range t.Fields {
+			v.Fields = append(v.Fields, domain.TicketField{Question: oneLine(f.Question), Answer: oneLine(f.Answer)})
+		}
 		v.Internal = m.Kind == domain.MailNote
 		// One subject for the whole thread: Gmail splits a conversation
 		// whose subject changes. What the mail is about is in its body.

@@ -22,6 +22,7 @@ type categoryRow struct {
 	StarterKey     string    `bun:"starter_key,nullzero"` // NULL for the helpdesk's own
 	CalendarID     *int64    `bun:"calendar_id"`          // NULL: the default calendar
 	SLA            string    `bun:"sla,nullzero"`         // JSON domain.SLAPolicy; NULL: none
+	Questions      string    `bun:"questions"`            // JSON array of questionJSON
 	CreatedAt      time.Time `bun:"created_at"`
 	UpdatedAt      time.Time `bun:"updated_at"`
 }
@@ -55,8 +56,12 @@ func toCategoryRow(c *domain.Category) (*categoryRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	qs, err := encodeQuestions(c.Questions)
+	if err != nil {
+		return nil, err
+	}
 	return &categoryRow{ID: c.ID, Name: c.Name, Description: c.Description, Keywords: string(k),
-		ApprovalLevels: string(l), StarterKey: c.StarterKey, CalendarID: c.CalendarID, SLA: sla,
+		ApprovalLevels: string(l), Questions: qs, StarterKey: c.StarterKey, CalendarID: c.CalendarID, SLA: sla,
 		CreatedAt: utc(c.CreatedAt), UpdatedAt: utc(c.UpdatedAt)}, nil
 }
 
@@ -89,6 +94,11 @@ func (r *categoryRow) domain() (domain.Category, error) {
 			return c, fmt.Errorf("category %d sla: %w", r.ID, err)
 		}
 	}
+	qs, err := decodeQuestions(r.Questions)
+	if err != nil {
+		return c, fmt.Errorf("category %d questions: %w", r.ID, err)
+	}
+	c.Questions = qs
 	return c, nil
 }
 

@@ -282,3 +282,6 @@ func (s *Store) TeamLoadSQLForTest(categoryID int64) string {
 func (s *Store) ConfirmedSinceSQLForTest(since time.Time) string {
 	return s.confirmedSince(since).String()
 }
+
+// ShareableSQLForTest is the assistant's candidates query (ShareableTickets).
+const ShareableSQLForTest = shareableSQL

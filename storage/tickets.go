@@ -28,6 +28,9 @@ type ticketRow struct {
 	MessageID       string    `bun:"message_id"`
 	Mailbox         string    `bun:"mailbox"`
 	MergedInto      int64     `bun:"merged_into,nullzero"` // written by MergeTickets alone
+	Fields          string    `bun:"fields"`               // JSON of []domain.TicketField, '' for none; written by SetTicketFields alone
+	PublicAnswer    bool      `bun:"public_answer"`        // written by SetTicketSharing alone
+	ShareOK         bool      `bun:"share_ok"`             // written by SetTicketSharing alone
 	CreatedAt       time.Time `bun:"created_at"`
 	UpdatedAt       time.Time `bun:"updated_at"`
 	slaColumns
@@ -107,7 +110,8 @@ func (v *ticketView) domain() domain.Ticket {
 	t := domain.Ticket{ID: v.ID, Subject: v.Subject, Body: v.Body, RequesterID: v.RequesterID, Requester: v.RequesterEmail,
 		CategoryID: v.CategoryID, Category: v.CategoryName, ClassMethod: v.ClassMethod, ClassConfidence: v.ClassConfidence,
 		Status: domain.Status(v.Status), ApprovalLevel: v.ApprovalLevel, AssigneeID: v.AssigneeID, Assignee: v.AssigneeEmail,
-		MessageID: v.MessageID, Mailbox: v.Mailbox, MergedInto: v.MergedInto, CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC()}
+		MessageID: v.MessageID, Mailbox: v.Mailbox, MergedInto: v.MergedInto, CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC(),
+		Fields: decodeFields(v.Fields), PublicAnswer: v.PublicAnswer, ShareOK: v.ShareOK}
 	t.Priority, t.SLA = v.slaColumns.domain()
 	return t
 }

@@ -38,6 +38,9 @@ type classification struct {
 	log        *slog.Logger
 	latency    *prometheus.HistogramVec
 	fallbacks  prometheus.Counter
+	// writer words the assistant's questions and summaries (with
+	// OPENAI_API_KEY); nil without.
+	writer domain.AssistWriter
 }
 
 func newClassification(c *Config, log *slog.Logger) *classification {
@@ -56,6 +59,7 @@ func newClassification(c *Config, log *slog.Logger) *classification {
 	if c.OpenAIAPIKey != "" {
 		oa := classify.NewOpenAI(classify.OpenAIConfig{APIKey: c.OpenAIAPIKey, BaseURL: c.OpenAIBaseURL,
 			Model: c.OpenAIModel, Timeout: c.ClassifyTimeout, Examples: cl.local})
+		cl.writer = oa
 		cl.classifier = classify.Chain{Primary: oa, Fallback: cl.local, Corrections: cl.local, PrimaryName: domain.MethodOpenAI,
 			OnFallback: func(err error) {
 				cl.fallbacks.Inc()
@@ -83,9 +87,17 @@ func (cl *classification) Classify(ctx context.Context, subject, body string, ca
 // intake's commit (ClassifyLater).
 func (cl *classification) Inline() bool { return cl.classifier == domain.Classifier(cl.local) }
 
-// deskOption makes a Desk classify with cl.
+// deskOption makes a Desk classify with cl, rank the assistant's similar
+// tickets by the local model's features and, with OPENAI_API_KEY, word
+// its questions and summaries with the model.
 func (cl *classification) deskOption() domain.Option {
-	return domain.WithClassifier(cl, cl.minConf)
+	return func(d *domain.Desk) {
+		domain.WithClassifier(cl, cl.minConf)(d)
+		domain.WithSimilarity(cl.local)(d)
+		if cl.writer != nil {
+			domain.WithAssistWriter(cl.writer)(d)
+		}
+	}
 }
 
 // register puts the classify metrics on reg.

@@ -235,7 +235,7 @@ func TestTicketJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &show); err != nil {
 			t.Fatal(err)
 		}
-		showKeys := append(slices.Clone(listKeys), "approvals", "attachments", "body", "events", "satisfaction", "watchers")
+		showKeys := append(slices.Clone(listKeys), "approvals", "attachments", "body", "events", "fields", "satisfaction", "watchers")
 		slices.Sort(showKeys)
 		if got := keys(show); !slices.Equal(got, showKeys) {
 			t.Errorf("show fields = %v, want %v", got, showKeys)
