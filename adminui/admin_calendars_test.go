@@ -150,7 +150,7 @@ func TestTicketPageServiceLevel(t *testing.T) {
 		bob, ann := f.signedIn("bob"), f.signedIn("ann")
 		ref := f.t1.Ref()
 		_, body := bob.get("/tickets/" + ref)
-		for _, w := range []string{`id="priority">normal</dd>`, `id="set-priority"`, `id="wait-on-requester"`, "<option selected>normal</option>"} {
+		for _, w := range []string{`id="priority">normal</dd>`, `id="set-priority"`, `id="wait-on-requester"`, `<option value="normal" selected>normal</option>`} {
 			if !strings.Contains(body, w) {
 				t.Errorf("bob's ticket page lacks %q", w)
 			}

@@ -115,7 +115,7 @@ func (h *Handler) newTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f.bad {
-		h.showAsk(w, r, http.StatusUnprocessableEntity, f, 0, nil, "Pick one of the categories.")
+		h.showAsk(w, r, http.StatusUnprocessableEntity, f, 0, nil, h.localizer(r).T("assist.pick_category"))
 		return
 	}
 	switch f.Step {
@@ -135,7 +135,7 @@ func (h *Handler) newTicket(w http.ResponseWriter, r *http.Request) {
 	t, err := h.desk.OpenAssisted(r.Context(), stateOf(r).user, domain.AssistedTicket{PortalTicket: pt,
 		CategoryID: f.CategoryID, Answers: f.Answers, ShareOK: f.ShareOK})
 	if fe, ok := asFieldErrors(err); ok {
-		h.showAsk(w, r, http.StatusUnprocessableEntity, f, f.CategoryID, fe, "Some answers are missing or not right: see below.")
+		h.showAsk(w, r, http.StatusUnprocessableEntity, f, f.CategoryID, fe, h.localizer(r).T("assist.answers_wrong"))
 		return
 	}
 	if errors.Is(err, domain.ErrInvalid) && t == nil {

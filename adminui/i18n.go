@@ -92,6 +92,7 @@ func (h *Handler) pagesFor(r *http.Request) (map[string]*template.Template, erro
 //	when TIME              a date and time in the language and zone
 //	statusLabel STATUS     a ticket status's name
 //	eventLabel KIND        a history event's name
+//	slaLabel STATE         an SLA state's name
 //	lang                   the language's code, for <html lang>
 func localeFuncs(l *i18n.Localizer) template.FuncMap {
 	return template.FuncMap{
@@ -118,7 +119,13 @@ func localeFuncs(l *i18n.Localizer) template.FuncMap {
 		},
 		"statusLabel": func(s domain.Status) string { return statusText(l, s) },
 		"eventLabel":  func(k domain.EventKind) string { return eventText(l, k) },
-		"lang":        l.Language,
+		"slaLabel": func(s domain.SLAState) string {
+			if v, err := l.Text("sla.state." + string(s)); err == nil {
+				return v
+			}
+			return slaLabel(s)
+		},
+		"lang": l.Language,
 	}
 }
 

@@ -34,7 +34,7 @@ func TestBrowserGermanPortalOnPhone(t *testing.T) {
 	tab.expect("the ticket", "Beschreibung", "Verlauf", "Kommentar hinzufügen", "CET")
 	tab.shot("de-phone-ticket")
 	tab.do("new ticket", chromedp.Navigate(f.srv.URL+"/new"), chromedp.WaitVisible(chromedp.CSS("#subject")))
-	tab.expect("new ticket", "Sagen Sie uns, was Sie brauchen", "Ticket eröffnen")
+	tab.expect("new ticket", "Beschreiben Sie in Ihren eigenen Worten", "Weiter")
 	tab.shot("de-phone-new")
 	t.Logf("screenshots in %s", b.shots)
 }

@@ -4,10 +4,14 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"ticketgate/domain"
 	"ticketgate/domain/i18n"
 	"ticketgate/storage/storagetest"
 )
@@ -60,6 +64,7 @@ func TestPortalInEveryLanguage(t *testing.T) {
 		bob := f.signedIn("bob")
 		anon := f.client()
 		ref := f.t1.Ref()
+		st := newLanguageState(t, f, ann, bob)
 		for _, lang := range i18n.Supported() {
 			for _, name := range []string{"ann", "bob"} {
 				u := f.users[name]
@@ -81,12 +86,30 @@ func TestPortalInEveryLanguage(t *testing.T) {
 				"forgot":  func() (*http.Response, string) { return anon.getIn("/forgot", lang) },
 				"reset":   func() (*http.Response, string) { return anon.getIn("/reset/x.y", lang) },
 				"unwatch": func() (*http.Response, string) { return anon.getIn("/unwatch/nothing", lang) },
+				"offline": func() (*http.Response, string) { return anon.getIn("/offline", lang) },
+				// The features after the first translation: the
+				// satisfaction question (ticket t1 is resolved), the
+				// assistant's steps, a ticket it opened (answers, share,
+				// SLA) as its requester and its agent, the queue's SLA.
+				"satisfaction-yes":     func() (*http.Response, string) { return anon.getIn(domain.SatisfactionPath+st.yes, lang) },
+				"satisfaction-no":      func() (*http.Response, string) { return anon.getIn(domain.SatisfactionPath+st.no, lang) },
+				"satisfaction-invalid": func() (*http.Response, string) { return anon.getIn(domain.SatisfactionPath+"1-2-yes-x", lang) },
+				"assist-ask":           func() (*http.Response, string) { return ann.post("/new", st.form("describe", "")) },
+				"assist-questions":     func() (*http.Response, string) { return ann.post("/new", st.form("category", "")) },
+				"assist-edit":          func() (*http.Response, string) { return ann.post("/new", st.form("edit", "")) },
+				"assist-no-category":   func() (*http.Response, string) { return ann.post("/new", st.form("category", "abc")) },
+				"assisted":             func() (*http.Response, string) { return ann.get("/tickets/" + st.assisted) },
+				"assisted-agent":       func() (*http.Response, string) { return bob.get("/tickets/" + st.assisted) },
+				"ticket-notice":        func() (*http.Response, string) { return ann.get("/tickets/" + st.assisted + "?ok=shared") },
 			}
 			for name, get := range pages {
 				t.Run(name+"/"+lang, func(t *testing.T) {
 					resp, body := get()
 					if resp.StatusCode >= 500 {
 						t.Fatalf("status %d", resp.StatusCode)
+					}
+					if w := languageMarks[name]; !strings.Contains(body, w) {
+						t.Fatalf("page lacks %s (status %d)", w, resp.StatusCode)
 					}
 					if m := htmlLangRE.FindStringSubmatch(body); m == nil || m[1] != lang {
 						t.Errorf("page is in %v, want %s", m, lang)
@@ -112,6 +135,93 @@ func TestPortalInEveryLanguage(t *testing.T) {
 			}
 		}
 	})
+}
+
+// languageMarks prove that a page of TestPortalInEveryLanguage shows what
+// it is in the table for.
+var languageMarks = map[string]string{
+	"ticket":               `id="satisfaction-form"`,
+	"offline":              `href="/tickets"`,
+	"satisfaction-yes":     `id="satisfaction-confirm"`,
+	"satisfaction-no":      `id="satisfaction-confirm"`,
+	"satisfaction-invalid": `role="alert"`,
+	"assist-ask":           `id="category-step"`,
+	"assist-questions":     `id="answer-1"`,
+	"assist-edit":          `id="continue"`,
+	"assist-no-category":   `id="form-error"`,
+	"assisted":             `id="unshare"`,
+	"assisted-agent":       `id="set-priority"`,
+	"ticket-notice":        `id="notice"`,
+	"queue":                `sla-ok`,
+}
+
+// languageState is what the pages of the later features need: t1
+// resolved with its satisfaction links, Hardware with the assistant's
+// questions and an SLA policy, and a ticket ann opened with the assistant
+// (answers given, sharing agreed, priority high) in bob's queue.
+type languageState struct {
+	yes, no, assisted string
+	hw                int64
+}
+
+func newLanguageState(t *testing.T, f *fixture, ann, bob *client) *languageState {
+	t.Helper()
+	ctx := context.Background()
+	st := &languageState{hw: f.t1.CategoryID}
+	st.yes, st.no = f.resolveWithLinks(f.t1)
+	if _, err := f.desk.SaveCategory(ctx, domain.Actor{Email: "root@company.test", Admin: true}, domain.Category{ID: st.hw, Name: "Hardware",
+		Questions: []domain.Question{{Text: "QZXTAG", Required: true, Kind: domain.QuestionAssetTag},
+			{Text: "QZXMODEL", Kind: domain.QuestionChoice, Choices: []string{"QZXA", "QZXB"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	var hours domain.WeekHours
+	for d := range hours {
+		hours[d] = []domain.TimeRange{{From: 0, To: 1440}}
+	}
+	if err := f.st.CreateCalendar(ctx, &domain.Calendar{Name: "Always", TimeZone: "UTC", Default: true, Hours: hours,
+		CreatedAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.SetCategorySLA(ctx, st.hw, nil, &domain.SLAPolicy{SLATargets: domain.SLATargets{FirstResponseMinutes: 60, ResolutionMinutes: 480}}); err != nil {
+		t.Fatal(err)
+	}
+	ann.get("/new")
+	form := st.form("create", "")
+	form.Set("answer.0", "LT-0042")
+	form.Set("share_ok", "1")
+	resp, body := ann.post("/new", form)
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/tickets/") {
+		t.Fatalf("assisted ticket = %d %q\n%s", resp.StatusCode, loc, body)
+	}
+	st.assisted, _, _ = strings.Cut(strings.TrimPrefix(loc, "/tickets/"), "?")
+	bob.get("/tickets/" + st.assisted)
+	if resp, body := bob.post("/tickets/"+st.assisted+"/priority", url.Values{"priority": {"high"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("priority = %d\n%s", resp.StatusCode, body)
+	}
+	for who, c := range map[string]*client{"ann": ann, "bob": bob} {
+		_, page := c.get("/tickets/" + st.assisted)
+		for _, w := range []string{`id="fields"`, `id="sla-state"`} {
+			if !strings.Contains(page, w) {
+				t.Fatalf("%s's page of the assisted ticket lacks %s:\n%s", who, w, page)
+			}
+		}
+	}
+	if _, page := ann.get("/tickets/" + f.t1.Ref()); !strings.Contains(page, `id="satisfaction-form"`) {
+		t.Fatalf("the resolved ticket does not ask:\n%s", page)
+	}
+	if _, page := bob.get("/queue"); !strings.Contains(page, "sla-ok") {
+		t.Fatalf("the queue shows no SLA state:\n%s", page)
+	}
+	return st
+}
+
+// form is the assistant's form at step, with category (default Hardware).
+func (st *languageState) form(step, category string) url.Values {
+	if category == "" {
+		category = strconv.FormatInt(st.hw, 10)
+	}
+	return url.Values{"step": {step}, "subject": {"VPN QZX"}, "body": {"QZX QZX QZX"}, "category": {category}}
 }
 
 // keyOf finds the key of an English message (for the test's report).

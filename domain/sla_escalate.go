@@ -191,7 +191,8 @@ func (d *Desk) sendSLAMails(ctx context.Context, tx Store, t *Ticket, kind MailK
 	}
 	for _, a := range to {
 		if err := d.sendMail(ctx, tx, Mail{Kind: kind, To: a, Ticket: t, Vars: map[string]string{
-			"Target": target, "Due": due.Format("Mon 2 Jan 2006 15:04 MST"), "Priority": string(cmpPriority(t.Priority)),
+			"Target": target, "Due": due.Format("Mon 2 Jan 2006 15:04 MST"), "DueAt": due.UTC().Format(time.RFC3339),
+			"Priority": string(cmpPriority(t.Priority)),
 		}}); err != nil {
 			d.log.WarnContext(ctx, "sla mail", slog.String("ticket", t.Ref()), slog.Any("error", err))
 			return err

@@ -181,6 +181,10 @@ type view struct {
 	// Since is the time of Vars "Since" or "since" (RFC 3339) in the
 	// recipient's language and time zone.
 	Since string
+	// Target, Due and Priority are an SLA mail's target, due time (Vars
+	// "DueAt", RFC 3339, else "Due" as written) and priority, in the
+	// recipient's language and time zone.
+	Target, Due, Priority string
 	// Total is how many tickets a triage digest counts.
 	Total int
 	// Fields are the ticket's answers to its category's questions.
@@ -279,6 +283,14 @@ func (c *Composer) viewOf(m domain.Mail, l *i18n.Localizer) (view, int64) {
 			v.Since = v.Vars[k]
 		}
 	}
+	if m.Kind == domain.MailSLAAtRisk || m.Kind == domain.MailSLABreached {
+		v.Due = v.Vars["Due"]
+		if at, err := time.Parse(time.RFC3339, v.Vars["DueAt"]); err == nil {
+			v.Due = l.DateTime(at)
+		}
+		v.Target = labelOr(l, "mail.sla.target."+strings.ReplaceAll(v.Vars["Target"], " ", "_"), v.Vars["Target"])
+		v.Priority = labelOr(l, "priority."+v.Vars["Priority"], v.Vars["Priority"])
+	}
 	if m.Kind == domain.MailUnreadableReply {
 		v.Problem, v.Instructions = v.Vars["Problem"], v.Vars["Instructions"]
 		if v.Vars["NoWord"] != "" {
@@ -308,9 +320,9 @@ func (c *Composer) viewOf(m domain.Mail, l *i18n.Localizer) (view, int64) {
 		}
 		switch m.Kind { // to the team, each a thread of its own (issue 18)
 		case domain.MailSLAAtRisk:
-			subject = "SLA at risk: " + subject
+			subject = l.T("mail.subject.sla_at_risk", "subject", subject)
 		case domain.MailSLABreached:
-			subject = "SLA breached: " + subject
+			subject = l.T("mail.subject.sla_breached", "subject", subject)
 		}
 		if m.InReplyTo != "" {
 			// "Re:" in every language: mail programs thread by it.

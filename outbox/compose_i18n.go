@@ -66,3 +66,12 @@ func hours(text string) int {
 	}
 	return n
 }
+
+// labelOr is the catalog's message key, else text as it is (a value the
+// catalog does not know).
+func labelOr(l *i18n.Localizer, key, text string) string {
+	if v, err := l.Text(key); err == nil {
+		return v
+	}
+	return text
+}

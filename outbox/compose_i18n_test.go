@@ -24,6 +24,8 @@ var tagRE = regexp.MustCompile(`<[^>]*>`)
 func i18nMails() map[string]domain.Mail {
 	tk := &domain.Ticket{ID: 7, Subject: "VPN 42", Status: domain.StatusAssigned, Category: "Hardware",
 		Requester: "ana@firma.test", Assignee: "Bob Ruiz", Body: "VPN 42?"}
+	tkFields := &domain.Ticket{ID: 7, Subject: "VPN 42", Status: domain.StatusAssigned, Category: "Hardware", Requester: "ana@firma.test",
+		Fields: []domain.TicketField{{Question: "VPN-ID", Answer: "42"}, {Question: "Modell", Answer: "T14"}}}
 	tri := &domain.Ticket{ID: 7, Subject: "VPN 42", Status: domain.StatusTriage, Requester: "ana@firma.test"}
 	appr := map[string]string{"Token": "apr-1-abc", "Level": "1", "Of": "2", "OthersRule": "all", "Approvers": "3",
 		"ApproveLink": "mailto:x@firma.test", "RejectLink": "mailto:x@firma.test"}
@@ -58,7 +60,15 @@ func i18nMails() map[string]domain.Mail {
 		"note":                    {Kind: domain.MailNote, To: "bob@firma.test", Ticket: tk, Vars: map[string]string{"Author": "Eva", "Note": "VPN 42."}},
 		"webhook_disabled":        {Kind: domain.MailWebhookDisabled, To: "adm@firma.test", Vars: map[string]string{"url": "https://hook.firma.test/x", "reason": "HTTP 500", "since": "2026-12-01T09:00:00Z"}},
 		"merged_from":             {Kind: domain.MailMerged, To: "ana@firma.test", Ticket: tk, Vars: map[string]string{"Yours": "from", "From": "TKT-8", "FromSubject": "VPN", "Into": "TKT-7", "IntoSubject": "VPN 42"}},
-		"merged_into":             {Kind: domain.MailMerged, To: "ana@firma.test", Ticket: tk, Vars: map[string]string{"Yours": "into", "From": "TKT-8", "FromSubject": "VPN", "Into": "TKT-7", "IntoSubject": "VPN 42", "FromRequester": "Eva"}},
+		"sla_at_risk": {Kind: domain.MailSLAAtRisk, To: "bob@firma.test", ToName: "Bob", Ticket: tk,
+			Vars: map[string]string{"Target": "first response", "Due": "Mon 7 Dec 2026 09:00 UTC", "DueAt": "2026-12-07T09:00:00Z", "Priority": "high"}},
+		"sla_breached": {Kind: domain.MailSLABreached, To: "adm@firma.test", Ticket: tk,
+			Vars: map[string]string{"Target": "resolution", "Due": "Mon 7 Dec 2026 09:00 UTC", "DueAt": "2026-12-07T09:00:00Z", "Priority": "urgent"}},
+		"sla_breached_nobody": {Kind: domain.MailSLABreached, To: "adm@firma.test", Ticket: tri,
+			Vars: map[string]string{"Target": "first response", "DueAt": "2026-12-07T09:00:00Z", "Priority": "low"}},
+		"ticket_received_questions": {Kind: domain.MailTicketReceived, To: "ana@firma.test", Ticket: tk, Questions: []string{"VPN-ID", "Modell"}},
+		"assigned_fields":           {Kind: domain.MailAssigned, To: "bob@firma.test", Ticket: tkFields, Vars: map[string]string{"Requester": "Ana", "Text": "VPN 42?"}},
+		"merged_into":               {Kind: domain.MailMerged, To: "ana@firma.test", Ticket: tk, Vars: map[string]string{"Yours": "into", "From": "TKT-8", "FromSubject": "VPN", "Into": "TKT-7", "IntoSubject": "VPN 42", "FromRequester": "Eva"}},
 	}
 }
 
