@@ -108,6 +108,10 @@ func (q *TicketQuery) Validate() error {
 	if q.Sort == SortRelevance && q.Text == "" {
 		return fmt.Errorf("%w: there is no relevance without a search text", ErrInvalid)
 	}
+	if q.Sort == SortDue && q.AssigneeID <= 0 {
+		// Its index starts with the assignee: an agent's queue only.
+		return fmt.Errorf("%w: the order by due time is an agent's queue's: choose an assignee", ErrInvalid)
+	}
 	if q.Sort.OneWay() {
 		q.Asc = false
 	}
