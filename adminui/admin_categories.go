@@ -156,6 +156,11 @@ type categoryPage struct {
 	InUse string
 	// posted: Form is what the user sent, not the stored category.
 	posted bool
+	// SLA is the service-level form (admin_category_sla.go), Calendars
+	// its choices; slaPosted: SLA is what the user sent.
+	SLA       slaForm
+	Calendars []domain.Calendar
+	slaPosted bool
 }
 
 // adminCategory shows the editor of category :id, or an empty one.
@@ -193,6 +198,12 @@ func (h *Handler) showCategory(w http.ResponseWriter, r *http.Request, status in
 		}
 		if !data.posted {
 			data.Form = formOf(&data.Info.Category)
+		}
+		if !data.slaPosted {
+			data.SLA = slaFormOf(&data.Info.Category)
+		}
+		if data.Calendars, err = h.desk.AdminCalendars(r.Context(), adminActor(r)); !h.adminDone(w, r, err) {
+			return
 		}
 		title = "Category " + data.Info.Name
 	}

@@ -68,6 +68,29 @@ func TestTicketsCSV(t *testing.T) {
 			nasty[tk] = subj
 		}
 
+		// t3 (Hardware) runs an SLA clock: a round-the-clock calendar, a
+		// policy, and a priority set by an admin; t2 has no policy.
+		var hours domain.WeekHours
+		for d := range hours {
+			hours[d] = []domain.TimeRange{{From: 0, To: 1440}}
+		}
+		if err := f.st.CreateCalendar(ctx, &domain.Calendar{Name: "Always", TimeZone: "UTC", Default: true, Hours: hours,
+			CreatedAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.st.SetCategorySLA(ctx, f.t3.CategoryID, nil, &domain.SLAPolicy{
+			SLATargets: domain.SLATargets{FirstResponseMinutes: 60, ResolutionMinutes: 480},
+			Priorities: map[domain.Priority]domain.SLATargets{domain.PriorityHigh: {FirstResponseMinutes: 30, ResolutionMinutes: 120}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.desk.SetPriority(ctx, f.users["root"], f.t3.ID, domain.PriorityHigh); err != nil {
+			t.Fatal(err)
+		}
+		t3, err := f.st.GetTicket(ctx, f.t3.ID)
+		if err != nil || t3.SLA.ResolutionDueAt == nil || t3.SLA.FirstResponseDueAt == nil {
+			t.Fatalf("t3 has no clock: %v %+v", err, t3)
+		}
+
 		root := f.signedIn("root")
 		resp, body := root.get("/admin/tickets.csv")
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" ||
@@ -79,8 +102,9 @@ func TestTicketsCSV(t *testing.T) {
 		for _, c := range domain.TicketExportColumns {
 			want = append(want, c.Name)
 		}
-		if !slices.Equal(header, want) || !slices.Equal(header[:10], []string{"ref", "subject", "status", "category", "requester",
-			"assignee", "created", "updated", "resolved", "satisfaction"}) {
+		if !slices.Equal(header, want) || !slices.Equal(header, []string{"ref", "subject", "status", "category", "requester",
+			"assignee", "created", "updated", "resolved", "satisfaction", "priority", "sla_first_response_due_at",
+			"sla_resolution_due_at", "sla_state"}) {
 			t.Errorf("columns = %v", header)
 		}
 		if len(rows) != 3+len(extra) {
@@ -98,6 +122,17 @@ func TestTicketsCSV(t *testing.T) {
 		}
 		if r3 := rows[f.t3.Ref()]; r3["assignee"] != "" || r3["resolved"] != "" || r3["satisfaction"] != "" || r3["status"] != "unassigned" {
 			t.Errorf("%s's row = %v", f.t3.Ref(), r3)
+		}
+		// The SLA columns: t3's clock as stored, t2 without a policy.
+		r3 := rows[f.t3.Ref()]
+		if r3["priority"] != "high" || r3["sla_state"] != "ok" ||
+			r3["sla_first_response_due_at"] != t3.SLA.FirstResponseDueAt.UTC().Format(time.RFC3339) ||
+			r3["sla_resolution_due_at"] != t3.SLA.ResolutionDueAt.UTC().Format(time.RFC3339) ||
+			r3["sla_resolution_due_at"] != t3.CreatedAt.Add(2*time.Hour).UTC().Format(time.RFC3339) {
+			t.Errorf("%s's SLA cells = %v (clock %+v)", f.t3.Ref(), r3, t3.SLA)
+		}
+		if r2 := rows[f.t2.Ref()]; r2["priority"] != "normal" || r2["sla_state"] != "" || r2["sla_first_response_due_at"] != "" || r2["sla_resolution_due_at"] != "" {
+			t.Errorf("%s's SLA cells = %v", f.t2.Ref(), r2)
 		}
 		for tk, subj := range nasty {
 			got := rows[tk.Ref()]["subject"]

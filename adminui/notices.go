@@ -53,6 +53,7 @@ var notices = map[string]string{
 	"disabled":        "The user is disabled and signed out everywhere.",
 	"enabled":         "The user is enabled again.",
 	"catsaved":        "The category is saved. The classifier learns the change.",
+	"slasaved":        "The service level is saved. Tickets take it at their next change.",
 	"catdeleted":      "The category is deleted.",
 	"catmerged":       "The category is merged: its tickets moved, each with a recategorized event.",
 	"starter":         "The starter set is applied. The classifier learns its categories within a minute; add approval levels and team members when you need them.",

@@ -91,6 +91,7 @@ func (h *Handler) routes() http.Handler {
 	page(http.MethodPost, "/admin/categories/:id", "admin_category", adminOnly, h.adminCategorySave) // :id or "new"
 	page(http.MethodPost, "/admin/categories/:id/delete", "admin_category_delete", adminOnly, h.adminCategoryDelete)
 	page(http.MethodPost, "/admin/categories/:id/merge", "admin_category_merge", adminOnly, h.adminCategoryMerge)
+	page(http.MethodPost, "/admin/categories/:id/sla", "admin_category_sla", adminOnly, h.adminCategorySLA)
 	page(http.MethodGet, "/admin/team", "admin_team", adminOnly, h.adminTeam)
 	page(http.MethodPost, "/admin/team", "admin_team", adminOnly, h.adminTeamAdd)
 	page(http.MethodGet, "/admin/team/:id", "admin_member", adminOnly, h.adminMember)

@@ -57,6 +57,7 @@ type queuePage struct {
 	Away   bool
 	Until  string // the away form's value after a failed try
 	Error  string
+	Sort   domain.TicketSort // domain.SortDue (the default) or SortQueue
 }
 
 // queue lists the tickets assigned to the agent, with their availability.
@@ -66,15 +67,29 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) showQueue(w http.ResponseWriter, r *http.Request, status int, until, msg string) {
 	u := stateOf(r).user
-	data := queuePage{Layout: h.layout(r, "My queue", "queue"), Base: "/queue", Until: until, Error: msg}
+	data := queuePage{Layout: h.layout(r, "My queue", "queue"), Base: "/queue", Until: until, Error: msg, Sort: domain.SortDue}
+	// By due time unless ?sort=queue asks for the queue's own order; a
+	// bad value is a message and the default order.
+	switch s := domain.TicketSort(r.URL.Query().Get("sort")); s {
+	case "", domain.SortDue:
+	case domain.SortQueue:
+		data.Sort, data.Base = s, "/queue?sort=queue"
+	default:
+		if data.Error == "" {
+			data.Error = "The queue has no such order; it is shown by due time."
+		}
+		if status == http.StatusOK {
+			status = http.StatusUnprocessableEntity
+		}
+	}
 	at, err := pageAt(r)
 	if err != nil && data.Error == "" {
 		data.Error = adminMessage(err)
 	}
-	p, err := h.desk.MyQueue(r.Context(), u, at)
+	p, err := h.desk.MyQueue(r.Context(), u, data.Sort, at)
 	if errors.Is(err, domain.ErrInvalid) { // a position of another list: show the first page
 		data.Error = adminMessage(err)
-		p, err = h.desk.MyQueue(r.Context(), u, domain.PageAt{Page: 1})
+		p, err = h.desk.MyQueue(r.Context(), u, data.Sort, domain.PageAt{Page: 1})
 	}
 	if err != nil {
 		h.internalError(w, r, err)

@@ -135,3 +135,43 @@ func calendarOf(ctx context.Context, tx Store, c *Category) (*Calendar, error) {
 	}
 	return tx.DefaultCalendar(ctx)
 }
+
+// SetCategoryServiceLevel sets category id's calendar (nil: the default
+// one) and SLA policy (nil or without targets and contacts: none), from
+// the admin's category page. A bad policy or a calendar that does not
+// exist wraps ErrInvalid. The tickets' clocks take the new policy at
+// their next change, as after the setup file.
+func (d *Desk) SetCategoryServiceLevel(ctx context.Context, actor Actor, id int64, calendarID *int64, p *SLAPolicy) error {
+	if err := mustBeAdmin(actor, "set service level"); err != nil {
+		return err
+	}
+	if p != nil {
+		if err := p.Normalize(); err != nil {
+			return err
+		}
+		if p.Empty() && len(p.EscalationContacts) == 0 {
+			p = nil
+		}
+	}
+	err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+		if _, err := tx.GetCategory(ctx, id); err != nil {
+			return err
+		}
+		if calendarID != nil {
+			if _, err := tx.GetCalendar(ctx, *calendarID); isNotFound(err) {
+				return fmt.Errorf("%w: calendar: there is no such calendar", ErrInvalid)
+			} else if err != nil {
+				return err
+			}
+		}
+		return tx.SetCategorySLA(ctx, id, calendarID, p)
+	})
+	if errors.Is(err, ErrInvalid) {
+		return err // speaks to the admin as it is
+	}
+	if err != nil {
+		return fmt.Errorf("set service level of category %d: %w", id, err)
+	}
+	d.log.InfoContext(ctx, "category service level set", slog.Int64("id", id), slog.String("by", actor.String()))
+	return nil
+}

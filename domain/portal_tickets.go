@@ -21,10 +21,19 @@ func (d *Desk) MyTickets(ctx context.Context, u *User, status Status, at PageAt)
 	return p, nil
 }
 
-// MyQueue returns the page at at of the tickets assigned to u: those still
-// open first, oldest first, then the others, newest first (SortQueue).
-func (d *Desk) MyQueue(ctx context.Context, u *User, at PageAt) (*TicketPage, error) {
-	p, err := d.ticketPage(ctx, TicketQuery{AssigneeID: u.ID, Sort: SortQueue}, at)
+// MyQueue returns the page at at of the tickets assigned to u in order
+// sort: SortDue (also for ""), the open ones by resolution due time, or
+// SortQueue, those still open first, oldest first, then the others,
+// newest first. Another sort wraps ErrInvalid.
+func (d *Desk) MyQueue(ctx context.Context, u *User, sort TicketSort, at PageAt) (*TicketPage, error) {
+	switch sort {
+	case "":
+		sort = SortDue
+	case SortDue, SortQueue:
+	default:
+		return nil, fmt.Errorf("%w: the queue has no order %q (due or queue)", ErrInvalid, sort)
+	}
+	p, err := d.ticketPage(ctx, TicketQuery{AssigneeID: u.ID, Sort: sort}, at)
 	if err != nil {
 		return nil, fmt.Errorf("queue of %s: %w", u.Email, err)
 	}

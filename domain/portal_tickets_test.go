@@ -34,7 +34,7 @@ func TestTicketPagesAndQueueOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		p, err := d.MyQueue(ctx, agent, domain.PageAt{})
+		p, err := d.MyQueue(ctx, agent, domain.SortQueue, domain.PageAt{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -48,9 +49,17 @@ func exportTime(t time.Time) string {
 	return jsonTime(t)
 }
 
-// TicketExportColumns are the export's columns, in order. The SLA fields
-// (priority, due times, state) join here as entries when tickets have
-// them.
+// exportTimePtr is exportTime of *t; "" for nil.
+func exportTimePtr(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return exportTime(*t)
+}
+
+// TicketExportColumns are the export's columns, in order: the ticket's
+// own fields, then its SLA fields as the JSON names them (priority, due
+// times, state; "" where no policy applies).
 var TicketExportColumns = []ExportColumn{
 	{"ref", func(r *ExportRow) string { return r.Ticket.Ref() }},
 	{"subject", func(r *ExportRow) string { return r.Ticket.Subject }},
@@ -62,6 +71,10 @@ var TicketExportColumns = []ExportColumn{
 	{"updated", func(r *ExportRow) string { return exportTime(r.Ticket.UpdatedAt) }},
 	{"resolved", func(r *ExportRow) string { return exportTime(r.ResolvedAt) }},
 	{"satisfaction", func(r *ExportRow) string { return string(r.Satisfaction) }},
+	{"priority", func(r *ExportRow) string { return string(cmp.Or(r.Ticket.Priority, PriorityNormal)) }},
+	{"sla_first_response_due_at", func(r *ExportRow) string { return exportTimePtr(r.Ticket.SLA.FirstResponseDueAt) }},
+	{"sla_resolution_due_at", func(r *ExportRow) string { return exportTimePtr(r.Ticket.SLA.ResolutionDueAt) }},
+	{"sla_state", func(r *ExportRow) string { return string(r.Ticket.SLA.State) }},
 }
 
 // TicketExportStore reads what an export shows beside a page of tickets.

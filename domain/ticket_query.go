@@ -27,6 +27,12 @@ const (
 	// first, oldest first, then the done ones (resolved, closed,
 	// rejected), newest first. Asc does not apply.
 	SortQueue TicketSort = "queue"
+	// SortDue is an agent's queue by due time (issue 18), its default:
+	// the tickets that still need work by their resolution due time
+	// (sla_resolution_due_at), earliest first; then those without one,
+	// and then the done ones, both in SortQueue's order. Asc does not
+	// apply.
+	SortDue TicketSort = "due"
 	// SortRelevance ranks the matches of the search text, the best first
 	// (see MaxRankedMatches); it is the default when there is a text.
 	// Asc does not apply.
@@ -102,7 +108,11 @@ func (q *TicketQuery) Validate() error {
 	if q.Sort == SortRelevance && q.Text == "" {
 		return fmt.Errorf("%w: there is no relevance without a search text", ErrInvalid)
 	}
-	if q.Sort == SortQueue || q.Sort == SortRelevance {
+	if q.Sort == SortDue && q.AssigneeID <= 0 {
+		// Its index starts with the assignee: an agent's queue only.
+		return fmt.Errorf("%w: the order by due time is an agent's queue's: choose an assignee", ErrInvalid)
+	}
+	if q.Sort.OneWay() {
 		q.Asc = false
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
@@ -134,8 +144,13 @@ func (q TicketQuery) DefaultSort() TicketSort {
 	return SortCreated
 }
 
+// OneWay reports whether s has one direction only (Asc does not apply).
+func (s TicketSort) OneWay() bool {
+	return s == SortQueue || s == SortDue || s == SortRelevance
+}
+
 func knownSort(s TicketSort) bool {
-	if s == SortQueue || s == SortRelevance {
+	if s.OneWay() {
 		return true
 	}
 	for _, k := range TicketSorts {
@@ -155,7 +170,8 @@ func (s Status) QueueDone() bool {
 // TicketCursor is a place in a sorted ticket list: the sort key of one
 // ticket and its id. Only the key field of Sort is set (Created for
 // SortCreated, Updated for SortUpdated, Status for SortStatus and
-// SortQueue, Subject for SortSubject, Pos for SortRelevance).
+// SortQueue, Subject for SortSubject, Pos for SortRelevance, Status and
+// Due for SortDue).
 //
 // A list in order of relevance has no key to resume from (a score moves
 // as the index's statistics do), so its cursor is the ticket's position
@@ -170,6 +186,8 @@ type TicketCursor struct {
 	Status  Status
 	Subject string
 	Pos     int
+	// Due is the ticket's resolution due time (SortDue); zero without one.
+	Due time.Time
 }
 
 // CursorOf returns t's place in a list sorted by sort; for
@@ -178,7 +196,7 @@ func CursorOf(t *Ticket, sort TicketSort, asc bool) *TicketCursor {
 	if sort == "" {
 		sort = SortCreated
 	}
-	c := &TicketCursor{Sort: sort, Asc: asc && sort != SortQueue && sort != SortRelevance, ID: t.ID}
+	c := &TicketCursor{Sort: sort, Asc: asc && !sort.OneWay(), ID: t.ID}
 	switch sort {
 	case SortCreated:
 		c.Created = t.CreatedAt.UTC()
@@ -188,6 +206,11 @@ func CursorOf(t *Ticket, sort TicketSort, asc bool) *TicketCursor {
 		c.Status = t.Status
 	case SortSubject:
 		c.Subject = t.Subject
+	case SortDue:
+		c.Status = t.Status
+		if t.SLA.ResolutionDueAt != nil {
+			c.Due = t.SLA.ResolutionDueAt.UTC()
+		}
 	}
 	return c
 }
@@ -215,6 +238,11 @@ func (c *TicketCursor) String() string {
 		key = c.Subject
 	case SortRelevance:
 		key = strconv.Itoa(c.Pos)
+	case SortDue:
+		key = string(c.Status) + ","
+		if !c.Due.IsZero() {
+			key += strconv.FormatInt(c.Due.UnixNano(), 10)
+		}
 	}
 	return base64.RawURLEncoding.EncodeToString([]byte("1|" + string(c.Sort) + "|" + dir + "|" + strconv.FormatInt(c.ID, 10) + "|" + key))
 }
@@ -251,7 +279,7 @@ func ParseTicketCursor(token string) (*TicketCursor, error) {
 	default:
 		return nil, bad("unknown direction")
 	}
-	if c.Asc && (c.Sort == SortQueue || c.Sort == SortRelevance) {
+	if c.Asc && c.Sort.OneWay() {
 		return nil, bad("unknown direction")
 	}
 	if c.ID, err = strconv.ParseInt(parts[3], 10, 64); err != nil || c.ID <= 0 {
@@ -281,6 +309,21 @@ func ParseTicketCursor(token string) (*TicketCursor, error) {
 	case SortRelevance:
 		if c.Pos, err = strconv.Atoi(key); err != nil || c.Pos < 0 || c.Pos >= MaxRankedMatches {
 			return nil, bad("no position")
+		}
+	case SortDue:
+		st, due, ok := strings.Cut(key, ",")
+		if !ok {
+			return nil, bad("no due time")
+		}
+		if c.Status, err = ParseStatus(st); err != nil {
+			return nil, bad("no status")
+		}
+		if due != "" {
+			ns, err := strconv.ParseInt(due, 10, 64)
+			if err != nil || ns == 0 {
+				return nil, bad("no due time")
+			}
+			c.Due = time.Unix(0, ns).UTC()
 		}
 	}
 	return c, nil

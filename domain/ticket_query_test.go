@@ -28,6 +28,9 @@ func TestTicketQueryValidate(t *testing.T) {
 		{TicketQuery{Sort: SortUpdated, Asc: true, After: upd}, "another sort"},
 		{TicketQuery{Sort: SortStatus, After: upd}, "another sort"},
 		{TicketQuery{Sort: SortQueue, Asc: true}, ""},
+		{TicketQuery{Sort: SortDue, Asc: true, AssigneeID: 4}, ""},
+		{TicketQuery{Sort: SortDue}, "choose an assignee"},
+		{TicketQuery{Sort: SortDue, AssigneeID: Nobody}, "choose an assignee"},
 		{TicketQuery{Text: "printer", Asc: true}, ""},
 		{TicketQuery{Sort: SortRelevance}, "no relevance without a search text"},
 		{TicketQuery{Text: `"unclosed`}, ""},
@@ -43,7 +46,7 @@ func TestTicketQueryValidate(t *testing.T) {
 		if c.bad == "" && q.Sort == "" {
 			t.Errorf("Validate(%+v) left no sort", c.q)
 		}
-		if (q.Sort == SortQueue || q.Sort == SortRelevance) && q.Asc {
+		if q.Sort.OneWay() && q.Asc {
 			t.Errorf("Validate(%+v) kept Asc on the %s sort", c.q, q.Sort)
 		}
 		if c.bad == "" && c.q.Sort == "" && (q.Sort == SortRelevance) != (q.Text != "") {
@@ -63,7 +66,17 @@ func TestTicketQueryValidate(t *testing.T) {
 func TestTicketCursorRoundTrip(t *testing.T) {
 	tk := &Ticket{ID: 42, Subject: "Printer | jammed é", Status: StatusAssigned,
 		CreatedAt: time.Date(2026, 11, 1, 3, 4, 5, 7000, time.UTC), UpdatedAt: time.Date(2026, 11, 2, 3, 4, 5, 123456000, time.UTC)}
-	for _, sort := range append(TicketSorts, SortQueue, SortRelevance) {
+	due := time.Date(2026, 11, 3, 9, 30, 0, 500, time.UTC)
+	withDue := *tk
+	withDue.SLA.ResolutionDueAt = &due
+	dueTwice := 0
+	for _, sort := range append(TicketSorts, SortQueue, SortRelevance, SortDue, SortDue) {
+		tk := tk
+		if sort == SortDue {
+			if dueTwice++; dueTwice == 1 { // the second SortDue: without a due time
+				tk = &withDue
+			}
+		}
 		for _, asc := range []bool{false, true} {
 			c := CursorOf(tk, sort, asc)
 			got, err := ParseTicketCursor(c.String())
@@ -81,6 +94,9 @@ func TestTicketCursorRoundTrip(t *testing.T) {
 	if c := CursorOf(tk, SortQueue, true); c.Asc || c.Status != StatusAssigned {
 		t.Errorf("queue cursor = %+v", c)
 	}
+	if c := CursorOf(&withDue, SortDue, true); c.Asc || c.Status != StatusAssigned || !c.Due.Equal(due) {
+		t.Errorf("due cursor = %+v", c)
+	}
 	if c, err := ParseTicketCursor(""); c != nil || err != nil {
 		t.Errorf(`ParseTicketCursor("") = %v, %v`, c, err)
 	}
@@ -95,6 +111,7 @@ func TestParseTicketCursorHostile(t *testing.T) {
 		enc("1|created|x|5|"), enc("1|created|d|0|"), enc("1|created|d|-3|"), enc("1|created|d|9999999999999999999|"),
 		enc("1|created|d|5|key"), enc("1|created|d|5|"), enc("1|updated|d|5|yesterday"), enc("1|status|d|5|lost"), enc("1|queue|a|5|assigned"),
 		enc("1|subject|d|5|\xff\xfe"), enc("1|subject|d|5|a\x00b"), enc("1|created|d|5"),
+		enc("1|due|d|5|assigned"), enc("1|due|a|5|assigned,"), enc("1|due|d|5|lost,"), enc("1|due|d|5|assigned,soon"), enc("1|due|d|5|assigned,0"),
 		enc("1|relevance|d|5|-1"), enc("1|relevance|d|5|1000"), enc("1|relevance|a|5|3"), enc("1|relevance|d|5|x"),
 		strings.Repeat("A", maxCursorToken+1),
 	} {

@@ -171,6 +171,22 @@ func TestTicketQueryPlans(t *testing.T) {
 			}
 			pages = append(pages, pageQuery{"agent's queue, " + pos, q, true})
 		}
+		// The queue by due time (its default): from a ticket without a
+		// due time and from one with one.
+		withDue := domain.CursorOf(mid, domain.SortDue, false)
+		withDue.Status, withDue.Due = domain.StatusAssigned, from.Add(300*time.Hour)
+		for _, c := range []*domain.TicketCursor{domain.CursorOf(mid, domain.SortDue, false), withDue} {
+			for _, pos := range []string{"first", "after", "before"} {
+				q := domain.TicketQuery{AssigneeID: mid.AssigneeID, Sort: domain.SortDue, Limit: domain.TicketPageSize + 1}
+				switch pos {
+				case "after":
+					q.After = c
+				case "before":
+					q.Before = c
+				}
+				pages = append(pages, pageQuery{fmt.Sprintf("agent's queue by due time (due %v), %s", !c.Due.IsZero(), pos), q, true})
+			}
+		}
 		check := func(t *testing.T, strict bool) {
 			for _, p := range pages {
 				list, count := s.TicketListSQLForTest(p.q, domain.TicketCountCap+1)

@@ -52,6 +52,25 @@ func queueKeyOf(st domain.Status, id int64) int64 {
 	return id
 }
 
+// dueKey is the first key of domain.SortDue on tickets AS t: the
+// resolution due time of a ticket that still needs work, and for one
+// without a due time or done, a time after every due time (PostgreSQL's
+// infinity; on SQLite, where times are text, a text above every time), so
+// that they come last, in queueKey's order, the second key. Migration
+// 20261207000041_queue_due indexes (assignee_id, dueKey, queueKey),
+// unqualified.
+func (s *Store) dueKey() string {
+	return "COALESCE(CASE WHEN " + queueDone + " THEN NULL ELSE t.sla_resolution_due_at END, " + s.noDue() + ")"
+}
+
+// noDue is dueKey's value for a ticket without a due time.
+func (s *Store) noDue() string {
+	if s.Postgres() {
+		return "'infinity'::timestamptz"
+	}
+	return "'9999-12-31 23:59:59'"
+}
+
 // ticketBuilder makes the SQL of one TicketQuery.
 type ticketBuilder struct {
 	s *Store
@@ -61,7 +80,7 @@ type ticketBuilder struct {
 
 func (s *Store) ticketBuilder(q domain.TicketQuery) (ticketBuilder, error) {
 	q.Sort = q.DefaultSort()
-	if q.Sort == domain.SortQueue || q.Sort == domain.SortRelevance {
+	if q.Sort.OneWay() {
 		q.Asc = false
 	}
 	b := ticketBuilder{s: s, q: q}
@@ -150,6 +169,15 @@ func (b ticketBuilder) keys(c *domain.TicketCursor) (keys []string, at []string,
 		if c != nil {
 			args = []any{queueKeyOf(c.Status, c.ID)}
 		}
+	case domain.SortDue:
+		keys, at = []string{b.s.dueKey(), queueKey}, []string{"?", "?"}
+		if c != nil {
+			var due any = bun.Safe(b.s.noDue())
+			if !c.Due.IsZero() && !c.Status.QueueDone() {
+				due = utc(c.Due)
+			}
+			args = []any{due, queueKeyOf(c.Status, c.ID)}
+		}
 	default:
 		if !b.q.From.IsZero() || !b.q.To.IsZero() {
 			// A date range: the creation index serves the range in order.
@@ -181,7 +209,7 @@ func (b ticketBuilder) keys(c *domain.TicketCursor) (keys []string, at []string,
 // keys past x (k < x). Each is an index range in order, no sort.
 func (b ticketBuilder) listParts(rows *[]ticketView) []*bun.SelectQuery {
 	q := b.q
-	desc := !q.Asc && q.Sort != domain.SortQueue
+	desc := !q.Asc && q.Sort != domain.SortQueue && q.Sort != domain.SortDue
 	c := q.After
 	if q.Before != nil {
 		c, desc = q.Before, !desc

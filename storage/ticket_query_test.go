@@ -59,6 +59,15 @@ func addQueryTicket(t *testing.T, s *storage.Store, d *queryData, i int) *domain
 	if err := s.CreateTicket(context.Background(), tk); err != nil {
 		t.Fatal(err)
 	}
+	if i%3 != 2 {
+		// Two tickets of three have a resolution due time, five values
+		// that tie (SortDue).
+		due := t0.Add(time.Duration(i*7%5) * time.Hour)
+		tk.SLA.State, tk.SLA.ResolutionDueAt = domain.SLAOK, &due
+		if err := s.UpdateTicket(context.Background(), tk, tk.Status); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return tk
 }
 
@@ -99,13 +108,19 @@ func compareIn(sort domain.TicketSort, asc bool) func(a, b domain.Ticket) int {
 		case domain.SortSubject:
 			c = cmp.Or(cmp.Compare(strings.ToLower(a.Subject), strings.ToLower(b.Subject)), cmp.Compare(a.ID, b.ID))
 		case domain.SortQueue:
-			key := func(t domain.Ticket) int64 {
-				if t.Status.QueueDone() {
-					return 1<<62 - t.ID
+			return cmp.Compare(queueKey(a), queueKey(b))
+		case domain.SortDue:
+			// Open tickets with a due time first, by it; then the rest in
+			// the queue's order.
+			due := func(t domain.Ticket) (bool, time.Time) {
+				if t.Status.QueueDone() || t.SLA.ResolutionDueAt == nil {
+					return true, time.Time{}
 				}
-				return t.ID
+				return false, *t.SLA.ResolutionDueAt
 			}
-			return cmp.Compare(key(a), key(b))
+			an, ad := due(a)
+			bn, bd := due(b)
+			return cmp.Or(compareBool(an, bn), ad.Compare(bd), cmp.Compare(queueKey(a), queueKey(b)))
 		default: // by id; with a date range by created_at, then id: the same here
 			c = cmp.Compare(a.ID, b.ID)
 		}
@@ -114,6 +129,23 @@ func compareIn(sort domain.TicketSort, asc bool) func(a, b domain.Ticket) int {
 		}
 		return c
 	}
+}
+
+func queueKey(t domain.Ticket) int64 {
+	if t.Status.QueueDone() {
+		return 1<<62 - t.ID
+	}
+	return t.ID
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 func expected(all []domain.Ticket, q domain.TicketQuery) []int64 {
@@ -183,6 +215,12 @@ func TestTicketQueryPages(t *testing.T) {
 		if len(d.all) != 45 {
 			t.Fatalf("seeded %d tickets", len(d.all))
 		}
+		// By due time is another order than the queue's, so the walk
+		// below proves the due keys.
+		byDue, byQueue := domain.TicketQuery{AssigneeID: d.bob.ID, Sort: domain.SortDue}, domain.TicketQuery{AssigneeID: d.bob.ID, Sort: domain.SortQueue}
+		if slices.Equal(expected(d.all, byDue), expected(d.all, byQueue)) {
+			t.Fatal("the seed's due times do not change the queue's order")
+		}
 		filters := []domain.TicketQuery{
 			{},
 			{Status: domain.StatusAssigned},
@@ -201,7 +239,7 @@ func TestTicketQueryPages(t *testing.T) {
 		for _, f := range filters {
 			sorts := slices.Clone(domain.TicketSorts)
 			if f.AssigneeID > 0 {
-				sorts = append(sorts, domain.SortQueue)
+				sorts = append(sorts, domain.SortQueue, domain.SortDue)
 			}
 			for _, sort := range sorts {
 				for _, asc := range []bool{false, true} {
