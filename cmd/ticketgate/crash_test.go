@@ -162,11 +162,13 @@ func TestCrashSafetyKill9(t *testing.T) {
 		// inside them.
 		env = append(env, "IMAP_BATCH_SIZE=10")
 		// Waves of 100 until five kills landed mid-ingest: at least five
-		// waves, more (up to ten) when the kills happen to fall after a
-		// wave was taken in whole.
-		const waves, maxWaves, perWave = 5, 10, 100
+		// waves, more (up to twenty) when the kills happen to fall after a
+		// wave was taken in whole. On SQLite, serve often takes a wave of
+		// 100 in whole before a random kill: ten waves once gave only three
+		// kills mid-ingest.
+		const waves, maxWaves, perWave = 5, 20, 100
 		appended, midIngest := 0, 0
-		for cycle := 0; midIngest < 5 && cycle < 20; cycle++ {
+		for cycle := 0; midIngest < 5 && cycle < 40; cycle++ {
 			if mb.unseen(t) == 0 {
 				if appended == maxWaves*perWave {
 					break
