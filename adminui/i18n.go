@@ -88,7 +88,8 @@ func (h *Handler) pagesFor(r *http.Request) (map[string]*template.Template, erro
 // localeFuncs are the template functions bound to a language and zone:
 //
 //	t KEY [NAME VALUE]...  the catalog's message (values escaped)
-//	title TEXT             a page title: the catalog's "title.TEXT", else TEXT
+//	title TEXT             a page title: the catalog's "title.TEXT", else TEXT as a phrase
+//	phrase TEXT            an English sentence of Go code (a form error) in the language (i18n.Localizer.Phrase)
 //	when TIME              a date and time in the language and zone
 //	statusLabel STATUS     a ticket status's name
 //	eventLabel KIND        a history event's name
@@ -104,8 +105,9 @@ func localeFuncs(l *i18n.Localizer) template.FuncMap {
 			if v, err := l.Text("title." + s); err == nil {
 				return v
 			}
-			return s
+			return l.Phrase(s)
 		},
+		"phrase": l.Phrase,
 		"when": func(t any) string {
 			switch t := t.(type) {
 			case time.Time:

@@ -66,6 +66,7 @@ type entry struct {
 type Catalog struct {
 	langs map[string]map[string]entry
 	tags  map[string]language.Tag
+	book  phrasebook // phrases.go
 }
 
 // Load reads the embedded catalog files.

@@ -1,0 +1,80 @@
+package i18n
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// TestPhrase: a sentence in English from code is written in the reader's
+// language by the catalog's phrase it matches, with its values; the most
+// specific phrase wins; a sentence no phrase matches stays as it is.
+func TestPhrase(t *testing.T) {
+	files := fstest.MapFS{}
+	for _, code := range Supported() {
+		files["locales/"+code+".json"] = &fstest.MapFile{Data: []byte(`{}`)}
+	}
+	files["locales/en.json"] = &fstest.MapFile{Data: []byte(`{
+ "phrase.name_long": "A name has at most {n} characters.",
+ "phrase.twice": "{addr} is listed twice.",
+ "phrase.level_twice": "Level {level}: {addr} is listed twice.",
+ "phrase.rule": "Choose a rule.",
+ "phrase.wrapped": "The rule is wrong: {why}",
+ "phrase.any": "{x}"
+}`)}
+	files["locales/de.json"] = &fstest.MapFile{Data: []byte(`{
+ "phrase.name_long": "Ein Name hat höchstens {n} Zeichen.",
+ "phrase.twice": "{addr} steht doppelt da.",
+ "phrase.level_twice": "Stufe {level}: {addr} steht doppelt da.",
+ "phrase.rule": "Wählen Sie eine Regel.",
+ "phrase.wrapped": "Die Regel ist falsch: {why}",
+ "phrase.any": "{x}"
+}`)}
+	c, err := load(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	de, en := c.For("de", nil), c.For(English, nil)
+	for in, want := range map[string]string{
+		"A name has at most 200 characters.":   "Ein Name hat höchstens 200 Zeichen.",
+		"ann@x.test is listed twice.":          "ann@x.test steht doppelt da.",
+		"Level 2: ann@x.test is listed twice.": "Stufe 2: ann@x.test steht doppelt da.",
+		"Choose a rule.":                       "Wählen Sie eine Regel.",
+		"The rule is wrong: Choose a rule.":    "Die Regel ist falsch: Wählen Sie eine Regel.",
+		"Something no phrase says.":            "Something no phrase says.",
+		"A name has at most 200 characters":    "A name has at most 200 characters", // no full stop: no match
+		"":                                     "",
+		strings.Repeat("x", maxPhrase+1) + ".": strings.Repeat("x", maxPhrase+1) + ".",
+	} {
+		if got := de.Phrase(in); got != want {
+			t.Errorf("de.Phrase(%q) = %q, want %q", in, got, want)
+		}
+		if got := en.Phrase(in); got != in {
+			t.Errorf("en.Phrase(%q) = %q, want it unchanged", in, got)
+		}
+	}
+	// A value is text: a template escapes it, Phrase does not.
+	if got := de.Phrase("<b>@x is listed twice."); got != "<b>@x steht doppelt da." {
+		t.Errorf("value = %q", got)
+	}
+}
+
+// TestPhrasesOfCatalog: every phrase of the real catalog compiles, and
+// each language writes each phrase's English example back in itself.
+func TestPhrasesOfCatalog(t *testing.T) {
+	c := mustLoad(t)
+	en := c.For(English, nil)
+	for _, k := range c.Keys(English) {
+		if !strings.HasPrefix(k, PhrasePrefix) {
+			continue
+		}
+		s, err := en.Text(k)
+		if err != nil {
+			t.Errorf("%s: %v", k, err)
+			continue
+		}
+		if p, ok := compilePhrase(k, s); !ok || (p.literal == 0 && strings.Contains(s, "{")) {
+			t.Errorf("%s: %q is no phrase (it must have words besides its values)", k, s)
+		}
+	}
+}
