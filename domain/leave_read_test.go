@@ -98,7 +98,7 @@ func TestLeaveFromGraph(t *testing.T) {
 		fake := leavetest.New(t)
 		r, g := graphReader(t, fake)
 		f := newFixture(t, s, domain.WithLeave(r, leavePeriod))
-		g.Now = f.clock.Now
+		g.Clock = f.clock
 		hw := f.category("Hardware")
 		f.member("bob@x.test", microsoft, hw.ID)
 		f.member("cleo@x.test", nil, hw.ID)
@@ -224,7 +224,7 @@ func TestLeaveFailures(t *testing.T) {
 		fake := leavetest.New(t)
 		r, g := graphReader(t, fake)
 		f := newFixture(t, s, domain.WithLeave(r, leavePeriod))
-		g.Now = f.clock.Now
+		g.Clock = f.clock
 		net := f.category("Network")
 		f.member("dan@x.test", microsoft, net.ID)
 		f.member("erin@x.test", microsoft)
@@ -283,7 +283,7 @@ func TestLeaveFromGoogle(t *testing.T) {
 				[]string{mailauth.GoogleGmailSettingsScope, mailauth.GoogleCalendarScope}, mailauth.SourceOptions{})
 		}}
 		f := newFixture(t, s, domain.WithLeave(&leave.Reader{Google: gr}, leavePeriod))
-		gr.Now = f.clock.Now
+		gr.Clock = f.clock
 		hw := f.category("Hardware")
 		f.member("gail@x.test", func(m *domain.TeamMember) { m.LeaveSource = domain.LeaveGoogle }, hw.ID)
 		f.member("hugo@x.test", nil, hw.ID)
@@ -353,7 +353,7 @@ func TestLeaveReadsOncePerPeriodTwoInstances(t *testing.T) {
 		var desks []*domain.Desk
 		for _, st := range stores {
 			r, g := graphReader(t, fake)
-			g.Now = clock.Now
+			g.Clock = clock
 			desks = append(desks, domain.NewDesk(st, clock, storagetest.Logger(t), domain.WithLeave(r, leavePeriod)))
 		}
 		f := newFixture(t, stores[0])

@@ -24,7 +24,7 @@ type Google struct {
 	// mailauth.GoogleCalendarScope).
 	Tokens func(email string) (mailauth.TokenSource, error)
 	HTTP   *http.Client
-	Now    func() time.Time
+	Clock  domain.Clock // the time the answers are read at (default domain.SystemClock)
 
 	cache tokenCache
 }
@@ -66,13 +66,6 @@ type calendarEvents struct {
 	} `json:"items"`
 }
 
-func (g *Google) now() time.Time {
-	if g.Now != nil {
-		return g.Now()
-	}
-	return time.Now()
-}
-
 // Read reads email's vacation responder and calendar.
 func (g *Google) Read(ctx context.Context, email string) (domain.LeaveStatus, error) {
 	src, err := g.cache.get(email, func() (mailauth.TokenSource, error) { return g.Tokens(email) })
@@ -88,7 +81,7 @@ func (g *Google) Read(ctx context.Context, email string) (domain.LeaveStatus, er
 		base = DefaultGoogleURL
 	}
 	user := url.PathEscape(email)
-	now := g.now()
+	now := clockNow(g.Clock)
 	var v vacation
 	if err := getJSON(ctx, g.HTTP, base+"/gmail/v1/users/"+user+"/settings/vacation", tok.AccessToken, "Gmail vacation responder", now, &v); err != nil {
 		return domain.LeaveStatus{}, err

@@ -19,7 +19,7 @@ type Graph struct {
 	// Tokens gives app-only tokens for mailauth.MicrosoftGraphScope.
 	Tokens mailauth.TokenSource
 	HTTP   *http.Client
-	Now    func() time.Time
+	Clock  domain.Clock // the time the answers are read at (default domain.SystemClock)
 }
 
 // graphTime is Graph's dateTimeTimeZone.
@@ -42,13 +42,6 @@ type presence struct {
 	} `json:"outOfOfficeSettings"`
 }
 
-func (g *Graph) now() time.Time {
-	if g.Now != nil {
-		return g.Now()
-	}
-	return time.Now()
-}
-
 // Read reads email's automatic replies, then their presence.
 func (g *Graph) Read(ctx context.Context, email string) (domain.LeaveStatus, error) {
 	tok, err := g.Tokens.Token(ctx)
@@ -60,7 +53,7 @@ func (g *Graph) Read(ctx context.Context, email string) (domain.LeaveStatus, err
 		base = DefaultGraphURL
 	}
 	user := base + "/users/" + url.PathEscape(email)
-	now := g.now()
+	now := clockNow(g.Clock)
 	var ar automaticReplies
 	if err := getJSON(ctx, g.HTTP, user+"/mailboxSettings/automaticRepliesSetting", tok.AccessToken, "automatic replies", now, &ar); err != nil {
 		return domain.LeaveStatus{}, err

@@ -236,6 +236,14 @@ func (c *tokenCache) get(email string, make func() (mailauth.TokenSource, error)
 }
 
 // utcPtr is t in UTC, as a pointer.
+// clockNow is c's time, the system's when c is nil.
+func clockNow(c domain.Clock) time.Time {
+	if c == nil {
+		return domain.SystemClock{}.Now()
+	}
+	return c.Now()
+}
+
 func utcPtr(t time.Time) *time.Time {
 	u := t.UTC()
 	return &u
