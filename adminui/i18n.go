@@ -95,6 +95,7 @@ func (h *Handler) pagesFor(r *http.Request) (map[string]*template.Template, erro
 //	eventLabel KIND        a history event's name
 //	slaLabel STATE         an SLA state's name
 //	lang                   the language's code, for <html lang>
+//	zone                   the time zone's name, for the service worker's offline banner
 func localeFuncs(l *i18n.Localizer) template.FuncMap {
 	return template.FuncMap{
 		"t": func(key string, args ...any) (template.HTML, error) {
@@ -128,6 +129,7 @@ func localeFuncs(l *i18n.Localizer) template.FuncMap {
 			return slaLabel(s)
 		},
 		"lang": l.Language,
+		"zone": func() string { return l.Location().String() },
 	}
 }
 

@@ -115,7 +115,7 @@ func TestManifestAndWorker(t *testing.T) {
 		t.Errorf("signed-out page has offline key %q", resp.Header.Get(offlineKeyHeader))
 	}
 	for _, want := range []string{`<link rel="manifest" href="/manifest.webmanifest">`, `/static/pwa.js?v=`, `<meta name="theme-color" content="#212529">`,
-		`<link rel="apple-touch-icon" href="/static/apple-touch-icon.png?v=`, `<div id="offline-copy" hidden`, `<time id="offline-saved"></time>`} {
+		`<link rel="apple-touch-icon" href="/static/apple-touch-icon.png?v=`, `<div id="offline-copy" hidden`, `<time id="offline-saved" data-zone="UTC"></time>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("sign-in page lacks %s", want)
 		}

@@ -146,20 +146,33 @@ async function offline(url) {
   return page || Response.error();
 }
 
+// savedText writes when a page was saved in the page's language and its
+// reader's time zone (<html lang>, the banner's data-zone), as the portal
+// writes times; in UTC and English when the browser cannot.
+function savedText(d, html) {
+  const lang = (/<html lang="([a-z]+)"/.exec(html) || [])[1] || 'en';
+  const zone = (/<time id="offline-saved" data-zone="([^"]+)"/.exec(html) || [])[1] || 'UTC';
+  try {
+    return new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit',
+      minute: '2-digit', timeZone: zone, timeZoneName: 'short' }).format(d);
+  } catch (e) {
+    const pad = (n) => String(n).padStart(2, '0');
+    return d.getUTCDate() + ' ' + MONTHS[d.getUTCMonth()] + ' ' + d.getUTCFullYear() + ' ' +
+      pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes()) + ' UTC';
+  }
+}
+
 // markOffline shows the page's offline-copy banner with the time it was
 // saved, and drops the notice it was saved with.
 async function markOffline(resp) {
   const saved = resp.headers.get(SAVED_HEADER) || '';
   let when = '';
-  if (/^[0-9T:.Z-]+$/.test(saved)) {
-    const d = new Date(saved);
-    const pad = (n) => String(n).padStart(2, '0');
-    when = '<time id="offline-saved" datetime="' + saved + '">' + d.getUTCDate() + ' ' + MONTHS[d.getUTCMonth()] + ' ' +
-      d.getUTCFullYear() + ' ' + pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes()) + ' UTC</time>';
-  }
   let html = await resp.text();
+  if (/^[0-9T:.Z-]+$/.test(saved)) {
+    when = '<time id="offline-saved" datetime="' + saved + '">' + savedText(new Date(saved), html) + '</time>';
+  }
   html = html.replace('<div id="offline-copy" hidden', '<div id="offline-copy"')
-    .replace('<time id="offline-saved"></time>', when)
+    .replace(/<time id="offline-saved"[^>]*><\/time>/, when)
     .replace(/<div id="notice"[^>]*>[^<]*<\/div>/, '');
   const headers = new Headers(resp.headers);
   headers.delete('Content-Length');
