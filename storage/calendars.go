@@ -137,11 +137,7 @@ func (s *Store) getCalendar(ctx context.Context, where string, arg any) (*domain
 	if err := s.idb.NewSelect().Model(&row).Where(where, arg).Limit(1).Scan(ctx); err != nil {
 		return nil, mapErr(err, "get calendar %v", arg)
 	}
-	c, err := row.domain()
-	if err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return decodeOne[domain.Calendar](&row)
 }
 
 // ListCalendars returns every calendar by name.
@@ -150,13 +146,5 @@ func (s *Store) ListCalendars(ctx context.Context) ([]domain.Calendar, error) {
 	if err := s.idb.NewSelect().Model(&rows).OrderExpr("lower(name), id").Scan(ctx); err != nil {
 		return nil, mapErr(err, "list calendars")
 	}
-	out := make([]domain.Calendar, len(rows))
-	for i := range rows {
-		c, err := rows[i].domain()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = c
-	}
-	return out, nil
+	return decodeRows[domain.Calendar](rows)
 }

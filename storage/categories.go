@@ -176,11 +176,7 @@ func (s *Store) getCategory(ctx context.Context, where string, arg any) (*domain
 	if err := s.idb.NewSelect().Model(&row).Where(where, arg).Scan(ctx); err != nil {
 		return nil, mapErr(err, "get category %v", arg)
 	}
-	c, err := row.domain()
-	if err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return decodeOne[domain.Category](&row)
 }
 
 // ListCategories returns every category in id order.
@@ -189,15 +185,7 @@ func (s *Store) ListCategories(ctx context.Context) ([]domain.Category, error) {
 	if err := s.idb.NewSelect().Model(&rows).Order("id").Scan(ctx); err != nil {
 		return nil, mapErr(err, "list categories")
 	}
-	out := make([]domain.Category, len(rows))
-	for i := range rows {
-		c, err := rows[i].domain()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = c
-	}
-	return out, nil
+	return decodeRows[domain.Category](rows)
 }
 
 // CategoryTicketCounts returns how many tickets each category has.

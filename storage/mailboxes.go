@@ -139,11 +139,7 @@ func (s *Store) GetMailboxByAddress(ctx context.Context, address string) (*domai
 	if err := s.idb.NewSelect().Model(&row).Column(mailboxColumns...).Where("lower(address) = lower(?)", address).Scan(ctx); err != nil {
 		return nil, mapErr(err, "get mailbox %s", address)
 	}
-	m, err := row.domain()
-	if err != nil {
-		return nil, err
-	}
-	return &m, nil
+	return decodeOne[domain.Mailbox](&row)
 }
 
 // ListMailboxes returns every mailbox in address order.
@@ -152,15 +148,7 @@ func (s *Store) ListMailboxes(ctx context.Context) ([]domain.Mailbox, error) {
 	if err := s.idb.NewSelect().Model(&rows).Column(mailboxColumns...).Order("address").Scan(ctx); err != nil {
 		return nil, mapErr(err, "list mailboxes")
 	}
-	out := make([]domain.Mailbox, len(rows))
-	for i := range rows {
-		m, err := rows[i].domain()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = m
-	}
-	return out, nil
+	return decodeRows[domain.Mailbox](rows)
 }
 
 // SetMailboxState records the poller's view; see domain.MailboxStore.
