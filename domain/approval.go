@@ -218,6 +218,9 @@ func (d *Desk) Decide(ctx context.Context, approvalID int64, dec Decision, comme
 	if dec != DecisionApproved && dec != DecisionRejected {
 		return fmt.Errorf("decide approval %d: %w: decision %q", approvalID, ErrInvalid, dec)
 	}
+	if dec == DecisionApproved {
+		d.readLeaveBefore(ctx, d.approvalCategory(ctx, approvalID)...)
+	}
 	err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
 		a, err := tx.GetApproval(ctx, approvalID)
 		if err != nil {
@@ -249,4 +252,19 @@ func approvalClosed(t *Ticket, a *Approval) string {
 		return fmt.Sprintf("level %d of %s is already decided", a.Level, t.Ref())
 	}
 	return ""
+}
+
+// approvalCategory is the category of the ticket of approval id, for
+// readLeaveBefore: none when it cannot be read (the transaction that
+// follows says why).
+func (d *Desk) approvalCategory(ctx context.Context, id int64) []int64 {
+	a, err := d.store.GetApproval(ctx, id)
+	if err != nil {
+		return nil
+	}
+	t, err := d.store.GetTicket(ctx, a.TicketID)
+	if err != nil || t.CategoryID == 0 {
+		return nil
+	}
+	return []int64{t.CategoryID}
 }

@@ -173,40 +173,25 @@ func (d *Desk) assignBecause(ctx context.Context, tx Store, t *Ticket, actor Act
 	return true, nil
 }
 
-// pickFor chooses t's assignee in tx. When the chosen member's leave is
-// read from a provider and the last read is older than a period, it is
-// read first (refreshLeaveBeforeAssign); a member found on leave is
-// passed over and the choice made again, at most leaveRechecks times.
+// pickFor chooses t's assignee in tx, on the members' leave as last read
+// (readLeaveBefore reads it before the transaction where it can).
 func (d *Desk) pickFor(ctx context.Context, tx Store, t *Ticket) (pick, time.Time, error) {
-	const leaveRechecks = 3
-	for i := 0; ; i++ {
-		loads, err := tx.TeamLoad(ctx, t.CategoryID)
-		if err != nil {
-			return pick{}, time.Time{}, err
-		}
-		// A member being reassigned away from is not a candidate even if
-		// they are still marked available (the caller decided they cannot
-		// keep it): they count as away.
-		if t.Status == StatusAssigned {
-			for i := range loads {
-				if loads[i].Member.UserID == t.AssigneeID {
-					loads[i].Member.Available, loads[i].Member.AwayUntil = false, nil
-				}
+	loads, err := tx.TeamLoad(ctx, t.CategoryID)
+	if err != nil {
+		return pick{}, time.Time{}, err
+	}
+	// A member being reassigned away from is not a candidate even if they
+	// are still marked available (the caller decided they cannot keep
+	// it): they count as away.
+	if t.Status == StatusAssigned {
+		for i := range loads {
+			if loads[i].Member.UserID == t.AssigneeID {
+				loads[i].Member.Available, loads[i].Member.AwayUntil = false, nil
 			}
 		}
-		now := d.clock.Now()
-		p := pickAssignee(loads, now)
-		if p.best == nil || i == leaveRechecks {
-			return p, now, nil
-		}
-		ok, err := d.refreshLeaveBeforeAssign(ctx, tx, &p.best.Member)
-		if err != nil {
-			return pick{}, time.Time{}, err
-		}
-		if ok {
-			return p, now, nil
-		}
 	}
+	now := d.clock.Now()
+	return pickAssignee(loads, now), now, nil
 }
 
 // plural writes "1 open ticket", "2 open tickets".

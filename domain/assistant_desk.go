@@ -194,6 +194,7 @@ func (d *Desk) OpenAssisted(ctx context.Context, u *User, in AssistedTicket) (*T
 			summary = string(r[:300])
 		}
 	}
+	d.readLeaveBefore(ctx, cat.ID)
 	var t *Ticket
 	err = d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
 		var err error

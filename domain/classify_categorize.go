@@ -15,6 +15,9 @@ func (d *Desk) Categorize(ctx context.Context, id int64, category string, actor 
 	if !actor.Admin {
 		return nil, fmt.Errorf("categorize %s: %w: only admins pick categories", FormatRef(id), ErrForbidden)
 	}
+	if cat, err := d.store.GetCategoryByName(ctx, category); err == nil {
+		d.readLeaveBefore(ctx, cat.ID)
+	}
 	var t *Ticket
 	err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
 		var err error

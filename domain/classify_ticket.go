@@ -67,6 +67,9 @@ func (d *Desk) ClassifyTicket(ctx context.Context, id int64) error {
 	if err != nil {
 		return fmt.Errorf("classify %s: %w", t.Ref(), err)
 	}
+	if cat != nil {
+		d.readLeaveBefore(ctx, cat.ID)
+	}
 	err = d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
 		t, err = tx.GetTicketForUpdate(ctx, id)
 		if err != nil {
@@ -93,6 +96,7 @@ var errAlreadyClassified = errors.New("already classified")
 // categorizeByMailbox sends ticket id, in triage and never classified, to
 // its mailbox's default category (applyDefaultCategory), in a transaction.
 func (d *Desk) categorizeByMailbox(ctx context.Context, id, categoryID int64) error {
+	d.readLeaveBefore(ctx, categoryID)
 	err := d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
 		t, err := tx.GetTicketForUpdate(ctx, id)
 		if err != nil {

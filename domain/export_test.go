@@ -10,6 +10,9 @@ import (
 
 // AssignForTest runs assignOrWait on ticket id in a transaction of its own.
 func (d *Desk) AssignForTest(ctx context.Context, id int64, actor Actor) error {
+	if t, err := d.store.GetTicket(ctx, id); err == nil {
+		d.readLeaveBefore(ctx, t.CategoryID)
+	}
 	return d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
 		t, err := tx.GetTicket(ctx, id)
 		if err != nil {

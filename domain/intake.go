@@ -87,6 +87,7 @@ func (d *Desk) Receive(ctx context.Context, items []Received) ([]Outcome, error)
 	var outs []Outcome
 	var classified map[int64]bool
 	d.prepare(ctx, items, nil)
+	d.readLeaveBefore(ctx, d.categoriesOf(ctx, items)...)
 	err := d.store.InTx(ctx, func(ctx context.Context, dbtx Store) error {
 		outs = outs[:0]
 		tx := newBatchTx(dbtx)

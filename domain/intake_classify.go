@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -165,4 +166,35 @@ func (d *Desk) classifyOpened(ctx context.Context, tx Store, it Received, t *Tic
 	d.log.InfoContext(ctx, "ticket classified", slog.String("ticket", t.Ref()), slog.String("category", t.Category),
 		slog.String("method", pc.res.Method), slog.Float64("confidence", pc.res.Confidence), slog.String("status", string(t.Status)))
 	return nil
+}
+
+// categoriesOf are the categories the new tickets of items go to as far
+// as is known before their transaction: their classification (prepare)
+// or their mailbox's default category. Only with a leave reader, for
+// readLeaveBefore.
+func (d *Desk) categoriesOf(ctx context.Context, items []Received) []int64 {
+	if d.leave == nil {
+		return nil
+	}
+	boxes, err := d.mailboxes(ctx, d.store)
+	if err != nil {
+		boxes = nil
+	}
+	var out []int64
+	for i := range items {
+		it := &items[i]
+		id := int64(0)
+		switch {
+		case it.class != nil && it.class.cat != nil:
+			id = it.class.cat.ID
+		case boxes != nil && mayOpenTicket(it):
+			if def := d.defaultCategoryOf(d.mailboxOf(it.Source.Address), boxes); def != nil {
+				id = *def
+			}
+		}
+		if id != 0 && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }

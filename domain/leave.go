@@ -153,6 +153,9 @@ type LeaveStore interface {
 	// caller's transaction; on PostgreSQL it skips rows another
 	// transaction holds, so two instances never claim one member at once.
 	ClaimLeaveReads(ctx context.Context, now, next time.Time, limit int) ([]LeaveClaim, error)
+	// ClaimLeaveReadsOf is ClaimLeaveReads among the members of ids only
+	// (a read before an assignment may go to them).
+	ClaimLeaveReadsOf(ctx context.Context, ids []int64, now, next time.Time) ([]LeaveClaim, error)
 	// RecordLeaveRead writes a read that got an answer at at; the next is
 	// due at due.
 	RecordLeaveRead(ctx context.Context, memberID int64, at, due time.Time, st LeaveStatus) error

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -201,48 +202,51 @@ func orNothing(s, def string) string {
 	return s
 }
 
-// refreshLeaveBeforeAssign reads the leave of m, about to get a ticket, in
-// tx (which holds the assignment lock), when m's leave is read and the last
-// read is older than a period and no Retry-After holds it back. It
-// reports whether m is still available. A failed read is recorded and m
-// stays a candidate: a provider's trouble never blocks assignment.
-func (d *Desk) refreshLeaveBeforeAssign(ctx context.Context, tx Store, m *TeamMember) (bool, error) {
-	if d.leave == nil || m.LeaveSource == "" || m.LeaveSource == LeaveNone {
-		return true, nil
+// readLeaveBefore reads, before an assignment to a member of categories
+// may follow, the leave of those members whose reading is due (never made,
+// older than a period, or past a Retry-After), so that the assignment
+// sees it. It runs outside any transaction: a provider's answer (up to the
+// read timeout) never holds the assignment lock or a writer's lock. The
+// members are claimed first, as the scheduled job claims them, so two
+// instances read a member once. A failed read is recorded and never
+// blocks what follows: the assignment then uses the last reading.
+func (d *Desk) readLeaveBefore(ctx context.Context, categories ...int64) {
+	if d.leave == nil || len(categories) == 0 {
+		return
 	}
-	now := d.clock.Now()
-	st, err := tx.LeaveStateOf(ctx, m.ID)
-	switch {
-	case isNotFound(err):
-	case err != nil:
-		return true, err
-	case st.DueAt.After(now) && st.Error != "":
-		return true, nil // waiting out a failure (Retry-After)
-	case st.ReadAt != nil && now.Sub(*st.ReadAt) < d.leave.period:
-		return true, nil // fresh enough
-	}
-	ls, rerr := d.readLeave(ctx, m.LeaveSource, m.Email)
-	now = d.clock.Now()
-	if rerr != nil {
-		d.log.WarnContext(ctx, "leave status not read before assigning", slog.String("member", m.Email), slog.Any("error", rerr))
-		return true, tx.RecordLeaveFailure(ctx, m.ID, now, d.leaveRetryAt(now, rerr), rerr.Error())
-	}
-	if err := tx.RecordLeaveRead(ctx, m.ID, now, now.Add(d.leave.period), ls); err != nil {
-		return true, err
-	}
-	if _, err := d.applyLeave(ctx, tx, m, m.LeaveSource, ls); err != nil {
-		return true, err
-	}
-	ms, err := tx.ListTeamMembers(ctx)
+	ms, err := d.store.ListTeamMembers(ctx)
 	if err != nil {
-		return true, err
+		d.log.WarnContext(ctx, "leave status not read before assigning", slog.Any("error", err))
+		return
 	}
-	for _, x := range ms {
-		if x.ID == m.ID {
-			return x.IsAvailable(now), nil
+	var ids []int64
+	for _, m := range ms {
+		if m.LeaveSource == "" || m.LeaveSource == LeaveNone {
+			continue
+		}
+		if slices.ContainsFunc(m.CategoryIDs, func(c int64) bool { return slices.Contains(categories, c) }) {
+			ids = append(ids, m.ID)
 		}
 	}
-	return false, nil
+	if len(ids) == 0 {
+		return
+	}
+	now := d.clock.Now()
+	var claims []LeaveClaim
+	err = d.store.InTx(ctx, func(ctx context.Context, tx Store) error {
+		var err error
+		claims, err = tx.ClaimLeaveReadsOf(ctx, ids, now, now.Add(d.leave.period))
+		return err
+	})
+	if err != nil {
+		d.log.WarnContext(ctx, "leave status not read before assigning", slog.Any("error", err))
+		return
+	}
+	for _, c := range claims {
+		if _, err := d.readLeaveOf(ctx, c); err != nil {
+			d.log.WarnContext(ctx, "leave status not read before assigning", slog.String("member", c.Email), slog.Any("error", err))
+		}
+	}
 }
 
 // TeamLeave returns the leave readings of the members whose leave is read

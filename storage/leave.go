@@ -57,6 +57,18 @@ func (v leaveView) domain() domain.LeaveState {
 // LOCKED on PostgreSQL (SQLite serializes writers) and moved to next in
 // the same transaction, so another instance finds them not due.
 func (s *Store) ClaimLeaveReads(ctx context.Context, now, next time.Time, limit int) ([]domain.LeaveClaim, error) {
+	return s.claimLeaveReads(ctx, nil, now, next, limit)
+}
+
+// ClaimLeaveReadsOf is ClaimLeaveReads among members (ids) only.
+func (s *Store) ClaimLeaveReadsOf(ctx context.Context, members []int64, now, next time.Time) ([]domain.LeaveClaim, error) {
+	if len(members) == 0 {
+		return nil, nil
+	}
+	return s.claimLeaveReads(ctx, members, now, next, len(members))
+}
+
+func (s *Store) claimLeaveReads(ctx context.Context, members []int64, now, next time.Time, limit int) ([]domain.LeaveClaim, error) {
 	if _, err := s.idb.NewRaw(`INSERT INTO member_leave (member_id, due_at)
 		SELECT tm.id, ? FROM team_members AS tm
 		WHERE tm.leave_source <> ? AND NOT EXISTS (SELECT 1 FROM member_leave AS ml WHERE ml.member_id = tm.id)
@@ -71,6 +83,9 @@ func (s *Store) ClaimLeaveReads(ctx context.Context, now, next time.Time, limit 
 		Where("tm.leave_source <> ?", string(domain.LeaveNone)).Where("u.disabled = ?", false).
 		Where("ml.due_at <= ?", utc(now)).
 		OrderExpr("ml.due_at, ml.member_id").Limit(int64(limit))
+	if members != nil {
+		q = q.Where("ml.member_id IN (?)", bun.In(members))
+	}
 	if err := s.skipLocked(q, "ml").Scan(ctx); err != nil {
 		return nil, mapErr(err, "claim leave reads")
 	}
