@@ -8,6 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
+
+	"ticketgate/domain"
+	"ticketgate/storage/storagetest"
 )
 
 // The people pages of TestAdminInEveryLanguage: users, their one-time
@@ -60,8 +64,28 @@ func teamReady(a *adminLanguage) {
 		} {
 			post(carl, away)
 		}
+		// carl's leave is read from Google, where nothing is set up; root's
+		// from Microsoft 365, which says root is on leave.
+		post(carl, url.Values{"category": {cat}, "availability": {"available"}, "leave_source": {"google"}})
+		reader := domain.NewDesk(a.f.st, nil, storagetest.Logger(a.t), domain.WithLeave(peopleLeave{}, time.Minute))
+		if n, err := reader.ReadLeaves(context.Background()); err != nil || n != 2 {
+			a.t.Fatalf("ReadLeaves = %d, %v", n, err)
+		}
 		return "ready"
 	})
+}
+
+// peopleLeave is the leave of the team page: root on leave, nothing set
+// up for Google.
+type peopleLeave struct{}
+
+func (peopleLeave) ReadLeave(_ context.Context, src domain.LeaveSource, email string) (domain.LeaveStatus, error) {
+	if src == domain.LeaveGoogle {
+		return domain.LeaveStatus{}, &domain.LeaveError{Kind: domain.LeaveNotSetUp,
+			Msg: "no Google credentials: add an app-only google mailbox with a service account (see docs/availability.md)"}
+	}
+	until := time.Date(2030, 2, 1, 9, 0, 0, 0, time.UTC)
+	return domain.LeaveStatus{OnLeave: true, Until: &until, Detail: "automatic replies scheduled until 2030-02-01 09:00 UTC"}, nil
 }
 
 // tokensReady makes a token and revokes another, so the list has both.
@@ -152,7 +176,7 @@ func init() {
 			get: func(a *adminLanguage) (*http.Response, string) { return a.root.get(userPath(a, "ann") + "?ok=" + code) }})
 	}
 	adminLanguagePages = append(adminLanguagePages,
-		adminLanguagePage{name: "team", mark: `id="team-events"`, clean: peopleClean("Hardware", "Software", "Bob", "Carl", "Root"),
+		adminLanguagePage{name: "team", mark: `class="text-danger leave-error"`, clean: peopleClean("Hardware", "Software", "Bob", "Carl", "Root"),
 			get: func(a *adminLanguage) (*http.Response, string) {
 				teamReady(a)
 				return a.root.get("/admin/team")
