@@ -104,12 +104,12 @@ func (f userForm) Validate(isNew bool) error {
 
 type userPage struct {
 	Layout
-	New    bool
-	User   *domain.User // nil when new
-	Form   userForm
-	Roles  []domain.Role
-	Errors domain.FieldErrors
-	Member *domain.TeamMember // the user's team membership, if any
+	New     bool
+	Account *domain.User // the user shown; nil when new (Layout.User is who is signed in)
+	Form    userForm
+	Roles   []domain.Role
+	Errors  domain.FieldErrors
+	Member  *domain.TeamMember // the user's team membership, if any
 }
 
 // Locale is the form's language and time zone, for the "locale-fields"
@@ -136,7 +136,7 @@ func (h *Handler) showUser(w http.ResponseWriter, r *http.Request, status int, i
 	if h.lookupFailed(w, r, err) {
 		return
 	}
-	data := userPage{Layout: h.layout(r, "User "+u.Email, "admin-users"), User: u, Roles: domain.Roles, Errors: errs,
+	data := userPage{Layout: h.layout(r, "User "+u.Email, "admin-users"), Account: u, Roles: domain.Roles, Errors: errs,
 		Form: userForm{Email: u.Email, Name: u.Name, Role: string(u.Role), Locale: h.newLocaleForm(u.Language, u.TimeZone)}}
 	if form != nil {
 		data.Form.Name, data.Form.Role, data.Form.Locale = form.Name, form.Role, form.Locale
@@ -223,7 +223,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, f userForm)
 
 type passwordShownPage struct {
 	Layout
-	User     *domain.User
+	Account  *domain.User // whose password it is (Layout.User is who is signed in)
 	Password string
 	Created  bool
 }
@@ -238,7 +238,7 @@ func (h *Handler) showPassword(w http.ResponseWriter, r *http.Request, u *domain
 		title = "User created"
 	}
 	h.render(w, r, http.StatusOK, "admin_password", passwordShownPage{Layout: h.layout(r, title, "admin-users"),
-		User: u, Password: password, Created: created})
+		Account: u, Password: password, Created: created})
 }
 
 func (h *Handler) adminUserDisable(w http.ResponseWriter, r *http.Request) { h.setDisabled(w, r, true) }

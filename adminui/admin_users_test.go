@@ -359,3 +359,42 @@ func TestAdminEditUser(t *testing.T) {
 		f.passwordLink("bob@company.test")
 	})
 }
+
+// TestAdminUserPagesShowTheAdmin: the pages about a user (edit, new, the
+// one-time password) show that user in their content, and the signed-in
+// admin in the navigation bar, with the admin menu and the sign-out
+// button. Their data once had a field User of its own that hid the
+// layout's: the bar showed the edited employee, without the admin menu,
+// or a signed-out bar on the new-user page.
+func TestAdminUserPagesShowTheAdmin(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		root := f.signedIn("root")
+		ann := fmt.Sprint(f.users["ann"].ID)
+		bar := regexp.MustCompile(`(?s)<header.*</header>`)
+		for name, get := range map[string]func() (*http.Response, string){
+			"edit":     func() (*http.Response, string) { return root.get("/admin/users/" + ann) },
+			"new":      func() (*http.Response, string) { return root.get("/admin/users/new") },
+			"password": func() (*http.Response, string) { return root.post("/admin/users/"+ann+"/password", nil) },
+			"invalid": func() (*http.Response, string) {
+				return root.post("/admin/users/"+ann, url.Values{"name": {strings.Repeat("x", domain.MaxUserName+1)}, "role": {"employee"}})
+			},
+		} {
+			resp, body := get()
+			if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("%s: status %d", name, resp.StatusCode)
+			}
+			header := bar.FindString(body)
+			for _, want := range []string{"root@company.test", `href="/admin/users"`, `action="/signout"`} {
+				if !strings.Contains(header, want) {
+					t.Errorf("%s: the navigation bar lacks %s:\n%s", name, want, header)
+				}
+			}
+			if strings.Contains(header, "ann@company.test") {
+				t.Errorf("%s: the navigation bar shows the user of the page:\n%s", name, header)
+			}
+			if name != "new" && !strings.Contains(body[len(header):], "ann@company.test") {
+				t.Errorf("%s: the page does not show ann", name)
+			}
+		}
+	})
+}
