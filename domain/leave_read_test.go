@@ -193,6 +193,21 @@ func TestLeaveFromGraph(t *testing.T) {
 		if got := f.assign(f.ticket(hw.ID, domain.StatusTriage).ID); got.Assignee != "bob@x.test" {
 			t.Errorf("new ticket while bob is available by hand went to %q", got.Assignee)
 		}
+		// The leave ends early (replies off): the hold that waited for its
+		// end goes with it, so a new leave before end2 marks him away.
+		fake.Set(leavetest.Replies, "bob@x.test", leavetest.Disabled())
+		f.clock.Advance(leavePeriod)
+		f.readLeaves()
+		if bob := f.member2("bob@x.test"); bob.ManualUntil != nil || !bob.Available {
+			t.Errorf("bob after his leave ended early = %+v, want available with no hold", bob)
+		}
+		now = f.clock.Now()
+		fake.Set(leavetest.Replies, "bob@x.test", leavetest.Scheduled(now.Add(-time.Minute), end2.Add(-time.Hour)))
+		f.clock.Advance(leavePeriod)
+		f.readLeaves()
+		if bob := f.member2("bob@x.test"); bob.Available || bob.AwaySource != domain.AwaySource(domain.LeaveMicrosoft) {
+			t.Errorf("a new leave after the early end = %+v, want away by microsoft (the old hold is over)", bob)
+		}
 		// Past the manual hold, a later leave marks him away again.
 		f.clock.Advance(end2.Sub(f.clock.Now()) + time.Minute)
 		now = f.clock.Now()

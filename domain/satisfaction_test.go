@@ -214,6 +214,28 @@ func TestSatisfactionNoReopens(t *testing.T) {
 		if r, err := d.RateByLink(ctx, yes2, ""); err != nil || r.Rating != domain.RatingYes {
 			t.Fatalf("RateByLink(second yes) = %+v, %v", r, err)
 		}
+
+		// A resolution nobody answered, then reopened by an admin and
+		// resolved again: its links are stale, not merely answered.
+		admin := domain.Actor{Email: "root@company.test", Admin: true}
+		if _, err := d.ReopenTicket(ctx, id, admin); err != nil {
+			t.Fatal(err)
+		}
+		_, no3 := resolveForSat(t, d, s, id)
+		if _, err := d.ReopenTicket(ctx, id, admin); err != nil {
+			t.Fatal(err)
+		}
+		yes4, _ := resolveForSat(t, d, s, id)
+		st, n, _ := ticketState(t, d, id)
+		if _, err := d.RateByLink(ctx, no3, "stale"); !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("an unanswered link of an earlier resolution = %v, want ErrInvalid (expired)", err)
+		}
+		if st2, n2, _ := ticketState(t, d, id); st2 != st || n2 != n {
+			t.Errorf("a stale link changed the ticket: %s, %d events (was %s, %d)", st2, n2, st, n)
+		}
+		if _, err := d.SatisfactionLink(ctx, yes4); err != nil {
+			t.Errorf("the newest resolution's link = %v", err)
+		}
 	})
 }
 
