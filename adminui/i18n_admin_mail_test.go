@@ -35,9 +35,40 @@ var mailClean = []string{"550 mailbox unavailable DEADMARK", "Printer on fire QM
 func (a *adminLanguage) mailSeeded() {
 	a.once("mail-seeded", func() string {
 		seedAdmin(a.t, a.f)
+		// The other two mails: one queued for its next attempt, one sent
+		// with its body dropped after the retention.
+		ctx := context.Background()
+		ms, err := a.f.st.ListOutbox(ctx, "", 0)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		var rest []*domain.OutboxMessage
+		for _, m := range ms {
+			if m.Status != domain.OutboxDead {
+				full, err := a.f.st.GetOutbox(ctx, m.ID)
+				if err != nil {
+					a.t.Fatal(err)
+				}
+				rest = append(rest, full)
+			}
+		}
+		if len(rest) < 2 {
+			a.t.Fatalf("outbox: %d mails besides the dead one", len(rest))
+		}
+		now := time.Now()
+		rest[0].Status, rest[0].NextAttemptAt = domain.OutboxQueued, now.Add(time.Hour)
+		rest[1].Status, rest[1].SentAt, rest[1].BodyDroppedAt = domain.OutboxSent, &now, &now
+		for _, m := range rest[:2] {
+			if err := a.f.st.UpdateOutbox(ctx, m); err != nil {
+				a.t.Fatal(err)
+			}
+		}
+		if err := a.f.st.DropOutboxBody(ctx, rest[1].ID, []byte("Subject: x\r\n"), now); err != nil {
+			a.t.Fatal(err)
+		}
 		e := &domain.InboxLogEntry{At: time.Now(), Channel: "smtp", MessageID: "log1@company.test", From: "dana@company.test",
 			Subject: "Out of office INBOXSUBJ", Reason: "INBOXLOGMARK no ticket wanted"}
-		if err := a.f.st.AddInboxLog(context.Background(), e); err != nil {
+		if err := a.f.st.AddInboxLog(ctx, e); err != nil {
 			a.t.Fatal(err)
 		}
 		return ""
@@ -90,7 +121,8 @@ func mailLanguagePages() []adminLanguagePage {
 	pages := []adminLanguagePage{
 		named("outbox", get("/admin/mail/outbox", `action="/admin/mail/dead/retry"`)),
 		named("outbox-queued", get("/admin/mail/outbox?status=queued", `<option value="queued" selected>`)),
-		named("outbox-sent-none", get("/admin/mail/outbox?status=sent", `<option value="sent" selected>`)),
+		named("outbox-sent", get("/admin/mail/outbox?status=sent", `class="body-dropped"`)),
+		named("outbox-held-none", get("/admin/mail/outbox?status=held", `<option value="held" selected>`)),
 		named("outbox-unknown-status", get("/admin/mail/outbox?status=bogus", `id="form-error"`)),
 		named("inbox", get("/admin/mail/inbox", `id="inbox-table"`)),
 		{name: "outbox-gone", mark: `id="form-error"`, clean: mailClean, get: func(a *adminLanguage) (*http.Response, string) {
