@@ -375,19 +375,6 @@ func mailboxFuncs() template.FuncMap {
 			return mbField{ID: id, Label: label, Value: env, Value2: file, Error: errs[id], Help: help}
 		},
 		"mailboxAnchor": mailboxAnchor,
-		"mailboxState": func(s domain.MailboxStatus) string {
-			switch s {
-			case domain.MailboxNew:
-				return "not polled yet"
-			case domain.MailboxOK:
-				return "ok"
-			case domain.MailboxNeedsReauthorization:
-				return "must be connected again"
-			case domain.MailboxError:
-				return "error"
-			}
-			return string(s)
-		},
 		"mailboxStateClass": func(s domain.MailboxStatus) string {
 			switch s {
 			case domain.MailboxOK:
