@@ -3,6 +3,7 @@ package adminui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -74,12 +75,37 @@ func cfgWebhook(a *adminLanguage) string {
 	})
 }
 
+// cfgWebhookOff is the webhook's page once it was turned off for failing.
+func cfgWebhookOff(a *adminLanguage) string {
+	p := cfgWebhook(a)
+	ctx := context.Background()
+	id, _ := strconv.ParseInt(strings.TrimPrefix(p, "/admin/webhooks/"), 10, 64)
+	w, err := a.f.st.GetWebhook(ctx, id)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if w.DisabledReason != "" {
+		return p
+	}
+	if !w.Enabled {
+		a.root.post(p, url.Values{"url": {w.URL}, "kind": {"commented"}, "enabled": {"1"}})
+		if w, err = a.f.st.GetWebhook(ctx, id); err != nil {
+			a.t.Fatal(err)
+		}
+	}
+	if done, err := a.f.desk.DisableFailingWebhook(ctx, w, "dial tcp: connection refused"); err != nil || !done {
+		a.t.Fatalf("disable webhook: %v, %v", done, err)
+	}
+	return p
+}
+
 func cfgGet(path func(a *adminLanguage) string, query string) func(a *adminLanguage) (*http.Response, string) {
 	return func(a *adminLanguage) (*http.Response, string) { return a.root.get(path(a) + query) }
 }
 
 func cfgPost(path func(a *adminLanguage) string, form url.Values) func(a *adminLanguage) (*http.Response, string) {
-	return func(a *adminLanguage) (*http.Response, string) { return a.root.post(path(a), form) }
+	// A copy each time: post adds the client's CSRF token to the form.
+	return func(a *adminLanguage) (*http.Response, string) { return a.root.post(path(a), maps.Clone(form)) }
 }
 
 func cfgPath(p string) func(a *adminLanguage) string { return func(*adminLanguage) string { return p } }
@@ -248,6 +274,20 @@ func init() {
 			get: func(a *adminLanguage) (*http.Response, string) {
 				cfgWebhook(a)
 				return a.root.get("/admin/webhooks?ok=webhookdeleted")
+			}},
+		adminLanguagePage{name: "webhooks-off", mark: `href="/admin/webhooks/new"`, clean: webhookData,
+			get: func(a *adminLanguage) (*http.Response, string) {
+				cfgWebhookOff(a)
+				return a.root.get("/admin/webhooks")
+			}},
+		adminLanguagePage{name: "webhooks-off-page", mark: `id="disabled"`, clean: webhookData, get: cfgGet(cfgWebhookOff, "")},
+		adminLanguagePage{name: "webhooks-manual-off", mark: `href="/admin/webhooks/new"`, clean: webhookData,
+			get: func(a *adminLanguage) (*http.Response, string) {
+				p := cfgWebhook(a)
+				if resp, body := a.root.post(p, url.Values{"url": {"https://chat.example.com/haken"}, "kind": {"commented"}}); resp.StatusCode != http.StatusSeeOther {
+					a.t.Fatalf("turn webhook off = %d\n%s", resp.StatusCode, body)
+				}
+				return a.root.get("/admin/webhooks")
 			}},
 		adminLanguagePage{name: "webhook", mark: `id="deliveries"`, clean: webhookData, get: cfgGet(cfgWebhook, "?ok=redelivered")},
 		adminLanguagePage{name: "webhook-saved", mark: `id="notice"`, clean: webhookData, get: cfgGet(cfgWebhook, "?ok=webhooksaved")},
