@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -59,22 +60,49 @@ func TestPhrase(t *testing.T) {
 	}
 }
 
-// TestPhrasesOfCatalog: every phrase of the real catalog compiles, and
-// each language writes each phrase's English example back in itself.
+// TestPhrasesOfCatalog: the catalog has phrases; each has words besides
+// its values; no two share their English (which would make the choice
+// between them arbitrary); and each language writes each phrase's
+// English, its values filled with samples, as its own entry with the
+// same values: no other phrase takes the sentence away from it.
 func TestPhrasesOfCatalog(t *testing.T) {
 	c := mustLoad(t)
 	en := c.For(English, nil)
+	seen := map[string]string{}
+	n := 0
 	for _, k := range c.Keys(English) {
 		if !strings.HasPrefix(k, PhrasePrefix) {
 			continue
 		}
+		n++
 		s, err := en.Text(k)
 		if err != nil {
 			t.Errorf("%s: %v", k, err)
 			continue
 		}
-		if p, ok := compilePhrase(k, s); !ok || (p.literal == 0 && strings.Contains(s, "{")) {
-			t.Errorf("%s: %q is no phrase (it must have words besides its values)", k, s)
+		if other, ok := seen[s]; ok {
+			t.Errorf("%s and %s are both %q", other, k, s)
 		}
+		seen[s] = k
+		p, ok := compilePhrase(k, s)
+		if !ok || (p.literal == 0 && strings.Contains(s, "{")) {
+			t.Errorf("%s: %q is no phrase (it must have words besides its values)", k, s)
+			continue
+		}
+		var args []any
+		for i, name := range p.names {
+			args = append(args, name, fmt.Sprintf("SAMPLE%d", i))
+		}
+		sentence, _ := en.Text(k, args...)
+		for _, lang := range Supported()[1:] {
+			l := c.For(lang, nil)
+			want, _ := l.Text(k, args...)
+			if got := l.Phrase(sentence); got != want {
+				t.Errorf("%s: %s.Phrase(%q) = %q, want %q", k, lang, sentence, got, want)
+			}
+		}
+	}
+	if n < 100 {
+		t.Errorf("the catalog has %d phrases: the form errors of the admin pages are not there", n)
 	}
 }
