@@ -64,6 +64,18 @@ func TestAssistantNeverShowsPrivateTickets(t *testing.T) {
 		if n, err := f.st.CountDeflections(ctx, f.shared.CreatedAt.AddDate(-1, 0, 0)); err != nil || n != 0 {
 			t.Errorf("deflections = %d, %v; want 0", n, err)
 		}
+		// On the shared ticket it showed, "This solved it" is taken and
+		// counted, so the refusals above refused something that works.
+		a := f.signedIn("ann")
+		a.get("/new")
+		resp, body := a.post("/new/solved", url.Values{"category": {strconv.FormatInt(f.shared.CategoryID, 10)},
+			"solved": {strconv.FormatInt(f.shared.ID, 10)}, "subject": {"x"}, "body": {"y"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("This solved it on the shared %s = %d, want 303:\n%s", f.shared.Ref(), resp.StatusCode, body)
+		}
+		if n, err := f.st.CountDeflections(ctx, f.shared.CreatedAt.AddDate(-1, 0, 0)); err != nil || n != 1 {
+			t.Errorf("deflections after one solved = %d, %v; want 1", n, err)
+		}
 		// Only the requester shares their ticket; an admin's public mark
 		// is the admins'.
 		c := f.signedIn("ann")
@@ -84,7 +96,7 @@ func TestAssistantNeverShowsPrivateTickets(t *testing.T) {
 			t.Fatalf("ben shares his ticket = %d", resp.StatusCode)
 		}
 		c.get("/new")
-		_, body := c.post("/new", url.Values{"step": {"describe"}, "subject": {"Laptop screen flickering"},
+		_, body = c.post("/new", url.Values{"step": {"describe"}, "subject": {"Laptop screen flickering"},
 			"body": {"My laptop screen flickers PRIVBODY since the update."}})
 		if !strings.Contains(body, "PRIVNOTE replaced the screen") {
 			t.Errorf("the ticket ben shared is not offered")

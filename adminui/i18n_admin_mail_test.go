@@ -14,7 +14,7 @@ import (
 
 func init() {
 	adminLanguagePages = append(adminLanguagePages,
-		adminLanguagePage{name: "approvals", mark: `href="/admin/mail/approvals"`,
+		adminLanguagePage{name: "approvals", mark: `id="approvals-intro"`,
 			get: func(a *adminLanguage) (*http.Response, string) { return a.root.get("/admin/mail/approvals") }},
 	)
 	adminLanguagePages = append(adminLanguagePages, mailLanguagePages()...)

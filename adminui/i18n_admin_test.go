@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"ticketgate/domain/i18n"
 	"ticketgate/storage/storagetest"
@@ -130,7 +132,7 @@ func (lc *languageCheck) check(t *testing.T, lang, page string, clean ...string)
 	}
 	local := lc.cat.For(lang, nil)
 	for _, s := range lc.english {
-		if strings.Contains(text, s) && local.T(keyOf(lc.cat, s)) != s {
+		if containsWord(text, s) && local.T(keyOf(lc.cat, s)) != s {
 			t.Errorf("page keeps the English %q", s)
 		}
 	}
@@ -143,4 +145,27 @@ func (lc *languageCheck) check(t *testing.T, lang, page string, clean ...string)
 		i := strings.Index(text, w)
 		t.Errorf("page keeps the English word %q: …%s…", w, text[max(0, i-80):min(len(text), i+80)])
 	}
+}
+
+// containsWord reports whether s stands in text as words of its own: not
+// inside a longer word ("available" in "unavailable", "disabled" in a
+// code "smtp_disabled").
+func containsWord(text, s string) bool {
+	for i := 0; ; {
+		j := strings.Index(text[i:], s)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(s)
+		before, _ := utf8.DecodeLastRuneInString(text[:start])
+		after, _ := utf8.DecodeRuneInString(text[end:])
+		if !isWordRune(before) && !isWordRune(after) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func isWordRune(r rune) bool {
+	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)
 }

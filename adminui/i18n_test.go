@@ -96,7 +96,11 @@ func TestPortalInEveryLanguage(t *testing.T) {
 					if resp.StatusCode >= 500 {
 						t.Fatalf("status %d", resp.StatusCode)
 					}
-					if w := languageMarks[name]; !strings.Contains(body, w) {
+					w, ok := languageMarks[name]
+					if !ok {
+						t.Fatalf("no mark for page %s in languageMarks", name)
+					}
+					if !strings.Contains(body, w) {
 						t.Fatalf("page lacks %s (status %d)", w, resp.StatusCode)
 					}
 					lc.check(t, lang, body, "ANNSUBJ1", "ANNBODY1", "annfile1.txt", "Subject ", "Hardware", "BENSUBJ3")
@@ -109,6 +113,14 @@ func TestPortalInEveryLanguage(t *testing.T) {
 // languageMarks prove that a page of TestPortalInEveryLanguage shows what
 // it is in the table for.
 var languageMarks = map[string]string{
+	"tickets":              `action="/tickets"`,
+	"new":                  `id="assistant-form"`,
+	"profile":              `action="/profile"`,
+	"password":             `action="/password"`,
+	"signin":               `action="/signin"`,
+	"forgot":               `action="/forgot"`,
+	"reset":                `id="reset-invalid"`,
+	"unwatch":              `id="unwatch-invalid"`,
 	"ticket":               `id="satisfaction-form"`,
 	"offline":              `href="/tickets"`,
 	"satisfaction-yes":     `id="satisfaction-confirm"`,
