@@ -106,20 +106,23 @@ func (h *Handler) showDashboard(w http.ResponseWriter, r *http.Request, status i
 	if h.mailIn != nil {
 		data.Mail, data.HasMailIn = h.mailIn.MailInState(), true
 	}
+	l := h.localizer(r)
 	var sb, cb []barItem
 	for _, s := range d.ByStatus {
-		sb = append(sb, barItem{Label: statusLabel(s.Status), Value: s.Count, Class: "fill-" + string(s.Status),
+		sb = append(sb, barItem{Label: statusText(l, s.Status), Value: s.Count, Class: "fill-" + string(s.Status),
 			Link: "/admin/tickets?status=" + string(s.Status)})
 	}
 	for _, c := range d.ByCategory {
 		label, link := c.Category, "/admin/tickets?category="+strconv.FormatInt(c.CategoryID, 10)
 		if c.CategoryID == 0 {
-			label, link = "No category", "/admin/tickets?category=none"
+			label, link = l.T("admin.dash.no_category"), "/admin/tickets?category=none"
 		}
 		cb = append(cb, barItem{Label: label, Value: c.Count, Class: "fill-category", Link: link})
 	}
 	data.StatusBars = newBarChart("Open tickets by status", sb)
+	data.StatusBars.Key = "admin.dash.by_status"
 	data.CatBars = newBarChart("Open tickets by category", cb)
+	data.CatBars.Key = "admin.dash.by_category"
 	data.Flow = newFlowChart(d.Days)
 	data.Queued, data.Held, data.Dead = d.Outbox[domain.OutboxQueued], d.Outbox[domain.OutboxHeld], d.Outbox[domain.OutboxDead]
 	for _, dc := range d.Days {
@@ -180,7 +183,8 @@ type barItem struct {
 // barChart is a horizontal bar chart: a row per item, label left, bar,
 // value at the end of the bar.
 type barChart struct {
-	Title  string
+	Title  string // in English: the chart's element id is made of it
+	Key    string // the title's catalog key
 	Items  []barItem
 	Width  int
 	Height int
