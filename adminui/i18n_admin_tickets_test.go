@@ -155,27 +155,53 @@ func init() {
 	}
 }
 
-// TestAdminStarterInEveryLanguage renders the dashboard of a helpdesk
-// without categories, which offers the starter set, in every language.
-func TestAdminStarterInEveryLanguage(t *testing.T) {
+// TestAdminDashboardInEveryLanguage renders in every language the
+// dashboard's parts the fixture of TestAdminInEveryLanguage lacks: on a
+// helpdesk without categories the starter set, the banner of one and of
+// two mailboxes to connect again, mail health from MailIn.
+func TestAdminDashboardInEveryLanguage(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		f := newBareFixture(t, db)
+		ctx := context.Background()
 		lc := newLanguageCheck(t)
+		mailboxFixture(t, f)
+		at := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+		f.h.mailIn = fakeMailIn{MailInState{
+			IMAP: []IMAPState{{Name: "help@mail.test", Mailbox: "imaps://help@mail.test/INBOX", Polling: true, LastSuccess: at, LastErrorAt: at,
+				LastError: "dial tcp: connection refused", Backlog: 3},
+				{Name: "hr@mail.test", Mailbox: "imaps://hr@mail.test/INBOX", Polling: true, Connected: true},
+				{Name: "it@mail.test", Mailbox: "imaps://it@mail.test/INBOX"},
+				{Name: "ops@mail.test", Mailbox: "imaps://ops@mail.test/INBOX", Polling: true, NeedsReauthorization: true}},
+			Receivers: []ReceiverState{{Protocol: "SMTP", Addr: "127.0.0.1:2525", Listening: true}, {Protocol: "LMTP", Addr: "127.0.0.1:2424"}},
+		}}
 		root := f.signedIn("root")
-		for _, lang := range i18n.Supported() {
-			u := f.users["root"]
-			u.Language = lang
-			if err := f.st.UpdateUser(context.Background(), u); err != nil {
+		for i, address := range []string{"help@company.test", "hr@company.test"} {
+			mb, err := f.st.GetMailboxByAddress(ctx, address)
+			if err != nil {
 				t.Fatal(err)
 			}
-			t.Run(lang, func(t *testing.T) {
-				resp, body := root.get("/admin")
-				if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="apply-starter"`) {
-					t.Fatalf("status %d, no starter set:\n%s", resp.StatusCode, body)
+			if err := f.st.SetMailboxState(ctx, mb.ID, domain.MailboxNeedsReauthorization, "invalid_grant", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			for _, lang := range i18n.Supported() {
+				u := f.users["root"]
+				u.Language = lang
+				if err := f.st.UpdateUser(ctx, u); err != nil {
+					t.Fatal(err)
 				}
-				// The starter categories' names are the set's own (data).
-				lc.check(t, lang, body, "Hardware", "HR Support", "Internal Project", "Administrative rights")
-			})
+				t.Run(strconv.Itoa(i+1)+"/"+lang, func(t *testing.T) {
+					resp, body := root.get("/admin")
+					for _, mark := range []string{`id="apply-starter"`, `id="reauth-banner"`, `class="text-danger">`} {
+						if resp.StatusCode != http.StatusOK || !strings.Contains(body, mark) {
+							t.Fatalf("status %d, no %s:\n%s", resp.StatusCode, mark, body)
+						}
+					}
+					// The starter categories' names are the set's own, the
+					// error the server's (data).
+					lc.check(t, lang, body, "Hardware", "HR Support", "Internal Project", "Administrative rights",
+						"dial tcp: connection refused")
+				})
+			}
 		}
 	})
 }
