@@ -94,7 +94,13 @@ func init() {
 	}
 	post := func(which, action string, form url.Values) func(a *adminLanguage) (*http.Response, string) {
 		return func(a *adminLanguage) (*http.Response, string) {
-			resp, body := a.root.post(ticket(a, which)+action, form)
+			// A copy: post adds the client's token to the form it is given,
+			// and each database has its own client.
+			v := url.Values{}
+			for k, x := range form {
+				v[k] = append([]string(nil), x...)
+			}
+			resp, body := a.root.post(ticket(a, which)+action, v)
 			if resp.StatusCode != http.StatusUnprocessableEntity && resp.StatusCode != http.StatusConflict {
 				a.t.Errorf("POST %s = %d, want it refused", action, resp.StatusCode)
 			}
