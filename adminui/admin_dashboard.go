@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ticketgate/domain"
+	"ticketgate/domain/i18n"
 )
 
 // The admin pages (docs/portal.md "Part 2"): the dashboard here, all
@@ -76,6 +77,8 @@ type dashboardPage struct {
 	// starter set (admin_starter.go).
 	NoCategories bool
 	StarterError string // why the starter set was refused
+	// ToAssigned and ToResolved are the medians in the reader's language.
+	ToAssigned, ToResolved string
 }
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -107,6 +110,7 @@ func (h *Handler) showDashboard(w http.ResponseWriter, r *http.Request, status i
 		data.Mail, data.HasMailIn = h.mailIn.MailInState(), true
 	}
 	l := h.localizer(r)
+	data.ToAssigned, data.ToResolved = localDuration(l, d.ToAssigned), localDuration(l, d.ToResolved)
 	var sb, cb []barItem
 	for _, s := range d.ByStatus {
 		sb = append(sb, barItem{Label: statusText(l, s.Status), Value: s.Count, Class: "fill-" + string(s.Status),
@@ -162,6 +166,20 @@ func duration(d time.Duration) string {
 		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
 	}
 	return fmt.Sprintf("%d d %d h", int(d.Hours())/24, int(d.Hours())%24)
+}
+
+// localDuration is duration in l's language: "3 d 4 h", "3 T 4 h".
+func localDuration(l *i18n.Localizer, d time.Duration) string {
+	n := func(x float64) string { return strconv.Itoa(int(x)) }
+	switch {
+	case d < time.Minute:
+		return l.T("admin.dash.dur_s", "s", n(d.Seconds()))
+	case d < time.Hour:
+		return l.T("admin.dash.dur_min", "min", n(d.Minutes()))
+	case d < 24*time.Hour:
+		return l.T("admin.dash.dur_h_min", "h", n(d.Hours()), "min", strconv.Itoa(int(d.Minutes())%60))
+	}
+	return l.T("admin.dash.dur_d_h", "d", strconv.Itoa(int(d.Hours())/24), "h", strconv.Itoa(int(d.Hours())%24))
 }
 
 // The charts are SVG drawn on the server: no script, no library, and the

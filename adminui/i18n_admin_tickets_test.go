@@ -211,3 +211,21 @@ func TestAdminDashboardInEveryLanguage(t *testing.T) {
 		}
 	})
 }
+
+// TestLocalDuration: the dashboard's medians are duration's in English,
+// with the language's units elsewhere.
+func TestLocalDuration(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, de := cat.For(i18n.English, nil), cat.For("de", nil)
+	for _, d := range []time.Duration{45 * time.Second, 5 * time.Minute, 150 * time.Minute, 76 * time.Hour} {
+		if got, want := localDuration(en, d), duration(d); got != want {
+			t.Errorf("localDuration(en, %v) = %q, want %q", d, got, want)
+		}
+	}
+	if got := localDuration(de, 76*time.Hour); got != "3 T 4 h" {
+		t.Errorf("localDuration(de, 76h) = %q, want 3 T 4 h", got)
+	}
+}
