@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ticketgate/domain"
+	"ticketgate/domain/i18n"
 )
 
 // The admin pages (docs/portal.md "Part 2"): the dashboard here, all
@@ -76,6 +77,8 @@ type dashboardPage struct {
 	// starter set (admin_starter.go).
 	NoCategories bool
 	StarterError string // why the starter set was refused
+	// ToAssigned and ToResolved are the medians in the reader's language.
+	ToAssigned, ToResolved string
 }
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -106,20 +109,24 @@ func (h *Handler) showDashboard(w http.ResponseWriter, r *http.Request, status i
 	if h.mailIn != nil {
 		data.Mail, data.HasMailIn = h.mailIn.MailInState(), true
 	}
+	l := h.localizer(r)
+	data.ToAssigned, data.ToResolved = localDuration(l, d.ToAssigned), localDuration(l, d.ToResolved)
 	var sb, cb []barItem
 	for _, s := range d.ByStatus {
-		sb = append(sb, barItem{Label: statusLabel(s.Status), Value: s.Count, Class: "fill-" + string(s.Status),
+		sb = append(sb, barItem{Label: statusText(l, s.Status), Value: s.Count, Class: "fill-" + string(s.Status),
 			Link: "/admin/tickets?status=" + string(s.Status)})
 	}
 	for _, c := range d.ByCategory {
 		label, link := c.Category, "/admin/tickets?category="+strconv.FormatInt(c.CategoryID, 10)
 		if c.CategoryID == 0 {
-			label, link = "No category", "/admin/tickets?category=none"
+			label, link = l.T("admin.dash.no_category"), "/admin/tickets?category=none"
 		}
 		cb = append(cb, barItem{Label: label, Value: c.Count, Class: "fill-category", Link: link})
 	}
 	data.StatusBars = newBarChart("Open tickets by status", sb)
+	data.StatusBars.Key = "admin.dash.by_status"
 	data.CatBars = newBarChart("Open tickets by category", cb)
+	data.CatBars.Key = "admin.dash.by_category"
 	data.Flow = newFlowChart(d.Days)
 	data.Queued, data.Held, data.Dead = d.Outbox[domain.OutboxQueued], d.Outbox[domain.OutboxHeld], d.Outbox[domain.OutboxDead]
 	for _, dc := range d.Days {
@@ -161,6 +168,20 @@ func duration(d time.Duration) string {
 	return fmt.Sprintf("%d d %d h", int(d.Hours())/24, int(d.Hours())%24)
 }
 
+// localDuration is duration in l's language: "3 d 4 h", "3 T 4 h".
+func localDuration(l *i18n.Localizer, d time.Duration) string {
+	n := func(x float64) string { return strconv.Itoa(int(x)) }
+	switch {
+	case d < time.Minute:
+		return l.T("admin.dash.dur_s", "s", n(d.Seconds()))
+	case d < time.Hour:
+		return l.T("admin.dash.dur_min", "min", n(d.Minutes()))
+	case d < 24*time.Hour:
+		return l.T("admin.dash.dur_h_min", "h", n(d.Hours()), "min", strconv.Itoa(int(d.Minutes())%60))
+	}
+	return l.T("admin.dash.dur_d_h", "d", strconv.Itoa(int(d.Hours())/24), "h", strconv.Itoa(int(d.Hours())%24))
+}
+
 // The charts are SVG drawn on the server: no script, no library, and the
 // same numbers are on the page as text. Geometry is computed here; the
 // templates only place it.
@@ -180,7 +201,8 @@ type barItem struct {
 // barChart is a horizontal bar chart: a row per item, label left, bar,
 // value at the end of the bar.
 type barChart struct {
-	Title  string
+	Title  string // in English: the chart's element id is made of it
+	Key    string // the title's catalog key
 	Items  []barItem
 	Width  int
 	Height int

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"ticketgate/domain"
 )
@@ -87,7 +89,7 @@ func (f ticketSearchForm) values() url.Values {
 
 // sortHeader is a column header that sorts the list.
 type sortHeader struct {
-	Label string
+	Label string // its catalog key
 	URL   string
 	Mark  string // ▲ or ▼ on the column the list is sorted by
 	Aria  string // aria-sort
@@ -151,8 +153,8 @@ func (h *Handler) allTickets(w http.ResponseWriter, r *http.Request) {
 	}
 	data.Headers = map[string]sortHeader{}
 	cur := f.search.Sort
-	for key, label := range map[domain.TicketSort]string{domain.SortCreated: "Ref", domain.SortUpdated: "Updated",
-		domain.SortStatus: "Status", domain.SortSubject: "Subject"} {
+	for key, label := range map[domain.TicketSort]string{domain.SortCreated: "list.ref", domain.SortUpdated: "list.updated",
+		domain.SortStatus: "list.status", domain.SortSubject: "list.subject"} {
 		v := f.values()
 		v.Set("sort", string(key))
 		hd := sortHeader{Label: label}
@@ -173,7 +175,7 @@ func (h *Handler) allTickets(w http.ResponseWriter, r *http.Request) {
 		v := f.values()
 		v.Set("sort", string(domain.SortRelevance))
 		v.Del("dir")
-		hd := sortHeader{Label: "Relevance", URL: "/admin/tickets?" + v.Encode()}
+		hd := sortHeader{Label: "admin.tickets.relevance", URL: "/admin/tickets?" + v.Encode()}
 		if f.search.DefaultSort() == domain.SortRelevance {
 			hd.Mark, hd.Aria = " ▼", "descending"
 		}
@@ -195,7 +197,10 @@ func adminMessage(err error) string {
 	if msg == "" {
 		return "That did not work."
 	}
-	msg = strings.ToUpper(msg[:1]) + msg[1:]
+	// The first letter, not the first byte: a sentence may open with a
+	// quotation mark (“file.exe” is a program…).
+	first, n := utf8.DecodeRuneInString(msg)
+	msg = string(unicode.ToUpper(first)) + msg[n:]
 	if !strings.HasSuffix(msg, ".") {
 		msg += "."
 	}
