@@ -238,17 +238,17 @@ func init() {
 				return a.root.post("/admin/calendars/new", url.Values{"name": {"Werktage"}, "time_zone": {"UTC"}, "hours_mon": {"09:00-17:00"}})
 			}},
 		// Canned replies.
-		adminLanguagePage{name: "canned", mark: `Druckerstau</a>`, clean: []string{"Druckerstau", "Guten Tag"},
+		adminLanguagePage{name: "canned", mark: `Druckerstau</a>`, clean: []string{"Druckerstau", "Guten Tag", "{{requester.name}}", "{{ticket.ref}}"},
 			get: func(a *adminLanguage) (*http.Response, string) {
 				cfgCanned(a)
 				return a.root.get("/admin/canned?ok=canneddeleted")
 			}},
-		adminLanguagePage{name: "canned-reply", mark: `id="canned-form"`, clean: []string{"Druckerstau", "Guten Tag"},
+		adminLanguagePage{name: "canned-reply", mark: `id="canned-form"`, clean: []string{"Druckerstau", "Guten Tag", "{{requester.name}}", "{{ticket.ref}}"},
 			get: cfgGet(cfgCanned, "?ok=cannedsaved")},
 		adminLanguagePage{name: "canned-new", mark: `id="canned-form"`, get: cfgGet(cfgPath("/admin/canned/new"), "")},
-		adminLanguagePage{name: "canned-errors", mark: `id="body-error"`,
+		adminLanguagePage{name: "canned-errors", mark: `id="body-error"`, clean: []string{"{{requester.name}}", "{{ticket.ref}}"},
 			get: cfgPost(cfgPath("/admin/canned/new"), url.Values{"title": {""}, "body": {"Guten Tag {{kunde.name}}"}})},
-		adminLanguagePage{name: "canned-errors-unclosed", mark: `id="body-error"`, clean: []string{"Druckerstau"},
+		adminLanguagePage{name: "canned-errors-unclosed", mark: `id="body-error"`, clean: []string{"Druckerstau", "{{requester.name}}", "{{requester.name", "{{ticket.ref}}"},
 			get: func(a *adminLanguage) (*http.Response, string) {
 				cfgCanned(a)
 				return a.root.post("/admin/canned/new", url.Values{"title": {"Druckerstau"}, "body": {"Guten Tag {{requester.name"}})

@@ -27,7 +27,9 @@ func init() {
 // mailboxLanguage.
 var mailClean = []string{"550 mailbox unavailable DEADMARK", "Printer on fire QMARK", "could not process: REASONMARK",
 	"Dana <dana@company.test>", "dana@company.test", "help@company.test", "q1@company.test", "X-Odd: yes",
-	"INBOXLOGMARK no ticket wanted", "Out of office INBOXSUBJ", "smtp", "bytes"}
+	"INBOXLOGMARK no ticket wanted", "Out of office INBOXSUBJ", "smtp", "bytes",
+	// The test composer's subjects are "[TKT-N] kind".
+	"] assigned_requester", "] assigned", "] resolved", "] ticket_received"}
 
 // mailSeeded makes the fixture's first mail dead, turns retrying
 // quarantined mail on and logs one mail that made no ticket, once per

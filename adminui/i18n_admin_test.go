@@ -130,17 +130,17 @@ func (lc *languageCheck) check(t *testing.T, lang, page string, clean ...string)
 	if lang == i18n.English {
 		return
 	}
+	pairs := make([]string, 0, 2*len(clean))
+	for _, c := range clean {
+		pairs = append(pairs, c, "")
+	}
+	text = strings.NewReplacer(pairs...).Replace(text)
 	local := lc.cat.For(lang, nil)
 	for _, s := range lc.english {
 		if containsWord(text, s) && local.T(keyOf(lc.cat, s)) != s {
 			t.Errorf("page keeps the English %q", s)
 		}
 	}
-	pairs := make([]string, 0, 2*len(clean))
-	for _, c := range clean {
-		pairs = append(pairs, c, "")
-	}
-	text = strings.NewReplacer(pairs...).Replace(text)
 	if w := englishWordsRE.FindString(text); w != "" {
 		i := strings.Index(text, w)
 		t.Errorf("page keeps the English word %q: …%s…", w, text[max(0, i-80):min(len(text), i+80)])

@@ -19,7 +19,7 @@ import (
 var (
 	htmlLangRE     = regexp.MustCompile(`<html lang="([a-z]+)">`)
 	tagsRE         = regexp.MustCompile(`(?s)<script.*?</script>|<style.*?</style>|<[^>]*>`)
-	detailRE       = regexp.MustCompile(`(?s)<div class="timeline-detail">.*?</div>|<div class="ticket-text">.*?</div>`)
+	detailRE       = regexp.MustCompile(`(?s)<div class="timeline-detail">.*?</div>|<div class="ticket-text">.*?</div>|<code[^>]*>.*?</code>`)
 	placeholderRE  = regexp.MustCompile(`\{[a-z_]+\}`)
 	englishWordsRE = regexp.MustCompile(`\b(the|and|you|your|is|has|been|this|with|reply|please|will|not|here|what|who|to|The|You|Your|This|Hello|Reply|Please|What|Sign|Add|Remove|Save|Change|Choose|Back|Open|Filter|History|Profile|Attachments|Watchers|Password|Email)\b`)
 )
@@ -35,7 +35,8 @@ func (c *client) getIn(path, accept string) (*http.Response, string) {
 }
 
 // visibleText is what a person reads of a page: no markup, no data the
-// users wrote (ticket texts, history details).
+// users wrote (ticket texts, history details), no codes (<code>: an event
+// kind, a placeholder, a status as the API names it).
 func visibleText(page string) string {
 	return tagsRE.ReplaceAllString(detailRE.ReplaceAllString(page, " "), " ")
 }

@@ -16,7 +16,7 @@ var notices = map[string]string{
 	"ratedno":   "Thank you for your answer. The ticket is open again, back with its agent.",
 	"resolved":  "The ticket is resolved.",
 	"created":   "Your ticket is open. We will keep you posted by mail.",
-	"nofiles":   "Your ticket is open, but its attachments could not be stored. Please send them by replying to the ticket's mail.",
+	"nofiles":   "Your ticket is open, but its attachments could not be stored. Please send them by replying to the ticket’s mail.",
 	"deflected": "Glad it is solved. No ticket was opened.",
 	"shared":    "Thank you: once resolved, your ticket may help colleagues with the same problem.",
 	"unshared":  "Your ticket will not be shown to colleagues.",

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"ticketgate/domain/i18n"
 )
 
 // TestEveryNoticeCodeHasText: every ?ok=code a handler or template
@@ -39,5 +41,27 @@ func TestEveryNoticeCodeHasText(t *testing.T) {
 	}
 	if notice("<script>") != "" || notice("") != "" {
 		t.Error("an unknown code shows a message")
+	}
+}
+
+// TestEveryNoticeTranslated: every notice has its catalog entry
+// "notice.CODE", whose English is the notice's text, so that each
+// language shows it (TestCatalogComplete checks the other languages have
+// the entry).
+func TestEveryNoticeTranslated(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := cat.For(i18n.English, nil)
+	for code, text := range notices {
+		got, err := en.Text("notice." + code)
+		if err != nil {
+			t.Errorf("notice %s has no catalog entry notice.%s", code, code)
+			continue
+		}
+		if got != text {
+			t.Errorf("notice.%s = %q in the catalog, %q in notices", code, got, text)
+		}
 	}
 }

@@ -136,8 +136,8 @@ func TestClaimLeaveReadsTwoInstances(t *testing.T) {
 		if _, err := s.LeaveStateOf(ctx, ids[0]); !errors.Is(err, domain.ErrNotFound) {
 			t.Errorf("reading of a removed member: %v", err)
 		}
-		if evs, _ := s.ListTeamEvents(ctx, 10); len(evs) != 0 {
-			t.Errorf("team events of a removed member remain: %+v", evs)
+		if evs, err := s.ListTeamEvents(ctx, 10); err != nil || len(evs) != 0 {
+			t.Errorf("team events of a removed member remain: %+v, %v", evs, err)
 		}
 	})
 }

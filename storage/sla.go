@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"ticketgate/domain"
 )
 
@@ -16,9 +18,7 @@ var _ domain.SLAStore = (*Store)(nil)
 // tickets_sla_next, which holds only the tickets with a next instant.
 func (s *Store) SLATicketsDue(ctx context.Context, now time.Time, limit int) ([]domain.Ticket, error) {
 	var rows []ticketView
-	q := s.ticketQuery(&rows).Where("t.sla_next_at IS NOT NULL").Where("t.sla_next_at <= ?", utc(now)).
-		OrderExpr("t.sla_next_at, t.id").Limit(int64(limit))
-	if err := s.skipLocked(q, "t").Scan(ctx); err != nil {
+	if err := s.slaTicketsDue(&rows, now, limit).Scan(ctx); err != nil {
 		return nil, mapErr(err, "sla tickets due")
 	}
 	out := make([]domain.Ticket, len(rows))
@@ -26,6 +26,13 @@ func (s *Store) SLATicketsDue(ctx context.Context, now time.Time, limit int) ([]
 		out[i] = rows[i].domain()
 	}
 	return out, nil
+}
+
+// slaTicketsDue is the query of SLATicketsDue, into rows.
+func (s *Store) slaTicketsDue(rows *[]ticketView, now time.Time, limit int) *bun.SelectQuery {
+	q := s.ticketQuery(rows).Where("t.sla_next_at IS NOT NULL").Where("t.sla_next_at <= ?", utc(now)).
+		OrderExpr("t.sla_next_at, t.id").Limit(int64(limit))
+	return s.skipLocked(q, "t")
 }
 
 // slaComplianceSQL counts the stopped clocks per category and state; the
