@@ -253,7 +253,7 @@ func (h *Handler) showAdminTicket(w http.ResponseWriter, r *http.Request, status
 		data.Layout.Notice = ""
 	}
 	data.Detail, data.Can, data.Now = td, domain.AdminActionsFor(&td.Ticket), timeNow()
-	data.MaxFiles = humanSize(h.desk.MaxCommentFileBytes())
+	data.MaxFiles = h.localizer(r).Size(h.desk.MaxCommentFileBytes())
 	if data.Category == "" {
 		data.Category = td.Ticket.Category
 	}

@@ -58,7 +58,7 @@ type questionView struct {
 
 func (h *Handler) newTicketPage(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "new_ticket", newTicketPage{Layout: h.layout(r, "New ticket", "new"), Step: "describe",
-		MaxUpload: humanSize(h.maxUpload)})
+		MaxUpload: h.localizer(r).Size(h.maxUpload)})
 }
 
 // assistForm is what every step posts.
@@ -102,7 +102,7 @@ func (h *Handler) newTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	case "edit":
 		h.render(w, r, http.StatusOK, "new_ticket", newTicketPage{Layout: h.layout(r, "New ticket", "new"), Step: "describe",
-			Subject: f.Subject, Body: f.Body, MaxUpload: humanSize(h.maxUpload)})
+			Subject: f.Subject, Body: f.Body, MaxUpload: h.localizer(r).Size(h.maxUpload)})
 		return
 	case "describe", "category", "create":
 	default:
@@ -111,7 +111,7 @@ func (h *Handler) newTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := pt.Validate(); err != nil {
 		h.render(w, r, http.StatusUnprocessableEntity, "new_ticket", newTicketPage{Layout: h.layout(r, "New ticket", "new"),
-			Step: "describe", Subject: f.Subject, Body: f.Body, MaxUpload: humanSize(h.maxUpload), Error: ruleMessage(err)})
+			Step: "describe", Subject: f.Subject, Body: f.Body, MaxUpload: h.localizer(r).Size(h.maxUpload), Error: ruleMessage(err)})
 		return
 	}
 	if f.bad {
@@ -176,7 +176,7 @@ func (h *Handler) showAsk(w http.ResponseWriter, r *http.Request, status int, f 
 		return
 	}
 	p := newTicketPage{Layout: h.layout(r, "New ticket", "new"), Step: "ask", Subject: f.Subject, Body: f.Body,
-		MaxUpload: humanSize(h.maxUpload), Error: msg, Proposed: a.Proposed, Method: a.Method,
+		MaxUpload: h.localizer(r).Size(h.maxUpload), Error: msg, Proposed: a.Proposed, Method: a.Method,
 		Categories: a.Categories, Similar: a.Similar, ShareOK: f.ShareOK}
 	if a.Proposed != nil {
 		p.Confidence = fmt.Sprintf("%.2f", a.Confidence)

@@ -95,6 +95,7 @@ func (h *Handler) pagesFor(r *http.Request) (map[string]*template.Template, erro
 //	eventLabel KIND        a history event's name
 //	slaLabel STATE         an SLA state's name
 //	lang                   the language's code, for <html lang>
+//	size BYTES             a size in the language's numbers and units
 //	zone                   the time zone's name, for the service worker's offline banner
 func localeFuncs(l *i18n.Localizer) template.FuncMap {
 	return template.FuncMap{
@@ -129,6 +130,7 @@ func localeFuncs(l *i18n.Localizer) template.FuncMap {
 			return slaLabel(s)
 		},
 		"lang": l.Language,
+		"size": l.Size,
 		"zone": func() string { return l.Location().String() },
 	}
 }

@@ -315,3 +315,26 @@ func TestPageSetsBounded(t *testing.T) {
 		t.Error("a zone past the bound got a set of its own")
 	}
 }
+
+// TestPortalSizesInLanguage: an attachment's size is written in the
+// reader's language: its numbers and its unit.
+func TestPortalSizesInLanguage(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		ann := f.signedIn("ann")
+		for lang, unit := range map[string]*regexp.Regexp{
+			"en": regexp.MustCompile(`, [0-9]+ bytes\)`), "de": regexp.MustCompile(`, [0-9]+ Byte\)`),
+			"fr": regexp.MustCompile(`, [0-9]+ octets\)`), "es": regexp.MustCompile(`, [0-9]+ bytes\)`),
+		} {
+			u := f.users["ann"]
+			u.Language = lang
+			if err := f.st.UpdateUser(context.Background(), u); err != nil {
+				t.Fatal(err)
+			}
+			_, body := ann.get("/tickets/" + f.t1.Ref())
+			if !unit.MatchString(body) {
+				i := strings.Index(body, "annfile1.txt")
+				t.Errorf("%s: the attachment's size is not %s: …%s…", lang, unit, body[max(0, i):min(len(body), i+200)])
+			}
+		}
+	})
+}

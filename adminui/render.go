@@ -79,8 +79,7 @@ func parseTemplates(static map[string]string, l *i18n.Localizer) (map[string]*te
 			}
 			return ""
 		},
-		"size": humanSize,
-		"ref":  domain.FormatRef,
+		"ref": domain.FormatRef,
 		// awaySource names what set an availability, for people.
 		"awaySource": func(s any) string {
 			switch fmt.Sprint(s) {

@@ -162,7 +162,7 @@ func (h *Handler) showTicket(w http.ResponseWriter, r *http.Request, status int,
 	}
 	data.Layout = h.layout(r, td.Ticket.Ref()+" "+td.Ticket.Subject, "tickets")
 	data.Detail, data.Access = td, acc
-	data.MaxFiles = humanSize(h.desk.MaxCommentFileBytes())
+	data.MaxFiles = h.localizer(r).Size(h.desk.MaxCommentFileBytes())
 	data.Priorities = domain.Priorities
 	data.Back, data.BackLabel = "/tickets", h.localizer(r).T("nav.tickets")
 	data.Ask = h.desk.AskSatisfaction(u, td)
@@ -248,7 +248,7 @@ func (h *Handler) openPlain(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := f.Validate(); err != nil {
 		h.render(w, r, http.StatusUnprocessableEntity, "new_ticket", newTicketPage{Layout: h.layout(r, "New ticket", "new"),
-			Step: "describe", Subject: f.Subject, Body: f.Body, MaxUpload: humanSize(h.maxUpload), Error: ruleMessage(err)})
+			Step: "describe", Subject: f.Subject, Body: f.Body, MaxUpload: h.localizer(r).Size(h.maxUpload), Error: ruleMessage(err)})
 		return
 	}
 	t, err := h.desk.OpenPortalTicket(r.Context(), stateOf(r).user, f.PortalTicket)

@@ -370,3 +370,18 @@ var englishWords = map[string]string{"approve": "APPROVE", "reject": "REJECT", "
 // EnglishWord is the English command word NAME ("approve": APPROVE); ""
 // for an unknown name.
 func EnglishWord(name string) string { return englishWords[name] }
+
+// Size writes a byte count as people read it in l's language, as
+// domain.SizeText does in English: "18,2 MiB", "900 Byte", "1,5 Kio".
+func (l *Localizer) Size(n int64) string {
+	unit := func(key string, div float64) string {
+		return l.T(key, "n", l.printer.Sprintf("%.1f", float64(n)/div))
+	}
+	switch {
+	case n >= 1<<20:
+		return unit("size.mib", 1<<20)
+	case n >= 1<<10:
+		return unit("size.kib", 1<<10)
+	}
+	return l.T("size.bytes", "count", n)
+}

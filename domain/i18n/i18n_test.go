@@ -256,3 +256,23 @@ func FuzzDetect(f *testing.F) {
 		}
 	})
 }
+
+// TestSize: sizes in each language's numbers and units; English as
+// domain.SizeText writes them.
+func TestSize(t *testing.T) {
+	c := mustLoad(t)
+	for _, tc := range []struct {
+		lang string
+		n    int64
+		want string
+	}{
+		{"en", 1, "1 byte"}, {"en", 900, "900 bytes"}, {"en", 1536, "1.5 KiB"}, {"en", 18<<20 + 200<<10, "18.2 MiB"},
+		{"de", 1, "1 Byte"}, {"de", 900, "900 Byte"}, {"de", 1536, "1,5 KiB"}, {"de", 1234 << 20, "1.234,0 MiB"},
+		{"fr", 1, "1 octet"}, {"fr", 900, "900 octets"}, {"fr", 1536, "1,5 Kio"}, {"fr", 10 << 20, "10,0 Mio"},
+		{"es", 2, "2 bytes"}, {"es", 1536, "1,5 KiB"},
+	} {
+		if got := c.For(tc.lang, nil).Size(tc.n); got != tc.want {
+			t.Errorf("%s Size(%d) = %q, want %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+}
