@@ -80,18 +80,6 @@ func parseTemplates(static map[string]string, l *i18n.Localizer) (map[string]*te
 			return ""
 		},
 		"ref": domain.FormatRef,
-		// awaySource names what set an availability, for people.
-		"awaySource": func(s any) string {
-			switch fmt.Sprint(s) {
-			case string(domain.AwayAutoReply):
-				return "out-of-office reply"
-			case string(domain.LeaveMicrosoft):
-				return "Microsoft 365"
-			case string(domain.LeaveGoogle):
-				return "Google Workspace"
-			}
-			return "set by hand"
-		},
 	}
 	maps.Copy(funcs, adminFuncs()) // Admin: dashboard, tickets, mail.
 	maps.Copy(funcs, pagerFuncs())
