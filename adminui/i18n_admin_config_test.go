@@ -187,18 +187,8 @@ func init() {
 		// Calendars.
 		adminLanguagePage{name: "calendars-empty", mark: `href="/admin/calendars/new"`,
 			get: func(a *adminLanguage) (*http.Response, string) {
-				if p, ok := a.prepared["calendar2"]; ok {
-					if resp, body := a.root.post(p+"/delete", nil); resp.StatusCode != http.StatusSeeOther {
-						a.t.Fatalf("delete calendar = %d\n%s", resp.StatusCode, body)
-					}
-					delete(a.prepared, "calendar2")
-				}
-				if p, ok := a.prepared["calendar"]; ok {
-					if resp, body := a.root.post(p+"/delete", nil); resp.StatusCode != http.StatusSeeOther {
-						a.t.Fatalf("delete calendar = %d\n%s", resp.StatusCode, body)
-					}
-					delete(a.prepared, "calendar")
-				}
+				a.deletePrepared("calendar2")
+				a.deletePrepared("calendar")
 				return a.root.get("/admin/calendars")
 			}},
 		adminLanguagePage{name: "calendars-list", mark: `Werktage</a>`, clean: []string{"Europe/Berlin"},
@@ -262,12 +252,7 @@ func init() {
 		// Webhooks.
 		adminLanguagePage{name: "webhooks-empty", mark: `href="/admin/webhooks/new"`,
 			get: func(a *adminLanguage) (*http.Response, string) {
-				if p, ok := a.prepared["webhook"]; ok {
-					if resp, body := a.root.post(p+"/delete", nil); resp.StatusCode != http.StatusSeeOther {
-						a.t.Fatalf("delete webhook = %d\n%s", resp.StatusCode, body)
-					}
-					delete(a.prepared, "webhook")
-				}
+				a.deletePrepared("webhook")
 				return a.root.get("/admin/webhooks")
 			}},
 		adminLanguagePage{name: "webhooks-list", mark: `href="/admin/webhooks/new"`, clean: webhookData,

@@ -52,6 +52,20 @@ func (a *adminLanguage) once(key string, make func() string) string {
 	return v
 }
 
+// deletePrepared deletes what the set-up of key made (its page's path
+// then, posted to PATH/delete), if it did, so that a later page starts
+// without it.
+func (a *adminLanguage) deletePrepared(key string) {
+	p, ok := a.prepared[key]
+	if !ok {
+		return
+	}
+	if resp, body := a.root.post(p+"/delete", nil); resp.StatusCode != http.StatusSeeOther {
+		a.t.Fatalf("delete %s = %d\n%s", key, resp.StatusCode, body)
+	}
+	delete(a.prepared, key)
+}
+
 // TestAdminInEveryLanguage renders every admin page of
 // adminLanguagePages in every language for an admin whose setting names
 // it: the page says so, shows what it is for, keeps no {placeholder},
