@@ -3,6 +3,7 @@ package i18n
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // detectWindow is how much of a text Detect reads: the start of a mail
@@ -24,6 +25,10 @@ var stopWords = map[string][]string{
 		"funciona", "que", "del", "se", "lo", "está", "tengo", "puede", "usted", "al", "pero", "muy", "favor"},
 }
 
+// maxStopWord bounds the bytes of a stop word (the longest is
+// "funktioniert").
+const maxStopWord = 16
+
 var stopWordLang = func() map[string][]string {
 	m := map[string][]string{}
 	for lang, words := range stopWords {
@@ -44,17 +49,44 @@ func Detect(text string) (string, bool) {
 	if len(text) > detectWindow {
 		text = strings.ToValidUTF8(text[:detectWindow], "")
 	}
-	score := map[string]int{}
+	score := make(map[string]int, len(supported))
 	start := -1
+	// A word is lowered into buf to be looked up: no word is allocated
+	// (a lookup by string(buf[:n]) copies nothing). A word longer than
+	// buf is no stop word.
+	var buf [maxStopWord]byte
 	flush := func(end int) {
 		if start < 0 {
 			return
 		}
-		w := strings.ReplaceAll(strings.ToLower(text[start:end]), "’", "'")
-		for _, lang := range stopWordLang[w] {
+		w := text[start:end]
+		start = -1
+		n := 0
+		for _, r := range w {
+			switch {
+			case r < utf8.RuneSelf:
+				if n == len(buf) {
+					return
+				}
+				if 'A' <= r && r <= 'Z' {
+					r += 'a' - 'A'
+				}
+				buf[n] = byte(r)
+				n++
+				continue
+			case r == '’':
+				r = '\''
+			default:
+				r = unicode.ToLower(r)
+			}
+			if n+utf8.RuneLen(r) > len(buf) {
+				return
+			}
+			n += utf8.EncodeRune(buf[n:], r)
+		}
+		for _, lang := range stopWordLang[string(buf[:n])] {
 			score[lang]++
 		}
-		start = -1
 	}
 	for i, r := range text {
 		if unicode.IsLetter(r) || r == '\'' || r == '’' {

@@ -276,3 +276,31 @@ func TestSize(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDetect: the language of a ticket's text, read for each mail
+// about it that goes to someone without a language setting (detectWindow
+// bounds the text read).
+func BenchmarkDetect(b *testing.B) {
+	text := strings.Repeat("Guten Tag, mein Drucker im zweiten Stock druckt seit gestern nicht mehr und zeigt einen Fehler. ", 40)
+	b.ReportAllocs()
+	for b.Loop() {
+		if lang, ok := Detect(text); !ok || lang != "de" {
+			b.Fatalf("Detect = %s, %v", lang, ok)
+		}
+	}
+}
+
+// TestStopWordsFitTheBuffer: Detect lowers each word into a buffer of
+// maxStopWord bytes and skips longer words, so every stop word must fit.
+func TestStopWordsFitTheBuffer(t *testing.T) {
+	for w := range stopWordLang {
+		if len(w) > maxStopWord {
+			t.Errorf("stop word %q has %d bytes, more than maxStopWord (%d)", w, len(w), maxStopWord)
+		}
+	}
+	// Upper case and the typographic apostrophe are read as the list has
+	// them; a word longer than any stop word counts for nothing.
+	if lang, ok := Detect("J’AI UN PROBLÈME AVEC MON ÉCRAN DEPUIS LUNDI, MERCI POUR VOTRE AIDE " + strings.Repeat("x", 40)); !ok || lang != "fr" {
+		t.Errorf("Detect(upper-case French) = %s, %v", lang, ok)
+	}
+}
