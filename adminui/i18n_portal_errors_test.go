@@ -241,3 +241,66 @@ func TestPortalErrorsInEveryLanguage(t *testing.T) {
 		}
 	})
 }
+
+// TestPortalSSOErrorsInEveryLanguage: the sign-in page's refusals of
+// single sign-on (the provider's error, an answer of another sign-in,
+// the domain's policy) and of a password where single sign-on is the only
+// way are in the browser's language (DEFAULT_LANGUAGE here), as is the
+// button.
+func TestPortalSSOErrorsInEveryLanguage(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		op := newTestOP(t)
+		f := ssoFixture(t, db, op, nil)
+		ctx := context.Background()
+		lc := newLanguageCheck(t)
+		if err := f.desk.SetUserDisabled(ctx, "ben@company.test", true); err != nil {
+			t.Fatal(err)
+		}
+		fred := opPerson{Email: "fred@company.test", Verified: true}
+		sso := func(person opPerson, edit func(url.Values)) func(string) (*http.Response, string) {
+			return func(string) (*http.Response, string) {
+				op.set(person, nil)
+				return ssoSignIn(t, f, op, f.client(), edit)
+			}
+		}
+		cases := []portalError{
+			{"sso-cancelled", "form-error", sso(fred, func(q url.Values) { q.Del("code"); q.Set("error", "access_denied") })},
+			{"sso-provider-code", "form-error", sso(fred, func(q url.Values) { q.Del("code"); q.Set("error", "QZX") })},
+			{"sso-other-sign-in", "form-error", sso(fred, func(q url.Values) { q.Set("state", "forged") })},
+			{"sso-not-verified", "form-error", sso(opPerson{Email: "fred@company.test"}, nil)},
+			{"sso-no-email", "form-error", sso(opPerson{Verified: true}, nil)},
+			{"sso-no-account", "form-error", sso(opPerson{Email: "fred@elsewhere.test", Verified: true}, nil)},
+			{"sso-disabled", "form-error", sso(opPerson{Email: "ben@company.test", Verified: true}, nil)},
+			{"sso-only", "form-error", func(string) (*http.Response, string) {
+				c := f.client()
+				c.get("/signin")
+				return c.post("/signin", url.Values{"email": {"ann@company.test"}, "password": {fixturePassword}})
+			}},
+		}
+		english := map[string]string{}
+		for _, lang := range append([]string{i18n.English}, i18n.Supported()[1:]...) {
+			for _, c := range cases {
+				only := c.name == "sso-only"
+				withSSO(t, f, op, func(cfg *SSOConfig) { cfg.Only, cfg.BreakGlass = only, "root@company.test" })
+				f.h.defaultLang = lang
+				t.Run(c.name+"/"+lang, func(t *testing.T) {
+					resp, body := c.do(lang)
+					if resp.StatusCode >= 500 || resp.StatusCode < 400 {
+						t.Fatalf("status %d:\n%s", resp.StatusCode, body)
+					}
+					text, ok := errorText(body, c.el)
+					if !ok || text == "" {
+						t.Fatalf("page lacks its error %s (status %d):\n%s", c.el, resp.StatusCode, body)
+					}
+					if lang == i18n.English {
+						english[c.name] = text
+						t.Logf("%s", text)
+					} else if text == english[c.name] {
+						t.Errorf("the error is in English: %q", text)
+					}
+					lc.check(t, lang, body, "QZX", "Company ID")
+				})
+			}
+		}
+	})
+}
