@@ -1,6 +1,7 @@
 package adminui
 
 import (
+	"bytes"
 	"context"
 	"html"
 	"net/http"
@@ -193,6 +194,15 @@ func TestPortalErrorsInEveryLanguage(t *testing.T) {
 			{"away-empty", "form-error", post(bob, "/away", url.Values{"until": {""}})},
 			{"away-format", "form-error", post(bob, "/away", url.Values{"until": {"QZX"}})},
 			{"away-past", "form-error", post(bob, "/away", url.Values{"until": {"2001-01-01T09:00"}})},
+			// The error pages of the portal's own refusals.
+			{"agents-only", "error-message", func(string) (*http.Response, string) { return ann.get("/queue") }},
+			{"too-large", "error-message", func(string) (*http.Response, string) {
+				ann.get("/new")
+				f.h.maxUpload = 4096 // the limit is this and 1 MiB for the fields
+				defer func() { f.h.maxUpload = DefaultMaxUpload }()
+				return ann.postFiles("/new", [][2]string{{"subject", "QZX"}, {"body", "QZX"}},
+					formFile{name: "big.txt", contentType: "text/plain", content: bytes.Repeat([]byte("x"), 1<<20+16384)})
+			}},
 			// The assistant.
 			{"assist-subject", "form-error", assist("describe", map[string]string{"subject": ""})},
 			{"assist-subject-long", "form-error", assist("describe", map[string]string{"subject": long(domain.MaxSubject + 1)})},
