@@ -25,7 +25,7 @@ type portalError struct {
 	do   func(lang string) (*http.Response, string)
 }
 
-// errorTextRE finds the text of the element with an id.
+// errorText is the text of the element with the given id.
 func errorText(page, id string) (string, bool) {
 	re := regexp.MustCompile(`id="` + regexp.QuoteMeta(id) + `"[^>]*>([^<]*)<`)
 	m := re.FindStringSubmatch(page)
