@@ -43,7 +43,10 @@ func (h *Handler) actionFailed(w http.ResponseWriter, r *http.Request, err error
 		data.Error = "This cannot be done on this ticket (any more). The page shows where it stands now."
 		h.showTicket(w, r, http.StatusForbidden, data)
 	case errors.Is(err, domain.ErrInvalid):
-		data.Error = ruleMessage(err)
+		// adminMessage, not ruleMessage: a use case may wrap its rule
+		// ("add watcher to TKT-4: invalid: …"), and the page shows the
+		// rule's sentence alone (the one the catalog's phrase matches).
+		data.Error = adminMessage(err)
 		h.showTicket(w, r, http.StatusUnprocessableEntity, data)
 	default:
 		h.internalError(w, r, err)
