@@ -1,7 +1,6 @@
 package adminui
 
 import (
-	"fmt"
 	"html/template"
 	"math"
 	"net/http"
@@ -139,7 +138,6 @@ func (h *Handler) showDashboard(w http.ResponseWriter, r *http.Request, status i
 // adminFuncs are the template functions of the admin pages.
 func adminFuncs() template.FuncMap {
 	return template.FuncMap{
-		"duration": duration,
 		// {{x | minus 6}} is x-6 and {{x | plus 6}} x+6: chart geometry.
 		"minus": func(d, x int) int { return x - d },
 		"plus":  func(d, x int) int { return x + d },
@@ -153,19 +151,6 @@ func adminFuncs() template.FuncMap {
 			}, strings.ToLower(title))
 		},
 	}
-}
-
-// duration writes a median for people: "2 h 30 min", "3 d 4 h", "45 s".
-func duration(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%d d %d h", int(d.Hours())/24, int(d.Hours())%24)
 }
 
 // localDuration is duration in l's language: "3 d 4 h", "3 T 4 h".

@@ -598,13 +598,3 @@ func TestDashboardPage(t *testing.T) {
 		}
 	})
 }
-
-func TestDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		45 * time.Second: "45 s", 5 * time.Minute: "5 min", 150 * time.Minute: "2 h 30 min", 76 * time.Hour: "3 d 4 h",
-	} {
-		if got := duration(d); got != want {
-			t.Errorf("duration(%v) = %q, want %q", d, got, want)
-		}
-	}
-}

@@ -212,7 +212,7 @@ func TestAdminDashboardInEveryLanguage(t *testing.T) {
 	})
 }
 
-// TestLocalDuration: the dashboard's medians are duration's in English,
+// TestLocalDuration: the dashboard's medians, "2 h 30 min" in English,
 // with the language's units elsewhere.
 func TestLocalDuration(t *testing.T) {
 	cat, err := i18n.Load()
@@ -220,8 +220,10 @@ func TestLocalDuration(t *testing.T) {
 		t.Fatal(err)
 	}
 	en, de := cat.For(i18n.English, nil), cat.For("de", nil)
-	for _, d := range []time.Duration{45 * time.Second, 5 * time.Minute, 150 * time.Minute, 76 * time.Hour} {
-		if got, want := localDuration(en, d), duration(d); got != want {
+	for d, want := range map[time.Duration]string{
+		45 * time.Second: "45 s", 5 * time.Minute: "5 min", 150 * time.Minute: "2 h 30 min", 76 * time.Hour: "3 d 4 h",
+	} {
+		if got := localDuration(en, d); got != want {
 			t.Errorf("localDuration(en, %v) = %q, want %q", d, got, want)
 		}
 	}

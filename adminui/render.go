@@ -103,28 +103,6 @@ func parseTemplates(static map[string]string, l *i18n.Localizer) (map[string]*te
 	return out, nil
 }
 
-func statusLabel(s domain.Status) string {
-	switch s {
-	case domain.StatusTriage:
-		return "Being sorted"
-	case domain.StatusAwaitingApproval:
-		return "Awaiting approval"
-	case domain.StatusRejected:
-		return "Rejected"
-	case domain.StatusUnassigned:
-		return "Waiting for an agent"
-	case domain.StatusAssigned:
-		return "In progress"
-	case domain.StatusWaitingOnRequester:
-		return "Waiting on the requester"
-	case domain.StatusResolved:
-		return "Resolved"
-	case domain.StatusClosed:
-		return "Closed"
-	}
-	return string(s)
-}
-
 // eventLabel is an event kind in English words.
 func eventLabel(k domain.EventKind) string {
 	if k == domain.EventNote {
