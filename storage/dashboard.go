@@ -24,6 +24,23 @@ var _ domain.DashboardStore = (*Store)(nil)
 const dashboardCounts = `SELECT metric, k, category_id, assignee_id, n FROM dashboard_counts
 	UNION ALL SELECT metric, k, category_id, assignee_id, n FROM dashboard_deltas`
 
+// The statements the dashboard and the admin's ticket page run on every
+// request, prepared once (stmt_cache.go): on SQLite, parsing the union of
+// the counts cost more than reading them.
+const (
+	dashboardFiguresSQL = `SELECT x.metric, x.k, x.category_id, x.assignee_id, x.n, COALESCE(c.name, '') AS name FROM (
+			SELECT metric, k, category_id, assignee_id, SUM(n) AS n FROM (` + dashboardCounts + `) AS u
+			WHERE metric NOT IN ('created', 'resolved') OR k >= ? AND k < ?
+			GROUP BY metric, k, category_id, assignee_id HAVING SUM(n) <> 0
+		) AS x LEFT JOIN categories AS c ON x.metric = 'ticket' AND c.id = x.category_id`
+	teamSQL = `SELECT tm.id, tm.user_id, tm.available, tm.away_until, tm.last_assigned_at, tm.created_at,
+			u.email, u.name, u.disabled, 0 AS open_tickets
+		FROM team_members AS tm JOIN users AS u ON u.id = tm.user_id
+		ORDER BY tm.id`
+	agentLoadsSQL = `SELECT assignee_id, SUM(n) AS n FROM (` + dashboardCounts + `) AS u
+		WHERE metric = 'ticket' AND k = 'assigned' GROUP BY assignee_id`
+)
+
 // countRow is one summed count.
 type countRow struct {
 	Metric     string `bun:"metric"`
@@ -40,12 +57,8 @@ type countRow struct {
 // snapshot.
 func (s *Store) DashboardFigures(ctx context.Context, since time.Time, limit int) (*domain.DashboardFigures, error) {
 	var rows []countRow
-	err := s.idb.NewRaw(`SELECT x.metric, x.k, x.category_id, x.assignee_id, x.n, COALESCE(c.name, '') AS name FROM (
-			SELECT metric, k, category_id, assignee_id, SUM(n) AS n FROM (`+dashboardCounts+`) AS u
-			WHERE metric NOT IN ('created', 'resolved') OR k >= ? AND k < ?
-			GROUP BY metric, k, category_id, assignee_id HAVING SUM(n) <> 0
-		) AS x LEFT JOIN categories AS c ON x.metric = 'ticket' AND c.id = x.category_id`,
-		utc(since).Format(time.DateOnly), utc(since).AddDate(0, 0, domain.DashboardDays).Format(time.DateOnly)).Scan(ctx, &rows)
+	err := s.scanCached(ctx, &rows, dashboardFiguresSQL,
+		utc(since).Format(time.DateOnly), utc(since).AddDate(0, 0, domain.DashboardDays).Format(time.DateOnly))
 	if err != nil {
 		return nil, mapErr(err, "dashboard counts")
 	}
@@ -130,10 +143,7 @@ func (s *Store) DashboardFigures(ctx context.Context, since time.Time, limit int
 // from assigned (by user id).
 func (s *Store) teamWithLoads(ctx context.Context, assigned map[int64]int) ([]domain.MemberLoad, error) {
 	var rows []memberLoadRow
-	err := s.idb.NewRaw(`SELECT tm.id, tm.user_id, tm.available, tm.away_until, tm.last_assigned_at, tm.created_at,
-			u.email, u.name, u.disabled, 0 AS open_tickets
-		FROM team_members AS tm JOIN users AS u ON u.id = tm.user_id
-		ORDER BY tm.id`).Scan(ctx, &rows)
+	err := s.scanCached(ctx, &rows, teamSQL)
 	if err != nil {
 		return nil, mapErr(err, "agent loads")
 	}
@@ -148,8 +158,7 @@ func (s *Store) teamWithLoads(ctx context.Context, assigned map[int64]int) ([]do
 // the maintained counts.
 func (s *Store) AgentLoads(ctx context.Context) ([]domain.MemberLoad, error) {
 	var rows []countRow
-	if err := s.idb.NewRaw(`SELECT assignee_id, SUM(n) AS n FROM (`+dashboardCounts+`) AS u
-		WHERE metric = 'ticket' AND k = 'assigned' GROUP BY assignee_id`).Scan(ctx, &rows); err != nil {
+	if err := s.scanCached(ctx, &rows, agentLoadsSQL); err != nil {
 		return nil, mapErr(err, "agent loads")
 	}
 	assigned := map[int64]int{}

@@ -387,10 +387,11 @@ func TestDashboardPlans(t *testing.T) {
 		if _, err := s.CountQuarantine(ctx); err != nil {
 			t.Fatal(err)
 		}
+		recording = false
+		queries = append(queries, s.CachedDashboardSQLForTest(since)...)
 		if len(queries) < 6 {
 			t.Fatalf("recorded %d queries: %q", len(queries), queries)
 		}
-		recording = false
 		// The detector itself: today's count of tickets by status scans.
 		plan, err := s.PlanForTest(ctx, "SELECT status, COUNT(*) FROM tickets GROUP BY status")
 		if err != nil {

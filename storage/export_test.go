@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 
+	"ticketgate/domain"
 	"ticketgate/migrations"
 )
 
@@ -22,6 +24,17 @@ func (s *Store) RawExec(ctx context.Context, query string, args ...any) error {
 func (s *Store) RecordQueries(fn func(query string)) { s.db.AddQueryHook(queryRecorder{fn}) }
 
 type queryRecorder struct{ fn func(string) }
+
+// CachedDashboardSQLForTest are the statements DashboardFigures and
+// AgentLoads run prepared (stmt_cache.go), which the query hook of
+// RecordQueries does not see, with since's values written in.
+func (s *Store) CachedDashboardSQLForTest(since time.Time) []string {
+	return []string{
+		s.idb.NewRaw(dashboardFiguresSQL, utc(since).Format(time.DateOnly),
+			utc(since).AddDate(0, 0, domain.DashboardDays).Format(time.DateOnly)).String(),
+		teamSQL, agentLoadsSQL,
+	}
+}
 
 func (q queryRecorder) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
 	return ctx
