@@ -37,7 +37,7 @@ func (s *Store) LastOwnEventSQLForTest(ticketID int64) string {
 }
 
 func (s *Store) LastSatisfactionSQLForTest(ticketID int64) string {
-	return s.lastSatisfaction(&satisfactionRow{}, ticketID).String()
+	return lastSatisfaction(s.idb, &satisfactionRow{}, ticketID).String()
 }
 
 // ExportSQLForTest returns the queries an export runs beside a page of

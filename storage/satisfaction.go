@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -40,7 +41,14 @@ func (s *Store) AddSatisfaction(ctx context.Context, r *domain.SatisfactionRatin
 // satisfaction_ratings_ticket's range).
 func (s *Store) LastSatisfaction(ctx context.Context, ticketID int64) (*domain.SatisfactionRating, error) {
 	var row satisfactionRow
-	if err := s.lastSatisfaction(&row, ticketID).Scan(ctx); err != nil {
+	q := s.builtSQL("last satisfaction of ticket", func(db *bun.DB) string {
+		return lastSatisfaction(db, &row, ticketParam).String()
+	})
+	err := s.scanCached(ctx, &row, q, ticketID)
+	if err == nil && row.ID == 0 {
+		err = sql.ErrNoRows
+	}
+	if err != nil {
 		return nil, mapErr(err, "satisfaction of %s", domain.FormatRef(ticketID))
 	}
 	return &domain.SatisfactionRating{ID: row.ID, TicketID: row.TicketID, ResolutionID: row.ResolutionID, Requester: row.Requester,
@@ -58,8 +66,8 @@ func (s *Store) LastOwnEvent(ctx context.Context, ticketID int64, kind domain.Ev
 }
 
 // lastSatisfaction is LastSatisfaction's query.
-func (s *Store) lastSatisfaction(row *satisfactionRow, ticketID int64) *bun.SelectQuery {
-	return s.idb.NewSelect().Model(row).Where("ticket_id = ?", ticketID).OrderExpr("id DESC").Limit(1)
+func lastSatisfaction(db bun.IDB, row *satisfactionRow, ticket any) *bun.SelectQuery {
+	return db.NewSelect().Model(row).Where("ticket_id = ?", ticket).OrderExpr("id DESC").Limit(1)
 }
 
 // lastOwnEvent is LastOwnEvent's query.

@@ -28,6 +28,7 @@ import (
 type stmtCache struct {
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
+	built map[string]string // builtSQL's statements, by name
 }
 
 // close closes the statements; the Store is closing.
@@ -58,6 +59,28 @@ func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	c.stmts[query] = st
 	return st, nil
 }
+
+// builtSQL is the SQL of a statement Bun builds (build, called once per
+// Store) with ? where its values go (bun.Safe("?")): Bun writes the
+// dialect's names and columns, and the statement is then run through the
+// cache (scanCached), prepared once. For the reads every page makes.
+func (s *Store) builtSQL(name string, build func(db *bun.DB) string) string {
+	c := s.stmts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if q, ok := c.built[name]; ok {
+		return q
+	}
+	q := build(s.db)
+	if c.built == nil {
+		c.built = map[string]string{}
+	}
+	c.built[name] = q
+	return q
+}
+
+// ticketParam stands for the ticket's id in builtSQL's statements.
+var ticketParam = bun.Safe("?")
 
 // pgPlaceholders writes query's ? placeholders as $1, $2, …; the queries
 // of this file hold no other question mark.

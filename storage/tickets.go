@@ -273,7 +273,10 @@ func (s *Store) AppendEvents(ctx context.Context, es ...*domain.Event) error {
 // ListEvents returns a ticket's history, oldest first.
 func (s *Store) ListEvents(ctx context.Context, ticketID int64) ([]domain.Event, error) {
 	var rows []eventRow
-	if err := s.idb.NewSelect().Model(&rows).Where("ticket_id = ?", ticketID).Order("id").Scan(ctx); err != nil {
+	q := s.builtSQL("events of ticket", func(db *bun.DB) string {
+		return db.NewSelect().Model((*eventRow)(nil)).Where("ticket_id = ?", ticketParam).Order("id").String()
+	})
+	if err := s.scanCached(ctx, &rows, q, ticketID); err != nil {
 		return nil, mapErr(err, "events of %s", domain.FormatRef(ticketID))
 	}
 	out := make([]domain.Event, len(rows))
@@ -331,7 +334,10 @@ func (s *Store) CreateApproval(ctx context.Context, a *domain.Approval) error {
 // ListApprovals returns a ticket's approvals by level, then id.
 func (s *Store) ListApprovals(ctx context.Context, ticketID int64) ([]domain.Approval, error) {
 	var rows []approvalRow
-	if err := s.idb.NewSelect().Model(&rows).Where("ticket_id = ?", ticketID).Order("level", "id").Scan(ctx); err != nil {
+	q := s.builtSQL("approvals of ticket", func(db *bun.DB) string {
+		return db.NewSelect().Model((*approvalRow)(nil)).Where("ticket_id = ?", ticketParam).Order("level", "id").String()
+	})
+	if err := s.scanCached(ctx, &rows, q, ticketID); err != nil {
 		return nil, mapErr(err, "approvals of %s", domain.FormatRef(ticketID))
 	}
 	out := make([]domain.Approval, len(rows))
@@ -436,8 +442,11 @@ func (s *Store) AddAttachment(ctx context.Context, a *domain.Attachment) error {
 // ListAttachments returns a ticket's attachments without their content.
 func (s *Store) ListAttachments(ctx context.Context, ticketID int64) ([]domain.Attachment, error) {
 	var rows []attachmentRow
-	if err := s.idb.NewSelect().Model(&rows).ExcludeColumn("content").
-		Where("ticket_id = ?", ticketID).Order("id").Scan(ctx); err != nil {
+	q := s.builtSQL("attachments of ticket", func(db *bun.DB) string {
+		return db.NewSelect().Model((*attachmentRow)(nil)).ExcludeColumn("content").
+			Where("ticket_id = ?", ticketParam).Order("id").String()
+	})
+	if err := s.scanCached(ctx, &rows, q, ticketID); err != nil {
 		return nil, mapErr(err, "attachments of %s", domain.FormatRef(ticketID))
 	}
 	out := make([]domain.Attachment, len(rows))

@@ -54,7 +54,10 @@ func (s *Store) GetWatcher(ctx context.Context, id int64) (*domain.Watcher, erro
 // (an index range of ticket_watchers_ticket_email).
 func (s *Store) ListWatchers(ctx context.Context, ticketID int64) ([]domain.Watcher, error) {
 	var rows []watcherRow
-	if err := s.idb.NewSelect().Model(&rows).Where("ticket_id = ?", ticketID).OrderExpr("id").Scan(ctx); err != nil {
+	q := s.builtSQL("watchers of ticket", func(db *bun.DB) string {
+		return db.NewSelect().Model((*watcherRow)(nil)).Where("ticket_id = ?", ticketParam).OrderExpr("id").String()
+	})
+	if err := s.scanCached(ctx, &rows, q, ticketID); err != nil {
 		return nil, mapErr(err, "watchers of ticket %d", ticketID)
 	}
 	out := make([]domain.Watcher, 0, len(rows))
