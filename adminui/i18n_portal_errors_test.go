@@ -235,16 +235,7 @@ func TestPortalErrorsInEveryLanguage(t *testing.T) {
 					if resp.StatusCode >= 500 || resp.StatusCode >= 300 && resp.StatusCode < 400 {
 						t.Fatalf("status %d:\n%s", resp.StatusCode, body)
 					}
-					text, ok := errorText(body, c.el)
-					if !ok || text == "" {
-						t.Fatalf("page lacks its error %s (status %d):\n%s", c.el, resp.StatusCode, body)
-					}
-					if lang == i18n.English {
-						english[c.name] = text
-						t.Logf("%s", text)
-					} else if text == english[c.name] {
-						t.Errorf("the error is in English: %q", text)
-					}
+					checkPortalError(t, c, lang, english, resp.StatusCode, body)
 					lc.check(t, lang, body, "QZX", "QZXA", "QZXB", "QZXC")
 				})
 			}
@@ -298,19 +289,26 @@ func TestPortalSSOErrorsInEveryLanguage(t *testing.T) {
 					if resp.StatusCode >= 500 || resp.StatusCode < 400 {
 						t.Fatalf("status %d:\n%s", resp.StatusCode, body)
 					}
-					text, ok := errorText(body, c.el)
-					if !ok || text == "" {
-						t.Fatalf("page lacks its error %s (status %d):\n%s", c.el, resp.StatusCode, body)
-					}
-					if lang == i18n.English {
-						english[c.name] = text
-						t.Logf("%s", text)
-					} else if text == english[c.name] {
-						t.Errorf("the error is in English: %q", text)
-					}
+					checkPortalError(t, c, lang, english, resp.StatusCode, body)
 					lc.check(t, lang, body, "QZX", "Company ID")
 				})
 			}
 		}
 	})
+}
+
+// checkPortalError checks that body shows c's error and, but in English,
+// not the English of it (english holds it, by case, once English ran).
+func checkPortalError(t *testing.T, c portalError, lang string, english map[string]string, status int, body string) {
+	t.Helper()
+	text, ok := errorText(body, c.el)
+	if !ok || text == "" {
+		t.Fatalf("page lacks its error %s (status %d):\n%s", c.el, status, body)
+	}
+	if lang == i18n.English {
+		english[c.name] = text
+		t.Logf("%s", text)
+	} else if text == english[c.name] {
+		t.Errorf("the error is in English: %q", text)
+	}
 }
