@@ -1,6 +1,7 @@
 package adminui
 
 import (
+	"fmt"
 	"html/template"
 	"math"
 	"net/http"
@@ -127,6 +128,7 @@ func (h *Handler) showDashboard(w http.ResponseWriter, r *http.Request, status i
 	data.CatBars = newBarChart("Open tickets by category", cb)
 	data.CatBars.Key = "admin.dash.by_category"
 	data.Flow = newFlowChart(d.Days)
+	data.Flow.localize(l)
 	data.Queued, data.Held, data.Dead = d.Outbox[domain.OutboxQueued], d.Outbox[domain.OutboxHeld], d.Outbox[domain.OutboxDead]
 	for _, dc := range d.Days {
 		data.Created += dc.Created
@@ -231,6 +233,10 @@ type flowDay struct {
 	CY, CH            int    // created bar: top and height
 	RY, RH            int    // resolved bar
 	Label             string // shown under every fifth day
+	// Name ("7 Dec"), Long ("Mon 7 Dec") and Title (the bar's tooltip)
+	// are in the reader's language (localize): written here once a day
+	// rather than by a dozen template calls.
+	Name, Long, Title string
 }
 
 // flowChart is the tickets created and resolved per day.
@@ -242,6 +248,18 @@ type flowChart struct {
 	Max           int // the top of the scale
 	MidY          int // where the half-scale line is
 	Mid           int
+}
+
+// localize writes the days' names in l's language.
+func (c *flowChart) localize(l *i18n.Localizer) {
+	for i := range c.Days {
+		d := &c.Days[i]
+		month := l.T(fmt.Sprintf("month.%d", d.Day.Month()))
+		d.Name = l.T("admin.dash.day", "day", d.Day.Day(), "month", month)
+		d.Long = l.T("admin.dash.weekday_day", "weekday", l.T(fmt.Sprintf("admin.dash.weekday.%d", d.Day.Weekday())),
+			"day", d.Day.Day(), "month", month)
+		d.Title = l.T("admin.dash.flow_day", "day", d.Name, "created", d.Created, "resolved", d.Resolved)
+	}
 }
 
 func newFlowChart(days []domain.DayCount) flowChart {
