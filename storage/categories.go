@@ -182,7 +182,10 @@ func (s *Store) getCategory(ctx context.Context, where string, arg any) (*domain
 // ListCategories returns every category in id order.
 func (s *Store) ListCategories(ctx context.Context) ([]domain.Category, error) {
 	var rows []categoryRow
-	if err := s.idb.NewSelect().Model(&rows).Order("id").Scan(ctx); err != nil {
+	q := s.builtSQL("categories", func(db *bun.DB) string {
+		return db.NewSelect().Model((*categoryRow)(nil)).Order("id").String()
+	})
+	if err := s.scanCached(ctx, &rows, q); err != nil {
 		return nil, mapErr(err, "list categories")
 	}
 	return decodeRows[domain.Category](rows)
