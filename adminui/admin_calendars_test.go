@@ -134,14 +134,7 @@ func TestCalendarsAdminPages(t *testing.T) {
 func TestTicketPageServiceLevel(t *testing.T) {
 	eachFixture(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
-		var hours domain.WeekHours
-		for d := range hours {
-			hours[d] = []domain.TimeRange{{From: 0, To: 1440}}
-		}
-		if err := f.st.CreateCalendar(ctx, &domain.Calendar{Name: "Always", TimeZone: "UTC", Default: true, Hours: hours,
-			CreatedAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
+		f.alwaysCalendar()
 		if err := f.st.SetCategorySLA(ctx, f.t1.CategoryID, nil, &domain.SLAPolicy{
 			SLATargets: domain.SLATargets{FirstResponseMinutes: 60, ResolutionMinutes: 480},
 			Priorities: map[domain.Priority]domain.SLATargets{domain.PriorityUrgent: {FirstResponseMinutes: 10, ResolutionMinutes: 60}}}); err != nil {

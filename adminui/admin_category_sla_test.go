@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"ticketgate/domain"
 )
@@ -21,14 +20,7 @@ import (
 func TestCategoryServiceLevel(t *testing.T) {
 	eachFixture(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
-		var hours domain.WeekHours
-		for d := range hours {
-			hours[d] = []domain.TimeRange{{From: 0, To: 1440}}
-		}
-		cal := &domain.Calendar{Name: "Always", TimeZone: "UTC", Default: true, Hours: hours, CreatedAt: time.Now(), UpdatedAt: time.Now()}
-		if err := f.st.CreateCalendar(ctx, cal); err != nil {
-			t.Fatal(err)
-		}
+		cal := f.alwaysCalendar()
 		hw := f.t1.CategoryID
 		path := "/admin/categories/" + strconv.FormatInt(hw, 10)
 		root := f.signedIn("root")

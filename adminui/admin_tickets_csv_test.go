@@ -70,14 +70,7 @@ func TestTicketsCSV(t *testing.T) {
 
 		// t3 (Hardware) runs an SLA clock: a round-the-clock calendar, a
 		// policy, and a priority set by an admin; t2 has no policy.
-		var hours domain.WeekHours
-		for d := range hours {
-			hours[d] = []domain.TimeRange{{From: 0, To: 1440}}
-		}
-		if err := f.st.CreateCalendar(ctx, &domain.Calendar{Name: "Always", TimeZone: "UTC", Default: true, Hours: hours,
-			CreatedAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
+		f.alwaysCalendar()
 		if err := f.st.SetCategorySLA(ctx, f.t3.CategoryID, nil, &domain.SLAPolicy{
 			SLATargets: domain.SLATargets{FirstResponseMinutes: 60, ResolutionMinutes: 480},
 			Priorities: map[domain.Priority]domain.SLATargets{domain.PriorityHigh: {FirstResponseMinutes: 30, ResolutionMinutes: 120}}}); err != nil {

@@ -155,6 +155,21 @@ func newBareFixture(t testing.TB, db storagetest.DB, opts ...domain.Option) *fix
 	return f
 }
 
+// alwaysCalendar makes the default business-hours calendar, open round
+// the clock in UTC, so that SLA due times are plain wall-clock sums.
+func (f *fixture) alwaysCalendar() *domain.Calendar {
+	f.t.Helper()
+	var hours domain.WeekHours
+	for d := range hours {
+		hours[d] = []domain.TimeRange{{From: 0, To: 1440}}
+	}
+	cal := &domain.Calendar{Name: "Always", TimeZone: "UTC", Default: true, Hours: hours, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := f.st.CreateCalendar(context.Background(), cal); err != nil {
+		f.t.Fatal(err)
+	}
+	return cal
+}
+
 // ticket opens a ticket with its markers in category cat, assigned to
 // agent (or unassigned when ""), with one attachment.
 func (f *fixture) ticket(key, requester string, cat *domain.Category, agent string) *domain.Ticket {

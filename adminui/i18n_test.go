@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"ticketgate/domain"
 	"ticketgate/domain/i18n"
@@ -156,14 +155,7 @@ func newLanguageState(t *testing.T, f *fixture, ann, bob *client) *languageState
 			{Text: "QZXMODEL", Kind: domain.QuestionChoice, Choices: []string{"QZXA", "QZXB"}}}}); err != nil {
 		t.Fatal(err)
 	}
-	var hours domain.WeekHours
-	for d := range hours {
-		hours[d] = []domain.TimeRange{{From: 0, To: 1440}}
-	}
-	if err := f.st.CreateCalendar(ctx, &domain.Calendar{Name: "Always", TimeZone: "UTC", Default: true, Hours: hours,
-		CreatedAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	f.alwaysCalendar()
 	if err := f.st.SetCategorySLA(ctx, st.hw, nil, &domain.SLAPolicy{SLATargets: domain.SLATargets{FirstResponseMinutes: 60, ResolutionMinutes: 480}}); err != nil {
 		t.Fatal(err)
 	}
