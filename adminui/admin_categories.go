@@ -234,7 +234,7 @@ func (h *Handler) adminCategorySave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f.questionsErr != nil {
-		data.Form, data.Errors, data.posted = f, domain.FieldErrors{"questions": ruleMessage(f.questionsErr)}, true
+		data.Form, data.Errors, data.posted = f, domain.FieldErrors{"questions": adminMessage(f.questionsErr)}, true
 		h.showCategory(w, r, http.StatusUnprocessableEntity, data)
 		return
 	}

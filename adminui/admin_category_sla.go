@@ -174,7 +174,7 @@ func (h *Handler) adminCategorySLA(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(err.Error(), "calendar") {
 			field = "sla_calendar"
 		}
-		data.Errors = domain.FieldErrors{field: ruleMessage(err)}
+		data.Errors = domain.FieldErrors{field: adminMessage(err)}
 		h.showCategory(w, r, http.StatusUnprocessableEntity, data)
 		return
 	}

@@ -111,7 +111,7 @@ func (h *Handler) newTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := pt.Validate(); err != nil {
 		h.render(w, r, http.StatusUnprocessableEntity, "new_ticket", newTicketPage{Layout: h.layout(r, "New ticket", "new"),
-			Step: "describe", Subject: f.Subject, Body: f.Body, MaxUpload: h.localizer(r).Size(h.maxUpload), Error: ruleMessage(err)})
+			Step: "describe", Subject: f.Subject, Body: f.Body, MaxUpload: h.localizer(r).Size(h.maxUpload), Error: adminMessage(err)})
 		return
 	}
 	if f.bad {
@@ -139,7 +139,7 @@ func (h *Handler) newTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if errors.Is(err, domain.ErrInvalid) && t == nil {
-		h.showAsk(w, r, http.StatusUnprocessableEntity, f, 0, nil, ruleMessage(err))
+		h.showAsk(w, r, http.StatusUnprocessableEntity, f, 0, nil, adminMessage(err))
 		return
 	}
 	h.afterOpen(w, r, t, err)
@@ -168,7 +168,7 @@ func (h *Handler) showAsk(w http.ResponseWriter, r *http.Request, status int, f 
 	errs domain.FieldErrors, msg string) {
 	a, err := h.desk.Assist(r.Context(), stateOf(r).user, f.Subject, f.Body, categoryID)
 	if errors.Is(err, domain.ErrInvalid) {
-		status, msg = http.StatusUnprocessableEntity, ruleMessage(err)
+		status, msg = http.StatusUnprocessableEntity, adminMessage(err)
 		a, err = h.desk.Assist(r.Context(), stateOf(r).user, f.Subject, f.Body, 0)
 	}
 	if err != nil {

@@ -37,12 +37,6 @@ func (f passwordForm) Validate(needCurrent bool) error {
 	return nil
 }
 
-// ruleMessage turns a domain rule error into its sentence for people.
-func ruleMessage(err error) string {
-	msg := strings.TrimPrefix(err.Error(), domain.ErrInvalid.Error()+": ")
-	return strings.ToUpper(msg[:1]) + msg[1:] + "."
-}
-
 type passwordPage struct {
 	Layout
 	Error string
@@ -71,7 +65,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		again(http.StatusUnprocessableEntity, "Your current password is not right.")
 		return
 	case errors.Is(err, domain.ErrInvalid):
-		again(http.StatusUnprocessableEntity, ruleMessage(err))
+		again(http.StatusUnprocessableEntity, adminMessage(err))
 		return
 	case err != nil:
 		h.internalError(w, r, err)
@@ -177,7 +171,7 @@ func (h *Handler) reset(w http.ResponseWriter, r *http.Request) {
 	_, session, _, err := h.desk.SetPasswordWithLink(r.Context(), token, f.New, clientAddr(r))
 	if errors.Is(err, domain.ErrInvalid) {
 		u, purpose, lerr := h.desk.CheckPasswordLink(r.Context(), token)
-		h.showReset(w, r, token, u, purpose, lerr, ruleMessage(err))
+		h.showReset(w, r, token, u, purpose, lerr, adminMessage(err))
 		return
 	}
 	if err != nil {

@@ -43,9 +43,9 @@ func (h *Handler) actionFailed(w http.ResponseWriter, r *http.Request, err error
 		data.Error = "This cannot be done on this ticket (any more). The page shows where it stands now."
 		h.showTicket(w, r, http.StatusForbidden, data)
 	case errors.Is(err, domain.ErrInvalid):
-		// adminMessage, not ruleMessage: a use case may wrap its rule
-		// ("add watcher to TKT-4: invalid: …"), and the page shows the
-		// rule's sentence alone (the one the catalog's phrase matches).
+		// A use case may wrap its rule ("add watcher to TKT-4: invalid:
+		// …"): the page shows the rule's sentence alone (the one the
+		// catalog's phrase matches).
 		data.Error = adminMessage(err)
 		h.showTicket(w, r, http.StatusUnprocessableEntity, data)
 	default:
@@ -213,7 +213,7 @@ func (h *Handler) away(w http.ResponseWriter, r *http.Request) {
 		h.showQueue(w, r, http.StatusUnprocessableEntity, f.Until, "You are not on the team, so you have no availability to set.")
 		return
 	case errors.Is(err, domain.ErrInvalid):
-		h.showQueue(w, r, http.StatusUnprocessableEntity, f.Until, ruleMessage(err))
+		h.showQueue(w, r, http.StatusUnprocessableEntity, f.Until, adminMessage(err))
 		return
 	case err != nil:
 		h.internalError(w, r, err)

@@ -248,7 +248,7 @@ func (h *Handler) openPlain(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := f.Validate(); err != nil {
 		h.render(w, r, http.StatusUnprocessableEntity, "new_ticket", newTicketPage{Layout: h.layout(r, "New ticket", "new"),
-			Step: "describe", Subject: f.Subject, Body: f.Body, MaxUpload: h.localizer(r).Size(h.maxUpload), Error: ruleMessage(err)})
+			Step: "describe", Subject: f.Subject, Body: f.Body, MaxUpload: h.localizer(r).Size(h.maxUpload), Error: adminMessage(err)})
 		return
 	}
 	t, err := h.desk.OpenPortalTicket(r.Context(), stateOf(r).user, f.PortalTicket)
