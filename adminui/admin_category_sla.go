@@ -170,11 +170,10 @@ func (h *Handler) adminCategorySLA(w http.ResponseWriter, r *http.Request) {
 	}
 	err := h.desk.SetCategoryServiceLevel(r.Context(), adminActor(r), id, calID, p)
 	if errors.Is(err, domain.ErrInvalid) {
-		field := "sla"
-		if strings.Contains(err.Error(), "calendar") {
-			field = "sla_calendar"
+		data.Errors = domain.FieldErrors{"sla": adminMessage(err)}
+		if fe, ok := asFieldErrors(err); ok && fe["calendar"] != "" {
+			data.Errors = domain.FieldErrors{"sla_calendar": fe["calendar"]}
 		}
-		data.Errors = domain.FieldErrors{field: adminMessage(err)}
 		h.showCategory(w, r, http.StatusUnprocessableEntity, data)
 		return
 	}

@@ -159,7 +159,7 @@ func (d *Desk) SetCategoryServiceLevel(ctx context.Context, actor Actor, id int6
 		}
 		if calendarID != nil {
 			if _, err := tx.GetCalendar(ctx, *calendarID); isNotFound(err) {
-				return fmt.Errorf("%w: calendar: there is no such calendar", ErrInvalid)
+				return FieldErrors{"calendar": "There is no such calendar."}
 			} else if err != nil {
 				return err
 			}
