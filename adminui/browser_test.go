@@ -183,17 +183,27 @@ func (tb *tab) shot(name string) {
 // forgive drops the console's report of a page answered with status code,
 // after a step that expects that answer (a refused form is a 4xx page,
 // which the browser reports as a failed load).
+// The report comes as an event some time after the page: forgive waits for
+// it (2 s at most, on a loaded machine), so that it does not arrive later
+// and count against the next page.
 func (tb *tab) forgive(code int) {
-	time.Sleep(50 * time.Millisecond)
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
-	var keep []string
-	for _, e := range tb.errs {
-		if !strings.Contains(e, fmt.Sprintf("status of %d", code)) {
-			keep = append(keep, e)
+	status := fmt.Sprintf("status of %d", code)
+	drop := func() bool {
+		tb.mu.Lock()
+		defer tb.mu.Unlock()
+		var keep []string
+		for _, e := range tb.errs {
+			if !strings.Contains(e, status) {
+				keep = append(keep, e)
+			}
 		}
+		dropped := len(keep) < len(tb.errs)
+		tb.errs = keep
+		return dropped
 	}
-	tb.errs = keep
+	for deadline := time.Now().Add(2 * time.Second); !drop() && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func (tb *tab) noConsoleErrors(page string) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -31,7 +32,12 @@ func TestBrowserGermanPortalOnPhone(t *testing.T) {
 	tab.expect("my tickets", "Meine Tickets", "Neues Ticket", "Betreff", "In Bearbeitung")
 	tab.shot("de-phone-tickets")
 	tab.do("a ticket", chromedp.Navigate(f.srv.URL+"/tickets/"+f.t1.Ref()), chromedp.WaitVisible(chromedp.CSS("main h1")))
-	tab.expect("the ticket", "Beschreibung", "Verlauf", "Kommentar hinzufügen", "CET")
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone, _ := f.t1.CreatedAt.In(berlin).Zone() // CET, or CEST in summer
+	tab.expect("the ticket", "Beschreibung", "Verlauf", "Kommentar hinzufügen", zone)
 	tab.shot("de-phone-ticket")
 	tab.do("new ticket", chromedp.Navigate(f.srv.URL+"/new"), chromedp.WaitVisible(chromedp.CSS("#subject")))
 	tab.expect("new ticket", "Beschreiben Sie in Ihren eigenen Worten", "Weiter")

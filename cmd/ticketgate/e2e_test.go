@@ -258,13 +258,14 @@ func TestEndToEndApprovals(t *testing.T) {
 		ref3 := e.firstTicket("VPN down")
 		e.waitStatus(ref3, "assigned")
 		toCarol := e.received(e.addr("carol"), ref3, 1)
-		back := time.Now().AddDate(0, 0, 7).Format("2006-01-02")
+		now := time.Now() // once: midnight may pass before the check below
+		back := now.AddDate(0, 0, 7).Format("2006-01-02")
 		ooo := strings.Replace(e.answer(toCarol, e.addr("carol"), "I am out of the office until "+back+" with no access to mail."),
 			"\r\n\r\n", "\r\nAuto-Submitted: auto-replied\r\n\r\n", 1)
 		e.deliver(strings.Replace(ooo, "Subject: Re:", "Subject: Automatic reply:", 1))
 		m = e.waitStatus(ref3, "unassigned")
 		story, _ = json.Marshal(m["events"])
-		if !bytes.Contains(story, []byte("auto_reply")) || !bytes.Contains(story, []byte("away until "+time.Now().AddDate(0, 0, 8).Format("2006-01-02"))) {
+		if !bytes.Contains(story, []byte("auto_reply")) || !bytes.Contains(story, []byte("away until "+now.AddDate(0, 0, 8).Format("2006-01-02"))) {
 			t.Errorf("history after the out-of-office reply: %s", story)
 		}
 	})
