@@ -67,13 +67,22 @@ type Catalog struct {
 	langs map[string]map[string]entry
 	tags  map[string]language.Tag
 	book  phrasebook // phrases.go
+	// plainDigits: the language writes numbers below 1,000 as Go does
+	// (ASCII digits, no separator), so value need not ask a Printer,
+	// which costs a few allocations a number.
+	plainDigits map[string]bool
+	// printers are each language's number Printer, made once: a Printer
+	// does not change after NewPrinter, and Sprint takes its state from
+	// a pool, so one serves every request.
+	printers map[string]*message.Printer
 }
 
 // Load reads the embedded catalog files.
 func Load() (*Catalog, error) { return load(localeFS) }
 
 func load(fsys fs.FS) (*Catalog, error) {
-	c := &Catalog{langs: map[string]map[string]entry{}, tags: map[string]language.Tag{}}
+	c := &Catalog{langs: map[string]map[string]entry{}, tags: map[string]language.Tag{}, plainDigits: map[string]bool{},
+		printers: map[string]*message.Printer{}}
 	for _, code := range supported {
 		raw, err := fs.ReadFile(fsys, path.Join("locales", code+".json"))
 		if err != nil {
@@ -85,6 +94,8 @@ func load(fsys fs.FS) (*Catalog, error) {
 		}
 		c.langs[code] = entries
 		c.tags[code] = language.MustParse(code)
+		c.printers[code] = message.NewPrinter(c.tags[code])
+		c.plainDigits[code] = c.printers[code].Sprint(-987) == "-987"
 	}
 	return c, nil
 }
@@ -185,7 +196,7 @@ func (c *Catalog) For(code string, loc *time.Location) *Localizer {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Localizer{c: c, code: code, tag: c.tags[code], printer: message.NewPrinter(c.tags[code]), loc: loc}
+	return &Localizer{c: c, code: code, tag: c.tags[code], printer: c.printers[code], loc: loc}
 }
 
 // Language is the code l writes in.
@@ -278,7 +289,12 @@ func (l *Localizer) value(v any) string {
 	switch v := v.(type) {
 	case string:
 		return v
-	case int, int64, int32, uint, uint64:
+	case int:
+		if v > -1000 && v < 1000 && l.c.plainDigits[l.code] {
+			return strconv.Itoa(v)
+		}
+		return l.printer.Sprint(v)
+	case int64, int32, uint, uint64:
 		return l.printer.Sprint(v)
 	case time.Time:
 		return l.DateTime(v)

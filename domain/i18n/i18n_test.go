@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/text/message"
 )
 
 func mustLoad(t *testing.T) *Catalog {
@@ -302,5 +304,27 @@ func TestStopWordsFitTheBuffer(t *testing.T) {
 	// them; a word longer than any stop word counts for nothing.
 	if lang, ok := Detect("J’AI UN PROBLÈME AVEC MON ÉCRAN DEPUIS LUNDI, MERCI POUR VOTRE AIDE " + strings.Repeat("x", 40)); !ok || lang != "fr" {
 		t.Errorf("Detect(upper-case French) = %s, %v", lang, ok)
+	}
+}
+
+// TestSmallNumbersAsPrinter: the short way value writes an int below 1,000
+// gives what the language's Printer gives, in every language, and numbers
+// from 1,000 on keep their separators.
+func TestSmallNumbersAsPrinter(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range Supported() {
+		l := c.For(code, nil)
+		p := message.NewPrinter(c.tags[code])
+		for _, n := range []int{-1000, -999, -1, 0, 1, 7, 42, 999, 1000, 12345} {
+			if got, want := l.value(n), p.Sprint(n); got != want {
+				t.Errorf("%s: %d is written %q, the Printer writes %q", code, n, got, want)
+			}
+		}
+	}
+	if got := c.For("de", nil).value(12345); got != "12.345" {
+		t.Errorf("de: 12345 is written %q, want 12.345", got)
 	}
 }
