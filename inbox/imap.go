@@ -508,7 +508,7 @@ func (p *Poller) wait(ctx context.Context, c *imapclient.Client, lock domain.Loc
 
 // drain takes in every mail not yet committed, then flags what was
 // committed but not flagged.
-func (p *Poller) drain(ctx context.Context, c *imapclient.Client, uidValidity uint32) error {
+func (p *Poller) drain(ctx context.Context, c *imapclient.Client, uidValidity uint32) (err error) {
 	st, err := p.mbox.MailboxState(ctx, p.acct.key)
 	if err != nil {
 		return fmt.Errorf("read mailbox state: %w", err)
@@ -555,25 +555,37 @@ func (p *Poller) drain(ctx context.Context, c *imapclient.Client, uidValidity ui
 	}
 	slices.Sort(uids)
 	p.update(func(s *PollerState) { s.Backlog = len(uids) })
+	// One batch's intake runs while the next is fetched; whatever ends the
+	// loop, the batch in intake is waited for and what it committed flagged.
+	var pend *pending
+	defer func() {
+		if ferr := p.finish(c, pend); err == nil {
+			err = ferr
+		}
+		p.update(func(s *PollerState) { s.Backlog = len(uids) })
+	}()
 	for len(uids) > 0 {
 		n := min(len(uids), p.cfg.BatchSize)
-		if err := p.takeIn(ctx, c, uidValidity, uids[:n], rescan); err != nil {
+		if err := p.takeIn(ctx, c, uidValidity, uids[:n], rescan, &pend); err != nil {
 			return err
 		}
 		uids = uids[n:]
-		p.update(func(s *PollerState) { s.Backlog = len(uids) })
+		p.update(func(s *PollerState) { s.Backlog = len(uids) + pend.size() })
 	}
 	return nil
 }
 
-// fetchBudget bounds the bytes of one batch held in memory.
-const fetchBudget = 64 << 20
+// fetchBudget bounds the bytes of one batch held in memory; two batches
+// are held at most (one in intake, the next fetched), 64 MiB together.
+const fetchBudget = 32 << 20
 
 // maxKeptHeader bounds the header kept of a mail over MAX_MESSAGE_BYTES.
 const maxKeptHeader = 256 << 10
 
-// takeIn fetches uids, commits them, and flags or moves the committed ones.
-func (p *Poller) takeIn(ctx context.Context, c *imapclient.Client, uidValidity uint32, uids []imap.UID, rescan bool) error {
+// takeIn fetches uids and hands them to intake in batches, each after the
+// one before it has committed (see commitBatch); *pend is the batch whose
+// intake is running.
+func (p *Poller) takeIn(ctx context.Context, c *imapclient.Client, uidValidity uint32, uids []imap.UID, rescan bool, pend **pending) error {
 	sizes, err := c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
 	if err != nil {
 		return fmt.Errorf("fetch sizes: %w", err)
@@ -607,7 +619,7 @@ func (p *Poller) takeIn(ctx context.Context, c *imapclient.Client, uidValidity u
 			return nil
 		}
 		n := countThrough(uids, batch, big)
-		cut, err := p.commitBatch(ctx, c, uidValidity, batch, big, size, rescan)
+		cut, err := p.commitBatch(ctx, c, uidValidity, batch, big, size, rescan, pend)
 		if err != nil {
 			return err
 		}
@@ -737,11 +749,35 @@ func readLiteralHeader(lit imap.LiteralReader) ([]byte, error) {
 	return domain.HeaderSection(buf), nil
 }
 
-// commitBatch fetches and commits batch (whole) and big (their headers),
-// in UID order. It returns the UID where the next round must resume when
-// the server sent more bytes than its sizes said (0: the whole batch was
-// taken).
-func (p *Poller) commitBatch(ctx context.Context, c *imapclient.Client, uidValidity uint32, batch, big []imap.UID, size map[imap.UID]int64, rescan bool) (imap.UID, error) {
+// pending is a batch in intake: its mails' UIDs in the order of intake,
+// and, once done is closed, what intake said of them.
+type pending struct {
+	order []imap.UID
+	done  chan struct{}
+	outs  []domain.Outcome
+	err   error
+	start time.Time
+}
+
+func (pb *pending) size() int {
+	if pb == nil {
+		return 0
+	}
+	return len(pb.order)
+}
+
+// commitBatch fetches batch (whole) and big (their headers), in UID order,
+// and starts their intake once the intake of *pend, the batch before, has
+// ended; then it flags or moves what that batch committed. So the next
+// batch is fetched, and the one before flagged, while a batch commits, and
+// batches commit one after the other, in order. A batch whose intake
+// failed ends the round: its committed mails are flagged, the rest and the
+// fetched batch are left for the next round (nothing of them was
+// committed).
+//
+// It returns the UID where the next round must resume when the server
+// sent more bytes than its sizes said (0: the whole batch was taken).
+func (p *Poller) commitBatch(ctx context.Context, c *imapclient.Client, uidValidity uint32, batch, big []imap.UID, size map[imap.UID]int64, rescan bool, pend **pending) (imap.UID, error) {
 	t0 := time.Now()
 	whole, err := p.fetchStream(c, batch, &imap.FetchItemBodySection{Peek: true}, false)
 	if err != nil {
@@ -776,31 +812,67 @@ func (p *Poller) commitBatch(ctx context.Context, c *imapclient.Client, uidValid
 		items = append(items, it)
 		order = append(order, u)
 	}
-	t1 := time.Now()
-	outs, rerr := p.recv.Intake(ctx, items, p.parse)
-	t2 := time.Now()
-	var done, quarantined []imap.UID
-	for i, o := range outs {
-		p.metrics.received("imap", o.Kind)
-		if o.Kind == domain.OutcomeQuarantined {
-			quarantined = append(quarantined, order[i])
-		} else {
-			done = append(done, order[i])
+	p.log.Debug("IMAP: batch fetched", slog.Int("mails", len(items)), slog.Duration("fetch", time.Since(t0)))
+	prev := *pend
+	if prev != nil {
+		<-prev.done
+		if prev.err != nil {
+			*pend = nil
+			return 0, errors.Join(fmt.Errorf("take in mail: %w", prev.err), p.flag(c, prev))
 		}
 	}
-	// Only committed mail is flagged or moved.
-	if err := p.markDone(c, done, p.cfg.DoneMailbox); err != nil {
-		return 0, err
-	}
-	if err := p.markDone(c, quarantined, p.cfg.QuarantineMailbox); err != nil {
-		return 0, err
-	}
-	p.log.Debug("IMAP: batch taken in", slog.Int("mails", len(outs)), slog.Duration("fetch", t1.Sub(t0)),
-		slog.Duration("commit", t2.Sub(t1)), slog.Duration("flag", time.Since(t2)))
-	if rerr != nil {
-		return 0, fmt.Errorf("take in mail: %w", rerr)
+	next := &pending{order: order, done: make(chan struct{}), start: time.Now()}
+	go func() {
+		defer close(next.done)
+		next.outs, next.err = p.recv.Intake(ctx, items, p.parse)
+	}()
+	*pend = next
+	if prev != nil {
+		if err := p.flag(c, prev); err != nil {
+			return 0, err
+		}
 	}
 	return whole.cut, nil
+}
+
+// finish waits for the intake of pb (nil: none) and flags or moves what it
+// committed.
+func (p *Poller) finish(c *imapclient.Client, pb *pending) error {
+	if pb == nil {
+		return nil
+	}
+	<-pb.done
+	var err error
+	if pb.err != nil {
+		err = fmt.Errorf("take in mail: %w", pb.err)
+	}
+	return errors.Join(err, p.flag(c, pb))
+}
+
+// flag flags or moves the mails of an ended intake that it committed.
+// Only committed mail is flagged or moved. An intake error is the
+// caller's to report (finish, commitBatch).
+func (p *Poller) flag(c *imapclient.Client, pb *pending) error {
+	t := time.Now()
+	var done, quarantined []imap.UID
+	for i, o := range pb.outs {
+		p.metrics.received("imap", o.Kind)
+		if o.Kind == domain.OutcomeQuarantined {
+			quarantined = append(quarantined, pb.order[i])
+		} else {
+			done = append(done, pb.order[i])
+		}
+	}
+	pb.outs = nil // counted once
+	if err := p.markDone(c, done, p.cfg.DoneMailbox); err != nil {
+		return err
+	}
+	if err := p.markDone(c, quarantined, p.cfg.QuarantineMailbox); err != nil {
+		return err
+	}
+	p.log.Debug("IMAP: batch taken in", slog.Int("mails", len(done)+len(quarantined)),
+		slog.Duration("intake", t.Sub(pb.start)), slog.Duration("flag", time.Since(t)))
+	return nil
 }
 
 // markDone flags uids \Seen, or moves them to mailbox when one is named

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -306,4 +307,118 @@ func TestPollerSurvivesDovecotRestart(t *testing.T) {
 	s.appendMail(t, s.mailbox, rawMail("back@x.test", "ann@company.test", "Back"))
 	eventually(t, "ticket after restart", func() bool { return len(in.tickets(t)) == 1 })
 	t.Logf("error seen during the outage: %s", fmt.Sprint(rp.p.State().LastErrorAt))
+}
+
+// heldReceiver holds each intake until release says so, and records the
+// first UID of each batch in the order of intake.
+type heldReceiver struct {
+	next    Receiver
+	release func(call int) error // before call n (from 1) goes on
+	mu      sync.Mutex
+	calls   int
+	firsts  []uint32
+}
+
+func (g *heldReceiver) Intake(ctx context.Context, items []domain.Received, parse func(raw []byte) (*domain.Inbound, error)) ([]domain.Outcome, error) {
+	g.mu.Lock()
+	g.calls++
+	n := g.calls
+	if len(items) > 0 {
+		g.firsts = append(g.firsts, items[0].Source.UID)
+	}
+	g.mu.Unlock()
+	if err := g.release(n); err != nil {
+		return nil, err
+	}
+	return g.next.Intake(ctx, items, parse)
+}
+
+// fetchCounter is a log handler that counts the poller's "batch fetched"
+// records.
+type fetchCounter struct {
+	slog.Handler
+	mu sync.Mutex
+	n  int
+}
+
+func (f *fetchCounter) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "IMAP: batch fetched" {
+		f.mu.Lock()
+		f.n++
+		f.mu.Unlock()
+	}
+	return f.Handler.Handle(ctx, r)
+}
+
+func (f *fetchCounter) fetched() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.n
+}
+
+// TestPollerFetchesWhileCommitting: the poller fetches the next batch while
+// one is in intake (the first intake waits until the second batch has been
+// fetched, and fails the test if it never is), batches are taken in one
+// after the other in UID order, and every mail ends up a ticket, flagged.
+// When an intake fails, the batch fetched meanwhile is not flagged, and
+// the next round takes both in.
+func TestPollerFetchesWhileCommitting(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *imapServer) {
+		in := newIntake(t, filepath.Join(t.TempDir(), "t.db"))
+		for i := range 6 {
+			s.appendMail(t, s.mailbox, rawMail(fmt.Sprintf("p%d@x.test", i), "ann@company.test", fmt.Sprintf("Pipelined %d", i)))
+		}
+		logs := &fetchCounter{Handler: storagetest.Logger(t).Handler()}
+		overlapped := make(chan bool, 1)
+		failOnce := true
+		g := &heldReceiver{next: in.desk}
+		g.release = func(call int) error {
+			switch call {
+			case 1: // the first batch: held until the second is fetched
+				deadline := time.Now().Add(10 * time.Second)
+				for logs.fetched() < 2 && time.Now().Before(deadline) {
+					time.Sleep(5 * time.Millisecond)
+				}
+				overlapped <- logs.fetched() >= 2
+			case 2: // the second batch fails once: the database is "down"
+				if failOnce {
+					failOnce = false
+					return fmt.Errorf("database unavailable")
+				}
+			}
+			return nil
+		}
+		p, err := NewPoller(IMAPConfig{URL: s.url("plain"), TLS: &tls.Config{RootCAs: s.roots}, BatchSize: 2, PollInterval: 200 * time.Millisecond},
+			g, in.desk, in.store, Parse, nil, slog.New(logs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); p.Run(ctx) }()
+		defer func() { cancel(); <-done }()
+		if !<-overlapped {
+			t.Fatal("the second batch was not fetched while the first was in intake")
+		}
+		eventually(t, "6 tickets", func() bool { return len(in.tickets(t)) == 6 })
+		eventually(t, "every mail flagged", func() bool {
+			msgs := s.messages(t, s.mailbox)
+			for _, seen := range msgs {
+				if !seen {
+					return false
+				}
+			}
+			return len(msgs) == 6
+		})
+		g.mu.Lock()
+		firsts := slices.Clone(g.firsts)
+		g.mu.Unlock()
+		// 1 and 3, then 3 failed, so the next round starts at 3 again
+		// (batch 5 fetched meanwhile was dropped), then 5.
+		uid1 := firsts[0]
+		want := []uint32{uid1, uid1 + 2, uid1 + 2, uid1 + 4}
+		if !slices.Equal(firsts, want) {
+			t.Errorf("batches began at UIDs %v, want %v", firsts, want)
+		}
+	})
 }
