@@ -93,6 +93,7 @@ func (d *Desk) Receive(ctx context.Context, items []Received) ([]Outcome, error)
 		tx := newBatchTx(dbtx)
 		if d.composer != nil {
 			tx.renderWith(d.composer)
+			defer tx.stopRendering()
 		}
 		pre, err := d.prefetch(ctx, tx, items)
 		if err != nil {

@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -42,11 +41,14 @@ type batchTx struct {
 	locked    bool                 // the assignment lock is held
 
 	// With a composer that makes Message-IDs beforehand (ids), the
-	// batch's mails are rendered at flush, on all cores: render lists
-	// them with the rows they fill.
+	// batch's mails are rendered by workers on all cores while the batch
+	// goes on (renderLater), and put in their rows at flush: render lists
+	// them with the rows they fill, renderQ hands them to the workers.
 	ids      MessageIDMaker
 	composer Composer
-	render   []pendingMail
+	render   []*pendingMail
+	renderQ  chan *pendingMail
+	rendered sync.WaitGroup
 
 	// ackCounts is, per sender of the batch, the acknowledgements sent to
 	// them since ackSince, counted when the batch began; nil: not counted.
@@ -329,24 +331,29 @@ func (b *batchTx) ListWatchers(ctx context.Context, ticketID int64) ([]Watcher, 
 	return slices.Clone(b.watchers[ticketID]), nil
 }
 
-// pendingMail is a mail to render at flush, and the outbox row it fills.
+// pendingMail is a mail to render, the outbox row it fills at flush, and,
+// once rendered, what the composer made of it (written by one worker,
+// read after the workers have ended).
 type pendingMail struct {
 	m   Mail
 	msg *OutboxMessage
+	out *OutboxMessage
+	err error
 }
 
-// renderWith makes the batch render its mails with c at flush, when c can
-// make their Message-IDs beforehand.
+// renderWith makes the batch render its mails with c while it goes on,
+// when c can make their Message-IDs beforehand.
 func (b *batchTx) renderWith(c Composer) {
 	if ids, ok := c.(MessageIDMaker); ok {
 		b.ids, b.composer = ids, c
 	}
 }
 
-// renderLater returns the outbox row of m, rendered at flush: its
+// renderLater returns the outbox row of m, whose text comes at flush: its
 // Message-ID is made now (the thread's next mail refers to it), and the
-// ticket is taken as it is now, as the mail would have shown it.
-func (b *batchTx) renderLater(m Mail) (*OutboxMessage, error) {
+// ticket is taken as it is now, as the mail would have shown it. A worker
+// renders it meanwhile, on another core than the batch's statements.
+func (b *batchTx) renderLater(ctx context.Context, m Mail) (*OutboxMessage, error) {
 	id := m.MessageID // a watcher's copy has its mail's (sendWatched)
 	if id == "" {
 		var err error
@@ -364,35 +371,51 @@ func (b *batchTx) renderLater(m Mail) (*OutboxMessage, error) {
 		to = m.CopyTo
 	}
 	msg := &OutboxMessage{Kind: string(m.Kind), To: to, MessageID: id}
-	b.render = append(b.render, pendingMail{m: m, msg: msg})
+	p := &pendingMail{m: m, msg: msg}
+	b.render = append(b.render, p)
+	if b.renderQ == nil {
+		q := make(chan *pendingMail, renderQueue)
+		b.renderQ = q
+		for range runtime.GOMAXPROCS(0) {
+			b.rendered.Add(1)
+			go func() {
+				defer b.rendered.Done()
+				for p := range q {
+					p.out, p.err = b.composer.Compose(ctx, p.m)
+				}
+			}()
+		}
+	}
+	b.renderQ <- p // waits while the workers are renderQueue mails behind
 	return msg, nil
 }
 
-// renderAll renders the pending mails on GOMAXPROCS workers.
-func (b *batchTx) renderAll(ctx context.Context) error {
-	errs := make([]error, len(b.render))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(b.render)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(b.render) {
-					return
-				}
-				p := b.render[i]
-				out, err := b.composer.Compose(ctx, p.m)
-				if err != nil {
-					errs[i] = fmt.Errorf("compose %s mail to %s: %w", p.m.Kind, p.m.To, err)
-					continue
-				}
-				p.msg.To, p.msg.Subject, p.msg.Raw = out.To, out.Subject, out.Raw
-			}
-		}()
+// renderQueue is how many mails may wait for a render worker.
+const renderQueue = 64
+
+// stopRendering ends the render workers once they have rendered what was
+// handed to them. The batch calls it at flush, and its transaction's
+// function on every return (a batch that fails before flush).
+func (b *batchTx) stopRendering() {
+	if b.renderQ != nil {
+		close(b.renderQ)
+		b.renderQ = nil
+		b.rendered.Wait()
 	}
-	wg.Wait()
+}
+
+// renderAll waits for the batch's mails to be rendered and puts them in
+// their rows.
+func (b *batchTx) renderAll() error {
+	b.stopRendering()
+	var errs []error
+	for _, p := range b.render {
+		if p.err != nil {
+			errs = append(errs, fmt.Errorf("compose %s mail to %s: %w", p.m.Kind, p.m.To, p.err))
+			continue
+		}
+		p.msg.To, p.msg.Subject, p.msg.Raw = p.out.To, p.out.Subject, p.out.Raw
+	}
 	b.render = nil
 	return errors.Join(errs...)
 }
@@ -404,7 +427,7 @@ func (b *batchTx) flush(ctx context.Context) error {
 		return err
 	}
 	b.events = nil
-	if err := b.renderAll(ctx); err != nil {
+	if err := b.renderAll(); err != nil {
 		return err
 	}
 	if err := b.Store.EnqueueMails(ctx, b.mails); err != nil {

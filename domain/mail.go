@@ -135,9 +135,9 @@ func (d *Desk) sendMailMsg(ctx context.Context, tx Store, m Mail) (*OutboxMessag
 	d.mailLanguage(ctx, tx, &m)
 	var msg *OutboxMessage
 	if b, ok := tx.(*batchTx); ok && b.ids != nil {
-		// Rendered with the batch's other mails when it ends.
+		// Rendered beside the batch, put in its row when the batch ends.
 		var err error
-		if msg, err = b.renderLater(m); err != nil {
+		if msg, err = b.renderLater(ctx, m); err != nil {
 			return nil, fmt.Errorf("compose %s mail to %s: %w", m.Kind, m.To, err)
 		}
 	} else {
