@@ -227,6 +227,18 @@ func (s *imapServer) messages(t testing.TB, mailbox string) map[imap.UID]bool {
 	return out
 }
 
+// allFlagged reports whether mailbox holds exactly n mails, each \Seen.
+func (s *imapServer) allFlagged(t testing.TB, mailbox string, n int) bool {
+	t.Helper()
+	msgs := s.messages(t, mailbox)
+	for _, seen := range msgs {
+		if !seen {
+			return false
+		}
+	}
+	return len(msgs) == n
+}
+
 // recreate deletes and re-creates the test mailbox: a new UIDVALIDITY.
 func (s *imapServer) recreate(t testing.TB) {
 	t.Helper()

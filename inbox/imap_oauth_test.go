@@ -207,13 +207,7 @@ func TestPollerOAuth2Dovecot(t *testing.T) {
 				c := d.client(t)
 				defer c.Logout()
 				s := &imapServer{addr: d.addr, user: oauthUser, pass: oauthPassword}
-				msgs := s.messages(t, d.mailbox)
-				for _, seen := range msgs {
-					if !seen {
-						return false
-					}
-				}
-				return len(msgs) == total
+				return s.allFlagged(t, d.mailbox, total)
 			})
 			subjects := map[string]int{}
 			for _, tk := range in.tickets(t) {

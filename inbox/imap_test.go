@@ -71,15 +71,7 @@ func TestPollerTakesInAndFlagsAfterCommit(t *testing.T) {
 			n, _ := in.store.CountQuarantine(context.Background())
 			return len(in.tickets(t)) == 2 && n == 1
 		})
-		eventually(t, "every mail flagged", func() bool {
-			msgs := s.messages(t, s.mailbox)
-			for _, seen := range msgs {
-				if !seen {
-					return false
-				}
-			}
-			return len(msgs) == 3
-		})
+		eventually(t, "every mail flagged", func() bool { return s.allFlagged(t, s.mailbox, 3) })
 		st, _ := in.desk.MailboxState(context.Background(), rp.p.Mailbox())
 		if st.LastUID == 0 {
 			t.Errorf("mailbox state not kept: %+v", st)
@@ -160,16 +152,7 @@ func TestPollerFinishesFlaggingAfterCrash(t *testing.T) {
 		c.Logout()
 		s.appendMail(t, s.mailbox, rawMail("c3@x.test", "ann@company.test", "Three"))
 		startPoller(t, in, IMAPConfig{URL: s.url("plain")})
-		eventually(t, "all three flagged", func() bool {
-			msgs := s.messages(t, s.mailbox)
-			n := 0
-			for _, seen := range msgs {
-				if seen {
-					n++
-				}
-			}
-			return n == 3
-		})
+		eventually(t, "all three flagged", func() bool { return s.allFlagged(t, s.mailbox, 3) })
 		if got := len(in.tickets(t)); got != 3 {
 			t.Errorf("tickets = %d, want 3", got)
 		}
@@ -401,15 +384,7 @@ func TestPollerFetchesWhileCommitting(t *testing.T) {
 			t.Fatal("the second batch was not fetched while the first was in intake")
 		}
 		eventually(t, "6 tickets", func() bool { return len(in.tickets(t)) == 6 })
-		eventually(t, "every mail flagged", func() bool {
-			msgs := s.messages(t, s.mailbox)
-			for _, seen := range msgs {
-				if !seen {
-					return false
-				}
-			}
-			return len(msgs) == 6
-		})
+		eventually(t, "every mail flagged", func() bool { return s.allFlagged(t, s.mailbox, 6) })
 		g.mu.Lock()
 		firsts := slices.Clone(g.firsts)
 		g.mu.Unlock()
