@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 // Example is one labelled text the model learns from.
@@ -222,32 +223,40 @@ func Train(examples []Example, keywords map[string][]string, cfg Config) (*Model
 // returns each example as a TF-IDF vector. plain holds each example's
 // plain words and heads how many of its first tokens are head words
 // (mailWords).
+//
+// Features are counted by a 64-bit hash of their name (featureHash), not
+// by the name: most features of a corpus (bigrams, character grams) occur
+// in one document only and are dropped, and holding each as a string in
+// the counting maps made this step training's peak of memory. The names of
+// the features kept are read in a second pass. Two names with one hash
+// would count as one feature; among the million or so features of 50,000
+// tickets, the chance of that is about one in 30 million.
 func (m *Model) buildVocabulary(examples []Example, plain [][]string, heads []int) []sparse {
 	// Each chunk numbers the features of its share of the examples in order
 	// of first appearance; the shares are then merged in order, which
 	// gives the same numbering as one pass over all examples would.
 	type share struct {
-		lo    int // the first example of the share
-		ids   map[string]int32
-		names []string
-		df    []int32
-		seed  []bool
-		raw   []sparse // per example: local feature ids (sorted) and counts
+		lo     int // the first example of the share
+		ids    map[uint64]int32
+		hashes []uint64
+		df     []int32
+		seed   []bool
+		raw    []sparse // per example: local feature ids (sorted) and counts
 	}
 	shares := make([]share, chunkCount(len(examples)))
 	forChunks(len(examples), func(part, lo, hi int) {
-		sh := share{lo: lo, ids: map[string]int32{}}
+		sh := share{lo: lo, ids: map[uint64]int32{}}
 		var ids []int32
 		buf := make([]byte, 0, 64)
 		for i := lo; i < hi; i++ {
 			ids = ids[:0]
 			eachFeature(tokensOf(plain[i]), heads[i], m.cfg.Bigrams, m.cfg.CharGrams, buf, func(name []byte) {
-				id, ok := sh.ids[string(name)] // no allocation for a lookup
+				h := featureHash(name)
+				id, ok := sh.ids[h]
 				if !ok {
-					n := string(name)
-					id = int32(len(sh.names))
-					sh.ids[n] = id
-					sh.names = append(sh.names, n)
+					id = int32(len(sh.hashes))
+					sh.ids[h] = id
+					sh.hashes = append(sh.hashes, h)
 					sh.df = append(sh.df, 0)
 					sh.seed = append(sh.seed, false)
 				}
@@ -260,21 +269,20 @@ func (m *Model) buildVocabulary(examples []Example, plain [][]string, heads []in
 			}
 			sh.raw = append(sh.raw, d)
 		}
+		sh.ids = nil
 		shares[part] = sh
 	})
-	global := map[string]int32{}
-	var names []string
+	global := map[uint64]int32{}
 	var df []int32
 	var seedFeat []bool
 	toGlobal := make([][]int32, len(shares))
 	for p, sh := range shares {
-		toGlobal[p] = make([]int32, len(sh.names))
-		for lid, name := range sh.names {
-			id, ok := global[name]
+		toGlobal[p] = make([]int32, len(sh.hashes))
+		for lid, h := range sh.hashes {
+			id, ok := global[h]
 			if !ok {
-				id = int32(len(names))
-				global[name] = id
-				names = append(names, name)
+				id = int32(len(df))
+				global[h] = id
 				df = append(df, 0)
 				seedFeat = append(seedFeat, false)
 			}
@@ -282,19 +290,29 @@ func (m *Model) buildVocabulary(examples []Example, plain [][]string, heads []in
 			seedFeat[id] = seedFeat[id] || sh.seed[lid]
 			toGlobal[p][lid] = id
 		}
+		shares[p].hashes = nil
 	}
-	remap := make([]int32, len(names))
-	m.index = map[string]int32{}
+	remap := make([]int32, len(df))
 	n := float64(len(examples))
-	for id, name := range names {
+	for id := range df { // in the order of first appearance
 		if int(df[id]) < m.cfg.MinDF && !seedFeat[id] {
 			remap[id] = -1
 			continue
 		}
-		remap[id] = int32(len(m.names))
-		m.index[name] = remap[id]
-		m.names = append(m.names, name)
+		remap[id] = int32(len(m.idf))
 		m.idf = append(m.idf, float32(1+math.Log((1+n)/(1+float64(df[id])))))
+	}
+	kept := make(map[uint64]int32, len(m.idf)) // by hash: the kept feature's id
+	for h, id := range global {
+		if r := remap[id]; r >= 0 {
+			kept[h] = r
+		}
+	}
+	global = nil
+	m.names = m.nameFeatures(kept, len(m.idf), plain, heads)
+	m.index = make(map[string]int32, len(m.names))
+	for id, name := range m.names {
+		m.index[name] = int32(id)
 	}
 	if cw := m.cfg.CharWeight; m.cfg.CharGrams && cw > 0 && cw != 1 {
 		m.scale = make([]float32, len(m.names))
@@ -323,6 +341,35 @@ func (m *Model) buildVocabulary(examples []Example, plain [][]string, heads []in
 		})
 	}
 	return docs
+}
+
+// nameFeatures returns the names of the kept features (by hash: their
+// id, 0 to n-1), read from the examples' features again: each name is
+// written by the first chunk that meets it.
+func (m *Model) nameFeatures(kept map[uint64]int32, n int, plain [][]string, heads []int) []string {
+	names := make([]string, n)
+	claimed := make([]atomic.Bool, n)
+	forChunks(len(plain), func(_, lo, hi int) {
+		buf := make([]byte, 0, 64)
+		for i := lo; i < hi; i++ {
+			eachFeature(tokensOf(plain[i]), heads[i], m.cfg.Bigrams, m.cfg.CharGrams, buf, func(name []byte) {
+				if id, ok := kept[featureHash(name)]; ok && claimed[id].CompareAndSwap(false, true) {
+					names[id] = string(name)
+				}
+			})
+		}
+	})
+	return names
+}
+
+// featureHash is the 64-bit FNV-1a hash of a feature's name.
+func featureHash(name []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range name {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
 }
 
 // fit trains the weights from scratch on docs[idx] by AdaGrad SGD on the
