@@ -123,16 +123,20 @@ func localeFuncs(l *i18n.Localizer) template.FuncMap {
 		},
 		"statusLabel": func(s domain.Status) string { return statusText(l, s) },
 		"eventLabel":  func(k domain.EventKind) string { return eventText(l, k) },
-		"slaLabel": func(s domain.SLAState) string {
-			if v, err := l.Text("sla.state." + string(s)); err == nil {
-				return v
-			}
-			return slaLabel(s)
-		},
-		"lang": l.Language,
-		"size": l.Size,
-		"zone": func() string { return l.Location().String() },
+		"slaLabel":    func(s domain.SLAState) string { return slaText(l, s) },
+		"rowsHTML":    func(rows ticketRows) template.HTML { return rows.html(l) },
+		"lang":        l.Language,
+		"size":        l.Size,
+		"zone":        func() string { return l.Location().String() },
 	}
+}
+
+// slaText is an SLA state's name in l's language.
+func slaText(l *i18n.Localizer, s domain.SLAState) string {
+	if v, err := l.Text("sla.state." + string(s)); err == nil {
+		return v
+	}
+	return slaLabel(s)
 }
 
 // statusText is a status's name in l's language.

@@ -334,3 +334,84 @@ type ticketRows struct {
 func newTicketRows(ts []domain.Ticket, link string, requester, assignee bool) ticketRows {
 	return ticketRows{Tickets: ts, Link: link, Requester: requester, Assignee: assignee}
 }
+
+// htmlText escapes a text as html/template escapes a value in an element's
+// text or a quoted attribute (its htmlReplacementTable).
+var htmlText = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
+
+// html writes the rows in l's language, byte for byte as the "ticketrows"
+// partial's template did: a list page's rows were half its CPU when each
+// of their dozen values went through html/template's reflection and
+// escapers. Every value is escaped (htmlText); a link is the list's Link
+// and a ticket's ref, which hold no character a URL escapes.
+func (rows ticketRows) html(l *i18n.Localizer) template.HTML {
+	var b strings.Builder
+	b.Grow(400 * len(rows.Tickets))
+	text := func(v string) { htmlText.WriteString(&b, v) }
+	when := func(t time.Time) {
+		b.WriteString(`<time datetime="`)
+		text(t.UTC().Format(time.RFC3339))
+		b.WriteString(`">`)
+		text(l.DateTime(t))
+		b.WriteString(`</time>`)
+	}
+	orDash := func(v string) {
+		if v == "" {
+			v = "—"
+		}
+		text(v)
+	}
+	for i := range rows.Tickets {
+		t := &rows.Tickets[i]
+		ref := t.Ref()
+		b.WriteString("\n  <tr>\n    <td class=\"text-nowrap\"><a href=\"")
+		text(rows.Link + ref)
+		b.WriteString(`">`)
+		text(ref)
+		b.WriteString("</a></td>\n    <td>")
+		text(t.Subject)
+		b.WriteString("</td>\n    <td><span class=\"badge status status-")
+		text(string(t.Status))
+		b.WriteString(`">`)
+		text(statusText(l, t.Status))
+		b.WriteString("</span></td>\n    <td>")
+		orDash(t.Category)
+		b.WriteString("</td>\n    ")
+		if rows.Requester {
+			b.WriteString("<td>")
+			text(t.Requester)
+			b.WriteString("</td>")
+		}
+		b.WriteString("\n    ")
+		if rows.Assignee {
+			b.WriteString("<td>")
+			orDash(t.Assignee)
+			b.WriteString("</td>")
+		}
+		b.WriteString("\n    ")
+		if rows.Due {
+			b.WriteString(`<td class="text-nowrap">`)
+			if st := t.SLA.State; st != "" {
+				if due := t.SLA.ResolutionDueAt; due != nil {
+					when(*due)
+				} else {
+					b.WriteString("—")
+				}
+				b.WriteString(` <span class="badge sla-`)
+				text(string(st))
+				b.WriteString(" ")
+				text(slaClass(st))
+				b.WriteString(`">`)
+				text(slaText(l, st))
+				b.WriteString("</span>")
+			} else {
+				b.WriteString("—")
+			}
+			b.WriteString("</td>")
+		}
+		b.WriteString("\n    <td>")
+		when(t.UpdatedAt)
+		b.WriteString("</td>\n  </tr>")
+	}
+	return template.HTML(b.String())
+}
