@@ -296,7 +296,7 @@ func newFlowChart(days []domain.DayCount) flowChart {
 }
 
 // svg writes the chart as the page shows it, titled title. Every text in
-// it is escaped as html/template would escape it.
+// it is escaped as html/template would escape it (htmlText).
 func (c *flowChart) svg(title string) template.HTML {
 	var b strings.Builder
 	b.Grow(256 + 400*len(c.Days))
@@ -333,7 +333,7 @@ func (c *flowChart) svg(title string) template.HTML {
 	b.WriteByte(' ')
 	num(c.Height)
 	b.WriteString(`" width="100%" role="img" aria-labelledby="flow-title" class="chart-svg"><title id="flow-title">`)
-	b.WriteString(template.HTMLEscapeString(title))
+	b.WriteString(htmlText.Replace(title))
 	b.WriteString(`</title>`)
 	line(c.Left, c.Bottom, c.Width, c.Bottom, "chart-axis")
 	line(c.Left, c.MidY, c.Width, c.MidY, "chart-grid")
@@ -342,14 +342,14 @@ func (c *flowChart) svg(title string) template.HTML {
 	line(c.Left, c.Bottom-180, c.Width, c.Bottom-180, "chart-grid")
 	tick(c.Bottom-176, strconv.Itoa(c.Max))
 	for _, d := range c.Days {
-		b.WriteString("\n<g><title>" + template.HTMLEscapeString(d.Title) + "</title>")
+		b.WriteString("\n<g><title>" + htmlText.Replace(d.Title) + "</title>")
 		rect(d.CX, d.CY, d.CH, "fill-created")
 		rect(d.RX, d.RY, d.RH, "fill-resolved")
 		if d.Label != "" {
 			b.WriteString(`<text`)
 			attr("x", d.LX)
 			attr("y", c.Bottom+18)
-			b.WriteString(` text-anchor="middle" class="chart-tick">` + template.HTMLEscapeString(d.Name) + `</text>`)
+			b.WriteString(` text-anchor="middle" class="chart-tick">` + htmlText.Replace(d.Name) + `</text>`)
 		}
 		b.WriteString(`</g>`)
 	}
@@ -362,7 +362,7 @@ func (c *flowChart) rows() template.HTML {
 	var b strings.Builder
 	b.Grow(100 * len(c.Days))
 	for _, d := range c.Days {
-		b.WriteString(`<tr><td>` + template.HTMLEscapeString(d.Long) + `</td><td class="text-end">` + strconv.Itoa(d.Created) +
+		b.WriteString(`<tr><td>` + htmlText.Replace(d.Long) + `</td><td class="text-end">` + strconv.Itoa(d.Created) +
 			`</td><td class="text-end">` + strconv.Itoa(d.Resolved) + `</td></tr>`)
 	}
 	return template.HTML(b.String())

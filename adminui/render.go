@@ -68,17 +68,7 @@ func parseTemplates(static map[string]string, l *i18n.Localizer) (map[string]*te
 			}
 			return "/static/" + name + "?v=" + v, nil
 		},
-		"iso": func(t any) string {
-			switch t := t.(type) {
-			case time.Time:
-				return t.UTC().Format(time.RFC3339)
-			case *time.Time:
-				if t != nil {
-					return t.UTC().Format(time.RFC3339)
-				}
-			}
-			return ""
-		},
+		"iso": iso,
 		"ref": domain.FormatRef,
 	}
 	maps.Copy(funcs, adminFuncs()) // Admin: dashboard, tickets, mail.
@@ -335,6 +325,20 @@ func newTicketRows(ts []domain.Ticket, link string, requester, assignee bool) ti
 	return ticketRows{Tickets: ts, Link: link, Requester: requester, Assignee: assignee}
 }
 
+// iso is a time (or a non-nil *time.Time) as RFC 3339 in UTC, for a
+// datetime attribute; "" for anything else.
+func iso(t any) string {
+	switch t := t.(type) {
+	case time.Time:
+		return t.UTC().Format(time.RFC3339)
+	case *time.Time:
+		if t != nil {
+			return t.UTC().Format(time.RFC3339)
+		}
+	}
+	return ""
+}
+
 // htmlText escapes a text as html/template escapes a value in an element's
 // text or a quoted attribute (its htmlReplacementTable).
 var htmlText = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
@@ -350,7 +354,7 @@ func (rows ticketRows) html(l *i18n.Localizer) template.HTML {
 	text := func(v string) { htmlText.WriteString(&b, v) }
 	when := func(t time.Time) {
 		b.WriteString(`<time datetime="`)
-		text(t.UTC().Format(time.RFC3339))
+		text(iso(t))
 		b.WriteString(`">`)
 		text(l.DateTime(t))
 		b.WriteString(`</time>`)

@@ -51,15 +51,7 @@ func TestTicketRowsAsTemplate(t *testing.T) {
 			SLA: domain.SLAClock{State: domain.SLAMet, ResolutionDueAt: &due}},
 		{ID: 4444, Subject: "VPN", Status: domain.StatusAwaitingApproval, UpdatedAt: at, SLA: domain.SLAClock{State: domain.SLAOK, ResolutionDueAt: &due}},
 	}
-	funcs := template.FuncMap{"slaClass": slaClass, "iso": func(t any) string {
-		switch t := t.(type) {
-		case time.Time:
-			return t.UTC().Format(time.RFC3339)
-		case *time.Time:
-			return t.UTC().Format(time.RFC3339)
-		}
-		return ""
-	}}
+	funcs := template.FuncMap{"slaClass": slaClass, "iso": iso}
 	for _, code := range i18n.Supported() {
 		for _, loc := range []*time.Location{time.UTC, berlin} {
 			l := cat.For(code, loc)

@@ -863,7 +863,6 @@ func (p *Poller) flag(c *imapclient.Client, pb *pending) error {
 			done = append(done, pb.order[i])
 		}
 	}
-	pb.outs = nil // counted once
 	if err := p.markDone(c, done, p.cfg.DoneMailbox); err != nil {
 		return err
 	}
