@@ -64,7 +64,6 @@ type dashboardPage struct {
 	HasMailIn  bool
 	StatusBars barChart
 	CatBars    barChart
-	Flow       flowChart
 	// FlowSVG and FlowRows are the flow chart and its table, written in
 	// Go (flowChart.svg): thirty days of a dozen template actions each
 	// were a third of the page's CPU.
@@ -131,9 +130,9 @@ func (h *Handler) showDashboard(w http.ResponseWriter, r *http.Request, status i
 	data.StatusBars.Key = "admin.dash.by_status"
 	data.CatBars = newBarChart("Open tickets by category", cb)
 	data.CatBars.Key = "admin.dash.by_category"
-	data.Flow = newFlowChart(d.Days)
-	data.Flow.localize(l)
-	data.FlowSVG, data.FlowRows = data.Flow.svg(l.T("admin.dash.flow_chart")), data.Flow.rows()
+	flow := newFlowChart(d.Days)
+	flow.localize(l)
+	data.FlowSVG, data.FlowRows = flow.svg(l.T("admin.dash.flow_chart")), flow.rows()
 	data.Queued, data.Held, data.Dead = d.Outbox[domain.OutboxQueued], d.Outbox[domain.OutboxHeld], d.Outbox[domain.OutboxDead]
 	for _, dc := range d.Days {
 		data.Created += dc.Created
