@@ -185,6 +185,9 @@ type Localizer struct {
 	tag     language.Tag
 	printer *message.Printer
 	loc     *time.Location
+	// plainDigits: the language writes ints below 1,000 as Go does
+	// (Catalog.plainDigits).
+	plainDigits bool
 }
 
 // For returns the Localizer of language code (English when code is not
@@ -196,7 +199,8 @@ func (c *Catalog) For(code string, loc *time.Location) *Localizer {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Localizer{c: c, code: code, tag: c.tags[code], printer: c.printers[code], loc: loc}
+	return &Localizer{c: c, code: code, tag: c.tags[code], printer: c.printers[code], loc: loc,
+		plainDigits: c.plainDigits[code]}
 }
 
 // Language is the code l writes in.
@@ -290,7 +294,7 @@ func (l *Localizer) value(v any) string {
 	case string:
 		return v
 	case int:
-		if v > -1000 && v < 1000 && l.c.plainDigits[l.code] {
+		if v > -1000 && v < 1000 && l.plainDigits {
 			return strconv.Itoa(v)
 		}
 		return l.printer.Sprint(v)
