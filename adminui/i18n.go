@@ -110,6 +110,9 @@ func localeFuncs(l *i18n.Localizer) template.FuncMap {
 			return l.Phrase(s)
 		},
 		"phrase": l.Phrase,
+		// history: an event's detail, written by the desk in English, in
+		// the reader's language (what people wrote stays as it is).
+		"history": l.History,
 		"when": func(t any) string {
 			switch t := t.(type) {
 			case time.Time:

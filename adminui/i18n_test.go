@@ -18,7 +18,7 @@ import (
 var (
 	htmlLangRE     = regexp.MustCompile(`<html lang="([a-z]+)">`)
 	tagsRE         = regexp.MustCompile(`(?s)<script.*?</script>|<style.*?</style>|<[^>]*>`)
-	detailRE       = regexp.MustCompile(`(?s)<div class="timeline-detail">.*?</div>|<div class="ticket-text">.*?</div>|<code[^>]*>.*?</code>`)
+	detailRE       = regexp.MustCompile(`(?s)<div class="ticket-text">.*?</div>|<code[^>]*>.*?</code>`)
 	placeholderRE  = regexp.MustCompile(`\{[a-z_]+\}`)
 	englishWordsRE = regexp.MustCompile(`\b(the|and|you|your|is|has|been|this|with|reply|please|will|not|here|what|who|to|The|You|Your|This|Hello|Reply|Please|What|Sign|Add|Remove|Save|Change|Choose|Back|Open|Filter|History|Profile|Attachments|Watchers|Password|Email)\b`)
 )

@@ -222,6 +222,9 @@ func TestApprovalsByMail(t *testing.T) {
 		if decided != 3 || len(tk.Approvals) != 4 {
 			t.Errorf("approvals = %+v", tk.Approvals)
 		}
+		if n := historyInEveryLanguage(t, f.st); n < 8 {
+			t.Errorf("%d details checked", n)
+		}
 	})
 }
 
@@ -278,6 +281,9 @@ func TestApprovalRejectedAndBadTokens(t *testing.T) {
 		if err := f.desk.Decide(context.Background(), tk.Approvals[0].ID, domain.DecisionApproved, "", domain.Actor{Email: "bob@company.test"}); err == nil {
 			t.Error("a non-admin decided for an approver")
 		}
+		if n := historyInEveryLanguage(t, f.st); n < 10 {
+			t.Errorf("%d details checked", n)
+		}
 	})
 }
 
@@ -318,6 +324,9 @@ func TestApprovalNeedsAuthserv(t *testing.T) {
 		}
 		if !approved {
 			t.Fatal("a DMARC pass from the trusted server did not count")
+		}
+		if n := historyInEveryLanguage(t, f.st); n < 8 {
+			t.Errorf("%d details checked", n)
 		}
 	})
 }

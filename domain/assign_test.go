@@ -308,6 +308,9 @@ func TestAssignNoCandidateThenWaiting(t *testing.T) {
 		if err := f.d.AssignForTest(f.ctx, f.ticket(0, domain.StatusTriage).ID, admin); !errors.Is(err, domain.ErrInvalid) {
 			t.Errorf("assigning a ticket without category = %v, want ErrInvalid", err)
 		}
+		if n := historyInEveryLanguage(t, s); n < 4 {
+			t.Errorf("%d details checked", n)
+		}
 	})
 }
 
@@ -381,6 +384,9 @@ func TestMarkAwayFromAutoReply(t *testing.T) {
 		if err := f.d.MarkAwayForTest(f.ctx, "ann@x.test", until, ""); !errors.Is(err, domain.ErrNotFound) {
 			t.Errorf("mark away a requester = %v, want ErrNotFound", err)
 		}
+		if n := historyInEveryLanguage(t, s); n < 5 {
+			t.Errorf("%d details checked", n)
+		}
 	})
 }
 
@@ -443,6 +449,9 @@ func TestAssignMails(t *testing.T) {
 		}
 		if req.ToName != "Ann Lee" || req.Vars["AssigneeName"] != "Bob Agent" || req.Vars["Approved"] != "yes" || req.Vars["Reassigned"] != "" {
 			t.Errorf("requester mail = %+v", req)
+		}
+		if n := historyInEveryLanguage(t, s); n < 1 {
+			t.Errorf("%d details checked", n)
 		}
 	})
 }

@@ -94,6 +94,9 @@ func TestAssistantWordingFromOpenAI(t *testing.T) {
 		if hasEvent(t, s, tk.ID, "summary for the agent") {
 			t.Error("a summary without the model")
 		}
+		if n := historyInEveryLanguage(t, s); n < 5 {
+			t.Errorf("%d details checked", n)
+		}
 	})
 }
 

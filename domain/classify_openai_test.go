@@ -418,6 +418,9 @@ func TestOpenAINone(t *testing.T) {
 		if g.Status != domain.StatusTriage || g.ClassMethod != "openai" || g.Category != "" || classified != "" || triaged != want {
 			t.Errorf("ticket %q by %s in %s, classified %q, triaged %q\nwant triage by openai: %q", g.Category, g.ClassMethod, g.Status, classified, triaged, want)
 		}
+		if n := historyInEveryLanguage(t, s); n < 3 {
+			t.Errorf("%d details checked", n)
+		}
 	})
 }
 
@@ -433,6 +436,9 @@ func TestOpenAIFallbackTriaged(t *testing.T) {
 			!strings.HasPrefix(triaged, "left in triage for an admin: confidence ") ||
 			!strings.Contains(triaged, " by local is below 1.00 (openai failed: HTTP 500: boom); candidates: ") {
 			t.Errorf("ticket by %s in %s, triaged %q; want triage by local saying openai failed", g.ClassMethod, g.Status, triaged)
+		}
+		if n := historyInEveryLanguage(t, s); n < 3 {
+			t.Errorf("%d details checked", n)
 		}
 	})
 }

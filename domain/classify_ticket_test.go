@@ -162,6 +162,9 @@ func TestClassifyTicket(t *testing.T) {
 		if last := detail.Events[len(detail.Events)-1]; last.Detail != "left in triage for an admin: no category fits (no categories are defined)" {
 			t.Errorf("last event = %s", last.Detail)
 		}
+		if n := historyInEveryLanguage(t, s); n < 10 {
+			t.Errorf("%d details checked", n)
+		}
 	})
 }
 

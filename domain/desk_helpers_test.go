@@ -2,10 +2,13 @@ package domain_test
 
 import (
 	"context"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"ticketgate/domain"
+	"ticketgate/domain/i18n"
 	"ticketgate/outbox/outboxtest"
 	"ticketgate/storage"
 	"ticketgate/storage/storagetest"
@@ -96,3 +99,44 @@ var (
 	mailHeader = storagetest.MailHeader
 	threadOK   = storagetest.ThreadOK
 )
+
+// historyInEveryLanguage fails t for each event of st's tickets whose
+// detail, a sentence the desk wrote in English, no history phrase of the
+// catalog writes in German, French and Spanish (i18n's History, which the
+// ticket pages show it through). What people wrote (their comments and
+// notes) and a plain move's "from → to", which names two status codes,
+// are shown as they are and not checked. It returns how many details it
+// checked, so a caller can tell that its scenario wrote some.
+func historyInEveryLanguage(t *testing.T, st *storage.Store) int {
+	t.Helper()
+	ctx := context.Background()
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tickets, err := st.ListTickets(ctx, domain.TicketQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	move := regexp.MustCompile(`^[a-z_]+ → [a-z_]+$`)
+	checked := 0
+	for _, tk := range tickets {
+		events, err := st.ListEvents(ctx, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			people := (e.Kind == domain.EventCommented || e.Kind == domain.EventNote) && e.Actor != domain.SystemActor.String()
+			if e.Detail == "" || people || move.MatchString(e.Detail) || strings.Contains(e.Detail, "\n") {
+				continue
+			}
+			checked++
+			for _, lang := range i18n.Supported()[1:] {
+				if got := cat.For(lang, nil).History(e.Detail); got == e.Detail {
+					t.Errorf("%s: the %s event's detail is left in English in %s: %q", tk.Ref(), e.Kind, lang, e.Detail)
+				}
+			}
+		}
+	}
+	return checked
+}

@@ -79,5 +79,8 @@ func TestAcksPerSender(t *testing.T) {
 		if n := acks("carl@x.test"); n != 0 || lastEvent(tk).Kind != domain.EventMailSkipped {
 			t.Errorf("with a limit of 0: %d acknowledgements, last event %s; want 0 and mail_skipped", n, lastEvent(tk).Kind)
 		}
+		if n := historyInEveryLanguage(t, s); n < 20 {
+			t.Errorf("%d details checked", n)
+		}
 	})
 }

@@ -111,6 +111,9 @@ func TestInlineClassificationSameAsLater(t *testing.T) {
 				}
 			}
 			got[i] = intakeRecord(t, st, outs)
+			if n := historyInEveryLanguage(t, st); n < 40 {
+				t.Errorf("%d details checked", n)
+			}
 		}
 		const waited = " triaged system waiting in triage for an admin to pick a category\n"
 		if strings.Contains(got[0], waited) {

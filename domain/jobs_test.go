@@ -77,5 +77,8 @@ func TestScheduledJobs(t *testing.T) {
 		if tk := f.ticket(other.ID); tk.Ticket.Status != domain.StatusClosed {
 			t.Errorf("status = %s", tk.Ticket.Status)
 		}
+		if n := historyInEveryLanguage(t, st); n < 8 {
+			t.Errorf("%d details checked", n)
+		}
 	})
 }

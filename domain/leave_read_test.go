@@ -227,6 +227,9 @@ func TestLeaveFromGraph(t *testing.T) {
 		if bob := f.member2("bob@x.test"); bob.Available || bob.AwayUntil == nil || !bob.AwayUntil.Equal(until) || bob.AwaySource != domain.AwayManual {
 			t.Errorf("bob away by hand after a read of no leave = %+v", bob)
 		}
+		if n := historyInEveryLanguage(t, s); n < 6 {
+			t.Errorf("%d details checked", n)
+		}
 	})
 }
 

@@ -258,6 +258,9 @@ func testMailboxRouting(t *testing.T, s *storage.Store, inline bool) {
 	if _, ok, _ := d.RecipientMailbox(ctx, "hr@company.test"); ok {
 		t.Error("RecipientMailbox(hr@) is ours after hr@ was disabled")
 	}
+	if n := historyInEveryLanguage(t, s); n < 8 {
+		t.Errorf("%d details checked", n)
+	}
 }
 
 // A ticket opened outside intake with hr@'s mailbox (ClassifyTicket's
@@ -293,6 +296,9 @@ func TestClassifyTicketUsesMailboxDefault(t *testing.T) {
 		}
 		if len(cls.asked) != 0 {
 			t.Errorf("classifier asked about %q", cls.asked)
+		}
+		if n := historyInEveryLanguage(t, s); n < 3 {
+			t.Errorf("%d details checked", n)
 		}
 	})
 }

@@ -174,5 +174,8 @@ func TestMerge(t *testing.T) {
 		if tw, _ := d.Ticket(ctx, w); tw.Ticket.MergedInto != a {
 			t.Errorf("W merged into %d after its ticket was merged into A (%d)", tw.Ticket.MergedInto, a)
 		}
+		if n := historyInEveryLanguage(t, s); n < 20 {
+			t.Errorf("%d details checked", n)
+		}
 	})
 }

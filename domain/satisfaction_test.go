@@ -160,6 +160,9 @@ func TestSatisfactionByLink(t *testing.T) {
 		if sat["rating"] != "yes" || sat["comment"] != "Works again, thanks!" || sat["rated_at"] == nil {
 			t.Errorf("JSON satisfaction = %v", j["satisfaction"])
 		}
+		if n := historyInEveryLanguage(t, s); n < 5 {
+			t.Errorf("%d details checked", n)
+		}
 	})
 }
 
@@ -235,6 +238,9 @@ func TestSatisfactionNoReopens(t *testing.T) {
 		}
 		if _, err := d.SatisfactionLink(ctx, yes4); err != nil {
 			t.Errorf("the newest resolution's link = %v", err)
+		}
+		if n := historyInEveryLanguage(t, s); n < 10 {
+			t.Errorf("%d details checked", n)
 		}
 	})
 }
@@ -347,6 +353,9 @@ func TestSatisfactionInThePortal(t *testing.T) {
 		}
 		if got := eventKinds(td.Events); strings.Count(got, "rated") != 1 || !slices.Contains(strings.Split(got, ","), "rated") {
 			t.Errorf("events = %s, want one rated", got)
+		}
+		if n := historyInEveryLanguage(t, s); n < 5 {
+			t.Errorf("%d details checked", n)
 		}
 	})
 }

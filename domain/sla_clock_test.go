@@ -235,5 +235,8 @@ func TestSLAClockEveryTransition(t *testing.T) {
 		if moves < 20 {
 			t.Errorf("only %d moves walked", moves)
 		}
+		if n := historyInEveryLanguage(t, s); n < 20 {
+			t.Errorf("%d details checked", n)
+		}
 	})
 }

@@ -156,5 +156,8 @@ func TestSLAEscalationOnce(t *testing.T) {
 				t.Errorf("breached mail subject = %q", m.Subject)
 			}
 		}
+		if n := historyInEveryLanguage(t, s); n < 6 {
+			t.Errorf("%d details checked", n)
+		}
 	})
 }

@@ -139,6 +139,9 @@ func TestTriageDigest(t *testing.T) {
 		if want := "root@x.test: " + line(all[:50]) + "; total=56 more=6"; len(got) != 2 || got[0] != want {
 			t.Errorf("long digest = %q\nwant %q", got, want)
 		}
+		if n := historyInEveryLanguage(t, s); n < 100 {
+			t.Errorf("%d details checked", n)
+		}
 	})
 }
 

@@ -212,6 +212,9 @@ func TestWatchersFromMail(t *testing.T) {
 		if e := lastEventOf(t, d, o.TicketID, domain.EventMailIgnored); e == nil || !strings.Contains(e.Detail, "5 more") {
 			t.Errorf("bound event = %+v", e)
 		}
+		if n := historyInEveryLanguage(t, s); n < 20 {
+			t.Errorf("%d details checked", n)
+		}
 	})
 }
 
@@ -290,6 +293,9 @@ func TestWatcherReplies(t *testing.T) {
 		// And boss, no longer a watcher, is a stranger to the thread.
 		if o := receive1(t, d, threadReply("w8@mail.test", "boss@company.test", parent, "Thanks")); o.Kind != domain.OutcomeLogged {
 			t.Errorf("former watcher's reply = %+v, want logged", o)
+		}
+		if n := historyInEveryLanguage(t, s); n < 6 {
+			t.Errorf("%d details checked", n)
 		}
 	})
 }
@@ -393,6 +399,9 @@ func TestWatchersPortal(t *testing.T) {
 		if slices.Contains(watcherEmails(t, d, id), "carl@company.test") {
 			t.Error("carl still watches")
 		}
+		if n := historyInEveryLanguage(t, s); n < 20 {
+			t.Errorf("%d details checked", n)
+		}
 	})
 }
 
@@ -437,6 +446,9 @@ func TestUnwatchLink(t *testing.T) {
 		}
 		if _, err := d.UnwatchLink(ctx, bossTok); !errors.Is(err, domain.ErrNotFound) {
 			t.Errorf("old link after re-adding = %v, want ErrNotFound", err)
+		}
+		if n := historyInEveryLanguage(t, s); n < 4 {
+			t.Errorf("%d details checked", n)
 		}
 	})
 }

@@ -8,7 +8,7 @@ import (
 	"golang.org/x/text/message"
 )
 
-func mustLoad(t *testing.T) *Catalog {
+func mustLoad(t testing.TB) *Catalog {
 	t.Helper()
 	c, err := Load()
 	if err != nil {

@@ -1,7 +1,6 @@
 package i18n
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -16,11 +15,36 @@ import (
 // captured. A sentence no phrase matches is shown as it is, in English;
 // the tests of each page catch that.
 //
-// Matching is by Go's regexp package (linear time in the sentence); a
-// sentence longer than maxPhrase is not matched at all.
+// Matching takes each value as the shortest text before the words that
+// follow it (phrase.match), in time linear in the sentence; a sentence
+// longer than maxPhrase is not matched at all.
 
 // PhrasePrefix starts the key of every phrase.
 const PhrasePrefix = "phrase."
+
+// HistoryPrefix starts the key of the phrases of a ticket's history: the
+// details the desk writes on its events. Only these are matched against a
+// history detail, and against the values inside one, since a detail may
+// be what a person wrote (a comment, a note, a resolution note), which no
+// form error's phrase may rewrite.
+const HistoryPrefix = PhrasePrefix + "history."
+
+// HistoryValuePrefix starts the key of a history phrase that is matched
+// only as a value inside another ("by email", "{n} away", a status code):
+// short words like these are too likely in what a person wrote to be
+// matched against a whole detail.
+const HistoryValuePrefix = HistoryPrefix + "value."
+
+// The groups of phrases, each matched apart: a history phrase never
+// rewrites a form error, nor the reverse, and a history value phrase is
+// matched only inside a history phrase. Two groups may share an English
+// word (a status code).
+const (
+	others        = iota // the form errors' and the other non-history phrases
+	history              // a history detail as a whole
+	historyValues        // a value inside a history phrase: every history phrase
+	groups
+)
 
 // maxPhrase bounds the sentences matched.
 const maxPhrase = 2000
@@ -28,50 +52,84 @@ const maxPhrase = 2000
 // phrase is one English phrase compiled for matching.
 type phrase struct {
 	key     string
-	re      *regexp.Regexp
-	names   []string
-	literal int // characters outside the placeholders: more is more specific
+	names   []string // of the placeholders, in order
+	literal int      // characters outside the placeholders: more is more specific
+	// prefix and suffix are the text before the first placeholder and
+	// after the last, parts the texts between two placeholders.
+	prefix, suffix string
+	parts          []string
 }
 
-// phrasebook is the compiled phrases of a catalog, built on first use.
+// phrasebook is the compiled phrases of a catalog, built on first use, by
+// group.
 type phrasebook struct {
 	once    sync.Once
-	exact   map[string]string // English sentence → key, for phrases without placeholders
-	phrases []phrase          // the others, most specific first
+	exact   [groups]map[string]string // English sentence → key, for phrases without placeholders
+	phrases [groups][]phrase          // the others, most specific first
 }
 
 func (c *Catalog) phrases() *phrasebook {
 	c.book.once.Do(func() {
 		b := &c.book
-		b.exact = map[string]string{}
+		for g := range b.exact {
+			b.exact[g] = map[string]string{}
+		}
 		for key, e := range c.langs[English] {
 			if !strings.HasPrefix(key, PhrasePrefix) || e.forms != nil {
 				continue
 			}
-			if !strings.Contains(e.text, "{") {
-				b.exact[e.text] = key
-				continue
+			var p phrase
+			if strings.Contains(e.text, "{") {
+				var ok bool
+				if p, ok = compilePhrase(key, e.text); !ok || p.literal == 0 {
+					continue
+				}
 			}
-			if p, ok := compilePhrase(key, e.text); ok && p.literal > 0 {
-				b.phrases = append(b.phrases, p)
+			for _, g := range groupsOf(key) {
+				if p.key == "" {
+					b.exact[g][e.text] = key
+				} else {
+					b.phrases[g] = append(b.phrases[g], p)
+				}
 			}
 		}
-		slices.SortFunc(b.phrases, func(a, b phrase) int {
-			if a.literal != b.literal {
-				return b.literal - a.literal
-			}
-			return strings.Compare(a.key, b.key)
-		})
+		for _, ps := range b.phrases {
+			slices.SortFunc(ps, func(a, b phrase) int {
+				if a.literal != b.literal {
+					return b.literal - a.literal
+				}
+				return strings.Compare(a.key, b.key)
+			})
+		}
 	})
 	return &c.book
 }
 
-// compilePhrase turns "Level {n} has no approver." into
-// ^Level (.+?) has no approver\.$ with the names of its groups.
+// groupsOf are the groups a phrase's key puts it in.
+func groupsOf(key string) []int {
+	switch {
+	case strings.HasPrefix(key, HistoryValuePrefix):
+		return []int{historyValues}
+	case strings.HasPrefix(key, HistoryPrefix):
+		return []int{history, historyValues}
+	}
+	return []int{others}
+}
+
+// inner is the group that matches the values of a phrase of group g.
+func inner(g int) int {
+	if g == history {
+		return historyValues
+	}
+	return g
+}
+
+// compilePhrase splits "Level {n} has no approver." into its prefix
+// "Level ", its names [n] and its suffix " has no approver.". It is not a
+// phrase when two placeholders touch: nothing would tell where one value
+// ends.
 func compilePhrase(key, text string) (phrase, bool) {
-	var re strings.Builder
 	p := phrase{key: key}
-	re.WriteString("^")
 	rest := text
 	for {
 		i := strings.IndexByte(rest, '{')
@@ -80,57 +138,97 @@ func compilePhrase(key, text string) (phrase, bool) {
 			j = strings.IndexByte(rest[i:], '}')
 		}
 		if i < 0 || j < 0 {
-			re.WriteString(regexp.QuoteMeta(rest))
+			p.suffix = rest
 			p.literal += len(rest)
 			break
 		}
-		re.WriteString(regexp.QuoteMeta(rest[:i]))
+		switch {
+		case len(p.names) == 0:
+			p.prefix = rest[:i]
+		case i == 0:
+			return phrase{}, false
+		default:
+			p.parts = append(p.parts, rest[:i])
+		}
 		p.literal += i
 		p.names = append(p.names, rest[i+1:i+j])
-		re.WriteString("(.+?)")
 		rest = rest[i+j+1:]
 	}
-	re.WriteString("$")
-	r, err := regexp.Compile(re.String())
-	if err != nil {
-		return phrase{}, false
-	}
-	p.re = r
 	return p, true
+}
+
+// match gives the values of p's names in sentence, or false when p does
+// not say it. A value is never empty and never holds a line break; each
+// but the last is the shortest text up to the words that follow it,
+// which finds a match whenever there is one, in time linear in the
+// sentence.
+func (p *phrase) match(sentence string) ([]string, bool) {
+	if len(sentence) < p.literal || !strings.HasPrefix(sentence, p.prefix) || !strings.HasSuffix(sentence, p.suffix) ||
+		strings.IndexByte(sentence, '\n') >= 0 {
+		return nil, false
+	}
+	rest := sentence[len(p.prefix) : len(sentence)-len(p.suffix)]
+	vals := make([]string, 0, len(p.names))
+	for _, part := range p.parts {
+		if rest == "" {
+			return nil, false
+		}
+		i := strings.Index(rest[1:], part)
+		if i < 0 {
+			return nil, false
+		}
+		vals = append(vals, rest[:i+1])
+		rest = rest[i+1+len(part):]
+	}
+	if rest == "" {
+		return nil, false
+	}
+	return append(vals, rest), true
 }
 
 // Phrase is sentence, written in English by code, in l's language: the
 // phrase of the catalog it matches, with the values it holds; else
-// sentence itself. The result is text (tags dropped), for a template to
-// escape.
+// sentence itself. A value that is itself a phrase without values (a
+// rule's own sentence inside a form's) is translated too. The result is
+// text (tags dropped), for a template to escape.
 func (l *Localizer) Phrase(sentence string) string {
-	if sentence == "" || len(sentence) > maxPhrase {
+	return l.phraseIn(others, sentence, 1)
+}
+
+// History is the detail of a ticket's event in l's language, by the
+// phrases under HistoryPrefix alone. A value may itself be a history
+// phrase with values of its own ("approved by {who} at level {n} {how}",
+// how being "in the portal by {actor} on their behalf"), two levels deep.
+// A detail no history phrase matches (what a person wrote) stays as it
+// is.
+func (l *Localizer) History(detail string) string {
+	return l.phraseIn(history, detail, 3)
+}
+
+// phraseIn translates sentence by the phrases of group g, and its values
+// by those of the group for values (phraseIn(inner(g), …)); depth is how
+// many levels of phrases with values are matched: at the last level only
+// phrases without values are.
+func (l *Localizer) phraseIn(g int, sentence string, depth int) string {
+	if l.code == English || sentence == "" || len(sentence) > maxPhrase {
 		return sentence
 	}
 	b := l.c.phrases()
-	if key, ok := b.exact[sentence]; ok {
-		if l.code == English {
-			return sentence
-		}
+	if key, ok := b.exact[g][sentence]; ok {
 		return l.T(key)
 	}
-	for _, p := range b.phrases {
-		m := p.re.FindStringSubmatch(sentence)
-		if m == nil {
+	if depth == 0 {
+		return sentence
+	}
+	for i := range b.phrases[g] {
+		p := &b.phrases[g][i]
+		vals, ok := p.match(sentence)
+		if !ok {
 			continue
-		}
-		if l.code == English {
-			return sentence
 		}
 		args := make([]any, 0, 2*len(p.names))
 		for i, name := range p.names {
-			// A value that is itself a phrase without values (a rule's
-			// own sentence inside a form's) is translated too.
-			v := m[i+1]
-			if k, ok := b.exact[v]; ok {
-				v = l.T(k)
-			}
-			args = append(args, name, v)
+			args = append(args, name, l.phraseIn(inner(g), vals[i], depth-1))
 		}
 		s, err := l.Text(p.key, args...)
 		if err != nil {
