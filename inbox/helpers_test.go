@@ -105,6 +105,13 @@ func testCert(t testing.TB) (tls.Certificate, *x509.CertPool) {
 // without it the server has neither (polling, COPY+EXPUNGE).
 func newMemServer(t testing.TB, rev2 bool) *imapServer {
 	t.Helper()
+	return newMemServerWith(t, rev2, nil)
+}
+
+// newMemServerWith is newMemServer whose sessions wrap makes (nil: as
+// they are), for a test that watches the commands.
+func newMemServerWith(t testing.TB, rev2 bool, wrap func(imapserver.Session) imapserver.Session) *imapServer {
+	t.Helper()
 	mem := imapmemserver.New()
 	u := imapmemserver.NewUser("help@company.test", "helpsecret")
 	u.Create("INBOX", nil)
@@ -117,6 +124,9 @@ func newMemServer(t testing.TB, rev2 bool) *imapServer {
 	}
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			if wrap != nil {
+				return wrap(mem.NewSession()), nil, nil
+			}
 			return mem.NewSession(), nil, nil
 		},
 		TLSConfig:    &tls.Config{Certificates: []tls.Certificate{cert}},

@@ -11,8 +11,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
 
 	"ticketgate/domain"
 	"ticketgate/storage/storagetest"
@@ -161,6 +165,72 @@ func TestPollerFinishesFlaggingAfterCrash(t *testing.T) {
 			t.Errorf("inbox log = %+v, want nothing (no duplicates taken in)", log)
 		}
 	})
+}
+
+// seenSearches is an in-memory server's session that counts the searches
+// for mail without \Seen up to a known UID: the poller's look for
+// committed mail it has not flagged (a search of new mail, n:*, is not
+// one).
+type seenSearches struct {
+	imapserver.Session
+	n *atomic.Int32
+}
+
+func (s seenSearches) Search(kind imapserver.NumKind, c *imap.SearchCriteria, o *imap.SearchOptions) (*imap.SearchData, error) {
+	if slices.Contains(c.NotFlag, imap.FlagSeen) && len(c.UID) == 1 && len(c.UID[0]) == 1 && c.UID[0][0].Stop != 0 {
+		s.n.Add(1)
+	}
+	return s.Session.Search(kind, c, o)
+}
+
+// Move and Namespace keep the session an IMAP4rev2 one, as the server
+// advertises.
+func (s seenSearches) Move(w *imapserver.MoveWriter, set imap.NumSet, dest string) error {
+	return s.Session.(imapserver.SessionMove).Move(w, set, dest)
+}
+
+func (s seenSearches) Namespace() (*imap.NamespaceData, error) {
+	return s.Session.(imapserver.SessionNamespace).Namespace()
+}
+
+// TestPollerSearchesUnflaggedOnlyAtStart: a session looks for committed
+// mail it has not flagged once, when it starts, not at every wake (that
+// search reads the flags of the whole mailbox); mail left unflagged
+// before a new session is still found and flagged.
+func TestPollerSearchesUnflaggedOnlyAtStart(t *testing.T) {
+	var n atomic.Int32
+	s := newMemServerWith(t, true, func(ss imapserver.Session) imapserver.Session { return seenSearches{ss, &n} })
+	in := newIntake(t, filepath.Join(t.TempDir(), "t.db"))
+	rp := startPoller(t, in, IMAPConfig{URL: s.url("plain"), PollInterval: time.Hour})
+	for i := 1; i <= 3; i++ {
+		s.appendMail(t, s.mailbox, rawMail(fmt.Sprintf("s%d@x.test", i), "ann@company.test", "Printer"))
+		eventually(t, fmt.Sprintf("mail %d taken in and flagged", i), func() bool {
+			return len(in.tickets(t)) == i && s.allFlagged(t, s.mailbox, i)
+		})
+	}
+	if got := n.Load(); got != 0 {
+		t.Errorf("one session searched for unflagged mail %d times while taking in three mails, want 0", got)
+	}
+	rp.stop()
+
+	// Mail 1 lost its flag (as after a crash between commit and flag): the
+	// next session finds it with one search, and takes nothing in twice.
+	c := s.client(t)
+	if _, err := c.Select(s.mailbox, nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Store(imap.UIDSetNum(1), &imap.StoreFlags{Op: imap.StoreFlagsDel, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
+		t.Fatal(err)
+	}
+	c.Logout()
+	startPoller(t, in, IMAPConfig{URL: s.url("plain"), PollInterval: time.Hour})
+	eventually(t, "mail 1 flagged again", func() bool { return s.allFlagged(t, s.mailbox, 3) })
+	if got := n.Load(); got != 1 {
+		t.Errorf("the new session searched for unflagged mail %d times, want 1", got)
+	}
+	if got := len(in.tickets(t)); got != 3 {
+		t.Errorf("tickets = %d, want 3", got)
+	}
 }
 
 func TestPollerUIDValidityChange(t *testing.T) {
