@@ -78,15 +78,12 @@ func (c *Catalog) phrases() *phrasebook {
 			if !strings.HasPrefix(key, PhrasePrefix) || e.forms != nil {
 				continue
 			}
-			var p phrase
-			if strings.Contains(e.text, "{") {
-				var ok bool
-				if p, ok = compilePhrase(key, e.text); !ok || p.literal == 0 {
-					continue
-				}
+			p, ok := compilePhrase(key, e.text)
+			if !ok || len(p.names) > 0 && p.literal == 0 {
+				continue
 			}
 			for _, g := range groupsOf(key) {
-				if p.key == "" {
+				if len(p.names) == 0 { // no placeholder ("{" alone is text)
 					b.exact[g][e.text] = key
 				} else {
 					b.phrases[g] = append(b.phrases[g], p)

@@ -21,7 +21,8 @@ func TestPhrase(t *testing.T) {
  "phrase.level_twice": "Level {level}: {addr} is listed twice.",
  "phrase.rule": "Choose a rule.",
  "phrase.wrapped": "The rule is wrong: {why}",
- "phrase.any": "{x}"
+ "phrase.any": "{x}",
+ "phrase.brace": "A { alone is text."
 }`)}
 	files["locales/de.json"] = &fstest.MapFile{Data: []byte(`{
  "phrase.name_long": "Ein Name hat höchstens {n} Zeichen.",
@@ -29,7 +30,8 @@ func TestPhrase(t *testing.T) {
  "phrase.level_twice": "Stufe {level}: {addr} steht doppelt da.",
  "phrase.rule": "Wählen Sie eine Regel.",
  "phrase.wrapped": "Die Regel ist falsch: {why}",
- "phrase.any": "{x}"
+ "phrase.any": "{x}",
+ "phrase.brace": "Eine { allein ist Text."
 }`)}
 	c, err := load(files)
 	if err != nil {
@@ -41,6 +43,7 @@ func TestPhrase(t *testing.T) {
 		"ann@x.test is listed twice.":          "ann@x.test steht doppelt da.",
 		"Level 2: ann@x.test is listed twice.": "Stufe 2: ann@x.test steht doppelt da.",
 		"Choose a rule.":                       "Wählen Sie eine Regel.",
+		"A { alone is text.":                   "Eine { allein ist Text.",
 		"The rule is wrong: Choose a rule.":    "Die Regel ist falsch: Wählen Sie eine Regel.",
 		"Something no phrase says.":            "Something no phrase says.",
 		"A name has at most 200 characters":    "A name has at most 200 characters", // no full stop: no match
