@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -158,6 +157,3 @@ func (s *Store) MailboxTokenColumns(ctx context.Context, id int64) (access, refr
 	err = s.idb.NewSelect().Model(&row).Column("access_token", "refresh_token").Where("id = ?", id).Scan(ctx)
 	return row.AccessToken, row.RefreshToken, err
 }
-
-// PoolStats are the connection pool's figures.
-func (s *Store) PoolStats() sql.DBStats { return s.db.DB.Stats() }
