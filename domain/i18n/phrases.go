@@ -155,13 +155,13 @@ func compilePhrase(key, text string) (phrase, bool) {
 }
 
 // match gives the values of p's names in sentence, or false when p does
-// not say it. A value is never empty and never holds a line break; each
+// not say it. A value is never empty (a sentence with a line break is
+// not matched at all: phraseIn); each
 // but the last is the shortest text up to the words that follow it,
 // which finds a match whenever there is one, in time linear in the
 // sentence.
 func (p *phrase) match(sentence string) ([]string, bool) {
-	if len(sentence) < p.literal || !strings.HasPrefix(sentence, p.prefix) || !strings.HasSuffix(sentence, p.suffix) ||
-		strings.IndexByte(sentence, '\n') >= 0 {
+	if len(sentence) < p.literal || !strings.HasPrefix(sentence, p.prefix) || !strings.HasSuffix(sentence, p.suffix) {
 		return nil, false
 	}
 	rest := sentence[len(p.prefix) : len(sentence)-len(p.suffix)]
@@ -207,7 +207,7 @@ func (l *Localizer) History(detail string) string {
 // many levels of phrases with values are matched: at the last level only
 // phrases without values are.
 func (l *Localizer) phraseIn(g int, sentence string, depth int) string {
-	if l.code == English || sentence == "" || len(sentence) > maxPhrase {
+	if l.code == English || sentence == "" || len(sentence) > maxPhrase || strings.IndexByte(sentence, '\n') >= 0 {
 		return sentence
 	}
 	b := l.c.phrases()
