@@ -33,9 +33,10 @@ func (c *client) getIn(path, accept string) (*http.Response, string) {
 	return c.do(req)
 }
 
-// visibleText is what a person reads of a page: no markup, no data the
-// users wrote (ticket texts, history details), no codes (<code>: an event
-// kind, a placeholder, a status as the API names it).
+// visibleText is what a person reads of a page: no markup, no ticket
+// texts (what users wrote), no codes (<code>: an event kind, a
+// placeholder, a status as the API names it). The history stays in: the
+// desk's details are written in the reader's language (History).
 func visibleText(page string) string {
 	return tagsRE.ReplaceAllString(detailRE.ReplaceAllString(page, " "), " ")
 }
