@@ -59,7 +59,6 @@ func parseTemplates(static map[string]string, l *i18n.Localizer) (map[string]*te
 		"queueRows": func(ts []domain.Ticket, link string) ticketRows {
 			return ticketRows{Tickets: ts, Link: link, Requester: true, Due: true}
 		},
-		"slaLabel": slaLabel,
 		"slaClass": slaClass,
 		"static": func(name string) (string, error) {
 			v, ok := static[name]
