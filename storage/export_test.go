@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -157,3 +158,10 @@ func (s *Store) MailboxTokenColumns(ctx context.Context, id int64) (access, refr
 	err = s.idb.NewSelect().Model(&row).Column("access_token", "refresh_token").Where("id = ?", id).Scan(ctx)
 	return row.AccessToken, row.RefreshToken, err
 }
+
+// SetLockReleaseTimeout bounds the unlock of the PostgreSQL locks this
+// store takes from now on.
+func (s *Store) SetLockReleaseTimeout(d time.Duration) { s.lockReleaseTimeout = d }
+
+// PoolStats are the connection pool's figures.
+func (s *Store) PoolStats() sql.DBStats { return s.db.DB.Stats() }

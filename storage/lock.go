@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"hash/fnv"
 	"sync"
@@ -27,14 +28,20 @@ func (s *Store) TryLock(ctx context.Context, name string) (domain.Lock, bool, er
 	key := lockKey(name)
 	var ok bool
 	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil {
-		conn.Close()
+		// The server may have taken the lock before the error (a
+		// cancelled context): never pool a connection that may hold it.
+		discard(conn)
 		return nil, false, fmt.Errorf("lock %s: %w", name, err)
 	}
 	if !ok {
 		conn.Close()
 		return nil, false, nil
 	}
-	l := &pgLock{conn: conn, key: key, lost: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
+	release := s.lockReleaseTimeout
+	if release == 0 {
+		release = lockReleaseTimeout
+	}
+	l := &pgLock{conn: conn, key: key, releaseTimeout: release, lost: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
 	go l.watch()
 	return l, true, nil
 }
@@ -47,14 +54,18 @@ func lockKey(name string) int64 {
 }
 
 type pgLock struct {
-	conn     *sql.Conn
-	key      int64
-	lost     chan struct{}
-	stop     chan struct{}
-	done     chan struct{}
-	lostOnce sync.Once
-	release  sync.Once
+	conn           *sql.Conn
+	key            int64
+	releaseTimeout time.Duration
+	lost           chan struct{}
+	stop           chan struct{}
+	done           chan struct{}
+	lostOnce       sync.Once
+	release        sync.Once
 }
+
+// lockReleaseTimeout bounds the unlock statement of Release.
+const lockReleaseTimeout = 5 * time.Second
 
 // lockPingEvery is how often a held lock's connection is checked.
 const lockPingEvery = 3 * time.Second
@@ -85,13 +96,27 @@ func (l *pgLock) Release() {
 	l.release.Do(func() {
 		close(l.stop)
 		<-l.done
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), l.releaseTimeout)
 		defer cancel()
-		// Closing the connection frees the lock too; unlock first so the
-		// pooled connection is clean.
-		l.conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", l.key)
+		// Unlock so that the connection goes back to the pool clean. When
+		// the unlock fails (a timeout under load, a broken connection) or
+		// finds the lock not held once, the session may still hold it, and
+		// a pooled connection keeps its session for as long as it stays
+		// idle: close it instead, which frees every lock it holds.
+		var unlocked bool
+		if err := l.conn.QueryRowContext(ctx, "SELECT pg_advisory_unlock($1)", l.key).Scan(&unlocked); err != nil || !unlocked {
+			discard(l.conn)
+			return
+		}
 		l.conn.Close()
 	})
+}
+
+// discard closes conn's connection to the server instead of returning it
+// to the pool; the server then frees the session's advisory locks.
+func discard(conn *sql.Conn) {
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	_ = conn.Close()
 }
 
 // localLocks are SQLite's locks: one process owns the database file.

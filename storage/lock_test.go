@@ -99,3 +99,47 @@ func TestLockFreedWhenHolderDies(t *testing.T) {
 		l.Release()
 	})
 }
+
+// TestLockFreedWhenUnlockFails: when Release's unlock fails (here its
+// timeout is too short to send it; under load it is a slow server), the
+// lock's connection is closed rather than pooled, so the lock is freed;
+// a pooled connection would hold it for as long as it stays idle.
+func TestLockFreedWhenUnlockFails(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		if db.Name != "postgres" {
+			t.Skip("SQLite's locks are in the process")
+		}
+		ctx := context.Background()
+		holder := storagetest.Open(t, db.URL)
+		other := storagetest.Open(t, db.URL)
+		holder.SetLockReleaseTimeout(time.Nanosecond)
+		if err := holder.RawExec(ctx, "SELECT 1"); err != nil { // an idle connection, which TryLock takes
+			t.Fatal(err)
+		}
+		before := holder.PoolStats()
+		l, ok, err := holder.TryLock(ctx, "jobs")
+		if !ok || err != nil {
+			t.Fatalf("TryLock = %v, %v", ok, err)
+		}
+		l.Release()
+		// The server frees a closed session's locks as its backend exits.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			l2, ok, err := other.TryLock(ctx, "jobs")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				l2.Release()
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the lock is still held after its Release failed to unlock: its connection went back to the pool")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if after := holder.PoolStats(); after.Idle >= before.Idle {
+			t.Errorf("the lock's connection is pooled (idle %d before the lock, %d after)", before.Idle, after.Idle)
+		}
+	})
+}
