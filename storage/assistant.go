@@ -128,6 +128,7 @@ func (s *Store) RecordDeflection(ctx context.Context, d domain.Deflection) error
 
 // CountDeflections counts the deflections since since (an index range).
 func (s *Store) CountDeflections(ctx context.Context, since time.Time) (int, error) {
-	n, err := s.idb.NewSelect().Model((*deflectionRow)(nil)).Where("created_at >= ?", utc(since)).Count(ctx)
-	return int(n), mapErr(err, "count deflections")
+	var n int
+	err := s.scanCached(ctx, &n, "SELECT count(*) FROM deflections WHERE created_at >= "+s.rangeParam(), s.timeArg(utc(since)))
+	return n, mapErr(err, "count deflections")
 }

@@ -168,6 +168,15 @@ func (s *Store) AgentLoads(ctx context.Context) ([]domain.MemberLoad, error) {
 	return s.teamWithLoads(ctx, assigned)
 }
 
+// oldestWaitingSQL is oldestWaiting's statement (prepared once:
+// stmt_cache.go), with the limit as its argument. The LIMIT is inside, on
+// the one table its index orders, whatever the planner thinks of the
+// joins.
+const oldestWaitingSQL = `SELECT a.*, t.subject FROM (
+		SELECT approval_id, created_at FROM dashboard_waiting ORDER BY created_at, approval_id LIMIT ?
+	) AS w JOIN approvals AS a ON a.id = w.approval_id JOIN tickets AS t ON t.id = a.ticket_id
+	ORDER BY w.created_at, w.approval_id`
+
 // oldestWaiting returns the oldest limit waiting approvals: the first rows
 // of dashboard_waiting's age index, each joined by primary key.
 func (s *Store) oldestWaiting(ctx context.Context, limit int) ([]domain.WaitingApproval, error) {
@@ -175,12 +184,7 @@ func (s *Store) oldestWaiting(ctx context.Context, limit int) ([]domain.WaitingA
 		approvalRow `bun:",extend"`
 		Subject     string `bun:"subject"`
 	}
-	// The LIMIT inside, on the one table its index orders, whatever
-	// the planner thinks of the joins.
-	if err := s.idb.NewRaw(`SELECT a.*, t.subject FROM (
-			SELECT approval_id, created_at FROM dashboard_waiting ORDER BY created_at, approval_id LIMIT ?
-		) AS w JOIN approvals AS a ON a.id = w.approval_id JOIN tickets AS t ON t.id = a.ticket_id
-		ORDER BY w.created_at, w.approval_id`, limit).Scan(ctx, &rows); err != nil {
+	if err := s.scanCached(ctx, &rows, oldestWaitingSQL, limit); err != nil {
 		return nil, mapErr(err, "oldest waiting approvals")
 	}
 	out := make([]domain.WaitingApproval, len(rows))

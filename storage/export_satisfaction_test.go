@@ -10,7 +10,7 @@ import (
 
 // SatisfactionSinceSQLForTest returns the query of SatisfactionSince.
 func (s *Store) SatisfactionSinceSQLForTest(since time.Time) string {
-	return s.satisfactionSince(since).String()
+	return s.idb.NewRaw(s.satisfactionSinceSQL(), s.timeArg(utc(since))).String()
 }
 
 // SeedSatisfactionForTest answers every third resolved ticket of a

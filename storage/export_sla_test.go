@@ -2,11 +2,11 @@ package storage
 
 import "time"
 
-// The SLA report's statements, for their plans (sla_test.go).
-const (
-	SLAComplianceSQLForTest  = slaComplianceSQL
-	SLAAtRiskCountSQLForTest = slaAtRiskCountSQL
-)
+// SLAReportSQLForTest are the SLA report's statements, for their plans
+// (sla_test.go): compliance takes since, at risk the limit.
+func (s *Store) SLAReportSQLForTest() (compliance, atRiskCount, atRisk string) {
+	return s.slaComplianceQuery(), slaAtRiskCountSQL, slaAtRiskSQL
+}
 
 // SLATicketsDueSQLForTest is the statement SLATicketsDue runs at now.
 func (s *Store) SLATicketsDueSQLForTest(now time.Time, limit int) string {

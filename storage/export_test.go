@@ -33,7 +33,7 @@ func (s *Store) CachedDashboardSQLForTest(since time.Time) []string {
 	return []string{
 		s.idb.NewRaw(dashboardFiguresSQL, utc(since).Format(time.DateOnly),
 			utc(since).AddDate(0, 0, domain.DashboardDays).Format(time.DateOnly)).String(),
-		teamSQL, agentLoadsSQL,
+		teamSQL, agentLoadsSQL, s.idb.NewRaw(oldestWaitingSQL, 5).String(),
 	}
 }
 

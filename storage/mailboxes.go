@@ -145,7 +145,10 @@ func (s *Store) GetMailboxByAddress(ctx context.Context, address string) (*domai
 // ListMailboxes returns every mailbox in address order.
 func (s *Store) ListMailboxes(ctx context.Context) ([]domain.Mailbox, error) {
 	var rows []mailboxRow
-	if err := s.idb.NewSelect().Model(&rows).Column(mailboxColumns...).Order("address").Scan(ctx); err != nil {
+	q := s.builtSQL("mailboxes", func(db *bun.DB) string {
+		return db.NewSelect().Model(&rows).Column(mailboxColumns...).Order("address").String()
+	})
+	if err := s.scanCached(ctx, &rows, q); err != nil {
 		return nil, mapErr(err, "list mailboxes")
 	}
 	return decodeRows[domain.Mailbox](rows)

@@ -80,14 +80,17 @@ func (s *Store) lastOwnEvent(r *eventRow, ticketID int64, kind domain.EventKind)
 // them: a range of satisfaction_ratings_created, which holds both columns
 // (an index-only scan on PostgreSQL, a covering index on SQLite).
 func (s *Store) SatisfactionSince(ctx context.Context, since time.Time) (domain.SatisfactionScore, error) {
-	var sc domain.SatisfactionScore
-	err := s.satisfactionSince(since).Scan(ctx, &sc.Total, &sc.Yes)
-	return sc, mapErr(err, "satisfaction score")
+	var row struct {
+		Total int `bun:"total"`
+		Yes   int `bun:"yes"`
+	}
+	err := s.scanCached(ctx, &row, s.satisfactionSinceSQL(), s.timeArg(utc(since)))
+	return domain.SatisfactionScore{Total: row.Total, Yes: row.Yes}, mapErr(err, "satisfaction score")
 }
 
-// satisfactionSince is SatisfactionSince's query.
-func (s *Store) satisfactionSince(since time.Time) *bun.SelectQuery {
-	return s.idb.NewSelect().TableExpr("satisfaction_ratings AS r").
-		ColumnExpr("count(*)").ColumnExpr("coalesce(sum(CASE WHEN r.rating = 'yes' THEN 1 ELSE 0 END), 0)").
-		Where("r.created_at >= ?", utc(since))
+// satisfactionSinceSQL is SatisfactionSince's statement (prepared once:
+// stmt_cache.go), with since as its argument.
+func (s *Store) satisfactionSinceSQL() string {
+	return "SELECT count(*) AS total, coalesce(sum(CASE WHEN r.rating = 'yes' THEN 1 ELSE 0 END), 0) AS yes " +
+		"FROM satisfaction_ratings AS r WHERE r.created_at >= " + s.rangeParam()
 }

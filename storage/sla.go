@@ -38,9 +38,15 @@ func (s *Store) slaTicketsDue(rows *[]ticketView, now time.Time, limit int) *bun
 // slaComplianceSQL counts the stopped clocks per category and state; the
 // index tickets_sla_stopped (sla_stopped_at, category_id, sla_state) holds
 // every column it reads, so it is one range of that index.
+// It is prepared once (stmt_cache.go); PARAM is rangeParam.
 const slaComplianceSQL = "SELECT t.category_id AS category_id, t.sla_state AS state, count(*) AS n FROM tickets AS t " +
-	"WHERE t.sla_stopped_at IS NOT NULL AND t.sla_stopped_at >= ? AND t.sla_state IN ('met', 'breached') " +
+	"WHERE t.sla_stopped_at IS NOT NULL AND t.sla_stopped_at >= PARAM AND t.sla_state IN ('met', 'breached') " +
 	"GROUP BY t.category_id, t.sla_state"
+
+// slaComplianceQuery is slaComplianceSQL for this store's database.
+func (s *Store) slaComplianceQuery() string {
+	return strings.Replace(slaComplianceSQL, "PARAM", s.rangeParam(), 1)
+}
 
 // SLACompliance counts the tickets met and breached per category; see
 // domain.SLAReportStore.
@@ -50,7 +56,7 @@ func (s *Store) SLACompliance(ctx context.Context, since time.Time) ([]domain.SL
 		State      string `bun:"state"`
 		N          int    `bun:"n"`
 	}
-	if err := s.idb.NewRaw(slaComplianceSQL, utc(since)).Scan(ctx, &rows); err != nil {
+	if err := s.scanCached(ctx, &rows, s.slaComplianceQuery(), s.timeArg(utc(since))); err != nil {
 		return nil, mapErr(err, "sla compliance")
 	}
 	cats, err := s.ListCategories(ctx)
@@ -90,16 +96,19 @@ func (s *Store) SLACompliance(ctx context.Context, since time.Time) ([]domain.SL
 // tickets_sla_state, which holds only those at risk or breached.
 const slaAtRiskCountSQL = "SELECT count(*) FROM tickets AS t WHERE t.sla_state IN ('at_risk', 'breached') AND t.sla_state = 'at_risk'"
 
+// slaAtRiskSQL reads the soonest due of them, as ticketQuery, with the
+// limit as its argument.
+const slaAtRiskSQL = ticketsSelectSQL + " WHERE t.sla_state IN ('at_risk', 'breached') AND t.sla_state = 'at_risk' " +
+	"ORDER BY t.sla_resolution_due_at, t.id LIMIT ?"
+
 // SLAAtRisk counts the tickets at risk now and returns the soonest due.
 func (s *Store) SLAAtRisk(ctx context.Context, limit int) (int, []domain.Ticket, error) {
 	var n []int
-	if err := s.idb.NewRaw(slaAtRiskCountSQL).Scan(ctx, &n); err != nil || len(n) != 1 {
+	if err := s.scanCached(ctx, &n, slaAtRiskCountSQL); err != nil || len(n) != 1 {
 		return 0, nil, mapErr(err, "count sla at risk")
 	}
 	var rows []ticketView
-	q := s.ticketQuery(&rows).Where("t.sla_state IN ('at_risk', 'breached')").Where("t.sla_state = 'at_risk'").
-		OrderExpr("t.sla_resolution_due_at, t.id").Limit(int64(limit))
-	if err := q.Scan(ctx); err != nil {
+	if err := s.scanCached(ctx, &rows, slaAtRiskSQL, limit); err != nil {
 		return 0, nil, mapErr(err, "sla at risk")
 	}
 	out := make([]domain.Ticket, len(rows))

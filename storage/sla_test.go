@@ -90,12 +90,13 @@ func TestSLAReportPlans(t *testing.T) {
 		if err := s.AnalyzeForTest(ctx); err != nil {
 			t.Fatal(err)
 		}
-		for name, q := range map[string]string{"compliance": storage.SLAComplianceSQLForTest, "at risk": storage.SLAAtRiskCountSQLForTest} {
-			args := []any{}
-			if name == "compliance" {
-				args = append(args, from)
-			}
-			steps := assertIndexed(t, s, q, args...)
+		compliance, atRiskCount, atRisk := s.SLAReportSQLForTest()
+		for _, c := range []struct {
+			name, q string
+			args    []any
+		}{{"compliance", compliance, []any{from}}, {"at risk count", atRiskCount, nil}, {"at risk", atRisk, []any{5}}} {
+			name := c.name
+			steps := assertIndexed(t, s, c.q, c.args...)
 			if len(steps) == 0 {
 				t.Errorf("%s: no plan", name)
 			}

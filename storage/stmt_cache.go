@@ -79,6 +79,20 @@ func (s *Store) builtSQL(name string, build func(db *bun.DB) string) string {
 	return q
 }
 
+// rangeParam is the placeholder of a value that an indexed column is
+// compared with and that changes from call to call (a "since" time) in a
+// statement of the cache: on SQLite "+?", because with the sqlite_stat4
+// statistics ANALYZE keeps, SQLite prepares a statement again whenever a
+// new value is bound to a bare ? compared with an indexed column (see
+// TeamLoad), and the plans here are the same for every value; PostgreSQL
+// plans its prepared statements itself and has no unary plus for times.
+func (s *Store) rangeParam() string {
+	if s.Postgres() {
+		return "?"
+	}
+	return "+?"
+}
+
 // ticketParam stands for the ticket's id in builtSQL's statements.
 var ticketParam = bun.Safe("?")
 

@@ -217,9 +217,13 @@ func (s *Store) ticketQuery(rows any) *bun.SelectQuery {
 
 // getTicketSQL is ticketQuery's statement for one ticket, prepared once
 // (stmt_cache.go): intake reads a ticket back for the mails of its routing.
-const getTicketSQL = "SELECT t.*, r.email AS requester_email, a.email AS assignee_email, c.name AS category_name " +
+const getTicketSQL = ticketsSelectSQL + " WHERE t.id = ?"
+
+// ticketsSelectSQL is ticketQuery's SELECT, for the statements of the
+// cache that read tickets.
+const ticketsSelectSQL = "SELECT t.*, r.email AS requester_email, a.email AS assignee_email, c.name AS category_name " +
 	"FROM tickets AS t LEFT JOIN users AS r ON r.id = t.requester_id LEFT JOIN users AS a ON a.id = t.assignee_id " +
-	"LEFT JOIN categories AS c ON c.id = t.category_id WHERE t.id = ?"
+	"LEFT JOIN categories AS c ON c.id = t.category_id"
 
 // GetTicket returns ticket id.
 func (s *Store) GetTicket(ctx context.Context, id int64) (*domain.Ticket, error) {
