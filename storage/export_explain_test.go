@@ -8,6 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/uptrace/bun"
+
 	"ticketgate/domain"
 )
 
@@ -36,10 +39,35 @@ type PlanStep struct {
 // this store's engine: SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN
 // (FORMAT JSON), one PlanStep per row or node.
 func (s *Store) ExplainForTest(ctx context.Context, query string, args ...any) ([]PlanStep, error) {
+	return s.explain(ctx, query, false, args)
+}
+
+// ExplainBoundForTest is ExplainForTest of a statement of the cache
+// (stmt_cache.go), its arguments bound by the driver as when it runs:
+// the plan SQLite makes for +? without knowing the value.
+func (s *Store) ExplainBoundForTest(ctx context.Context, query string, args ...any) ([]PlanStep, error) {
+	return s.explain(ctx, query, true, args)
+}
+
+func (s *Store) explain(ctx context.Context, query string, bound bool, args []any) ([]PlanStep, error) {
 	aliases := tableAliases(query)
+	scan := func(prefix string, dest any) error {
+		if !bound {
+			return s.idb.NewRaw(prefix+query, args...).Scan(ctx, dest)
+		}
+		q := prefix + query
+		if s.Postgres() {
+			q, args = pgPlaceholders(q), append([]any{pgx.QueryExecModeExec}, args...)
+		}
+		rows, err := s.db.DB.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		return s.db.ScanRows(ctx, rows, dest)
+	}
 	if s.Postgres() {
 		var out []byte
-		if err := s.idb.NewRaw("EXPLAIN (FORMAT JSON) "+query, args...).Scan(ctx, &out); err != nil {
+		if err := scan("EXPLAIN (FORMAT JSON) ", &out); err != nil {
 			return nil, fmt.Errorf("explain: %w", err)
 		}
 		var plans []struct{ Plan pgPlanNode }
@@ -56,7 +84,7 @@ func (s *Store) ExplainForTest(ctx context.Context, query string, args ...any) (
 		Unused int    `bun:"notused"`
 		Detail string `bun:"detail"`
 	}
-	if err := s.idb.NewRaw("EXPLAIN QUERY PLAN "+query, args...).Scan(ctx, &rows); err != nil {
+	if err := scan("EXPLAIN QUERY PLAN ", &rows); err != nil {
 		return nil, fmt.Errorf("explain: %w", err)
 	}
 	steps := make([]PlanStep, 0, len(rows))
@@ -165,19 +193,32 @@ func (n pgPlanNode) walk(limited bool, out *[]PlanStep) {
 	}
 }
 
-// TicketListSQLForTest returns the SQL of ListTickets(q) (one query, or
-// two run in turn) and of CountTickets(q, max), arguments inlined: the
-// queries the pages run.
-func (s *Store) TicketListSQLForTest(q domain.TicketQuery, max int) (list []string, count string) {
+// Statement is a query of the ticket lists with its arguments: none when
+// they are written into it (a search), else its parameters, bound by the
+// driver (Bound).
+type Statement struct {
+	SQL   string
+	Args  []any
+	Bound bool
+}
+
+// TicketListSQLForTest returns the statements of ListTickets(q) (one
+// query, or two run in turn) and of CountTickets(q, max): the queries the
+// pages run.
+func (s *Store) TicketListSQLForTest(q domain.TicketQuery, max int) (list []Statement, count Statement) {
 	var rows []ticketView
 	b, err := s.ticketBuilder(q)
 	if err != nil {
 		panic(err)
 	}
-	for _, part := range b.pages(&rows) {
-		list = append(list, part.String())
+	statement := func(sq *bun.SelectQuery) Statement {
+		query, args := b.built(sq)
+		return Statement{SQL: query, Args: args, Bound: b.params != nil}
 	}
-	return list, b.count(max).String()
+	for _, part := range b.pages(&rows) {
+		list = append(list, statement(part))
+	}
+	return list, statement(b.count(max))
 }
 
 // AnalyzeForTest gathers the planner's statistics (ANALYZE; on PostgreSQL

@@ -165,3 +165,11 @@ func (s *Store) SetLockReleaseTimeout(d time.Duration) { s.lockReleaseTimeout = 
 
 // PoolStats are the connection pool's figures.
 func (s *Store) PoolStats() sql.DBStats { return s.db.DB.Stats() }
+
+// ShapesForTest is how many statements of the ticket lists (scanShape)
+// the store keeps prepared, and their bound.
+func (s *Store) ShapesForTest() (n, max int) {
+	s.stmts.mu.Lock()
+	defer s.stmts.mu.Unlock()
+	return s.stmts.shapes, maxShapes
+}

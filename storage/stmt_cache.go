@@ -26,10 +26,17 @@ import (
 // PostgreSQL pgx keeps a prepared statement per connection itself
 // (QueryExecModeCacheStatement), so nothing is held here.
 type stmtCache struct {
-	mu    sync.Mutex
-	stmts map[string]*sql.Stmt
-	built map[string]string // builtSQL's statements, by name
+	mu     sync.Mutex
+	stmts  map[string]*sql.Stmt
+	built  map[string]string // builtSQL's statements, by name
+	shapes int               // statements of scanShape among stmts
 }
+
+// maxShapes bounds the statements scanShape keeps prepared: the shapes of
+// the ticket lists a helpdesk shows are a few dozen (filters, sorts,
+// cursors); past the bound a new shape is run without being kept, so
+// odd queries cannot fill the memory of every connection with programs.
+const maxShapes = 64
 
 // close closes the statements; the Store is closing.
 func (c *stmtCache) close() {
@@ -41,13 +48,18 @@ func (c *stmtCache) close() {
 	c.stmts = nil
 }
 
-// prepared is query prepared on the database (SQLite).
-func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+// prepared is query prepared on the database (SQLite). A shape
+// (scanShape) is prepared only while fewer than maxShapes are: nil, nil
+// past that.
+func (s *Store) prepared(ctx context.Context, query string, shape bool) (*sql.Stmt, error) {
 	c := s.stmts
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if st, ok := c.stmts[query]; ok {
 		return st, nil
+	}
+	if shape && c.shapes >= maxShapes {
+		return nil, nil
 	}
 	st, err := s.db.DB.PrepareContext(ctx, query)
 	if err != nil {
@@ -57,6 +69,9 @@ func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 		c.stmts = map[string]*sql.Stmt{}
 	}
 	c.stmts[query] = st
+	if shape {
+		c.shapes++
+	}
 	return st, nil
 }
 
@@ -124,22 +139,35 @@ type conn interface {
 // transaction if it has one: on PostgreSQL by its SQL through pgx's
 // statement cache (direct), on SQLite as this connection's prepared
 // statement (prepared).
-func runCached[R any](ctx context.Context, s *Store, query string, args []any,
+func runCached[R any](ctx context.Context, s *Store, query string, args []any, shape bool,
 	direct func(c conn, query string, args []any) (R, error), prepared func(st *sql.Stmt, args []any) (R, error)) (R, error) {
 	var none R
-	if s.Postgres() {
-		args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
+	driverConn := func() (conn, error) {
 		switch db := s.idb.(type) {
 		case bun.Tx:
-			return direct(db.Tx, pgPlaceholders(query), args)
+			return db.Tx, nil
 		case *bun.DB:
-			return direct(db.DB, pgPlaceholders(query), args)
+			return db.DB, nil
 		}
-		return none, fmt.Errorf("no driver connection in %T", s.idb)
+		return nil, fmt.Errorf("no driver connection in %T", s.idb)
 	}
-	st, err := s.prepared(ctx, query)
+	if s.Postgres() {
+		c, err := driverConn()
+		if err != nil {
+			return none, err
+		}
+		return direct(c, pgPlaceholders(query), append([]any{pgx.QueryExecModeCacheStatement}, args...))
+	}
+	st, err := s.prepared(ctx, query, shape)
 	if err != nil {
 		return none, err
+	}
+	if st == nil { // a shape past the bound: prepared for this call only
+		c, err := driverConn()
+		if err != nil {
+			return none, err
+		}
+		return direct(c, query, args)
 	}
 	switch db := s.idb.(type) {
 	case bun.Tx:
@@ -153,7 +181,7 @@ func runCached[R any](ctx context.Context, s *Store, query string, args []any,
 // execCached runs a statement of the cache with args, in this Store's
 // transaction if it has one.
 func (s *Store) execCached(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return runCached(ctx, s, query, args,
+	return runCached(ctx, s, query, args, false,
 		func(c conn, q string, a []any) (sql.Result, error) { return c.ExecContext(ctx, q, a...) },
 		func(st *sql.Stmt, a []any) (sql.Result, error) { return st.ExecContext(ctx, a...) })
 }
@@ -161,7 +189,11 @@ func (s *Store) execCached(ctx context.Context, query string, args ...any) (sql.
 // queryCached is execCached for a statement that returns rows; the caller
 // closes them.
 func (s *Store) queryCached(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return runCached(ctx, s, query, args,
+	return s.query(ctx, query, args, false)
+}
+
+func (s *Store) query(ctx context.Context, query string, args []any, shape bool) (*sql.Rows, error) {
+	return runCached(ctx, s, query, args, shape,
 		func(c conn, q string, a []any) (*sql.Rows, error) { return c.QueryContext(ctx, q, a...) },
 		func(st *sql.Stmt, a []any) (*sql.Rows, error) { return st.QueryContext(ctx, a...) })
 }
@@ -170,6 +202,17 @@ func (s *Store) queryCached(ctx context.Context, query string, args ...any) (*sq
 // Bun's Scan would.
 func (s *Store) scanCached(ctx context.Context, dest any, query string, args ...any) error {
 	rows, err := s.queryCached(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	return s.db.ScanRows(ctx, rows, dest)
+}
+
+// scanShape is scanCached for a statement whose text a builder writes
+// from a request (the ticket lists): at most maxShapes such statements
+// are kept prepared.
+func (s *Store) scanShape(ctx context.Context, dest any, query string, args ...any) error {
+	rows, err := s.query(ctx, query, args, true)
 	if err != nil {
 		return err
 	}

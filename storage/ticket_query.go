@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/schema"
 
 	"ticketgate/domain"
 )
@@ -72,10 +74,55 @@ func (s *Store) noDue() string {
 }
 
 // ticketBuilder makes the SQL of one TicketQuery.
+//
+// A list without a search text, which every page but search shows, is
+// run as a statement of the cache (stmt_cache.go), prepared once per
+// shape: its values are parameters (v), collected in the order of the
+// text as Bun writes it. A search writes its values into the SQL.
 type ticketBuilder struct {
 	s *Store
 	q domain.TicketQuery
 	m domain.SearchQuery // q.Text parsed
+
+	// params collects the parameters of the statement being written; nil
+	// when values are written into the SQL.
+	params *[]any
+}
+
+// v is value x in the statement being written: a parameter when the
+// builder collects them, else x itself, which Bun writes into the SQL.
+func (b ticketBuilder) v(x any) any {
+	if b.params == nil {
+		return x
+	}
+	if t, ok := x.(time.Time); ok {
+		x = b.s.timeArg(t)
+	}
+	return param{v: x, args: b.params, mark: b.s.rangeParam()}
+}
+
+// param is a value of a statement built for the cache: Bun writes its
+// placeholder and it adds its value to args, so the arguments are in the
+// order of the placeholders in the text.
+type param struct {
+	v    any
+	args *[]any
+	mark string
+}
+
+func (p param) AppendQuery(_ schema.QueryGen, b []byte) ([]byte, error) {
+	*p.args = append(*p.args, p.v)
+	return append(b, p.mark...), nil
+}
+
+// built writes sq's SQL, and its arguments when b collects them.
+func (b ticketBuilder) built(sq *bun.SelectQuery) (string, []any) {
+	if b.params == nil {
+		return sq.String(), nil
+	}
+	*b.params = (*b.params)[:0]
+	query := sq.String()
+	return query, slices.Clone(*b.params)
 }
 
 func (s *Store) ticketBuilder(q domain.TicketQuery) (ticketBuilder, error) {
@@ -84,6 +131,9 @@ func (s *Store) ticketBuilder(q domain.TicketQuery) (ticketBuilder, error) {
 		q.Asc = false
 	}
 	b := ticketBuilder{s: s, q: q}
+	if q.Text == "" {
+		b.params = new([]any)
+	}
 	if q.Text != "" {
 		var err error
 		if b.m, err = domain.ParseSearch(q.Text); err != nil {
@@ -117,28 +167,28 @@ func (b ticketBuilder) filter(sq *bun.SelectQuery) *bun.SelectQuery {
 func (b ticketBuilder) conds(sq *bun.SelectQuery) *bun.SelectQuery {
 	q := b.q
 	if q.Status != "" {
-		sq = sq.Where("t.status = ?", string(q.Status))
+		sq = sq.Where("t.status = ?", b.v(string(q.Status)))
 	}
 	switch {
 	case q.CategoryID == domain.NoCategory:
 		sq = sq.Where("t.category_id IS NULL")
 	case q.CategoryID > 0:
-		sq = sq.Where("t.category_id = ?", q.CategoryID)
+		sq = sq.Where("t.category_id = ?", b.v(q.CategoryID))
 	}
 	switch {
 	case q.AssigneeID == domain.Nobody:
 		sq = sq.Where("t.assignee_id IS NULL")
 	case q.AssigneeID > 0:
-		sq = sq.Where("t.assignee_id = ?", q.AssigneeID)
+		sq = sq.Where("t.assignee_id = ?", b.v(q.AssigneeID))
 	}
 	if q.RequesterID != 0 {
-		sq = sq.Where("t.requester_id = ?", q.RequesterID)
+		sq = sq.Where("t.requester_id = ?", b.v(q.RequesterID))
 	}
 	if !q.From.IsZero() {
-		sq = sq.Where("t.created_at >= ?", utc(q.From))
+		sq = sq.Where("t.created_at >= ?", b.v(utc(q.From)))
 	}
 	if !q.To.IsZero() {
-		sq = sq.Where("t.created_at < ?", utc(q.To))
+		sq = sq.Where("t.created_at < ?", b.v(utc(q.To)))
 	}
 	return sq
 }
@@ -151,45 +201,45 @@ func (b ticketBuilder) keys(c *domain.TicketCursor) (keys []string, at []string,
 	case domain.SortUpdated:
 		keys, at = []string{"t.updated_at", "t.id"}, []string{"?", "?"}
 		if c != nil {
-			args = []any{utc(c.Updated), c.ID}
+			args = []any{b.v(utc(c.Updated)), b.v(c.ID)}
 		}
 	case domain.SortStatus:
 		keys, at = []string{"t.status", "t.id"}, []string{"?", "?"}
 		if c != nil {
-			args = []any{string(c.Status), c.ID}
+			args = []any{b.v(string(c.Status)), b.v(c.ID)}
 		}
 	case domain.SortSubject:
 		// The database folds the cursor's subject as it folds the column.
 		keys, at = []string{"lower(t.subject)", "t.id"}, []string{"lower(?)", "?"}
 		if c != nil {
-			args = []any{c.Subject, c.ID}
+			args = []any{b.v(c.Subject), b.v(c.ID)}
 		}
 	case domain.SortQueue:
 		keys, at = []string{queueKey}, []string{"?"}
 		if c != nil {
-			args = []any{queueKeyOf(c.Status, c.ID)}
+			args = []any{b.v(queueKeyOf(c.Status, c.ID))}
 		}
 	case domain.SortDue:
 		keys, at = []string{b.s.dueKey(), queueKey}, []string{"?", "?"}
 		if c != nil {
 			var due any = bun.Safe(b.s.noDue())
 			if !c.Due.IsZero() && !c.Status.QueueDone() {
-				due = utc(c.Due)
+				due = b.v(utc(c.Due))
 			}
-			args = []any{due, queueKeyOf(c.Status, c.ID)}
+			args = []any{due, b.v(queueKeyOf(c.Status, c.ID))}
 		}
 	default:
 		if !b.q.From.IsZero() || !b.q.To.IsZero() {
 			// A date range: the creation index serves the range in order.
 			keys, at = []string{"t.created_at", "t.id"}, []string{"?", "?"}
 			if c != nil {
-				args = []any{utc(c.Created), c.ID}
+				args = []any{b.v(utc(c.Created)), b.v(c.ID)}
 			}
 			break
 		}
 		keys, at = []string{"t.id"}, []string{"?"}
 		if c != nil {
-			args = []any{c.ID}
+			args = []any{b.v(c.ID)}
 		}
 	}
 	return keys, at, args
@@ -297,7 +347,7 @@ func (b ticketBuilder) count(max int) *bun.SelectQuery {
 		return b.s.countMatches(b.m, max)
 	}
 	if q := b.q; q.Text == "" && q.RequesterID == 0 && q.From.IsZero() && q.To.IsZero() {
-		return b.s.countsByFilter(q.Status, q.CategoryID, q.AssigneeID)
+		return b.s.countsByFilter(b.v, q.Status, q.CategoryID, q.AssigneeID)
 	}
 	inner := b.filter(b.s.idb.NewSelect().TableExpr("tickets AS t").ColumnExpr("1")).Limit(int64(max))
 	return b.s.idb.NewSelect().TableExpr("(?) AS m", inner).ColumnExpr("count(*)")
@@ -324,7 +374,7 @@ func (s *Store) ListTickets(ctx context.Context, q domain.TicketQuery) ([]domain
 	var all, rows []ticketView
 	for _, part := range b.pages(&rows) {
 		rows = nil
-		if err := part.Scan(ctx); err != nil {
+		if err := b.scan(ctx, part, &rows); err != nil {
 			return nil, mapErr(err, "list tickets")
 		}
 		all = append(all, rows...)
@@ -348,10 +398,11 @@ func (s *Store) ListTickets(ctx context.Context, q domain.TicketQuery) ([]domain
 // Nobody: none). "All tickets" and its status, category and queue filters
 // read a few dozen rows instead of counting up to TicketCountCap tickets
 // on every page.
-func (s *Store) countsByFilter(status domain.Status, categoryID, assigneeID int64) *bun.SelectQuery {
+// v writes a value (ticketBuilder.v).
+func (s *Store) countsByFilter(v func(any) any, status domain.Status, categoryID, assigneeID int64) *bun.SelectQuery {
 	return s.ticketCounts(func(q *bun.SelectQuery) *bun.SelectQuery {
 		if status != "" {
-			q.Where("dc.k = ?", string(status))
+			q.Where("dc.k = ?", v(string(status)))
 		}
 		for _, f := range []struct {
 			col string
@@ -361,7 +412,7 @@ func (s *Store) countsByFilter(status domain.Status, categoryID, assigneeID int6
 			case f.id == domain.NoCategory: // = domain.Nobody
 				q.Where("? = 0", bun.Ident(f.col))
 			case f.id > 0:
-				q.Where("? = ?", bun.Ident(f.col), f.id)
+				q.Where("? = ?", bun.Ident(f.col), v(f.id))
 			}
 		}
 		return q
@@ -387,6 +438,16 @@ func (s *Store) ticketCounts(filter func(*bun.SelectQuery) *bun.SelectQuery) *bu
 	return s.idb.NewSelect().TableExpr("(?) AS d", sum).ColumnExpr("COALESCE(SUM(d.n), 0)")
 }
 
+// scan runs sq into dest: as a statement of the cache when b collects
+// parameters, else as Bun runs it.
+func (b ticketBuilder) scan(ctx context.Context, sq *bun.SelectQuery, dest any) error {
+	if b.params == nil {
+		return sq.Scan(ctx, dest)
+	}
+	query, args := b.built(sq)
+	return b.s.scanShape(ctx, dest, query, args...)
+}
+
 // CountTickets counts q's matches up to max (see domain.TicketStore).
 func (s *Store) CountTickets(ctx context.Context, q domain.TicketQuery, max int) (int, error) {
 	b, err := s.ticketBuilder(q)
@@ -394,7 +455,7 @@ func (s *Store) CountTickets(ctx context.Context, q domain.TicketQuery, max int)
 		return 0, mapErr(err, "count tickets")
 	}
 	var n int
-	if err := b.count(max).Scan(ctx, &n); err != nil {
+	if err := b.scan(ctx, b.count(max), &n); err != nil {
 		return 0, mapErr(err, "count tickets")
 	}
 	return min(n, max), nil
