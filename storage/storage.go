@@ -99,6 +99,9 @@ func ParseURL(raw string) (Target, error) {
 	return Target{}, fmt.Errorf("DATABASE_URL: unknown scheme %q (want a file path, sqlite://path or postgres://…)", scheme)
 }
 
+// maxPostgresConns bounds an instance's connections to PostgreSQL.
+const maxPostgresConns = 20
+
 // walSizeLimit is SQLite's journal_size_limit, in bytes.
 const walSizeLimit = 4 << 20
 
@@ -169,8 +172,14 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		// ask for a cached prepared statement themselves.
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 		sqldb := stdlib.OpenDB(*cfg)
-		sqldb.SetMaxOpenConns(20)
-		sqldb.SetMaxIdleConns(5)
+		// Every open connection may stay idle (for up to five minutes):
+		// with fewer idle than open, a busy portal closed the connections
+		// it released beyond that number and opened new ones for the next
+		// requests, and a new PostgreSQL connection costs a backend
+		// process, its authentication and its empty catalog caches
+		// (docs/performance.md, "Fourth round").
+		sqldb.SetMaxOpenConns(maxPostgresConns)
+		sqldb.SetMaxIdleConns(maxPostgresConns)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 		db = bun.NewDB(sqldb, pgNulSafe{pgdialect.New()})
 	} else {
