@@ -88,13 +88,21 @@ func (s *Store) getCanned(ctx context.Context, where string, arg any) (*domain.C
 // ListCannedReplies returns the replies that match f, by title.
 func (s *Store) ListCannedReplies(ctx context.Context, f domain.CannedReplyFilter) ([]domain.CannedReply, error) {
 	var rows []cannedReplyRow
-	q := s.selectCanned(&rows)
+	// Prepared once (stmt_cache.go): every agent's ticket page reads them.
+	name, args := "canned replies", []any{}
 	if f.FitFor {
-		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where("cr.category_id IS NULL").WhereOr("cr.category_id = ?", f.CategoryID)
-		})
+		name, args = "canned replies fit for", []any{f.CategoryID}
 	}
-	if err := q.OrderExpr("lower(cr.title), cr.id").Scan(ctx); err != nil {
+	query := s.builtSQL(name, func(*bun.DB) string {
+		q := s.selectCanned(&rows)
+		if f.FitFor {
+			q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+				return q.Where("cr.category_id IS NULL").WhereOr("cr.category_id = +?", ticketParam)
+			})
+		}
+		return q.OrderExpr("lower(cr.title), cr.id").String()
+	})
+	if err := s.scanCached(ctx, &rows, query, args...); err != nil {
 		return nil, mapErr(err, "list canned replies")
 	}
 	out := make([]domain.CannedReply, len(rows))
