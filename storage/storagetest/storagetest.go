@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 
@@ -104,7 +105,19 @@ func PostgresSchema(t testing.TB) string {
 		t.Fatalf("create schema on TEST_DATABASE_URL: %v", err)
 	}
 	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
+		// A statement of a connection the test closed may still run on
+		// the server until it notices (a serve stopped mid-job), and the
+		// drop, which locks every table in turn, can deadlock with it:
+		// the server aborts the drop, which is tried again once that
+		// statement is gone.
+		var err error
+		for try := 0; try < 5; try++ {
+			if _, err = admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err == nil || !strings.Contains(err.Error(), "40P01") {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if err != nil {
 			t.Errorf("drop schema %s: %v", schema, err)
 		}
 	})
