@@ -76,21 +76,7 @@ func TestLockFreedWhenHolderDies(t *testing.T) {
 		if err := other.RawExec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ?", app); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			l2, ok, err := other.TryLock(ctx, "imap:INBOX")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ok {
-				l2.Release()
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("lock still held 10 s after its holder died")
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		waitLockFree(t, other, "imap:INBOX", "lock still held 10 s after its holder died")
 		select {
 		case <-l.Lost():
 		case <-time.After(10 * time.Second):
@@ -122,24 +108,31 @@ func TestLockFreedWhenUnlockFails(t *testing.T) {
 			t.Fatalf("TryLock = %v, %v", ok, err)
 		}
 		l.Release()
-		// The server frees a closed session's locks as its backend exits.
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			l2, ok, err := other.TryLock(ctx, "jobs")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ok {
-				l2.Release()
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the lock is still held after its Release failed to unlock: its connection went back to the pool")
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		waitLockFree(t, other, "jobs", "the lock is still held after its Release failed to unlock: its connection went back to the pool")
 		if after := holder.PoolStats(); after.Idle >= before.Idle {
 			t.Errorf("the lock's connection is pooled (idle %d before the lock, %d after)", before.Idle, after.Idle)
 		}
 	})
+}
+
+// waitLockFree takes and releases lock name on s within 10 s, or fails t
+// with why: the server frees a closed session's locks as its backend
+// exits, a moment after the client is gone.
+func waitLockFree(t *testing.T, s *storage.Store, name, why string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		l, ok, err := s.TryLock(context.Background(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			l.Release()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(why)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
