@@ -138,44 +138,35 @@ type conn interface {
 // runCached runs a statement of the cache with args, in this Store's
 // transaction if it has one: on PostgreSQL by its SQL through pgx's
 // statement cache (direct), on SQLite as this connection's prepared
-// statement (prepared).
+// statement (prepared), or, for a shape past maxShapes, by its SQL
+// (direct).
 func runCached[R any](ctx context.Context, s *Store, query string, args []any, shape bool,
 	direct func(c conn, query string, args []any) (R, error), prepared func(st *sql.Stmt, args []any) (R, error)) (R, error) {
 	var none R
-	driverConn := func() (conn, error) {
-		switch db := s.idb.(type) {
-		case bun.Tx:
-			return db.Tx, nil
-		case *bun.DB:
-			return db.DB, nil
-		}
-		return nil, fmt.Errorf("no driver connection in %T", s.idb)
+	var c conn
+	var tx *sql.Tx
+	switch db := s.idb.(type) {
+	case bun.Tx:
+		c, tx = db.Tx, db.Tx
+	case *bun.DB:
+		c = db.DB
+	default:
+		return none, fmt.Errorf("no driver connection in %T", s.idb)
 	}
 	if s.Postgres() {
-		c, err := driverConn()
-		if err != nil {
-			return none, err
-		}
 		return direct(c, pgPlaceholders(query), append([]any{pgx.QueryExecModeCacheStatement}, args...))
 	}
 	st, err := s.prepared(ctx, query, shape)
 	if err != nil {
 		return none, err
 	}
-	if st == nil { // a shape past the bound: prepared for this call only
-		c, err := driverConn()
-		if err != nil {
-			return none, err
-		}
+	if st == nil {
 		return direct(c, query, args)
 	}
-	switch db := s.idb.(type) {
-	case bun.Tx:
-		return prepared(db.Tx.StmtContext(ctx, st), args)
-	case *bun.DB:
-		return prepared(st, args)
+	if tx != nil {
+		st = tx.StmtContext(ctx, st)
 	}
-	return none, fmt.Errorf("no driver connection in %T", s.idb)
+	return prepared(st, args)
 }
 
 // execCached runs a statement of the cache with args, in this Store's
@@ -189,10 +180,13 @@ func (s *Store) execCached(ctx context.Context, query string, args ...any) (sql.
 // queryCached is execCached for a statement that returns rows; the caller
 // closes them.
 func (s *Store) queryCached(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return s.query(ctx, query, args, false)
+	return s.queryRows(ctx, false, query, args)
 }
 
-func (s *Store) query(ctx context.Context, query string, args []any, shape bool) (*sql.Rows, error) {
+// queryRows is queryCached; shape marks a statement whose text a builder
+// writes from a request (the ticket lists): at most maxShapes of those
+// are kept prepared.
+func (s *Store) queryRows(ctx context.Context, shape bool, query string, args []any) (*sql.Rows, error) {
 	return runCached(ctx, s, query, args, shape,
 		func(c conn, q string, a []any) (*sql.Rows, error) { return c.QueryContext(ctx, q, a...) },
 		func(st *sql.Stmt, a []any) (*sql.Rows, error) { return st.QueryContext(ctx, a...) })
@@ -201,18 +195,16 @@ func (s *Store) query(ctx context.Context, query string, args []any, shape bool)
 // scanCached runs a query of the cache and scans its rows into dest as
 // Bun's Scan would.
 func (s *Store) scanCached(ctx context.Context, dest any, query string, args ...any) error {
-	rows, err := s.queryCached(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	return s.db.ScanRows(ctx, rows, dest)
+	return s.scanRows(ctx, false, dest, query, args)
 }
 
-// scanShape is scanCached for a statement whose text a builder writes
-// from a request (the ticket lists): at most maxShapes such statements
-// are kept prepared.
+// scanShape is scanCached for a shape (queryRows).
 func (s *Store) scanShape(ctx context.Context, dest any, query string, args ...any) error {
-	rows, err := s.query(ctx, query, args, true)
+	return s.scanRows(ctx, true, dest, query, args)
+}
+
+func (s *Store) scanRows(ctx context.Context, shape bool, dest any, query string, args []any) error {
+	rows, err := s.queryRows(ctx, shape, query, args)
 	if err != nil {
 		return err
 	}

@@ -131,9 +131,6 @@ func (s *Store) ticketBuilder(q domain.TicketQuery) (ticketBuilder, error) {
 		q.Asc = false
 	}
 	b := ticketBuilder{s: s, q: q}
-	if q.Text == "" {
-		b.params = new([]any)
-	}
 	if q.Text != "" {
 		var err error
 		if b.m, err = domain.ParseSearch(q.Text); err != nil {
@@ -141,6 +138,8 @@ func (s *Store) ticketBuilder(q domain.TicketQuery) (ticketBuilder, error) {
 		}
 	} else if q.Sort == domain.SortRelevance {
 		return b, fmt.Errorf("%w: there is no relevance without a search text", domain.ErrInvalid)
+	} else {
+		b.params = new([]any)
 	}
 	return b, nil
 }
