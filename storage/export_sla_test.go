@@ -5,7 +5,7 @@ import "time"
 // SLAReportSQLForTest are the SLA report's statements, for their plans
 // (sla_test.go): compliance takes since, at risk the limit.
 func (s *Store) SLAReportSQLForTest() (compliance, atRiskCount, atRisk string) {
-	return s.slaComplianceQuery(), slaAtRiskCountSQL, slaAtRiskSQL
+	return s.slaComplianceSQL(), slaAtRiskCountSQL, slaAtRiskSQL
 }
 
 // SLATicketsDueSQLForTest is the statement SLATicketsDue runs at now.

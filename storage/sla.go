@@ -37,15 +37,12 @@ func (s *Store) slaTicketsDue(rows *[]ticketView, now time.Time, limit int) *bun
 
 // slaComplianceSQL counts the stopped clocks per category and state; the
 // index tickets_sla_stopped (sla_stopped_at, category_id, sla_state) holds
-// every column it reads, so it is one range of that index.
-// It is prepared once (stmt_cache.go); PARAM is rangeParam.
-const slaComplianceSQL = "SELECT t.category_id AS category_id, t.sla_state AS state, count(*) AS n FROM tickets AS t " +
-	"WHERE t.sla_stopped_at IS NOT NULL AND t.sla_stopped_at >= PARAM AND t.sla_state IN ('met', 'breached') " +
-	"GROUP BY t.category_id, t.sla_state"
-
-// slaComplianceQuery is slaComplianceSQL for this store's database.
-func (s *Store) slaComplianceQuery() string {
-	return strings.Replace(slaComplianceSQL, "PARAM", s.rangeParam(), 1)
+// every column it reads, so it is one range of that index. It is prepared
+// once (stmt_cache.go), with since as its argument.
+func (s *Store) slaComplianceSQL() string {
+	return "SELECT t.category_id AS category_id, t.sla_state AS state, count(*) AS n FROM tickets AS t " +
+		"WHERE t.sla_stopped_at IS NOT NULL AND t.sla_stopped_at >= " + s.rangeParam() + " AND t.sla_state IN ('met', 'breached') " +
+		"GROUP BY t.category_id, t.sla_state"
 }
 
 // SLACompliance counts the tickets met and breached per category; see
@@ -56,7 +53,7 @@ func (s *Store) SLACompliance(ctx context.Context, since time.Time) ([]domain.SL
 		State      string `bun:"state"`
 		N          int    `bun:"n"`
 	}
-	if err := s.scanCached(ctx, &rows, s.slaComplianceQuery(), s.timeArg(utc(since))); err != nil {
+	if err := s.scanCached(ctx, &rows, s.slaComplianceSQL(), s.timeArg(utc(since))); err != nil {
 		return nil, mapErr(err, "sla compliance")
 	}
 	cats, err := s.ListCategories(ctx)

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net/url"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 
 	"ticketgate/storage"
@@ -112,7 +114,8 @@ func PostgresSchema(t testing.TB) string {
 		// statement is gone.
 		var err error
 		for try := 0; try < 5; try++ {
-			if _, err = admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err == nil || !strings.Contains(err.Error(), "40P01") {
+			var pe *pgconn.PgError
+			if _, err = admin.Exec("DROP SCHEMA " + schema + " CASCADE"); !errors.As(err, &pe) || pe.Code != "40P01" {
 				break
 			}
 			time.Sleep(200 * time.Millisecond)
