@@ -159,9 +159,12 @@ func (s *Store) MailboxTokenColumns(ctx context.Context, id int64) (access, refr
 	return row.AccessToken, row.RefreshToken, err
 }
 
-// SetLockReleaseTimeout bounds the unlock of the PostgreSQL locks this
-// store takes from now on.
-func (s *Store) SetLockReleaseTimeout(d time.Duration) { s.lockReleaseTimeout = d }
+// LockExecForTest runs a statement on the connection of a PostgreSQL
+// lock, to put its session in a state the lock must survive.
+func LockExecForTest(l domain.Lock, query string) error {
+	_, err := l.(*pgLock).conn.ExecContext(context.Background(), query)
+	return err
+}
 
 // PoolStats are the connection pool's figures.
 func (s *Store) PoolStats() sql.DBStats { return s.db.DB.Stats() }

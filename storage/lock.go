@@ -37,11 +37,7 @@ func (s *Store) TryLock(ctx context.Context, name string) (domain.Lock, bool, er
 		conn.Close()
 		return nil, false, nil
 	}
-	release := s.lockReleaseTimeout
-	if release == 0 {
-		release = lockReleaseTimeout
-	}
-	l := &pgLock{conn: conn, key: key, releaseTimeout: release, lost: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
+	l := &pgLock{conn: conn, key: key, lost: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
 	go l.watch()
 	return l, true, nil
 }
@@ -54,14 +50,13 @@ func lockKey(name string) int64 {
 }
 
 type pgLock struct {
-	conn           *sql.Conn
-	key            int64
-	releaseTimeout time.Duration
-	lost           chan struct{}
-	stop           chan struct{}
-	done           chan struct{}
-	lostOnce       sync.Once
-	release        sync.Once
+	conn     *sql.Conn
+	key      int64
+	lost     chan struct{}
+	stop     chan struct{}
+	done     chan struct{}
+	lostOnce sync.Once
+	release  sync.Once
 }
 
 // lockReleaseTimeout bounds the unlock statement of Release.
@@ -96,13 +91,15 @@ func (l *pgLock) Release() {
 	l.release.Do(func() {
 		close(l.stop)
 		<-l.done
-		ctx, cancel := context.WithTimeout(context.Background(), l.releaseTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), lockReleaseTimeout)
 		defer cancel()
 		// Unlock so that the connection goes back to the pool clean. When
-		// the unlock fails (a timeout under load, a broken connection) or
-		// finds the lock not held once, the session may still hold it, and
-		// a pooled connection keeps its session for as long as it stays
-		// idle: close it instead, which frees every lock it holds.
+		// the unlock fails (the server refused the statement, the
+		// connection broke) or finds the lock not held, the session may
+		// still hold it, and a pooled connection keeps its session for as
+		// long as it stays idle: close it instead, which frees every lock
+		// it holds. (pgx breaks a connection whose statement timed out by
+		// itself; a statement the server refuses leaves it open.)
 		var unlocked bool
 		if err := l.conn.QueryRowContext(ctx, "SELECT pg_advisory_unlock($1)", l.key).Scan(&unlocked); err != nil || !unlocked {
 			discard(l.conn)

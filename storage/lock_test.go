@@ -86,10 +86,11 @@ func TestLockFreedWhenHolderDies(t *testing.T) {
 	})
 }
 
-// TestLockFreedWhenUnlockFails: when Release's unlock fails (here its
-// timeout is too short to send it; under load it is a slow server), the
-// lock's connection is closed rather than pooled, so the lock is freed;
-// a pooled connection would hold it for as long as it stays idle.
+// TestLockFreedWhenUnlockFails: when the server refuses Release's unlock
+// (here the session is in a failed transaction) on a connection that is
+// still open, the lock's connection is closed rather than pooled, so the
+// lock is freed; a pooled connection would hold it for as long as it
+// stays idle.
 func TestLockFreedWhenUnlockFails(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		if db.Name != "postgres" {
@@ -98,7 +99,6 @@ func TestLockFreedWhenUnlockFails(t *testing.T) {
 		ctx := context.Background()
 		holder := storagetest.Open(t, db.URL)
 		other := storagetest.Open(t, db.URL)
-		holder.SetLockReleaseTimeout(time.Nanosecond)
 		if err := holder.RawExec(ctx, "SELECT 1"); err != nil { // an idle connection, which TryLock takes
 			t.Fatal(err)
 		}
@@ -106,6 +106,12 @@ func TestLockFreedWhenUnlockFails(t *testing.T) {
 		l, ok, err := holder.TryLock(ctx, "jobs")
 		if !ok || err != nil {
 			t.Fatalf("TryLock = %v, %v", ok, err)
+		}
+		if err := storage.LockExecForTest(l, "BEGIN"); err != nil {
+			t.Fatal(err)
+		}
+		if err := storage.LockExecForTest(l, "SELECT 1/0"); err == nil {
+			t.Fatal("SELECT 1/0 did not fail")
 		}
 		l.Release()
 		waitLockFree(t, other, "jobs", "the lock is still held after its Release failed to unlock: its connection went back to the pool")

@@ -43,10 +43,6 @@ type Store struct {
 
 	localLocks *localLocks // SQLite's named locks, shared by tx-bound copies
 
-	// lockReleaseTimeout bounds a PostgreSQL lock's unlock (zero: the
-	// default); tests shorten it to make the unlock fail.
-	lockReleaseTimeout time.Duration
-
 	// writeGate admits one transaction at a time on SQLite, in arrival
 	// order; nil on PostgreSQL. Shared by tx-bound copies.
 	writeGate chan struct{}
