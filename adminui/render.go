@@ -52,8 +52,21 @@ type Layout struct {
 }
 
 // parseTemplates parses every page once, at start; a missing or broken page
-// is an error then rather than at the first request.
+// is an error then rather than at the first request. The pages' fixed
+// words are written into them in l's language (foldTranslations).
 func parseTemplates(static map[string]string, l *i18n.Localizer) (map[string]*template.Template, error) {
+	pages, err := parseUnfolded(static, l)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range pages {
+		foldTranslations(t, l)
+	}
+	return pages, nil
+}
+
+// parseUnfolded is parseTemplates without foldTranslations.
+func parseUnfolded(static map[string]string, l *i18n.Localizer) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"ticketRows": newTicketRows,
 		"queueRows": func(ts []domain.Ticket, link string) ticketRows {
