@@ -145,9 +145,9 @@ func (d *Desk) AdminApplyStarter(ctx context.Context, actor Actor) (*SetupReport
 // NoCategories reports whether the helpdesk has no category at all: the
 // admin dashboard then offers the starter set.
 func (d *Desk) NoCategories(ctx context.Context) (bool, error) {
-	cats, err := d.store.ListCategories(ctx)
+	has, err := d.store.HasCategories(ctx)
 	if err != nil {
-		return false, fmt.Errorf("list categories: %w", err)
+		return false, fmt.Errorf("look for categories: %w", err)
 	}
-	return len(cats) == 0, nil
+	return !has, nil
 }

@@ -95,6 +95,9 @@ type CategoryStore interface {
 	GetCategoryByName(ctx context.Context, name string) (*Category, error)
 	// ListCategories returns all categories in id order.
 	ListCategories(ctx context.Context) ([]Category, error)
+	// HasCategories reports whether there is a category at all: a few
+	// bytes read, where ListCategories decodes every category.
+	HasCategories(ctx context.Context) (bool, error)
 	// CategoriesVersion changes whenever a category is written.
 	CategoriesVersion(ctx context.Context) (int64, error)
 }

@@ -191,6 +191,13 @@ func (s *Store) ListCategories(ctx context.Context) ([]domain.Category, error) {
 	return decodeRows[domain.Category](rows)
 }
 
+// HasCategories reports whether there is a category (see domain.Store).
+func (s *Store) HasCategories(ctx context.Context) (bool, error) {
+	var n int
+	err := s.scanCached(ctx, &n, "SELECT count(*) FROM (SELECT 1 FROM categories LIMIT 1) AS c")
+	return n > 0, mapErr(err, "look for categories")
+}
+
 // CategoryTicketCounts returns how many tickets each category has.
 func (s *Store) CategoryTicketCounts(ctx context.Context) (map[int64]int, error) {
 	var rows []struct {

@@ -63,6 +63,9 @@ func TestCategories(t *testing.T) {
 	storagetest.EachStore(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
 		v0, _ := s.CategoriesVersion(ctx)
+		if has, err := s.HasCategories(ctx); err != nil || has {
+			t.Fatalf("HasCategories before any = %v, %v", has, err)
+		}
 		c := &domain.Category{Name: "Hardware Request", Description: "Laptops", Keywords: []string{"laptop"},
 			ApprovalLevels: []domain.ApprovalLevel{
 				{Rule: domain.RuleAll, Approvers: []string{"lead@x.test", "fin@x.test"}},
@@ -70,6 +73,9 @@ func TestCategories(t *testing.T) {
 			}, CreatedAt: t0, UpdatedAt: t0}
 		if err := s.CreateCategory(ctx, c); err != nil {
 			t.Fatal(err)
+		}
+		if has, err := s.HasCategories(ctx); err != nil || !has {
+			t.Fatalf("HasCategories after one = %v, %v", has, err)
 		}
 		got, err := s.GetCategoryByName(ctx, "hardware REQUEST")
 		if err != nil {
