@@ -47,10 +47,10 @@ func foldable(page *template.Template, l *i18n.Localizer) int {
 	return n
 }
 
-// TestTranslationsFolded: the parsed pages call t for none of their
-// fixed words in an element's text; the same pages unfolded call it for
-// dozens on the dashboard alone.
-func TestTranslationsFolded(t *testing.T) {
+// pageInputs are what parseTemplates needs: the static files' versions
+// and the catalog.
+func pageInputs(t testing.TB) (map[string]string, *i18n.Catalog) {
+	t.Helper()
 	static, err := staticVersions()
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +59,14 @@ func TestTranslationsFolded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return static, cat
+}
+
+// TestTranslationsFolded: the parsed pages call t for none of their
+// fixed words in an element's text; the same pages unfolded call it for
+// dozens on the dashboard alone.
+func TestTranslationsFolded(t *testing.T) {
+	static, cat := pageInputs(t)
 	for _, lang := range i18n.Supported() {
 		l := cat.For(lang, nil)
 		folded, err := parseTemplates(static, l)

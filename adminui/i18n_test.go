@@ -260,14 +260,7 @@ func TestPortalLanguageChoice(t *testing.T) {
 // BenchmarkParsePageSet is what the first page in a new language and time
 // zone costs: parsing every page template once.
 func BenchmarkParsePageSet(b *testing.B) {
-	static, err := staticVersions()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cat, err := i18n.Load()
-	if err != nil {
-		b.Fatal(err)
-	}
+	static, cat := pageInputs(b)
 	for b.Loop() {
 		if _, err := parseTemplates(static, cat.For("de", nil)); err != nil {
 			b.Fatal(err)
@@ -281,14 +274,7 @@ func TestPageSetsBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("parses many template sets")
 	}
-	static, err := staticVersions()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	static, cat := pageInputs(t)
 	p := &pageSets{sets: map[string]map[string]*template.Template{}, static: static, cat: cat}
 	zones := []string{"UTC", "Europe/Berlin", "Europe/Paris", "Europe/Madrid", "America/New_York", "Asia/Tokyo", "Australia/Sydney"}
 	for _, z := range zones {
