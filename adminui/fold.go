@@ -32,59 +32,78 @@ const htmlEscaperName = "_html_template_htmlescaper"
 // translations in l's language. A page whose escaping fails is left as it
 // is: it reports that error at every execution, as it would have.
 func foldTranslations(page *template.Template, l *i18n.Localizer) {
-	// Escaping happens at the first execution; nil data makes that
-	// execution stop early, after the escaping, which is all it is for.
-	var escErr *template.Error
-	if err := page.ExecuteTemplate(io.Discard, "layout", nil); errors.As(err, &escErr) {
+	if escape(page) != nil {
 		return
 	}
+	eachList(page, func(list *parse.ListNode) { foldList(list, l) })
+}
+
+// escape has html/template escape page now, as it does at the first
+// execution: nil data stops that execution early, after the escaping,
+// which is all it is for. The error is the escaping's.
+func escape(page *template.Template) error {
+	var escErr *template.Error
+	if err := page.ExecuteTemplate(io.Discard, "layout", nil); errors.As(err, &escErr) {
+		return err
+	}
+	return nil
+}
+
+// eachList calls fn with every list of nodes of page's templates: each
+// template's body and the bodies of its if, range and with actions.
+func eachList(page *template.Template, fn func(*parse.ListNode)) {
+	var walk func(*parse.ListNode)
+	walk = func(list *parse.ListNode) {
+		if list == nil {
+			return
+		}
+		fn(list)
+		for _, n := range list.Nodes {
+			switch n := n.(type) {
+			case *parse.IfNode:
+				walk(n.List)
+				walk(n.ElseList)
+			case *parse.RangeNode:
+				walk(n.List)
+				walk(n.ElseList)
+			case *parse.WithNode:
+				walk(n.List)
+				walk(n.ElseList)
+			}
+		}
+	}
 	for _, t := range page.Templates() {
-		if t.Tree != nil && t.Tree.Root != nil {
-			foldList(t.Tree.Root, l)
+		if t.Tree != nil {
+			walk(t.Tree.Root)
 		}
 	}
 }
 
-// foldList folds the actions of list and of the lists within it, and
-// joins the texts that end up side by side.
+// foldList writes list's fixed translations as text, and joins the texts
+// that end up side by side.
 func foldList(list *parse.ListNode, l *i18n.Localizer) {
-	if list == nil {
-		return
-	}
 	out := list.Nodes[:0]
 	for _, n := range list.Nodes {
+		var text []byte
 		switch n := n.(type) {
 		case *parse.ActionNode:
 			if s, ok := fixedText(n, l); ok {
-				n := &parse.TextNode{NodeType: parse.NodeText, Pos: n.Pos, Text: []byte(s)}
-				if last, ok := lastText(out); ok {
-					last.Text = append(last.Text, n.Text...)
-					continue
-				}
-				out = append(out, n)
-				continue
+				text = []byte(s)
 			}
 		case *parse.TextNode:
-			if last, ok := lastText(out); ok {
-				last.Text = append(last.Text, n.Text...)
-				continue
-			}
-			// A copy: the parser's text may be shared with the source.
-			out = append(out, &parse.TextNode{NodeType: parse.NodeText, Pos: n.Pos, Text: append([]byte(nil), n.Text...)})
-			continue
-		case *parse.IfNode:
-			foldList(n.List, l)
-			foldList(n.ElseList, l)
-		case *parse.RangeNode:
-			foldList(n.List, l)
-			foldList(n.ElseList, l)
-		case *parse.WithNode:
-			foldList(n.List, l)
-			foldList(n.ElseList, l)
-		case *parse.ListNode:
-			foldList(n, l)
+			text = n.Text
 		}
-		out = append(out, n)
+		if text == nil {
+			out = append(out, n)
+			continue
+		}
+		if last, ok := lastText(out); ok {
+			// Capped, so that append copies rather than write into an
+			// array another node's text might share.
+			last.Text = append(last.Text[:len(last.Text):len(last.Text)], text...)
+			continue
+		}
+		out = append(out, &parse.TextNode{NodeType: parse.NodeText, Pos: n.Position(), Text: text})
 	}
 	clear(list.Nodes[len(out):])
 	list.Nodes = out
